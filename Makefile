@@ -1,0 +1,51 @@
+# Two commands: `make run` and `make test`. Everything else is set up by them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/lock.txt | sha256sum | cut -c1-12)
+
+.PHONY: run test install chromium bench services-stop clean lint
+
+$(STAMP): requirements/lock.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/lock.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m saas.run
+
+# Debian's chromium for the browser tests (Playwright never downloads browsers).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "warning: /usr/bin/chromium missing and apt not usable; browser tests will be skipped"; fi; \
+	fi
+
+test: install chromium
+	$(PY) -m pytest
+
+bench: install
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	$(PY) bench/tenants.py
+	$(PY) bench/ingest.py
+	$(PY) bench/train.py
+	$(PY) bench/accuracy.py
+	$(PY) bench/predict_latency.py
+
+services-stop:
+	$(PY) -m saas.embedded stop
+	SAAS_VAR_DIR=var/test SAAS_PG_PORT=55439 SAAS_REDIS_PORT=56389 $(PY) -m saas.embedded stop
+
+clean: services-stop
+	rm -rf var/test

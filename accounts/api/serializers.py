@@ -1,0 +1,76 @@
+from rest_framework import serializers
+
+from accounts.models import ApiKey, AuditEvent, User
+from accounts.roles import API_KEY_ROLES, Role
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField(allow_null=True)
+    role = serializers.CharField()
+    tenant = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["user", "api_key"])
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "username", "first_name", "last_name", "role", "is_active",
+                  "date_joined", "last_login"]
+        read_only_fields = fields
+
+
+class MemberInviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+
+class MemberUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send 'role' and/or 'is_active'.")
+        return attrs
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "role", "created_by", "created_at", "last_used_at",
+                  "revoked_at", "is_active"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in API_KEY_ROLES])
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="The key itself. Shown only once.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = ApiKeySerializer.Meta.fields + ["key"]
+        read_only_fields = fields
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "action", "actor", "actor_user", "actor_api_key", "ip",
+                  "request_id", "target_type", "target_id", "payload"]
+        read_only_fields = fields
+
+
+class AuditFilterSerializer(serializers.Serializer):
+    action = serializers.CharField(required=False, allow_blank=True)
+    actor = serializers.CharField(required=False, allow_blank=True)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)

@@ -1,0 +1,109 @@
+from django.db import connection
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.response import Response
+
+from accounts import selectors, services
+from accounts.api import serializers as s
+from accounts.models import ApiKey
+from saas.api.base import TenantAPIView, TenantViewSet
+from saas.errors import NotFound
+
+
+class MeView(TenantAPIView):
+    permissions_map = {"GET": "workspace.view"}
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        principal = request.user
+        tenant = connection.tenant.slug
+        if isinstance(principal, ApiKey):
+            data = {"username": principal.name, "email": None, "role": principal.role, "tenant": tenant,
+                    "kind": "api_key"}
+        else:
+            data = {"username": principal.username, "email": principal.email, "role": principal.role,
+                    "tenant": tenant, "kind": "user"}
+        return Response(s.MeSerializer(data).data)
+
+
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    serializer_class = s.MemberSerializer
+    permissions_map = {"list": "members.view", "retrieve": "members.view", "create": "members.manage",
+                       "partial_update": "members.manage", "destroy": "members.manage"}
+
+    def get_queryset(self):
+        return selectors.member_list()
+
+    @extend_schema(request=s.MemberInviteSerializer, responses={201: s.MemberSerializer})
+    def create(self, request):
+        data = s.MemberInviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.member_invite(actor=self.actor, **data.validated_data)
+        return Response(s.MemberSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MemberUpdateSerializer, responses=s.MemberSerializer)
+    def partial_update(self, request, pk=None):
+        member = selectors.member_get(user_id=pk)
+        if member is None:
+            raise NotFound("No such member.")
+        data = s.MemberUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if "role" in v:
+            member = services.member_change_role(actor=self.actor, user_id=member.pk, role=v["role"])
+        if v.get("is_active") is False:
+            member = services.member_deactivate(actor=self.actor, user_id=member.pk)
+        elif v.get("is_active") is True:
+            member = services.member_reactivate(actor=self.actor, user_id=member.pk)
+        return Response(s.MemberSerializer(member).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        """Deactivates the member (nothing is deleted; the audit trail keeps them)."""
+        member = selectors.member_get(user_id=pk)
+        if member is None:
+            raise NotFound("No such member.")
+        services.member_deactivate(actor=self.actor, user_id=member.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    serializer_class = s.ApiKeySerializer
+    permissions_map = {"list": "api_keys.manage", "retrieve": "api_keys.manage", "create": "api_keys.manage",
+                       "destroy": "api_keys.manage"}
+
+    def get_queryset(self):
+        return selectors.api_key_list()
+
+    @extend_schema(request=s.ApiKeyCreateSerializer, responses={201: s.ApiKeyCreatedSerializer})
+    def create(self, request):
+        data = s.ApiKeyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = services.api_key_create(actor=self.actor, **data.validated_data)
+        body = s.ApiKeySerializer(created.key).data
+        body["key"] = created.raw
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        services.api_key_revoke(actor=self.actor, key_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuditEventViewSet(mixins.ListModelMixin, TenantViewSet):
+    serializer_class = s.AuditEventSerializer
+    permissions_map = {"list": "audit.view"}
+
+    def get_queryset(self):
+        filters = s.AuditFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.audit_event_list(**{k: v for k, v in filters.validated_data.items() if v})
+
+    @extend_schema(parameters=[
+        OpenApiParameter("action", str, description="Exact action code, or a prefix ending in '.' (e.g. 'member.')"),
+        OpenApiParameter("actor", str, description="Actor e-mail, user id, or 'key:<prefix>'"),
+        OpenApiParameter("since", str, description="ISO 8601 datetime (inclusive)"),
+        OpenApiParameter("until", str, description="ISO 8601 datetime (inclusive)"),
+    ])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

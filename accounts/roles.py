@@ -1,0 +1,56 @@
+"""The role/permission matrix, defined once. Web views (``role_required``) and
+the API base class (``saas.api.base.TenantAPIMixin``) both read it."""
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    ANALYST = "analyst", "Analyst"
+    VIEWER = "viewer", "Viewer"
+
+
+# the roles an API key may carry (never "owner")
+API_KEY_ROLES = (Role.ADMIN, Role.ANALYST, Role.VIEWER)
+# roles ordered from most to least privileged
+ROLE_RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.ANALYST: 2, Role.VIEWER: 1}
+
+_ALL = frozenset(Role)
+_ANALYST_UP = frozenset({Role.OWNER, Role.ADMIN, Role.ANALYST})
+_ADMIN_UP = frozenset({Role.OWNER, Role.ADMIN})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "workspace.view": _ALL,          # dashboard, /me, API docs
+    "members.view": _ADMIN_UP,
+    "members.manage": _ADMIN_UP,
+    "api_keys.manage": _ADMIN_UP,
+    "audit.view": _ADMIN_UP,
+    "billing.view": _ADMIN_UP,
+    "billing.manage": frozenset({Role.OWNER}),
+    "data.view": _ALL,
+    "data.upload": _ANALYST_UP,
+    "models.view": _ALL,
+    "models.train": _ANALYST_UP,
+    "models.manage": _ADMIN_UP,      # promote / rollback
+    "forecasts.view": _ALL,
+    "simulations.run": _ANALYST_UP,
+}
+
+
+def has_perm(role: str | None, perm: str) -> bool:
+    if perm not in PERMISSIONS:
+        raise KeyError(f"unknown permission {perm!r}")
+    return role is not None and role in PERMISSIONS[perm]
+
+
+def perms_for(role: str | None) -> set[str]:
+    return {perm for perm, roles in PERMISSIONS.items() if role in roles}
+
+
+def can_assign(actor_role: str, target_role: str) -> bool:
+    """Admins manage admins and below; only owners create or demote owners."""
+    if actor_role == Role.OWNER:
+        return True
+    return actor_role == Role.ADMIN and target_role != Role.OWNER

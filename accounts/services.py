@@ -1,0 +1,240 @@
+"""Write operations on members, API keys and auth events. Keyword-only, one
+transaction each, the audit event written inside it, e-mail after commit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.audit import Actor, audit_record
+from accounts.models import ApiKey, User, generate_key, hash_key
+from accounts.roles import API_KEY_ROLES, Role, can_assign
+from billing.plans import plan_limits
+from saas.errors import Conflict, Forbidden, NotFound, QuotaExceeded, ValidationFailed
+
+
+def _tenant():
+    return connection.tenant
+
+
+def _actor_role(actor: Actor) -> str | None:
+    if actor.api_key is not None:
+        return actor.api_key.role
+    if actor.user is not None:
+        return actor.user.role
+    return Role.OWNER  # system actions (provisioning, CLI)
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed("Enter a valid e-mail address.", details={"email": ["Enter a valid e-mail address."]})
+    return email
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), details={"password": list(exc.messages)})
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
+
+
+def _check_member_quota() -> None:
+    limit = plan_limits(_tenant().plan).max_members
+    if User.objects.filter(is_active=True).count() >= limit:
+        raise QuotaExceeded(f"Your plan allows {limit} active members.", details={"limit": limit})
+
+
+@transaction.atomic
+def member_create(*, actor: Actor, email: str, password: str, role: str = Role.VIEWER,
+                  first_name: str = "", last_name: str = "") -> User:
+    """Create a member with a password (provisioning, CLI)."""
+    email = _clean_email(email)
+    _check_role(role)
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("A member with this e-mail already exists.", details={"email": ["Already a member."]})
+    _check_member_quota()
+    user = User(username=email, email=email, role=role, first_name=first_name, last_name=last_name)
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit_record(action="member.create", actor=actor, target_type="user", target_id=user.pk,
+                 payload={"email": email, "role": role})
+    return user
+
+
+def invite_link(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return f"{_tenant().url}accounts/reset/{uid}/{token}/"
+
+
+@transaction.atomic
+def member_invite(*, actor: Actor, email: str, role: str) -> User:
+    """Invite by e-mail: the member gets a link to choose a password."""
+    email = _clean_email(email)
+    _check_role(role)
+    if not can_assign(_actor_role(actor), role):
+        raise Forbidden("You cannot invite a member with this role.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("A member with this e-mail already exists.", details={"email": ["Already a member."]})
+    _check_member_quota()
+    user = User(username=email, email=email, role=role, invited_by=actor.user)
+    user.set_unusable_password()
+    user.save()
+    audit_record(action="member.invite", actor=actor, target_type="user", target_id=user.pk,
+                 payload={"email": email, "role": role})
+    tenant_name = _tenant().name
+    link = invite_link(user)
+    transaction.on_commit(lambda: send_mail(
+        subject=f"You are invited to {tenant_name}",
+        message=(f"{actor.label} invited you to the {tenant_name} workspace as {role}.\n\n"
+                 f"Choose your password here:\n{link}\n"),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[email],
+        fail_silently=True,
+    ))
+    return user
+
+
+def _lock_member(user_id: int) -> User:
+    try:
+        return User.objects.select_for_update().get(pk=user_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such member.")
+
+
+def _ensure_other_owner(user: User) -> None:
+    others = (User.objects.select_for_update().filter(role=Role.OWNER, is_active=True)
+              .exclude(pk=user.pk))
+    if not list(others):
+        raise Conflict("The last owner cannot be removed or demoted.", code="last_owner")
+
+
+@transaction.atomic
+def member_change_role(*, actor: Actor, user_id: int, role: str) -> User:
+    _check_role(role)
+    user = _lock_member(user_id)
+    actor_role = _actor_role(actor)
+    if not can_assign(actor_role, role) or not can_assign(actor_role, user.role):
+        raise Forbidden("You cannot change this member's role.")
+    if user.role == role:
+        return user
+    if user.role == Role.OWNER:
+        _ensure_other_owner(user)
+    old = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_record(action="member.role_change", actor=actor, target_type="user", target_id=user.pk,
+                 payload={"email": user.email, "from": old, "to": role})
+    return user
+
+
+@transaction.atomic
+def member_deactivate(*, actor: Actor, user_id: int) -> User:
+    user = _lock_member(user_id)
+    if not can_assign(_actor_role(actor), user.role):
+        raise Forbidden("You cannot deactivate this member.")
+    if not user.is_active:
+        return user
+    if user.role == Role.OWNER:
+        _ensure_other_owner(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    # end their sessions now, not at expiry
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.filter(expire_date__gt=timezone.now()):
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+    audit_record(action="member.deactivate", actor=actor, target_type="user", target_id=user.pk,
+                 payload={"email": user.email})
+    return user
+
+
+@transaction.atomic
+def member_reactivate(*, actor: Actor, user_id: int) -> User:
+    user = _lock_member(user_id)
+    if not can_assign(_actor_role(actor), user.role):
+        raise Forbidden("You cannot reactivate this member.")
+    if user.is_active:
+        return user
+    _check_member_quota()
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(action="member.reactivate", actor=actor, target_type="user", target_id=user.pk,
+                 payload={"email": user.email})
+    return user
+
+
+@dataclass
+class CreatedKey:
+    key: ApiKey
+    raw: str  # shown once, never stored
+
+
+@transaction.atomic
+def api_key_create(*, actor: Actor, name: str, role: str) -> CreatedKey:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("Give the key a name (1-100 characters).", details={"name": ["Required, at most 100 characters."]})
+    if role not in [r.value for r in API_KEY_ROLES]:
+        raise ValidationFailed("An API key's role is admin, analyst or viewer.",
+                               details={"role": ["Choose admin, analyst or viewer."]})
+    if not can_assign(_actor_role(actor), role):
+        raise Forbidden("You cannot create a key with this role.")
+    limit = plan_limits(_tenant().plan).max_api_keys
+    if ApiKey.objects.filter(revoked_at__isnull=True).count() >= limit:
+        raise QuotaExceeded(f"Your plan allows {limit} active API keys.", details={"limit": limit})
+    raw, prefix = generate_key()
+    key = ApiKey.objects.create(name=name, prefix=prefix, digest=hash_key(raw), role=role,
+                                created_by=actor.user)
+    audit_record(action="api_key.create", actor=actor, target_type="api_key", target_id=key.pk,
+                 payload={"name": name, "role": role, "prefix": prefix})
+    return CreatedKey(key=key, raw=raw)
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: Actor, key_id: int) -> ApiKey:
+    try:
+        key = ApiKey.objects.select_for_update().get(pk=key_id)
+    except (ApiKey.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such API key.")
+    if key.revoked_at is not None:
+        return key
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    audit_record(action="api_key.revoke", actor=actor, target_type="api_key", target_id=key.pk,
+                 payload={"name": key.name, "prefix": key.prefix})
+    return key
+
+
+def auth_event_record(*, action: str, actor: Actor, payload: dict | None = None, user: User | None = None) -> None:
+    with transaction.atomic():
+        audit_record(action=action, actor=actor, target_type="user" if user else "",
+                     target_id=user.pk if user else None, payload=payload or {})
+
+
+@transaction.atomic
+def password_change(*, actor: Actor, user: User, new_password: str) -> User:
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(action="auth.password_change", actor=actor, target_type="user", target_id=user.pk)
+    return user

@@ -1,0 +1,34 @@
+"""Thin receivers: auth events are written through the audit service."""
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import connection
+from django.dispatch import receiver
+
+from accounts.audit import Actor
+from accounts.services import auth_event_record
+
+
+def _in_tenant() -> bool:
+    return connection.schema_name not in ("public", None)
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs):
+    if _in_tenant():
+        actor = Actor(user=user, ip=Actor.from_request(request).ip, request_id=getattr(request, "request_id", None))
+        auth_event_record(action="auth.login", actor=actor, user=user)
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs):
+    if _in_tenant() and user is not None:
+        actor = Actor(user=user, ip=Actor.from_request(request).ip, request_id=getattr(request, "request_id", None))
+        auth_event_record(action="auth.logout", actor=actor, user=user)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    if _in_tenant():
+        actor = Actor(ip=Actor.from_request(request).ip if request else None,
+                      request_id=getattr(request, "request_id", None))
+        auth_event_record(action="auth.login_failed", actor=actor,
+                          payload={"username": str(credentials.get("username", ""))[:254]})

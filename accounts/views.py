@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core import signing
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.audit import ACTIONS, Actor
+from accounts.decorators import role_required
+from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
+from accounts.roles import Role, has_perm
+from saas.errors import ServiceError
+
+HANDOFF_SALT = "signup-handoff"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Also the landing page of an invitation link: the member chooses a password."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.auth_event_record(action="auth.password_reset", actor=Actor.from_request(self.request),
+                                   user=form.user)
+        messages.success(self.request, "Your password is set. Log in with it.")
+        return response
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.password_change(actor=Actor.from_request(request), user=request.user,
+                                            new_password=form.cleaned_data["new_password1"])
+        except ServiceError as exc:
+            form.add_error("new_password1", exc.message)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, "Password changed.")
+            return redirect("dashboard")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+def handoff(request):
+    """Signup on the public site ends here, on the new workspace's host: a
+    short-lived signed single-use token logs the owner in."""
+    token = request.GET.get("token", "")
+    try:
+        data = signing.loads(token, salt=HANDOFF_SALT, max_age=120)
+    except signing.BadSignature:
+        messages.error(request, "This sign-in link has expired. Log in with your password.")
+        return redirect("login")
+    from django.db import connection
+
+    if data.get("schema") != connection.schema_name or not cache.add(f"handoff:{data.get('nonce')}", 1, 300):
+        messages.error(request, "This sign-in link is not valid here. Log in with your password.")
+        return redirect("login")
+    user = selectors.member_get(user_id=data.get("user"))
+    if user is None or not user.is_active:
+        return redirect("login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"Welcome to {connection.tenant.name}!")
+    return redirect("dashboard")
+
+
+@role_required("members.view")
+def members(request):
+    can_manage = has_perm(request.user.role, "members.manage")
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                user = services.member_invite(actor=Actor.from_request(request), **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Invitation sent to {user.email}.")
+                return redirect("members")
+    return render(request, "accounts/members.html", {
+        "members": selectors.member_list(), "form": form, "can_manage": can_manage, "roles": Role.choices,
+    })
+
+
+@require_POST
+@role_required("members.manage")
+def member_update(request, user_id: int):
+    actor = Actor.from_request(request)
+    op = request.POST.get("op")
+    try:
+        if op == "role":
+            form = RoleForm(request.POST)
+            if not form.is_valid():
+                raise ServiceError("Choose a valid role.")
+            user = services.member_change_role(actor=actor, user_id=user_id, role=form.cleaned_data["role"])
+            messages.success(request, f"{user.email} is now {user.get_role_display()}.")
+        elif op == "deactivate":
+            user = services.member_deactivate(actor=actor, user_id=user_id)
+            messages.success(request, f"{user.email} is deactivated.")
+        elif op == "reactivate":
+            user = services.member_reactivate(actor=actor, user_id=user_id)
+            messages.success(request, f"{user.email} is active again.")
+        else:
+            raise ServiceError("Unknown operation.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("members")
+
+
+@role_required("api_keys.manage")
+def api_keys(request):
+    form = ApiKeyForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.api_key_create(actor=Actor.from_request(request), **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Key '{created.key.name}' created. Copy it now: it is shown only once.")
+            form = ApiKeyForm()
+    return render(request, "accounts/api_keys.html", {"keys": selectors.api_key_list(), "form": form,
+                                                       "created": created})
+
+
+@require_POST
+@role_required("api_keys.manage")
+def api_key_revoke(request, key_id: int):
+    try:
+        key = services.api_key_revoke(actor=Actor.from_request(request), key_id=key_id)
+        messages.success(request, f"Key '{key.name}' revoked.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("api_keys")
+
+
+@role_required("audit.view")
+def audit(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    page = Paginator(selectors.audit_event_list(**filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "accounts/audit.html", {"form": form, "page": page, "actions": sorted(ACTIONS),
+                                                    "query": query.urlencode()})

@@ -1,0 +1,9 @@
+"""Sales-data ingestion: parsing and validation of uploaded CSV files (no Django imports).
+
+See :mod:`forecasting.ingest.parsing` for the documented behaviour.
+"""
+from .parsing import (COPY_COLUMNS, KINDS, WEEKDAY_NAMES, IngestError, ParseLimits, ParseResult,
+                      parse_upload, to_copy_csv)
+
+__all__ = ["COPY_COLUMNS", "KINDS", "WEEKDAY_NAMES", "IngestError", "ParseLimits", "ParseResult",
+           "parse_upload", "to_copy_csv"]

@@ -1,0 +1,28 @@
+from django.shortcuts import render
+
+from accounts.decorators import role_required
+
+
+@role_required("workspace.view")
+def dashboard(request):
+    return render(request, "forecasting/dashboard.html", {})
+
+
+@role_required("data.view")
+def data(request):
+    return render(request, "forecasting/placeholder.html", {"title": "Data"})
+
+
+@role_required("models.view")
+def models_page(request):
+    return render(request, "forecasting/placeholder.html", {"title": "Models"})
+
+
+@role_required("forecasts.view")
+def forecasts(request):
+    return render(request, "forecasting/placeholder.html", {"title": "Forecasts"})
+
+
+@role_required("forecasts.view")
+def insights(request):
+    return render(request, "forecasting/placeholder.html", {"title": "Insights"})

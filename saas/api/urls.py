@@ -1,0 +1,19 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import views as account_views
+from saas.api.docs import DocsView, SchemaView
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("members", account_views.MemberViewSet, basename="member")
+router.register("api-keys", account_views.ApiKeyViewSet, basename="api-key")
+router.register("audit-events", account_views.AuditEventViewSet, basename="audit-event")
+
+urlpatterns = [
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("me/", account_views.MeView.as_view(), name="api-me"),
+    path("", include("forecasting.api.urls")),
+    path("", include(router.urls)),
+]

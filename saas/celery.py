@@ -1,0 +1,15 @@
+"""Celery app. tenant-schemas-celery: a task sent inside a tenant's context
+carries its schema and runs in it. Nothing heavy (LightGBM, pandas models) is
+imported or trained here: workers import that lazily inside tasks."""
+import os
+
+from django.conf import settings
+from kombu import Queue
+from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
+
+app = TenantAwareCeleryApp("saas")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name) for name in settings.SAAS_TASK_QUEUES]
+app.autodiscover_tasks()

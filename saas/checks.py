@@ -1,0 +1,31 @@
+"""System check: every API view under /api/ inherits the tenant-safe base."""
+from django.core.checks import Error, register
+from django.urls import URLPattern, URLResolver, get_resolver
+
+
+def iter_patterns(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from iter_patterns(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def view_class(pattern):
+    cb = pattern.callback
+    return getattr(cb, "cls", None) or getattr(cb, "view_class", None)
+
+
+@register()
+def api_views_are_tenant_safe(app_configs, **kwargs):
+    from saas.api.base import TenantAPIMixin
+
+    errors = []
+    for route, pattern in iter_patterns(get_resolver("saas.urls_tenant").url_patterns):
+        if not route.startswith("api/"):
+            continue
+        cls = view_class(pattern)
+        if cls is None or not issubclass(cls, TenantAPIMixin):
+            errors.append(Error(f"API route {route!r} does not inherit saas.api.base.TenantAPIMixin",
+                                id="saas.E001"))
+    return errors

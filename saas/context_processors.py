@@ -1,0 +1,26 @@
+from django.db import connection
+
+from accounts.roles import perms_for
+
+NAV = [
+    ("Dashboard", "dashboard", "workspace.view"),
+    ("Data", "data", "data.view"),
+    ("Models", "models", "models.view"),
+    ("Forecasts", "forecasts", "forecasts.view"),
+    ("Insights", "insights", "forecasts.view"),
+    ("Members", "members", "members.view"),
+    ("API keys", "api_keys", "api_keys.manage"),
+    ("Audit log", "audit", "audit.view"),
+    ("Billing", "billing", "billing.view"),
+]
+
+
+def workspace(request):
+    tenant = getattr(connection, "tenant", None)
+    is_public = tenant is None or tenant.schema_name == "public"
+    user = getattr(request, "user", None)
+    role = getattr(user, "role", None) if user is not None and user.is_authenticated else None
+    perms = perms_for(role)
+    nav = [(label, name) for label, name, perm in NAV if perm in perms]
+    return {"tenant": None if is_public else tenant, "is_public": is_public, "role": role,
+            "perms": perms, "nav": nav}

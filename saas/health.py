@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+
+
+def _check_db() -> dict:
+    start = time.monotonic()
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+        return {"ok": True, "ms": round((time.monotonic() - start) * 1000, 1)}
+    except Exception as exc:  # noqa: BLE001 - health reports any failure
+        return {"ok": False, "error": str(exc)[:200]}
+
+
+def _check_redis() -> dict:
+    import redis
+
+    start = time.monotonic()
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        client.ping()
+        return {"ok": True, "ms": round((time.monotonic() - start) * 1000, 1)}
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": str(exc)[:200]}
+
+
+def _check_workers() -> dict:
+    from saas.celery import app
+
+    try:
+        replies = app.control.ping(timeout=1.0) or []
+        workers = sorted(name for reply in replies for name in reply)
+        return {"ok": bool(workers), "workers": workers}
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": str(exc)[:200]}
+
+
+def healthz(request) -> JsonResponse:
+    checks = {"database": _check_db(), "redis": _check_redis()}
+    checks["celery"] = _check_workers() if checks["redis"]["ok"] else {"ok": False, "error": "redis down"}
+    ok = all(c["ok"] for c in checks.values())
+    return JsonResponse({"status": "ok" if ok else "degraded", **checks}, status=200 if ok else 503)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from saas.api.errors import error_body
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class HealthzMiddleware:
+    """Answers /healthz on any host, before tenant resolution."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path in ("/healthz", "/healthz/"):
+            from saas.health import healthz
+
+            return healthz(request)
+        return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class TenantStatusMiddleware:
+    """A suspended tenant: pages answer with a clear page, the API with 403
+    ``tenant_suspended``. Nothing is deleted."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(connection, "tenant", None)
+        if tenant is not None and getattr(tenant, "status", None) == "suspended":
+            message = "This workspace is suspended. Contact support to reactivate it."
+            if request.path.startswith("/api/"):
+                return JsonResponse(error_body("tenant_suspended", message), status=403)
+            return render(request, "tenants/suspended.html", {"tenant": tenant, "message": message}, status=403)
+        if tenant is not None and getattr(tenant, "status", None) == "template":
+            return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return self.get_response(request)

@@ -1,0 +1,14 @@
+"""Test settings: a separate database (and var dir/ports when embedded) so the
+suite never touches the `make run` data."""
+import os
+
+os.environ.setdefault("SAAS_DB_NAME", "saas_test")
+os.environ.setdefault("SAAS_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
+os.environ.setdefault("SAAS_PG_PORT", "55439")
+os.environ.setdefault("SAAS_REDIS_PORT", "56389")
+
+from .base import *  # noqa: E402,F401,F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AXES_FAILURE_LIMIT = 5

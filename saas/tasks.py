@@ -1,0 +1,11 @@
+import time
+
+from celery import shared_task
+from django.core.cache import cache
+
+
+@shared_task(name="saas.tasks.beat_heartbeat", ignore_result=True)
+def beat_heartbeat() -> float:
+    now = time.time()
+    cache.set("beat:last", now, timeout=600)
+    return now

@@ -1,0 +1,36 @@
+from django.urls import include, path
+
+from accounts import views as account_views
+from billing import views as billing_views
+from forecasting import views as forecasting_views
+
+auth_patterns = [
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("password/", account_views.password_change, name="password_change"),
+    path("reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path("reset/sent/", account_views.auth_views.PasswordResetDoneView.as_view(
+        template_name="accounts/password_reset_done.html"), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("handoff/", account_views.handoff, name="handoff"),
+]
+
+urlpatterns = [
+    path("", forecasting_views.dashboard, name="dashboard"),
+    path("accounts/", include(auth_patterns)),
+    path("members/", account_views.members, name="members"),
+    path("members/<int:user_id>/", account_views.member_update, name="member_update"),
+    path("api-keys/", account_views.api_keys, name="api_keys"),
+    path("api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
+    path("audit/", account_views.audit, name="audit"),
+    path("billing/", billing_views.billing, name="billing"),
+    path("data/", forecasting_views.data, name="data"),
+    path("models/", forecasting_views.models_page, name="models"),
+    path("forecasts/", forecasting_views.forecasts, name="forecasts"),
+    path("insights/", forecasting_views.insights, name="insights"),
+    path("api/v1/", include("saas.api.urls")),
+]
+
+handler404 = "saas.views.handler404"
+handler500 = "saas.views.handler500"

@@ -1,0 +1,41 @@
+import uuid
+
+from django.core import signing
+from django.db import connection
+from django.shortcuts import redirect, render
+
+from accounts.audit import Actor
+from saas.errors import ServiceError
+from tenants.forms import SignupForm
+from tenants.services import tenant_provision
+
+
+def landing(request):
+    return render(request, "public/landing.html")
+
+
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = tenant_provision(slug=data["slug"], name=data["name"], owner_email=data["email"],
+                                      owner_password=data["password"], actor=Actor.from_request(request))
+        except ServiceError as exc:
+            for field, errors in (exc.details or {}).items() if isinstance(exc.details, dict) else []:
+                if field in form.fields and isinstance(errors, list):
+                    for err in errors:
+                        form.add_error(field, err)
+            if not form.errors:
+                form.add_error(None, exc.message)
+        else:
+            from accounts.models import User
+            from django_tenants.utils import schema_context
+
+            with schema_context(result.tenant.schema_name):
+                owner_id = User.objects.get(email=result.owner_email).pk
+            connection.set_schema_to_public()
+            token = signing.dumps({"schema": result.tenant.schema_name, "user": owner_id,
+                                   "nonce": uuid.uuid4().hex}, salt="signup-handoff")
+            return redirect(f"{result.url}accounts/handoff/?token={token}")
+    return render(request, "public/signup.html", {"form": form})

@@ -1,0 +1,96 @@
+"""Role matrix: every API endpoint × every kind of principal has an expected
+status in ONE table; the test fails if an endpoint is missing from it."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.conftest import add_key, add_member, api_client, in_tenant
+from tests.platform.endpoints import discover_api_endpoints
+
+PRINCIPALS = ["anonymous", "viewer", "analyst", "admin", "owner", "key_viewer", "key_analyst", "key_admin"]
+
+
+def row(anon, viewer, analyst, admin, owner, kv, ka, kadm):
+    return dict(zip(PRINCIPALS, [anon, viewer, analyst, admin, owner, kv, ka, kadm]))
+
+
+ALL_READ = row(401, 200, 200, 200, 200, 200, 200, 200)
+ADMIN_READ = row(401, 403, 403, 200, 200, 403, 403, 200)
+
+# endpoint -> expected status per principal
+MATRIX: dict[str, dict[str, int]] = {
+    "GET /api/v1/schema/": ALL_READ,
+    "GET /api/v1/docs/": ALL_READ,
+    "GET /api/v1/me/": ALL_READ,
+    "GET /api/v1/members/": ADMIN_READ,
+    "POST /api/v1/members/": row(401, 403, 403, 201, 201, 403, 403, 201),
+    "GET /api/v1/members/{id}/": ADMIN_READ,
+    "PATCH /api/v1/members/{id}/": ADMIN_READ,
+    "DELETE /api/v1/members/{id}/": row(401, 403, 403, 204, 204, 403, 403, 204),
+    "GET /api/v1/api-keys/": ADMIN_READ,
+    "POST /api/v1/api-keys/": row(401, 403, 403, 201, 201, 403, 403, 201),
+    "GET /api/v1/api-keys/{id}/": ADMIN_READ,
+    "DELETE /api/v1/api-keys/{id}/": row(401, 403, 403, 204, 204, 403, 403, 204),
+    "GET /api/v1/audit-events/": ADMIN_READ,
+}
+
+# extension point for later features' endpoints: module-level tables merged here
+try:
+    from tests.platform.role_table_ext import MATRIX_EXT  # noqa: F401
+except ImportError:  # pragma: no cover
+    MATRIX_EXT = {}
+MATRIX.update(MATRIX_EXT)
+
+
+def test_every_endpoint_is_in_the_matrix():
+    discovered = discover_api_endpoints()
+    missing = discovered - set(MATRIX)
+    stale = set(MATRIX) - discovered
+    assert not missing, f"endpoints without an expected status per role: {sorted(missing)}"
+    assert not stale, f"matrix rows for endpoints that no longer exist: {sorted(stale)}"
+
+
+def make_target(t, endpoint: str) -> dict:
+    """A fresh object for the endpoint's {id}, and a body."""
+    method, path = endpoint.split(" ", 1)
+    from tests.platform import targets
+
+    return targets.build(t, method, path)
+
+
+@pytest.fixture(scope="module")
+def principals(django_db_setup, django_db_blocker):
+    from tests.conftest import provision
+
+    with django_db_blocker.unblock():
+        t = provision("roles")
+        users = {role: add_member(t, role) for role in ("viewer", "analyst", "admin", "owner")}
+        keys = {f"key_{role}": add_key(t, role) for role in ("viewer", "analyst", "admin")}
+    return t, users, keys
+
+
+def client_for(t, users, keys, principal):
+    if principal == "anonymous":
+        return api_client(t)
+    if principal.startswith("key_"):
+        return api_client(t, key=keys[principal])
+    return api_client(t, user=users[principal])
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_matrix(endpoint, principals):
+    t, users, keys = principals
+    failures = []
+    for principal, expected in MATRIX[endpoint].items():
+        target = make_target(t, endpoint)
+        client = client_for(t, users, keys, principal)
+        method = endpoint.split(" ")[0].lower()
+        resp = getattr(client, method)(target["path"], target.get("body"), format=target.get("format", "json"))
+        if resp.status_code != expected:
+            failures.append(f"{principal}: expected {expected}, got {resp.status_code} {getattr(resp, 'content', b'')[:200]!r}")
+        if resp.status_code >= 400 and resp.get("Content-Type", "").startswith("application/json"):
+            body = resp.json()
+            assert set(body) == {"error"} and {"code", "message", "details"} <= set(body["error"]), body
+    assert not failures, f"{endpoint}:\n" + "\n".join(failures)
