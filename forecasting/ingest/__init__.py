@@ -3,7 +3,7 @@
 See :mod:`forecasting.ingest.parsing` for the documented behaviour.
 """
 from .parsing import (COPY_COLUMNS, KINDS, WEEKDAY_NAMES, IngestError, ParseLimits, ParseResult,
-                      parse_upload, to_copy_csv)
+                      iter_copy_csv, parse_upload, to_copy_csv)
 
 __all__ = ["COPY_COLUMNS", "KINDS", "WEEKDAY_NAMES", "IngestError", "ParseLimits", "ParseResult",
-           "parse_upload", "to_copy_csv"]
+           "iter_copy_csv", "parse_upload", "to_copy_csv"]

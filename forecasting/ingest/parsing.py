@@ -56,7 +56,7 @@ from .reader import CsvReader, Records
 from .source import FileError, load
 
 __all__ = ["parse_upload", "ParseLimits", "ParseResult", "IngestError", "KINDS", "COPY_COLUMNS",
-           "to_copy_csv", "WEEKDAY_NAMES"]
+           "to_copy_csv", "iter_copy_csv", "WEEKDAY_NAMES"]
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -638,11 +638,28 @@ def to_copy_csv(frame: pd.DataFrame, kind: str, header: bool = False) -> io.Byte
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise IngestError(f"frame lacks column(s) {missing} for kind {kind!r}")
-    out = frame.loc[:, list(cols)]
-    if "is_holiday" in out:
-        out = out.assign(is_holiday=np.where(out["is_holiday"].to_numpy(dtype=bool), "t", "f"))
+    data: dict[str, object] = {}
+    for c in cols:
+        v = frame[c]
+        if c == "is_holiday":
+            v = np.where(v.to_numpy(dtype=bool), "t", "f")
+        elif c == "date":  # few distinct weeks: format each once
+            codes, uniq = pd.factorize(v)
+            v = np.asarray(pd.DatetimeIndex(uniq).strftime("%Y-%m-%d"), dtype=object)[codes]
+        else:
+            v = v.to_numpy()
+        data[c] = v
+    out = pd.DataFrame(data, columns=list(cols))
     buf = io.BytesIO()
-    out.to_csv(buf, index=False, header=header, date_format="%Y-%m-%d", lineterminator="\n",
-               encoding="utf-8", na_rep="")
+    out.to_csv(buf, index=False, header=header, lineterminator="\n", encoding="utf-8", na_rep="")
     buf.seek(0)
     return buf
+
+
+def iter_copy_csv(frame: pd.DataFrame, kind: str, chunk_rows: int = 100_000):
+    """Like :func:`to_copy_csv` but yields ``bytes`` chunks of at most ``chunk_rows`` rows
+    (for streaming into ``cursor.copy_expert`` / ``cursor.copy`` with bounded memory)."""
+    if chunk_rows < 1:
+        raise IngestError("chunk_rows must be >= 1")
+    for start in range(0, len(frame), chunk_rows):
+        yield to_copy_csv(frame.iloc[start:start + chunk_rows], kind).getvalue()

@@ -2,15 +2,19 @@
 
 Two paths, chosen per file:
 
-* **fast path** (no ``"`` anywhere in the file — e.g. all Walmart files): line
-  breaks, blank lines and per-line field counts are found with numpy on the raw
-  bytes, then pandas' C parser reads the needed columns as ``str``;
-* **quoted path** (the file contains ``"``): Python's :mod:`csv` module in strict
-  mode, which tracks physical lines through quoted multi-line fields.
+* **fast path** (any file whose quoting is plain RFC 4180 — e.g. all Walmart
+  files, or exports that quote every field): line breaks, quote parity, blank
+  lines and per-record field counts are found with numpy on the raw bytes, then
+  pandas' C parser reads the needed columns as ``str``;
+* **exact path** (stray quotes inside unquoted fields, unbalanced quotes, or any
+  disagreement with pandas): Python's :mod:`csv` module in strict mode, which
+  tracks physical lines through quoted multi-line fields and reports malformed
+  quoting.
 
 Both treat LF, CRLF and bare CR as line endings, skip blank lines (empty or
 only spaces/tabs — the same rule pandas uses) and use the first non-blank line
-as the header.  Line numbers are 1-based physical lines.
+as the header.  Line numbers are 1-based physical lines (a quoted field spanning
+lines counts all of them).
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ import pandas as pd
 from .source import FileError
 
 _WS = b" \t"
+# record contents treated as a blank line (the csv module yields [''] for both)
+_BLANKISH = (b"", b'""')
 
 
 @dataclass
@@ -62,21 +68,25 @@ class CsvReader:
     def __init__(self, data: bytes, limits):
         self.data = data
         self.limits = limits
-        self.quoted = b'"' in data
+        self.use_csv_module = False   # True -> slow, exact Python csv path
         self._header: list[str] | None = None
         self.header_line = 0
+        self._fast = None
 
     # ------------------------------------------------------------------ header
     def header(self) -> list[str]:
         if self._header is None:
-            if self.quoted:
-                self._csv_header()
+            if not self.use_csv_module and self._fast_scan():
+                pass
             else:
-                self._fast_scan()
+                self.use_csv_module = True
+                self._csv_header()
         return self._header
 
     # ------------------------------------------------------------------ fast path
-    def _fast_scan(self) -> None:
+    def _fast_scan(self) -> bool:
+        """numpy scan of the raw bytes.  Returns False when the quoting is not plain
+        RFC 4180 (stray or unbalanced quotes) so the csv-module path must be used."""
         data = self.data
         buf = np.frombuffer(data, dtype=np.uint8)
         n = len(buf)
@@ -90,54 +100,81 @@ class CsvReader:
             inside = nxt < n
             bare[inside] = buf[nxt[inside]] != 10
             breaks = np.sort(np.concatenate([lf, cr[bare]]))
-            crlf_lf = cr[~bare] + 1
         else:
             breaks = lf
-            crlf_lf = None
-        starts = np.empty(len(breaks) + 1, dtype=np.int64)
+        commas = np.flatnonzero(buf == 44)
+        rec_breaks = breaks
+        quoted = b'"' in data
+        if quoted:
+            quotes = np.flatnonzero(buf == 34)
+            if len(quotes) % 2:
+                return False
+            # opening quotes (even index) must start a field; closing quotes (odd index)
+            # must end one; "" inside a quoted field is a closing+opening pair.
+            sep = np.zeros(256, dtype=bool)
+            sep[[44, 10, 13, 34]] = True
+            opening, closing = quotes[0::2], quotes[1::2]
+            prev = np.where(opening > 0, buf[np.maximum(opening - 1, 0)], 44)
+            nxt_b = np.where(closing < n - 1, buf[np.minimum(closing + 1, n - 1)], 44)
+            if not (sep[prev].all() and sep[nxt_b].all()):
+                return False
+            # a position is structural when an even number of quotes precede it
+            rec_breaks = breaks[np.searchsorted(quotes, breaks) % 2 == 0]
+            commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+        starts = np.empty(len(rec_breaks) + 1, dtype=np.int64)
         starts[0] = 0
-        starts[1:] = breaks + 1
-        ends = np.empty(len(breaks) + 1, dtype=np.int64)
-        ends[:-1] = breaks
+        starts[1:] = rec_breaks + 1
+        ends = np.empty(len(rec_breaks) + 1, dtype=np.int64)
+        ends[:-1] = rec_breaks
         ends[-1] = n
-        if crlf_lf is not None and len(crlf_lf):
+        if len(rec_breaks):
             # the CR of a CRLF pair is part of the line ending, not the content
-            ends[:-1] -= np.isin(breaks, crlf_lf, assume_unique=True)
+            crlf = (buf[rec_breaks] == 10) & (rec_breaks > 0) & \
+                (buf[np.maximum(rec_breaks - 1, 0)] == 13)
+            ends[:-1] -= crlf
         if starts[-1] >= n:  # file ends with a line break
             starts, ends = starts[:-1], ends[:-1]
         lengths = ends - starts
-        commas = np.flatnonzero(buf == 44)
         ncomma = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
         blank = lengths == 0
+        # physical (1-based) line on which each record starts
+        phys = np.searchsorted(breaks, starts) + 1 if quoted else np.arange(1, len(starts) + 1)
 
         def is_ws_line(i: int) -> bool:
-            return ncomma[i] == 0 and not data[starts[i]:ends[i]].strip(_WS)
+            return ncomma[i] == 0 and data[starts[i]:ends[i]].strip(_WS) in _BLANKISH
 
         h = 0
         while h < len(starts) and (blank[h] or is_ws_line(h)):
             h += 1
         if h >= len(starts):
-            raise FileError("file is empty (no header line)")
-        self.header_line = h + 1
-        self._header = _header_checks(
-            data[starts[h]:ends[h]].decode("utf-8").split(","), h + 1, self.limits)
+            raise FileError("file is empty")
+        self.header_line = int(phys[h])
+        head = data[starts[h]:ends[h]].decode("utf-8")
+        if quoted:
+            fields = next(csv.reader(io.StringIO(head, newline="")), [])
+        else:
+            fields = head.split(",")
+        if len(fields) != ncomma[h] + 1:
+            return False
+        self._header = _header_checks(fields, self.header_line, self.limits)
         # whitespace-only lines count as blank (pandas skips them too)
         cand = np.flatnonzero((ncomma == 0) & ~blank)
         cand = cand[cand > h]
         for i in cand:
-            if not data[starts[i]:ends[i]].strip(_WS):
+            if data[starts[i]:ends[i]].strip(_WS) in _BLANKISH:
                 blank[i] = True
-        self._fast = (starts, lengths, ncomma, blank, h)
+        self._fast = (phys, lengths, ncomma, blank, h)
+        return True
 
     def _fast_records(self, positions: list[int]) -> Records:
-        starts, lengths, ncomma, blank, h = self._fast
+        phys, lengths, ncomma, blank, h = self._fast
         width = len(self._header)
         idx = np.flatnonzero(~blank)
         idx = idx[idx > h]
         blank_lines = int(blank[h + 1:].sum())
         if len(idx) > self.limits.max_rows:
             raise FileError(f"too many rows: {len(idx):,} (the limit is {self.limits.max_rows:,})")
-        lines = (idx + 1).astype(np.int64)
+        lines = phys[idx].astype(np.int64)
         rec = Records(lines=lines, columns={}, blank_lines=blank_lines, rows_total=len(idx))
         if len(idx) == 0:
             return rec
@@ -149,17 +186,19 @@ class CsvReader:
                              for i in wrong[: self.limits.max_errors_reported]]
             return rec
         rec.max_field_len = int(lengths[idx].max())
-        df = pd.read_csv(
-            io.BytesIO(self.data), header=0, names=list(range(width)), usecols=positions,
-            dtype=str, na_filter=False, keep_default_na=False, engine="c",
-            skip_blank_lines=True, encoding="utf-8", quoting=csv.QUOTE_NONE)
-        if len(df) != len(idx):  # should never happen; be safe rather than misnumber lines
-            self.quoted = True
+        try:
+            df = pd.read_csv(
+                io.BytesIO(self.data), header=0, names=list(range(width)), usecols=positions,
+                dtype=str, na_filter=False, keep_default_na=False, engine="c",
+                skip_blank_lines=True, encoding="utf-8", quotechar='"', doublequote=True)
+        except (pd.errors.ParserError, ValueError):
+            df = None
+        if df is None or len(df) != len(idx):  # disagreement: use the exact, slow path
             return self._csv_records_from_scratch(positions)
         rec.columns = {p: df[p] for p in positions}
         return rec
 
-    # ------------------------------------------------------------------ quoted path
+    # ------------------------------------------------------------------ exact (csv module) path
     def _csv_header(self) -> None:
         if csv.field_size_limit() < self.limits.max_field_chars + 1:
             csv.field_size_limit(self.limits.max_field_chars + 1)
@@ -176,7 +215,7 @@ class CsvReader:
             self.header_line = start
             self._header = _header_checks(fields, start, self.limits)
             return
-        raise FileError("file is empty (no header line)")
+        raise FileError("file is empty")
 
     def _rows(self):
         """Yield (start_line, fields or None for blank) with clean error handling."""
@@ -201,6 +240,7 @@ class CsvReader:
                 yield start, fields
 
     def _csv_records_from_scratch(self, positions):
+        self.use_csv_module = True
         self._header = None
         self._csv_header()
         return self._csv_records(positions)
@@ -220,14 +260,14 @@ class CsvReader:
             if fields is None:
                 blank += 1
                 continue
+            if len(lines) + bad_count >= limit:
+                raise FileError(f"too many rows: more than {limit:,} (the limit is {limit:,})")
             if len(fields) != width:
                 bad_count += 1
                 if len(bad) < self.limits.max_errors_reported:
                     bad.append((start, len(fields)))
                 continue
             lines.append(start)
-            if len(lines) + bad_count > limit:
-                raise FileError(f"too many rows: more than {limit:,} (the limit is {limit:,})")
             for p, app in pairs:
                 app(fields[p])
         rec = Records(lines=np.asarray(lines, dtype=np.int64), columns={}, blank_lines=blank,
@@ -247,6 +287,6 @@ class CsvReader:
     def records(self, positions: list[int]) -> Records:
         self.header()
         positions = sorted(set(positions))
-        if self.quoted:
+        if self.use_csv_module:
             return self._csv_records(positions)
         return self._fast_records(positions)

@@ -87,7 +87,6 @@ def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
     keys = keys_df.to_numpy(np.int64)
     kidx = pd.MultiIndex.from_frame(keys_df).get_indexer(pd.MultiIndex.from_frame(s[["store", "dept"]]))
     Y = np.full((len(keys), len(dates)), np.nan)
-    np.add.at(Y, (kidx, ti), 0.0)  # mark present
     Y[kidx, ti] = 0.0
     np.add.at(Y, (kidx, ti), s["sales"].to_numpy())
 

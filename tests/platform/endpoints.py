@@ -33,7 +33,7 @@ def discover_api_endpoints() -> set[str]:
         cb = pattern.callback
         actions = getattr(cb, "actions", None)
         if actions:
-            methods = [m.upper() for m in actions]
+            methods = [m.upper() for m in actions if m not in ("head", "options")]
         else:
             cls = cb.cls
             methods = [m.upper() for m in cls.http_method_names

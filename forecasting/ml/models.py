@@ -1,0 +1,204 @@
+"""Forecasting models: baselines, the seasonal-profile model, statsforecast MSTL
+and the global LightGBM model.  lightgbm / statsforecast are imported lazily.
+
+All functions work on the wide panel at a forecast origin ``o`` (index of the
+last week of training data) and return an (n_series, H) array for the target
+weeks o+1 .. o+H.  They only read columns <= o of the history.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import numpy as np
+
+SVD_RANK = 10
+LEVEL_WEEKS = 13
+LEVEL_DAMP = 0.75
+
+
+# ---------------------------------------------------------------- baselines
+def seasonal_naive(Y0: np.ndarray, o: int, H: int) -> np.ndarray:
+    """Same week 52 weeks earlier, 0 when absent."""
+    out = np.zeros((Y0.shape[0], H))
+    for h in range(H):
+        t = o + 1 + h - 52
+        if 0 <= t <= o:
+            out[:, h] = Y0[:, t]
+    return out
+
+
+def last_value(Y: np.ndarray, o: int, H: int) -> np.ndarray:
+    """Last observed value at or before the origin (0 when none)."""
+    obs = ~np.isnan(Y[:, : o + 1])
+    has = obs.any(1)
+    last_idx = o - np.argmax(obs[:, ::-1], axis=1)
+    v = np.where(has, Y[np.arange(Y.shape[0]), last_idx], 0.0)
+    return np.repeat(np.nan_to_num(v)[:, None], H, axis=1)
+
+
+# ---------------------------------------------------- seasonal profile (SVD)
+def dept_groups(dept_idx: np.ndarray) -> list:
+    order = np.argsort(dept_idx, kind="stable")
+    bounds = np.flatnonzero(np.diff(dept_idx[order])) + 1
+    return np.split(order, bounds)
+
+
+def svd_smooth(Y0h: np.ndarray, groups: list, k: int = SVD_RANK):
+    """Rank-k reconstruction of each department's (stores x weeks) matrix.
+
+    Returns the smoothed matrix and, per department, the right singular vectors
+    (k x weeks) so that a single series can later be projected on the same
+    basis.  Departments with <= k stores are left unsmoothed (basis None).
+    """
+    S = Y0h.copy()
+    bases = []
+    for ii in groups:
+        if len(ii) <= k:
+            bases.append(None)
+            continue
+        M = Y0h[ii]
+        U, s, Vt = np.linalg.svd(M, full_matrices=False)
+        S[ii] = (U[:, :k] * s[:k]) @ Vt[:k]
+        bases.append(Vt[:k].copy())
+    return S, bases
+
+
+def seasonal_profile(Y0h: np.ndarray, S: np.ndarray, o: int, H: int, cal_shift: np.ndarray,
+                     level_weeks: int = LEVEL_WEEKS, damp: float = LEVEL_DAMP) -> np.ndarray:
+    """Calendar-aligned seasonal naive on the SVD-smoothed history plus a damped
+    level correction.
+
+    For target week t the base is (1-s/7)*S[t-52] + (s/7)*S[t-53] where s is the
+    number of days by which week t-52 is late against the calendar (1, or 2
+    across a leap day): it re-aligns Christmas, whose weekday moves every year.
+    The level correction is ``damp`` x (mean of the last ``level_weeks`` weeks
+    minus the mean of the smoothed same weeks one year earlier).
+    ``cal_shift`` is indexed by the extended grid.
+    """
+    n = Y0h.shape[0]
+    out = np.empty((n, H))
+    if o + 1 < 52 + 1:
+        lvl = Y0h[:, max(0, o - level_weeks + 1): o + 1].mean(1)
+    for h in range(H):
+        t = o + 1 + h
+        if t - 52 < 0:
+            out[:, h] = lvl
+            continue
+        if t - 52 > o:  # horizon > 52: reuse the forecast of 52 weeks earlier
+            out[:, h] = out[:, h - 52]
+            continue
+        b52 = S[:, t - 52]
+        b53 = S[:, t - 53] if t - 53 >= 0 else b52
+        f = cal_shift[t] / 7.0
+        out[:, h] = (1 - f) * b52 + f * b53
+    w = np.arange(max(0, o - level_weeks + 1), o + 1)
+    w = w[w - 52 >= 0]
+    if len(w) and o + 1 >= 53:
+        adj = Y0h[:, w].mean(1) - S[:, w - 52].mean(1)
+        out += damp * adj[:, None]
+    return out
+
+
+def pooled_forecast(Y0h: np.ndarray, Y: np.ndarray, o: int, H: int, groups: list,
+                    rows: np.ndarray, cal_shift: np.ndarray, dept_of_row: np.ndarray) -> np.ndarray:
+    """Department-level pooled forecast for short series: the series' recent
+    level times its department's seasonal index (department total over all
+    stores, same week one year earlier relative to the recent weeks)."""
+    out = np.zeros((len(rows), H))
+    for r_i, i in enumerate(rows):
+        obs = np.flatnonzero(~np.isnan(Y[i, : o + 1]))
+        if len(obs) == 0:
+            continue
+        recent = obs[-8:]
+        level = Y[i, recent].mean()
+        ii = groups[dept_of_row[r_i]]
+        D = Y0h[ii].sum(0)
+        ref = recent - 52
+        for h in range(H):
+            t = o + 1 + h
+            ratio = 1.0
+            if ref.min() >= 0 and t - 53 >= 0 and t - 52 <= o:
+                denom = D[ref].mean()
+                f = cal_shift[t] / 7.0
+                num = (1 - f) * D[t - 52] + f * D[t - 53]
+                if denom > 0 and num > 0:
+                    ratio = float(np.clip(num / denom, 0.2, 5.0))
+            out[r_i, h] = level * ratio
+    return out
+
+
+# ---------------------------------------------------------------- MSTL
+def safe_n_jobs(n: int) -> int:
+    """statsforecast parallelises with processes; a daemonic process (a Celery
+    prefork child) may not have children, so fall back to 1 there."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    return max(1, min(int(n), os.cpu_count() or 1))
+
+
+def mstl_forecast(Y0h: np.ndarray, H: int, n_jobs: int = 1, season_length: int = 52) -> np.ndarray:
+    """statsforecast MSTL (season 52, simple exponential smoothing of the trend)
+    per series on the zero-filled history."""
+    import pandas as pd
+    from statsforecast import StatsForecast
+    from statsforecast.models import MSTL, AutoETS
+
+    n, L = Y0h.shape
+    if n == 0:
+        return np.zeros((0, H))
+    if L < 2 * season_length + 1:
+        # not enough history for a yearly season: season-free ETS level
+        sl = max(1, min(season_length, L // 3))
+        model = MSTL(season_length=sl, trend_forecaster=AutoETS(model="ANN")) if sl > 1 else AutoETS(model="ANN")
+    else:
+        model = MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ANN"))
+    df = pd.DataFrame({
+        "unique_id": np.repeat(np.arange(n), L),
+        "ds": np.tile(np.arange(L), n),
+        "y": Y0h.ravel(),
+    })
+    sf = StatsForecast(models=[model], freq=1, n_jobs=safe_n_jobs(n_jobs))
+    f = sf.forecast(df=df, h=H)
+    col = [c for c in f.columns if c not in ("unique_id", "ds")][0]
+    f = f.sort_values(["unique_id", "ds"])
+    return f[col].to_numpy(float).reshape(n, H)
+
+
+def mstl_single(y: np.ndarray, H: int, season_length: int = 52) -> np.ndarray:
+    from statsforecast.models import MSTL, AutoETS
+    L = len(y)
+    if L < 2 * season_length + 1:
+        sl = max(1, min(season_length, L // 3))
+        model = MSTL(season_length=sl, trend_forecaster=AutoETS(model="ANN")) if sl > 1 else AutoETS(model="ANN")
+    else:
+        model = MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ANN"))
+    return np.asarray(model.forecast(y=np.asarray(y, float), h=H)["mean"], float)
+
+
+# ---------------------------------------------------------------- LightGBM
+def lgb_params(num_threads: int, seed: int) -> dict:
+    return {
+        "objective": "l1",
+        "learning_rate": 0.05,
+        "num_leaves": 31,
+        "min_data_in_leaf": 200,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "lambda_l2": 1.0,
+        "max_bin": 127,
+        "num_threads": int(num_threads),
+        "seed": int(seed),
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbose": -1,
+    }
+
+
+def lgb_fit(X: np.ndarray, r: np.ndarray, w: np.ndarray, feature_names: list, params: dict,
+            num_rounds: int, categorical: list | None = None):
+    import lightgbm as lgb
+    ds = lgb.Dataset(X, label=r, weight=w, feature_name=list(feature_names),
+                     categorical_feature=categorical or "auto", free_raw_data=True)
+    return lgb.train(params, ds, num_boost_round=num_rounds)

@@ -1,0 +1,121 @@
+"""Every mutating endpoint writes exactly one audit event; the database
+rejects UPDATE, DELETE and TRUNCATE on the audit table."""
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from tests.conftest import add_member, api_client, in_tenant, provision
+from tests.platform.endpoints import discover_api_endpoints
+from tests.platform.targets import build
+
+MUTATING = sorted(e for e in discover_api_endpoints() if e.split(" ")[0] in ("POST", "PATCH", "PUT", "DELETE"))
+# mutating endpoints that compute without changing state (none write an event)
+NON_WRITING: set[str] = set()
+try:
+    from tests.platform.role_table_ext import NON_WRITING_EXT
+
+    NON_WRITING |= NON_WRITING_EXT
+except ImportError:
+    pass
+
+
+@pytest.mark.parametrize("endpoint", MUTATING)
+def test_mutating_endpoint_writes_exactly_one_event(tenant, endpoint):
+    from accounts.models import AuditEvent
+
+    method, path = endpoint.split(" ", 1)
+    target = build(tenant, method, path)
+    with in_tenant(tenant):
+        before = AuditEvent.objects.count()
+        last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    client = api_client(tenant, key=tenant.admin_key)
+    resp = getattr(client, method.lower())(target["path"], target.get("body"), format=target.get("format", "json"),
+                                           HTTP_X_REQUEST_ID="req-123")
+    assert resp.status_code < 300, resp.content
+    with in_tenant(tenant):
+        new = list(AuditEvent.objects.filter(id__gt=last_id))
+        if endpoint in NON_WRITING:
+            assert AuditEvent.objects.count() == before
+            return
+        assert len(new) == 1, [e.action for e in new]
+        event = new[0]
+    assert event.actor_api_key_id is not None and event.actor_label.startswith("key:")
+    assert event.request_id == "req-123"
+    assert event.ip == "127.0.0.1"
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts_auditevent SET action = 'tampered'",
+    "DELETE FROM accounts_auditevent",
+    "TRUNCATE accounts_auditevent",
+])
+def test_audit_table_is_append_only_at_the_database(tenant, sql):
+    from accounts.models import AuditEvent
+
+    with in_tenant(tenant):
+        n = AuditEvent.objects.count()
+        assert n > 0
+        with pytest.raises(DatabaseError, match="append-only"):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(sql)
+        assert AuditEvent.objects.count() == n
+
+
+def test_orm_update_and_delete_rejected(tenant):
+    from accounts.models import AuditEvent
+
+    with in_tenant(tenant):
+        event = AuditEvent.objects.first()
+        with pytest.raises(DatabaseError):
+            with transaction.atomic():
+                AuditEvent.objects.filter(pk=event.pk).update(action="x")
+        with pytest.raises(DatabaseError):
+            with transaction.atomic():
+                event.delete()
+
+
+def test_unknown_action_is_a_bug(tenant):
+    from accounts.audit import Actor, audit_record
+
+    with in_tenant(tenant), pytest.raises(ValueError):
+        audit_record(action="made.up", actor=Actor.system())
+
+
+def test_audit_api_filters(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = api_client(tenant, key=tenant.admin_key)
+    client.post("/api/v1/members/", {"email": "x1@example.com", "role": "viewer"}, format="json")
+    client.post("/api/v1/api-keys/", {"name": "n", "role": "viewer"}, format="json")
+    resp = client.get("/api/v1/audit-events/", {"action": "member.invite"})
+    assert resp.status_code == 200
+    data = resp.json()
+    assert data["count"] == 1 and data["results"][0]["payload"]["email"] == "x1@example.com"
+    assert {"count", "next", "previous", "results"} <= set(data)
+    prefix = tenant.admin_key.split("_")[1]
+    by_actor = client.get("/api/v1/audit-events/", {"actor": f"key:{prefix}"}).json()
+    assert {e["action"] for e in by_actor["results"]} == {"member.invite", "api_key.create"}
+    by_owner = client.get("/api/v1/audit-events/", {"actor": tenant.owner_email}).json()
+    assert {e["action"] for e in by_owner["results"]} == {"tenant.provision", "api_key.create"}
+    future = (timezone.now() + timedelta(days=1)).isoformat()
+    assert client.get("/api/v1/audit-events/", {"since": future}).json()["count"] == 0
+    assert client.get("/api/v1/audit-events/", {"until": future}).json()["count"] >= 4
+    bad = client.get("/api/v1/audit-events/", {"since": "yesterday-ish"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_error"
+    assert "since" in bad.json()["error"]["details"]
+
+
+def test_login_and_failed_login_are_audited(tenant):
+    from accounts.models import AuditEvent
+    from tests.conftest import PASSWORD, web_client
+
+    client = web_client(tenant)
+    client.post("/accounts/login/", {"username": tenant.owner_email, "password": "wrong"}, REMOTE_ADDR="10.1.2.3")
+    client.post("/accounts/login/", {"username": tenant.owner_email, "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    with in_tenant(tenant):
+        actions = list(AuditEvent.objects.filter(action__startswith="auth.").order_by("id")
+                       .values_list("action", "ip"))
+    assert actions == [("auth.login_failed", "10.1.2.3"), ("auth.login", "10.1.2.3")]
