@@ -3,7 +3,6 @@ carries its schema and runs in it. Nothing heavy (LightGBM, pandas models) is
 imported or trained here: workers import that lazily inside tasks."""
 import os
 
-from django.conf import settings
 from kombu import Queue
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 
@@ -11,5 +10,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
 
 app = TenantAwareCeleryApp("saas")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = [Queue(name) for name in settings.SAAS_TASK_QUEUES]
+# queues: "default" (ingestion, housekeeping) and "ml" (training, forecasting)
+app.conf.task_queues = [Queue("default"), Queue("ml")]
 app.autodiscover_tasks()

@@ -140,7 +140,11 @@ def _run_as(cmd: list[str], user: _PgUser, **kwargs) -> subprocess.CompletedProc
         kwargs.setdefault("user", user.uid)
         kwargs.setdefault("group", user.gid)
         kwargs.setdefault("extra_groups", [])
-    return subprocess.run(cmd, check=True, **kwargs)
+    result = subprocess.run(cmd, **kwargs)
+    if result.returncode != 0:
+        err = result.stderr.decode(errors="replace") if isinstance(result.stderr, bytes) else ""
+        raise RuntimeError(f"{Path(cmd[0]).name} failed (exit {result.returncode}): {err.strip()[-2000:]}")
+    return result
 
 
 def postgres_running() -> bool:

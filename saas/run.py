@@ -59,6 +59,7 @@ def main() -> int:
     db_name = os.environ.get("SAAS_DB_NAME", "saas")
     started = embedded.ensure_started(db_name)
     env = os.environ.copy()
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.setdefault("DATABASE_URL", embedded.database_url(db_name))
     env.setdefault("REDIS_URL", embedded.redis_url(0))
     os.environ.update({"DATABASE_URL": env["DATABASE_URL"], "REDIS_URL": env["REDIS_URL"]})

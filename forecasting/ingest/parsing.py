@@ -373,7 +373,7 @@ def parse_upload(path_or_fileobj, filename: str = "", kind: str | None = None,
             and not hasattr(path_or_fileobj, "read"):
         raise IngestError("path_or_fileobj must be a path, bytes or a binary file object")
 
-    res = ParseResult(kind=kind, ok=False, weekday=weekday)
+    res = ParseResult(kind=kind, ok=False, weekday=None if weekday is None else int(weekday))
     res.stats["filename"] = filename
     try:
         source = load(path_or_fileobj, limits)

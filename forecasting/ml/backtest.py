@@ -55,8 +55,8 @@ class TrainingSet:
             yt = np.full((panel.n, H), np.nan)
             yt[:, valid_t] = panel.Y[:, tgt[valid_t]]
             active = panel.first_obs <= o
-            ok = ~np.isnan(yt) & active[:, None]
-            ok &= rng.random(ok.shape) < frac
+            # sample whole series (all their steps) for this origin
+            ok = ~np.isnan(yt) & (active & (rng.random(panel.n) < frac))[:, None]
             if not ok.any():
                 continue
             rows = np.flatnonzero(ok.any(1))

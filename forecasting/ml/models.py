@@ -51,8 +51,16 @@ def svd_smooth(Y0h: np.ndarray, groups: list, k: int = SVD_RANK):
     (k x weeks) so that a single series can later be projected on the same
     basis.  Departments with <= k stores are left unsmoothed (basis None).
     """
+    from threadpoolctl import threadpool_limits
+
     S = Y0h.copy()
     bases = []
+    with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: threads only cost
+        _svd_groups(Y0h, S, groups, k, bases)
+    return S, bases
+
+
+def _svd_groups(Y0h, S, groups, k, bases):
     for ii in groups:
         if len(ii) <= k:
             bases.append(None)
@@ -61,7 +69,6 @@ def svd_smooth(Y0h: np.ndarray, groups: list, k: int = SVD_RANK):
         U, s, Vt = np.linalg.svd(M, full_matrices=False)
         S[ii] = (U[:, :k] * s[:k]) @ Vt[:k]
         bases.append(Vt[:k].copy())
-    return S, bases
 
 
 def seasonal_profile(Y0h: np.ndarray, S: np.ndarray, o: int, H: int, cal_shift: np.ndarray,
@@ -137,22 +144,25 @@ def safe_n_jobs(n: int) -> int:
     return max(1, min(int(n), os.cpu_count() or 1))
 
 
+def _mstl_model(L: int, season_length: int):
+    from statsforecast.models import MSTL, AutoETS
+
+    if L <= season_length + 4:
+        # less than a season (+ a few weeks) of history: no yearly component
+        return AutoETS(model="ANN")
+    return MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ANN"))
+
+
 def mstl_forecast(Y0h: np.ndarray, H: int, n_jobs: int = 1, season_length: int = 52) -> np.ndarray:
     """statsforecast MSTL (season 52, simple exponential smoothing of the trend)
     per series on the zero-filled history."""
     import pandas as pd
     from statsforecast import StatsForecast
-    from statsforecast.models import MSTL, AutoETS
 
     n, L = Y0h.shape
     if n == 0:
         return np.zeros((0, H))
-    if L < 2 * season_length + 1:
-        # not enough history for a yearly season: season-free ETS level
-        sl = max(1, min(season_length, L // 3))
-        model = MSTL(season_length=sl, trend_forecaster=AutoETS(model="ANN")) if sl > 1 else AutoETS(model="ANN")
-    else:
-        model = MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ANN"))
+    model = _mstl_model(L, season_length)
     df = pd.DataFrame({
         "unique_id": np.repeat(np.arange(n), L),
         "ds": np.tile(np.arange(L), n),
@@ -166,13 +176,7 @@ def mstl_forecast(Y0h: np.ndarray, H: int, n_jobs: int = 1, season_length: int =
 
 
 def mstl_single(y: np.ndarray, H: int, season_length: int = 52) -> np.ndarray:
-    from statsforecast.models import MSTL, AutoETS
-    L = len(y)
-    if L < 2 * season_length + 1:
-        sl = max(1, min(season_length, L // 3))
-        model = MSTL(season_length=sl, trend_forecaster=AutoETS(model="ANN")) if sl > 1 else AutoETS(model="ANN")
-    else:
-        model = MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ANN"))
+    model = _mstl_model(len(y), season_length)
     return np.asarray(model.forecast(y=np.asarray(y, float), h=H)["mean"], float)
 
 

@@ -218,7 +218,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-SAAS_TASK_QUEUES = ("default", "ml")
 CELERY_TASK_ROUTES = {"forecasting.tasks.train_model": {"queue": "ml"},
                       "forecasting.tasks.forecast_*": {"queue": "ml"}}
 # time limits stay below the Redis visibility timeout so an acked-late task is

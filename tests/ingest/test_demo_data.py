@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting import demo_data
 from forecasting.demo_data import (FEATURES_HEADER, SMALL, STORES_HEADER, TRAIN_HEADER, generate,
                                    holiday_dates, holiday_week_flags, main)
 from forecasting.ingest.parsing import parse_upload
