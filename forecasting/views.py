@@ -8,11 +8,6 @@ def dashboard(request):
     return render(request, "forecasting/dashboard.html", {})
 
 
-@role_required("data.view")
-def data(request):
-    return render(request, "forecasting/placeholder.html", {"title": "Data"})
-
-
 @role_required("models.view")
 def models_page(request):
     return render(request, "forecasting/placeholder.html", {"title": "Models"})

@@ -3,6 +3,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from billing import views as billing_views
 from forecasting import views as forecasting_views
+from forecasting import web_data
 
 auth_patterns = [
     path("login/", account_views.LoginView.as_view(), name="login"),
@@ -25,7 +26,10 @@ urlpatterns = [
     path("api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
     path("audit/", account_views.audit, name="audit"),
     path("billing/", billing_views.billing, name="billing"),
-    path("data/", forecasting_views.data, name="data"),
+    path("data/", web_data.data_page, name="data"),
+    path("data/upload/", web_data.upload_submit, name="data_upload"),
+    path("data/uploads/<int:upload_id>/", web_data.upload_report, name="data_upload_report"),
+    path("data/uploads/<int:upload_id>/status/", web_data.upload_status, name="data_upload_status"),
     path("models/", forecasting_views.models_page, name="models"),
     path("forecasts/", forecasting_views.forecasts, name="forecasts"),
     path("insights/", forecasting_views.insights, name="insights"),

@@ -1,1 +1,17 @@
-urlpatterns = []
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from forecasting.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.include_format_suffixes = False
+router.register("uploads", views.UploadViewSet, basename="upload")
+
+urlpatterns = [
+    path("jobs/<int:pk>/", views.JobView.as_view(), name="api-job"),
+    path("datasets/summary/", views.DatasetSummaryView.as_view(), name="api-dataset-summary"),
+    path("sales/", views.SalesView.as_view(), name="api-sales"),
+    path("uploads/<int:pk>/errors.csv", views.UploadErrorsCSVView.as_view(), name="api-upload-errors-csv"),
+    path("", include(router.urls)),
+]

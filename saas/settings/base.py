@@ -74,6 +74,7 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.staticfiles",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -51,6 +51,41 @@ def _key_post(t, method, path):
     return {"path": path, "body": {"name": f"k-{uuid.uuid4().hex[:6]}", "role": "viewer"}}
 
 
+SMALL_SALES = (b"Store,Dept,Date,Weekly_Sales,IsHoliday\n1,1,2010-02-05,100.5,FALSE\n"
+               b"1,1,2010-02-12,-3.0,TRUE\n")
+
+
+def small_upload(t, content: bytes = SMALL_SALES, status: str = "failed"):
+    """An Upload row (and its Job) created directly, with an error report."""
+    from forecasting.models import Job, Upload
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        job = Job.objects.create(kind="ingest", status=status)
+        return Upload.objects.create(kind="sales", original_filename="x.csv", size=len(content), sha256="0" * 64,
+                                     file_path="", status=status, job=job, error_count=1,
+                                     errors=[{"line": 2, "column": "Date", "value": "2012-02-30",
+                                              "reason": "not a valid date"}])
+
+
+@builder("GET /api/v1/uploads/{id}/", "GET /api/v1/uploads/{id}/errors.csv")
+def _upload(t, method, path):
+    return {"path": path.replace("{id}", str(small_upload(t).pk))}
+
+
+@builder("GET /api/v1/jobs/{id}/")
+def _job(t, method, path):
+    return {"path": path.replace("{id}", str(small_upload(t).job_id))}
+
+
+@builder("POST /api/v1/uploads/")
+def _upload_post(t, method, path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"path": path, "format": "multipart",
+            "body": {"file": SimpleUploadedFile("sales.csv", SMALL_SALES, content_type="text/csv")}}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     try:

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, renderers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from forecasting import selectors, services
+from forecasting.api import serializers as s
+from saas.api.base import TenantAPIView, TenantViewSet
+from saas.errors import NotFound
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, (bytes, str)):
+            return data
+        # errors in CSV endpoints are still JSON-shaped
+        import json
+
+        return json.dumps(data).encode()
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def generate():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
+    permissions_map = {"list": "data.view", "retrieve": "data.view", "create": "data.upload"}
+    parser_classes = [MultiPartParser, FormParser]
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    def get_queryset(self):
+        return selectors.upload_list()
+
+    def get_serializer_class(self):
+        return s.UploadListSerializer if self.action == "list" else s.UploadSerializer
+
+    @extend_schema(request={"multipart/form-data": s.UploadCreateSerializer}, responses={202: s.UploadSerializer})
+    def create(self, request):
+        data = s.UploadCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        f = data.validated_data["file"]
+        upload = services.upload_create(actor=self.actor, file=f, filename=f.name,
+                                        kind=data.validated_data.get("kind") or None)
+        body = {"id": upload.pk, "status": upload.status, "kind": upload.kind or None,
+                "job": s.JobBriefSerializer(upload.job).data}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=s.UploadSerializer)
+    def retrieve(self, request, pk=None):
+        upload = selectors.upload_get(upload_id=pk)
+        if upload is None:
+            raise NotFound("No such upload.")
+        return Response(s.UploadSerializer(upload).data)
+
+
+
+class UploadErrorsCSVView(TenantAPIView):
+    """The upload's error report as CSV (line, column, value, reason)."""
+
+    permissions_map = {"GET": "data.view"}
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request, pk: int):
+        upload = selectors.upload_get(upload_id=pk)
+        if upload is None:
+            raise NotFound("No such upload.")
+        rows = ([e.get("line"), e.get("column"), e.get("value"), e.get("reason")] for e in upload.errors)
+        return stream_csv(f"upload-{upload.pk}-errors.csv", ["line", "column", "value", "reason"], rows)
+
+
+class JobView(TenantAPIView):
+    permissions_map = {"GET": "data.view"}
+
+    @extend_schema(responses=s.JobSerializer)
+    def get(self, request, pk: int):
+        job = selectors.job_get(job_id=pk)
+        if job is None:
+            raise NotFound("No such job.")
+        return Response(s.JobSerializer(job).data)
+
+
+class DatasetSummaryView(TenantAPIView):
+    permissions_map = {"GET": "data.view"}
+
+    def get(self, request):
+        return Response(selectors.dataset_summary())
+
+
+class SalesView(TenantAPIView):
+    """Weekly sales, filtered; paginated JSON or, with ``?format=csv``, the whole selection as CSV."""
+
+    permissions_map = {"GET": "data.view"}
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("store", int), OpenApiParameter("dept", int),
+        OpenApiParameter("start", str, description="YYYY-MM-DD"), OpenApiParameter("end", str, description="YYYY-MM-DD"),
+        OpenApiParameter("format", str, enum=["json", "csv"]),
+    ], responses=s.SalesRecordSerializer(many=True))
+    def get(self, request):
+        filters = s.SalesFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.sales_query(**filters.validated_data)
+        if request.query_params.get("format") == "csv":
+            rows = ([r[0], r[1], r[2].isoformat(), r[3], "TRUE" if r[4] else "FALSE"]
+                    for r in qs.values_list("store", "dept", "date", "sales", "is_holiday").iterator(chunk_size=5000))
+            return stream_csv("sales.csv", ["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"], rows)
+        from saas.api.pagination import Pagination
+
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(s.SalesRecordSerializer(page, many=True).data)

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Store(models.Model):
+    number = models.PositiveIntegerField(unique=True)
+    type = models.CharField(max_length=10, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=200, blank=True, null=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"Store {self.number}"
+
+
+class SalesRecord(models.Model):
+    """Weekly sales of one store-department. ``store`` is the store number
+    (sales may arrive before the stores file)."""
+
+    store = models.PositiveIntegerField()
+    dept = models.PositiveIntegerField()
+    date = models.DateField(help_text="week-ending date")
+    sales = models.FloatField()
+    is_holiday = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "dept", "date"], name="sales_unique_key")]
+        indexes = [models.Index(fields=["date"], name="sales_date_idx")]
+
+
+class StoreWeek(models.Model):
+    """Weekly covariates of a store."""
+
+    store = models.PositiveIntegerField()
+    date = models.DateField()
+    temperature = models.FloatField(null=True, blank=True)
+    fuel_price = models.FloatField(null=True, blank=True)
+    markdown1 = models.FloatField(null=True, blank=True)
+    markdown2 = models.FloatField(null=True, blank=True)
+    markdown3 = models.FloatField(null=True, blank=True)
+    markdown4 = models.FloatField(null=True, blank=True)
+    markdown5 = models.FloatField(null=True, blank=True)
+    cpi = models.FloatField(null=True, blank=True)
+    unemployment = models.FloatField(null=True, blank=True)
+    is_holiday = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "date"], name="storeweek_unique_key")]
+
+
+class Job(models.Model):
+    """The source of truth of every background job (ingestion, training,
+    forecasting). Celery only carries the job id."""
+
+    class Kind(models.TextChoices):
+        INGEST = "ingest", "Ingest upload"
+        TRAIN = "train", "Train model"
+        FORECAST = "forecast", "Forecast"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class Upload(models.Model):
+    class Kind(models.TextChoices):
+        SALES = "sales", "Sales"
+        FEATURES = "features", "Features"
+        STORES = "stores", "Stores"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, blank=True,
+                            help_text="empty until detected from the header")
+    requested_kind = models.CharField(max_length=20, blank=True)
+    original_filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    file_path = models.CharField(max_length=500)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    rows_total = models.BigIntegerField(default=0)
+    inserted = models.BigIntegerField(default=0)
+    updated = models.BigIntegerField(default=0)
+    unchanged = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="first 1,000 errors")
+    error_count = models.BigIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    dataset_version = models.PositiveIntegerField(null=True, blank=True,
+                                                  help_text="dataset version this upload produced")
+    job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="upload")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.status})"

@@ -1,0 +1,89 @@
+"""Read queries of the forecasting app."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from forecasting.models import Job, SalesRecord, Upload
+
+
+def upload_list() -> QuerySet[Upload]:
+    return Upload.objects.select_related("job", "created_by", "created_by_key").order_by("-created_at", "-id")
+
+
+def upload_get(*, upload_id) -> Upload | None:
+    try:
+        return upload_list().get(pk=int(upload_id))
+    except (Upload.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def job_get(*, job_id) -> Job | None:
+    try:
+        return Job.objects.get(pk=int(job_id))
+    except (Job.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def sales_query(*, store: int | None = None, dept: int | None = None, start: date | None = None,
+                end: date | None = None) -> QuerySet[SalesRecord]:
+    qs = SalesRecord.objects.all().order_by("store", "dept", "date")
+    if store is not None:
+        qs = qs.filter(store=store)
+    if dept is not None:
+        qs = qs.filter(dept=dept)
+    if start is not None:
+        qs = qs.filter(date__gte=start)
+    if end is not None:
+        qs = qs.filter(date__lte=end)
+    return qs
+
+
+def dataset_summary() -> dict:
+    """Stores, departments, series, weeks, date range, total sales, negative
+    weeks, series with gaps — one SQL pass over the tenant's sales."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            WITH s AS (
+                SELECT store, dept, count(*) AS n, min(date) AS first, max(date) AS last
+                FROM forecasting_salesrecord GROUP BY store, dept
+            )
+            SELECT
+                (SELECT count(DISTINCT store) FROM forecasting_salesrecord),
+                (SELECT count(DISTINCT dept) FROM forecasting_salesrecord),
+                (SELECT count(*) FROM s),
+                (SELECT count(DISTINCT date) FROM forecasting_salesrecord),
+                (SELECT min(date) FROM forecasting_salesrecord),
+                (SELECT max(date) FROM forecasting_salesrecord),
+                (SELECT coalesce(sum(sales), 0) FROM forecasting_salesrecord),
+                (SELECT count(*) FROM forecasting_salesrecord WHERE sales < 0),
+                (SELECT count(*) FROM forecasting_salesrecord WHERE sales = 0),
+                (SELECT count(*) FROM s WHERE n < ((last - first) / 7 + 1)),
+                (SELECT count(*) FROM forecasting_salesrecord)
+        """)
+        (stores, depts, series, weeks, first, last, total, negative, zero, gaps, rows) = cur.fetchone()
+        cur.execute("SELECT count(*) FROM forecasting_store")
+        store_rows = cur.fetchone()[0]
+        cur.execute("SELECT count(*), min(date), max(date) FROM forecasting_storeweek")
+        fw_rows, fw_first, fw_last = cur.fetchone()
+    from tenants.models import Tenant
+
+    version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
+    return {
+        "dataset_version": version,
+        "sales_rows": rows,
+        "stores": stores,
+        "departments": depts,
+        "series": series,
+        "weeks": weeks,
+        "date_range": {"start": first.isoformat() if first else None, "end": last.isoformat() if last else None},
+        "total_sales": round(float(total), 2),
+        "negative_weeks": negative,
+        "zero_weeks": zero,
+        "series_with_gaps": gaps,
+        "store_attributes": store_rows,
+        "covariates": {"rows": fw_rows, "start": fw_first.isoformat() if fw_first else None,
+                       "end": fw_last.isoformat() if fw_last else None},
+    }

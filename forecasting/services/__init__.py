@@ -1,0 +1,7 @@
+"""Write operations of the forecasting app. Keyword-only functions, one
+transaction each, audit event inside it, side effects (Celery tasks) in
+``transaction.on_commit``."""
+from forecasting.services.jobs import (  # noqa: F401
+    job_create, job_fail, job_heartbeat, job_progress, job_start, job_succeed,
+)
+from forecasting.services.uploads import upload_create, upload_process  # noqa: F401

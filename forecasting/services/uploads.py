@@ -1,0 +1,285 @@
+"""Upload ingestion: store the file, queue it, then parse, validate, stage
+and upsert it in ONE transaction (strict and atomic: any invalid row and
+nothing is written)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.audit import Actor, audit_record
+from billing.plans import plan_limits
+from forecasting.models import Job, Upload
+from forecasting.services.jobs import job_create, job_fail, job_progress, job_start, job_succeed
+from forecasting.storage import tenant_path
+from saas.errors import ServiceError, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("sales", "features", "stores")
+
+
+class FileTooLarge(ServiceError):
+    status = 413
+    code = "file_too_large"
+
+
+def _safe_name(name: str) -> str:
+    name = (name or "upload.csv").replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "upload.csv"
+    return name[:120]
+
+
+def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None) -> Upload:
+    """Store the uploaded file under the tenant's folder and queue its ingestion."""
+    if kind in ("", None):
+        kind = None
+    elif kind not in KINDS:
+        raise ValidationFailed(f"Unknown kind {kind!r}.", details={"kind": [f"One of {', '.join(KINDS)}."]})
+    limits = plan_limits(connection.tenant.plan)
+    size = getattr(file, "size", None)
+    if size is not None and size > limits.max_upload_bytes:
+        raise FileTooLarge(f"The file is {size:,} bytes; your plan accepts up to {limits.max_upload_bytes:,}.",
+                           details={"size": size, "limit": limits.max_upload_bytes})
+    dest = tenant_path("uploads", f"{uuid.uuid4().hex}-{_safe_name(filename)}")
+    digest = hashlib.sha256()
+    written = 0
+    try:
+        with open(dest, "wb") as out:
+            chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
+            for chunk in chunks:
+                written += len(chunk)
+                if written > limits.max_upload_bytes:
+                    raise FileTooLarge(f"The file exceeds your plan's limit of {limits.max_upload_bytes:,} bytes.",
+                                       details={"limit": limits.max_upload_bytes})
+                digest.update(chunk)
+                out.write(chunk)
+        with transaction.atomic():
+            job = job_create(actor=actor, kind=Job.Kind.INGEST, params={"kind": kind}, message="Queued")
+            upload = Upload.objects.create(
+                kind=kind or "", requested_kind=kind or "", original_filename=(filename or "upload.csv")[:255],
+                size=written, sha256=digest.hexdigest(), file_path=str(dest), job=job,
+                created_by=actor.user, created_by_key=actor.api_key)
+            audit_record(action="upload.create", actor=actor, target_type="upload", target_id=upload.pk,
+                         payload={"filename": upload.original_filename, "size": written, "sha256": upload.sha256,
+                                  "kind": kind})
+            from forecasting.tasks import ingest_upload
+
+            transaction.on_commit(lambda: ingest_upload.delay(upload.pk))
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return upload
+
+
+def tenant_weekday() -> int | None:
+    """The weekday (0=Mon) of the tenant's week-ending dates, if it has data."""
+    with connection.cursor() as cur:
+        for table in ("forecasting_salesrecord", "forecasting_storeweek"):
+            cur.execute(f"SELECT EXTRACT(ISODOW FROM date)::int FROM {table} LIMIT 1")
+            row = cur.fetchone()
+            if row:
+                return row[0] - 1
+    return None
+
+
+# ------------------------------------------------------------------ loading
+@dataclass
+class LoadCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+_SQL = {
+    "sales": {
+        "staging": "store integer, dept integer, date date, sales double precision, is_holiday boolean",
+        "columns": "store, dept, date, sales, is_holiday",
+        "upsert": """
+            WITH up AS (
+                INSERT INTO forecasting_salesrecord AS t (store, dept, date, sales, is_holiday)
+                SELECT store, dept, date, sales, is_holiday FROM _staging
+                ON CONFLICT (store, dept, date) DO UPDATE
+                    SET sales = EXCLUDED.sales, is_holiday = EXCLUDED.is_holiday
+                    WHERE (t.sales, t.is_holiday) IS DISTINCT FROM (EXCLUDED.sales, EXCLUDED.is_holiday)
+                RETURNING (xmax = 0) AS ins
+            ) SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up""",
+        "copy_direct": "COPY forecasting_salesrecord (store, dept, date, sales, is_holiday) FROM STDIN WITH (FORMAT csv)",
+        "target": "forecasting_salesrecord",
+    },
+    "features": {
+        "staging": ("store integer, date date, temperature double precision, fuel_price double precision, "
+                    "markdown1 double precision, markdown2 double precision, markdown3 double precision, "
+                    "markdown4 double precision, markdown5 double precision, cpi double precision, "
+                    "unemployment double precision, is_holiday boolean"),
+        "columns": ("store, date, temperature, fuel_price, markdown1, markdown2, markdown3, markdown4, markdown5, "
+                    "cpi, unemployment, is_holiday"),
+        "upsert": """
+            WITH up AS (
+                INSERT INTO forecasting_storeweek AS t (store, date, temperature, fuel_price, markdown1, markdown2,
+                    markdown3, markdown4, markdown5, cpi, unemployment, is_holiday)
+                SELECT store, date, temperature, fuel_price, markdown1, markdown2, markdown3, markdown4, markdown5,
+                    cpi, unemployment, is_holiday FROM _staging
+                ON CONFLICT (store, date) DO UPDATE SET
+                    temperature = EXCLUDED.temperature, fuel_price = EXCLUDED.fuel_price,
+                    markdown1 = EXCLUDED.markdown1, markdown2 = EXCLUDED.markdown2, markdown3 = EXCLUDED.markdown3,
+                    markdown4 = EXCLUDED.markdown4, markdown5 = EXCLUDED.markdown5, cpi = EXCLUDED.cpi,
+                    unemployment = EXCLUDED.unemployment, is_holiday = EXCLUDED.is_holiday
+                    WHERE (t.temperature, t.fuel_price, t.markdown1, t.markdown2, t.markdown3, t.markdown4,
+                           t.markdown5, t.cpi, t.unemployment, t.is_holiday)
+                      IS DISTINCT FROM (EXCLUDED.temperature, EXCLUDED.fuel_price, EXCLUDED.markdown1,
+                           EXCLUDED.markdown2, EXCLUDED.markdown3, EXCLUDED.markdown4, EXCLUDED.markdown5,
+                           EXCLUDED.cpi, EXCLUDED.unemployment, EXCLUDED.is_holiday)
+                RETURNING (xmax = 0) AS ins
+            ) SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up""",
+        "target": "forecasting_storeweek",
+    },
+    "stores": {
+        "staging": "store integer, type text, size integer, name text, latitude double precision, longitude double precision",
+        "columns": "store, type, size, name, latitude, longitude",
+        "upsert": """
+            WITH up AS (
+                INSERT INTO forecasting_store AS t (number, type, size, name, latitude, longitude)
+                SELECT store, coalesce(type, ''), size, name, latitude, longitude FROM _staging
+                ON CONFLICT (number) DO UPDATE SET
+                    type = EXCLUDED.type, size = EXCLUDED.size,
+                    name = coalesce(EXCLUDED.name, t.name), latitude = coalesce(EXCLUDED.latitude, t.latitude),
+                    longitude = coalesce(EXCLUDED.longitude, t.longitude)
+                    WHERE (t.type, t.size, t.name, t.latitude, t.longitude) IS DISTINCT FROM
+                          (EXCLUDED.type, EXCLUDED.size, coalesce(EXCLUDED.name, t.name),
+                           coalesce(EXCLUDED.latitude, t.latitude), coalesce(EXCLUDED.longitude, t.longitude))
+                RETURNING (xmax = 0) AS ins
+            ) SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up""",
+        "target": "forecasting_store",
+    },
+}
+
+
+def load_frame(*, kind: str, frame) -> LoadCounts:
+    """Stage the validated frame with COPY and upsert it by natural key. Must
+    run inside the caller's transaction. An empty target takes a direct COPY
+    (nothing to compare against; the file has no duplicate keys)."""
+    from forecasting.ingest.parsing import to_copy_csv
+
+    spec = _SQL[kind]
+    rows = len(frame)
+    buf = to_copy_csv(frame, kind)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {spec['target']})")
+        empty = not cur.fetchone()[0]
+        raw = cur.cursor  # psycopg2 cursor for COPY
+        if empty and "copy_direct" in spec:
+            raw.copy_expert(spec["copy_direct"], buf)
+            return LoadCounts(inserted=rows, updated=0, unchanged=0)
+        cur.execute(f"CREATE TEMP TABLE _staging ({spec['staging']}) ON COMMIT DROP")
+        raw.copy_expert(f"COPY _staging ({spec['columns']}) FROM STDIN WITH (FORMAT csv)", buf)
+        cur.execute("ANALYZE _staging")
+        cur.execute(spec["upsert"])
+        inserted, updated = cur.fetchone()
+        cur.execute("DROP TABLE _staging")
+    return LoadCounts(inserted=inserted, updated=updated, unchanged=rows - inserted - updated)
+
+
+def _fail(upload: Upload, *, actor: Actor, errors: list, error_count: int, warnings: list, rows_total: int,
+          stats: dict, kind: str, reason: str) -> None:
+    with transaction.atomic():
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.FAILED, kind=kind or upload.kind, errors=errors, error_count=error_count,
+            warnings=warnings, rows_total=rows_total, rejected=rows_total, inserted=0, updated=0, unchanged=0,
+            stats=stats, finished_at=timezone.now())
+        audit_record(action="upload.failed", actor=actor, target_type="upload", target_id=upload.pk,
+                     payload={"filename": upload.original_filename, "error_count": error_count, "reason": reason})
+    if upload.job_id:
+        job_fail(job_id=upload.job_id, error=reason, message=f"Rejected: {reason}"[:300],
+                 result={"upload": upload.pk, "error_count": error_count})
+
+
+def upload_process(*, upload_id: int) -> Upload:
+    """Parse, validate and load one upload. Idempotent: a finished upload is
+    left as it is (a redelivered task is harmless)."""
+    from forecasting.ingest.parsing import ParseLimits, parse_upload
+
+    upload = Upload.objects.select_related("created_by", "created_by_key").get(pk=upload_id)
+    if upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
+        return upload
+    actor = Actor(user=upload.created_by, api_key=upload.created_by_key)
+    job_id = upload.job_id
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.RUNNING)
+    if job_id:
+        job_start(job_id=job_id, message="Reading file")
+    plan = plan_limits(connection.tenant.plan)
+    limits = ParseLimits(max_bytes=plan.max_upload_bytes, max_decompressed_bytes=4 * plan.max_upload_bytes,
+                         max_rows=plan.max_upload_rows)
+    started = time.monotonic()
+    try:
+        result = parse_upload(upload.file_path, filename=upload.original_filename,
+                              kind=upload.requested_kind or None, limits=limits, weekday=tenant_weekday())
+    except Exception as exc:  # a bug in the parser must not leave the job running
+        logger.exception("parser crashed on upload %s", upload.pk)
+        _fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None,
+                                            "reason": "internal error while reading the file"}],
+              error_count=1, warnings=[], rows_total=0, stats={}, kind=upload.kind,
+              reason=f"internal error: {type(exc).__name__}")
+        raise
+    parse_seconds = time.monotonic() - started
+    if not result.ok:
+        _fail(upload, actor=actor, errors=result.errors, error_count=result.error_count, warnings=result.warnings,
+              rows_total=result.rows_total, stats=result.stats, kind=result.kind or "",
+              reason=result.errors[0]["reason"] if result.errors else "invalid file")
+        upload.refresh_from_db()
+        return upload
+    if job_id:
+        job_progress(job_id=job_id, progress=0.5, message=f"Validated {result.rows_total:,} rows; loading")
+    try:
+        counts, version = _load_and_record(upload=upload, actor=actor, result=result)
+    except Exception as exc:
+        logger.exception("loading upload %s failed", upload.pk)
+        _fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None,
+                                            "reason": "the database rejected the load; nothing was written"}],
+              error_count=1, warnings=result.warnings, rows_total=result.rows_total, stats=result.stats,
+              kind=result.kind, reason=f"load failed: {type(exc).__name__}")
+        upload.refresh_from_db()
+        return upload
+    total_seconds = time.monotonic() - started
+    if job_id:
+        job_succeed(job_id=job_id, message=f"Loaded {result.rows_total:,} rows",
+                    result={"upload": upload.pk, "kind": result.kind, "inserted": counts.inserted,
+                            "updated": counts.updated, "unchanged": counts.unchanged,
+                            "dataset_version": version, "parse_seconds": round(parse_seconds, 3),
+                            "seconds": round(total_seconds, 3)})
+    upload.refresh_from_db()
+    return upload
+
+
+def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCounts, int]:
+    """One transaction: the rows, the upload's counts, the dataset version and
+    the audit event commit together or not at all."""
+    from tenants.models import Tenant
+
+    with transaction.atomic():
+        counts = load_frame(kind=result.kind, frame=result.frame)
+        changed = counts.inserted + counts.updated > 0
+        version = None
+        tenant = connection.tenant
+        if changed:
+            Tenant.objects.filter(pk=tenant.pk).update(dataset_version=F("dataset_version") + 1)
+            version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=tenant.pk)
+        else:
+            version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=tenant.pk)
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.SUCCEEDED, kind=result.kind, rows_total=result.rows_total,
+            inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged, rejected=0,
+            errors=[], error_count=0, warnings=result.warnings, stats=result.stats, dataset_version=version,
+            finished_at=timezone.now())
+        audit_record(action="upload.succeeded", actor=actor, target_type="upload", target_id=upload.pk,
+                     payload={"filename": upload.original_filename, "kind": result.kind,
+                              "rows": result.rows_total, "inserted": counts.inserted, "updated": counts.updated,
+                              "unchanged": counts.unchanged, "dataset_version": version})
+    return counts, version

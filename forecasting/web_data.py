@@ -1,0 +1,71 @@
+"""Data page: upload form with a progress bar that follows the job (htmx
+polling), upload history, per-upload report, dataset summary."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.audit import Actor
+from accounts.decorators import role_required
+from accounts.roles import has_perm
+from forecasting import selectors, services
+from forecasting.models import Upload
+from saas.errors import ServiceError
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV or .csv.gz: sales (train.csv), features (features.csv) or stores (stores.csv)")
+    kind = forms.ChoiceField(choices=[("", "Detect from header")] + list(Upload.Kind.choices), required=False)
+
+
+@role_required("data.view")
+def data_page(request):
+    return render(request, "forecasting/data.html", {
+        "summary": selectors.dataset_summary(),
+        "uploads": selectors.upload_list()[:50],
+        "form": UploadForm(),
+        "can_upload": has_perm(request.user.role, "data.upload"),
+    })
+
+
+@require_POST
+@role_required("data.upload")
+def upload_submit(request):
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        if request.htmx:
+            return render(request, "forecasting/_upload_status.html", {"form_errors": form.errors})
+        messages.error(request, "Choose a file to upload.")
+        return redirect("data")
+    f = form.cleaned_data["file"]
+    try:
+        upload = services.upload_create(actor=Actor.from_request(request), file=f, filename=f.name,
+                                        kind=form.cleaned_data["kind"] or None)
+    except ServiceError as exc:
+        if request.htmx:
+            return render(request, "forecasting/_upload_status.html", {"service_error": exc.message})
+        messages.error(request, exc.message)
+        return redirect("data")
+    if request.htmx:
+        return render(request, "forecasting/_upload_status.html", {"upload": upload, "job": upload.job})
+    messages.success(request, f"{upload.original_filename} received; it is being loaded.")
+    return redirect("data")
+
+
+@role_required("data.view")
+def upload_status(request, upload_id: int):
+    upload = selectors.upload_get(upload_id=upload_id)
+    if upload is None:
+        raise Http404
+    return render(request, "forecasting/_upload_status.html", {"upload": upload, "job": upload.job})
+
+
+@role_required("data.view")
+def upload_report(request, upload_id: int):
+    upload = selectors.upload_get(upload_id=upload_id)
+    if upload is None:
+        raise Http404
+    return render(request, "forecasting/upload_report.html", {"upload": upload, "job": upload.job})
