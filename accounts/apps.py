@@ -5,5 +5,5 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401
+        from accounts import schema, signals  # noqa: F401
         from saas import checks  # noqa: F401

@@ -14,6 +14,7 @@ class Role(models.TextChoices):
 
 # the roles an API key may carry (never "owner")
 API_KEY_ROLES = (Role.ADMIN, Role.ANALYST, Role.VIEWER)
+API_KEY_ROLE_CHOICES = [(r.value, r.label) for r in API_KEY_ROLES]
 # roles ordered from most to least privileged
 ROLE_RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.ANALYST: 2, Role.VIEWER: 1}
 

@@ -22,8 +22,10 @@ class Store(models.Model):
 
 class SalesRecord(models.Model):
     """Weekly sales of one store-department. ``store`` is the store number
-    (sales may arrive before the stores file)."""
+    (sales may arrive before the stores file). The natural key is the primary
+    key: one index to maintain on bulk loads."""
 
+    pk = models.CompositePrimaryKey("store", "dept", "date")
     store = models.PositiveIntegerField()
     dept = models.PositiveIntegerField()
     date = models.DateField(help_text="week-ending date")
@@ -31,13 +33,13 @@ class SalesRecord(models.Model):
     is_holiday = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["store", "dept", "date"], name="sales_unique_key")]
-        indexes = [models.Index(fields=["date"], name="sales_date_idx")]
+        ordering = ["store", "dept", "date"]
 
 
 class StoreWeek(models.Model):
     """Weekly covariates of a store."""
 
+    pk = models.CompositePrimaryKey("store", "date")
     store = models.PositiveIntegerField()
     date = models.DateField()
     temperature = models.FloatField(null=True, blank=True)
@@ -52,7 +54,7 @@ class StoreWeek(models.Model):
     is_holiday = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["store", "date"], name="storeweek_unique_key")]
+        ordering = ["store", "date"]
 
 
 class Job(models.Model):

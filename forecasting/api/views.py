@@ -4,6 +4,7 @@ import csv
 import io
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, renderers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -107,6 +108,7 @@ class JobView(TenantAPIView):
 class DatasetSummaryView(TenantAPIView):
     permissions_map = {"GET": "data.view"}
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(selectors.dataset_summary())
 

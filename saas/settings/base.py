@@ -210,6 +210,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "MemberRoleEnum": "accounts.roles.Role",
+        "ApiKeyRoleEnum": "accounts.roles.API_KEY_ROLE_CHOICES",
+        "JobKindEnum": "forecasting.models.Job.Kind",
+        "UploadKindEnum": "forecasting.models.Upload.Kind",
+    },
 }
 
 # ------------------------------------------------------------------- Celery

@@ -1,0 +1,115 @@
+"""Ingestion speed: the real 383,040-row train.csv through the same service
+path as an upload (parse, validate, stage, upsert) against, in the same run, a
+raw COPY of the same file into an empty unindexed table.
+
+Targets: full ingest ≤ 2.5× raw COPY, re-upload of the same file ≤ 3×, peak
+memory < 600 MB.   Run: .venv/bin/python bench/ingest.py [--data DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+if not os.environ.get("DATABASE_URL"):
+    os.environ.setdefault("SAAS_DB_NAME", "saas_bench")
+    os.environ.setdefault("SAAS_VAR_DIR", str(REPO / "var" / "bench"))
+    os.environ.setdefault("SAAS_PG_PORT", "55449")
+    os.environ.setdefault("SAAS_REDIS_PORT", "56399")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.environ.get("WALMART_DATA_DIR", str(REPO.parent / "shared" / "data" / "walmart")))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    train = Path(args.data) / "train.csv"
+    if not train.exists():
+        print(f"real Walmart data not found at {train}; set --data or WALMART_DATA_DIR")
+        return 2
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django_tenants.utils import tenant_context
+
+    from forecasting.ingest.parsing import ParseLimits, parse_upload
+    from forecasting.services.uploads import load_frame
+    from tenants.services import tenant_provision
+
+    call_command("setup_platform", verbosity=0)
+    slug = f"ingest-{uuid.uuid4().hex[:6]}"
+    tenant = tenant_provision(slug=slug, name="Ingest bench", owner_email=f"o@{slug}.test",
+                              owner_password="Bench-pass-2026!", plan="enterprise").tenant
+    raw_bytes = train.read_bytes()
+    rows = raw_bytes.count(b"\n") - 1 + (0 if raw_bytes.endswith(b"\n") else 1)
+
+    def raw_copy() -> float:
+        import io
+
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_raw")
+            cur.execute("CREATE TABLE bench_raw (store int, dept int, date date, weekly_sales float8, isholiday boolean)")
+        with transaction.atomic(), connection.cursor() as cur:
+            t = time.perf_counter()
+            cur.cursor.copy_expert("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)", io.BytesIO(raw_bytes))
+            elapsed = time.perf_counter() - t
+        return elapsed
+
+    def service_ingest() -> tuple[float, dict]:
+        t = time.perf_counter()
+        res = parse_upload(str(train), filename="train.csv", limits=ParseLimits(max_rows=10_000_000),
+                           weekday=None)
+        assert res.ok, res.errors[:3]
+        t_parse = time.perf_counter() - t
+        with transaction.atomic():
+            counts = load_frame(kind=res.kind, frame=res.frame)
+        elapsed = time.perf_counter() - t
+        return elapsed, {"parse": t_parse, "load": elapsed - t_parse, "inserted": counts.inserted,
+                         "updated": counts.updated, "unchanged": counts.unchanged}
+
+    with tenant_context(tenant):
+        copies = [raw_copy() for _ in range(args.repeat)]
+        raw = statistics.median(copies)
+        firsts, reuploads = [], []
+        for i in range(args.repeat):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("TRUNCATE forecasting_salesrecord")
+            firsts.append(service_ingest())
+            reuploads.append(service_ingest())
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_raw")
+    first = statistics.median(x[0] for x in firsts)
+    again = statistics.median(x[0] for x in reuploads)
+    fd, rd = firsts[0][1], reuploads[0][1]
+    assert fd["inserted"] == rows and rd["unchanged"] == rows, (fd, rd)
+    peak = peak_mb()
+    print(f"train.csv: {rows:,} rows, {len(raw_bytes) / 1e6:.1f} MB  (median of {args.repeat})")
+    print(f"raw COPY into empty unindexed table : {raw:6.2f} s  {rows / raw:>10,.0f} rows/s")
+    print(f"full ingest (parse+validate+stage+upsert): {first:6.2f} s  {rows / first:>10,.0f} rows/s  "
+          f"[parse {fd['parse']:.2f} s, load {fd['load']:.2f} s]  inserted={fd['inserted']:,}")
+    print(f"re-upload of the same file          : {again:6.2f} s  {rows / again:>10,.0f} rows/s  "
+          f"[parse {rd['parse']:.2f} s, load {rd['load']:.2f} s]  unchanged={rd['unchanged']:,}")
+    r1, r2 = first / raw, again / raw
+    print(f"ratio full/raw  = {r1:.2f}  (target ≤ 2.5)  {'PASS' if r1 <= 2.5 else 'FAIL'}")
+    print(f"ratio again/raw = {r2:.2f}  (target ≤ 3.0)  {'PASS' if r2 <= 3.0 else 'FAIL'}")
+    print(f"peak memory     = {peak:.0f} MB (target < 600)  {'PASS' if peak < 600 else 'FAIL'}")
+    return 0 if (r1 <= 2.5 and r2 <= 3.0 and peak < 600) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
