@@ -141,3 +141,88 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_filename} ({self.status})"
+
+
+class ModelVersion(models.Model):
+    """A trained, evaluated, versioned model of one tenant."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+        REJECTED = "rejected", "Rejected"
+
+    number = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    chosen = models.CharField(max_length=50, help_text="candidate the backtest picked")
+    reason = models.TextField(blank=True)
+    horizon = models.PositiveIntegerField()
+    backtest_windows = models.PositiveIntegerField()
+    params = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict)
+    backtest = models.JSONField(default=list)
+    importance = models.JSONField(default=list)
+    timings = models.JSONField(default=dict)
+    dataset_version = models.PositiveIntegerField()
+    data_end = models.DateField(null=True)
+    artifact_path = models.CharField(max_length=500)
+    artifact_sha256 = models.CharField(max_length=64)
+    training_seconds = models.FloatField()
+    promotion_note = models.TextField(blank=True)
+    job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="model_version")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"),
+                                               name="one_active_model")]
+
+    def __str__(self) -> str:
+        return f"v{self.number} ({self.status})"
+
+    @property
+    def wmae(self) -> float | None:
+        return (self.metrics.get(self.chosen) or {}).get("wmae")
+
+    @property
+    def baseline_wmae(self) -> float | None:
+        return (self.metrics.get("seasonal_naive") or {}).get("wmae")
+
+    @property
+    def coverage(self) -> dict:
+        return {k: self.metrics.get(k) for k in ("coverage80", "coverage95")}
+
+
+class ForecastRun(models.Model):
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="runs")
+    origin = models.DateField(help_text="last week of history used")
+    horizon = models.PositiveIntegerField()
+    series = models.PositiveIntegerField(default=0)
+    pooled_series = models.PositiveIntegerField(default=0)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class ForecastPoint(models.Model):
+    pk = models.CompositePrimaryKey("run_id", "store", "dept", "date")
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="points")
+    store = models.PositiveIntegerField()
+    dept = models.PositiveIntegerField()
+    date = models.DateField()
+    forecast = models.FloatField()
+    lo80 = models.FloatField()
+    hi80 = models.FloatField()
+    lo95 = models.FloatField()
+    hi95 = models.FloatField()
+    pooled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["store", "dept", "date"]

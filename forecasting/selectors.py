@@ -87,3 +87,71 @@ def dataset_summary() -> dict:
         "covariates": {"rows": fw_rows, "start": fw_first.isoformat() if fw_first else None,
                        "end": fw_last.isoformat() if fw_last else None},
     }
+
+
+def model_version_list():
+    from forecasting.models import ModelVersion
+
+    return ModelVersion.objects.select_related("job").order_by("-number")
+
+
+def model_version_get(*, version_id):
+    from forecasting.models import ModelVersion
+
+    try:
+        return model_version_list().get(pk=int(version_id))
+    except (ModelVersion.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def active_model():
+    from forecasting.models import ModelVersion
+
+    return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+
+
+def latest_run(version=None):
+    from forecasting.models import ForecastRun
+
+    version = version or active_model()
+    if version is None:
+        return None
+    return ForecastRun.objects.filter(model_version=version).order_by("-created_at", "-id").first()
+
+
+def forecast_series(*, store: int, dept: int) -> dict | None:
+    """The active model's latest stored forecast of one series."""
+    run = latest_run()
+    if run is None:
+        return None
+    points = list(run.points.filter(store=store, dept=dept).order_by("date")
+                  .values("date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"))
+    if not points:
+        return {"run": run, "points": [], "pooled": False}
+    return {"run": run, "points": points, "pooled": bool(points[0]["pooled"])}
+
+
+def forecast_export_rows(run):
+    return run.points.order_by("store", "dept", "date").values_list(
+        "store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95").iterator(chunk_size=5000)
+
+
+def series_history(*, store: int, dept: int, weeks: int | None = None) -> list[dict]:
+    qs = SalesRecord.objects.filter(store=store, dept=dept).order_by("-date").values("date", "sales", "is_holiday")
+    rows = list(qs[:weeks] if weeks else qs)
+    rows.reverse()
+    return rows
+
+
+def series_choices() -> dict:
+    """Stores and departments that have a forecast (or sales)."""
+    run = latest_run()
+    if run is not None:
+        pairs = run.points.values_list("store", "dept").distinct()
+    else:
+        pairs = SalesRecord.objects.values_list("store", "dept").distinct()
+    stores, depts = set(), set()
+    for s_, d_ in pairs:
+        stores.add(s_)
+        depts.add(d_)
+    return {"stores": sorted(stores), "depts": sorted(depts)}

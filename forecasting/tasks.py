@@ -8,3 +8,18 @@ def ingest_upload(upload_id: int) -> None:
     from forecasting.services.uploads import upload_process
 
     upload_process(upload_id=upload_id)
+
+
+@shared_task(name="forecasting.tasks.train_model", acks_late=True, ignore_result=True)
+def train_model(job_id: int) -> None:
+    from forecasting.services.training import model_train_run
+
+    model_train_run(job_id=job_id)
+
+
+@shared_task(name="forecasting.tasks.recover_jobs", ignore_result=True)
+def recover_jobs() -> int:
+    """Re-queue jobs orphaned by a dead worker, in every tenant (beat and worker start)."""
+    from forecasting.services.recovery import jobs_recover_all
+
+    return jobs_recover_all()

@@ -8,16 +8,6 @@ def dashboard(request):
     return render(request, "forecasting/dashboard.html", {})
 
 
-@role_required("models.view")
-def models_page(request):
-    return render(request, "forecasting/placeholder.html", {"title": "Models"})
-
-
-@role_required("forecasts.view")
-def forecasts(request):
-    return render(request, "forecasting/placeholder.html", {"title": "Forecasts"})
-
-
 @role_required("forecasts.view")
 def insights(request):
     return render(request, "forecasting/placeholder.html", {"title": "Insights"})

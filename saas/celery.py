@@ -3,6 +3,7 @@ carries its schema and runs in it. Nothing heavy (LightGBM, pandas models) is
 imported or trained here: workers import that lazily inside tasks."""
 import os
 
+from celery.signals import worker_ready
 from kombu import Queue
 from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 
@@ -13,3 +14,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # queues: "default" (ingestion, housekeeping) and "ml" (training, forecasting)
 app.conf.task_queues = [Queue("default"), Queue("ml")]
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _recover_orphaned_jobs(sender=None, **kwargs):
+    """A restarted worker re-queues the jobs a dead one left running."""
+    sender.app.send_task("forecasting.tasks.recover_jobs")

@@ -3,7 +3,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from billing import views as billing_views
 from forecasting import views as forecasting_views
-from forecasting import web_data
+from forecasting import web_data, web_models
 
 auth_patterns = [
     path("login/", account_views.LoginView.as_view(), name="login"),
@@ -30,8 +30,11 @@ urlpatterns = [
     path("data/upload/", web_data.upload_submit, name="data_upload"),
     path("data/uploads/<int:upload_id>/", web_data.upload_report, name="data_upload_report"),
     path("data/uploads/<int:upload_id>/status/", web_data.upload_status, name="data_upload_status"),
-    path("models/", forecasting_views.models_page, name="models"),
-    path("forecasts/", forecasting_views.forecasts, name="forecasts"),
+    path("models/", web_models.models_page, name="models"),
+    path("models/train/", web_models.train_submit, name="train"),
+    path("models/<int:version_id>/", web_models.model_detail, name="model_detail"),
+    path("jobs/<int:job_id>/status/", web_models.job_status, name="job_status"),
+    path("forecasts/", web_models.forecast_page, name="forecasts"),
     path("insights/", forecasting_views.insights, name="insights"),
     path("api/v1/", include("saas.api.urls")),
 ]

@@ -60,3 +60,71 @@ class SalesFilterSerializer(serializers.Serializer):
     dept = serializers.IntegerField(required=False, min_value=0)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+
+
+class TrainRequestSerializer(serializers.Serializer):
+    horizon = serializers.IntegerField(min_value=1, max_value=52, default=13)
+    backtest_windows = serializers.IntegerField(min_value=1, max_value=12, default=4)
+
+
+class ModelVersionListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    status = serializers.CharField()
+    chosen = serializers.CharField()
+    horizon = serializers.IntegerField()
+    backtest_windows = serializers.IntegerField()
+    wmae = serializers.FloatField(allow_null=True)
+    seasonal_naive_wmae = serializers.FloatField(source="baseline_wmae", allow_null=True)
+    dataset_version = serializers.IntegerField()
+    data_end = serializers.DateField(allow_null=True)
+    training_seconds = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+    promoted_at = serializers.DateTimeField(allow_null=True)
+
+
+class ModelVersionDetailSerializer(ModelVersionListSerializer):
+    reason = serializers.CharField()
+    promotion_note = serializers.CharField()
+    params = serializers.JSONField()
+    metrics = serializers.JSONField()
+    backtest = serializers.JSONField()
+    baselines = serializers.SerializerMethodField()
+    importance = serializers.JSONField()
+    coverage = serializers.JSONField()
+    timings = serializers.JSONField()
+    artifact_sha256 = serializers.CharField()
+    job = JobBriefSerializer()
+
+    def get_baselines(self, obj) -> dict:
+        return {name: obj.metrics.get(name) for name in ("seasonal_naive", "last_value")}
+
+
+class ForecastPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    forecast = serializers.FloatField()
+    lo80 = serializers.FloatField()
+    hi80 = serializers.FloatField()
+    lo95 = serializers.FloatField()
+    hi95 = serializers.FloatField()
+
+
+class ForecastSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField()
+    origin = serializers.DateField()
+    horizon = serializers.IntegerField()
+    store = serializers.IntegerField()
+    dept = serializers.IntegerField()
+    pooled = serializers.BooleanField()
+    points = ForecastPointSerializer(many=True)
+
+
+class ForecastRequestSerializer(serializers.Serializer):
+    store = serializers.IntegerField(min_value=0)
+    dept = serializers.IntegerField(min_value=0)
+    horizon = serializers.IntegerField(min_value=1, max_value=52, default=13)
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    store = serializers.IntegerField(min_value=0)
+    dept = serializers.IntegerField(min_value=0)

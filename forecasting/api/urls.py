@@ -7,11 +7,14 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.include_format_suffixes = False
 router.register("uploads", views.UploadViewSet, basename="upload")
+router.register("models", views.ModelViewSet, basename="model")
 
 urlpatterns = [
     path("jobs/<int:pk>/", views.JobView.as_view(), name="api-job"),
     path("datasets/summary/", views.DatasetSummaryView.as_view(), name="api-dataset-summary"),
     path("sales/", views.SalesView.as_view(), name="api-sales"),
+    path("forecasts/", views.ForecastView.as_view(), name="api-forecasts"),
+    path("forecasts/export.csv", views.ForecastExportView.as_view(), name="api-forecasts-export"),
     path("uploads/<int:pk>/errors.csv", views.UploadErrorsCSVView.as_view(), name="api-upload-errors-csv"),
     path("", include(router.urls)),
 ]

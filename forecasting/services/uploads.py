@@ -17,7 +17,8 @@ from django.utils import timezone
 from accounts.audit import Actor, audit_record
 from billing.plans import plan_limits
 from forecasting.models import Job, Upload
-from forecasting.services.jobs import job_create, job_fail, job_progress, job_start, job_succeed
+from forecasting.services.jobs import (job_create, job_fail, job_lock_release, job_lock_try, job_progress,
+                                       job_start, job_succeed)
 from forecasting.storage import tenant_path
 from saas.errors import ServiceError, ValidationFailed
 
@@ -207,6 +208,21 @@ def upload_process(*, upload_id: int) -> Upload:
     from forecasting.ingest.parsing import ParseLimits, parse_upload
 
     upload = Upload.objects.select_related("created_by", "created_by_key").get(pk=upload_id)
+    if upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
+        return upload
+    if upload.job_id and not job_lock_try(upload.job_id):
+        return upload  # another worker is loading it
+    try:
+        return _process_locked(upload)
+    finally:
+        if upload.job_id:
+            job_lock_release(upload.job_id)
+
+
+def _process_locked(upload: Upload) -> Upload:
+    from forecasting.ingest.parsing import ParseLimits, parse_upload
+
+    upload.refresh_from_db()
     if upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
         return upload
     actor = Actor(user=upload.created_by, api_key=upload.created_by_key)

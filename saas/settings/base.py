@@ -239,6 +239,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "saas.tasks.beat_heartbeat", "schedule": 30.0},
+    "recover-orphaned-jobs": {"task": "forecasting.tasks.recover_jobs", "schedule": 60.0},
 }
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))

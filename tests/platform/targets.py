@@ -86,6 +86,39 @@ def _upload_post(t, method, path):
             "body": {"file": SimpleUploadedFile("sales.csv", SMALL_SALES, content_type="text/csv")}}
 
 
+def make_model_version(t):
+    """A registered ModelVersion row (no artifact needed for read endpoints)."""
+    from forecasting.models import ModelVersion
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        n = (ModelVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        return ModelVersion.objects.create(
+            number=n, status="candidate", chosen="ensemble", horizon=13, backtest_windows=4,
+            metrics={"ensemble": {"wmae": 1.0}, "seasonal_naive": {"wmae": 2.0}}, dataset_version=0,
+            artifact_path="/nonexistent", artifact_sha256="0" * 64, training_seconds=1.0)
+
+
+@builder("GET /api/v1/models/{id}/")
+def _model(t, method, path):
+    return {"path": path.replace("{id}", str(make_model_version(t).pk))}
+
+
+@builder("POST /api/v1/models/train/")
+def _train(t, method, path):
+    return {"path": path, "body": {"horizon": 4, "backtest_windows": 1}}
+
+
+@builder("GET /api/v1/forecasts/")
+def _forecast_get(t, method, path):
+    return {"path": path + "?store=1&dept=1"}
+
+
+@builder("POST /api/v1/forecasts/")
+def _forecast_post(t, method, path):
+    return {"path": path, "body": {"store": 1, "dept": 1, "horizon": 4}}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     try:

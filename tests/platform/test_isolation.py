@@ -61,8 +61,8 @@ def test_credentials_of_a_refused_on_b(pair, endpoint, credential):
     # client: B's host rightly deleted the unknown session cookie)
     if method == "GET" and "{" not in path:
         own = api_client(a, key=a.admin_key) if credential == "api_key" else api_client(a, user=_owner(a))
-        ok = own.get(path)
-        assert ok.status_code == 200, (endpoint, ok.status_code)
+        ok = own.get(build(a, method, path)["path"])
+        assert ok.status_code not in (401, 403) and ok.status_code < 500, (endpoint, ok.status_code)
 
 
 def test_key_of_a_on_b_is_401(pair):

@@ -1,0 +1,81 @@
+"""Bench: predict_series latency after loading a saved artifact.
+
+Uses the artifact written by bench/train.py (--artifact) or trains one first
+when it is missing.  Times predict_series for 200 random series with the stored
+history and, separately, with an explicit history (recomputed forecast).
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from _data import load_walmart, parser, require_data  # noqa: E402
+
+P95_LIMIT_MS = 300.0
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--artifact", default="/tmp/forecast-bench-artifact.zip")
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    data = require_data(args.data)
+
+    from forecasting.ml.pipeline import TrainConfig, load_artifact, predict_series, save_artifact, train
+
+    sales, features, stores = load_walmart(data)
+    if not os.path.isfile(args.artifact):
+        print(f"{args.artifact} missing: training one (bench/train.py writes it)...", flush=True)
+        res = train(sales, features, stores, TrainConfig(horizon=13, backtest_windows=4, num_threads=2, seed=0))
+        save_artifact(res.artifact, args.artifact)
+
+    t0 = time.perf_counter()
+    art = load_artifact(args.artifact)
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    art.warm()
+    t_warm = time.perf_counter() - t0
+    print(f"artifact {args.artifact}: load {t_load * 1000:.0f} ms, warm caches {t_warm * 1000:.0f} ms")
+
+    keys = art.arrays["keys"]
+    rng = np.random.default_rng(args.seed)
+    pick = rng.choice(len(keys), size=min(args.n, len(keys)), replace=False)
+    H = art.horizon
+    lat = []
+    for i in pick:
+        s, d = int(keys[i, 0]), int(keys[i, 1])
+        t = time.perf_counter()
+        out = predict_series(art, s, d, H)
+        lat.append((time.perf_counter() - t) * 1000)
+        assert len(out["points"]) == H
+    lat = np.array(lat)
+    p50, p95 = np.percentile(lat, 50), np.percentile(lat, 95)
+    print(f"predict_series, stored history, {len(lat)} random series: p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
+          f"max {lat.max():.2f} ms")
+
+    by_key = {k: g for k, g in sales.groupby(["store", "dept"])}
+    lat2 = []
+    for i in pick:
+        s, d = int(keys[i, 0]), int(keys[i, 1])
+        hist = by_key[(s, d)][["date", "sales"]]
+        t = time.perf_counter()
+        predict_series(art, s, d, H, history=hist)
+        lat2.append((time.perf_counter() - t) * 1000)
+    lat2 = np.array(lat2)
+    q50, q95 = np.percentile(lat2, 50), np.percentile(lat2, 95)
+    print(f"predict_series, explicit history (full recompute incl. MSTL), {len(lat2)} series: "
+          f"p50 {q50:.2f} ms, p95 {q95:.2f} ms, max {lat2.max():.2f} ms")
+    ok = p95 <= P95_LIMIT_MS and q95 <= P95_LIMIT_MS
+    print(f"{'PASS' if p95 <= P95_LIMIT_MS else 'FAIL'}: p95 stored history {p95:.2f} ms <= {P95_LIMIT_MS:.0f} ms")
+    print(f"{'PASS' if q95 <= P95_LIMIT_MS else 'FAIL'}: p95 explicit history {q95:.2f} ms <= {P95_LIMIT_MS:.0f} ms")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

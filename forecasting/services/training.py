@@ -1,0 +1,309 @@
+"""Training, registration, promotion and forecasts.
+
+``model_train_start`` (request side) creates the Job and enqueues the task on
+the ``ml`` queue after commit. ``model_train_run`` (worker side) is
+idempotent and guarded by a PostgreSQL advisory lock on the job, so a
+redelivered or re-queued task (worker SIGKILLed mid-training) completes the
+job exactly once and registers exactly one version."""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from accounts.audit import Actor, audit_record
+from billing.plans import plan_limits
+from forecasting.models import ForecastRun, Job, ModelVersion, SalesRecord
+from forecasting.services.jobs import (job_create, job_fail, job_lock_release, job_lock_try, job_progress,
+                                       job_start, job_succeed)
+from forecasting.storage import tenant_path
+from saas.errors import NotFound, QuotaExceeded, ValidationFailed
+
+logger = logging.getLogger(__name__)
+MIN_WEEKS = 20
+
+
+# ------------------------------------------------------------ request side
+def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int = 4) -> Job:
+    limits = plan_limits(connection.tenant.plan)
+    try:
+        horizon, backtest_windows = int(horizon), int(backtest_windows)
+    except (TypeError, ValueError):
+        raise ValidationFailed("horizon and backtest_windows are whole numbers.")
+    if not 1 <= horizon <= 52:
+        raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
+    if horizon > limits.max_forecast_horizon:
+        raise QuotaExceeded(f"Your plan forecasts up to {limits.max_forecast_horizon} weeks ahead.",
+                            details={"horizon": horizon, "limit": limits.max_forecast_horizon})
+    if not 1 <= backtest_windows <= 12:
+        raise ValidationFailed("backtest_windows must be between 1 and 12.", details={"backtest_windows": ["1..12"]})
+    weeks = SalesRecord.objects.values("date").distinct().count()
+    needed = MIN_WEEKS + horizon * backtest_windows
+    if weeks < needed:
+        raise ValidationFailed(
+            f"Not enough history: {weeks} weeks of sales; {needed} are needed for a {backtest_windows}-window "
+            f"backtest of {horizon} weeks.", code="not_enough_data", details={"weeks": weeks, "needed": needed})
+    since = timezone.now() - timedelta(days=1)
+    recent = Job.objects.filter(kind=Job.Kind.TRAIN, created_at__gte=since).count()
+    if recent >= limits.max_trainings_per_day:
+        raise QuotaExceeded(f"Your plan allows {limits.max_trainings_per_day} trainings per day.",
+                            details={"limit": limits.max_trainings_per_day})
+    with transaction.atomic():
+        job = job_create(actor=actor, kind=Job.Kind.TRAIN,
+                         params={"horizon": horizon, "backtest_windows": backtest_windows}, message="Queued")
+        audit_record(action="model.train_started", actor=actor, target_type="job", target_id=job.pk,
+                     payload={"horizon": horizon, "backtest_windows": backtest_windows})
+        from forecasting.tasks import train_model
+
+        transaction.on_commit(lambda: train_model.delay(job.pk))
+    return job
+
+
+# ------------------------------------------------------------- worker side
+@contextmanager
+def _heartbeat(job_id: int, schema: str, every: float = 5.0):
+    """Keeps ``heartbeat_at`` fresh from a thread while a long step runs."""
+    stop = threading.Event()
+
+    def beat():
+        from django_tenants.utils import schema_context
+
+        try:
+            while not stop.wait(every):
+                with schema_context(schema):
+                    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{job_id}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def load_training_frames():
+    """The tenant's sales, covariates and store attributes as DataFrames."""
+    import pandas as pd
+
+    def frame(sql: str, columns: list[str]):
+        buf = io.StringIO()
+        with connection.cursor() as cur:
+            cur.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", buf)
+        buf.seek(0)
+        return pd.read_csv(buf, names=columns, header=None, na_values=[""], keep_default_na=False)
+
+    sales = frame("SELECT store, dept, date, sales, is_holiday FROM forecasting_salesrecord",
+                  ["store", "dept", "date", "sales", "is_holiday"])
+    sales["date"] = pd.to_datetime(sales["date"])
+    sales["is_holiday"] = sales["is_holiday"].map({"t": True, "f": False}).astype(bool)
+    fcols = ["store", "date", "temperature", "fuel_price", "markdown1", "markdown2", "markdown3", "markdown4",
+             "markdown5", "cpi", "unemployment", "is_holiday"]
+    features = frame(f"SELECT {', '.join(fcols)} FROM forecasting_storeweek", fcols)
+    features["date"] = pd.to_datetime(features["date"])
+    features["is_holiday"] = features["is_holiday"].map({"t": True, "f": False}).fillna(False).astype(bool)
+    stores = frame("SELECT number, type, size FROM forecasting_store", ["store", "type", "size"])
+    return sales, (features if len(features) else None), (stores if len(stores) else None)
+
+
+def _artifact_dir() -> Path:
+    return tenant_path("models", "x").parent
+
+
+def _write_points(run: ForecastRun, forecast) -> None:
+    cols = ["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"]
+    out = forecast[cols].copy()
+    out.insert(0, "run_id", run.pk)
+    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    out["pooled"] = out["pooled"].map({True: "t", False: "f"})
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, header=False)
+    buf.seek(0)
+    with connection.cursor() as cur:
+        cur.cursor.copy_expert(
+            "COPY forecasting_forecastpoint (run_id, store, dept, date, forecast, lo80, hi80, lo95, hi95, pooled) "
+            "FROM STDIN WITH (FORMAT csv)", buf)
+
+
+def _promotion_decision(new: ModelVersion, active: ModelVersion | None) -> tuple[bool, str]:
+    """Promote when there is no active model, or the new one beats it on the
+    same backtest (same data version, horizon and windows: compare WMAE);
+    across different backtests compare skill against seasonal naive."""
+    if new.wmae is None:
+        return False, "no backtest WMAE"
+    if active is None:
+        return True, "no active model"
+    same = (active.dataset_version, active.horizon, active.backtest_windows) == (
+        new.dataset_version, new.horizon, new.backtest_windows)
+    if same and active.wmae is not None:
+        better = new.wmae < active.wmae
+        return better, f"WMAE {new.wmae:,.1f} vs active v{active.number} {active.wmae:,.1f} on the same backtest"
+    def skill(mv):
+        return (mv.wmae / mv.baseline_wmae) if mv.wmae and mv.baseline_wmae else None
+    s_new, s_old = skill(new), skill(active)
+    if s_new is None or s_old is None:
+        return False, "cannot compare with the active model"
+    return s_new < s_old, (f"relative WMAE (vs seasonal naive) {s_new:.3f} vs active v{active.number} {s_old:.3f} "
+                           "(different data or backtest)")
+
+
+def model_train_run(*, job_id: int) -> ModelVersion | None:
+    job = Job.objects.filter(pk=job_id).select_related("created_by", "created_by_key").first()
+    if job is None or job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
+        return None
+    existing = ModelVersion.objects.filter(job_id=job_id).first()
+    if existing is not None:  # registered before a crash: just finish the job
+        job_succeed(job_id=job_id, result={"model_version": existing.pk, "number": existing.number},
+                    message=f"Registered v{existing.number}")
+        return existing
+    if not job_lock_try(job_id):
+        logger.info("job %s is being run by another worker; skipping", job_id)
+        return None
+    try:
+        return _train_locked(job)
+    finally:
+        job_lock_release(job_id)
+
+
+def _train_locked(job: Job) -> ModelVersion | None:
+    from forecasting.ml.pipeline import TrainConfig, save_artifact, train
+
+    actor = Actor(user=job.created_by, api_key=job.created_by_key)
+    schema = connection.schema_name
+    job_start(job_id=job.pk, message="Loading data")
+    started = time.monotonic()
+    pending = None
+    last = [0.0]
+
+    def progress(frac: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5 or frac >= 1.0:
+            last[0] = now
+            job_progress(job_id=job.pk, progress=0.05 + 0.85 * frac, message=message)
+
+    try:
+        with _heartbeat(job.pk, schema):
+            from tenants.models import Tenant
+
+            dataset_version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
+            sales, features, stores = load_training_frames()
+            job_progress(job_id=job.pk, progress=0.05, message="Features")
+            config = TrainConfig(horizon=job.params.get("horizon", 13),
+                                 backtest_windows=job.params.get("backtest_windows", 4),
+                                 num_threads=settings.ML_NUM_THREADS)
+            result = train(sales, features, stores, config, progress=progress)
+            job_progress(job_id=job.pk, progress=0.92, message="Saving")
+            folder = _artifact_dir()
+            pending = folder / f".pending-job{job.pk}.fcm"
+            sha = save_artifact(result.artifact, pending)
+            final = folder / f"{sha}.fcm"
+            os.replace(pending, final)
+            pending = None
+        seconds = time.monotonic() - started
+        version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
+                            dataset_version=dataset_version, data_end=sales["date"].max().date())
+    except Exception as exc:
+        logger.exception("training job %s failed", job.pk)
+        if pending is not None and Path(pending).exists():
+            Path(pending).unlink(missing_ok=True)
+        with transaction.atomic():
+            audit_record(action="model.train_failed", actor=actor, target_type="job", target_id=job.pk,
+                         payload={"error": f"{type(exc).__name__}: {exc}"[:500]})
+        job_fail(job_id=job.pk, error=f"{type(exc).__name__}: {exc}", message="Training failed")
+        return None
+    job_succeed(job_id=job.pk, message=f"Registered v{version.number}" + (" (active)" if version.status == "active" else ""),
+                result={"model_version": version.pk, "number": version.number, "status": version.status,
+                        "chosen": version.chosen, "wmae": version.wmae, "seconds": round(version.training_seconds, 1)})
+    return version
+
+
+def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,
+              data_end) -> ModelVersion:
+    with transaction.atomic():
+        with connection.cursor() as cur:  # serialise version numbering and promotion
+            cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
+        existing = ModelVersion.objects.filter(job_id=job.pk).first()
+        if existing is not None:
+            return existing
+        number = (ModelVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        version = ModelVersion.objects.create(
+            number=number, status=ModelVersion.Status.CANDIDATE, chosen=result.chosen, reason=result.reason,
+            horizon=int(job.params.get("horizon", 13)), backtest_windows=int(job.params.get("backtest_windows", 4)),
+            params=result.params, metrics=result.metrics, backtest=result.backtest, importance=result.importance,
+            timings=result.timings, dataset_version=dataset_version, data_end=data_end, artifact_path=str(path),
+            artifact_sha256=sha, training_seconds=seconds, job=job, created_by=actor.user,
+            created_by_key=actor.api_key)
+        fc = result.forecast
+        run = ForecastRun.objects.create(model_version=version, origin=data_end, horizon=version.horizon,
+                                         series=int(fc[["store", "dept"]].drop_duplicates().shape[0]),
+                                         pooled_series=int(fc.loc[fc["pooled"], ["store", "dept"]]
+                                                           .drop_duplicates().shape[0]), job=job)
+        _write_points(run, fc)
+        audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
+                     payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
+                              "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})
+        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+        promote, note = _promotion_decision(version, active)
+        version.promotion_note = note
+        if promote:
+            if active is not None:
+                active.status = ModelVersion.Status.RETIRED
+                active.save(update_fields=["status"])
+            version.status = ModelVersion.Status.ACTIVE
+            version.promoted_at = timezone.now()
+            audit_record(action="model.promoted", actor=actor, target_type="model_version", target_id=version.pk,
+                         payload={"number": number, "replaced": active.number if active else None, "why": note})
+        version.save(update_fields=["status", "promoted_at", "promotion_note"])
+    return version
+
+
+# ------------------------------------------------------------ on demand
+_ARTIFACTS: dict[tuple[str, str], object] = {}
+
+
+def artifact_for(version: ModelVersion):
+    """Loaded artifact, cached per process by (schema, sha256): the cache key
+    carries the tenant, so one tenant can never be served another's model."""
+    from forecasting.ml.pipeline import load_artifact
+
+    key = (connection.schema_name, version.artifact_sha256)
+    art = _ARTIFACTS.get(key)
+    if art is None:
+        if len(_ARTIFACTS) > 8:
+            _ARTIFACTS.clear()
+        art = load_artifact(version.artifact_path)
+        _ARTIFACTS[key] = art
+    return art
+
+
+def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
+    version = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+    if version is None:
+        raise NotFound("There is no active model yet: train one first.", code="no_active_model")
+    if not 1 <= int(horizon) <= 52:
+        raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
+    art = artifact_for(version)
+    try:
+        out = predict_series_safe(art, store, dept, horizon)
+    except (ValueError, KeyError) as exc:
+        raise ValidationFailed(str(exc), details={"store": store, "dept": dept})
+    return {"model_version": version.number, "origin": version.data_end.isoformat() if version.data_end else None,
+            "horizon": int(horizon), "pooled": out.get("pooled", False), "points": out["points"],
+            "drivers": out.get("drivers", [])}
+
+
+def predict_series_safe(art, store, dept, horizon):
+    from forecasting.ml.pipeline import predict_series
+
+    return predict_series(art, int(store), int(dept), int(horizon))

@@ -1,0 +1,98 @@
+"""Models page (versions, Train button with progress) and Forecast page."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.audit import Actor
+from accounts.decorators import role_required
+from accounts.roles import has_perm
+from forecasting import charts, selectors
+from forecasting.models import Job
+from saas.errors import ServiceError
+
+
+@role_required("models.view")
+def models_page(request):
+    jobs = Job.objects.filter(kind=Job.Kind.TRAIN).order_by("-created_at")[:5]
+    return render(request, "forecasting/models.html", {
+        "versions": selectors.model_version_list(),
+        "can_train": has_perm(request.user.role, "models.train"),
+        "running": [j for j in jobs if not j.is_done],
+        "recent_jobs": jobs,
+    })
+
+
+@require_POST
+@role_required("models.train")
+def train_submit(request):
+    from forecasting.services.training import model_train_start
+
+    try:
+        job = model_train_start(actor=Actor.from_request(request), horizon=int(request.POST.get("horizon", 13)),
+                                backtest_windows=int(request.POST.get("backtest_windows", 4)))
+    except (ServiceError, ValueError) as exc:
+        msg = getattr(exc, "message", str(exc))
+        if request.htmx:
+            return render(request, "forecasting/_job_status.html", {"error": msg})
+        messages.error(request, msg)
+        return redirect("models")
+    if request.htmx:
+        return render(request, "forecasting/_job_status.html", {"job": job})
+    messages.success(request, "Training started.")
+    return redirect("models")
+
+
+@role_required("models.view")
+def job_status(request, job_id: int):
+    job = selectors.job_get(job_id=job_id)
+    if job is None:
+        raise Http404
+    return render(request, "forecasting/_job_status.html", {"job": job})
+
+
+@role_required("models.view")
+def model_detail(request, version_id: int):
+    version = selectors.model_version_get(version_id=version_id)
+    if version is None:
+        raise Http404
+    rows = []
+    for name in ("lightgbm", "mstl", "seasonal_svd", "ensemble", "seasonal_naive", "last_value"):
+        m = version.metrics.get(name)
+        if m:
+            rows.append((name, m))
+    return render(request, "forecasting/model_detail.html", {
+        "version": version, "rows": rows,
+        "backtest_chart": charts.backtest_chart(version),
+        "importance_chart": charts.importance_chart(version),
+    })
+
+
+@role_required("forecasts.view")
+def forecast_page(request):
+    choices = selectors.series_choices()
+    store = request.GET.get("store") or (choices["stores"][0] if choices["stores"] else None)
+    dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
+    ctx = {"choices": choices, "store": store, "dept": dept, "active": selectors.active_model()}
+    try:
+        store, dept = int(store), int(dept)
+    except (TypeError, ValueError):
+        return render(request, "forecasting/forecast.html", ctx)
+    ctx.update(store=store, dept=dept)
+    found = selectors.forecast_series(store=store, dept=dept)
+    history = selectors.series_history(store=store, dept=dept)
+    points = found["points"] if found else []
+    drivers = []
+    if points and ctx["active"] is not None:
+        from forecasting.services.training import forecast_on_demand
+
+        try:
+            drivers = forecast_on_demand(store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
+        except ServiceError:
+            drivers = []
+    ctx.update(points=points, pooled=found["pooled"] if found else False, drivers=drivers,
+               chart=charts.forecast_chart(history, points, f"Store {store} · Department {dept}")
+               if (history or points) else None)
+    return render(request, "forecasting/forecast.html", ctx)

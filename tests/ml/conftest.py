@@ -1,0 +1,29 @@
+import os
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from _ml_synth import make_data  # noqa: E402
+
+
+
+@pytest.fixture(scope="session")
+def ml_data():
+    return make_data()
+
+
+@pytest.fixture(scope="session")
+def ml_trained(ml_data):
+    from forecasting.ml.pipeline import TrainConfig, train
+    sales, features, stores = ml_data
+    calls = []
+    cfg = TrainConfig(horizon=6, backtest_windows=3, num_threads=1, seed=0, num_rounds=30)
+    res = train(sales, features, stores, cfg, progress=lambda f, m: calls.append((f, m)))
+    return res, calls, cfg
