@@ -1,0 +1,174 @@
+"""Training end to end with real Celery workers consuming from real Redis."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, add_member, api_client, in_tenant, provision, service_env
+from tests.data.helpers import upload, wait_job
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory):
+    from forecasting.demo_data import generate
+
+    return generate(tmp_path_factory.mktemp("demo"), seed=3, small=True)
+
+
+def load_demo(t, files):
+    for kind in ("stores", "features", "sales"):
+        res = upload(t, files[kind], files[kind].name)
+        assert res["status"] == "succeeded", res["errors"][:2]
+
+
+def latest_week_series(t) -> set[tuple[int, int]]:
+    from django.db.models import Max
+
+    from forecasting.models import SalesRecord
+
+    with in_tenant(t):
+        last = SalesRecord.objects.aggregate(m=Max("date"))["m"]
+        return set(SalesRecord.objects.filter(date=last).values_list("store", "dept"))
+
+
+def test_train_end_to_end_forecasts_every_latest_series(celery_worker_proc, demo_files):
+    t = provision("train")
+    load_demo(t, demo_files)
+    analyst = add_member(t, "analyst")
+    client = api_client(t, user=analyst)
+    resp = client.post("/api/v1/models/train/", {"horizon": 13, "backtest_windows": 4}, format="json")
+    assert resp.status_code == 202, resp.content
+    job = resp.json()["job"]
+    assert job["status"] == "queued" and job["kind"] == "train"
+    done = wait_job(t, job["id"], timeout=600)
+    assert done["status"] == "succeeded", done
+    versions = client.get("/api/v1/models/").json()
+    assert versions["count"] == 1
+    v = versions["results"][0]
+    assert v["status"] == "active" and v["number"] == 1 and v["wmae"] is not None
+    detail = client.get(f"/api/v1/models/{v['id']}/").json()
+    assert {"metrics", "backtest", "baselines", "importance", "status", "coverage"} <= set(detail)
+    assert len(detail["backtest"]) == 4 and detail["baselines"]["seasonal_naive"]["wmae"] > 0
+    assert detail["importance"][0]["gain"] >= detail["importance"][-1]["gain"]
+    # the artifact is content-addressed under this tenant's folder
+    from django.conf import settings
+
+    from forecasting.models import ModelVersion
+
+    with in_tenant(t):
+        mv = ModelVersion.objects.get()
+    path = Path(mv.artifact_path)
+    assert path.parent == Path(settings.MEDIA_ROOT) / "tenants" / t.schema / "models"
+    import hashlib
+
+    assert path.name == f"{mv.artifact_sha256}.fcm" and hashlib.sha256(path.read_bytes()).hexdigest() == mv.artifact_sha256
+    # every series of the latest week has a forecast
+    export = client.get("/api/v1/forecasts/export.csv")
+    assert export.status_code == 200
+    lines = b"".join(export.streaming_content).decode().splitlines()
+    assert lines[0] == "Store,Dept,Date,Forecast,Lo80,Hi80,Lo95,Hi95"
+    series = {(int(r.split(",")[0]), int(r.split(",")[1])) for r in lines[1:]}
+    assert latest_week_series(t) <= series
+    assert len(lines) - 1 == len(series) * 13
+    store, dept = sorted(latest_week_series(t))[0]
+    fc = client.get("/api/v1/forecasts/", {"store": store, "dept": dept}).json()
+    assert fc["model_version"] == 1 and fc["horizon"] == 13 and len(fc["points"]) == 13
+    p = fc["points"][0]
+    assert set(p) == {"date", "forecast", "lo80", "hi80", "lo95", "hi95"}
+    assert p["lo95"] <= p["lo80"] <= p["forecast"] <= p["hi80"] <= p["hi95"]
+    on_demand = client.post("/api/v1/forecasts/", {"store": store, "dept": dept, "horizon": 6}, format="json").json()
+    assert len(on_demand["points"]) == 6 and on_demand["drivers"] and "feature" in on_demand["drivers"][0]
+    from accounts.models import AuditEvent
+
+    with in_tenant(t):
+        actions = set(AuditEvent.objects.filter(action__startswith="model.").values_list("action", flat=True))
+    assert actions == {"model.train_started", "model.trained", "model.promoted"}
+    # a second training on the same data: registered, promoted only if it beats v1 on the same backtest
+    resp = client.post("/api/v1/models/train/", {"horizon": 13, "backtest_windows": 4}, format="json")
+    wait_job(t, resp.json()["job"]["id"], timeout=600)
+    with in_tenant(t):
+        statuses = dict(ModelVersion.objects.values_list("number", "status"))
+        assert len(statuses) == 2 and list(statuses.values()).count("active") == 1
+
+
+def test_training_refuses_without_data(tenant):
+    resp = api_client(tenant, key=tenant.admin_key).post("/api/v1/models/train/", {}, format="json")
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "not_enough_data"
+    bad = api_client(tenant, key=tenant.admin_key).post("/api/v1/models/train/", {"horizon": 60}, format="json")
+    assert bad.status_code == 400 and "horizon" in bad.json()["error"]["details"]
+
+
+def test_viewer_cannot_train(tenant):
+    viewer = add_member(tenant, "viewer")
+    assert api_client(tenant, user=viewer).post("/api/v1/models/train/", {}, format="json").status_code == 403
+
+
+def _start_worker(name: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "saas", "worker", "-Q", "default,ml",
+                             "--concurrency", "1", "-n", name, "--loglevel", "INFO", "--without-mingle",
+                             "--without-gossip"],
+                            cwd=REPO, env=service_env(ML_NUM_THREADS="2"), stdout=open(log, "a"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def test_sigkill_mid_training_then_restart_completes_once(celery_worker_proc, demo_files, tmp_path):
+    """The worker is SIGKILLed in the middle of training; a restarted worker
+    re-queues the orphaned job, which completes once with one version and no
+    half-written artifact referenced."""
+    from saas.celery import app
+
+    t = provision("kill")
+    load_demo(t, demo_files)
+    session_worker = [n for r in app.control.ping(timeout=1) for n in r if n.startswith("test-")]
+    app.control.cancel_consumer("ml", destination=session_worker, reply=True)  # only our victim takes ml work
+    name = f"victim-{uuid.uuid4().hex[:6]}@%h"
+    log = tmp_path / "victim.log"
+    victim = _start_worker(name, log)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
+            assert time.monotonic() < deadline, log.read_text()
+        client = api_client(t, key=t.admin_key)
+        job_id = client.post("/api/v1/models/train/", {"horizon": 13, "backtest_windows": 4},
+                             format="json").json()["job"]["id"]
+        deadline = time.monotonic() + 300
+        while True:
+            job = client.get(f"/api/v1/jobs/{job_id}/").json()
+            if job["status"] == "running" and "backtest" in job["message"].lower():
+                break
+            assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
+            time.sleep(0.2)
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        assert client.get(f"/api/v1/jobs/{job_id}/").json()["status"] == "running"
+        restarted = _start_worker(name.replace("victim", "restarted"), log)
+        try:
+            done = wait_job(t, job_id, timeout=600)
+        finally:
+            os.killpg(restarted.pid, signal.SIGTERM)
+            restarted.wait(timeout=60)
+    finally:
+        if victim.poll() is None:
+            os.killpg(victim.pid, signal.SIGKILL)
+        app.control.add_consumer("ml", destination=session_worker, reply=True)
+    assert done["status"] == "succeeded", done
+    assert done["attempts"] == 2
+    from forecasting.models import ModelVersion
+
+    with in_tenant(t):
+        versions = list(ModelVersion.objects.all())
+    assert len(versions) == 1 and versions[0].status == "active"
+    artifact = Path(versions[0].artifact_path)
+    import hashlib
+
+    assert artifact.name == f"{versions[0].artifact_sha256}.fcm"  # never a .pending temp file
+    assert hashlib.sha256(artifact.read_bytes()).hexdigest() == versions[0].artifact_sha256
