@@ -19,7 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 if not os.environ.get("DATABASE_URL"):
-    os.environ.setdefault("SAAS_DB_NAME", "saas_bench")
+    # Own database on the bench servers: created and migrated from the current
+    # migrations on first use (not shared with bench/tenants.py's "saas_bench").
+    os.environ.setdefault("SAAS_DB_NAME", "saas_bench_ingest")
     os.environ.setdefault("SAAS_VAR_DIR", str(REPO / "var" / "bench"))
     os.environ.setdefault("SAAS_PG_PORT", "55449")
     os.environ.setdefault("SAAS_REDIS_PORT", "56399")

@@ -52,3 +52,14 @@ def importance_chart(version, top: int = 20) -> str:
                            marker_color="#2563eb"))
     fig.update_layout(title="Feature importance (LightGBM gain)", **{**LAYOUT, "height": 520})
     return to_html(fig, "importance-chart")
+
+
+def total_chart(history: list[dict], forecast: list[dict]) -> str:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[h["date"] for h in history], y=[h["sales"] for h in history], mode="lines",
+                             name="Total sales", line=dict(color="#111827")))
+    if forecast:
+        fig.add_trace(go.Scatter(x=[f["date"] for f in forecast], y=[f["forecast"] for f in forecast],
+                                 mode="lines+markers", name="Forecast (active model)", line=dict(color="#2563eb")))
+    fig.update_layout(title="All stores and departments", yaxis_title="Weekly sales", **LAYOUT)
+    return to_html(fig, "total-chart")

@@ -155,3 +155,35 @@ def series_choices() -> dict:
         stores.add(s_)
         depts.add(d_)
     return {"stores": sorted(stores), "depts": sorted(depts)}
+
+
+def total_sales_history(*, weeks: int = 104) -> list[dict]:
+    with connection.cursor() as cur:
+        cur.execute("""SELECT date, sum(sales) FROM forecasting_salesrecord GROUP BY date ORDER BY date DESC LIMIT %s""",
+                    [weeks])
+        rows = cur.fetchall()
+    return [{"date": d, "sales": float(s)} for d, s in reversed(rows)]
+
+
+def total_forecast(run) -> list[dict]:
+    with connection.cursor() as cur:
+        cur.execute("""SELECT date, sum(forecast) FROM forecasting_forecastpoint WHERE run_id = %s
+                       GROUP BY date ORDER BY date""", [run.pk])
+        return [{"date": d, "forecast": float(f)} for d, f in cur.fetchall()]
+
+
+def department_outlook(run, *, limit: int = 10) -> dict:
+    """Departments' forecast total over the horizon against the same weeks a
+    year earlier (52 weeks before), largest rises and falls."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            WITH f AS (SELECT dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
+                       FROM forecasting_forecastpoint WHERE run_id = %s GROUP BY dept),
+                 ly AS (SELECT s.dept, sum(s.sales) AS last_year FROM forecasting_salesrecord s JOIN f ON f.dept = s.dept
+                        WHERE s.date BETWEEN f.d0 - 364 AND f.d1 - 364 GROUP BY s.dept)
+            SELECT f.dept, f.fc, ly.last_year FROM f JOIN ly USING (dept) WHERE ly.last_year > 1000
+        """, [run.pk])
+        rows = [{"dept": d, "forecast": float(fc), "last_year": float(ly), "change": float(fc) / float(ly) - 1}
+                for d, fc, ly in cur.fetchall()]
+    rows.sort(key=lambda r: r["change"])
+    return {"falls": rows[:limit], "rises": rows[::-1][:limit]}

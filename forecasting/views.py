@@ -1,13 +1,31 @@
 from django.shortcuts import render
 
 from accounts.decorators import role_required
+from forecasting import charts, selectors
+from forecasting.models import Upload
 
 
 @role_required("workspace.view")
 def dashboard(request):
-    return render(request, "forecasting/dashboard.html", {})
+    summary = selectors.dataset_summary()
+    active = selectors.active_model()
+    run = selectors.latest_run(active) if active else None
+    history = selectors.total_sales_history() if summary["sales_rows"] else []
+    forecast = selectors.total_forecast(run) if run else []
+    return render(request, "forecasting/dashboard.html", {
+        "summary": summary, "active": active, "run": run,
+        "last_upload": Upload.objects.order_by("-created_at").first(),
+        "forecast_total": sum(f["forecast"] for f in forecast),
+        "chart": charts.total_chart(history, forecast) if history else None,
+    })
 
 
 @role_required("forecasts.view")
 def insights(request):
-    return render(request, "forecasting/placeholder.html", {"title": "Insights"})
+    active = selectors.active_model()
+    run = selectors.latest_run(active) if active else None
+    return render(request, "forecasting/insights.html", {
+        "active": active, "run": run,
+        "outlook": selectors.department_outlook(run) if run else None,
+        "importance": (active.importance or [])[:10] if active else [],
+    })

@@ -19,6 +19,10 @@ from pathlib import Path
 
 import pytest
 
+# Playwright's sync API keeps an asyncio loop in the main thread; the ORM calls
+# the tests make around it are synchronous, so Django's async guard is moot here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 REPO = Path(__file__).resolve().parent.parent
 WALMART_DIR = Path(os.environ.get("WALMART_DATA_DIR", REPO.parent / "shared" / "data" / "walmart"))
 PASSWORD = "Test-pass-2026!x"

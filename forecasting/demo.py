@@ -1,0 +1,54 @@
+"""Demo workspace content for `make run`: the real Walmart files when they are
+available (WALMART_DATA_DIR or ../shared/data/walmart), otherwise files from
+the deterministic generator. They go through the same upload path as a
+user's (upload_create -> Celery ingest task), then the first training starts
+in the background once the data is loaded and there is no model.
+
+SAAS_DEMO_DATA=auto|walmart|generated|none (default auto)."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django_tenants.utils import tenant_context
+
+logger = logging.getLogger(__name__)
+KIND_FILES = (("stores", "stores.csv"), ("features", "features.csv"), ("sales", "train.csv"))
+
+
+def demo_data_dir() -> Path | None:
+    mode = os.environ.get("SAAS_DEMO_DATA", "auto")
+    if mode == "none":
+        return None
+    walmart = Path(os.environ.get("WALMART_DATA_DIR", settings.BASE_DIR.parent / "shared" / "data" / "walmart"))
+    if mode in ("auto", "walmart") and all((walmart / f).exists() for _, f in KIND_FILES):
+        return walmart
+    if mode == "walmart":
+        raise RuntimeError(f"SAAS_DEMO_DATA=walmart but the files are not in {walmart}")
+    out = Path(settings.BASE_DIR) / "var" / "demo-data"
+    if not all((out / f).exists() for _, f in KIND_FILES):
+        from forecasting.demo_data import generate
+
+        generate(out, seed=42)
+    return out
+
+
+def demo_bootstrap(tenant) -> str:
+    from accounts.audit import Actor
+    from forecasting.models import Upload
+    from forecasting.services.uploads import upload_create
+    from forecasting.tasks import demo_train_when_ready
+
+    folder = demo_data_dir()
+    if folder is None:
+        return "demo data disabled"
+    with tenant_context(tenant):
+        if not Upload.objects.exists():
+            for kind, name in KIND_FILES:
+                with open(folder / name, "rb") as fh:
+                    upload_create(actor=Actor.system(), file=fh, filename=name, kind=kind)
+            logger.info("demo: queued %s files from %s", len(KIND_FILES), folder)
+        demo_train_when_ready.apply_async(countdown=2)
+    return f"demo data from {folder}"
