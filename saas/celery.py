@@ -9,7 +9,7 @@ from tenant_schemas_celery.app import CeleryApp as TenantAwareCeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
 
-app = TenantAwareCeleryApp("saas")
+app = TenantAwareCeleryApp("saas", include=["saas.tasks"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # queues: "default" (ingestion, housekeeping) and "ml" (training, forecasting)
 app.conf.task_queues = [Queue("default"), Queue("ml")]

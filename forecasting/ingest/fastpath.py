@@ -18,7 +18,7 @@ Accepted here (everything else falls back):
 * date: ISO ``YYYY-MM-DD`` in 1900..2100, all on the expected weekday;
 * sales: finite decimals of at most 15 characters and no exponent (for those,
   pyarrow's and pandas' float parsing are both exactly rounded, so the values
-  are bit-identical);
+  are bit-identical), and no negative zero;
 * holiday: the accepted boolean words in any letter case, or empty (= false);
 * no duplicate (store, dept, date).
 
@@ -136,6 +136,10 @@ def try_fast_sales(res, data: bytes, kind: str | None, limits, resolve_header, m
     except (pa.ArrowException, ValueError):
         return False
     if not np.isfinite(sales).all():
+        return False
+    if np.signbit(sales[sales == 0]).any():
+        # pandas reads "-0" as 0.0 when every value of the column looks like an integer
+        # and as -0.0 otherwise: leave that to the general path
         return False
     store = _np(table.column(col["store"]))
     dept = _np(table.column(col["dept"]))

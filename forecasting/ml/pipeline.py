@@ -179,7 +179,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     res_abs, res_step, res_win = {k: [] for k in names_all}, {k: [] for k in names_all}, {k: [] for k in names_all}
     for wi, o in enumerate(origins):
         clock.step(0.45 + 0.3 * wi / len(origins), f"backtest {wi + 1}/{len(origins)}")
-        state = ts.states[o]
+        state = ts.states.get(o) or OriginState(panel, Y0, o, H, groups, cfg.svd_rank)
         model = fit_upto(o)
         fc, _ = forecasts_at(o, state, model)
         fc["seasonal_naive"] = seasonal_naive(Y0, o, H)

@@ -165,17 +165,18 @@ _SQL = {
 
 def load_frame(*, kind: str, frame) -> LoadCounts:
     """Write the validated frame into the tenant's table by natural key and count
-    inserted / updated / unchanged rows. Must run inside the caller's transaction
-    (atomic: any failure and nothing is written).
+    inserted / updated / unchanged rows. Runs inside the caller's transaction (in
+    a savepoint of its own): any failure and nothing is written.
 
-    Kinds whose frame can be sent as binary COPY (sales) take the fast path
-    (:func:`_load_binary`); the others stage CSV with COPY and upsert with
-    ``INSERT ... ON CONFLICT``."""
+    Frames that can be sent as binary COPY (sales) take :func:`_load_binary`; the
+    others stage CSV with COPY and upsert with ``INSERT ... ON CONFLICT``."""
     from forecasting.ingest.pgcopy import binary_supported
 
-    if binary_supported(frame, kind):
-        return _load_binary(kind=kind, frame=frame)
-    return _load_upsert_csv(kind=kind, frame=frame)
+    _LAST_LOAD.clear()
+    with transaction.atomic():
+        if binary_supported(frame, kind):
+            return _load_binary(kind=kind, frame=frame)
+        return _load_upsert_csv(kind=kind, frame=frame)
 
 
 def _load_upsert_csv(*, kind: str, frame) -> LoadCounts:
@@ -187,6 +188,7 @@ def _load_upsert_csv(*, kind: str, frame) -> LoadCounts:
     spec = _SQL[kind]
     rows = len(frame)
     buf = to_copy_csv(frame, kind)
+    _LAST_LOAD["path"] = "csv"
     with connection.cursor() as cur:
         cur.execute(f"SELECT EXISTS (SELECT 1 FROM {spec['target']})")
         empty = not cur.fetchone()[0]
@@ -203,87 +205,125 @@ def _load_upsert_csv(*, kind: str, frame) -> LoadCounts:
     return LoadCounts(inserted=inserted, updated=updated, unchanged=rows - inserted - updated)
 
 
-# Binary fast path (sales). Natural key and value columns of each binary kind.
+# ---- binary fast path (sales): natural key and value columns of each binary kind
 _BINARY = {
     "sales": {"keys": ("store", "dept", "date"), "values": ("sales", "is_holiday")},
 }
-_REBUILD_MIN_ROWS = 50_000       # first load of at least this many rows: build the PK after the COPY
-_CLIENT_DIFF_BYTES_PER_ROW = 256  # diff client-side when the table is at most ~4x the upload (60 B/row)
+#: an empty table receiving at least this many rows gets its primary key built after the COPY
+_REBUILD_MIN_ROWS = 50_000
+#: diff client-side when the table (heap bytes) is at most this per uploaded row (a
+#: sales row takes ~56 bytes: up to ~2.3x the upload), or small anyway
+_CLIENT_DIFF_BYTES_PER_ROW = 128
 _CLIENT_DIFF_MIN_BYTES = 16 << 20
 _COPY_CHUNK = 1 << 20
+#: what the last load_frame call did and how long each step took (diagnostics, bench)
+_LAST_LOAD: dict = {}
+
+
+class _stage:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        self.t = time.perf_counter()
+
+    def __exit__(self, *exc):
+        _LAST_LOAD[self.name] = _LAST_LOAD.get(self.name, 0.0) + time.perf_counter() - self.t
 
 
 def _copy_in(cur, sql: str, payload) -> None:
     import io
 
-    cur.cursor.copy_expert(sql, io.BytesIO(payload), size=_COPY_CHUNK)
+    with _stage("copy"):
+        cur.cursor.copy_expert(sql, io.BytesIO(payload), size=_COPY_CHUNK)
+
+
+def _encode(frame, kind: str, rows=None):
+    from forecasting.ingest.pgcopy import to_copy_binary
+
+    with _stage("encode"):
+        return to_copy_binary(frame, kind, rows=rows)
 
 
 def _load_binary(*, kind: str, frame) -> LoadCounts:
     """Binary-COPY load, serialised per table by a lock that lets readers through.
 
     * empty table: COPY straight into it. For a large file the primary key (when it
-      is the table's only index and nothing references it) is dropped and rebuilt
-      around the COPY (a sort-based build instead of one index insertion per row),
-      under an ACCESS EXCLUSIVE lock held to commit;
-    * otherwise, when the table is not much larger than the file: read the table's
-      rows (binary COPY TO), diff them with the frame in numpy, then COPY only the
-      new rows straight into the table and UPDATE the changed ones from a staging
-      table — a re-upload of unchanged data writes nothing;
+      is the table's only index and no foreign key references the table) is dropped
+      before the COPY and added back after it (one sorted index build instead of an
+      index insertion per row) under an ACCESS EXCLUSIVE lock held to commit;
+    * otherwise, when the table is not much bigger than the file: read the table's
+      rows (binary COPY TO), diff them with the frame in numpy, COPY only the new rows
+      straight into the table and UPDATE only the changed ones from a staging table:
+      re-uploading unchanged data writes nothing;
     * a small file into a big table: stage it and ``INSERT ... ON CONFLICT``.
 
     The table lock (SHARE ROW EXCLUSIVE, or ACCESS EXCLUSIVE for the rebuild) keeps
-    concurrent writers out between the diff and the writes."""
-    from forecasting.ingest.pgcopy import to_copy_binary
-
+    other writers out between the emptiness check / diff and the writes."""
     spec, bspec = _SQL[kind], _BINARY[kind]
     table, cols = spec["target"], spec["columns"]
+    copy_sql = f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT binary)"
     rows = len(frame)
     with connection.cursor() as cur:
         cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
-        looks_empty = not cur.fetchone()[0]
-        rebuild = looks_empty and rows >= _REBUILD_MIN_ROWS and _pk_rebuildable(cur, table)
-        cur.execute(f"LOCK TABLE {table} IN {'ACCESS EXCLUSIVE' if rebuild else 'SHARE ROW EXCLUSIVE'} MODE")
-        if looks_empty:  # re-check under the lock (a concurrent load may have committed)
+        empty = not cur.fetchone()[0]
+        pk = _rebuildable_pk(cur, table) if empty and rows >= _REBUILD_MIN_ROWS else None
+        cur.execute(f"LOCK TABLE {table} IN {'ACCESS EXCLUSIVE' if pk else 'SHARE ROW EXCLUSIVE'} MODE")
+        if empty:  # re-check under the lock: a concurrent load may have committed meanwhile
             cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
-            looks_empty = not cur.fetchone()[0]
-        if looks_empty:
-            copy_sql = f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT binary)"
-            if rebuild:
-                name, definition = rebuild
-                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                _copy_in(cur, copy_sql, to_copy_binary(frame, kind))
-                cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            empty = not cur.fetchone()[0]
+        if empty:
+            payload = _encode(frame, kind)
+            if pk:
+                _LAST_LOAD["path"] = "empty table: COPY, then build the primary key"
+                name, definition = pk
+                cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_ident(name)}")
+                _copy_in(cur, copy_sql, payload)
+                with _stage("index"):
+                    cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_ident(name)} {definition}")
             else:
-                _copy_in(cur, copy_sql, to_copy_binary(frame, kind))
+                _LAST_LOAD["path"] = "empty table: COPY"
+                _copy_in(cur, copy_sql, payload)
             return LoadCounts(inserted=rows, updated=0, unchanged=0)
+
         cur.execute("SELECT pg_relation_size(%s::regclass)", [table])
-        table_bytes = cur.fetchone()[0]
-        if table_bytes > max(_CLIENT_DIFF_MIN_BYTES, rows * _CLIENT_DIFF_BYTES_PER_ROW):
-            return _load_staged_upsert(cur, kind, frame)
-        new, changed = _diff_with_table(cur, kind, frame, bspec)
+        if cur.fetchone()[0] > max(_CLIENT_DIFF_MIN_BYTES, rows * _CLIENT_DIFF_BYTES_PER_ROW):
+            _LAST_LOAD["path"] = "big table: staged INSERT ... ON CONFLICT"
+            cur.execute(f"CREATE TEMP TABLE _staging ({spec['staging']}) ON COMMIT DROP")
+            _copy_in(cur, f"COPY _staging ({cols}) FROM STDIN WITH (FORMAT binary)", _encode(frame, kind))
+            with _stage("upsert"):
+                cur.execute("ANALYZE _staging")
+                cur.execute(spec["upsert"])
+                inserted, updated = cur.fetchone()
+                cur.execute("DROP TABLE _staging")
+            return LoadCounts(inserted=inserted, updated=updated, unchanged=rows - inserted - updated)
+
+        _LAST_LOAD["path"] = "diff with the table, write new and changed rows"
+        new, changed = _diff_with_table(cur, kind, frame)
         if len(new):
-            _copy_in(cur, f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT binary)",
-                     to_copy_binary(frame, kind, rows=new))
-        updated = 0
+            _copy_in(cur, copy_sql, _encode(frame, kind, rows=new))
         if len(changed):
             keys, values = bspec["keys"], bspec["values"]
             cur.execute(f"CREATE TEMP TABLE _staging ({spec['staging']}) ON COMMIT DROP")
             _copy_in(cur, f"COPY _staging ({cols}) FROM STDIN WITH (FORMAT binary)",
-                     to_copy_binary(frame, kind, rows=changed))
-            cur.execute("ANALYZE _staging")
-            cur.execute(f"UPDATE {table} AS t SET " + ", ".join(f"{c} = s.{c}" for c in values)
-                        + " FROM _staging AS s WHERE " + " AND ".join(f"t.{k} = s.{k}" for k in keys))
-            updated = cur.rowcount
-            cur.execute("DROP TABLE _staging")
-            if updated != len(changed):  # cannot happen under the lock; never report wrong counts
-                raise RuntimeError(f"expected to update {len(changed)} rows, updated {updated}")
-    return LoadCounts(inserted=len(new), updated=updated, unchanged=rows - len(new) - updated)
+                     _encode(frame, kind, rows=changed))
+            with _stage("update"):
+                cur.execute("ANALYZE _staging")
+                cur.execute(f"UPDATE {table} AS t SET " + ", ".join(f"{c} = s.{c}" for c in values)
+                            + " FROM _staging AS s WHERE " + " AND ".join(f"t.{k} = s.{k}" for k in keys))
+                if cur.rowcount != len(changed):  # impossible under the lock; never report wrong counts
+                    raise RuntimeError(f"expected to update {len(changed)} rows, updated {cur.rowcount}")
+                cur.execute("DROP TABLE _staging")
+    return LoadCounts(inserted=len(new), updated=len(changed), unchanged=rows - len(new) - len(changed))
 
 
-def _pk_rebuildable(cur, table: str):
-    """(constraint name, definition) of the table's primary key when it is the table's
-    only index and no foreign key references the table; else None."""
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _rebuildable_pk(cur, table: str):
+    """(name, definition) of the table's primary key when it is the table's only index
+    and no foreign key references the table; else None."""
     cur.execute(
         """SELECT c.conname, pg_get_constraintdef(c.oid),
                   (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.conrelid),
@@ -295,87 +335,79 @@ def _pk_rebuildable(cur, table: str):
     return row[0], row[1]
 
 
-def _load_staged_upsert(cur, kind: str, frame) -> LoadCounts:
-    from forecasting.ingest.pgcopy import to_copy_binary
-
-    spec = _SQL[kind]
-    rows = len(frame)
-    cur.execute(f"CREATE TEMP TABLE _staging ({spec['staging']}) ON COMMIT DROP")
-    _copy_in(cur, f"COPY _staging ({spec['columns']}) FROM STDIN WITH (FORMAT binary)",
-             to_copy_binary(frame, kind))
-    cur.execute("ANALYZE _staging")
-    cur.execute(spec["upsert"])
-    inserted, updated = cur.fetchone()
-    cur.execute("DROP TABLE _staging")
-    return LoadCounts(inserted=inserted, updated=updated, unchanged=rows - inserted - updated)
-
-
-def _diff_with_table(cur, kind: str, frame, bspec):
-    """Positions (in ``frame``) of rows whose key is not in the table, and of rows whose
-    values differ from the table's (``IS DISTINCT FROM`` semantics)."""
+def _diff_with_table(cur, kind: str, frame):
+    """Positions (in ``frame``) of the rows whose key is not in the table, and of the rows
+    whose values differ from the table's (``IS DISTINCT FROM``: NaN equals NaN)."""
     import io
 
     import numpy as np
 
     from forecasting.ingest.pgcopy import from_copy_binary
 
-    spec = _SQL[kind]
-    out = io.BytesIO()
-    cur.cursor.copy_expert(f"COPY (SELECT {spec['columns']} FROM {spec['target']}) TO STDOUT WITH (FORMAT binary)",
-                           out, size=_COPY_CHUNK)
-    old = from_copy_binary(out.getbuffer(), kind)
-    del out
-    keys, values = bspec["keys"], bspec["values"]
-    new = {}
-    for c in keys + values:
-        v = frame[c].to_numpy()
-        new[c] = v.astype("datetime64[D]").astype(np.int64) if v.dtype.kind == "M" else v
-    k_old, k_new = _packed_keys([old[k] for k in keys], [new[k] for k in keys])
-    order = np.argsort(k_old, kind="stable")
-    k_sorted = k_old[order]
-    pos = np.searchsorted(k_sorted, k_new)
-    pos_c = np.minimum(pos, max(len(k_sorted) - 1, 0))
-    found = (pos < len(k_sorted)) & (k_sorted[pos_c] == k_new) if len(k_sorted) else np.zeros(len(k_new), bool)
-    match = order[pos_c[found]]
-    hit = np.flatnonzero(found)
-    differs = np.zeros(len(hit), dtype=bool)
-    for c in values:
-        a, b = old[c][match], new[c][hit]
-        d = a != b
-        if a.dtype.kind == "f":
-            d &= ~(np.isnan(a) & np.isnan(b))
-        differs |= d
-    return np.flatnonzero(~found), hit[differs]
+    spec, bspec = _SQL[kind], _BINARY[kind]
+    with _stage("read table"):
+        out = io.BytesIO()
+        cur.cursor.copy_expert(
+            f"COPY (SELECT {spec['columns']} FROM {spec['target']}) TO STDOUT WITH (FORMAT binary)",
+            out, size=_COPY_CHUNK)
+        old = from_copy_binary(out.getbuffer(), kind)
+        del out
+    with _stage("diff"):
+        keys, values = bspec["keys"], bspec["values"]
+        new = {}
+        for c in keys + values:
+            v = frame[c].to_numpy()
+            new[c] = v.astype("datetime64[D]").astype(np.int64) if v.dtype.kind == "M" else v
+        k_old, k_new = _key_codes([old[k] for k in keys], [new[k] for k in keys])
+        if len(k_old) == len(k_new) and np.array_equal(k_old, k_new):  # same keys, same order
+            found = np.ones(len(k_new), dtype=bool)
+            hit = match = np.arange(len(k_new))
+        else:
+            if np.all(k_old[1:] > k_old[:-1]):  # usually stored in key order already
+                order, k_sorted = None, k_old
+            else:
+                order = np.argsort(k_old, kind="stable")
+                k_sorted = k_old[order]
+            pos = np.searchsorted(k_sorted, k_new)
+            found = pos < len(k_sorted)
+            found[found] = k_sorted[pos[found]] == k_new[found]
+            hit = np.flatnonzero(found)
+            match = pos[hit] if order is None else order[pos[hit]]
+        differs = np.zeros(len(hit), dtype=bool)
+        for c in values:
+            a, b = old[c][match], new[c][hit]
+            d = a != b
+            if a.dtype.kind == "f":
+                d &= ~(np.isnan(a) & np.isnan(b))
+            differs |= d
+        return np.flatnonzero(~found), hit[differs]
 
 
-def _packed_keys(old_cols, new_cols):
-    """One sortable array per side identifying each composite key: int64 bit-packing of
-    the offset columns when they fit in 63 bits, else a lexicographic rank."""
+def _key_codes(old_cols, new_cols):
+    """One int64 per row identifying its composite key, comparable across both sides:
+    the offset columns bit-packed when they fit in 63 bits, else a lexicographic rank."""
     import numpy as np
 
-    lows, bits = [], []
-    for o, n in zip(old_cols, new_cols):
-        lo = min(o.min() if len(o) else 0, n.min() if len(n) else 0)
-        hi = max(o.max() if len(o) else 0, n.max() if len(n) else 0)
-        lows.append(int(lo))
-        bits.append(max(1, int(hi - lo).bit_length()))
+    both = [np.concatenate([o, n]).astype(np.int64) for o, n in zip(old_cols, new_cols)]
+    n_old = len(old_cols[0])
+    if len(both[0]) == 0:
+        return both[0][:n_old], both[0][n_old:]
+    lows = [int(c.min()) for c in both]
+    bits = [max(1, (int(c.max()) - lo).bit_length()) for c, lo in zip(both, lows)]
     if sum(bits) <= 63:
-        def pack(cols):
-            k = np.zeros(len(cols[0]), dtype=np.int64)
-            for c, lo, b in zip(cols, lows, bits):
-                k = (k << b) | (c.astype(np.int64) - lo)
-            return k
-        return pack(old_cols), pack(new_cols)
-    both = [np.concatenate([o, n]) for o, n in zip(old_cols, new_cols)]
+        k = np.zeros(len(both[0]), dtype=np.int64)
+        for c, lo, b in zip(both, lows, bits):
+            k = (k << b) | (c - lo)
+        return k[:n_old], k[n_old:]
     order = np.lexsort(both[::-1])
-    s = [c[order] for c in both]
     step = np.zeros(len(order), dtype=bool)
-    step[0:1] = True
-    for c in s:
-        step[1:] |= c[1:] != c[:-1]
+    step[0] = True
+    for c in both:
+        s = c[order]
+        step[1:] |= s[1:] != s[:-1]
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.cumsum(step) - 1
-    return rank[:len(old_cols[0])], rank[len(old_cols[0]):]
+    return rank[:n_old], rank[n_old:]
 
 
 def _fail(upload: Upload, *, actor: Actor, errors: list, error_count: int, warnings: list, rows_total: int,
