@@ -41,8 +41,20 @@ def _check_workers() -> dict:
         return {"ok": False, "error": str(exc)[:200]}
 
 
+def _beat_info() -> dict:
+    """Informational: when celery beat last ran its heartbeat task."""
+    try:
+        from django.core.cache import cache
+
+        last = cache.get("beat:last")
+        return {"last_seen_seconds_ago": round(time.time() - last, 1) if last else None}
+    except Exception:  # noqa: BLE001
+        return {"last_seen_seconds_ago": None}
+
+
 def healthz(request) -> JsonResponse:
     checks = {"database": _check_db(), "redis": _check_redis()}
     checks["celery"] = _check_workers() if checks["redis"]["ok"] else {"ok": False, "error": "redis down"}
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "degraded", **checks}, status=200 if ok else 503)
+    return JsonResponse({"status": "ok" if ok else "degraded", **checks, "beat": _beat_info()},
+                        status=200 if ok else 503)
