@@ -18,5 +18,8 @@ app.autodiscover_tasks()
 
 @worker_ready.connect
 def _recover_orphaned_jobs(sender=None, **kwargs):
-    """A restarted worker re-queues the jobs a dead one left running."""
-    sender.app.send_task("forecasting.tasks.recover_jobs")
+    """A restarted worker re-queues the jobs a dead one left running. Checked
+    again shortly after, in case PostgreSQL has not yet ended the dead
+    worker's session (which frees its job locks)."""
+    for countdown in (0, 10, 30):
+        sender.app.send_task("forecasting.tasks.recover_jobs", countdown=countdown)

@@ -129,7 +129,7 @@ def try_fast_sales(res, data: bytes, kind: str | None, limits, resolve_header, m
     sales_s = table.column(col["sales"])
     if pc.max(pc.binary_length(sales_s)).as_py() > _MAX_SALES_CHARS:
         return False
-    if pc.any(pc.match_substring(sales_s, "e", ignore_case=True)).as_py():
+    if _any_byte_of(sales_s, (b"e", b"E")):  # exponent notation
         return False
     try:
         sales = _np(pc.cast(sales_s, pa.float64()))
@@ -175,6 +175,18 @@ def try_fast_sales(res, data: bytes, kind: str | None, limits, resolve_header, m
     res.ok = True
     res.stats.update(stats("sales", frame))
     return True
+
+
+def _any_byte_of(col, needles) -> bool:
+    """Whether any value of a string ChunkedArray contains one of the byte strings."""
+    for chunk in col.chunks:
+        if len(chunk) == 0:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        values = chunk.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+        if any(n in values for n in needles):
+            return True
+    return False
 
 
 def _has_duplicates(store: np.ndarray, dept: np.ndarray, days: np.ndarray) -> bool:

@@ -1,6 +1,8 @@
 """Parse and validate uploaded sales / features / stores CSV files.
 
-Pure Python + pandas; no Django import.  Entry point: :func:`parse_upload`.
+Pure Python + pandas (+ pyarrow for the fast path of plain sales files, see
+:mod:`.fastpath`: same results, only faster); no Django import.  Entry point:
+:func:`parse_upload`.
 
 Decisions (documented, and covered by tests/ingest):
 

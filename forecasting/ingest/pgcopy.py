@@ -42,11 +42,8 @@ def _row_dtype(kind: str) -> np.dtype:
     return np.dtype(fields)  # packed (no alignment padding), as on the wire
 
 
-def _days(values) -> np.ndarray:
-    v = np.asarray(values)
-    if v.dtype.kind != "M":
-        v = pd.to_datetime(pd.Series(v)).to_numpy()
-    return v.astype("datetime64[D]").astype(np.int64)
+def _days(values: np.ndarray) -> np.ndarray:
+    return values.astype("datetime64[D]").astype(np.int64)
 
 
 def binary_supported(frame: pd.DataFrame, kind: str) -> bool:
@@ -65,7 +62,7 @@ def binary_supported(frame: pd.DataFrame, kind: str) -> bool:
             return False
         elif typ == "bool" and s.dtype != bool:
             return False
-        elif typ == "date" and s.dtype.kind != "M":
+        elif typ == "date" and (s.dtype.kind != "M" or getattr(s.dtype, "tz", None) is not None):
             return False
     return True
 

@@ -96,7 +96,8 @@ class ForecastArtifact:
     @property
     def booster(self):
         if self._booster is None and self.model_txt:
-            import lightgbm as lgb
+            from .models import import_lightgbm
+            lgb = import_lightgbm()
             self._booster = lgb.Booster(model_str=self.model_txt)
         return self._booster
 

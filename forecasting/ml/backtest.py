@@ -70,12 +70,10 @@ class TrainingSet:
             rs.append(r[sel])
             ws.append(w[sel])
             ts.append(np.broadcast_to(tgt, (len(rows), H))[sel])
-        F = None
         self.X = np.concatenate(Xs) if Xs else np.zeros((0, 0), np.float32)
         self.r = np.concatenate(rs) if rs else np.zeros(0)
         self.w = np.concatenate(ws) if ws else np.zeros(0)
         self.t = np.concatenate(ts) if ts else np.zeros(0, int)
-        del F
 
     def upto(self, o: int) -> np.ndarray:
         return np.flatnonzero(self.t <= o)

@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from .features import assemble, series_block
+from .features import agg_block, assemble, series_block
 from .insights import top_contributions
 from .models import mstl_single, pooled_one
 
@@ -33,11 +33,25 @@ def _history_row(art, history: pd.DataFrame, store: int, dept: int) -> np.ndarra
     return y
 
 
-def _recompute(art, store: int, dept: int, y: np.ndarray):
-    """Forecasts of every candidate for one series with the given history."""
+def _aggregates(art, H: int) -> dict:
+    """Department/store aggregates at the final origin for H steps (stored for
+    the trained horizon, computed once and cached for a longer one)."""
+    a = art.arrays
+    if H == art.horizon:
+        return {k[4:]: a[k] for k in a if k.startswith("agg_")}
+    cache = art.__dict__.setdefault("_agg_cache", {})
+    if H not in cache:
+        P = art.panel
+        cache[H] = agg_block(P, np.nan_to_num(P.Y), P.T - 1, H)
+    return cache[H]
+
+
+def _recompute(art, store: int, dept: int, y: np.ndarray, H: int | None = None):
+    """Forecasts of every candidate for one series with the given history,
+    for H steps (default: the trained horizon)."""
     P = art.panel
     a = art.arrays
-    H = art.horizon
+    H = art.horizon if H is None else int(H)
     o = P.T - 1
     y0 = np.nan_to_num(y)
     obs = np.flatnonzero(~np.isnan(y))
@@ -49,7 +63,7 @@ def _recompute(art, store: int, dept: int, y: np.ndarray):
     dept_known = d < len(P.depts) and P.depts[d] == dept
     s = int(np.searchsorted(P.stores, store))
     store_known = s < len(P.stores) and P.stores[s] == store
-    agg = {k[4:]: a[k] for k in a if k.startswith("agg_")}
+    agg = _aggregates(art, H)
     p1 = P
     if not dept_known or not store_known:
         agg = dict(agg)
@@ -78,7 +92,7 @@ def _recompute(art, store: int, dept: int, y: np.ndarray):
     scale = float(ser["scale"][0])
     svd_f = ser["base"][0]
     booster = art.booster
-    lgb_f = svd_f + scale * booster.predict(X) if booster is not None else svd_f
+    lgb_f = svd_f + scale * booster.predict(X, num_threads=1) if booster is not None else svd_f
     fc = {"lightgbm": lgb_f, "seasonal_svd": svd_f}
     if "mstl" in art.meta["candidates"]:
         fc["mstl"] = mstl_single(y0, H)
@@ -96,6 +110,14 @@ def _recompute(art, store: int, dept: int, y: np.ndarray):
     return f, scale, X[0], pooled
 
 
+def _extend(q: np.ndarray, n: int) -> np.ndarray:
+    if n <= len(q):
+        return q
+    H = len(q)
+    extra = q[-1] * np.sqrt(np.arange(H + 1, n + 1) / H)
+    return np.concatenate([q, extra])
+
+
 def predict_series(artifact, store: int, dept: int, horizon: int, history: pd.DataFrame | None = None) -> dict:
     """Forecast ``horizon`` weeks after the last trained week for one series.
 
@@ -104,16 +126,30 @@ def predict_series(artifact, store: int, dept: int, horizon: int, history: pd.Da
     Drivers are the largest LightGBM pred_contrib contributions (sales units)
     for the first forecast step.  ``history`` (columns date, sales; optional
     store, dept) replaces the stored history of the series; without it the
-    forecast stored at training time is returned.
+    forecast stored at training time is returned.  ``horizon`` may exceed the
+    trained horizon (up to 52): the series is then recomputed for that many
+    steps, intervals past the trained horizon are extrapolated, not calibrated.
     """
     art = artifact
     H = art.horizon
     horizon = int(horizon)
-    if not 1 <= horizon <= H:
-        raise ValueError(f"horizon must be between 1 and the trained horizon {H}")
+    if not 1 <= horizon <= 52:
+        raise ValueError("horizon must be between 1 and 52 weeks")
     store, dept = int(store), int(dept)
     a = art.arrays
-    if history is None:
+    if horizon > H:
+        # beyond the trained horizon: recompute this series for `horizon` steps
+        # (LightGBM sees h > H as its last trained step; interval widths past H
+        # grow like sqrt(h / H) from the last calibrated step)
+        if history is None:
+            i = art.series_index(store, dept)
+            if i < 0:
+                raise KeyError(f"no history for store {store} dept {dept}; pass history=")
+            y = np.array(a["Y"][i], dtype=float)
+        else:
+            y = _history_row(art, history, store, dept)
+        f, scale, x_row, pooled = _recompute(art, store, dept, y, horizon)
+    elif history is None:
         i = art.series_index(store, dept)
         if i < 0:
             raise KeyError(f"no history for store {store} dept {dept}; pass history=")
@@ -124,8 +160,8 @@ def predict_series(artifact, store: int, dept: int, horizon: int, history: pd.Da
     else:
         y = _history_row(art, history, store, dept)
         f, scale, x_row, pooled = _recompute(art, store, dept, y)
-    q80 = np.asarray(art.meta["quantiles"]["0.8"])
-    q95 = np.asarray(art.meta["quantiles"]["0.95"])
+    q80 = _extend(np.asarray(art.meta["quantiles"]["0.8"]), horizon)
+    q95 = _extend(np.asarray(art.meta["quantiles"]["0.95"]), horizon)
     P = art.panel
     dates = P.ext_dates[P.T: P.T + horizon]
     points = []

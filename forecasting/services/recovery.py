@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 from django.db import connection, transaction
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from forecasting.models import Job, Upload
@@ -16,11 +15,14 @@ from forecasting.services.jobs import job_lock_release, job_lock_try
 logger = logging.getLogger(__name__)
 
 
-def jobs_recover(*, min_age_seconds: float = 5.0) -> list[int]:
-    """In the current tenant: re-queue running jobs that no worker holds."""
+def jobs_recover() -> list[int]:
+    """In the current tenant: re-queue running jobs that no worker holds.
+
+    Workers take a job's lock before marking it running and release it only
+    after marking it finished, so "running and unlocked" means orphaned; the
+    status is re-checked under the lock in case the job just finished."""
     requeued = []
-    cutoff = timezone.now() - timezone.timedelta(seconds=min_age_seconds)
-    for job in Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=cutoff):
+    for job in Job.objects.filter(status=Job.Status.RUNNING):
         if not job_lock_try(job.pk):
             continue  # a live worker is on it
         try:

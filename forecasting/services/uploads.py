@@ -258,20 +258,23 @@ def _load_binary(*, kind: str, frame) -> LoadCounts:
       re-uploading unchanged data writes nothing;
     * a small file into a big table: stage it and ``INSERT ... ON CONFLICT``.
 
-    The table lock (SHARE ROW EXCLUSIVE, or ACCESS EXCLUSIVE for the rebuild) keeps
-    other writers out between the emptiness check / diff and the writes."""
+    The table lock (SHARE ROW EXCLUSIVE, or ACCESS EXCLUSIVE for the rebuild), taken
+    before the table is read, keeps other writers out between the emptiness check /
+    diff and the writes: concurrent loads of one tenant run one after the other."""
     spec, bspec = _SQL[kind], _BINARY[kind]
     table, cols = spec["target"], spec["columns"]
     copy_sql = f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT binary)"
     rows = len(frame)
     with connection.cursor() as cur:
+        # Decide the lock before touching the table: reading it first would hold a lock
+        # that two concurrent loads could each need the other to release (deadlock).
+        # pg_relation_size() does not keep a lock; a zero-size table is empty.
+        cur.execute("SELECT pg_relation_size(%s::regclass)", [table])
+        table_bytes = cur.fetchone()[0]
+        pk = _rebuildable_pk(cur, table) if table_bytes == 0 and rows >= _REBUILD_MIN_ROWS else None
+        cur.execute(f"LOCK TABLE {table} IN {'ACCESS EXCLUSIVE' if pk else 'SHARE ROW EXCLUSIVE'} MODE")
         cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
         empty = not cur.fetchone()[0]
-        pk = _rebuildable_pk(cur, table) if empty and rows >= _REBUILD_MIN_ROWS else None
-        cur.execute(f"LOCK TABLE {table} IN {'ACCESS EXCLUSIVE' if pk else 'SHARE ROW EXCLUSIVE'} MODE")
-        if empty:  # re-check under the lock: a concurrent load may have committed meanwhile
-            cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
-            empty = not cur.fetchone()[0]
         if empty:
             payload = _encode(frame, kind)
             if pk:
@@ -286,8 +289,7 @@ def _load_binary(*, kind: str, frame) -> LoadCounts:
                 _copy_in(cur, copy_sql, payload)
             return LoadCounts(inserted=rows, updated=0, unchanged=0)
 
-        cur.execute("SELECT pg_relation_size(%s::regclass)", [table])
-        if cur.fetchone()[0] > max(_CLIENT_DIFF_MIN_BYTES, rows * _CLIENT_DIFF_BYTES_PER_ROW):
+        if table_bytes > max(_CLIENT_DIFF_MIN_BYTES, rows * _CLIENT_DIFF_BYTES_PER_ROW):
             _LAST_LOAD["path"] = "big table: staged INSERT ... ON CONFLICT"
             cur.execute(f"CREATE TEMP TABLE _staging ({spec['staging']}) ON COMMIT DROP")
             _copy_in(cur, f"COPY _staging ({cols}) FROM STDIN WITH (FORMAT binary)", _encode(frame, kind))

@@ -201,3 +201,30 @@ def test_real_walmart_files_load_through_the_api(worker):
     assert summary["store_attributes"] == 45 and summary["covariates"]["rows"] == 8190
     again = upload(t, WALMART_DIR / "train.csv", "train.csv", timeout=300)
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 383_040)
+
+
+def test_generate_demo_data_command_is_deterministic(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for d in ("a", "b"):
+        call_command("generate_demo_data", out=tmp_path / d, seed=7, small=True, stdout=StringIO())
+    for name in ("train.csv", "features.csv", "stores.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    header = (tmp_path / "a" / "train.csv").read_text().splitlines()[0]
+    assert header == "Store,Dept,Date,Weekly_Sales,IsHoliday"
+
+
+def test_data_page_for_viewer_and_analyst(tenant):
+    from tests.conftest import web_client
+
+    viewer, analyst = add_member(tenant, "viewer"), add_member(tenant, "analyst")
+    page = web_client(tenant, user=viewer).get("/data/")
+    assert page.status_code == 200 and b"upload-disabled" in page.content and b"upload-form" not in page.content
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    denied = web_client(tenant, user=viewer).post("/data/upload/", {"file": SimpleUploadedFile("a.csv", BASE)})
+    assert denied.status_code == 403
+    page = web_client(tenant, user=analyst).get("/data/")
+    assert b"upload-form" in page.content and b"dataset-summary" in page.content

@@ -19,3 +19,14 @@ def walmart_dir() -> Path:
     if not (WALMART / "train.csv").is_file():
         pytest.skip(f"real Walmart data not available at {WALMART}")
     return WALMART
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules with ``NEEDS_DJANGO = True`` (database tests of the loader) are skipped when
+    pytest-django is disabled (``-p no:django``, the way the pure parser tests run)."""
+    if config.pluginmanager.hasplugin("django"):
+        return
+    skip = pytest.mark.skip(reason="needs pytest-django and the test database (run without -p no:django)")
+    for item in items:
+        if getattr(item.module, "NEEDS_DJANGO", False):
+            item.add_marker(skip)

@@ -50,7 +50,7 @@ def test_parsed_frame_is_supported():
 
 
 @pytest.mark.parametrize("change", ["nan_sales", "big_store", "negative_int_overflow", "object_date", "nat",
-                                    "missing_column", "other_kind"])
+                                    "tz_date", "missing_column", "other_kind"])
 def test_unsupported_frames_fall_back(change):
     f, kind = _frame(), "sales"
     if change == "nan_sales":
@@ -63,6 +63,8 @@ def test_unsupported_frames_fall_back(change):
         f["date"] = f["date"].dt.date
     elif change == "nat":
         f.loc[0, "date"] = pd.NaT
+    elif change == "tz_date":
+        f["date"] = f["date"].dt.tz_localize("Europe/Paris")
     elif change == "missing_column":
         f = f.drop(columns=["is_holiday"])
     else:

@@ -31,7 +31,7 @@ def test_window_origins():
 def test_features_do_not_look_ahead():
     """Feature rows at origin o must not change when data after o changes."""
     from forecasting.ml.features import OriginState
-    from forecasting.ml.models import dept_groups, mstl_forecast  # noqa: F401
+    from forecasting.ml.models import dept_groups
     p = _panel()
     o, H = 90, 8
     Y0 = np.nan_to_num(p.Y)

@@ -84,6 +84,13 @@ def test_accuracy_beats_seasonal_naive(ml_trained):
     assert res.metrics[res.chosen]["wmae"] < res.metrics["last_value"]["wmae"]
 
 
+def test_too_short_history_is_an_error():
+    from forecasting.ml.pipeline import TrainConfig, train
+    sales, _, _ = make_data(n_stores=2, n_depts=2, weeks=10)
+    with pytest.raises(ValueError, match="not enough history"):
+        train(sales, None, None, TrainConfig(horizon=13, backtest_windows=2, num_threads=1))
+
+
 def test_works_without_features_and_stores():
     from forecasting.ml.pipeline import TrainConfig, train
     sales, _, _ = make_data(n_stores=3, n_depts=3, weeks=80, seed=1)
@@ -128,7 +135,13 @@ def test_artifact_roundtrip_and_predict(ml_trained, tmp_path, ml_data):
     new = predict_series(art, 99, 1, 2, history=hist.tail(10))
     assert new["pooled"] is True and len(new["points"]) == 2
     with pytest.raises(ValueError):
-        predict_series(art, 1, 1, cfg.horizon + 1)
+        predict_series(art, 1, 1, 53)
+    # beyond the trained horizon: recomputed, first steps unchanged, wider intervals later
+    long = predict_series(art, 1, 1, cfg.horizon + 4)
+    assert len(long["points"]) == cfg.horizon + 4
+    assert np.allclose([p["forecast"] for p in long["points"][: cfg.horizon]], row.forecast, rtol=1e-6)
+    w = [p["hi80"] - p["lo80"] for p in long["points"]]
+    assert w[-1] > w[cfg.horizon - 1] and np.isfinite([p["forecast"] for p in long["points"]]).all()
 
 
 def test_real_data_windows():

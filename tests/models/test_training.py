@@ -172,3 +172,30 @@ def test_sigkill_mid_training_then_restart_completes_once(celery_worker_proc, de
 
     assert artifact.name == f"{versions[0].artifact_sha256}.fcm"  # never a .pending temp file
     assert hashlib.sha256(artifact.read_bytes()).hexdigest() == versions[0].artifact_sha256
+
+
+def test_training_reads_only_its_tenants_data_and_writes_only_its_folder(celery_worker_proc, demo_files):
+    from django.conf import settings
+
+    from forecasting.models import ForecastPoint, ModelVersion
+
+    a, b = provision("iso-train-a"), provision("iso-train-b")
+    load_demo(a, demo_files)
+    # B has a store that A does not have (99), and more weeks than the minimum
+    rows = ["Store,Dept,Date,Weekly_Sales,IsHoliday"]
+    import datetime as dt
+
+    for i in range(80):
+        rows.append(f"99,7,{dt.date(2010, 2, 5) + dt.timedelta(weeks=i)},{1000 + i},FALSE")
+    assert upload(b, ("\n".join(rows) + "\n").encode(), "b.csv")["status"] == "succeeded"
+    job = api_client(a, key=a.admin_key).post("/api/v1/models/train/", {}, format="json").json()["job"]
+    assert wait_job(a, job["id"], timeout=600)["status"] == "succeeded"
+    with in_tenant(a):
+        stores = set(ForecastPoint.objects.values_list("store", flat=True))
+        artifact = Path(ModelVersion.objects.get().artifact_path)
+    assert 99 not in stores and stores
+    assert artifact.is_relative_to(Path(settings.MEDIA_ROOT) / "tenants" / a.schema)
+    with in_tenant(b):
+        assert ModelVersion.objects.count() == 0
+    b_models = Path(settings.MEDIA_ROOT) / "tenants" / b.schema / "models"
+    assert not b_models.exists() or not any(b_models.iterdir())
