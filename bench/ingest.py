@@ -123,6 +123,9 @@ def main() -> int:
 
     print(f"train.csv: {rows:,} rows, {len(raw_bytes) / 1e6:.1f} MB  (median of {args.repeat})")
     print(f"forecasting_salesrecord indexes: {layout}")
+    if layout.count("CREATE ") != 1 or "USING btree (store, dept, date)" not in layout:
+        print("WARNING: the table does not have the layout of the migrations (primary key (store, dept, "
+              "date) as its only index): stale tenant_template in this database?")
     print(f"raw COPY into empty unindexed table : {raw:6.2f} s  {rows / raw:>10,.0f} rows/s  "
           f"[runs: {', '.join(f'{c:.2f}' for c in copies)}]")
     print(f"full ingest (parse+validate+stage+upsert): {first:6.2f} s  {rows / first:>10,.0f} rows/s  "

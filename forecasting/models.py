@@ -57,6 +57,15 @@ class StoreWeek(models.Model):
         ordering = ["store", "date"]
 
 
+class RunStatus(models.TextChoices):
+    """Lifecycle shared by jobs and uploads."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
 class Job(models.Model):
     """The source of truth of every background job (ingestion, training,
     forecasting). Celery only carries the job id."""
@@ -66,11 +75,7 @@ class Job(models.Model):
         TRAIN = "train", "Train model"
         FORECAST = "forecast", "Forecast"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    Status = RunStatus
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -103,11 +108,7 @@ class Upload(models.Model):
         FEATURES = "features", "Features"
         STORES = "stores", "Stores"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    Status = RunStatus
 
     kind = models.CharField(max_length=20, choices=Kind.choices, blank=True,
                             help_text="empty until detected from the header")

@@ -283,6 +283,8 @@ def artifact_for(version: ModelVersion):
         if len(_ARTIFACTS) > 8:
             _ARTIFACTS.clear()
         art = load_artifact(version.artifact_path)
+        if hasattr(art, "warm"):
+            art.warm()
         _ARTIFACTS[key] = art
     return art
 

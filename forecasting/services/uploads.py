@@ -182,7 +182,7 @@ def load_frame(*, kind: str, frame) -> LoadCounts:
 def _load_upsert_csv(*, kind: str, frame) -> LoadCounts:
     """Stage the frame with a CSV COPY and upsert it by natural key. An empty
     target takes a direct COPY (nothing to compare against; the file has no
-    duplicate keys)."""
+    duplicate keys). Used for features and stores files (small)."""
     from forecasting.ingest.parsing import to_copy_csv
 
     spec = _SQL[kind]
@@ -190,6 +190,8 @@ def _load_upsert_csv(*, kind: str, frame) -> LoadCounts:
     buf = to_copy_csv(frame, kind)
     _LAST_LOAD["path"] = "csv"
     with connection.cursor() as cur:
+        # one load per table at a time (readers pass): two first loads must not both COPY
+        cur.execute(f"LOCK TABLE {spec['target']} IN SHARE ROW EXCLUSIVE MODE")
         cur.execute(f"SELECT EXISTS (SELECT 1 FROM {spec['target']})")
         empty = not cur.fetchone()[0]
         raw = cur.cursor  # psycopg2 cursor for COPY

@@ -5,6 +5,7 @@ concurrent loads.  Skipped under ``-p no:django``; run with
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -178,35 +179,64 @@ def test_other_kinds_keep_the_csv_upsert(t):
     assert _load(feats, kind="features") == ((0, 0, 2), "csv")
 
 
-@pytest.mark.parametrize("rebuild", [False, True])
-def test_concurrent_first_loads(t, monkeypatch, rebuild):
-    from django.db import connection
+def _race(load):
+    """Load twice from two connections: B starts while A's load is done but not yet
+    committed. Returns the counts of (A, B)."""
+    from django.db import connection, transaction
     from django_tenants.utils import tenant_context
 
-    from forecasting.services import uploads
-
-    if rebuild:
-        monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
-    base = _base(8, 8, 20)
-    results, errors = [], []
-    barrier = threading.Barrier(2)
     tenant = connection.tenant
+    a_loaded = threading.Event()
+    results, errors = {}, []
 
-    def run():
+    def run(name):
         try:
             with tenant_context(tenant):
-                barrier.wait()
-                results.append(_load(base)[0])
+                if name == "B":
+                    assert a_loaded.wait(30)
+                with transaction.atomic():
+                    results[name] = load()
+                    if name == "A":
+                        a_loaded.set()
+                        time.sleep(0.5)  # B is now blocked (or racing) while A is uncommitted
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
+            a_loaded.set()
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in "AB"]
     for th in threads:
         th.start()
     for th in threads:
         th.join(60)
     assert not errors, errors
-    assert sorted(results) == [(0, 0, len(base)), (len(base), 0, 0)]
+    return results["A"], results["B"]
+
+
+def _counts(c):
+    return c.inserted, c.updated, c.unchanged
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_concurrent_first_loads(t, monkeypatch, rebuild):
+    from forecasting.services import uploads
+
+    if rebuild:
+        monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
+    base = _base(8, 8, 20)
+    a, b = _race(lambda: _counts(uploads.load_frame(kind="sales", frame=_frame(base))))
+    assert (a, b) == ((len(base), 0, 0), (0, 0, len(base)))
     assert len(_table()) == len(base)
+
+
+def test_concurrent_first_loads_csv_path(t):
+    from forecasting.services import uploads
+
+    feats = pd.DataFrame({"store": list(range(1, 201)),
+                          "date": pd.to_datetime(["2010-02-05"] * 200).astype("datetime64[ns]"),
+                          **{c: [1.5] * 200 for c in ("temperature", "fuel_price", "markdown1", "markdown2",
+                                                      "markdown3", "markdown4", "markdown5", "cpi", "unemployment")},
+                          "is_holiday": [False] * 200})
+    a, b = _race(lambda: _counts(uploads.load_frame(kind="features", frame=feats)))
+    assert (a, b) == ((200, 0, 0), (0, 0, 200))

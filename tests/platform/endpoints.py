@@ -5,17 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 
 _PARAM = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
 
 
-def _walk(patterns, prefix=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
+from saas.checks import iter_patterns as _walk
 
 
 def normalise(route: str) -> str:
