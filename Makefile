@@ -42,6 +42,7 @@ bench: install
 	$(PY) bench/train.py
 	$(PY) bench/accuracy.py
 	$(PY) bench/predict_latency.py
+	$(PY) bench/forecast_api.py
 
 services-stop:
 	$(PY) -m saas.embedded stop

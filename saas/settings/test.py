@@ -1,6 +1,7 @@
 """Test settings: a separate database (and var dir/ports when embedded) so the
 suite never touches the `make run` data."""
 import os
+from pathlib import Path
 
 os.environ.setdefault("SAAS_DB_NAME", "saas_test")
 os.environ.setdefault("SAAS_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
@@ -12,3 +13,5 @@ from .base import *  # noqa: E402,F401,F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AXES_FAILURE_LIMIT = 5
+# uploads and model artifacts of the suite stay under var/test (never the dev workspace's files)
+MEDIA_ROOT = Path(os.environ["SAAS_VAR_DIR"]).resolve() / "media"
