@@ -43,6 +43,7 @@ def backtest_chart(version) -> str:
         fig.add_trace(go.Bar(x=x, y=[(w.get(name) or {}).get("wmae") for w in windows],
                              name=labels.get(name, f"{name} (chosen)")))
     fig.update_layout(title="Backtest WMAE per window (origin)", barmode="group", yaxis_title="WMAE", **LAYOUT)
+    fig.update_xaxes(type="category", title="window origin (last week of training data)")
     return to_html(fig, "backtest-chart")
 
 
