@@ -16,16 +16,20 @@ def view_class(pattern):
     return getattr(cb, "cls", None) or getattr(cb, "view_class", None)
 
 
-@register()
-def api_views_are_tenant_safe(app_configs, **kwargs):
+def unsafe_api_routes(urlconf: str = "saas.urls_tenant") -> list[str]:
     from saas.api.base import TenantAPIMixin
 
-    errors = []
-    for route, pattern in iter_patterns(get_resolver("saas.urls_tenant").url_patterns):
+    unsafe = []
+    for route, pattern in iter_patterns(get_resolver(urlconf).url_patterns):
         if not route.startswith("api/"):
             continue
         cls = view_class(pattern)
         if cls is None or not issubclass(cls, TenantAPIMixin):
-            errors.append(Error(f"API route {route!r} does not inherit saas.api.base.TenantAPIMixin",
-                                id="saas.E001"))
-    return errors
+            unsafe.append(route)
+    return unsafe
+
+
+@register()
+def api_views_are_tenant_safe(app_configs, **kwargs):
+    return [Error(f"API route {route!r} does not inherit saas.api.base.TenantAPIMixin", id="saas.E001")
+            for route in unsafe_api_routes()]

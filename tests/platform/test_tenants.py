@@ -157,7 +157,8 @@ def test_openapi_schema_lists_contract_paths(tenant):
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
 
 
-def test_system_check_passes_and_detects_unsafe_views(settings):
-    from saas.checks import api_views_are_tenant_safe
+def test_system_check_passes_and_detects_unsafe_views():
+    from saas.checks import api_views_are_tenant_safe, unsafe_api_routes
 
     assert api_views_are_tenant_safe(None) == []
+    assert unsafe_api_routes("tests.platform.unsafe_urls") == ["api/v1/forgetful/"]
