@@ -3,7 +3,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -154,11 +153,8 @@ def test_cli_module_invocation(tmp_path):
 
 
 @pytest.mark.slow
-def test_full_size_is_fast_and_parses(tmp_path):
-    t0 = time.perf_counter()
+def test_full_size_parses(tmp_path):
     paths = generate(tmp_path, seed=0)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 10, f"generate took {elapsed:.1f}s"
     res = parse_upload(paths["sales"], "train.csv")
     assert res.ok and res.stats["stores"] == 45 and res.stats["depts"] == 80
     assert res.stats["weeks"] == 143 and res.stats["holiday_weeks"] == 10

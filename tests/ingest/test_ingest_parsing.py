@@ -3,7 +3,6 @@ import gzip
 import io
 import json
 import random
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -357,18 +356,14 @@ def test_iter_copy_csv_chunks_match():
 
 
 @pytest.mark.walmart
-def test_real_train_fast_and_correct(walmart_dir):
-    parse_upload(walmart_dir / "stores.csv", "stores.csv")  # warm imports
-    t0 = time.perf_counter()
+def test_real_train_correct(walmart_dir):
     res = parse_upload(walmart_dir / "train.csv", "train.csv")
-    elapsed = time.perf_counter() - t0
     assert res.ok, res.errors[:5]
     assert res.kind == "sales" and res.rows_total == 383_040 and len(res.frame) == 383_040
     assert res.weekday == 4
     assert res.stats["negative_sales"] > 1000 and res.stats["zero_sales"] > 0
     assert res.stats["stores"] == 45 and res.stats["depts"] == 81
     assert res.stats["date_min"] == "2010-02-05" and res.stats["date_max"] == "2012-07-27"
-    assert elapsed < 2.0, f"train.csv took {elapsed:.2f}s"
 
 
 @pytest.mark.walmart
