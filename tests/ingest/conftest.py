@@ -1,5 +1,4 @@
 """Plain pytest fixtures for the ingest tests (no Django needed)."""
-import os
 import sys
 from pathlib import Path
 
@@ -9,16 +8,15 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # allow running without PYTHONPATH=/work/main
     sys.path.insert(0, str(ROOT))
 
+from tests.conftest import WALMART_DIR  # noqa: E402
+
 CORPUS = Path(__file__).with_name("corpus")
-# Real Walmart data (never copied into the repo): ../shared/data/walmart or $WALMART_DATA_DIR
-WALMART = Path(os.environ.get("WALMART_DATA_DIR", ROOT.parent / "shared" / "data" / "walmart"))
 
 
 @pytest.fixture(scope="session")
 def walmart_dir() -> Path:
-    if not (WALMART / "train.csv").is_file():
-        pytest.skip(f"real Walmart data not available at {WALMART}")
-    return WALMART
+    """The real data; tests using it carry ``@pytest.mark.walmart`` (skipped when absent)."""
+    return WALMART_DIR
 
 
 def pytest_collection_modifyitems(config, items):

@@ -75,6 +75,7 @@ def test_fast_path_takes_plain_files_and_leaves_odd_ones():
     assert not any(taken[n] for n in EXPECTED if not EXPECTED[n]["ok"])  # errors come from the general path
 
 
+@pytest.mark.walmart
 def test_real_train_csv_same_result(walmart_dir):
     fast, slow, taken = _both(walmart_dir / "train.csv", "train.csv", ParseLimits(max_rows=10_000_000))
     assert taken and fast.ok and fast.rows_total == 383_040

@@ -144,10 +144,9 @@ def test_artifact_roundtrip_and_predict(ml_trained, tmp_path, ml_data):
     assert w[-1] > w[cfg.horizon - 1] and np.isfinite([p["forecast"] for p in long["points"]]).all()
 
 
+@pytest.mark.walmart
 def test_real_data_windows():
-    data = Path(os.environ.get("WALMART_DATA_DIR", Path(REPO).parent / "shared" / "data" / "walmart"))
-    if not (data / "train.csv").is_file():
-        pytest.skip(f"real Walmart data not found in {data} (set WALMART_DATA_DIR)")
+    from tests.conftest import WALMART_DIR as data
     sys.path.insert(0, str(Path(REPO) / "bench"))
     from _data import load_walmart
 
