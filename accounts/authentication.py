@@ -6,6 +6,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiKey, hash_key
+from accounts.selectors import api_key_by_digest
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
@@ -26,7 +27,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token header.")
-        key = ApiKey.objects.filter(digest=hash_key(raw)).first()
+        key = api_key_by_digest(digest=hash_key(raw))
         if key is None or not key.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         now = timezone.now()

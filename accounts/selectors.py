@@ -24,7 +24,7 @@ def api_key_list(*, include_revoked: bool = True) -> QuerySet[ApiKey]:
     return qs if include_revoked else qs.filter(revoked_at__isnull=True)
 
 
-def api_key_by_raw(*, digest: str) -> ApiKey | None:
+def api_key_by_digest(*, digest: str) -> ApiKey | None:
     return ApiKey.objects.filter(digest=digest).first()
 
 
@@ -45,3 +45,11 @@ def audit_event_list(*, action: str | None = None, actor: str | None = None,
     if until:
         qs = qs.filter(created_at__lte=until)
     return qs
+
+
+def active_member_count() -> int:
+    return User.objects.filter(is_active=True).count()
+
+
+def active_api_key_count() -> int:
+    return ApiKey.objects.filter(revoked_at__isnull=True).count()

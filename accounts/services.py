@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts import selectors
 from accounts.audit import Actor, audit_record
 from accounts.models import ApiKey, User, generate_key, hash_key
 from accounts.roles import API_KEY_ROLES, Role, can_assign
@@ -34,7 +35,8 @@ def _actor_role(actor: Actor) -> str | None:
     return Role.OWNER  # system actions (provisioning, CLI)
 
 
-def _clean_email(email: str) -> str:
+def clean_email(email: str) -> str:
+    """Normalised e-mail, or ValidationFailed."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -43,7 +45,8 @@ def _clean_email(email: str) -> str:
     return email
 
 
-def _check_password(password: str, user: User | None = None) -> None:
+def check_password_strength(password: str, user: User | None = None) -> None:
+    """The configured password validators, as ValidationFailed."""
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
@@ -57,7 +60,7 @@ def _check_role(role: str) -> None:
 
 def _check_member_quota() -> None:
     limit = plan_limits(_tenant().plan).max_members
-    if User.objects.filter(is_active=True).count() >= limit:
+    if selectors.active_member_count() >= limit:
         raise QuotaExceeded(f"Your plan allows {limit} active members.", details={"limit": limit})
 
 
@@ -65,13 +68,13 @@ def _check_member_quota() -> None:
 def member_create(*, actor: Actor, email: str, password: str, role: str = Role.VIEWER,
                   first_name: str = "", last_name: str = "") -> User:
     """Create a member with a password (provisioning, CLI)."""
-    email = _clean_email(email)
+    email = clean_email(email)
     _check_role(role)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("A member with this e-mail already exists.", details={"email": ["Already a member."]})
     _check_member_quota()
     user = User(username=email, email=email, role=role, first_name=first_name, last_name=last_name)
-    _check_password(password, user)
+    check_password_strength(password, user)
     user.set_password(password)
     user.save()
     audit_record(action="member.create", actor=actor, target_type="user", target_id=user.pk,
@@ -88,7 +91,7 @@ def invite_link(user: User) -> str:
 @transaction.atomic
 def member_invite(*, actor: Actor, email: str, role: str) -> User:
     """Invite by e-mail: the member gets a link to choose a password."""
-    email = _clean_email(email)
+    email = clean_email(email)
     _check_role(role)
     if not can_assign(_actor_role(actor), role):
         raise Forbidden("You cannot invite a member with this role.")
@@ -155,14 +158,9 @@ def member_deactivate(*, actor: Actor, user_id: int) -> User:
         return user
     if user.role == Role.OWNER:
         _ensure_other_owner(user)
+    # their open sessions end at their next request: the auth backend refuses inactive users
     user.is_active = False
     user.save(update_fields=["is_active"])
-    # end their sessions now, not at expiry
-    from django.contrib.sessions.models import Session
-
-    for session in Session.objects.filter(expire_date__gt=timezone.now()):
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
     audit_record(action="member.deactivate", actor=actor, target_type="user", target_id=user.pk,
                  payload={"email": user.email})
     return user
@@ -200,7 +198,7 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> CreatedKey:
     if not can_assign(_actor_role(actor), role):
         raise Forbidden("You cannot create a key with this role.")
     limit = plan_limits(_tenant().plan).max_api_keys
-    if ApiKey.objects.filter(revoked_at__isnull=True).count() >= limit:
+    if selectors.active_api_key_count() >= limit:
         raise QuotaExceeded(f"Your plan allows {limit} active API keys.", details={"limit": limit})
     raw, prefix = generate_key()
     key = ApiKey.objects.create(name=name, prefix=prefix, digest=hash_key(raw), role=role,
@@ -233,8 +231,41 @@ def auth_event_record(*, action: str, actor: Actor, payload: dict | None = None,
 
 @transaction.atomic
 def password_change(*, actor: Actor, user: User, new_password: str) -> User:
-    _check_password(new_password, user)
+    check_password_strength(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit_record(action="auth.password_change", actor=actor, target_type="user", target_id=user.pk)
+    return user
+
+
+# ------------------------------------------------------------ signup handoff
+# The public site creates the workspace on another host; a short-lived,
+# signed, single-use token carries the new owner there, logged in.
+HANDOFF_SALT = "signup-handoff"
+HANDOFF_MAX_AGE = 120
+
+
+def handoff_token_create(*, schema: str, user_id: int) -> str:
+    import uuid
+
+    from django.core import signing
+
+    return signing.dumps({"schema": schema, "user": user_id, "nonce": uuid.uuid4().hex}, salt=HANDOFF_SALT)
+
+
+def handoff_token_consume(*, token: str) -> User | None:
+    """The member the token was made for, if it is valid, unused and meant for
+    this tenant; None otherwise. Marks the token used."""
+    from django.core import signing
+    from django.core.cache import cache
+
+    try:
+        data = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if data.get("schema") != connection.schema_name:
+        return None
+    if not cache.add(f"handoff:{data.get('nonce')}", 1, HANDOFF_MAX_AGE * 2):
+        return None  # already used
+    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
     return user

@@ -5,8 +5,6 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core import signing
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -18,9 +16,6 @@ from accounts.decorators import role_required
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
 from saas.errors import ServiceError
-
-HANDOFF_SALT = "signup-handoff"
-
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
@@ -70,21 +65,12 @@ def password_change(request):
 
 
 def handoff(request):
-    """Signup on the public site ends here, on the new workspace's host: a
-    short-lived signed single-use token logs the owner in."""
-    token = request.GET.get("token", "")
-    try:
-        data = signing.loads(token, salt=HANDOFF_SALT, max_age=120)
-    except signing.BadSignature:
-        messages.error(request, "This sign-in link has expired. Log in with your password.")
-        return redirect("login")
+    """Signup on the public site ends here, on the new workspace's host."""
     from django.db import connection
 
-    if data.get("schema") != connection.schema_name or not cache.add(f"handoff:{data.get('nonce')}", 1, 300):
-        messages.error(request, "This sign-in link is not valid here. Log in with your password.")
-        return redirect("login")
-    user = selectors.member_get(user_id=data.get("user"))
-    if user is None or not user.is_active:
+    user = services.handoff_token_consume(token=request.GET.get("token", ""))
+    if user is None:
+        messages.error(request, "This sign-in link has expired or was already used. Log in with your password.")
         return redirect("login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, f"Welcome to {connection.tenant.name}!")

@@ -19,13 +19,11 @@ from unittest import mock
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-if not os.environ.get("DATABASE_URL"):
-    os.environ.setdefault("SAAS_DB_NAME", "saas_bench_api")
-    os.environ.setdefault("SAAS_VAR_DIR", str(REPO / "var" / "bench"))
-    os.environ.setdefault("SAAS_PG_PORT", "55449")
-    os.environ.setdefault("SAAS_REDIS_PORT", "56399")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(REPO / "bench"))
+from _data import default_data_dir  # noqa: E402
+from _django import use_bench_database  # noqa: E402
+
+use_bench_database("saas_bench_api")
 
 
 def pct(values, q):
@@ -35,7 +33,7 @@ def pct(values, q):
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.environ.get("WALMART_DATA_DIR", str(REPO.parent / "shared" / "data" / "walmart")))
+    ap.add_argument("--data", default=str(default_data_dir()))
     ap.add_argument("--n", type=int, default=200)
     args = ap.parse_args()
     data = Path(args.data)

@@ -18,14 +18,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-if not os.environ.get("DATABASE_URL"):
-    # Own database on the bench servers: created and migrated from the current
-    # migrations on first use (not shared with bench/tenants.py's "saas_bench").
-    os.environ.setdefault("SAAS_DB_NAME", "saas_bench_ingest")
-    os.environ.setdefault("SAAS_VAR_DIR", str(REPO / "var" / "bench"))
-    os.environ.setdefault("SAAS_PG_PORT", "55449")
-    os.environ.setdefault("SAAS_REDIS_PORT", "56399")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
+sys.path.insert(0, str(REPO / "bench"))
+from _data import default_data_dir  # noqa: E402
+from _django import use_bench_database  # noqa: E402
+
+# own database, migrated from the current migrations on first use
+use_bench_database("saas_bench_ingest")
 
 
 def peak_mb() -> float:
@@ -34,7 +32,7 @@ def peak_mb() -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.environ.get("WALMART_DATA_DIR", str(REPO.parent / "shared" / "data" / "walmart")))
+    ap.add_argument("--data", default=str(default_data_dir()))
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     train = Path(args.data) / "train.csv"

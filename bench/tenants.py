@@ -35,32 +35,10 @@ PASSWORD = "Bench-pass-2026!x"
 
 
 def _configure_env() -> None:
-    os.environ["SAAS_DB_NAME"] = BENCH_DB
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
-    if os.environ.get("DATABASE_URL"):
-        # an external server: use a database of our own on it
-        from urllib.parse import urlsplit, urlunsplit
+    sys.path.insert(0, str(REPO / "bench"))
+    from _django import use_bench_database
 
-        parts = urlsplit(os.environ["DATABASE_URL"])
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + BENCH_DB))
-        _create_database(parts)
-    else:
-        os.environ["SAAS_VAR_DIR"] = str(REPO / "var" / "bench")
-        os.environ["SAAS_PG_PORT"] = "55449"
-        os.environ["SAAS_REDIS_PORT"] = "56399"
-
-
-def _create_database(parts) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                            password=parts.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
+    use_bench_database(BENCH_DB)
 
 
 _SCHEMA_SECONDS: list[float] = []

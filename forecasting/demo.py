@@ -52,3 +52,25 @@ def demo_bootstrap(tenant) -> str:
             logger.info("demo: queued %s files from %s", len(KIND_FILES), folder)
         demo_train_when_ready.apply_async(countdown=2)
     return f"demo data from {folder}"
+
+
+class DemoNotReady(Exception):
+    """Uploads are still being loaded."""
+
+
+def demo_train_if_ready() -> str:
+    """In the current tenant: start the first training when the uploads are
+    loaded, there is data and no model or training yet."""
+    from accounts.audit import Actor
+    from forecasting import selectors
+    from forecasting.models import Job, ModelVersion, SalesRecord, Upload
+    from forecasting.services.training import model_train_start
+
+    if selectors.upload_list().filter(status__in=[Upload.Status.QUEUED, Upload.Status.RUNNING]).exists():
+        raise DemoNotReady
+    if ModelVersion.objects.exists() or selectors.train_jobs().exclude(status=Job.Status.FAILED).exists():
+        return "model exists or training queued"
+    if not SalesRecord.objects.exists():
+        return "no data"
+    job = model_train_start(actor=Actor.system(), horizon=13, backtest_windows=4)
+    return f"training job {job.pk}"

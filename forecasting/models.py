@@ -57,6 +57,28 @@ class StoreWeek(models.Model):
         ordering = ["store", "date"]
 
 
+class CreatedByMixin(models.Model):
+    """Who started it: a member or an API key (or neither: the system)."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def actor(self):
+        from accounts.audit import Actor
+
+        return Actor(user=self.created_by, api_key=self.created_by_key)
+
+    @property
+    def created_by_label(self) -> str:
+        return self.actor.label
+
+
 class RunStatus(models.TextChoices):
     """Lifecycle shared by jobs and uploads."""
 
@@ -66,7 +88,7 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Job(models.Model):
+class Job(CreatedByMixin, models.Model):
     """The source of truth of every background job (ingestion, training,
     forecasting). Celery only carries the job id."""
 
@@ -86,10 +108,6 @@ class Job(models.Model):
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -102,7 +120,7 @@ class Job(models.Model):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
-class Upload(models.Model):
+class Upload(CreatedByMixin, models.Model):
     class Kind(models.TextChoices):
         SALES = "sales", "Sales"
         FEATURES = "features", "Features"
@@ -130,10 +148,6 @@ class Upload(models.Model):
     dataset_version = models.PositiveIntegerField(null=True, blank=True,
                                                   help_text="dataset version this upload produced")
     job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="upload")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -144,7 +158,7 @@ class Upload(models.Model):
         return f"{self.original_filename} ({self.status})"
 
 
-class ModelVersion(models.Model):
+class ModelVersion(CreatedByMixin, models.Model):
     """A trained, evaluated, versioned model of one tenant."""
 
     class Status(models.TextChoices):
@@ -171,10 +185,6 @@ class ModelVersion(models.Model):
     training_seconds = models.FloatField()
     promotion_note = models.TextField(blank=True)
     job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="model_version")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     promoted_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,6 +1,7 @@
 """Read queries of the forecasting app."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
 from django.db import connection
@@ -187,3 +188,40 @@ def department_outlook(run, *, limit: int = 10) -> dict:
                 for d, fc, ly in cur.fetchall()]
     rows.sort(key=lambda r: r["change"])
     return {"falls": rows[:limit], "rises": rows[::-1][:limit]}
+
+
+def sales_week_count() -> int:
+    return SalesRecord.objects.values("date").distinct().count()
+
+
+def train_jobs(*, since=None) -> QuerySet[Job]:
+    qs = Job.objects.filter(kind=Job.Kind.TRAIN).order_by("-created_at")
+    return qs if since is None else qs.filter(created_at__gte=since)
+
+
+def latest_upload() -> Upload | None:
+    return upload_list().first()
+
+
+def training_frames():
+    """The tenant's sales, covariates and store attributes as DataFrames."""
+    import pandas as pd
+
+    def frame(sql: str, columns: list[str]):
+        buf = io.StringIO()
+        with connection.cursor() as cur:
+            cur.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", buf)
+        buf.seek(0)
+        return pd.read_csv(buf, names=columns, header=None, na_values=[""], keep_default_na=False)
+
+    sales = frame("SELECT store, dept, date, sales, is_holiday FROM forecasting_salesrecord",
+                  ["store", "dept", "date", "sales", "is_holiday"])
+    sales["date"] = pd.to_datetime(sales["date"])
+    sales["is_holiday"] = sales["is_holiday"].map({"t": True, "f": False}).astype(bool)
+    fcols = ["store", "date", "temperature", "fuel_price", "markdown1", "markdown2", "markdown3", "markdown4",
+             "markdown5", "cpi", "unemployment", "is_holiday"]
+    features = frame(f"SELECT {', '.join(fcols)} FROM forecasting_storeweek", fcols)
+    features["date"] = pd.to_datetime(features["date"])
+    features["is_holiday"] = features["is_holiday"].map({"t": True, "f": False}).fillna(False).astype(bool)
+    stores = frame("SELECT number, type, size FROM forecasting_store", ["store", "type", "size"])
+    return sales, (features if len(features) else None), (stores if len(stores) else None)

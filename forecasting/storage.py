@@ -19,10 +19,23 @@ def tenant_root(schema_name: str | None = None) -> Path:
     return root
 
 
-def tenant_path(*parts: str, schema_name: str | None = None) -> Path:
-    root = tenant_root(schema_name)
-    path = (root.joinpath(*parts)).resolve()
-    if not str(path).startswith(str(root.resolve()) + os.sep):
+def _inside_root(*parts: str, schema_name: str | None) -> Path:
+    root = tenant_root(schema_name).resolve()
+    path = root.joinpath(*parts).resolve()
+    if not str(path).startswith(str(root) + os.sep):
         raise RuntimeError("path escapes the tenant's folder")
+    return path
+
+
+def tenant_dir(*parts: str, schema_name: str | None = None) -> Path:
+    """A folder under the tenant's root (created)."""
+    folder = _inside_root(*parts, schema_name=schema_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def tenant_path(*parts: str, schema_name: str | None = None) -> Path:
+    """A file path under the tenant's root (its folder created)."""
+    path = _inside_root(*parts, schema_name=schema_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path

@@ -28,15 +28,9 @@ def recover_jobs() -> int:
 @shared_task(name="forecasting.tasks.demo_train_when_ready", bind=True, max_retries=360, ignore_result=True)
 def demo_train_when_ready(self) -> str:
     """Starts the demo tenant's first training once its uploads are loaded."""
-    from accounts.audit import Actor
-    from forecasting.models import Job, ModelVersion, SalesRecord, Upload
-    from forecasting.services.training import model_train_start
+    from forecasting.demo import DemoNotReady, demo_train_if_ready
 
-    if Upload.objects.filter(status__in=[Upload.Status.QUEUED, Upload.Status.RUNNING]).exists():
+    try:
+        return demo_train_if_ready()
+    except DemoNotReady:
         raise self.retry(countdown=5)
-    if ModelVersion.objects.exists() or Job.objects.filter(kind=Job.Kind.TRAIN).exclude(status=Job.Status.FAILED).exists():
-        return "model exists or training queued"
-    if not SalesRecord.objects.exists():
-        return "no data"
-    job = model_train_start(actor=Actor.system(), horizon=13, backtest_windows=4)
-    return f"training job {job.pk}"

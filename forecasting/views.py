@@ -2,7 +2,6 @@ from django.shortcuts import render
 
 from accounts.decorators import role_required
 from forecasting import charts, selectors
-from forecasting.models import Upload
 
 
 @role_required("workspace.view")
@@ -14,7 +13,7 @@ def dashboard(request):
     forecast = selectors.total_forecast(run) if run else []
     return render(request, "forecasting/dashboard.html", {
         "summary": summary, "active": active, "run": run,
-        "last_upload": Upload.objects.order_by("-created_at").first(),
+        "last_upload": selectors.latest_upload(),
         "forecast_total": sum(f["forecast"] for f in forecast),
         "chart": charts.total_chart(history, forecast) if history else None,
     })

@@ -10,18 +10,16 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from forecasting import charts, selectors
-from forecasting.models import Job
 from saas.errors import ServiceError
 
 
 @role_required("models.view")
 def models_page(request):
-    jobs = Job.objects.filter(kind=Job.Kind.TRAIN).order_by("-created_at")[:5]
+    jobs = list(selectors.train_jobs()[:5])
     return render(request, "forecasting/models.html", {
         "versions": selectors.model_version_list(),
         "can_train": has_perm(request.user.role, "models.train"),
         "running": [j for j in jobs if not j.is_done],
-        "recent_jobs": jobs,
     })
 
 

@@ -195,10 +195,13 @@ def stop_postgres() -> None:
         pass
 
 
-def ensure_database(name: str) -> None:
+def ensure_database(name: str, **server) -> None:
+    """Create database ``name`` if missing, on the embedded server or on the
+    one given by ``server`` (psycopg2 keywords: host, port, user, password)."""
     import psycopg2
 
-    conn = psycopg2.connect(host="127.0.0.1", port=pg_port(), user="postgres", dbname="postgres")
+    server = server or {"host": "127.0.0.1", "port": pg_port(), "user": "postgres"}
+    conn = psycopg2.connect(dbname="postgres", **server)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])

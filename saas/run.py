@@ -48,11 +48,9 @@ def provision_demo() -> None:
             account_services.member_create(actor=Actor.system(), email=DEMO["analyst"][0],
                                            password=DEMO["analyst"][1], role="analyst")
     connection.set_schema_to_public()
-    try:
-        from forecasting.demo import demo_bootstrap
-    except ImportError:
-        return
-    demo_bootstrap(tenant)
+    from forecasting.demo import demo_bootstrap
+
+    print(demo_bootstrap(tenant), flush=True)
 
 
 def main() -> int:

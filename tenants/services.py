@@ -38,6 +38,7 @@ def validate_slug(slug: str) -> str:
 @dataclass
 class Provisioned:
     tenant: Tenant
+    owner_id: int
     owner_email: str
     api_key: str
     url: str
@@ -77,18 +78,8 @@ def tenant_provision(*, slug: str, name: str, owner_email: str, owner_password: 
     actor = actor or Actor.system()
 
     # Validate the owner before creating any schema, so bad input leaves nothing behind.
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError as DjangoValidationError
-    from django.core.validators import validate_email
-
-    try:
-        validate_email(owner_email)
-    except DjangoValidationError:
-        raise ValidationFailed("Enter a valid e-mail address.", details={"email": ["Invalid."]})
-    try:
-        validate_password(owner_password)
-    except DjangoValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), details={"password": list(exc.messages)})
+    owner_email = account_services.clean_email(owner_email)
+    account_services.check_password_strength(owner_password)
 
     host = f"{slug}.{settings.SAAS_BASE_DOMAIN}"
     try:
@@ -108,7 +99,7 @@ def tenant_provision(*, slug: str, name: str, owner_email: str, owner_password: 
         raise Conflict("This short name is taken.", details={"slug": ["Taken."]})
     finally:
         connection.set_schema_to_public()
-    return Provisioned(tenant=tenant, owner_email=owner.email, api_key=key.raw, url=tenant.url)
+    return Provisioned(tenant=tenant, owner_id=owner.pk, owner_email=owner.email, api_key=key.raw, url=tenant.url)
 
 
 def _set_status(*, slug: str, status: str, reason: str, action: str) -> Tenant:

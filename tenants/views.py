@@ -1,10 +1,7 @@
-import uuid
-
-from django.core import signing
-from django.db import connection
 from django.shortcuts import redirect, render
 
 from accounts.audit import Actor
+from accounts.services import handoff_token_create
 from saas.errors import ServiceError
 from tenants.forms import SignupForm
 from tenants.services import tenant_provision
@@ -29,13 +26,6 @@ def signup(request):
             if not form.errors:
                 form.add_error(None, exc.message)
         else:
-            from accounts.models import User
-            from django_tenants.utils import schema_context
-
-            with schema_context(result.tenant.schema_name):
-                owner_id = User.objects.get(email=result.owner_email).pk
-            connection.set_schema_to_public()
-            token = signing.dumps({"schema": result.tenant.schema_name, "user": owner_id,
-                                   "nonce": uuid.uuid4().hex}, salt="signup-handoff")
+            token = handoff_token_create(schema=result.tenant.schema_name, user_id=result.owner_id)
             return redirect(f"{result.url}accounts/handoff/?token={token}")
     return render(request, "public/signup.html", {"form": form})

@@ -30,11 +30,7 @@ class UploadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_created_by(self, obj) -> str | None:
-        if obj.created_by_id:
-            return obj.created_by.email
-        if obj.created_by_key_id:
-            return f"key:{obj.created_by_key.prefix}"
-        return None
+        return obj.created_by_label if (obj.created_by_id or obj.created_by_key_id) else None
 
 
 class UploadListSerializer(UploadSerializer):

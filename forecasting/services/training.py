@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from billing.plans import plan_limits
-from forecasting.models import ForecastRun, Job, ModelVersion, SalesRecord
+from forecasting import selectors
+from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.jobs import (job_create, job_fail, job_lock_release, job_lock_try, job_progress,
                                        job_start, job_succeed)
-from forecasting.storage import tenant_path
+from forecasting.storage import tenant_dir
 from saas.errors import NotFound, QuotaExceeded, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -46,15 +47,13 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
                             details={"horizon": horizon, "limit": limits.max_forecast_horizon})
     if not 1 <= backtest_windows <= 12:
         raise ValidationFailed("backtest_windows must be between 1 and 12.", details={"backtest_windows": ["1..12"]})
-    weeks = SalesRecord.objects.values("date").distinct().count()
+    weeks = selectors.sales_week_count()
     needed = MIN_WEEKS + horizon * backtest_windows
     if weeks < needed:
         raise ValidationFailed(
             f"Not enough history: {weeks} weeks of sales; {needed} are needed for a {backtest_windows}-window "
             f"backtest of {horizon} weeks.", code="not_enough_data", details={"weeks": weeks, "needed": needed})
-    since = timezone.now() - timedelta(days=1)
-    recent = Job.objects.filter(kind=Job.Kind.TRAIN, created_at__gte=since).count()
-    if recent >= limits.max_trainings_per_day:
+    if selectors.train_jobs(since=timezone.now() - timedelta(days=1)).count() >= limits.max_trainings_per_day:
         raise QuotaExceeded(f"Your plan allows {limits.max_trainings_per_day} trainings per day.",
                             details={"limit": limits.max_trainings_per_day})
     with transaction.atomic():
@@ -91,34 +90,6 @@ def _heartbeat(job_id: int, schema: str, every: float = 5.0):
     finally:
         stop.set()
         thread.join(timeout=10)
-
-
-def load_training_frames():
-    """The tenant's sales, covariates and store attributes as DataFrames."""
-    import pandas as pd
-
-    def frame(sql: str, columns: list[str]):
-        buf = io.StringIO()
-        with connection.cursor() as cur:
-            cur.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", buf)
-        buf.seek(0)
-        return pd.read_csv(buf, names=columns, header=None, na_values=[""], keep_default_na=False)
-
-    sales = frame("SELECT store, dept, date, sales, is_holiday FROM forecasting_salesrecord",
-                  ["store", "dept", "date", "sales", "is_holiday"])
-    sales["date"] = pd.to_datetime(sales["date"])
-    sales["is_holiday"] = sales["is_holiday"].map({"t": True, "f": False}).astype(bool)
-    fcols = ["store", "date", "temperature", "fuel_price", "markdown1", "markdown2", "markdown3", "markdown4",
-             "markdown5", "cpi", "unemployment", "is_holiday"]
-    features = frame(f"SELECT {', '.join(fcols)} FROM forecasting_storeweek", fcols)
-    features["date"] = pd.to_datetime(features["date"])
-    features["is_holiday"] = features["is_holiday"].map({"t": True, "f": False}).fillna(False).astype(bool)
-    stores = frame("SELECT number, type, size FROM forecasting_store", ["store", "type", "size"])
-    return sales, (features if len(features) else None), (stores if len(stores) else None)
-
-
-def _artifact_dir() -> Path:
-    return tenant_path("models", "x").parent
 
 
 def _write_points(run: ForecastRun, forecast) -> None:
@@ -179,7 +150,7 @@ def model_train_run(*, job_id: int) -> ModelVersion | None:
 def _train_locked(job: Job) -> ModelVersion | None:
     from forecasting.ml.pipeline import TrainConfig, save_artifact, train
 
-    actor = Actor(user=job.created_by, api_key=job.created_by_key)
+    actor = job.actor
     schema = connection.schema_name
     job_start(job_id=job.pk, message="Loading data")
     started = time.monotonic()
@@ -197,14 +168,14 @@ def _train_locked(job: Job) -> ModelVersion | None:
             from tenants.models import Tenant
 
             dataset_version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
-            sales, features, stores = load_training_frames()
+            sales, features, stores = selectors.training_frames()
             job_progress(job_id=job.pk, progress=0.05, message="Features")
             config = TrainConfig(horizon=job.params.get("horizon", 13),
                                  backtest_windows=job.params.get("backtest_windows", 4),
                                  num_threads=settings.ML_NUM_THREADS)
             result = train(sales, features, stores, config, progress=progress)
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
-            folder = _artifact_dir()
+            folder = tenant_dir("models")
             pending = folder / f".pending-job{job.pk}.fcm"
             sha = save_artifact(result.artifact, pending)
             final = folder / f"{sha}.fcm"
@@ -290,22 +261,21 @@ def artifact_for(version: ModelVersion):
 
 
 def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
-    version = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+    version = selectors.active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
     if not 1 <= int(horizon) <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
+    from forecasting.ml.pipeline import predict_series
+
     art = artifact_for(version)
     try:
-        out = predict_series_safe(art, store, dept, horizon)
-    except (ValueError, KeyError) as exc:
-        raise ValidationFailed(str(exc), details={"store": store, "dept": dept})
+        out = predict_series(art, int(store), int(dept), int(horizon))
+    except KeyError:
+        raise NotFound(f"Model v{version.number} has no history for store {store}, department {dept}.",
+                       code="series_not_found", details={"store": store, "dept": dept})
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), details={"store": store, "dept": dept, "horizon": horizon})
     return {"model_version": version.number, "origin": version.data_end.isoformat() if version.data_end else None,
             "horizon": int(horizon), "pooled": out.get("pooled", False), "points": out["points"],
             "drivers": out.get("drivers", [])}
-
-
-def predict_series_safe(art, store, dept, horizon):
-    from forecasting.ml.pipeline import predict_series
-
-    return predict_series(art, int(store), int(dept), int(horizon))

@@ -451,7 +451,7 @@ def _process_locked(upload: Upload) -> Upload:
     upload.refresh_from_db()
     if upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
         return upload
-    actor = Actor(user=upload.created_by, api_key=upload.created_by_key)
+    actor = upload.actor
     job_id = upload.job_id
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.RUNNING)
     if job_id:

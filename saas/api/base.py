@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
-from rest_framework import exceptions, generics, permissions, views, viewsets
+from rest_framework import exceptions, permissions, views, viewsets
 
 from accounts.audit import Actor
 from accounts.authentication import ApiKeyAuthentication, TenantSessionAuthentication
@@ -61,10 +61,6 @@ class TenantAPIMixin:
 
 
 class TenantAPIView(TenantAPIMixin, views.APIView):
-    pass
-
-
-class TenantGenericAPIView(TenantAPIMixin, generics.GenericAPIView):
     pass
 
 

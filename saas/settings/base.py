@@ -225,8 +225,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"forecasting.tasks.train_model": {"queue": "ml"},
-                      "forecasting.tasks.forecast_*": {"queue": "ml"}}
+CELERY_TASK_ROUTES = {"forecasting.tasks.train_model": {"queue": "ml"}}
 # time limits stay below the Redis visibility timeout so an acked-late task is
 # never redelivered while it still runs
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}

@@ -87,6 +87,8 @@ def test_train_end_to_end_forecasts_every_latest_series(celery_worker_proc, demo
     assert p["lo95"] <= p["lo80"] <= p["forecast"] <= p["hi80"] <= p["hi95"]
     on_demand = client.post("/api/v1/forecasts/", {"store": store, "dept": dept, "horizon": 6}, format="json").json()
     assert len(on_demand["points"]) == 6 and on_demand["drivers"] and "feature" in on_demand["drivers"][0]
+    unknown = client.post("/api/v1/forecasts/", {"store": 999, "dept": 999}, format="json")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "series_not_found"
     from accounts.models import AuditEvent
 
     with in_tenant(t):

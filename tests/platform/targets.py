@@ -121,10 +121,6 @@ def _forecast_post(t, method, path):
 
 def build(t, method, path):
     endpoint = f"{method} {path}"
-    try:
-        from tests import targets_ext  # noqa: F401  (registers more builders)
-    except ImportError:
-        pass
     if endpoint in BUILDERS:
         return BUILDERS[endpoint](t, method, path)
     assert "{" not in path, f"no target builder for {endpoint}"

@@ -12,12 +12,6 @@ from tests.platform.targets import build
 MUTATING = sorted(e for e in discover_api_endpoints() if e.split(" ")[0] in ("POST", "PATCH", "PUT", "DELETE"))
 # mutating endpoints that compute without changing state (none write an event)
 NON_WRITING: set[str] = {"POST /api/v1/forecasts/"}  # computes a forecast, changes nothing
-try:
-    from tests.platform.role_table_ext import NON_WRITING_EXT
-
-    NON_WRITING |= NON_WRITING_EXT
-except ImportError:
-    pass
 
 
 def _give_data(t):

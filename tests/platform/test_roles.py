@@ -55,12 +55,6 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/forecasts/export.csv": ALL_ALLOWED,
 }
 
-# extension point for later features' endpoints: module-level tables merged here
-try:
-    from tests.platform.role_table_ext import MATRIX_EXT  # noqa: F401
-except ImportError:  # pragma: no cover
-    MATRIX_EXT = {}
-MATRIX.update(MATRIX_EXT)
 
 
 def test_every_endpoint_is_in_the_matrix():

@@ -1,0 +1,30 @@
+"""Environment for the bench scripts that use Django: a database of their own
+(never dev or test data) on the embedded bench servers under var/bench, or,
+when DATABASE_URL is set, a database of that name on that server. Call before
+``django.setup()``."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_PG_PORT, BENCH_REDIS_PORT = "55449", "56399"
+
+
+def use_bench_database(name: str) -> None:
+    os.environ["SAAS_DB_NAME"] = name
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if os.environ.get("DATABASE_URL"):
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(os.environ["DATABASE_URL"])
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
+        from saas.embedded import ensure_database
+
+        ensure_database(name, host=parts.hostname, port=parts.port or 5432, user=parts.username,
+                        password=parts.password)
+    else:
+        os.environ["SAAS_VAR_DIR"] = str(REPO / "var" / "bench")
+        os.environ["SAAS_PG_PORT"] = BENCH_PG_PORT
+        os.environ["SAAS_REDIS_PORT"] = BENCH_REDIS_PORT
