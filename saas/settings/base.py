@@ -13,6 +13,9 @@ from pathlib import Path
 
 import dj_database_url
 
+from saas.observability.logs import logging_config
+from saas.observability.sentry import init_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-insecure-secret-key-change-me-0123456789abcdef")
@@ -43,6 +46,8 @@ DATABASES = {
         DATABASE_URL, engine="django_tenants.postgresql_backend", conn_max_age=60, conn_health_checks=True,
     )
 }
+# django-tenants wraps this backend: django-prometheus's counts queries and errors
+ORIGINAL_BACKEND = "django_prometheus.db.backends.postgresql"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -79,6 +84,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_prometheus",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -92,6 +98,8 @@ TENANT_APPS = [
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "saas.observability.middleware.MetricsMiddleware",
     "saas.middleware.HealthzMiddleware",
     "saas.middleware.RequestIdMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
@@ -106,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "saas.observability.middleware.RequestContextMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -243,11 +253,10 @@ CELERY_BEAT_SCHEDULE = {
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
-}
+LOGGING = logging_config(fmt=os.environ.get("LOG_FORMAT", "json"), level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# ---------------------------------------------------------------- operations
+# /metrics and /healthz details answer internal callers (saas/observability/internal.py)
+SAAS_INTERNAL_TOKEN = os.environ.get("SAAS_INTERNAL_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+init_sentry()  # only when SENTRY_DSN is set
