@@ -249,7 +249,9 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "saas.tasks.beat_heartbeat", "schedule": 30.0},
     "recover-orphaned-jobs": {"task": "forecasting.tasks.recover_jobs", "schedule": 60.0},
+    "purge-deleted-tenants": {"task": "tenants.tasks.purge_deleted_tenants", "schedule": 3600.0},
 }
+TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))
 
