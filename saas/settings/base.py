@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "saas.observability.middleware.MetricsMiddleware",
     "saas.middleware.HealthzMiddleware",
     "saas.middleware.RequestIdMiddleware",
+    "saas.api.middleware.ApiJsonErrorsMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "saas.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -220,6 +221,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "saas.api.schema_hooks.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "MemberRoleEnum": "accounts.roles.Role",
         "ApiKeyRoleEnum": "accounts.roles.API_KEY_ROLE_CHOICES",

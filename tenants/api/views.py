@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -17,6 +17,10 @@ class WorkspaceDeletionSerializer(serializers.Serializer):
     deletion_requested_by = serializers.CharField()
 
 
+class WorkspaceDeletionRequestSerializer(serializers.Serializer):
+    confirm = serializers.CharField(help_text="The workspace's short name, to confirm.")
+
+
 class WorkspaceDeletionView(TenantAPIView):
     """An owner schedules the workspace's deletion (confirming with its short
     name), sees when it is due, or cancels it within the grace period."""
@@ -27,10 +31,11 @@ class WorkspaceDeletionView(TenantAPIView):
     def get(self, request):
         return Response(WorkspaceDeletionSerializer(current_tenant()).data)
 
-    @extend_schema(request=inline_serializer("WorkspaceDeletionRequest", {"confirm": serializers.CharField()}),
-                   responses={202: WorkspaceDeletionSerializer})
+    @extend_schema(request=WorkspaceDeletionRequestSerializer, responses={202: WorkspaceDeletionSerializer})
     def post(self, request):
-        tenant = tenant_deletion_request(actor=self.actor, confirm_slug=str(request.data.get("confirm", "")))
+        body = WorkspaceDeletionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        tenant = tenant_deletion_request(actor=self.actor, confirm_slug=body.validated_data["confirm"])
         return Response(WorkspaceDeletionSerializer(tenant).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=WorkspaceDeletionSerializer)
