@@ -1,0 +1,258 @@
+"""Fault injection against a real stack (gunicorn, an ingest worker, an ML
+worker, beat, embedded PostgreSQL and Redis on loopback):
+
+1. SIGKILL the ingest worker during an upload, restart it;
+2. SIGKILL the ML worker during a training, restart it;
+3. restart Redis during a training;
+4. restart PostgreSQL during a training;
+5. stop beat (and start it again).
+
+After each: every job reached a final state, no upload is half-written
+(the sales rows are all there or none), exactly one active model per tenant,
+no orphan artifact (every file in the tenant's models folder belongs to a
+registered version and every version's file exists), and /healthz reported
+the outage while it lasted. Printed as a table, then PASS/FAIL.
+
+A bench, not a test: it kills processes while jobs run and polls for the
+moment to do so; a job that finished before the fault is reported as such.
+
+Run: .venv/bin/python bench/chaos.py  (embedded servers only: it restarts them)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+from _django import use_bench_database  # noqa: E402
+
+use_bench_database("saas_bench_chaos")
+from _stack import api, free_port, provision_tenants, wait_job  # noqa: E402
+
+if os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"):
+    sys.exit("bench/chaos.py restarts the embedded PostgreSQL and Redis: unset DATABASE_URL/REDIS_URL")
+
+
+class Proc:
+    def __init__(self, name: str, cmd: list[str], env: dict, var: Path):
+        self.name, self.cmd, self.env, self.var = name, cmd, env, var
+        self.p = None
+        self.start()
+
+    def start(self):
+        log = open(self.var / f"{self.name}.log", "a")
+        self.p = subprocess.Popen(self.cmd, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+
+    def kill(self, sig=signal.SIGKILL):
+        try:
+            os.killpg(self.p.pid, sig)
+            self.p.wait(timeout=60)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.p.pid, signal.SIGKILL)
+
+
+class Stack:
+    def __init__(self, var: Path):
+        from django.conf import settings
+
+        self.port = free_port()
+        env = os.environ.copy()
+        env.update({"DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL,
+                    "SAAS_PORT": str(self.port), "ML_NUM_THREADS": "1", "LOG_LEVEL": "WARNING",
+                    "PROMETHEUS_MULTIPROC_DIR": str(var / "prometheus"), "SAAS_HEALTHZ_CACHE_SECONDS": "0"})
+        (var / "prometheus").mkdir(exist_ok=True)
+        py, bin_dir = sys.executable, Path(sys.executable).parent
+
+        def worker(name, queues):
+            return [py, "-m", "celery", "-A", "saas", "worker", "-Q", queues, "--concurrency", "1",
+                    "-n", f"{name}-{uuid.uuid4().hex[:4]}@%h", "--without-mingle", "--without-gossip",
+                    "--loglevel", "INFO"]
+
+        self.web = Proc("web", [str(bin_dir / "gunicorn"), "saas.wsgi", "--bind", f"127.0.0.1:{self.port}",
+                                "--workers", "2", "--threads", "4", "--timeout", "120"], env, var)
+        self.ingest = Proc("ingest", worker("ingest", "ingest"), env, var)
+        self.ml = Proc("ml", worker("ml", "default,ml"), env, var)
+        self.beat = Proc("beat", [py, "-m", "celery", "-A", "saas", "beat", "--schedule",
+                                  str(var / "beat-schedule"), "--loglevel", "INFO"], env, var)
+        self.health()  # up
+
+    def health(self) -> dict:
+        import requests
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                resp = requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=10)
+                return {"status": resp.status_code, **resp.json()}
+            except (requests.RequestException, ValueError) as exc:
+                if time.monotonic() > deadline:
+                    return {"status": 0, "error": str(exc)}
+                time.sleep(0.5)
+
+    def stop(self):
+        for proc in (self.web, self.ingest, self.ml, self.beat):
+            proc.kill(signal.SIGTERM)
+
+
+def wait_status(stack, t, job_id, statuses=("running",), timeout=600) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            job = api(stack, t, "GET", f"/api/v1/jobs/{job_id}/").json()
+        except Exception:  # noqa: BLE001 - the stack may be down for a moment
+            time.sleep(0.5)
+            continue
+        if job["status"] in statuses or job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.1)
+    raise RuntimeError(f"job {job_id} never reached {statuses}")
+
+
+def invariants(t, expected_sales: int | None) -> dict:
+    """Final jobs, whole uploads, one active model, no orphan artifact."""
+    from django.conf import settings
+    from django_tenants.utils import tenant_context
+
+    from forecasting.models import Job, ModelVersion, SalesRecord
+    from tenants.models import Tenant
+
+    with tenant_context(Tenant.objects.get(slug=t["slug"])):
+        open_jobs = Job.objects.exclude(status__in=["succeeded", "failed"]).count()
+        sales = SalesRecord.objects.count()
+        active = ModelVersion.objects.filter(status="active").count()
+        versions = set(ModelVersion.objects.values_list("artifact_sha256", flat=True))
+        missing = [v.number for v in ModelVersion.objects.all() if not Path(v.artifact_path).is_file()]
+    folder = Path(settings.MEDIA_ROOT) / "tenants" / f"t_{t['slug'].replace('-', '_')}" / "models"
+    files = {p.stem for p in folder.glob("*.fcm")} if folder.is_dir() else set()
+    return {"open_jobs": open_jobs, "whole_upload": expected_sales is None or sales in (0, expected_sales),
+            "sales": sales, "active": active, "orphans": len(files - versions), "missing": len(missing)}
+
+
+def settle(stack, t, job_ids, timeout=900):
+    return [wait_job(stack, t, j, timeout=timeout)["status"] for j in job_ids]
+
+
+def upload(stack, t, path, kind):
+    with open(path, "rb") as fh:
+        resp = api(stack, t, "POST", "/api/v1/uploads/", files={"file": (path.name, fh)}, data={"kind": kind})
+    assert resp.status_code == 202, resp.text
+    return resp.json()["job"]["id"]
+
+
+def train(stack, t):
+    resp = api(stack, t, "POST", "/api/v1/models/train/", json={"horizon": 13, "backtest_windows": 2})
+    assert resp.status_code == 202, resp.text
+    return resp.json()["job"]["id"]
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from forecasting.demo_data import generate
+    from saas import embedded
+
+    call_command("setup_platform", verbosity=0)
+    var = Path(tempfile.mkdtemp(prefix="saas-chaos-"))
+    small = generate(var / "small", seed=11, small=True)
+    big = generate(var / "big", seed=12, stores=20, depts=40)  # an upload that takes a moment
+    big_rows = sum(1 for _ in open(big["sales"])) - 1
+    tenants = provision_tenants(5, users=1)
+    stack = Stack(var)
+    rows = []
+
+    def record(name, t, seen, job_ids, expected_sales=None, note=""):
+        finals = settle(stack, t, job_ids)
+        inv = invariants(t, expected_sales)
+        ok = (inv["open_jobs"] == 0 and inv["whole_upload"] and inv["active"] <= 1 and inv["orphans"] == 0
+              and inv["missing"] == 0 and seen)
+        rows.append((name, "/".join(finals), inv, seen, note, ok))
+
+    try:
+        for i, t in enumerate(tenants):
+            files = big if i == 0 else small
+            for kind in ("stores", "features") if i == 0 else ("stores", "features", "sales"):
+                assert wait_job(stack, t, upload(stack, t, files[kind], kind))["status"] == "succeeded"
+
+        # 1. SIGKILL the ingest worker during an upload
+        t = tenants[0]
+        job = upload(stack, t, big["sales"], "sales")
+        state = wait_status(stack, t, job)
+        note = "" if state["status"] == "running" else "upload finished before the kill"
+        stack.ingest.kill()
+        seen = not stack.health().get("celery", {}).get("ok", True)
+        stack.ingest.start()
+        record("SIGKILL ingest worker mid-upload", t, seen, [job], expected_sales=big_rows, note=note)
+
+        # 2. SIGKILL the ML worker during a training
+        t = tenants[1]
+        job = train(stack, t)
+        state = wait_status(stack, t, job)
+        stack.ml.kill()
+        health = stack.health()
+        seen = not health.get("celery", {}).get("ok", True)
+        stack.ml.start()
+        record("SIGKILL ML worker mid-training", t, seen, [job],
+               note="" if state["status"] == "running" else "training finished before the kill")
+
+        # 3. restart Redis during a training
+        t = tenants[2]
+        job = train(stack, t)
+        wait_status(stack, t, job)
+        embedded.stop_redis()
+        health = stack.health()
+        seen = not health.get("redis", {}).get("ok", True) or health["status"] == 503
+        embedded.start_redis()
+        record("restart Redis mid-training", t, seen, [job])
+
+        # 4. restart PostgreSQL during a training
+        t = tenants[3]
+        job = train(stack, t)
+        wait_status(stack, t, job)
+        embedded.stop_postgres()
+        health = stack.health()
+        seen = health["status"] in (0, 503)
+        embedded.start_postgres()
+        from django.db import connections
+
+        connections.close_all()
+        record("restart PostgreSQL mid-training", t, seen, [job])
+
+        # 5. stop beat: /healthz says so once its heartbeat is stale
+        t = tenants[4]
+        stack.beat.kill(signal.SIGTERM)
+        deadline = time.monotonic() + 240
+        seen = False
+        while time.monotonic() < deadline and not seen:
+            beat = stack.health().get("beat", {})
+            seen = beat.get("ok") is False
+            time.sleep(5)
+        stack.beat.start()
+        record("stop beat", t, seen, [train(stack, t)])
+    finally:
+        stack.stop()
+
+    print(f"\n{'fault':<34}{'jobs':<12}{'open':>5}{'whole upload':>14}{'active':>7}{'orphans':>8}"
+          f"{'missing':>8}{'healthz saw it':>16}  ok")
+    for name, finals, inv, seen, note, ok in rows:
+        print(f"{name:<34}{finals:<12}{inv['open_jobs']:>5}{str(inv['whole_upload']):>14}{inv['active']:>7}"
+              f"{inv['orphans']:>8}{inv['missing']:>8}{str(seen):>16}  {'yes' if ok else 'NO'}"
+              + (f"  ({note})" if note else ""))
+    ok = all(r[-1] for r in rows)
+    print(f"{'PASS' if ok else 'FAIL'}: every fault ends with final jobs, whole uploads, at most one active model, "
+          f"no orphan artifact, and /healthz reporting the outage ({big_rows:,} rows in the big upload)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
