@@ -27,6 +27,7 @@ from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.jobs import (job_create, job_fail, job_lock_release, job_lock_try, job_progress,
                                        job_start, job_succeed)
 from forecasting.storage import tenant_dir
+from saas.checkpoints import checkpoint
 from saas.errors import NotFound, QuotaExceeded, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -156,8 +157,12 @@ def _train_locked(job: Job) -> ModelVersion | None:
     started = time.monotonic()
     pending = None
     last = [0.0]
+    in_pipeline = [False]
 
     def progress(frac: float, message: str) -> None:
+        if not in_pipeline[0]:  # first call from inside the ML pipeline
+            in_pipeline[0] = True
+            checkpoint("training", job_id=job.pk)
         now = time.monotonic()
         if now - last[0] >= 0.5 or frac >= 1.0:
             last[0] = now
@@ -175,6 +180,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
                                  num_threads=settings.ML_NUM_THREADS)
             result = train(sales, features, stores, config, progress=progress)
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
+            checkpoint("saving", job_id=job.pk)
             folder = tenant_dir("models")
             pending = folder / f".pending-job{job.pk}.fcm"
             sha = save_artifact(result.artifact, pending)

@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
     "recover-orphaned-jobs": {"task": "forecasting.tasks.recover_jobs", "schedule": 60.0},
 }
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
+JOB_CHECKPOINTS = False  # saas/checkpoints.py: tests only (saas.settings.test)
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))
 
 LOGGING = {
