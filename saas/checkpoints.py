@@ -20,6 +20,7 @@ from django.db import connection
 logger = logging.getLogger(__name__)
 
 MAX_PAUSE_SECONDS = 900  # a forgotten release never holds a worker for ever
+_BLOCK = 1  # seconds per BLPOP: below the client's socket timeout (redis-py's default is 5 s)
 
 
 def _redis():
@@ -44,7 +45,7 @@ def checkpoint(stage: str, *, job_id: int) -> None:
     r.rpush(_key(schema, stage, "reached"), job_id)
     release = _key(schema, stage, f"release:{job_id}")
     deadline = time.monotonic() + MAX_PAUSE_SECONDS
-    while r.blpop([release], timeout=5) is None:
+    while r.blpop([release], timeout=_BLOCK) is None:
         if time.monotonic() > deadline:
             logger.error("checkpoint: job %s of %s was never released from %r", job_id, schema, stage)
             return
@@ -60,9 +61,11 @@ def checkpoint_arm(schema: str, stage: str) -> None:
 
 def checkpoint_wait(schema: str, stage: str, timeout: float = 300) -> int:
     """Block until a job of ``schema`` reaches ``stage``; its job id."""
-    got = _redis().blpop([_key(schema, stage, "reached")], timeout=timeout)
-    if got is None:
-        raise TimeoutError(f"no job of {schema} reached {stage!r} within {timeout} s")
+    r = _redis()
+    deadline = time.monotonic() + timeout
+    while (got := r.blpop([_key(schema, stage, "reached")], timeout=_BLOCK)) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no job of {schema} reached {stage!r} within {timeout} s")
     return int(got[1])
 
 

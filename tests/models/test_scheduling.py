@@ -47,3 +47,47 @@ def test_suspended_tenants_queued_jobs_wait_until_it_is_resumed(celery_worker_pr
     assert wait_job(tenant, upload.job_id)["status"] == "succeeded"
     with in_tenant(tenant):
         assert SalesRecord.objects.count() == 2
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory):
+    from forecasting.demo_data import generate
+
+    return generate(tmp_path_factory.mktemp("demo"), seed=3, small=True)
+
+
+def test_one_tenants_trainings_do_not_delay_another_tenants_upload_and_training(celery_worker_proc, demo_files):
+    """Tenant A's training is stopped at a known point inside the pipeline and
+    its second training waits its turn (one heavy job per tenant); meanwhile
+    tenant B's uploads and training go through. Then A's trainings finish."""
+    from forecasting.models import ModelVersion
+    from saas.checkpoints import checkpoint_arm, checkpoint_release, checkpoint_wait
+    from tests.conftest import api_client, provision
+    from tests.models.test_training import load_demo
+
+    a, b = provision("fair-a"), provision("fair-b")
+    load_demo(a, demo_files)
+    client_a, client_b = api_client(a, key=a.admin_key), api_client(b, key=b.admin_key)
+    body = {"horizon": 13, "backtest_windows": 4}
+    checkpoint_arm(a.schema, "training")
+    first = client_a.post("/api/v1/models/train/", body, format="json").json()["job"]["id"]
+    assert checkpoint_wait(a.schema, "training") == first  # A's first training runs, paused mid-pipeline
+    try:
+        second = client_a.post("/api/v1/models/train/", body, format="json").json()["job"]["id"]
+        job = wait_until(a, second, lambda j: j["status"] != "queued" or j["message"].startswith("Waiting"))
+        assert (job["status"], job["message"]) == ("queued", "Waiting: 1 training already running in this workspace")
+        load_demo(b, demo_files)  # B's uploads are loaded meanwhile ...
+        other = client_b.post("/api/v1/models/train/", body, format="json").json()["job"]["id"]
+        assert wait_job(b, other, timeout=600)["status"] == "succeeded"  # ... and B's training runs
+        with in_tenant(a):
+            from forecasting.models import Job
+
+            assert dict(Job.objects.filter(pk__in=[first, second]).values_list("pk", "status")) == {
+                first: "running", second: "queued"}
+    finally:
+        checkpoint_release(a.schema, "training", first)
+    assert wait_job(a, first, timeout=600)["status"] == "succeeded"
+    done = wait_job(a, second, timeout=600)
+    assert done["status"] == "succeeded" and done["attempts"] == 1, done
+    with in_tenant(a):
+        assert ModelVersion.objects.count() == 2
