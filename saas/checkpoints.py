@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -24,8 +25,6 @@ _BLOCK = 1  # seconds per BLPOP: below the client's socket timeout (redis-py's d
 
 
 def _redis():
-    import redis
-
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
