@@ -22,7 +22,8 @@ schema name could, for a chosen slug).
 (a suspended tenant's jobs stay queued until it is resumed) and, for heavy
 kinds (training), when fewer than ``JOBS_HEAVY_PER_TENANT`` of the tenant's
 heavy jobs are running; otherwise it stays queued, says why, and is sent
-again after ``JOBS_WAIT_COUNTDOWN`` seconds."""
+again after ``JOBS_WAIT_COUNTDOWN`` seconds -- or at once when a heavy job of
+the tenant ends (``job_wake_next``)."""
 from __future__ import annotations
 
 import logging
@@ -173,6 +174,15 @@ def job_admit(*, job: Job, message: str) -> bool:
                 return False
         job_start(job_id=job.pk, message=message)
     return True
+
+
+def job_wake_next() -> None:
+    """A heavy job of the current tenant just ended: send its oldest waiting
+    heavy job now rather than at its next countdown (a duplicate message is
+    harmless: the job runs once, under its lock)."""
+    waiting = Job.objects.filter(kind__in=HEAVY_KINDS, status=Job.Status.QUEUED).order_by("created_at", "pk").first()
+    if waiting is not None:
+        job_enqueue(waiting)
 
 
 def _wait(job: Job, message: str) -> None:

@@ -28,7 +28,7 @@ from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.forecasts import forecast_points_write
 from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
-                                       job_succeed)
+                                       job_succeed, job_wake_next)
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
@@ -109,7 +109,10 @@ def model_train_run(*, job_id: int) -> ModelVersion | None:
             return existing
         if not job_admit(job=job, message="Loading data"):
             return None
-        return _train_locked(job)
+        try:
+            return _train_locked(job)
+        finally:
+            job_wake_next()
 
 
 def _train_locked(job: Job) -> ModelVersion | None:

@@ -245,7 +245,7 @@ ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
 JOB_CHECKPOINTS = False  # saas/checkpoints.py: tests only (saas.settings.test)
 # fair scheduling and recovery (forecasting/services/jobs.py, recovery.py)
 JOBS_HEAVY_PER_TENANT = int(os.environ.get("JOBS_HEAVY_PER_TENANT", "1"))  # trainings running at once per tenant
-JOBS_WAIT_COUNTDOWN = 5  # seconds before a waiting job asks again
+JOBS_WAIT_COUNTDOWN = 30  # seconds before a waiting job asks again (sooner when a training ends)
 JOBS_QUEUED_STALE_SECONDS = 600  # a queued job silent this long lost its message: sent again
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))
 
