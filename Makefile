@@ -43,7 +43,10 @@ bench: install
 	$(PY) bench/accuracy.py
 	$(PY) bench/predict_latency.py
 	$(PY) bench/forecast_api.py
+	$(PY) bench/fairness.py
 	$(PY) bench/load.py
+	$(PY) bench/fuzz.py
+	$(PY) bench/chaos.py
 
 services-stop:
 	$(PY) -m saas.embedded stop

@@ -3,7 +3,8 @@
 #   setup   migrate shared + tenant schemas, ensure the public tenant and the
 #           tenant template (python manage.py setup_platform); idempotent
 #   web     collectstatic, then gunicorn on 0.0.0.0:8000 (as in the Procfile)
-#   worker  celery worker consuming the default and ml queues
+#   worker  celery worker consuming $CELERY_QUEUES (default "default,ml"; the
+#           ingest-worker service of docker-compose.yml consumes "ingest")
 #   beat    celery beat
 # SAAS_SETUP_ON_START=1 makes web run `setup` first (single-container deploys;
 # docker-compose.yml uses the one-shot `migrate` service instead).
@@ -33,10 +34,10 @@ case "${1:-web}" in
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
     ;;
   worker)
-    exec celery -A saas worker -Q default,ml \
+    exec celery -A saas worker -Q "${CELERY_QUEUES:-default,ml}" \
       --concurrency "${CELERY_CONCURRENCY:-2}" \
       --max-tasks-per-child 50 \
-      -n "worker@%h" \
+      -n "${CELERY_WORKER_NAME:-worker}@%h" \
       --loglevel "${CELERY_LOGLEVEL:-INFO}"
     ;;
   beat)

@@ -120,6 +120,17 @@ class Job(CreatedByMixin, models.Model):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
+class JobLock(models.Model):
+    """The lock of one job: the worker running the job holds ``SELECT ... FOR
+    UPDATE`` on this row from a session of its own for as long as it runs the
+    job, and PostgreSQL releases it when that session ends (the worker
+    finished, or died). Nothing else ever writes the row. The Job row itself
+    cannot be the lock: the worker keeps writing it (progress, heartbeat) and
+    pollers read it (forecasting/services/jobs.py)."""
+
+    job = models.OneToOneField(Job, primary_key=True, on_delete=models.CASCADE, related_name="+")
+
+
 class Upload(CreatedByMixin, models.Model):
     class Kind(models.TextChoices):
         SALES = "sales", "Sales"

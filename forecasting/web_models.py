@@ -10,6 +10,8 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from forecasting import charts, selectors
+from forecasting.services.forecasts import forecast_on_demand
+from forecasting.services.training import model_train_start
 from saas.errors import ServiceError
 
 
@@ -26,8 +28,6 @@ def models_page(request):
 @require_POST
 @role_required("models.train")
 def train_submit(request):
-    from forecasting.services.training import model_train_start
-
     try:
         job = model_train_start(actor=Actor.from_request(request), horizon=int(request.POST.get("horizon", 13)),
                                 backtest_windows=int(request.POST.get("backtest_windows", 4)))
@@ -84,8 +84,6 @@ def forecast_page(request):
     points = found["points"] if found else []
     drivers = []
     if points and ctx["active"] is not None:
-        from forecasting.services.training import forecast_on_demand
-
         try:
             drivers = forecast_on_demand(store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
         except ServiceError:

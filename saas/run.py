@@ -50,7 +50,7 @@ def provision_demo() -> None:
             account_services.member_create(actor=Actor.system(), email=DEMO["analyst"][0],
                                            password=DEMO["analyst"][1], role="analyst")
     connection.set_schema_to_public()
-    from forecasting.demo import demo_bootstrap
+    from demo.bootstrap import demo_bootstrap
 
     print(demo_bootstrap(tenant), flush=True)
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_context, schema_exists, tenant_context
 
 from accounts.audit import Actor, audit_record
 from billing.plans import PLANS
+from forecasting.services.recovery import jobs_resume
 from saas.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Domain, Tenant
 
@@ -123,4 +124,8 @@ def tenant_suspend(*, slug: str, reason: str = "") -> Tenant:
 
 
 def tenant_unsuspend(*, slug: str) -> Tenant:
-    return _set_status(slug=slug, status=Tenant.Status.ACTIVE, reason="", action="tenant.unsuspend")
+    """Resume the tenant; the jobs that waited while it was suspended are sent."""
+    tenant = _set_status(slug=slug, status=Tenant.Status.ACTIVE, reason="", action="tenant.unsuspend")
+    with tenant_context(tenant):
+        jobs_resume()
+    return tenant

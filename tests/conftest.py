@@ -261,13 +261,13 @@ def live_server_proc(django_db_setup, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def celery_worker_proc(django_db_setup, tmp_path_factory):
-    """A real Celery worker process consuming the default and ml queues."""
+    """A real Celery worker process consuming the default, ml and ingest queues."""
     from saas.celery import app
 
     log_path = tmp_path_factory.mktemp("logs") / "worker.log"
     log = open(log_path, "w")
     name = f"test-{uuid.uuid4().hex[:6]}@%h"
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "saas", "worker", "-Q", "default,ml",
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "saas", "worker", "-Q", "default,ml,ingest",
                              "--concurrency", "2", "-n", name, "--loglevel", "INFO", "--without-mingle",
                              "--without-gossip"],
                             cwd=REPO, env=service_env(ML_NUM_THREADS="2"), stdout=log, stderr=subprocess.STDOUT,

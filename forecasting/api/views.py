@@ -13,6 +13,8 @@ from rest_framework.response import Response
 
 from forecasting import selectors, services
 from forecasting.api import serializers as s
+from forecasting.services.forecasts import forecast_on_demand
+from forecasting.services.training import model_train_start
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.api.pagination import Pagination
 from saas.errors import NotFound
@@ -159,8 +161,6 @@ class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
     @extend_schema(request=s.TrainRequestSerializer, responses={202: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"])
     def train(self, request):
-        from forecasting.services.training import model_train_start
-
         data = s.TrainRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = model_train_start(actor=self.actor, **data.validated_data)
@@ -194,8 +194,6 @@ class ForecastView(TenantAPIView):
 
     @extend_schema(request=s.ForecastRequestSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        from forecasting.services.training import forecast_on_demand
-
         data = s.ForecastRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         out = forecast_on_demand(**data.validated_data)

@@ -1,20 +1,74 @@
-"""Job state transitions. Progress/heartbeat writes are short autocommit
-updates outside any long transaction so that pollers see them at once."""
+"""Jobs: state transitions, sending a job to its worker, the job's lock and
+admission (fair scheduling).
+
+Progress/heartbeat writes are short autocommit updates outside any long
+transaction so that pollers see them at once.
+
+**Enqueueing.** Services never import tasks: ``job_enqueue(job)`` maps the
+job's kind to its task name and sends the job id, after the current
+transaction commits, from inside the tenant's context (tenant-schemas-celery
+carries the schema). Queues are routed by task name (``CELERY_TASK_ROUTES``).
+
+**Lock.** A job is run by the worker that holds its lock: ``SELECT ... FOR
+UPDATE`` on the job's ``JobLock`` row, from a database session of its own in a
+transaction kept open for the job's duration. PostgreSQL releases it when that
+session ends, so a job is orphaned exactly when it is ``running`` and its lock
+row is free (recovery finds those with ``FOR UPDATE SKIP LOCKED``). The row
+lives in the tenant's schema: job ids restart at 1 in every tenant, and the
+locks of two tenants never meet (an advisory lock keyed on a hash of the
+schema name could, for a chosen slug).
+
+**Admission.** Under its lock a job starts only when its tenant is active
+(a suspended tenant's jobs stay queued until it is resumed) and, for heavy
+kinds (training), when fewer than ``JOBS_HEAVY_PER_TENANT`` of the tenant's
+heavy jobs are running; otherwise it stays queued, says why, and is sent
+again after ``JOBS_WAIT_COUNTDOWN`` seconds -- or at once when a heavy job of
+the tenant ends (``job_wake_next``)."""
 from __future__ import annotations
 
-import zlib
+import logging
+from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from psycopg2 import sql
 
 from accounts.audit import Actor
-from forecasting.models import Job
+from forecasting.models import Job, JobLock
+from saas.celery import app as celery_app
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+JOB_TASKS = {
+    Job.Kind.INGEST: "forecasting.tasks.ingest_upload",
+    Job.Kind.TRAIN: "forecasting.tasks.train_model",
+}
+HEAVY_KINDS = (Job.Kind.TRAIN,)
+_ADMISSION_LOCK_CLASS = 0x4A4F4253  # pg_advisory_xact_lock(class, tenant id): one admission at a time per tenant
 
 
 def job_create(*, actor: Actor, kind: str, params: dict | None = None, message: str = "Queued") -> Job:
-    return Job.objects.create(kind=kind, params=params or {}, message=message,
-                              created_by=actor.user, created_by_key=actor.api_key)
+    with transaction.atomic():
+        job = Job.objects.create(kind=kind, params=params or {}, message=message,
+                                 created_by=actor.user, created_by_key=actor.api_key)
+        JobLock.objects.create(job=job)
+    return job
+
+
+def job_enqueue(job: Job, *, countdown: float | None = None) -> None:
+    """Send ``job`` to its worker once the current transaction commits (at
+    once outside one). Sending marks the job's last sign of life, which
+    recovery uses to tell a lost message from a queued one."""
+    name, job_id = JOB_TASKS[job.kind], job.pk
+
+    def send() -> None:
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(heartbeat_at=timezone.now())
+        celery_app.send_task(name, args=[job_id], countdown=countdown)
+
+    transaction.on_commit(send)
 
 
 def job_start(*, job_id: int, message: str = "Started") -> Job:
@@ -46,18 +100,91 @@ def job_fail(*, job_id: int, error: str, message: str = "Failed", result: dict |
                                          heartbeat_at=timezone.now())
 
 
-# A session-level advisory lock per (tenant, job): held by the worker running
-# the job, released by PostgreSQL when that worker's connection dies.
-def _lock_key(job_id: int) -> tuple[int, int]:
-    return zlib.crc32(connection.schema_name.encode()) & 0x7FFFFFFF, int(job_id)
+# -------------------------------------------------------------------- lock
+_HELD: dict[tuple[str, int], object] = {}  # (schema, job id) -> the session holding the lock
 
 
 def job_lock_try(job_id: int) -> bool:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", _lock_key(job_id))
-        return bool(cur.fetchone()[0])
+    """Take the job's lock in the current tenant, without waiting."""
+    schema, job_id = connection.schema_name, int(job_id)
+    if (schema, job_id) in _HELD:
+        return False
+    params = {**connection.get_connection_params(), "application_name": f"job-lock {schema} {job_id}"}
+    conn = connection.Database.connect(**params)
+    try:
+        table = sql.SQL("{}.forecasting_joblock").format(sql.Identifier(schema))
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SET idle_in_transaction_session_timeout = 0")  # held for the job's duration
+            cur.execute(sql.SQL("INSERT INTO {} (job_id) SELECT id FROM {} WHERE id = %s ON CONFLICT DO NOTHING")
+                        .format(table, sql.SQL("{}.forecasting_job").format(sql.Identifier(schema))), [job_id])
+        conn.autocommit = False
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("SELECT job_id FROM {} WHERE job_id = %s FOR UPDATE SKIP LOCKED").format(table),
+                        [job_id])
+            held = cur.fetchone() is not None
+    except Exception:
+        conn.close()
+        raise
+    if not held:
+        conn.close()
+        return False
+    _HELD[(schema, job_id)] = conn
+    return True
 
 
 def job_lock_release(job_id: int) -> None:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_unlock(%s, %s)", _lock_key(job_id))
+    conn = _HELD.pop((connection.schema_name, int(job_id)), None)
+    if conn is not None:
+        try:
+            conn.rollback()
+        finally:
+            conn.close()
+
+
+@contextmanager
+def job_lock(job_id: int):
+    """``with job_lock(id) as held:`` -- ``held`` is False when another worker has the job."""
+    held = job_lock_try(job_id)
+    try:
+        yield held
+    finally:
+        if held:
+            job_lock_release(job_id)
+
+
+# --------------------------------------------------------------- admission
+def job_admit(*, job: Job, message: str) -> bool:
+    """Called by the worker holding the job's lock. True: the job is now
+    ``running`` (with ``message``). False: it stays queued, saying why."""
+    with transaction.atomic():
+        if job.kind in HEAVY_KINDS:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADMISSION_LOCK_CLASS, connection.tenant.pk])
+        status = Tenant.objects.values_list("status", flat=True).get(pk=connection.tenant.pk)
+        if status == Tenant.Status.SUSPENDED:
+            _wait(job, "Waiting: the workspace is suspended; the job runs when it is resumed")
+            return False  # not sent again: resuming the tenant sends its queued jobs
+        if job.kind in HEAVY_KINDS:
+            running = Job.objects.filter(kind__in=HEAVY_KINDS, status=Job.Status.RUNNING).exclude(pk=job.pk).count()
+            if running >= settings.JOBS_HEAVY_PER_TENANT:
+                noun = "training" if running == 1 else "trainings"
+                _wait(job, f"Waiting: {running} {noun} already running in this workspace")
+                job_enqueue(job, countdown=settings.JOBS_WAIT_COUNTDOWN)
+                return False
+        job_start(job_id=job.pk, message=message)
+    return True
+
+
+def job_wake_next() -> None:
+    """A heavy job of the current tenant just ended: send its oldest waiting
+    heavy job now rather than at its next countdown (a duplicate message is
+    harmless: the job runs once, under its lock)."""
+    waiting = Job.objects.filter(kind__in=HEAVY_KINDS, status=Job.Status.QUEUED).order_by("created_at", "pk").first()
+    if waiting is not None:
+        job_enqueue(waiting)
+
+
+def _wait(job: Job, message: str) -> None:
+    logger.info("job %s of %s waits: %s", job.pk, connection.schema_name, message)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, message=message[:300], heartbeat_at=timezone.now())

@@ -1,58 +1,84 @@
-"""Orphaned-job recovery. A job is orphaned when it is ``running`` but no
-worker holds its advisory lock (the worker died: SIGKILL, OOM, node loss;
-PostgreSQL releases a dead session's locks). Re-queuing is safe because the
-tasks are idempotent and lock-guarded."""
+"""Job recovery (worker start and beat, every minute).
+
+* A ``running`` job whose lock no session holds is orphaned (its worker died:
+  SIGKILL, OOM, node loss; PostgreSQL ended its session): it goes back to
+  ``queued`` and is sent again.
+* A ``queued`` job with no sign of life for ``JOBS_QUEUED_STALE_SECONDS``
+  (its message was lost, e.g. Redis restarted without its data) is sent again.
+* A suspended tenant's jobs are not sent: they stay queued until
+  ``jobs_resume`` (called when the tenant is resumed) sends them.
+
+Candidates are locked with ``FOR UPDATE SKIP LOCKED`` on their lock rows, so
+a job a worker holds is never touched, and re-sending is safe because tasks
+are idempotent and lock-guarded."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from forecasting.models import Job, Upload
-from forecasting.services.jobs import job_lock_release, job_lock_try
+from forecasting.services.jobs import job_enqueue
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
+_MISSING_LOCKS = """
+    INSERT INTO forecasting_joblock (job_id) SELECT id FROM forecasting_job j
+    WHERE j.status IN ('queued', 'running')
+      AND NOT EXISTS (SELECT 1 FROM forecasting_joblock l WHERE l.job_id = j.id)
+    ON CONFLICT DO NOTHING"""
+_CANDIDATES = """
+    SELECT j.id FROM forecasting_joblock l JOIN forecasting_job j ON j.id = l.job_id
+    WHERE j.status = 'running' OR (j.status = 'queued' AND coalesce(j.heartbeat_at, j.created_at) < %s)
+    ORDER BY j.id FOR UPDATE OF l SKIP LOCKED"""
+
 
 def jobs_recover() -> list[int]:
-    """In the current tenant: re-queue running jobs that no worker holds.
-
-    Workers take a job's lock before marking it running and release it only
-    after marking it finished, so "running and unlocked" means orphaned; the
-    status is re-checked under the lock in case the job just finished."""
-    requeued = []
-    for job in Job.objects.filter(status=Job.Status.RUNNING):
-        if not job_lock_try(job.pk):
-            continue  # a live worker is on it
-        try:
-            with transaction.atomic():
-                updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
-                    status=Job.Status.QUEUED, message="Re-queued after a worker was lost")
-                if not updated:
+    """In the current tenant: the ids of the jobs sent again (or, in a
+    suspended tenant, put back in the queue)."""
+    now = timezone.now()
+    suspended = Tenant.objects.filter(pk=connection.tenant.pk, status=Tenant.Status.SUSPENDED).exists()
+    recovered = []
+    with connection.cursor() as cur:  # jobs created without their lock row (any path) get one
+        cur.execute(_MISSING_LOCKS)
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(_CANDIDATES, [now - timedelta(seconds=settings.JOBS_QUEUED_STALE_SECONDS)])
+            ids = [row[0] for row in cur.fetchall()]
+        for job in Job.objects.filter(pk__in=ids).order_by("pk"):
+            # statuses are re-checked by the updates: the job may have just finished
+            if job.status == Job.Status.RUNNING:
+                if not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+                        status=Job.Status.QUEUED, message="Re-queued after a worker was lost",
+                        heartbeat_at=now):
                     continue
-                if job.kind == Job.Kind.INGEST:
-                    upload = Upload.objects.filter(job=job).first()
-                    if upload is not None:
-                        Upload.objects.filter(pk=upload.pk, status=Upload.Status.RUNNING).update(
-                            status=Upload.Status.QUEUED)
-                        from forecasting.tasks import ingest_upload
+                Upload.objects.filter(job_id=job.pk, status=Upload.Status.RUNNING).update(status=Upload.Status.QUEUED)
+                logger.warning("re-queued orphaned job %s (%s) in %s", job.pk, job.kind, connection.schema_name)
+            elif suspended or not Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(heartbeat_at=now):
+                continue
+            else:
+                logger.warning("re-sent job %s (%s) in %s: queued with no sign of life since %s", job.pk, job.kind,
+                               connection.schema_name, job.heartbeat_at or job.created_at)
+            if not suspended:
+                job_enqueue(job)
+            recovered.append(job.pk)
+    return recovered
 
-                        transaction.on_commit(lambda u=upload.pk: ingest_upload.delay(u))
-                elif job.kind == Job.Kind.TRAIN:
-                    from forecasting.tasks import train_model
 
-                    transaction.on_commit(lambda j=job.pk: train_model.delay(j))
-            requeued.append(job.pk)
-            logger.warning("re-queued orphaned job %s (%s) in %s", job.pk, job.kind, connection.schema_name)
-        finally:
-            job_lock_release(job.pk)
-    return requeued
+def jobs_resume() -> list[int]:
+    """In the current tenant (just resumed): send every queued job."""
+    jobs = list(Job.objects.filter(status=Job.Status.QUEUED).order_by("pk"))
+    for job in jobs:
+        job_enqueue(job)
+    return [job.pk for job in jobs]
 
 
 def jobs_recover_all() -> int:
-    from tenants.models import Tenant
-
     total = 0
     for tenant in Tenant.objects.exclude(schema_name="public").exclude(status=Tenant.Status.TEMPLATE):
         with tenant_context(tenant):

@@ -1,13 +1,14 @@
-"""Training, registration, promotion and forecasts.
+"""Training and registration of model versions.
 
-``model_train_start`` (request side) creates the Job and enqueues the task on
-the ``ml`` queue after commit. ``model_train_run`` (worker side) is
-idempotent and guarded by a PostgreSQL advisory lock on the job, so a
+``model_train_start`` (request side) creates the Job and enqueues it (the
+``ml`` queue) after commit. ``model_train_run`` (worker side) is idempotent
+and runs under the job's lock (``forecasting/services/jobs.py``), so a
 redelivered or re-queued task (worker SIGKILLed mid-training) completes the
-job exactly once and registers exactly one version."""
+job exactly once and registers exactly one version. Admission caps the
+trainings running at once per tenant. Promotion: ``promotion.py``; stored
+and on-demand forecasts: ``forecasts.py``."""
 from __future__ import annotations
 
-import io
 import logging
 import os
 import threading
@@ -19,15 +20,20 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
 from billing.plans import plan_limits
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
-from forecasting.services.jobs import (job_create, job_fail, job_lock_release, job_lock_try, job_progress,
-                                       job_start, job_succeed)
+from forecasting.services.forecasts import forecast_points_write
+from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
+                                       job_succeed, job_wake_next)
+from forecasting.services.promotion import version_promote_if_better
 from forecasting.storage import tenant_dir
-from saas.errors import NotFound, QuotaExceeded, ValidationFailed
+from saas.checkpoints import checkpoint
+from saas.errors import QuotaExceeded, ValidationFailed
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 MIN_WEEKS = 20
@@ -61,9 +67,7 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
                          params={"horizon": horizon, "backtest_windows": backtest_windows}, message="Queued")
         audit_record(action="model.train_started", actor=actor, target_type="job", target_id=job.pk,
                      payload={"horizon": horizon, "backtest_windows": backtest_windows})
-        from forecasting.tasks import train_model
-
-        transaction.on_commit(lambda: train_model.delay(job.pk))
+        job_enqueue(job)
     return job
 
 
@@ -74,8 +78,6 @@ def _heartbeat(job_id: int, schema: str, every: float = 5.0):
     stop = threading.Event()
 
     def beat():
-        from django_tenants.utils import schema_context
-
         try:
             while not stop.wait(every):
                 with schema_context(schema):
@@ -92,72 +94,42 @@ def _heartbeat(job_id: int, schema: str, every: float = 5.0):
         thread.join(timeout=10)
 
 
-def _write_points(run: ForecastRun, forecast) -> None:
-    cols = ["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"]
-    out = forecast[cols].copy()
-    out.insert(0, "run_id", run.pk)
-    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
-    out["pooled"] = out["pooled"].map({True: "t", False: "f"})
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, header=False)
-    buf.seek(0)
-    with connection.cursor() as cur:
-        cur.cursor.copy_expert(
-            "COPY forecasting_forecastpoint (run_id, store, dept, date, forecast, lo80, hi80, lo95, hi95, pooled) "
-            "FROM STDIN WITH (FORMAT csv)", buf)
-
-
-def _promotion_decision(new: ModelVersion, active: ModelVersion | None) -> tuple[bool, str]:
-    """Promote when there is no active model, or the new one beats it on the
-    same backtest (same data version, horizon and windows: compare WMAE);
-    across different backtests compare skill against seasonal naive."""
-    if new.wmae is None:
-        return False, "no backtest WMAE"
-    if active is None:
-        return True, "no active model"
-    same = (active.dataset_version, active.horizon, active.backtest_windows) == (
-        new.dataset_version, new.horizon, new.backtest_windows)
-    if same and active.wmae is not None:
-        better = new.wmae < active.wmae
-        return better, f"WMAE {new.wmae:,.1f} vs active v{active.number} {active.wmae:,.1f} on the same backtest"
-    def skill(mv):
-        return (mv.wmae / mv.baseline_wmae) if mv.wmae and mv.baseline_wmae else None
-    s_new, s_old = skill(new), skill(active)
-    if s_new is None or s_old is None:
-        return False, "cannot compare with the active model"
-    return s_new < s_old, (f"relative WMAE (vs seasonal naive) {s_new:.3f} vs active v{active.number} {s_old:.3f} "
-                           "(different data or backtest)")
-
-
 def model_train_run(*, job_id: int) -> ModelVersion | None:
-    job = Job.objects.filter(pk=job_id).select_related("created_by", "created_by_key").first()
-    if job is None or job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED):
-        return None
-    existing = ModelVersion.objects.filter(job_id=job_id).first()
-    if existing is not None:  # registered before a crash: just finish the job
-        job_succeed(job_id=job_id, result={"model_version": existing.pk, "number": existing.number},
-                    message=f"Registered v{existing.number}")
-        return existing
-    if not job_lock_try(job_id):
-        logger.info("job %s is being run by another worker; skipping", job_id)
-        return None
-    try:
-        return _train_locked(job)
-    finally:
-        job_lock_release(job_id)
+    with job_lock(job_id) as held:
+        if not held:
+            logger.info("job %s is being run by another worker; skipping", job_id)
+            return None
+        job = Job.objects.filter(pk=job_id).select_related("created_by", "created_by_key").first()
+        if job is None or job.is_done:
+            return None
+        existing = ModelVersion.objects.filter(job_id=job_id).first()
+        if existing is not None:  # registered before a crash: just finish the job
+            job_succeed(job_id=job_id, result={"model_version": existing.pk, "number": existing.number},
+                        message=f"Registered v{existing.number}")
+            return existing
+        if not job_admit(job=job, message="Loading data"):
+            return None
+        try:
+            return _train_locked(job)
+        finally:
+            job_wake_next()
 
 
 def _train_locked(job: Job) -> ModelVersion | None:
+    # LightGBM & co. are imported by the worker that trains, never by the web process
     from forecasting.ml.pipeline import TrainConfig, save_artifact, train
 
     actor = job.actor
     schema = connection.schema_name
-    job_start(job_id=job.pk, message="Loading data")
     started = time.monotonic()
     pending = None
     last = [0.0]
+    in_pipeline = [False]
 
     def progress(frac: float, message: str) -> None:
+        if not in_pipeline[0]:  # first call from inside the ML pipeline
+            in_pipeline[0] = True
+            checkpoint("training", job_id=job.pk)
         now = time.monotonic()
         if now - last[0] >= 0.5 or frac >= 1.0:
             last[0] = now
@@ -165,8 +137,6 @@ def _train_locked(job: Job) -> ModelVersion | None:
 
     try:
         with _heartbeat(job.pk, schema):
-            from tenants.models import Tenant
-
             dataset_version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
             sales, features, stores = selectors.training_frames()
             job_progress(job_id=job.pk, progress=0.05, message="Features")
@@ -175,6 +145,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
                                  num_threads=settings.ML_NUM_THREADS)
             result = train(sales, features, stores, config, progress=progress)
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
+            checkpoint("saving", job_id=job.pk)
             folder = tenant_dir("models")
             pending = folder / f".pending-job{job.pk}.fcm"
             sha = save_artifact(result.artifact, pending)
@@ -220,62 +191,9 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
                                          series=int(fc[["store", "dept"]].drop_duplicates().shape[0]),
                                          pooled_series=int(fc.loc[fc["pooled"], ["store", "dept"]]
                                                            .drop_duplicates().shape[0]), job=job)
-        _write_points(run, fc)
+        forecast_points_write(run=run, forecast=fc)
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})
-        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
-        promote, note = _promotion_decision(version, active)
-        version.promotion_note = note
-        if promote:
-            if active is not None:
-                active.status = ModelVersion.Status.RETIRED
-                active.save(update_fields=["status"])
-            version.status = ModelVersion.Status.ACTIVE
-            version.promoted_at = timezone.now()
-            audit_record(action="model.promoted", actor=actor, target_type="model_version", target_id=version.pk,
-                         payload={"number": number, "replaced": active.number if active else None, "why": note})
-        version.save(update_fields=["status", "promoted_at", "promotion_note"])
+        version_promote_if_better(version=version, actor=actor)
     return version
-
-
-# ------------------------------------------------------------ on demand
-_ARTIFACTS: dict[tuple[str, str], object] = {}
-
-
-def artifact_for(version: ModelVersion):
-    """Loaded artifact, cached per process by (schema, sha256): the cache key
-    carries the tenant, so one tenant can never be served another's model."""
-    from forecasting.ml.pipeline import load_artifact
-
-    key = (connection.schema_name, version.artifact_sha256)
-    art = _ARTIFACTS.get(key)
-    if art is None:
-        if len(_ARTIFACTS) > 8:
-            _ARTIFACTS.clear()
-        art = load_artifact(version.artifact_path)
-        if hasattr(art, "warm"):
-            art.warm()
-        _ARTIFACTS[key] = art
-    return art
-
-
-def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
-    version = selectors.active_model()
-    if version is None:
-        raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-    if not 1 <= int(horizon) <= 52:
-        raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
-    from forecasting.ml.pipeline import predict_series
-
-    art = artifact_for(version)
-    try:
-        out = predict_series(art, int(store), int(dept), int(horizon))
-    except KeyError:
-        raise NotFound(f"Model v{version.number} has no history for store {store}, department {dept}.",
-                       code="series_not_found", details={"store": store, "dept": dept})
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), details={"store": store, "dept": dept, "horizon": horizon})
-    return {"model_version": version.number, "origin": version.data_end.isoformat() if version.data_end else None,
-            "horizon": int(horizon), "pooled": out.get("pooled", False), "points": out["points"],
-            "drivers": out.get("drivers", [])}

@@ -17,10 +17,12 @@ from django.utils import timezone
 from accounts.audit import Actor, audit_record
 from billing.plans import plan_limits
 from forecasting.models import Job, Upload
-from forecasting.services.jobs import (job_create, job_fail, job_lock_release, job_lock_try, job_progress,
-                                       job_start, job_succeed)
+from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
+                                       job_succeed)
 from forecasting.storage import tenant_path
+from saas.checkpoints import checkpoint
 from saas.errors import ServiceError, ValidationFailed
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +73,7 @@ def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None)
             audit_record(action="upload.create", actor=actor, target_type="upload", target_id=upload.pk,
                          payload={"filename": upload.original_filename, "size": written, "sha256": upload.sha256,
                                   "kind": kind})
-            from forecasting.tasks import ingest_upload
-
-            transaction.on_commit(lambda: ingest_upload.delay(upload.pk))
+            job_enqueue(job)
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
@@ -428,34 +428,27 @@ def _fail(upload: Upload, *, actor: Actor, errors: list, error_count: int, warni
                  result={"upload": upload.pk, "error_count": error_count})
 
 
-def upload_process(*, upload_id: int) -> Upload:
-    """Parse, validate and load one upload. Idempotent: a finished upload is
-    left as it is (a redelivered task is harmless)."""
-    from forecasting.ingest.parsing import ParseLimits, parse_upload
-
-    upload = Upload.objects.select_related("created_by", "created_by_key").get(pk=upload_id)
-    if upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
-        return upload
-    if upload.job_id and not job_lock_try(upload.job_id):
-        return upload  # another worker is loading it
-    try:
+def upload_process(*, job_id: int) -> Upload | None:
+    """Parse, validate and load the upload of ingest job ``job_id``, under
+    the job's lock. Idempotent: a finished upload is left as it is (a
+    redelivered task is harmless)."""
+    with job_lock(job_id) as held:
+        if not held:
+            return None  # another worker is loading it
+        upload = Upload.objects.select_related("created_by", "created_by_key", "job").filter(job_id=job_id).first()
+        if upload is None or upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
+            return upload
+        if not job_admit(job=upload.job, message="Reading file"):
+            return upload
         return _process_locked(upload)
-    finally:
-        if upload.job_id:
-            job_lock_release(upload.job_id)
 
 
 def _process_locked(upload: Upload) -> Upload:
-    from forecasting.ingest.parsing import ParseLimits, parse_upload
+    from forecasting.ingest.parsing import ParseLimits, parse_upload  # pandas: loaded by workers only
 
-    upload.refresh_from_db()
-    if upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
-        return upload
     actor = upload.actor
     job_id = upload.job_id
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.RUNNING)
-    if job_id:
-        job_start(job_id=job_id, message="Reading file")
     plan = plan_limits(connection.tenant.plan)
     limits = ParseLimits(max_bytes=plan.max_upload_bytes, max_decompressed_bytes=4 * plan.max_upload_bytes,
                          max_rows=plan.max_upload_rows)
@@ -479,6 +472,7 @@ def _process_locked(upload: Upload) -> Upload:
         return upload
     if job_id:
         job_progress(job_id=job_id, progress=0.5, message=f"Validated {result.rows_total:,} rows; loading")
+        checkpoint("loading", job_id=job_id)
     try:
         counts, version = _load_and_record(upload=upload, actor=actor, result=result)
     except Exception as exc:
@@ -503,8 +497,6 @@ def _process_locked(upload: Upload) -> Upload:
 def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCounts, int]:
     """One transaction: the rows, the upload's counts, the dataset version and
     the audit event commit together or not at all."""
-    from tenants.models import Tenant
-
     with transaction.atomic():
         counts = load_frame(kind=result.kind, frame=result.frame)
         changed = counts.inserted + counts.updated > 0

@@ -238,7 +238,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"forecasting.tasks.train_model": {"queue": "ml"}}
+CELERY_TASK_ROUTES = {"forecasting.tasks.train_model": {"queue": "ml"},
+                      "forecasting.tasks.ingest_upload": {"queue": "ingest"}}
 # time limits stay below the Redis visibility timeout so an acked-late task is
 # never redelivered while it still runs
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
@@ -256,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
+JOB_CHECKPOINTS = False  # saas/checkpoints.py: tests only (saas.settings.test)
+# fair scheduling and recovery (forecasting/services/jobs.py, recovery.py)
+JOBS_HEAVY_PER_TENANT = int(os.environ.get("JOBS_HEAVY_PER_TENANT", "1"))  # trainings running at once per tenant
+JOBS_WAIT_COUNTDOWN = 30  # seconds before a waiting job asks again (sooner when a training ends)
+JOBS_QUEUED_STALE_SECONDS = 600  # a queued job silent this long lost its message: sent again
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))
 
 LOGGING = logging_config(fmt=os.environ.get("LOG_FORMAT", "json"), level=os.environ.get("LOG_LEVEL", "INFO"))

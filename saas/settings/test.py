@@ -15,3 +15,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AXES_FAILURE_LIMIT = 5
 # uploads and model artifacts of the suite stay under var/test (never the dev workspace's files)
 MEDIA_ROOT = Path(os.environ["SAAS_VAR_DIR"]).resolve() / "media"
+# tests stop jobs at known points (saas/checkpoints.py); off in every other setting
+JOB_CHECKPOINTS = True

@@ -114,6 +114,18 @@ def test_viewer_cannot_train(tenant):
     assert api_client(tenant, user=viewer).post("/api/v1/models/train/", {}, format="json").status_code == 403
 
 
+def wait_orphaned(t, job_id: int, timeout: float = 60) -> None:
+    """Until no session holds the job's lock (a killed worker's session ends)."""
+    from forecasting.services.jobs import job_lock_release, job_lock_try
+
+    deadline = time.monotonic() + timeout
+    with in_tenant(t):
+        while not job_lock_try(job_id):
+            assert time.monotonic() < deadline, "the dead worker's session still holds the job"
+            time.sleep(0.2)
+        job_lock_release(job_id)
+
+
 def _start_worker(name: str, log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "celery", "-A", "saas", "worker", "-Q", "default,ml",
                              "--concurrency", "1", "-n", name, "--loglevel", "INFO", "--without-mingle",
@@ -123,10 +135,12 @@ def _start_worker(name: str, log: Path) -> subprocess.Popen:
 
 
 def test_sigkill_mid_training_then_restart_completes_once(celery_worker_proc, demo_files, tmp_path):
-    """The worker is SIGKILLed in the middle of training; a restarted worker
-    re-queues the orphaned job, which completes once with one version and no
+    """The worker is SIGKILLed in the middle of training (stopped at a known
+    point inside the ML pipeline by a checkpoint); a restarted worker re-queues
+    the orphaned job, which completes once with one version and no
     half-written artifact referenced."""
     from saas.celery import app
+    from saas.checkpoints import checkpoint_arm, checkpoint_wait
 
     t = provision("kill")
     load_demo(t, demo_files)
@@ -140,18 +154,16 @@ def test_sigkill_mid_training_then_restart_completes_once(celery_worker_proc, de
         while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
             assert time.monotonic() < deadline, log.read_text()
         client = api_client(t, key=t.admin_key)
+        checkpoint_arm(t.schema, "training")
         job_id = client.post("/api/v1/models/train/", {"horizon": 13, "backtest_windows": 4},
                              format="json").json()["job"]["id"]
-        deadline = time.monotonic() + 300
-        while True:
-            job = client.get(f"/api/v1/jobs/{job_id}/").json()
-            if job["status"] == "running" and "backtest" in job["message"].lower():
-                break
-            assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
-            time.sleep(0.2)
+        assert checkpoint_wait(t.schema, "training", timeout=300) == job_id  # paused inside the pipeline
+        job = client.get(f"/api/v1/jobs/{job_id}/").json()
+        assert job["status"] == "running" and job["attempts"] == 1, job
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=30)
         assert client.get(f"/api/v1/jobs/{job_id}/").json()["status"] == "running"
+        wait_orphaned(t, job_id)  # PostgreSQL has ended the dead worker's session
         restarted = _start_worker(name.replace("victim", "restarted"), log)
         try:
             done = wait_job(t, job_id, timeout=600)

@@ -1,8 +1,9 @@
 """Demo workspace content for `make run`: the real Walmart files when they are
 available (WALMART_DATA_DIR or ../shared/data/walmart), otherwise files from
 the deterministic generator. They go through the same upload path as a
-user's (upload_create -> Celery ingest task), then the first training starts
-in the background once the data is loaded and there is no model.
+user's (upload_create -> ingest job), then the first training starts in the
+background (task ``demo.tasks.train_when_ready``) once the data is loaded and
+there is no model.
 
 SAAS_DEMO_DATA=auto|walmart|generated|none (default auto)."""
 from __future__ import annotations
@@ -13,6 +14,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django_tenants.utils import tenant_context
+
+from accounts.audit import Actor
+from forecasting import selectors
+from forecasting.demo_data import generate
+from forecasting.models import Job, ModelVersion, SalesRecord, Upload
+from forecasting.services.training import model_train_start
+from forecasting.services.uploads import upload_create
+from saas.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 KIND_FILES = (("stores", "stores.csv"), ("features", "features.csv"), ("sales", "train.csv"))
@@ -29,18 +38,11 @@ def demo_data_dir() -> Path | None:
         raise RuntimeError(f"SAAS_DEMO_DATA=walmart but the files are not in {walmart}")
     out = Path(settings.BASE_DIR) / "var" / "demo-data"
     if not all((out / f).exists() for _, f in KIND_FILES):
-        from forecasting.demo_data import generate
-
         generate(out, seed=42)
     return out
 
 
 def demo_bootstrap(tenant) -> str:
-    from accounts.audit import Actor
-    from forecasting.models import Upload
-    from forecasting.services.uploads import upload_create
-    from forecasting.tasks import demo_train_when_ready
-
     folder = demo_data_dir()
     if folder is None:
         return "demo data disabled"
@@ -50,7 +52,7 @@ def demo_bootstrap(tenant) -> str:
                 with open(folder / name, "rb") as fh:
                     upload_create(actor=Actor.system(), file=fh, filename=name, kind=kind)
             logger.info("demo: queued %s files from %s", len(KIND_FILES), folder)
-        demo_train_when_ready.apply_async(countdown=2)
+        celery_app.send_task("demo.tasks.train_when_ready", countdown=2)  # in the tenant's context
     return f"demo data from {folder}"
 
 
@@ -61,11 +63,6 @@ class DemoNotReady(Exception):
 def demo_train_if_ready() -> str:
     """In the current tenant: start the first training when the uploads are
     loaded, there is data and no model or training yet."""
-    from accounts.audit import Actor
-    from forecasting import selectors
-    from forecasting.models import Job, ModelVersion, SalesRecord, Upload
-    from forecasting.services.training import model_train_start
-
     if selectors.upload_list().filter(status__in=[Upload.Status.QUEUED, Upload.Status.RUNNING]).exists():
         raise DemoNotReady
     if ModelVersion.objects.exists() or selectors.train_jobs().exclude(status=Job.Status.FAILED).exists():
