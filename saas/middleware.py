@@ -3,13 +3,17 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django_tenants.utils import get_public_schema_name
 
 from saas.api.errors import error_body
 
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# fullmatch: "$" alone would accept a trailing newline
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class HealthzMiddleware:
@@ -32,7 +36,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
@@ -55,3 +59,39 @@ class TenantStatusMiddleware:
         if tenant is not None and getattr(tenant, "status", None) == "template":
             return JsonResponse(error_body("not_found", "Not found."), status=404)
         return self.get_response(request)
+
+
+class _NoSession(SessionBase):
+    """The public site keeps no session: sessions live in each tenant's schema,
+    so a ``sessionid`` cookie sent to the public host (garbage, or a tenant's
+    real one) is ignored instead of being looked up in a table that is not there."""
+
+    def exists(self, session_key):
+        return False
+
+    def create(self):
+        self._session_key = None
+
+    def save(self, must_create=False):
+        pass
+
+    def delete(self, session_key=None):
+        pass
+
+    def load(self):
+        return {}
+
+
+class TenantSessionMiddleware(SessionMiddleware):
+    """Django's session middleware on tenant hosts; no session on the public host."""
+
+    def process_request(self, request):
+        if connection.schema_name == get_public_schema_name():
+            request.session = _NoSession()
+            return
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        if isinstance(getattr(request, "session", None), _NoSession):
+            return response
+        return super().process_response(request, response)
