@@ -21,7 +21,7 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 SAAS_BASE_DOMAIN = os.environ.get("SAAS_BASE_DOMAIN", "localhost")
 SAAS_PORT = os.environ.get("SAAS_PORT", "8000")
 SAAS_SCHEME = os.environ.get("SAAS_SCHEME", "http")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h] or [
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()] or [
     SAAS_BASE_DOMAIN, f".{SAAS_BASE_DOMAIN}", "127.0.0.1", "testserver", ".testserver",
 ]
 
@@ -65,6 +65,8 @@ ROOT_URLCONF = "saas.urls_tenant"
 # new tenants are cloned from a migrated template schema (fast provisioning)
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# an unknown host gets a friendly 404 (never the debug page with the URL list)
+DEFAULT_NOT_FOUND_TENANT_VIEW = "saas.views.unknown_workspace"
 
 SHARED_APPS = [
     "django_tenants",
@@ -98,7 +100,7 @@ MIDDLEWARE = [
     "saas.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "saas.middleware.TenantSessionMiddleware",  # no session on the public host
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
