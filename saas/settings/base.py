@@ -3,6 +3,7 @@
 DATABASE_URL, REDIS_URL       external services; when unset, embedded ones are started
 SAAS_BASE_DOMAIN             tenants live at <slug>.<base domain> (default: localhost)
 SAAS_PORT                    port used in absolute links (default 8000)
+SAAS_TRUSTED_PROXIES         proxies in front that append to X-Forwarded-For (default 0)
 DJANGO_SECRET_KEY            required in production
 """
 from __future__ import annotations
@@ -21,6 +22,8 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 SAAS_BASE_DOMAIN = os.environ.get("SAAS_BASE_DOMAIN", "localhost")
 SAAS_PORT = os.environ.get("SAAS_PORT", "8000")
 SAAS_SCHEME = os.environ.get("SAAS_SCHEME", "http")
+# proxies in front of the app that append to X-Forwarded-For (0: clients connect directly)
+SAAS_TRUSTED_PROXIES = int(os.environ.get("SAAS_TRUSTED_PROXIES", "0"))
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()] or [
     SAAS_BASE_DOMAIN, f".{SAAS_BASE_DOMAIN}", "127.0.0.1", "testserver", ".testserver",
 ]
@@ -158,6 +161,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# the client behind the TLS proxy (X-Forwarded-For, SAAS_TRUSTED_PROXIES hops), as in the audit log
+AXES_CLIENT_IP_CALLABLE = "saas.client_ip.client_ip"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 12
