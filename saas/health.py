@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import threading
 import time
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+
+from saas.client_ip import client_ip
 
 
 def _check_db() -> dict:
@@ -52,9 +57,54 @@ def _beat_info() -> dict:
         return {"last_seen_seconds_ago": None}
 
 
-def healthz(request) -> JsonResponse:
+_now = time.monotonic
+# loopback plus the private ranges a container network or a VPC uses (RFC 1918, IPv6 ULA)
+INTERNAL_NETWORKS = [ipaddress.ip_network(n) for n in (
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")]
+_lock = threading.Lock()
+_cached: dict = {"at": None, "result": None}
+
+
+def _run_checks() -> tuple[bool, dict]:
     checks = {"database": _check_db(), "redis": _check_redis()}
     checks["celery"] = _check_workers() if checks["redis"]["ok"] else {"ok": False, "error": "redis down"}
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "degraded", **checks, "beat": _beat_info()},
-                        status=200 if ok else 503)
+    return ok, {"status": "ok" if ok else "degraded", **checks, "beat": _beat_info()}
+
+
+def _checks() -> tuple[bool, dict]:
+    """The checks' result, computed at most once per SAAS_HEALTHZ_CACHE_SECONDS in
+    this process (the Celery ping waits up to a second); concurrent callers wait
+    for the one computation in flight instead of starting their own."""
+    ttl = float(getattr(settings, "SAAS_HEALTHZ_CACHE_SECONDS", 5))
+    with _lock:
+        at = _cached["at"]
+        if at is None or not (0 <= _now() - at < ttl):
+            _cached["result"] = _run_checks()
+            _cached["at"] = _now()
+        return _cached["result"]
+
+
+def _is_internal(request) -> bool:
+    """Loopback/private callers (resolved through the trusted proxies) or the
+    SAAS_HEALTHZ_TOKEN header get the details."""
+    token = getattr(settings, "SAAS_HEALTHZ_TOKEN", "")
+    offered = request.headers.get("X-Healthz-Token", "")
+    if token and offered and hmac.compare_digest(token.encode(), offered.encode()):
+        return True
+    try:
+        addr = ipaddress.ip_address(client_ip(request) or "")
+    except ValueError:
+        return False
+    if getattr(addr, "ipv4_mapped", None):
+        addr = addr.ipv4_mapped
+    return any(addr in net for net in INTERNAL_NETWORKS)
+
+
+def healthz(request) -> JsonResponse:
+    ok, body = _checks()
+    if not _is_internal(request):
+        body = {"status": body["status"]}  # no host names, timings or error text for the outside
+    response = JsonResponse(body, status=200 if ok else 503)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -4,6 +4,7 @@ DATABASE_URL, REDIS_URL       external services; when unset, embedded ones are s
 SAAS_BASE_DOMAIN             tenants live at <slug>.<base domain> (default: localhost)
 SAAS_PORT                    port used in absolute links (default 8000)
 SAAS_TRUSTED_PROXIES         proxies in front that append to X-Forwarded-For (default 0)
+SAAS_HEALTHZ_TOKEN           /healthz details for outside callers sending it as X-Healthz-Token
 DJANGO_SECRET_KEY            required in production
 """
 from __future__ import annotations
@@ -24,6 +25,10 @@ SAAS_PORT = os.environ.get("SAAS_PORT", "8000")
 SAAS_SCHEME = os.environ.get("SAAS_SCHEME", "http")
 # proxies in front of the app that append to X-Forwarded-For (0: clients connect directly)
 SAAS_TRUSTED_PROXIES = int(os.environ.get("SAAS_TRUSTED_PROXIES", "0"))
+# /healthz: checks cached this many seconds per process; details only for loopback/private
+# callers or those sending this token in X-Healthz-Token
+SAAS_HEALTHZ_CACHE_SECONDS = float(os.environ.get("SAAS_HEALTHZ_CACHE_SECONDS", "5"))
+SAAS_HEALTHZ_TOKEN = os.environ.get("SAAS_HEALTHZ_TOKEN", "")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()] or [
     SAAS_BASE_DOMAIN, f".{SAAS_BASE_DOMAIN}", "127.0.0.1", "testserver", ".testserver",
 ]
