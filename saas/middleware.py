@@ -5,15 +5,70 @@ import uuid
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django_tenants.utils import get_public_schema_name
 
+from billing.plans import PLANS
 from saas.api.errors import error_body
 
 # fullmatch: "$" alone would accept a trailing newline
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def max_request_body_bytes() -> int:
+    """The largest body any request may carry: the biggest plan's upload limit
+    plus a margin for the multipart envelope and form fields. docker/nginx.conf
+    (client_max_body_size) refuses the same size at the proxy."""
+    biggest = max(limits.max_upload_bytes for limits in PLANS.values())
+    return biggest + int(settings.SAAS_REQUEST_BODY_MARGIN_BYTES)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):,.0f} MB"
+
+
+class BodySizeLimitMiddleware:
+    """First in MIDDLEWARE: refuses a body that is too large (413) or has no
+    length (411, chunked) from the headers alone, before anything (the CSRF
+    middleware reading request.POST, an upload handler) spools it to disk.
+    The page needs no tenant, session or user: nothing of a workspace shows."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        length = meta.get("CONTENT_LENGTH") or ""
+        limit = max_request_body_bytes()
+        if not length.strip():
+            if meta.get("HTTP_TRANSFER_ENCODING", "").strip().lower() not in ("", "identity"):
+                return self._refuse(request, 411, "length_required",
+                                    "Send the request body with a Content-Length (chunked uploads are not accepted).",
+                                    limit)
+            return self.get_response(request)
+        try:
+            size = int(length)
+        except ValueError:
+            return self._refuse(request, 400, "bad_request", "Invalid Content-Length header.", limit)
+        if size > limit:
+            return self._refuse(request, 413, "request_too_large",
+                                f"The request is too large: {_size(size)}; the most any request may carry is "
+                                f"{_size(limit)}.", limit)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, status: int, code: str, message: str, limit: int):
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body(code, message, {"max_bytes": limit}), status=status)
+        else:
+            html = render_to_string("request_refused.html", {"status": status, "message": message})
+            response = HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class HealthzMiddleware:

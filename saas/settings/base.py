@@ -29,6 +29,9 @@ SAAS_TRUSTED_PROXIES = int(os.environ.get("SAAS_TRUSTED_PROXIES", "0"))
 # callers or those sending this token in X-Healthz-Token
 SAAS_HEALTHZ_CACHE_SECONDS = float(os.environ.get("SAAS_HEALTHZ_CACHE_SECONDS", "5"))
 SAAS_HEALTHZ_TOKEN = os.environ.get("SAAS_HEALTHZ_TOKEN", "")
+# a request body may carry the biggest plan's upload limit plus this (multipart envelope, fields);
+# docker/nginx.conf's client_max_body_size is the same total
+SAAS_REQUEST_BODY_MARGIN_BYTES = 1024 * 1024
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()] or [
     SAAS_BASE_DOMAIN, f".{SAAS_BASE_DOMAIN}", "127.0.0.1", "testserver", ".testserver",
 ]
@@ -102,6 +105,8 @@ TENANT_APPS = [
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
 MIDDLEWARE = [
+    # first: oversized (413) or length-less (411) bodies are refused before anything reads them
+    "saas.middleware.BodySizeLimitMiddleware",
     "saas.middleware.HealthzMiddleware",
     "saas.middleware.RequestIdMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
