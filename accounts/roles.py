@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "models.manage": _ADMIN_UP,      # promote / rollback
     "forecasts.view": _ALL,
     "simulations.run": _ANALYST_UP,
+    "workspace.manage": frozenset({Role.OWNER}),  # export all data, delete the workspace
 }
 
 

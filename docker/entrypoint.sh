@@ -10,6 +10,11 @@
 set -eu
 cd /app
 
+# Prometheus multiprocess samples of this container's processes; emptied at start
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
+
 case "${1:-web}" in
   setup)
     exec python manage.py setup_platform
@@ -25,7 +30,6 @@ case "${1:-web}" in
       --threads "${GUNICORN_THREADS:-4}" \
       --timeout "${GUNICORN_TIMEOUT:-120}" \
       --worker-tmp-dir /dev/shm \
-      --access-logfile - \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
     ;;
   worker)

@@ -26,3 +26,7 @@ def _recover_orphaned_jobs(sender=None, **kwargs):
     worker's session (which frees its job locks)."""
     for countdown in (0, 10, 30):
         sender.app.send_task("forecasting.tasks.recover_jobs", countdown=countdown)
+
+
+# log context, task metrics and Sentry tags for every task (signal handlers)
+from saas.observability import celery_signals  # noqa: E402,F401

@@ -12,6 +12,7 @@ NAV = [
     ("API keys", "api_keys", "api_keys.manage"),
     ("Audit log", "audit", "audit.view"),
     ("Billing", "billing", "billing.view"),
+    ("Workspace", "workspace_settings", "workspace.manage"),
 ]
 
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import threading
 import time
 
@@ -9,7 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
-from saas.client_ip import client_ip
+from saas.observability.internal import is_internal_request
 
 
 def _check_db() -> dict:
@@ -58,9 +56,6 @@ def _beat_info() -> dict:
 
 
 _now = time.monotonic
-# loopback plus the private ranges a container network or a VPC uses (RFC 1918, IPv6 ULA)
-INTERNAL_NETWORKS = [ipaddress.ip_network(n) for n in (
-    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")]
 _lock = threading.Lock()
 _cached: dict = {"at": None, "result": None}
 
@@ -85,25 +80,9 @@ def _checks() -> tuple[bool, dict]:
         return _cached["result"]
 
 
-def _is_internal(request) -> bool:
-    """Loopback/private callers (resolved through the trusted proxies) or the
-    SAAS_HEALTHZ_TOKEN header get the details."""
-    token = getattr(settings, "SAAS_HEALTHZ_TOKEN", "")
-    offered = request.headers.get("X-Healthz-Token", "")
-    if token and offered and hmac.compare_digest(token.encode(), offered.encode()):
-        return True
-    try:
-        addr = ipaddress.ip_address(client_ip(request) or "")
-    except ValueError:
-        return False
-    if getattr(addr, "ipv4_mapped", None):
-        addr = addr.ipv4_mapped
-    return any(addr in net for net in INTERNAL_NETWORKS)
-
-
 def healthz(request) -> JsonResponse:
     ok, body = _checks()
-    if not _is_internal(request):
+    if not is_internal_request(request):  # saas/observability/internal.py
         body = {"status": body["status"]}  # no host names, timings or error text for the outside
     response = JsonResponse(body, status=200 if ok else 503)
     response["Cache-Control"] = "no-store"

@@ -4,10 +4,12 @@ honcho. Ctrl-C stops everything this command started; data stays under var/."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from saas import embedded
 
@@ -60,6 +62,11 @@ def main() -> int:
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.setdefault("DATABASE_URL", embedded.database_url(db_name))
     env.setdefault("REDIS_URL", embedded.redis_url(0))
+    # web and worker processes share Prometheus samples through this folder,
+    # emptied at each start (prometheus-client multiprocess mode)
+    metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path("var") / "prometheus")))
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True, exist_ok=True)
     os.environ.update({"DATABASE_URL": env["DATABASE_URL"], "REDIS_URL": env["REDIS_URL"]})
     honcho = None
     try:

@@ -4,6 +4,7 @@ from accounts import views as account_views
 from billing import views as billing_views
 from forecasting import views as forecasting_views
 from forecasting import web_data, web_models
+from tenants import web as tenant_web
 
 auth_patterns = [
     path("login/", account_views.LoginView.as_view(), name="login"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
     path("audit/", account_views.audit, name="audit"),
     path("billing/", billing_views.billing, name="billing"),
+    path("settings/workspace/", tenant_web.workspace_settings, name="workspace_settings"),
     path("data/", web_data.data_page, name="data"),
     path("data/upload/", web_data.upload_submit, name="data_upload"),
     path("data/uploads/<int:upload_id>/", web_data.upload_report, name="data_upload_report"),

@@ -10,6 +10,7 @@ class Tenant(TenantMixin):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
         TEMPLATE = "template", "Template"  # the schema new tenants are cloned from
+        DELETING = "deleting", "Scheduled for deletion"  # within the grace period; owners can cancel
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=40, unique=True)
@@ -18,6 +19,9 @@ class Tenant(TenantMixin):
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_reason = models.CharField(max_length=500, blank=True)
     dataset_version = models.PositiveIntegerField(default=0)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    deletion_due_at = models.DateTimeField(null=True, blank=True)
+    deletion_requested_by = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True
@@ -32,6 +36,10 @@ class Tenant(TenantMixin):
     @property
     def is_suspended(self) -> bool:
         return self.status == self.Status.SUSPENDED
+
+    @property
+    def is_pending_deletion(self) -> bool:
+        return self.status == self.Status.DELETING
 
     @property
     def url(self) -> str:
@@ -49,3 +57,21 @@ def workspace_url(host: str) -> str:
 
 class Domain(DomainMixin):
     pass
+
+
+class PlatformEvent(models.Model):
+    """The platform's own audit log (public schema): what operators and the
+    platform did to tenants as a whole, including what outlives a tenant's
+    schema (its purge)."""
+
+    action = models.CharField(max_length=64)
+    tenant_slug = models.CharField(max_length=40, blank=True)
+    actor_label = models.CharField(max_length=254, default="system")
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.tenant_slug}"

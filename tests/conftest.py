@@ -7,6 +7,7 @@ schemas created and committed for real, each test builds its own tenants
 with unique slugs, and the database is recreated once per session."""
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import socket
@@ -186,6 +187,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@functools.cache
+def metrics_dir() -> str:
+    """One Prometheus multiprocess folder shared by this session's gunicorn and
+    workers (as under ``make run``), so /metrics shows the workers' tasks."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="saas-metrics-")
+
+
 def service_env(**extra) -> dict:
     """Environment for child processes: same database/redis as this session."""
     from django.conf import settings
@@ -196,6 +206,7 @@ def service_env(**extra) -> dict:
         "DATABASE_URL": settings.DATABASE_URL,
         "REDIS_URL": settings.REDIS_URL,
         "PYTHONUNBUFFERED": "1",
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir(),
     })
     env.update(extra)
     return env
@@ -221,6 +232,7 @@ class LiveServer:
     port: int
     proc: subprocess.Popen
     mail_dir: Path
+    log_path: Path
 
     def url(self, t: T | None = None, path: str = "/") -> str:
         from django.conf import settings
@@ -233,14 +245,15 @@ class LiveServer:
 def live_server_proc(django_db_setup, tmp_path_factory):
     port = free_port()
     mail_dir = tmp_path_factory.mktemp("mail")
-    log = open(tmp_path_factory.mktemp("logs") / "gunicorn.log", "w")
+    log_path = tmp_path_factory.mktemp("logs") / "gunicorn.log"
+    log = open(log_path, "w")
     env = service_env(SAAS_PORT=str(port), EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
                       EMAIL_FILE_PATH=str(mail_dir))
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "saas.wsgi", "--bind",
                              f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "120"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     wait_http(f"http://127.0.0.1:{port}/healthz")
-    server = LiveServer(port=port, proc=proc, mail_dir=mail_dir)
+    server = LiveServer(port=port, proc=proc, mail_dir=mail_dir, log_path=log_path)
     yield server
     proc.terminate()
     proc.wait(timeout=20)

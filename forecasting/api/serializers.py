@@ -124,3 +124,12 @@ class ForecastRequestSerializer(serializers.Serializer):
 class ForecastQuerySerializer(serializers.Serializer):
     store = serializers.IntegerField(min_value=0)
     dept = serializers.IntegerField(min_value=0)
+
+
+class PaginatedSalesSerializer(serializers.Serializer):
+    """The page ``GET /api/v1/sales/`` answers (documentation only)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SalesRecordSerializer(many=True)

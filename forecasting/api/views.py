@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from forecasting import selectors, services
 from forecasting.api import serializers as s
 from saas.api.base import TenantAPIView, TenantViewSet
+from saas.api.pagination import Pagination
 from saas.csv_safe import csv_writer
 from saas.errors import NotFound
 
@@ -122,7 +123,7 @@ class SalesView(TenantAPIView):
         OpenApiParameter("store", int), OpenApiParameter("dept", int),
         OpenApiParameter("start", str, description="YYYY-MM-DD"), OpenApiParameter("end", str, description="YYYY-MM-DD"),
         OpenApiParameter("format", str, enum=["json", "csv"]),
-    ], responses=s.SalesRecordSerializer(many=True))
+    ], responses={(200, "application/json"): s.PaginatedSalesSerializer, (200, "text/csv"): str})
     def get(self, request):
         filters = s.SalesFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -131,8 +132,6 @@ class SalesView(TenantAPIView):
             rows = ([r[0], r[1], r[2].isoformat(), r[3], "TRUE" if r[4] else "FALSE"]
                     for r in qs.values_list("store", "dept", "date", "sales", "is_holiday").iterator(chunk_size=5000))
             return stream_csv("sales.csv", ["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"], rows)
-        from saas.api.pagination import Pagination
-
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.SalesRecordSerializer(page, many=True).data)

@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -28,7 +29,16 @@ def _flatten_message(detail) -> str:
     return str(detail)
 
 
+def _render_as_json(context) -> None:
+    """Errors are JSON whatever renderer the request asked for (``?format=csv``)."""
+    request = context.get("request") if context else None
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+
+
 def exception_handler(exc, context):
+    _render_as_json(context)
     if isinstance(exc, ServiceError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)

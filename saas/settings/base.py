@@ -4,7 +4,6 @@ DATABASE_URL, REDIS_URL       external services; when unset, embedded ones are s
 SAAS_BASE_DOMAIN             tenants live at <slug>.<base domain> (default: localhost)
 SAAS_PORT                    port used in absolute links (default 8000)
 SAAS_TRUSTED_PROXIES         proxies in front that append to X-Forwarded-For (default 0)
-SAAS_HEALTHZ_TOKEN           /healthz details for outside callers sending it as X-Healthz-Token
 DJANGO_SECRET_KEY            required in production
 """
 from __future__ import annotations
@@ -14,6 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+
+from saas.observability.logs import logging_config
+from saas.observability.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,10 +27,9 @@ SAAS_PORT = os.environ.get("SAAS_PORT", "8000")
 SAAS_SCHEME = os.environ.get("SAAS_SCHEME", "http")
 # proxies in front of the app that append to X-Forwarded-For (0: clients connect directly)
 SAAS_TRUSTED_PROXIES = int(os.environ.get("SAAS_TRUSTED_PROXIES", "0"))
-# /healthz: checks cached this many seconds per process; details only for loopback/private
-# callers or those sending this token in X-Healthz-Token
+# /healthz: checks cached this many seconds per process; details only for internal callers
+# (saas/observability/internal.py, SAAS_INTERNAL_TOKEN)
 SAAS_HEALTHZ_CACHE_SECONDS = float(os.environ.get("SAAS_HEALTHZ_CACHE_SECONDS", "5"))
-SAAS_HEALTHZ_TOKEN = os.environ.get("SAAS_HEALTHZ_TOKEN", "")
 # a request body may carry the biggest plan's upload limit plus this (multipart envelope, fields);
 # docker/nginx.conf's client_max_body_size is the same total
 SAAS_REQUEST_BODY_MARGIN_BYTES = 1024 * 1024
@@ -54,6 +55,8 @@ DATABASES = {
         DATABASE_URL, engine="django_tenants.postgresql_backend", conn_max_age=60, conn_health_checks=True,
     )
 }
+# django-tenants wraps this backend: django-prometheus's counts queries and errors
+ORIGINAL_BACKEND = "django_prometheus.db.backends.postgresql"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -92,6 +95,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_prometheus",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -107,8 +111,11 @@ INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_
 MIDDLEWARE = [
     # first: oversized (413) or length-less (411) bodies are refused before anything reads them
     "saas.middleware.BodySizeLimitMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "saas.observability.middleware.MetricsMiddleware",
     "saas.middleware.HealthzMiddleware",
     "saas.middleware.RequestIdMiddleware",
+    "saas.api.middleware.ApiJsonErrorsMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "saas.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -121,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "saas.observability.middleware.RequestContextMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -227,6 +236,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "saas.api.schema_hooks.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "MemberRoleEnum": "accounts.roles.Role",
         "ApiKeyRoleEnum": "accounts.roles.API_KEY_ROLE_CHOICES",
@@ -256,15 +267,16 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "saas.tasks.beat_heartbeat", "schedule": 30.0},
     "recover-orphaned-jobs": {"task": "forecasting.tasks.recover_jobs", "schedule": 60.0},
+    "purge-deleted-tenants": {"task": "tenants.tasks.purge_deleted_tenants", "schedule": 3600.0},
 }
+TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
-}
+LOGGING = logging_config(fmt=os.environ.get("LOG_FORMAT", "json"), level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# ---------------------------------------------------------------- operations
+# /metrics and /healthz details answer internal callers (saas/observability/internal.py)
+SAAS_INTERNAL_TOKEN = os.environ.get("SAAS_INTERNAL_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+init_sentry()  # only when SENTRY_DSN is set

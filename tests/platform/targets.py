@@ -119,6 +119,11 @@ def _forecast_post(t, method, path):
     return {"path": path, "body": {"store": 1, "dept": 1, "horizon": 4}}
 
 
+@builder("POST /api/v1/workspace/deletion/")
+def _workspace_delete(t, method, path):
+    return {"path": path, "body": {"confirm": "not-the-slug"}}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

@@ -1,7 +1,7 @@
 """/healthz: the checks (including the one-second Celery ping) run at most
-once per SAAS_HEALTHZ_CACHE_SECONDS per process; internal callers (loopback or
-private networks, or the SAAS_HEALTHZ_TOKEN header) get the details, anyone
-else gets the status only (no host names, no error text)."""
+once per SAAS_HEALTHZ_CACHE_SECONDS per process; internal callers (a direct
+loopback/private peer, or SAAS_INTERNAL_TOKEN as a bearer token) get the
+details, anyone else gets the status only (no host names, no error text)."""
 from __future__ import annotations
 
 import pytest
@@ -69,9 +69,10 @@ def test_internal_callers_get_details(addr):
 
 
 def test_token_gives_details_to_an_outside_caller(settings):
-    settings.SAAS_HEALTHZ_TOKEN = "s3cret-token-for-monitoring"
+    settings.SAAS_INTERNAL_TOKEN = "s3cret-token-for-monitoring"
     client = Client(HTTP_HOST="localhost")
-    wrong = client.get("/healthz", REMOTE_ADDR="203.0.113.9", HTTP_X_HEALTHZ_TOKEN="nope")
+    wrong = client.get("/healthz", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer nope")
     _public_caller_sees_status_only(wrong)
-    right = client.get("/healthz", REMOTE_ADDR="203.0.113.9", HTTP_X_HEALTHZ_TOKEN="s3cret-token-for-monitoring")
+    right = client.get("/healthz", REMOTE_ADDR="203.0.113.9",
+                       HTTP_AUTHORIZATION="Bearer s3cret-token-for-monitoring")
     assert right.json()["database"]["ok"]

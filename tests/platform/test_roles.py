@@ -53,6 +53,11 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/forecasts/": ALL_ALLOWED,
     "POST /api/v1/forecasts/": ALL_ALLOWED,
     "GET /api/v1/forecasts/export.csv": ALL_ALLOWED,
+    # workspace lifecycle: owners only (keys never carry the owner role). The
+    # matrix's owner confirms with a wrong name (400) so the shared tenant stays.
+    "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),
+    "POST /api/v1/workspace/deletion/": row(401, 403, 403, 403, 400, 403, 403, 403),
+    "DELETE /api/v1/workspace/deletion/": row(401, 403, 403, 403, 409, 403, 403, 403),
 }
 
 
