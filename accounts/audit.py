@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from saas.client_ip import client_ip as resolve_client_ip
+
 ACTIONS: dict[str, str] = {
     "auth.login": "User logged in",
     "auth.login_failed": "Failed login attempt",
@@ -74,9 +76,8 @@ class Actor:
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR is set by the WSGI server; behind a trusted proxy, gunicorn's
-    # forwarded_allow_ips rewrites it.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    # X-Forwarded-For with SAAS_TRUSTED_PROXIES trusted hops (saas/client_ip.py)
+    return resolve_client_ip(request)
 
 
 def audit_record(*, action: str, actor: Actor, target_type: str = "", target_id: str | int | None = None,

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.audit import ACTIONS, Actor
@@ -64,11 +64,18 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {"form": form})
 
 
+@require_http_methods(["GET", "POST"])
 def handoff(request):
-    """Signup on the public site ends here, on the new workspace's host."""
+    """Signup on the public site ends here, on the new workspace's host. The GET
+    only renders a form that posts the token (auto-submitted, with a button when
+    scripts are off): a GET never logs anyone in (login CSRF, link prefetchers)."""
     from django.db import connection
 
-    user = services.handoff_token_consume(token=request.GET.get("token", ""))
+    if request.method == "GET":
+        response = render(request, "accounts/handoff.html", {"token": request.GET.get("token", "")})
+        response["Cache-Control"] = "no-store"  # the page carries the token
+        return response
+    user = services.handoff_token_consume(token=request.POST.get("token", ""))
     if user is None:
         messages.error(request, "This sign-in link has expired or was already used. Log in with your password.")
         return redirect("login")

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,6 +14,7 @@ from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.training import model_train_start
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.api.pagination import Pagination
+from saas.csv_safe import csv_writer
 from saas.errors import NotFound
 
 
@@ -40,7 +38,7 @@ class _Echo:
 
 
 def stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())  # formula-safe cells (OWASP CSV injection)
 
     def generate():
         yield writer.writerow(header)

@@ -82,6 +82,7 @@ class IngestError(Exception):
 class ParseLimits:
     max_bytes: int = 200 * 1024 * 1024
     max_decompressed_bytes: int = 500 * 1024 * 1024
+    max_gzip_members: int = 100_000  # concatenated .gz parts (source.MAX_GZIP_MEMBERS)
     max_rows: int = 5_000_000
     max_columns: int = 200
     max_field_chars: int = 10_000

@@ -80,52 +80,56 @@ def _read_capped(fh, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
-def gunzip_capped(raw: bytes, cap: int) -> bytes:
-    """Stream-decompress (possibly multi-member) gzip, never producing more than cap+1 bytes."""
-    out = bytearray()
+MAX_GZIP_MEMBERS = 100_000  # bgzip/pigz write one member per 64 KB: ~6 GB of CSV
+_FIRST_FEED = 512
+
+
+def _bomb(cap: int) -> FileError:
+    return FileError(f"decompressed size exceeds the limit of {_mb(cap)} (file too large or a compression bomb)")
+
+
+def gunzip_capped(raw: bytes, cap: int, max_members: int = MAX_GZIP_MEMBERS) -> bytes:
+    """Stream-decompress (possibly multi-member) gzip, never producing more than
+    cap+1 bytes nor reading more than ``max_members`` members.
+
+    Time is linear in the input: the input is walked by offset through a
+    memoryview (never copied), and each member starts with a small read that
+    doubles up to CHUNK, so the bytes zlib copies into ``unused_data`` when a
+    member ends are at most twice that member's own size (plus 512)."""
     view = memoryview(raw)
-    pos = 0
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    pending: bytes | memoryview = b""
+    size = len(raw)
+    out = bytearray()
+    pos = 0  # offset of the first input byte not yet given to zlib
+    members = 0
     try:
         while True:
-            if not pending:
-                if pos >= len(view):
-                    # input exhausted: drain anything zlib still holds
+            members += 1
+            if members > max_members:
+                raise FileError(f"gzip file has more than {max_members:,} members (concatenated .gz parts); "
+                                "compress the CSV as one gzip stream (e.g. gzip file.csv)")
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            feed = _FIRST_FEED
+            while not d.eof:
+                if pos >= size:
+                    raise FileError("gzip data is truncated (incomplete .gz file)")
+                pending = view[pos:pos + feed]
+                pos += len(pending)
+                feed = min(feed * 2, CHUNK)
+                while pending:
+                    out += d.decompress(pending, cap + 1 - len(out))
+                    if len(out) > cap:
+                        raise _bomb(cap)
                     if d.eof:
                         break
-                    chunk = d.decompress(b"", cap + 1 - len(out))
-                    if not chunk:
-                        break
-                    out += chunk
-                    if len(out) > cap:
-                        raise FileError(
-                            f"decompressed size exceeds the limit of {_mb(cap)} "
-                            "(file too large or a compression bomb)")
-                    continue
-                pending = view[pos:pos + CHUNK]
-                pos += len(pending)
-            chunk = d.decompress(pending, cap + 1 - len(out))
-            out += chunk
-            if len(out) > cap:
-                raise FileError(
-                    f"decompressed size exceeds the limit of {_mb(cap)} "
-                    "(file too large or a compression bomb)")
-            pending = d.unconsumed_tail
-            if d.eof:
-                rest = bytes(d.unused_data) + bytes(view[pos:])
-                if not rest.strip(b"\x00"):
-                    return bytes(out)
-                if rest[:2] == b"\x1f\x8b":  # another gzip member
-                    view, pos, pending = memoryview(rest), 0, b""
-                    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                    continue
-                raise FileError("unexpected data after the end of the gzip stream")
+                    pending = d.unconsumed_tail
+            pos -= len(d.unused_data)  # bytes after this member's end go to the next one
+            if view[pos:pos + 2] == b"\x1f\x8b":
+                continue  # another member
+            if raw.count(0, pos) == size - pos:
+                return bytes(out)  # end of file, or NUL padding (as some tools write)
+            raise FileError("unexpected data after the end of the gzip stream")
     except zlib.error as exc:
         raise FileError(f"gzip data is corrupt ({exc})") from None
-    if not d.eof:
-        raise FileError("gzip data is truncated (incomplete .gz file)")
-    return bytes(out)
 
 
 _REJECT_MAGIC = (
@@ -146,7 +150,7 @@ def load(src, limits) -> Source:
     data = raw
     if raw[:2] == b"\x1f\x8b":
         compression = "gzip"
-        data = gunzip_capped(raw, limits.max_decompressed_bytes)
+        data = gunzip_capped(raw, limits.max_decompressed_bytes, limits.max_gzip_members)
         if data[:2] == b"\x1f\x8b":
             raise FileError("file is compressed twice (gzip inside gzip); upload a .csv or .csv.gz")
     for magic, what in _REJECT_MAGIC:

@@ -3,6 +3,7 @@
 DATABASE_URL, REDIS_URL       external services; when unset, embedded ones are started
 SAAS_BASE_DOMAIN             tenants live at <slug>.<base domain> (default: localhost)
 SAAS_PORT                    port used in absolute links (default 8000)
+SAAS_TRUSTED_PROXIES         proxies in front that append to X-Forwarded-For (default 0)
 DJANGO_SECRET_KEY            required in production
 """
 from __future__ import annotations
@@ -24,7 +25,15 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 SAAS_BASE_DOMAIN = os.environ.get("SAAS_BASE_DOMAIN", "localhost")
 SAAS_PORT = os.environ.get("SAAS_PORT", "8000")
 SAAS_SCHEME = os.environ.get("SAAS_SCHEME", "http")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h] or [
+# proxies in front of the app that append to X-Forwarded-For (0: clients connect directly)
+SAAS_TRUSTED_PROXIES = int(os.environ.get("SAAS_TRUSTED_PROXIES", "0"))
+# /healthz: checks cached this many seconds per process; details only for internal callers
+# (saas/observability/internal.py, SAAS_INTERNAL_TOKEN)
+SAAS_HEALTHZ_CACHE_SECONDS = float(os.environ.get("SAAS_HEALTHZ_CACHE_SECONDS", "5"))
+# a request body may carry the biggest plan's upload limit plus this (multipart envelope, fields);
+# docker/nginx.conf's client_max_body_size is the same total
+SAAS_REQUEST_BODY_MARGIN_BYTES = 1024 * 1024
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()] or [
     SAAS_BASE_DOMAIN, f".{SAAS_BASE_DOMAIN}", "127.0.0.1", "testserver", ".testserver",
 ]
 
@@ -70,6 +79,8 @@ ROOT_URLCONF = "saas.urls_tenant"
 # new tenants are cloned from a migrated template schema (fast provisioning)
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# an unknown host gets a friendly 404 (never the debug page with the URL list)
+DEFAULT_NOT_FOUND_TENANT_VIEW = "saas.views.unknown_workspace"
 
 SHARED_APPS = [
     "django_tenants",
@@ -98,6 +109,8 @@ TENANT_APPS = [
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
 MIDDLEWARE = [
+    # first: oversized (413) or length-less (411) bodies are refused before anything reads them
+    "saas.middleware.BodySizeLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "saas.observability.middleware.MetricsMiddleware",
     "saas.middleware.HealthzMiddleware",
@@ -107,7 +120,7 @@ MIDDLEWARE = [
     "saas.middleware.TenantStatusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "saas.middleware.TenantSessionMiddleware",  # no session on the public host
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,6 +180,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# the client behind the TLS proxy (X-Forwarded-For, SAAS_TRUSTED_PROXIES hops), as in the audit log
+AXES_CLIENT_IP_CALLABLE = "saas.client_ip.client_ip"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 12

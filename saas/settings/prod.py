@@ -8,7 +8,9 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 # Production never starts the embedded dev servers (base.py does when a URL is unset).
-_missing = [name for name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+# DJANGO_ALLOWED_HOSTS too: base.py's development fallback (localhost, testserver) must never serve production.
+_REQUIRED = ("DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOWED_HOSTS")
+_missing = [name for name in _REQUIRED if not "".join(os.environ.get(name, "").split(",")).strip()]
 if _missing:
     raise ImproperlyConfigured(f"saas.settings.prod needs these environment variables: {', '.join(_missing)}")
 

@@ -34,8 +34,13 @@ def test_signup_invite_analyst_and_analyst_cannot_manage_members(live_server_pro
     page.fill("input[name=slug]", slug)
     page.fill("input[name=email]", f"owner@{slug}.test")
     page.fill("input[name=password]", PASSWORD)
+    handoffs = []
+    page.on("request", lambda r: handoffs.append((r.method, r.url)) if "/accounts/handoff/" in r.url else None)
     page.click("#signup-form button[type=submit]")
     page.wait_for_url(re.compile(rf"http://{slug}\.localhost:{server.port}/$"))
+    # the handoff page's GET only renders a form; its auto-submitted POST logs in
+    assert [m for m, _ in handoffs] == ["GET", "POST"], handoffs
+    assert handoffs[1][1] == f"http://{slug}.localhost:{server.port}/accounts/handoff/"
     assert "Browser Mart" in page.inner_text(".brand")
     assert page.locator(".flash-success").first.inner_text().startswith("Welcome")
 
@@ -71,3 +76,28 @@ def test_signup_invite_analyst_and_analyst_cannot_manage_members(live_server_pro
     # the only failed load is the intended 403 of the Members page
     assert [u for s, u in page.bad_responses if not (s == 403 and u.endswith("/members/"))] == []
     assert [e for e in page.console_errors if "403" not in e] == []
+
+
+def test_signup_handoff_without_javascript_needs_one_click(live_server_proc, browser):
+    """With scripts off, the handoff page shows a button; nothing logs in until it is pressed."""
+    server = live_server_proc
+    slug = unique_slug("nojs")
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server.url(path="/signup/"))
+        assert "Your workspace address: short-name.localhost" in page.inner_text("#signup-form")
+        page.fill("input[name=name]", "Quiet Mart")
+        page.fill("input[name=slug]", slug)
+        page.fill("input[name=email]", f"owner@{slug}.test")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#signup-form button[type=submit]")
+        page.wait_for_url(re.compile(rf"http://{slug}\.localhost:{server.port}/accounts/handoff/\?token=.+"))
+        button = page.locator("#handoff-form button[type=submit]")
+        assert button.is_visible() and "Continue" in button.inner_text()
+        page.click("#handoff-form button[type=submit]")
+        page.wait_for_url(re.compile(rf"http://{slug}\.localhost:{server.port}/$"))
+        assert "Quiet Mart" in page.inner_text(".brand")
+        assert page.locator(".flash-success").first.inner_text().startswith("Welcome")
+    finally:
+        context.close()

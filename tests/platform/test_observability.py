@@ -16,7 +16,8 @@ from django.test import Client, override_settings
 from tests.conftest import api_client, in_tenant
 from tests.data.helpers import wait_job
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# no django_db(transaction=True) mark: its flush after each test emptied the public
+# schema (public tenant, domains), so later tests found no site at "localhost"
 
 
 def metrics_text(client: Client | None = None, **meta) -> tuple[int, str]:

@@ -108,6 +108,14 @@ def test_healthz_on_any_host_reports_components(tenant):
             assert resp.status_code == 200
 
 
+def _handoff_form(resp) -> dict:
+    """The fields of the auto-submitted handoff form (hidden inputs)."""
+    html = resp.content.decode()
+    tag = re.search(r'<form[^>]*id="handoff-form"[^>]*>', html)
+    assert tag and 'method="post"' in tag.group(0) and 'action="/accounts/handoff/"' in tag.group(0), html
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+
+
 def test_public_signup_creates_workspace_and_hands_off_login():
     from django.test import Client
 
@@ -122,13 +130,44 @@ def test_public_signup_creates_workspace_and_hands_off_login():
     location = resp["Location"]
     assert location.startswith(f"http://{slug}.localhost:8000/accounts/handoff/?token=")
     assert Tenant.objects.filter(slug=slug, name="Shop Co").exists()
-    workspace = Client(HTTP_HOST=f"{slug}.localhost")
-    landed = workspace.get(location.split(":8000")[1])
+    workspace = Client(HTTP_HOST=f"{slug}.localhost", enforce_csrf_checks=True)
+    # the GET only renders a form that posts the token (login CSRF: a GET never logs in)
+    page = workspace.get(location.split(":8000")[1])
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    assert b"<noscript>" in page.content and b"document.getElementById(\"handoff-form\").submit()" in page.content
+    fields = _handoff_form(page)
+    assert fields["token"] and fields["csrfmiddlewaretoken"]
+    assert workspace.get("/").status_code == 302  # not logged in yet
+    # without the CSRF token the POST is refused
+    assert workspace.post("/accounts/handoff/", {"token": fields["token"]}).status_code == 403
+    landed = workspace.post("/accounts/handoff/", fields)
     assert landed.status_code == 302 and landed["Location"] == "/"
     assert workspace.get("/").status_code == 200
     # the handoff token is single-use
-    again = Client(HTTP_HOST=f"{slug}.localhost").get(location.split(":8000")[1])
-    assert again["Location"].startswith("/accounts/login")
+    again = Client(HTTP_HOST=f"{slug}.localhost")
+    again.get(location.split(":8000")[1])
+    resp = again.post("/accounts/handoff/", fields)
+    assert resp["Location"].startswith("/accounts/login")
+    assert again.get("/").status_code == 302
+
+
+def test_handoff_token_of_one_workspace_does_not_log_in_to_another(tenant, tenant_b):
+    from django.test import Client
+
+    from accounts.services import handoff_token_create
+
+    with in_tenant(tenant):
+        from accounts.models import User
+
+        owner = User.objects.get(email=tenant.owner_email)
+    token = handoff_token_create(schema=tenant.schema, user_id=owner.pk)
+    other = Client(HTTP_HOST=tenant_b.host)
+    resp = other.post("/accounts/handoff/", {"token": token})
+    assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login")
+    assert other.get("/").status_code == 302
+    # the token still works where it belongs (the failed attempt did not use it up)
+    mine = Client(HTTP_HOST=tenant.host)
+    assert mine.post("/accounts/handoff/", {"token": token})["Location"] == "/"
 
 
 def test_signup_form_errors_are_shown():
