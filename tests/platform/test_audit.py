@@ -12,6 +12,23 @@ from tests.platform.targets import build
 MUTATING = sorted(e for e in discover_api_endpoints() if e.split(" ")[0] in ("POST", "PATCH", "PUT", "DELETE"))
 # mutating endpoints that compute without changing state (none write an event)
 NON_WRITING: set[str] = {"POST /api/v1/forecasts/"}  # computes a forecast, changes nothing
+# owner-only endpoints (keys never carry the owner role): called with the owner's session
+OWNER_ONLY = {"POST /api/v1/workspace/deletion/", "DELETE /api/v1/workspace/deletion/"}
+
+
+def _owner_client(t, endpoint, target):
+    from accounts.audit import Actor
+    from accounts.models import User
+    from tenants.deletion import tenant_deletion_request
+
+    with in_tenant(t):
+        owner = User.objects.get(email=t.owner_email)
+        if endpoint.startswith("DELETE"):  # something to cancel
+            tenant_deletion_request(actor=Actor(user=owner, kind="user") if "kind" in Actor.__dataclass_fields__
+                                    else Actor(user=owner), confirm_slug=t.slug)
+    if endpoint.startswith("POST"):
+        target["body"] = {"confirm": t.slug}
+    return api_client(t, user=owner)
 
 
 def _give_data(t):
@@ -40,7 +57,8 @@ def test_mutating_endpoint_writes_exactly_one_event(tenant, endpoint, monkeypatc
     with in_tenant(tenant):
         before = AuditEvent.objects.count()
         last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    client = api_client(tenant, key=tenant.admin_key)
+    owner_only = endpoint in OWNER_ONLY
+    client = _owner_client(tenant, endpoint, target) if owner_only else api_client(tenant, key=tenant.admin_key)
     resp = getattr(client, method.lower())(target["path"], target.get("body"), format=target.get("format", "json"),
                                            HTTP_X_REQUEST_ID="req-123")
     assert resp.status_code < 300, resp.content
@@ -49,7 +67,10 @@ def test_mutating_endpoint_writes_exactly_one_event(tenant, endpoint, monkeypatc
         new = list(AuditEvent.objects.filter(id__gt=last_id, request_id="req-123"))
         assert len(new) == 1, [e.action for e in new]
         event = new[0]
-    assert event.actor_api_key_id is not None and event.actor_label.startswith("key:")
+    if owner_only:
+        assert event.actor_user_id is not None and event.actor_label == tenant.owner_email
+    else:
+        assert event.actor_api_key_id is not None and event.actor_label.startswith("key:")
     assert event.request_id == "req-123"
     assert event.ip == "127.0.0.1"
 
