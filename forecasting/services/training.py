@@ -13,7 +13,6 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -21,13 +20,13 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
-from billing.plans import plan_limits
+from billing.services import quota_check_value, quota_reserve
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.jobs import (job_create, job_fail, job_lock_release, job_lock_try, job_progress,
                                        job_start, job_succeed)
 from forecasting.storage import tenant_dir
-from saas.errors import NotFound, QuotaExceeded, ValidationFailed
+from saas.errors import NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
 MIN_WEEKS = 20
@@ -35,16 +34,13 @@ MIN_WEEKS = 20
 
 # ------------------------------------------------------------ request side
 def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int = 4) -> Job:
-    limits = plan_limits(connection.tenant.plan)
     try:
         horizon, backtest_windows = int(horizon), int(backtest_windows)
     except (TypeError, ValueError):
         raise ValidationFailed("horizon and backtest_windows are whole numbers.")
     if not 1 <= horizon <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
-    if horizon > limits.max_forecast_horizon:
-        raise QuotaExceeded(f"Your plan forecasts up to {limits.max_forecast_horizon} weeks ahead.",
-                            details={"horizon": horizon, "limit": limits.max_forecast_horizon})
+    quota_check_value(limit="forecast_horizon", value=horizon)
     if not 1 <= backtest_windows <= 12:
         raise ValidationFailed("backtest_windows must be between 1 and 12.", details={"backtest_windows": ["1..12"]})
     weeks = selectors.sales_week_count()
@@ -53,10 +49,8 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
         raise ValidationFailed(
             f"Not enough history: {weeks} weeks of sales; {needed} are needed for a {backtest_windows}-window "
             f"backtest of {horizon} weeks.", code="not_enough_data", details={"weeks": weeks, "needed": needed})
-    if selectors.train_jobs(since=timezone.now() - timedelta(days=1)).count() >= limits.max_trainings_per_day:
-        raise QuotaExceeded(f"Your plan allows {limits.max_trainings_per_day} trainings per day.",
-                            details={"limit": limits.max_trainings_per_day})
     with transaction.atomic():
+        quota_reserve(limit="trainings_per_day")
         job = job_create(actor=actor, kind=Job.Kind.TRAIN,
                          params={"horizon": horizon, "backtest_windows": backtest_windows}, message="Queued")
         audit_record(action="model.train_started", actor=actor, target_type="job", target_id=job.pk,
@@ -261,11 +255,12 @@ def artifact_for(version: ModelVersion):
 
 
 def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
+    if not 1 <= int(horizon) <= 52:
+        raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
+    quota_check_value(limit="forecast_horizon", value=int(horizon))
     version = selectors.active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-    if not 1 <= int(horizon) <= 52:
-        raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
     from forecasting.ml.pipeline import predict_series
 
     art = artifact_for(version)
