@@ -40,7 +40,7 @@ def _storage_bytes() -> int:
 class Limit:
     name: str
     attr: str  # field of PlanLimits
-    label: str  # plain words, plural
+    label: str  # plain words, read after the number ("3 active API keys", "50 MB per upload")
     unit: str = ""  # how the numbers read: "", "bytes", "rows", "weeks"
     usage: Callable[[], int] | None = None  # counted limits; None: a per-request value
     status: int = 402  # HTTP status of the refusal
@@ -49,12 +49,12 @@ class Limit:
 LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("members", "max_members", "active members", usage=_members),
     Limit("api_keys", "max_api_keys", "active API keys", usage=_api_keys),
-    Limit("upload_bytes", "max_upload_bytes", "bytes per upload", unit="bytes", status=413),
+    Limit("upload_bytes", "max_upload_bytes", "per upload", unit="bytes", status=413),
     Limit("upload_rows", "max_upload_rows", "rows per upload", unit="rows"),
     Limit("stored_rows", "max_stored_rows", "stored sales and store-week rows", unit="rows", usage=_stored_rows),
-    Limit("storage_bytes", "max_storage_bytes", "bytes of stored uploads", unit="bytes", usage=_storage_bytes),
+    Limit("storage_bytes", "max_storage_bytes", "of stored uploads", unit="bytes", usage=_storage_bytes),
     Limit("trainings_per_day", "max_trainings_per_day", "trainings in 24 hours", usage=_trainings_today),
-    Limit("forecast_horizon", "max_forecast_horizon", "weeks of forecast horizon", unit="weeks"),
+    Limit("forecast_horizon", "max_forecast_horizon", "of forecast horizon", unit="weeks"),
     Limit("api_requests_per_minute", "max_api_requests_per_minute", "API requests per minute"),
     Limit("simulations_per_day", "max_simulations_per_day", "simulations in 24 hours"),
 )}

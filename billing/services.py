@@ -15,9 +15,10 @@ from tenants.models import Tenant
 
 
 def _fmt(n: int, unit: str) -> str:
-    if unit == "bytes" and n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):,.0f} MB"
-    return f"{n:,}" + (f" {unit}" if unit in ("bytes", "weeks") else "")
+    if unit == "bytes":
+        mb = 1024 * 1024
+        return f"{n // mb:,} MB" if n and n % mb == 0 else f"{n:,} bytes"
+    return f"{n:,}" + (" weeks" if unit == "weeks" else "")
 
 
 def _exceeded(*, limit: str, plan: str, allowed: int, used: int | None, requested: int) -> QuotaExceeded:
