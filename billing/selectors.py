@@ -93,3 +93,12 @@ def plan_with_feature(feature: str, plan: str) -> str | None:
 def plan_usage() -> tuple[PlanLimits, dict]:
     """The current tenant's plan limits and what it uses of the counted ones."""
     return current_limits(), {name: spec.usage() for name, spec in LIMITS.items() if spec.usage}
+
+
+def limit_rows() -> list[dict]:
+    """One row per limit for the Billing page: allowed on each plan, and the
+    current usage where it is counted."""
+    plan = tenant_plan()
+    return [{"name": name, "label": spec.label, "unit": spec.unit, "usage": usage(name),
+             "allowed": allowed(name, plan), "plans": [getattr(PLANS[p], spec.attr) for p in PLANS]}
+            for name, spec in LIMITS.items()]

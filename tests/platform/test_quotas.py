@@ -266,3 +266,19 @@ def test_limits_outside_this_branch_are_defined_for_every_plan():
     for name in DEFINED_ONLY:
         assert LIMITS[name].usage is None
         assert all(getattr(PLANS[p], LIMITS[name].attr) > 0 for p in PLAN_NAMES)
+
+
+def test_billing_page_lists_every_limit_with_usage(plan_tenants, tenant):
+    from accounts.models import User
+    from tests.conftest import add_member, web_client
+
+    t = plan_tenants["free"]
+    with in_tenant(t):
+        owner = User.objects.get(email=t.owner_email)
+        members = User.objects.filter(is_active=True).count()
+    page = web_client(t, user=owner).get("/billing/").content.decode()
+    for name in LIMITS:
+        assert f'data-limit="{name}"' in page, name
+    assert "Active members" in page and f"<td>{members:,}</td>" in page
+    viewer = add_member(tenant, "viewer")
+    assert web_client(tenant, user=viewer).get("/billing/").status_code == 403
