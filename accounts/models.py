@@ -44,6 +44,8 @@ class User(AbstractUser):
 
 
 API_KEY_PREFIX_LEN = 8
+API_KEY_STATUS_CHOICES = [("active", "Active"), ("revoked", "Revoked"),
+                          ("suspended", "Suspended (its creator is deactivated)")]
 
 
 def hash_key(raw: str) -> str:

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import ApiKey, AuditEvent, User
+from accounts.models import API_KEY_STATUS_CHOICES, ApiKey, AuditEvent, User
 from accounts.roles import API_KEY_ROLES, Role
 
 
@@ -52,7 +52,7 @@ class MemberUpdateSerializer(serializers.Serializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
     is_active = serializers.BooleanField(read_only=True)
-    status = serializers.ChoiceField(choices=["active", "revoked", "suspended"], read_only=True,
+    status = serializers.ChoiceField(choices=API_KEY_STATUS_CHOICES, read_only=True,
                                      help_text="suspended: its creator is deactivated; it works again on reactivation")
     effective_role = serializers.CharField(read_only=True, allow_null=True,
                                            help_text="The role it acts with: at most its creator's current role")

@@ -215,6 +215,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MemberRoleEnum": "accounts.roles.Role",
         "ApiKeyRoleEnum": "accounts.roles.API_KEY_ROLE_CHOICES",
+        "ApiKeyStatusEnum": "accounts.models.API_KEY_STATUS_CHOICES",
+        "RunStatusEnum": "forecasting.models.RunStatus",
         "JobKindEnum": "forecasting.models.Job.Kind",
         "UploadKindEnum": "forecasting.models.Upload.Kind",
     },
