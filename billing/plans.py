@@ -18,7 +18,8 @@ class PlanLimits:
     max_forecast_horizon: int  # weeks, for training and on-demand forecasts
     max_stored_rows: int  # sales + store-week rows kept
     max_storage_bytes: int  # uploaded files kept
-    max_api_requests_per_minute: int  # per tenant (the rate limiter reads it)
+    max_api_requests_per_minute: int  # per tenant (saas/api/throttling.py)
+    max_api_requests_per_minute_per_client: int  # per API key or member
     max_simulations_per_day: int  # what-if simulations (the simulator reads it)
     features: frozenset[str] = field(default_factory=frozenset)
 
@@ -34,15 +35,17 @@ FEATURES = {
 PLANS: dict[str, PlanLimits] = {
     "free": PlanLimits(max_members=5, max_api_keys=3, max_upload_bytes=50 * MB, max_upload_rows=500_000,
                        max_trainings_per_day=10, max_forecast_horizon=26, max_stored_rows=1_000_000,
-                       max_storage_bytes=500 * MB, max_api_requests_per_minute=120, max_simulations_per_day=20),
+                       max_storage_bytes=500 * MB, max_api_requests_per_minute=120,
+                       max_api_requests_per_minute_per_client=60, max_simulations_per_day=20),
     "pro": PlanLimits(max_members=50, max_api_keys=20, max_upload_bytes=200 * MB, max_upload_rows=2_000_000,
                       max_trainings_per_day=50, max_forecast_horizon=52, max_stored_rows=10_000_000,
                       max_storage_bytes=10 * 1024 * MB, max_api_requests_per_minute=600,
-                      max_simulations_per_day=500, features=frozenset({"store_scopes", "branding"})),
+                      max_api_requests_per_minute_per_client=300, max_simulations_per_day=500, features=frozenset({"store_scopes", "branding"})),
     "enterprise": PlanLimits(max_members=1000, max_api_keys=200, max_upload_bytes=1024 * MB,
                              max_upload_rows=20_000_000, max_trainings_per_day=500, max_forecast_horizon=52,
                              max_stored_rows=200_000_000, max_storage_bytes=200 * 1024 * MB,
-                             max_api_requests_per_minute=3000, max_simulations_per_day=10_000,
+                             max_api_requests_per_minute=3000, max_api_requests_per_minute_per_client=1500,
+                             max_simulations_per_day=10_000,
                              features=frozenset(FEATURES)),
 }
 PLAN_CHOICES = [(name, name.title()) for name in PLANS]

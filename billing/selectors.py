@@ -55,7 +55,9 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("storage_bytes", "max_storage_bytes", "of stored uploads", unit="bytes", usage=_storage_bytes),
     Limit("trainings_per_day", "max_trainings_per_day", "trainings in 24 hours", usage=_trainings_today),
     Limit("forecast_horizon", "max_forecast_horizon", "of forecast horizon", unit="weeks"),
-    Limit("api_requests_per_minute", "max_api_requests_per_minute", "API requests per minute"),
+    Limit("api_requests_per_minute", "max_api_requests_per_minute", "API requests per minute", status=429),
+    Limit("api_requests_per_minute_per_client", "max_api_requests_per_minute_per_client",
+          "API requests per minute per key or member", status=429),
     Limit("simulations_per_day", "max_simulations_per_day", "simulations in 24 hours"),
 )}
 

@@ -13,6 +13,7 @@ from accounts.audit import Actor
 from accounts.authentication import ApiKeyAuthentication, TenantSessionAuthentication
 from accounts.models import ApiKey
 from accounts.roles import has_perm
+from saas.api.throttling import ClientRateThrottle, TenantRateThrottle, ratelimit_headers
 
 
 def principal_role(request) -> str | None:
@@ -40,7 +41,7 @@ class TenantRolePermission(permissions.BasePermission):
 # which rows they see are decided here only (cf. PostHog's TeamAndOrgViewSetMixin).
 FINAL_HOOKS = ("authentication_classes", "permission_classes", "get_authenticators", "get_permissions",
                "perform_authentication", "check_permissions", "check_object_permissions", "get_queryset",
-               "get_object", "queryset")
+               "get_object", "queryset", "throttle_classes", "get_throttles", "check_throttles")
 
 
 def replaced_hooks(cls) -> list[str]:
@@ -65,6 +66,7 @@ class TenantAPIMixin:
 
     authentication_classes = [ApiKeyAuthentication, TenantSessionAuthentication]
     permission_classes = [TenantRolePermission]
+    throttle_classes = [TenantRateThrottle, ClientRateThrottle]  # the plan's requests per minute
     permissions_map: dict[str, str] = {}
     queryset = None  # rows come from safely_get_queryset(), never a class-level queryset
 
@@ -92,6 +94,12 @@ class TenantAPIMixin:
     def check_object_permissions(self, request, obj):
         return super().check_object_permissions(request, obj)
 
+    def get_throttles(self):
+        return super().get_throttles()
+
+    def check_throttles(self, request):
+        return super().check_throttles(request)
+
     def get_queryset(self):
         return self.safely_get_queryset()
 
@@ -100,6 +108,16 @@ class TenantAPIMixin:
 
     def safely_get_queryset(self):
         raise NotImplementedError(f"{type(self).__name__} lists no rows: define safely_get_queryset()")
+
+    def throttled(self, request, wait):
+        what = getattr(request, "_ratelimit_refused", "the plan's API rate")
+        raise exceptions.Throttled(wait=wait, detail=f"Rate limit reached: {what} on the "
+                                                     f"{connection.tenant.plan.title()} plan. Retry in {wait} s.")
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        ratelimit_headers(request, response)
+        return response
 
     # ---- for subclasses
     def required_permission(self, request) -> str | None:

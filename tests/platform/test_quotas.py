@@ -14,9 +14,9 @@ from billing.selectors import LIMITS
 from tests.conftest import api_client, in_tenant, provision
 
 PLAN_NAMES = list(PLANS)
-# limits this branch does not enforce yet: the plans define them for the rate
-# limiter (issue 11 item 2) and the what-if simulator to read
-DEFINED_ONLY = {"api_requests_per_minute", "simulations_per_day"}
+# limits this branch does not enforce yet: the plans define them for the
+# what-if simulator to read
+DEFINED_ONLY = {"simulations_per_day"}  # API requests per minute: test_rate_limits.py
 
 
 @pytest.fixture(scope="module")
