@@ -8,6 +8,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -16,7 +17,9 @@ from accounts.decorators import role_required
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
 from saas.errors import ServiceError
+from saas.ratelimit import ip_ratelimit
 
+@method_decorator(ip_ratelimit("login"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
@@ -27,6 +30,7 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+@method_decorator(ip_ratelimit("password_reset"), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
@@ -70,6 +74,7 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {"form": form})
 
 
+@ip_ratelimit("handoff", methods=("GET", "POST"))
 def handoff(request):
     """Signup on the public site ends here, on the new workspace's host."""
     from django.db import connection

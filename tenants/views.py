@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from accounts.audit import Actor, client_ip
 from accounts.services import handoff_token_create
 from saas.errors import ServiceError
+from saas.ratelimit import ip_ratelimit
 from tenants.forms import SignupForm
 from tenants.services import tenant_provision
 
@@ -11,6 +12,7 @@ def landing(request):
     return render(request, "public/landing.html")
 
 
+@ip_ratelimit("signup")
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

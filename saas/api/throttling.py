@@ -9,36 +9,11 @@ INCR per window, so parallel workers share the count. A refusal is 429 with
 ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` (the tighter of the two)."""
 from __future__ import annotations
 
-import math
-import time
-
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiKey
 from billing.selectors import current_limits
-
-WINDOW = 60  # seconds
-
-
-def now() -> float:
-    return time.time()
-
-
-def hit(bucket: str, limit: int) -> tuple[bool, int, int]:
-    """Count one request in ``bucket``'s current window: (allowed, remaining,
-    seconds until the window resets)."""
-    t = now()
-    window = int(t // WINDOW)
-    key = f"ratelimit:{bucket}:{window}"
-    cache.add(key, 0, timeout=WINDOW * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 0, timeout=WINDOW * 2)
-        count = cache.incr(key)
-    reset = max(1, math.ceil((window + 1) * WINDOW - t))
-    return count <= limit, max(0, limit - count), reset
+from saas.ratelimit import hit
 
 
 class _PlanThrottle(BaseThrottle):

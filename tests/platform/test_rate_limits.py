@@ -15,10 +15,10 @@ T0 = 29_000_000 * 60 + 20.0  # 20 s into a minute: 40 s left in the window
 
 @pytest.fixture
 def clock(monkeypatch):
-    from saas.api import throttling
+    from saas import ratelimit
 
     state = {"t": T0}
-    monkeypatch.setattr(throttling, "now", lambda: state["t"])
+    monkeypatch.setattr(ratelimit, "now", lambda: state["t"])
     return state
 
 
@@ -86,3 +86,33 @@ def test_anonymous_requests_are_refused_before_counting(db_access, clock, small_
     for _ in range(8):
         assert api_client(t).get("/api/v1/me/").status_code == 401
     assert api_client(t, key=t.admin_key).get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.parametrize("scope,host,path,data", [
+    ("signup", None, "/signup/", {"name": "X", "slug": "www", "email": "bad", "password": "x"}),
+    # a different e-mail each time: spraying many accounts, which axes' per-account lockout does not catch
+    ("login", "tenant", "/accounts/login/", {"username": "nobody{i}@x.test", "password": "wrong"}),
+    ("password_reset", "tenant", "/accounts/reset/", {"email": "nobody@x.test"}),
+    ("handoff", "tenant", "/accounts/handoff/?token=forged", {}),
+])
+def test_per_ip_limits_on_anonymous_entry_points(db_access, clock, scope, host, path, data):
+    from django.conf import settings
+    from django.test import Client
+
+    from saas.ratelimit import IP_LIMITS
+
+    t = provision("rlip") if host else None
+    limit = IP_LIMITS[scope]
+    client = Client(HTTP_HOST=t.host if t else settings.SAAS_BASE_DOMAIN, REMOTE_ADDR="10.9.8.7")
+    send = client.get if scope == "handoff" else client.post
+    def body(i):
+        return {k: v.format(i=i) for k, v in data.items()}
+
+    for i in range(limit):
+        assert send(path, body(i)).status_code != 429
+    refused = send(path, body(limit))
+    assert refused.status_code == 429 and refused["Retry-After"] == "40"
+    assert b"Too many requests from your address" in refused.content
+    # another address is unaffected
+    other = Client(HTTP_HOST=t.host if t else settings.SAAS_BASE_DOMAIN, REMOTE_ADDR="10.9.8.8")
+    assert (other.get if scope == "handoff" else other.post)(path, body(0)).status_code != 429
