@@ -155,6 +155,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# API throttles from the plan and per-IP limits on signup/login/reset/handoff (saas/ratelimit.py)
+RATE_LIMITS = os.environ.get("RATE_LIMITS", "1") == "1"
 # one counter per e-mail however it is typed (login itself is case-insensitive)
 AXES_USERNAME_CALLABLE = "accounts.authentication.axes_username"
 AXES_VERBOSE = False

@@ -1,7 +1,8 @@
 """Issue 11 item 2 / acceptance 2: the plan's API rate limits, per workspace
 and per key or member, counted in Redis; 429 with Retry-After; headers on
 every answer; another workspace is unaffected. The clock of the limiter is
-pinned, so a window never rolls over mid-test."""
+pinned, so a window never rolls over mid-test. (The rest of the suite runs
+with RATE_LIMITS off: it polls far faster than any client.)"""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -14,9 +15,10 @@ T0 = 29_000_000 * 60 + 20.0  # 20 s into a minute: 40 s left in the window
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(monkeypatch, settings):
     from saas import ratelimit
 
+    settings.RATE_LIMITS = True
     state = {"t": T0}
     monkeypatch.setattr(ratelimit, "now", lambda: state["t"])
     return state
