@@ -19,6 +19,7 @@ ACTIONS: dict[str, str] = {
     "auth.password_reset": "User reset their password",
     "member.create": "Member created",
     "member.invite": "Member invited",
+    "member.invite_resend": "Invitation re-sent",
     "member.role_change": "Member role changed",
     "member.deactivate": "Member deactivated",
     "member.reactivate": "Member reactivated",
@@ -41,36 +42,69 @@ ACTIONS: dict[str, str] = {
 }
 
 
+ACTOR_KINDS = ("user", "key", "system")
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who did something, and from where. Built from a request by the thin
-    layers (views, API) and passed explicitly to services."""
+    """Who did something, and from where: a member (``user``), an API key
+    (``key``) or the platform itself (``system``: provisioning, CLI, beat),
+    said explicitly. Anything else raises, so a caller that is none of these
+    (an anonymous request) can never pass for one. Built by the thin layers
+    (views, API) and passed explicitly to services."""
 
+    kind: str
     user: Any = None
     api_key: Any = None
     ip: str | None = None
     request_id: str | None = None
 
-    @classmethod
-    def from_request(cls, request) -> "Actor":
-        user = getattr(request, "user", None)
-        api_key = getattr(request, "api_key", None)
-        if user is not None and not getattr(user, "is_authenticated", False):
-            user = None
-        if api_key is not None:
-            user = None
-        return cls(user=user, api_key=api_key, ip=client_ip(request),
-                   request_id=getattr(request, "request_id", None))
+    def __post_init__(self):
+        shape = {"user": (True, False), "key": (False, True), "system": (False, False)}.get(self.kind)
+        if shape is None:
+            raise ValueError(f"unknown actor kind {self.kind!r}: one of {', '.join(ACTOR_KINDS)}")
+        if (self.user is not None, self.api_key is not None) != shape:
+            raise ValueError(f"a {self.kind!r} actor needs " + {"user": "a user and no key", "key": "a key",
+                                                               "system": "neither user nor key"}[self.kind])
 
     @classmethod
-    def system(cls) -> "Actor":
-        return cls()
+    def for_user(cls, user, *, ip: str | None = None, request_id: str | None = None) -> "Actor":
+        return cls(kind="user", user=user, ip=ip, request_id=request_id)
+
+    @classmethod
+    def for_key(cls, api_key, *, ip: str | None = None, request_id: str | None = None) -> "Actor":
+        return cls(kind="key", api_key=api_key, ip=ip, request_id=request_id)
+
+    @classmethod
+    def system(cls, *, ip: str | None = None, request_id: str | None = None) -> "Actor":
+        return cls(kind="system", ip=ip, request_id=request_id)
+
+    @classmethod
+    def recorded(cls, *, user=None, api_key=None) -> "Actor":
+        """The actor stored on a row (``created_by``/``created_by_key``): a key
+        if one is set, else the member, else the system (demo bootstrap)."""
+        if api_key is not None:
+            return cls.for_key(api_key)
+        return cls.for_user(user) if user is not None else cls.system()
+
+    @classmethod
+    def from_request(cls, request) -> "Actor":
+        """The authenticated principal of a request; an anonymous request has
+        no actor (ValueError)."""
+        ip, request_id = client_ip(request), getattr(request, "request_id", None)
+        api_key = getattr(request, "api_key", None)
+        if api_key is not None:
+            return cls.for_key(api_key, ip=ip, request_id=request_id)
+        user = getattr(request, "user", None)
+        if user is None or not getattr(user, "is_authenticated", False):
+            raise ValueError("an anonymous request has no actor")
+        return cls.for_user(user, ip=ip, request_id=request_id)
 
     @property
     def label(self) -> str:
-        if self.api_key is not None:
+        if self.kind == "key":
             return f"key:{self.api_key.prefix}"
-        if self.user is not None:
+        if self.kind == "user":
             return self.user.email
         return "system"
 

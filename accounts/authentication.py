@@ -28,8 +28,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token header.")
         key = api_key_by_digest(digest=hash_key(raw))
-        if key is None or not key.is_active:
+        if key is None or key.status == "revoked":
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        if key.effective_role is None:
+            raise exceptions.AuthenticationFailed(
+                "This key's creator is no longer an active member of the workspace: the key is suspended.")
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -54,3 +57,14 @@ class TenantSessionAuthentication(authentication.SessionAuthentication):
         if not user.is_active:
             return None
         return result
+
+
+def axes_username(request, credentials: dict | None = None) -> str:
+    """The username django-axes counts failures against (AXES_USERNAME_CALLABLE):
+    the e-mail as login matches it (case-insensitively, spaces stripped), so
+    ``Owner@x.test`` and `` owner@x.test`` share one counter."""
+    if credentials:
+        raw = credentials.get("username")
+    else:
+        raw = getattr(request, "data", request.POST).get("username") if request is not None else None
+    return (raw or "").strip().lower()

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
-from accounts.roles import API_KEY_ROLES, Role
+from accounts.roles import API_KEY_ROLES, Role, capped_role
 
 
 class TenantUserManager(UserManager):
@@ -31,8 +31,21 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    @property
+    def is_invited(self) -> bool:
+        """Invited and not joined yet: no password chosen, never logged in."""
+        return self.is_active and not self.has_usable_password() and self.last_login is None
+
+    @property
+    def status(self) -> str:
+        if not self.is_active:
+            return "deactivated"
+        return "invited" if self.is_invited else "active"
+
 
 API_KEY_PREFIX_LEN = 8
+API_KEY_STATUS_CHOICES = [("active", "Active"), ("revoked", "Revoked"),
+                          ("suspended", "Suspended (its creator is deactivated)")]
 
 
 def hash_key(raw: str) -> str:
@@ -62,8 +75,26 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix})"
 
     @property
+    def status(self) -> str:
+        """``active``; ``revoked``; or ``suspended``: its creator is deactivated
+        (or gone), so it does not work until the creator is reactivated."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.created_by is None or not self.created_by.is_active:
+            return "suspended"
+        return "active"
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.status == "active"
+
+    @property
+    def effective_role(self) -> str | None:
+        """The role the key acts with: its own, capped at its creator's current
+        role; None when it does not work at all."""
+        if not self.is_active:
+            return None
+        return capped_role(self.role, self.created_by.role)
 
     # an API key authenticates as this principal (DRF's request.user)
     is_authenticated = True

@@ -56,3 +56,9 @@ def can_assign(actor_role: str, target_role: str) -> bool:
     if actor_role == Role.OWNER:
         return True
     return actor_role == Role.ADMIN and target_role != Role.OWNER
+
+
+def capped_role(role: str, cap: str) -> str:
+    """``role``, lowered to ``cap`` when it ranks above it (an API key acts
+    with at most its creator's current role)."""
+    return role if ROLE_RANK[role] <= ROLE_RANK[cap] else cap

@@ -25,7 +25,7 @@ def api_key_list(*, include_revoked: bool = True) -> QuerySet[ApiKey]:
 
 
 def api_key_by_digest(*, digest: str) -> ApiKey | None:
-    return ApiKey.objects.filter(digest=digest).first()
+    return ApiKey.objects.select_related("created_by").filter(digest=digest).first()
 
 
 def audit_event_list(*, action: str | None = None, actor: str | None = None,
@@ -46,10 +46,3 @@ def audit_event_list(*, action: str | None = None, actor: str | None = None,
         qs = qs.filter(created_at__lte=until)
     return qs
 
-
-def active_member_count() -> int:
-    return User.objects.filter(is_active=True).count()
-
-
-def active_api_key_count() -> int:
-    return ApiKey.objects.filter(revoked_at__isnull=True).count()

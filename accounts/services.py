@@ -15,24 +15,31 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts import selectors
 from accounts.audit import Actor, audit_record
 from accounts.models import ApiKey, User, generate_key, hash_key
-from accounts.roles import API_KEY_ROLES, Role, can_assign
-from billing.plans import plan_limits
-from saas.errors import Conflict, Forbidden, NotFound, QuotaExceeded, ValidationFailed
+from accounts.roles import API_KEY_ROLES, Role, can_assign, capped_role
+from billing.services import quota_reserve
+from saas.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 def _tenant():
     return connection.tenant
 
 
-def _actor_role(actor: Actor) -> str | None:
-    if actor.api_key is not None:
-        return actor.api_key.role
-    if actor.user is not None:
-        return actor.user.role
-    return Role.OWNER  # system actions (provisioning, CLI)
+def _actor_role(actor: Actor) -> str:
+    """The role an actor acts with. Every kind is handled explicitly; an
+    unknown kind raises, and a principal without a working role is refused."""
+    if actor.kind == "key":
+        role = actor.api_key.effective_role  # at most its creator's current role
+    elif actor.kind == "user":
+        role = actor.user.role if actor.user.is_active else None
+    elif actor.kind == "system":
+        return Role.OWNER  # provisioning, CLI: no request behind it
+    else:
+        raise ValueError(f"unknown actor kind {actor.kind!r}")
+    if role is None:
+        raise Forbidden("This principal can no longer act in this workspace.")
+    return role
 
 
 def clean_email(email: str) -> str:
@@ -58,21 +65,15 @@ def _check_role(role: str) -> None:
         raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
 
 
-def _check_member_quota() -> None:
-    limit = plan_limits(_tenant().plan).max_members
-    if selectors.active_member_count() >= limit:
-        raise QuotaExceeded(f"Your plan allows {limit} active members.", details={"limit": limit})
-
-
 @transaction.atomic
 def member_create(*, actor: Actor, email: str, password: str, role: str = Role.VIEWER,
                   first_name: str = "", last_name: str = "") -> User:
     """Create a member with a password (provisioning, CLI)."""
     email = clean_email(email)
     _check_role(role)
+    quota_reserve(limit="members")  # locks the tenant: the duplicate check below sees committed members
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("A member with this e-mail already exists.", details={"email": ["Already a member."]})
-    _check_member_quota()
     user = User(username=email, email=email, role=role, first_name=first_name, last_name=last_name)
     check_password_strength(password, user)
     user.set_password(password)
@@ -95,24 +96,49 @@ def member_invite(*, actor: Actor, email: str, role: str) -> User:
     _check_role(role)
     if not can_assign(_actor_role(actor), role):
         raise Forbidden("You cannot invite a member with this role.")
+    quota_reserve(limit="members")  # locks the tenant: the duplicate check below sees committed members
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("A member with this e-mail already exists.", details={"email": ["Already a member."]})
-    _check_member_quota()
     user = User(username=email, email=email, role=role, invited_by=actor.user)
     user.set_unusable_password()
     user.save()
     audit_record(action="member.invite", actor=actor, target_type="user", target_id=user.pk,
                  payload={"email": email, "role": role})
+    _send_invitation(actor=actor, user=user)
+    return user
+
+
+def _send_invitation(*, actor: Actor, user: User) -> None:
     tenant_name = _tenant().name
     link = invite_link(user)
+    days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
     transaction.on_commit(lambda: send_mail(
         subject=f"You are invited to {tenant_name}",
-        message=(f"{actor.label} invited you to the {tenant_name} workspace as {role}.\n\n"
-                 f"Choose your password here:\n{link}\n"),
+        message=(f"{actor.label} invited you to the {tenant_name} workspace as {user.role}.\n\n"
+                 f"Choose your password here (the link is valid for {days} days):\n{link}\n"),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[email],
+        recipient_list=[user.email],
         fail_silently=True,
     ))
+
+
+@transaction.atomic
+def member_invite_resend(*, actor: Actor, user_id: int) -> User:
+    """A new invitation link; the previous one stops working (the token is
+    derived from the unusable password, which is replaced)."""
+    user = _lock_member(user_id)
+    if not can_assign(_actor_role(actor), user.role):
+        raise Forbidden("You cannot invite a member with this role.")
+    if not user.is_active:
+        raise Conflict(f"{user.email} is deactivated: reactivate the member first.", code="member_inactive")
+    if not user.is_invited:
+        raise Conflict(f"{user.email} has already joined: there is no invitation to re-send.",
+                       code="already_joined")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(action="member.invite_resend", actor=actor, target_type="user", target_id=user.pk,
+                 payload={"email": user.email, "role": user.role})
+    _send_invitation(actor=actor, user=user)
     return user
 
 
@@ -130,55 +156,73 @@ def _ensure_other_owner(user: User) -> None:
         raise Conflict("The last owner cannot be removed or demoted.", code="last_owner")
 
 
+@dataclass
+class MemberChange:
+    user: User
+    api_keys_affected: int = 0  # live keys the member created whose power changed with this
+
+
+def _live_keys_of(user: User):
+    return ApiKey.objects.filter(created_by=user, revoked_at__isnull=True)
+
+
 @transaction.atomic
-def member_change_role(*, actor: Actor, user_id: int, role: str) -> User:
+def member_change_role(*, actor: Actor, user_id: int, role: str) -> MemberChange:
+    """A demotion caps the member's keys at the new role (a key acts with at
+    most its creator's current role); the count is in the audit payload."""
     _check_role(role)
     user = _lock_member(user_id)
     actor_role = _actor_role(actor)
     if not can_assign(actor_role, role) or not can_assign(actor_role, user.role):
         raise Forbidden("You cannot change this member's role.")
     if user.role == role:
-        return user
+        return MemberChange(user)
     if user.role == Role.OWNER:
         _ensure_other_owner(user)
     old = user.role
+    keys = list(_live_keys_of(user).values_list("role", flat=True))
+    affected = sum(1 for k in keys if capped_role(k, old) != capped_role(k, role))
     user.role = role
     user.save(update_fields=["role"])
     audit_record(action="member.role_change", actor=actor, target_type="user", target_id=user.pk,
-                 payload={"email": user.email, "from": old, "to": role})
-    return user
+                 payload={"email": user.email, "from": old, "to": role, "api_keys_affected": affected})
+    return MemberChange(user, affected)
 
 
 @transaction.atomic
-def member_deactivate(*, actor: Actor, user_id: int) -> User:
+def member_deactivate(*, actor: Actor, user_id: int) -> MemberChange:
+    """Their sessions end at their next request (the auth backend refuses
+    inactive users) and the keys they created stop working until they are
+    reactivated; the count is in the audit payload."""
     user = _lock_member(user_id)
     if not can_assign(_actor_role(actor), user.role):
         raise Forbidden("You cannot deactivate this member.")
     if not user.is_active:
-        return user
+        return MemberChange(user)
     if user.role == Role.OWNER:
         _ensure_other_owner(user)
-    # their open sessions end at their next request: the auth backend refuses inactive users
+    affected = _live_keys_of(user).count()
     user.is_active = False
     user.save(update_fields=["is_active"])
     audit_record(action="member.deactivate", actor=actor, target_type="user", target_id=user.pk,
-                 payload={"email": user.email})
-    return user
+                 payload={"email": user.email, "api_keys_affected": affected})
+    return MemberChange(user, affected)
 
 
 @transaction.atomic
-def member_reactivate(*, actor: Actor, user_id: int) -> User:
+def member_reactivate(*, actor: Actor, user_id: int) -> MemberChange:
     user = _lock_member(user_id)
     if not can_assign(_actor_role(actor), user.role):
         raise Forbidden("You cannot reactivate this member.")
     if user.is_active:
-        return user
-    _check_member_quota()
+        return MemberChange(user)
+    quota_reserve(limit="members")
+    affected = _live_keys_of(user).count()
     user.is_active = True
     user.save(update_fields=["is_active"])
     audit_record(action="member.reactivate", actor=actor, target_type="user", target_id=user.pk,
-                 payload={"email": user.email})
-    return user
+                 payload={"email": user.email, "api_keys_affected": affected})
+    return MemberChange(user, affected)
 
 
 @dataclass
@@ -195,14 +239,15 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> CreatedKey:
     if role not in [r.value for r in API_KEY_ROLES]:
         raise ValidationFailed("An API key's role is admin, analyst or viewer.",
                                details={"role": ["Choose admin, analyst or viewer."]})
+    # a key belongs to a member: the one who made it, or the creator of the key that made it
+    creator = {"user": lambda: actor.user, "key": lambda: actor.api_key.created_by}.get(actor.kind, lambda: None)()
+    if creator is None:
+        raise Forbidden("An API key belongs to a member: create it as one.")
     if not can_assign(_actor_role(actor), role):
         raise Forbidden("You cannot create a key with this role.")
-    limit = plan_limits(_tenant().plan).max_api_keys
-    if selectors.active_api_key_count() >= limit:
-        raise QuotaExceeded(f"Your plan allows {limit} active API keys.", details={"limit": limit})
+    quota_reserve(limit="api_keys")
     raw, prefix = generate_key()
-    key = ApiKey.objects.create(name=name, prefix=prefix, digest=hash_key(raw), role=role,
-                                created_by=actor.user)
+    key = ApiKey.objects.create(name=name, prefix=prefix, digest=hash_key(raw), role=role, created_by=creator)
     audit_record(action="api_key.create", actor=actor, target_type="api_key", target_id=key.pk,
                  payload={"name": name, "role": role, "prefix": prefix})
     return CreatedKey(key=key, raw=raw)

@@ -8,15 +8,18 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.audit import ACTIONS, Actor
+from accounts.audit import ACTIONS, Actor, client_ip
 from accounts.decorators import role_required
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
 from saas.errors import ServiceError
+from saas.ratelimit import ip_ratelimit
 
+@method_decorator(ip_ratelimit("login"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
@@ -27,6 +30,7 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+@method_decorator(ip_ratelimit("password_reset"), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
@@ -40,10 +44,16 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("login")
     post_reset_login = False
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = getattr(self, "user", None)
+        context["invited"] = user is not None and user.is_invited
+        return context
+
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.auth_event_record(action="auth.password_reset", actor=Actor.from_request(self.request),
-                                   user=form.user)
+        actor = Actor.for_user(form.user, ip=client_ip(self.request), request_id=getattr(self.request, "request_id", None))
+        services.auth_event_record(action="auth.password_reset", actor=actor, user=form.user)
         messages.success(self.request, "Your password is set. Log in with it.")
         return response
 
@@ -64,6 +74,7 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {"form": form})
 
 
+@ip_ratelimit("handoff", methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def handoff(request):
     """Signup on the public site ends here, on the new workspace's host. The GET
@@ -104,6 +115,12 @@ def members(request):
     })
 
 
+def _keys_note(n: int, what: str) -> str:
+    if not n:
+        return ""
+    return f" {n:,} API key{'s' if n != 1 else ''} they created {what}."
+
+
 @require_POST
 @role_required("members.manage")
 def member_update(request, user_id: int):
@@ -114,14 +131,20 @@ def member_update(request, user_id: int):
             form = RoleForm(request.POST)
             if not form.is_valid():
                 raise ServiceError("Choose a valid role.")
-            user = services.member_change_role(actor=actor, user_id=user_id, role=form.cleaned_data["role"])
-            messages.success(request, f"{user.email} is now {user.get_role_display()}.")
+            change = services.member_change_role(actor=actor, user_id=user_id, role=form.cleaned_data["role"])
+            messages.success(request, f"{change.user.email} is now {change.user.get_role_display()}."
+                             + _keys_note(change.api_keys_affected, "now act with this role at most"))
         elif op == "deactivate":
-            user = services.member_deactivate(actor=actor, user_id=user_id)
-            messages.success(request, f"{user.email} is deactivated.")
+            change = services.member_deactivate(actor=actor, user_id=user_id)
+            messages.success(request, f"{change.user.email} is deactivated."
+                             + _keys_note(change.api_keys_affected, "are suspended until reactivation"))
         elif op == "reactivate":
-            user = services.member_reactivate(actor=actor, user_id=user_id)
-            messages.success(request, f"{user.email} is active again.")
+            change = services.member_reactivate(actor=actor, user_id=user_id)
+            messages.success(request, f"{change.user.email} is active again."
+                             + _keys_note(change.api_keys_affected, "work again"))
+        elif op == "resend":
+            user = services.member_invite_resend(actor=actor, user_id=user_id)
+            messages.success(request, f"A new invitation was sent to {user.email}; the previous link no longer works.")
         else:
             raise ServiceError("Unknown operation.")
     except ServiceError as exc:

@@ -56,7 +56,8 @@ def main() -> int:
     call_command("setup_platform", verbosity=0)
     slug = f"api-{uuid.uuid4().hex[:6]}"
     prov = tenant_provision(slug=slug, name="API bench", owner_email=f"o@{slug}.test",
-                            owner_password="Bench-pass-2026!", plan="enterprise")
+                            owner_password="Bench-pass-2026!", plan="enterprise",
+                            api_key_name="bench key")
     tenant = prov.tenant
     t0 = time.perf_counter()
     with tenant_context(tenant), mock.patch("saas.celery.app.send_task"):  # run here, not by a worker

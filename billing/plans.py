@@ -1,8 +1,11 @@
-"""Plans and their quotas, in one place. Later features read limits from here
-(``plan_limits(tenant.plan)``), never from ad-hoc constants."""
+"""Plans and their quotas, in one place. Limits are read through
+``billing.selectors`` and enforced by ``billing.services``, never from
+ad-hoc constants."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -12,16 +15,38 @@ class PlanLimits:
     max_upload_bytes: int
     max_upload_rows: int
     max_trainings_per_day: int
-    max_forecast_horizon: int
+    max_forecast_horizon: int  # weeks, for training and on-demand forecasts
+    max_stored_rows: int  # sales + store-week rows kept
+    max_storage_bytes: int  # uploaded files kept
+    max_api_requests_per_minute: int  # per tenant (saas/api/throttling.py)
+    max_api_requests_per_minute_per_client: int  # per API key or member
+    max_simulations_per_day: int  # what-if simulations (the simulator reads it)
+    features: frozenset[str] = field(default_factory=frozenset)
 
 
+# the features a plan may include (``billing.services.feature_require``)
+FEATURES = {
+    "store_scopes": "Store-scoped access for members and API keys",
+    "branding": "Workspace branding (name, logo, accent colour)",
+    "custom_domain": "A custom domain for the workspace",
+}
+
+# cheapest first: "the plan that lifts a limit" is the first one after the current
 PLANS: dict[str, PlanLimits] = {
-    "free": PlanLimits(max_members=5, max_api_keys=3, max_upload_bytes=50 * 1024 * 1024,
-                       max_upload_rows=500_000, max_trainings_per_day=10, max_forecast_horizon=26),
-    "pro": PlanLimits(max_members=50, max_api_keys=20, max_upload_bytes=200 * 1024 * 1024,
-                      max_upload_rows=2_000_000, max_trainings_per_day=50, max_forecast_horizon=52),
-    "enterprise": PlanLimits(max_members=1000, max_api_keys=200, max_upload_bytes=1024 * 1024 * 1024,
-                             max_upload_rows=20_000_000, max_trainings_per_day=500, max_forecast_horizon=52),
+    "free": PlanLimits(max_members=5, max_api_keys=3, max_upload_bytes=50 * MB, max_upload_rows=500_000,
+                       max_trainings_per_day=10, max_forecast_horizon=26, max_stored_rows=1_000_000,
+                       max_storage_bytes=500 * MB, max_api_requests_per_minute=120,
+                       max_api_requests_per_minute_per_client=60, max_simulations_per_day=20),
+    "pro": PlanLimits(max_members=50, max_api_keys=20, max_upload_bytes=200 * MB, max_upload_rows=2_000_000,
+                      max_trainings_per_day=50, max_forecast_horizon=52, max_stored_rows=10_000_000,
+                      max_storage_bytes=10 * 1024 * MB, max_api_requests_per_minute=600,
+                      max_api_requests_per_minute_per_client=300, max_simulations_per_day=500, features=frozenset({"store_scopes", "branding"})),
+    "enterprise": PlanLimits(max_members=1000, max_api_keys=200, max_upload_bytes=1024 * MB,
+                             max_upload_rows=20_000_000, max_trainings_per_day=500, max_forecast_horizon=52,
+                             max_stored_rows=200_000_000, max_storage_bytes=200 * 1024 * MB,
+                             max_api_requests_per_minute=3000, max_api_requests_per_minute_per_client=1500,
+                             max_simulations_per_day=10_000,
+                             features=frozenset(FEATURES)),
 }
 PLAN_CHOICES = [(name, name.title()) for name in PLANS]
 

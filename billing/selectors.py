@@ -1,10 +1,106 @@
-from django.db import connection
+"""Reads of plans, limits and usage: the registry of every limit a plan sets
+(``LIMITS``) and what the current tenant uses of each. Enforcement lives in
+``billing.services``."""
+from __future__ import annotations
 
-from accounts.selectors import active_api_key_count, active_member_count
-from billing.plans import PlanLimits, plan_limits
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import ApiKey, User
+from billing.plans import PLANS, PlanLimits, plan_limits
+from forecasting.models import Job, SalesRecord, StoreWeek, Upload
+
+
+def _members() -> int:
+    return User.objects.filter(is_active=True).count()
+
+
+def _api_keys() -> int:
+    return ApiKey.objects.filter(revoked_at__isnull=True).count()
+
+
+def _trainings_today() -> int:
+    return Job.objects.filter(kind=Job.Kind.TRAIN, created_at__gte=timezone.now() - timedelta(days=1)).count()
+
+
+def _stored_rows() -> int:
+    return SalesRecord.objects.count() + StoreWeek.objects.count()
+
+
+def _storage_bytes() -> int:
+    return Upload.objects.aggregate(total=Sum("size"))["total"] or 0
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    attr: str  # field of PlanLimits
+    label: str  # plain words, read after the number ("3 active API keys", "50 MB per upload")
+    unit: str = ""  # how the numbers read: "", "bytes", "rows", "weeks"
+    usage: Callable[[], int] | None = None  # counted limits; None: a per-request value
+    status: int = 402  # HTTP status of the refusal
+
+
+LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
+    Limit("members", "max_members", "active members", usage=_members),
+    Limit("api_keys", "max_api_keys", "active API keys", usage=_api_keys),
+    Limit("upload_bytes", "max_upload_bytes", "per upload", unit="bytes", status=413),
+    Limit("upload_rows", "max_upload_rows", "rows per upload", unit="rows"),
+    Limit("stored_rows", "max_stored_rows", "stored sales and store-week rows", unit="rows", usage=_stored_rows),
+    Limit("storage_bytes", "max_storage_bytes", "of stored uploads", unit="bytes", usage=_storage_bytes),
+    Limit("trainings_per_day", "max_trainings_per_day", "trainings in 24 hours", usage=_trainings_today),
+    Limit("forecast_horizon", "max_forecast_horizon", "of forecast horizon", unit="weeks"),
+    Limit("api_requests_per_minute", "max_api_requests_per_minute", "API requests per minute", status=429),
+    Limit("api_requests_per_minute_per_client", "max_api_requests_per_minute_per_client",
+          "API requests per minute per key or member", status=429),
+    Limit("simulations_per_day", "max_simulations_per_day", "simulations in 24 hours"),
+)}
+
+
+def tenant_plan() -> str:
+    return connection.tenant.plan
+
+
+def current_limits() -> PlanLimits:
+    return plan_limits(tenant_plan())
+
+
+def allowed(limit: str, plan: str | None = None) -> int:
+    return getattr(plan_limits(plan or tenant_plan()), LIMITS[limit].attr)
+
+
+def usage(limit: str) -> int | None:
+    counter = LIMITS[limit].usage
+    return counter() if counter else None
+
+
+def plan_lifting(limit: str, plan: str, needed: int) -> str | None:
+    """The first plan after ``plan`` whose limit admits ``needed``."""
+    names = list(PLANS)
+    start = names.index(plan) + 1 if plan in names else 0
+    return next((name for name in names[start:] if getattr(PLANS[name], LIMITS[limit].attr) >= needed), None)
+
+
+def plan_with_feature(feature: str, plan: str) -> str | None:
+    names = list(PLANS)
+    start = names.index(plan) + 1 if plan in names else 0
+    return next((name for name in names[start:] if feature in PLANS[name].features), None)
 
 
 def plan_usage() -> tuple[PlanLimits, dict]:
-    """The current tenant's plan limits and what it uses of them."""
-    return plan_limits(connection.tenant.plan), {"members": active_member_count(),
-                                                 "api_keys": active_api_key_count()}
+    """The current tenant's plan limits and what it uses of the counted ones."""
+    return current_limits(), {name: spec.usage() for name, spec in LIMITS.items() if spec.usage}
+
+
+def limit_rows() -> list[dict]:
+    """One row per limit for the Billing page: allowed on each plan, and the
+    current usage where it is counted."""
+    plan = tenant_plan()
+    return [{"name": name, "label": spec.label, "unit": spec.unit, "usage": usage(name),
+             "allowed": allowed(name, plan), "plans": [getattr(PLANS[p], spec.attr) for p in PLANS]}
+            for name, spec in LIMITS.items()]

@@ -2,10 +2,9 @@ from django.shortcuts import render
 
 from accounts.decorators import role_required
 from billing.plans import PLANS
-from billing.selectors import plan_usage
+from billing.selectors import limit_rows
 
 
 @role_required("billing.view")
 def billing(request):
-    limits, usage = plan_usage()
-    return render(request, "billing/billing.html", {"limits": limits, "usage": usage, "plans": PLANS})
+    return render(request, "billing/billing.html", {"rows": limit_rows(), "plans": list(PLANS)})

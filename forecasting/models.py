@@ -72,7 +72,7 @@ class CreatedByMixin(models.Model):
     def actor(self):
         from accounts.audit import Actor
 
-        return Actor(user=self.created_by, api_key=self.created_by_key)
+        return Actor.recorded(user=self.created_by, api_key=self.created_by_key)
 
     @property
     def created_by_label(self) -> str:

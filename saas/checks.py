@@ -1,4 +1,6 @@
-"""System check: every API view under /api/ inherits the tenant-safe base."""
+"""System checks: every API view under /api/ inherits the tenant-safe base
+(E001) and resolves its authentication, permission and queryset hooks to the
+base's own (E002: e.g. one assigned on the class after it was created)."""
 from django.core.checks import Error, register
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -29,7 +31,24 @@ def unsafe_api_routes(urlconf: str = "saas.urls_tenant") -> list[str]:
     return unsafe
 
 
+def replaced_api_hooks(urlconf: str = "saas.urls_tenant") -> dict[str, list[str]]:
+    """{route: [hook, ...]} for API views whose final hooks are not the base's."""
+    from saas.api.base import TenantAPIMixin, replaced_hooks
+
+    found = {}
+    for route, pattern in iter_patterns(get_resolver(urlconf).url_patterns):
+        cls = view_class(pattern)
+        if route.startswith("api/") and cls is not None and issubclass(cls, TenantAPIMixin):
+            replaced = replaced_hooks(cls)
+            if replaced:
+                found[route] = replaced
+    return found
+
+
 @register()
 def api_views_are_tenant_safe(app_configs, **kwargs):
-    return [Error(f"API route {route!r} does not inherit saas.api.base.TenantAPIMixin", id="saas.E001")
-            for route in unsafe_api_routes()]
+    errors = [Error(f"API route {route!r} does not inherit saas.api.base.TenantAPIMixin", id="saas.E001")
+              for route in unsafe_api_routes()]
+    errors += [Error(f"API route {route!r} replaces {', '.join(hooks)} of saas.api.base.TenantAPIMixin",
+                     id="saas.E002") for route, hooks in replaced_api_hooks().items()]
+    return errors

@@ -39,3 +39,8 @@ class Conflict(ServiceError):
 class QuotaExceeded(ServiceError):
     status = 402
     code = "quota_exceeded"
+
+
+class PlanFeatureMissing(ServiceError):
+    status = 403
+    code = "plan_feature_missing"

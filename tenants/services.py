@@ -41,8 +41,8 @@ class Provisioned:
     tenant: Tenant
     owner_id: int
     owner_email: str
-    api_key: str
     url: str
+    api_key: str | None = None  # only when asked for (``api_key_name``): shown once
 
 
 def ensure_public_tenant() -> Tenant:
@@ -63,7 +63,9 @@ def ensure_template_tenant() -> Tenant:
 
 
 def tenant_provision(*, slug: str, name: str, owner_email: str, owner_password: str, plan: str = "free",
-                     actor: Actor | None = None) -> Provisioned:
+                     actor: Actor | None = None, api_key_name: str | None = None) -> Provisioned:
+    """The workspace and its owner. No API key unless ``api_key_name`` is
+    given (the operator's CLI): the signup creates none."""
     from accounts import services as account_services
     from accounts.roles import Role
 
@@ -92,15 +94,17 @@ def tenant_provision(*, slug: str, name: str, owner_email: str, owner_password: 
                 connection.tenant = tenant
                 owner = account_services.member_create(actor=actor, email=owner_email, password=owner_password,
                                                        role=Role.OWNER)
-                owner_actor = Actor(user=owner, ip=actor.ip, request_id=actor.request_id)
+                owner_actor = Actor.for_user(owner, ip=actor.ip, request_id=actor.request_id)
                 audit_record(action="tenant.provision", actor=owner_actor, target_type="tenant",
                              target_id=slug, payload={"name": name, "plan": plan})
-                key = account_services.api_key_create(actor=owner_actor, name="Provisioning key", role=Role.ADMIN)
+                key = (account_services.api_key_create(actor=owner_actor, name=api_key_name, role=Role.ADMIN)
+                       if api_key_name else None)
     except IntegrityError:
         raise Conflict("This short name is taken.", details={"slug": ["Taken."]})
     finally:
         connection.set_schema_to_public()
-    return Provisioned(tenant=tenant, owner_id=owner.pk, owner_email=owner.email, api_key=key.raw, url=tenant.url)
+    return Provisioned(tenant=tenant, owner_id=owner.pk, owner_email=owner.email, url=tenant.url,
+                       api_key=key.raw if key else None)
 
 
 def _set_status(*, slug: str, status: str, reason: str, action: str) -> Tenant:

@@ -1,8 +1,9 @@
 from django.shortcuts import redirect, render
 
-from accounts.audit import Actor
+from accounts.audit import Actor, client_ip
 from accounts.services import handoff_token_create
 from saas.errors import ServiceError
+from saas.ratelimit import ip_ratelimit
 from tenants.forms import SignupForm
 from tenants.services import tenant_provision
 
@@ -11,13 +12,16 @@ def landing(request):
     return render(request, "public/landing.html")
 
 
+@ip_ratelimit("signup")
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # an anonymous visitor signs up: the platform provisions on their behalf
+        actor = Actor.system(ip=client_ip(request), request_id=getattr(request, "request_id", None))
         try:
             result = tenant_provision(slug=data["slug"], name=data["name"], owner_email=data["email"],
-                                      owner_password=data["password"], actor=Actor.from_request(request))
+                                      owner_password=data["password"], actor=actor)
         except ServiceError as exc:
             for field, errors in (exc.details or {}).items() if isinstance(exc.details, dict) else []:
                 if field in form.fields and isinstance(errors, list):

@@ -115,8 +115,10 @@ def provision(prefix: str = "t", plan: str = "pro") -> T:
     slug = unique_slug(prefix)
     res = tenant_provision(slug=slug, name=f"Company {slug}", owner_email=f"owner@{slug}.test",
                            owner_password=PASSWORD, plan=plan)
-    return T(slug=slug, schema=res.tenant.schema_name, host=f"{slug}.{settings.SAAS_BASE_DOMAIN}",
-             owner_email=res.owner_email, admin_key=res.api_key, tenant=res.tenant)
+    t = T(slug=slug, schema=res.tenant.schema_name, host=f"{slug}.{settings.SAAS_BASE_DOMAIN}",
+          owner_email=res.owner_email, admin_key="", tenant=res.tenant)
+    t.admin_key = add_key(t, "admin", name="Test admin key")  # the signup itself creates no key
+    return t
 
 
 @pytest.fixture
@@ -145,12 +147,16 @@ def add_member(t: T, role: str, email: str | None = None, password: str = PASSWO
                                       password=password, role=role)
 
 
-def add_key(t: T, role: str) -> str:
+def add_key(t: T, role: str, name: str | None = None, creator=None) -> str:
+    """A key created by ``creator`` (default: the first owner): a key acts
+    with at most its creator's role."""
     from accounts import services
     from accounts.audit import Actor
+    from accounts.models import User
 
     with in_tenant(t):
-        return services.api_key_create(actor=Actor.system(), name=f"{role} key", role=role).raw
+        creator = creator or User.objects.filter(role="owner", is_active=True).order_by("pk").first()
+        return services.api_key_create(actor=Actor.for_user(creator), name=name or f"{role} key", role=role).raw
 
 
 def web_client(t: T, user=None):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import ApiKey, AuditEvent, User
+from accounts.models import API_KEY_STATUS_CHOICES, ApiKey, AuditEvent, User
 from accounts.roles import API_KEY_ROLES, Role
 
 
@@ -13,10 +13,24 @@ class MeSerializer(serializers.Serializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(help_text="active, invited (no password chosen yet) or deactivated")
+
     class Meta:
         model = User
-        fields = ["id", "email", "username", "first_name", "last_name", "role", "is_active",
+        fields = ["id", "email", "username", "first_name", "last_name", "role", "is_active", "status",
                   "date_joined", "last_login"]
+        read_only_fields = fields
+
+    def get_status(self, user) -> str:
+        return user.status
+
+
+class MemberChangeSerializer(MemberSerializer):
+    api_keys_affected = serializers.IntegerField(
+        read_only=True, help_text="Live API keys this member created whose power changed with this update")
+
+    class Meta(MemberSerializer.Meta):
+        fields = MemberSerializer.Meta.fields + ["api_keys_affected"]
         read_only_fields = fields
 
 
@@ -38,11 +52,15 @@ class MemberUpdateSerializer(serializers.Serializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     is_active = serializers.BooleanField(read_only=True)
+    status = serializers.ChoiceField(choices=API_KEY_STATUS_CHOICES, read_only=True,
+                                     help_text="suspended: its creator is deactivated; it works again on reactivation")
+    effective_role = serializers.CharField(read_only=True, allow_null=True,
+                                           help_text="The role it acts with: at most its creator's current role")
 
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "role", "created_by", "created_at", "last_used_at",
-                  "revoked_at", "is_active"]
+        fields = ["id", "name", "prefix", "role", "effective_role", "created_by", "created_at", "last_used_at",
+                  "revoked_at", "is_active", "status"]
         read_only_fields = fields
 
 

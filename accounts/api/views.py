@@ -1,6 +1,7 @@
 from django.db import connection
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts import selectors, services
@@ -18,7 +19,7 @@ class MeView(TenantAPIView):
         principal = request.user
         tenant = connection.tenant.slug
         if isinstance(principal, ApiKey):
-            data = {"username": principal.name, "email": None, "role": principal.role, "tenant": tenant,
+            data = {"username": principal.name, "email": None, "role": principal.effective_role, "tenant": tenant,
                     "kind": "api_key"}
         else:
             data = {"username": principal.username, "email": principal.email, "role": principal.role,
@@ -29,9 +30,10 @@ class MeView(TenantAPIView):
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     serializer_class = s.MemberSerializer
     permissions_map = {"list": "members.view", "retrieve": "members.view", "create": "members.manage",
-                       "partial_update": "members.manage", "destroy": "members.manage"}
+                       "partial_update": "members.manage", "destroy": "members.manage",
+                       "resend_invite": "members.manage"}
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return selectors.member_list()
 
     @extend_schema(request=s.MemberInviteSerializer, responses={201: s.MemberSerializer})
@@ -41,7 +43,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         user = services.member_invite(actor=self.actor, **data.validated_data)
         return Response(s.MemberSerializer(user).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.MemberUpdateSerializer, responses=s.MemberSerializer)
+    @extend_schema(request=s.MemberUpdateSerializer, responses=s.MemberChangeSerializer)
     def partial_update(self, request, pk=None):
         member = selectors.member_get(user_id=pk)
         if member is None:
@@ -49,22 +51,40 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         data = s.MemberUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        affected = 0
         if "role" in v:
-            member = services.member_change_role(actor=self.actor, user_id=member.pk, role=v["role"])
+            change = services.member_change_role(actor=self.actor, user_id=member.pk, role=v["role"])
+            member, affected = change.user, affected + change.api_keys_affected
         if v.get("is_active") is False:
-            member = services.member_deactivate(actor=self.actor, user_id=member.pk)
+            change = services.member_deactivate(actor=self.actor, user_id=member.pk)
+            member, affected = change.user, affected + change.api_keys_affected
         elif v.get("is_active") is True:
-            member = services.member_reactivate(actor=self.actor, user_id=member.pk)
-        return Response(s.MemberSerializer(member).data)
+            change = services.member_reactivate(actor=self.actor, user_id=member.pk)
+            member, affected = change.user, affected + change.api_keys_affected
+        body = s.MemberSerializer(member).data
+        body["api_keys_affected"] = affected
+        return Response(body)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
-        """Deactivates the member (nothing is deleted; the audit trail keeps them)."""
+        """Deactivates the member (nothing is deleted; the audit trail keeps them). The
+        ``X-API-Keys-Affected`` header counts the keys they created, now suspended."""
         member = selectors.member_get(user_id=pk)
         if member is None:
             raise NotFound("No such member.")
-        services.member_deactivate(actor=self.actor, user_id=member.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        change = services.member_deactivate(actor=self.actor, user_id=member.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT,
+                        headers={"X-API-Keys-Affected": str(change.api_keys_affected)})
+
+    @extend_schema(request=None, responses=s.MemberSerializer)
+    @action(detail=True, methods=["post"], url_path="resend-invite")
+    def resend_invite(self, request, pk=None):
+        """A new invitation e-mail; the previous link stops working."""
+        member = selectors.member_get(user_id=pk)
+        if member is None:
+            raise NotFound("No such member.")
+        user = services.member_invite_resend(actor=self.actor, user_id=member.pk)
+        return Response(s.MemberSerializer(user).data)
 
 
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -72,7 +92,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     permissions_map = {"list": "api_keys.manage", "retrieve": "api_keys.manage", "create": "api_keys.manage",
                        "destroy": "api_keys.manage"}
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return selectors.api_key_list()
 
     @extend_schema(request=s.ApiKeyCreateSerializer, responses={201: s.ApiKeyCreatedSerializer})
@@ -94,7 +114,7 @@ class AuditEventViewSet(mixins.ListModelMixin, TenantViewSet):
     serializer_class = s.AuditEventSerializer
     permissions_map = {"list": "audit.view"}
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         filters = s.AuditFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return selectors.audit_event_list(**{k: v for k, v in filters.validated_data.items() if v})

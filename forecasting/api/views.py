@@ -55,7 +55,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
     parser_classes = [MultiPartParser, FormParser]
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return selectors.upload_list()
 
     def get_serializer_class(self):
@@ -143,7 +143,7 @@ class SalesView(TenantAPIView):
 class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
     permissions_map = {"list": "models.view", "retrieve": "models.view", "train": "models.train"}
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return selectors.model_version_list()
 
     def get_serializer_class(self):

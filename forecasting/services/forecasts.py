@@ -6,6 +6,7 @@ import io
 
 from django.db import connection
 
+from billing.services import quota_check_value
 from forecasting import selectors
 from forecasting.models import ForecastRun, ModelVersion
 from saas.errors import NotFound, ValidationFailed
@@ -50,11 +51,12 @@ def artifact_for(version: ModelVersion):
 
 
 def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
+    if not 1 <= int(horizon) <= 52:
+        raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
+    quota_check_value(limit="forecast_horizon", value=int(horizon))
     version = selectors.active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-    if not 1 <= int(horizon) <= 52:
-        raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
     from forecasting.ml.pipeline import predict_series
 
     art = artifact_for(version)

@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
-from billing.plans import plan_limits
+from billing.services import quota_check_value, quota_reserve
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.forecasts import forecast_points_write
@@ -32,7 +31,7 @@ from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_f
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
-from saas.errors import QuotaExceeded, ValidationFailed
+from saas.errors import ValidationFailed
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -41,16 +40,13 @@ MIN_WEEKS = 20
 
 # ------------------------------------------------------------ request side
 def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int = 4) -> Job:
-    limits = plan_limits(connection.tenant.plan)
     try:
         horizon, backtest_windows = int(horizon), int(backtest_windows)
     except (TypeError, ValueError):
         raise ValidationFailed("horizon and backtest_windows are whole numbers.")
     if not 1 <= horizon <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
-    if horizon > limits.max_forecast_horizon:
-        raise QuotaExceeded(f"Your plan forecasts up to {limits.max_forecast_horizon} weeks ahead.",
-                            details={"horizon": horizon, "limit": limits.max_forecast_horizon})
+    quota_check_value(limit="forecast_horizon", value=horizon)
     if not 1 <= backtest_windows <= 12:
         raise ValidationFailed("backtest_windows must be between 1 and 12.", details={"backtest_windows": ["1..12"]})
     weeks = selectors.sales_week_count()
@@ -59,10 +55,8 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
         raise ValidationFailed(
             f"Not enough history: {weeks} weeks of sales; {needed} are needed for a {backtest_windows}-window "
             f"backtest of {horizon} weeks.", code="not_enough_data", details={"weeks": weeks, "needed": needed})
-    if selectors.train_jobs(since=timezone.now() - timedelta(days=1)).count() >= limits.max_trainings_per_day:
-        raise QuotaExceeded(f"Your plan allows {limits.max_trainings_per_day} trainings per day.",
-                            details={"limit": limits.max_trainings_per_day})
     with transaction.atomic():
+        quota_reserve(limit="trainings_per_day")
         job = job_create(actor=actor, kind=Job.Kind.TRAIN,
                          params={"horizon": horizon, "backtest_windows": backtest_windows}, message="Queued")
         audit_record(action="model.train_started", actor=actor, target_type="job", target_id=job.pk,

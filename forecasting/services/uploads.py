@@ -15,23 +15,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
-from billing.plans import plan_limits
+from billing.selectors import current_limits
+from billing.services import quota_check_value, quota_reserve
 from forecasting.models import Job, Upload
 from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
                                        job_succeed)
 from forecasting.storage import tenant_path
 from saas.checkpoints import checkpoint
-from saas.errors import ServiceError, ValidationFailed
+from saas.errors import QuotaExceeded, ValidationFailed
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("sales", "features", "stores")
-
-
-class FileTooLarge(ServiceError):
-    status = 413
-    code = "file_too_large"
 
 
 def _safe_name(name: str) -> str:
@@ -46,11 +42,9 @@ def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None)
         kind = None
     elif kind not in KINDS:
         raise ValidationFailed(f"Unknown kind {kind!r}.", details={"kind": [f"One of {', '.join(KINDS)}."]})
-    limits = plan_limits(connection.tenant.plan)
     size = getattr(file, "size", None)
-    if size is not None and size > limits.max_upload_bytes:
-        raise FileTooLarge(f"The file is {size:,} bytes; your plan accepts up to {limits.max_upload_bytes:,}.",
-                           details={"size": size, "limit": limits.max_upload_bytes})
+    if size is not None:
+        quota_check_value(limit="upload_bytes", value=size)  # 413 quota_exceeded before reading a byte
     dest = tenant_path("uploads", f"{uuid.uuid4().hex}-{_safe_name(filename)}")
     digest = hashlib.sha256()
     written = 0
@@ -59,12 +53,11 @@ def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None)
             chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
             for chunk in chunks:
                 written += len(chunk)
-                if written > limits.max_upload_bytes:
-                    raise FileTooLarge(f"The file exceeds your plan's limit of {limits.max_upload_bytes:,} bytes.",
-                                       details={"limit": limits.max_upload_bytes})
+                quota_check_value(limit="upload_bytes", value=written)
                 digest.update(chunk)
                 out.write(chunk)
         with transaction.atomic():
+            quota_reserve(limit="storage_bytes", amount=written)
             job = job_create(actor=actor, kind=Job.Kind.INGEST, params={"kind": kind}, message="Queued")
             upload = Upload.objects.create(
                 kind=kind or "", requested_kind=kind or "", original_filename=(filename or "upload.csv")[:255],
@@ -449,7 +442,7 @@ def _process_locked(upload: Upload) -> Upload:
     actor = upload.actor
     job_id = upload.job_id
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.RUNNING)
-    plan = plan_limits(connection.tenant.plan)
+    plan = current_limits()
     limits = ParseLimits(max_bytes=plan.max_upload_bytes, max_decompressed_bytes=4 * plan.max_upload_bytes,
                          max_rows=plan.max_upload_rows)
     started = time.monotonic()
@@ -475,6 +468,12 @@ def _process_locked(upload: Upload) -> Upload:
         checkpoint("loading", job_id=job_id)
     try:
         counts, version = _load_and_record(upload=upload, actor=actor, result=result)
+    except QuotaExceeded as exc:  # nothing was written
+        _fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None, "reason": exc.message}],
+              error_count=1, warnings=result.warnings, rows_total=result.rows_total, stats=result.stats,
+              kind=result.kind, reason=exc.message)
+        upload.refresh_from_db()
+        return upload
     except Exception as exc:
         logger.exception("loading upload %s failed", upload.pk)
         _fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None,
@@ -499,6 +498,8 @@ def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCount
     the audit event commit together or not at all."""
     with transaction.atomic():
         counts = load_frame(kind=result.kind, frame=result.frame)
+        if counts.inserted and result.kind in ("sales", "features"):
+            quota_reserve(limit="stored_rows", amount=counts.inserted, written=True)  # else all rolls back
         changed = counts.inserted + counts.updated > 0
         version = None
         tenant = connection.tenant

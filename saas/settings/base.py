@@ -179,6 +179,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# API throttles from the plan and per-IP limits on signup/login/reset/handoff (saas/ratelimit.py)
+RATE_LIMITS = os.environ.get("RATE_LIMITS", "1") == "1"
+# one counter per e-mail however it is typed (login itself is case-insensitive)
+AXES_USERNAME_CALLABLE = "accounts.authentication.axes_username"
 AXES_VERBOSE = False
 # the client behind the TLS proxy (X-Forwarded-For, SAAS_TRUSTED_PROXIES hops), as in the audit log
 AXES_CLIENT_IP_CALLABLE = "saas.client_ip.client_ip"
@@ -241,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MemberRoleEnum": "accounts.roles.Role",
         "ApiKeyRoleEnum": "accounts.roles.API_KEY_ROLE_CHOICES",
+        "ApiKeyStatusEnum": "accounts.models.API_KEY_STATUS_CHOICES",
+        "RunStatusEnum": "forecasting.models.RunStatus",
         "JobKindEnum": "forecasting.models.Job.Kind",
         "UploadKindEnum": "forecasting.models.Upload.Kind",
     },

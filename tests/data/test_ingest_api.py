@@ -113,7 +113,8 @@ def test_file_over_plan_limit_is_refused_at_once(tenant, settings):
             "/api/v1/uploads/", {"file": SimpleUploadedFile("big.csv", big)}, format="multipart")
     finally:
         plans.PLANS["free"] = original
-    assert resp.status_code == 413 and resp.json()["error"]["code"] == "file_too_large"
+    assert resp.status_code == 413 and resp.json()["error"]["code"] == "quota_exceeded"
+    assert resp.json()["error"]["details"]["limit"] == "upload_bytes"
     from forecasting.models import Upload
 
     with in_tenant(tenant):

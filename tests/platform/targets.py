@@ -30,6 +30,20 @@ def _member_patch(t, method, path):
     return {"path": path.replace("{id}", str(user.pk)), "body": {"role": "analyst"}}
 
 
+@builder("POST /api/v1/members/{id}/resend-invite/")
+def _member_resend(t, method, path):
+    from accounts import services
+    from accounts.audit import Actor
+    from accounts.models import User
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        owner = User.objects.filter(role="owner").order_by("pk").first()
+        user = services.member_invite(actor=Actor.for_user(owner), email=f"inv-{uuid.uuid4().hex[:8]}@{t.slug}.test",
+                                      role="viewer")
+    return {"path": path.replace("{id}", str(user.pk))}
+
+
 @builder("POST /api/v1/members/")
 def _member_post(t, method, path):
     return {"path": path, "body": {"email": f"new-{uuid.uuid4().hex[:8]}@{t.slug}.test", "role": "viewer"}}

@@ -24,8 +24,7 @@ def _owner_client(t, endpoint, target):
     with in_tenant(t):
         owner = User.objects.get(email=t.owner_email)
         if endpoint.startswith("DELETE"):  # something to cancel
-            tenant_deletion_request(actor=Actor(user=owner, kind="user") if "kind" in Actor.__dataclass_fields__
-                                    else Actor(user=owner), confirm_slug=t.slug)
+            tenant_deletion_request(actor=Actor.for_user(owner), confirm_slug=t.slug)
     if endpoint.startswith("POST"):
         target["body"] = {"confirm": t.slug}
     return api_client(t, user=owner)

@@ -33,6 +33,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/members/{id}/": ADMIN_READ,
     "PATCH /api/v1/members/{id}/": ADMIN_READ,
     "DELETE /api/v1/members/{id}/": row(401, 403, 403, 204, 204, 403, 403, 204),
+    "POST /api/v1/members/{id}/resend-invite/": ADMIN_READ,
     "GET /api/v1/api-keys/": ADMIN_READ,
     "POST /api/v1/api-keys/": row(401, 403, 403, 201, 201, 403, 403, 201),
     "GET /api/v1/api-keys/{id}/": ADMIN_READ,
@@ -83,7 +84,7 @@ def principals(django_db_setup, django_db_blocker):
     from tests.conftest import provision
 
     with django_db_blocker.unblock():
-        t = provision("roles")
+        t = provision("roles", plan="enterprise")  # room for the members each row creates
         users = {role: add_member(t, role) for role in ("viewer", "analyst", "admin", "owner")}
         keys = {f"key_{role}": add_key(t, role) for role in ("viewer", "analyst", "admin")}
     return t, users, keys

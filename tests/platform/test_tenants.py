@@ -18,7 +18,7 @@ def test_provision_tenant_command_prints_one_json_line():
     slug = unique_slug("cli")
     out = StringIO()
     call_command("provision_tenant", slug, name="Acme Retail", owner_email=f"Owner@{slug}.test",
-                 owner_password=PASSWORD, plan="pro", stdout=out)
+                 owner_password=PASSWORD, plan="pro", api_key_name="ETL key", stdout=out)
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1
     data = json.loads(lines[0])
@@ -36,7 +36,7 @@ def test_provision_tenant_command_prints_one_json_line():
         assert key.role == "admin" and key.digest != data["api_key"] and data["api_key"].startswith(f"fc_{key.prefix}_")
     me = api_client(type("T", (), {"host": f"{slug}.localhost"})(), key=data["api_key"]).get("/api/v1/me/")
     assert me.status_code == 200
-    assert me.json() == {"username": "Provisioning key", "email": None, "role": "admin", "tenant": slug,
+    assert me.json() == {"username": "ETL key", "email": None, "role": "admin", "tenant": slug,
                          "kind": "api_key"}
 
 

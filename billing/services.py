@@ -1,0 +1,80 @@
+"""Enforcement of every plan limit, in one place. Counted limits (members,
+keys, trainings, stored rows, storage) are checked under a row lock of the
+tenant (``SELECT ... FOR NO KEY UPDATE`` on its public row) in the same
+transaction as the insert they guard, so parallel requests queue on the lock
+and exactly the allowed number get through. A refusal is one error,
+``quota_exceeded``, naming the limit, the usage and the plan that lifts it."""
+from __future__ import annotations
+
+from django.db import connection
+
+from billing import selectors
+from billing.plans import FEATURES, plan_limits
+from saas.errors import PlanFeatureMissing, QuotaExceeded
+from tenants.models import Tenant
+
+
+def _fmt(n: int, unit: str) -> str:
+    if unit == "bytes":
+        mb = 1024 * 1024
+        return f"{n // mb:,} MB" if n and n % mb == 0 else f"{n:,} bytes"
+    return f"{n:,}" + (" weeks" if unit == "weeks" else "")
+
+
+def _exceeded(*, limit: str, plan: str, allowed: int, used: int | None, requested: int) -> QuotaExceeded:
+    spec = selectors.LIMITS[limit]
+    needed = requested if used is None else used + requested
+    upgrade = selectors.plan_lifting(limit, plan, needed)
+    if used is None:
+        message = (f"The {plan.title()} plan allows up to {_fmt(allowed, spec.unit)} ({spec.label}); "
+                   f"this asks for {_fmt(requested, spec.unit)}.")
+    else:
+        message = (f"The {plan.title()} plan allows {_fmt(allowed, spec.unit)} {spec.label}; "
+                   f"{_fmt(used, spec.unit)} in use.")
+    message += f" The {upgrade.title()} plan lifts this limit." if upgrade else ""
+    exc = QuotaExceeded(message, details={"limit": limit, "label": spec.label, "allowed": allowed, "usage": used,
+                                          "requested": requested, "plan": plan, "upgrade_to": upgrade})
+    exc.status = spec.status
+    return exc
+
+
+def _lock_tenant() -> Tenant:
+    if not connection.in_atomic_block:
+        raise RuntimeError("a counted quota is checked inside the transaction that writes")
+    return Tenant.objects.select_for_update(no_key=True).only("pk", "plan").get(pk=connection.tenant.pk)
+
+
+def quota_reserve(*, limit: str, amount: int = 1, written: bool = False) -> None:
+    """Refuse unless usage + ``amount`` stays within the plan. Call inside the
+    writing transaction, before the insert (or after it with ``written=True``
+    when the amount is only known then, e.g. rows loaded): the tenant row
+    stays locked until that transaction ends."""
+    spec = selectors.LIMITS[limit]
+    if spec.usage is None:
+        raise ValueError(f"{limit!r} is not a counted limit")
+    plan = _lock_tenant().plan
+    allowed = selectors.allowed(limit, plan)
+    used = spec.usage() - (amount if written else 0)
+    if used + amount > allowed:
+        raise _exceeded(limit=limit, plan=plan, allowed=allowed, used=used, requested=amount)
+
+
+def quota_check_value(*, limit: str, value: int) -> None:
+    """A per-request size (upload bytes or rows, forecast horizon) within the plan."""
+    plan = selectors.tenant_plan()
+    allowed = selectors.allowed(limit, plan)
+    if value > allowed:
+        raise _exceeded(limit=limit, plan=plan, allowed=allowed, used=None, requested=value)
+
+
+def feature_require(*, feature: str) -> None:
+    """403 ``plan_feature_missing`` unless the tenant's plan includes ``feature``."""
+    if feature not in FEATURES:
+        raise ValueError(f"unknown plan feature {feature!r}")
+    plan = selectors.tenant_plan()
+    if feature not in plan_limits(plan).features:
+        upgrade = selectors.plan_with_feature(feature, plan)
+        raise PlanFeatureMissing(
+            f"{FEATURES[feature]} is not part of the {plan.title()} plan."
+            + (f" The {upgrade.title()} plan includes it." if upgrade else ""),
+            details={"feature": feature, "plan": plan, "upgrade_to": upgrade})
