@@ -5,11 +5,16 @@ so every level adds up exactly to the series.  Its intervals are *not* sums of
 series bounds (that would assume every series misses in the same direction):
 they come from the backtest residuals of the aggregates themselves.  In every
 backtest window the chosen candidate's series forecasts and the actuals are
-summed per aggregate; the score is |actual - forecast| / |forecast| (relative,
-so one table serves aggregates of any size and needs only the forecast
-frame); the quantiles follow the series rule (``intervals.fit``: per step and
-calm/holiday target week, pooled when a cell holds too few residuals) with one
-table per level.  ``aggregate`` applies them to a forecast frame.
+summed per aggregate; the score is |actual - forecast| / U, where U is the sum
+of the member series' upper 80 % half-widths (hi80 - forecast, as shown in that
+window).  U only sets the unit — it carries each aggregate's size, turbulence
+and number of members — while the quantile of the aggregated residuals decides
+the width: q < 1 is the diversification the data shows (series errors partly
+cancel), so aggregate intervals are narrower than summed bounds exactly when
+the backtest says they should be.  Quantiles follow the series rule
+(``intervals.fit``: per step and calm/holiday target week, pooled when a cell
+holds too few residuals) with one table per level.  ``aggregate`` applies them
+to a forecast frame (it only needs the series' forecast and hi80).
 """
 from __future__ import annotations
 
@@ -51,10 +56,10 @@ def _sum_by(key: np.ndarray, A: np.ndarray):
 
 
 def window_scores(panel, windows: list, stype: dict) -> dict:
-    """{level: (score, step, seg, win, covered80_sum_of_bounds... )} from the
-    backtest windows: each window dict holds o, f (n, h) shown forecast of the
-    chosen candidate (0 for inactive series), y (n, h) actuals (NaN missing),
-    bounds (lo/hi arrays of the series intervals)."""
+    """{level: arrays score, step, seg, win, y, f (= the unit U), sum_width80}
+    over (aggregate, window, step) from the backtest windows: each window dict
+    holds o, f (n, h) shown forecast of the chosen candidate (0 for inactive
+    series), y (n, h) actuals (NaN missing), bounds (series intervals)."""
     out = {}
     for level in LEVELS:
         key = level_keys(level, panel.keys, stype)
@@ -64,16 +69,17 @@ def window_scores(panel, windows: list, stype: dict) -> dict:
             _, F = _sum_by(key, w["f"])
             _, Y = _sum_by(key, np.nan_to_num(w["y"]))
             _, W = _sum_by(key, w["bounds"]["hi80"] - w["bounds"]["lo80"])
+            _, U = _sum_by(key, w["bounds"]["hi80"] - w["f"])
             seg = panel.hol[w["o"] + 1: w["o"] + 1 + h].astype(int)
-            ok = np.abs(F) > 1e-9
+            ok = U > 1e-9
             with np.errstate(invalid="ignore", divide="ignore"):
-                s = np.abs(Y - F) / np.abs(F)
+                s = np.abs(Y - F) / U
             sc.append(s[ok])
             st.append(np.broadcast_to(np.arange(h), F.shape)[ok])
             sg.append(np.broadcast_to(seg, F.shape)[ok])
             wn.append(np.full(int(ok.sum()), wi))
             yy.append(Y[ok])
-            ff.append(F[ok])
+            ff.append(U[ok])
             sumw.append(W[ok])
         out[level] = {k: np.concatenate(v) for k, v in
                       dict(score=sc, step=st, seg=sg, win=wn, y=yy, f=ff, sum_width80=sumw).items()}
@@ -103,7 +109,7 @@ def coverage(scores: dict, H: int) -> dict:
                 q = np.asarray(m["q"][str(lv)])[d["seg"][test], 0, d["step"][test]]
                 hits[lv].append(d["score"][test] <= q)
                 if lv == 0.8:
-                    width.append(2 * q * np.abs(d["f"][test]))
+                    width.append(2 * q * d["f"][test])
                     summed.append(d["sum_width80"][test])
         r = {f"coverage{int(lv * 100)}": float(np.mean(np.concatenate(hits[lv]))) if hits[lv] else None
              for lv in intervals.LEVELS}
@@ -123,7 +129,7 @@ def aggregate(forecast_df: pd.DataFrame, stores_df: pd.DataFrame | None, level: 
     lo95, hi95 (one row per forecast week).
 
     ``forecast_df``: the series forecast frame (store, dept, date, forecast,
-    optional status: inactive rows are ignored); ``stores_df``: store, type
+    hi80, optional status: inactive rows are ignored); ``stores_df``: store, type
     (needed for level store_type); ``key``: the store type letter, store id
     or dept id (ignored for total); ``quantiles``: the level tables from
     training (``params["hierarchy"]["quantiles"]``).  Without tables the
@@ -143,8 +149,10 @@ def aggregate(forecast_df: pd.DataFrame, stores_df: pd.DataFrame | None, level: 
         df = df[df["store"].astype(int) == int(key)]
     elif level == "dept":
         df = df[df["dept"].astype(int) == int(key)]
-    g = df.groupby(pd.to_datetime(df["date"]), sort=True)["forecast"].sum()
-    out = pd.DataFrame({"date": g.index, "forecast": g.to_numpy(float)})
+    dd = df.assign(_u=df["hi80"] - df["forecast"])
+    g = dd.groupby(pd.to_datetime(dd["date"]), sort=True)[["forecast", "_u"]].sum()
+    out = pd.DataFrame({"date": g.index, "forecast": g["forecast"].to_numpy(float)})
+    unit = g["_u"].to_numpy(float)
     all_dates = np.sort(pd.to_datetime(forecast_df["date"]).unique())
     step = np.searchsorted(all_dates, out["date"].to_numpy())
     seg = holiday_flags(out["date"]).astype(int)
@@ -152,7 +160,7 @@ def aggregate(forecast_df: pd.DataFrame, stores_df: pd.DataFrame | None, level: 
         if quantiles and level in quantiles:
             q = np.asarray(quantiles[level]["q"][str(lv)])
             qq = q[seg, 0, np.minimum(step, q.shape[2] - 1)]
-            half = qq * np.abs(out["forecast"].to_numpy())
+            half = qq * unit
             lo = out["forecast"].to_numpy() - half
             out["lo" + tag] = np.maximum(lo, np.minimum(out["forecast"].to_numpy(), 0.0))
             out["hi" + tag] = out["forecast"].to_numpy() + half
