@@ -82,8 +82,10 @@ def _q(e: np.ndarray, level: float) -> float:
     return float(np.quantile(e, min(1.0, level * (1 + 1 / len(e)))))
 
 
-def fit(score, step, seg, bucket, H: int, edges: list) -> dict:
-    """score/step/seg/bucket: 1-d arrays over the calibration residuals."""
+def fit(score, step, seg, bucket, H: int, edges: list, per_step: bool = True) -> dict:
+    """score/step/seg/bucket: 1-d arrays over the calibration residuals.
+    ``per_step=False`` pools the steps (when the score's unit already grows
+    with the step, as for the hierarchy's aggregates)."""
     B = len(edges) + 1
     out = {"edges": list(edges), "H": int(H), "q": {}}
     for lv in LEVELS:
@@ -95,7 +97,7 @@ def fit(score, step, seg, bucket, H: int, edges: list) -> dict:
             qb = _q(score[calm_b], lv) if calm_b.sum() >= MIN_CELL else q_all
             for h in range(H):
                 c = calm_b & (step == h)
-                q[0, b, h] = _q(score[c], lv) if c.sum() >= MIN_CELL else qb
+                q[0, b, h] = _q(score[c], lv) if per_step and c.sum() >= MIN_CELL else qb
             q[0, b] = np.maximum.accumulate(q[0, b])
             hb = inb & (seg == 1)
             qh = _q(score[hb], lv) if hb.sum() >= MIN_CELL else qb
