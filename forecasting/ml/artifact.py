@@ -101,7 +101,9 @@ class ForecastArtifact:
             "live_weeks": int(params.get("live_weeks", 52)),
             "params": params,
         }
-        return cls(meta, arrays, texts)
+        art = cls(meta, arrays, texts)
+        art._states = {c.name: states.get(c.name) for c in candidates}  # fitted in memory: no re-parse
+        return art
 
     # ------------------------------------------------------------ access
     @property
