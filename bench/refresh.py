@@ -49,8 +49,10 @@ def main():
     ref = refresh_forecast(res.artifact, new, features, stores, num_threads=args.threads)
     t_ref = time.perf_counter() - t1
     fc = ref.forecast
-    print(f"refresh, history to {NEW_END}: {t_ref:.1f} s -> origin {ref.origin}, {fc.groupby(['store', 'dept']).ngroups:,}"
-          f" series, {len(fc):,} rows ({', '.join(f'{k} {v}' for k, v in ref.artifact.meta['params']['status_counts'].items())})")
+    counts = ref.artifact.meta["params"]["status_counts"]
+    print(f"refresh, history to {NEW_END}: {t_ref:.1f} s -> origin {ref.origin}, "
+          f"{fc.groupby(['store', 'dept']).ngroups:,} series, {len(fc):,} rows "
+          f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
     print("  refresh stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in ref.timings.items()))
 
     o = pd.Timestamp(NEW_END)

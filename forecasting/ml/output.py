@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from . import intervals
-from .ensemble import combine
 from .models import pooled_forecast
 from .status import INACTIVE, POOLED, clip_floor, series_floor, series_status
 
@@ -50,10 +49,6 @@ def route(fc: dict, panel, Y0: np.ndarray, o: int, H: int, groups: list, cal_shi
         v[inactive] = 0.0
         fc[k] = clip_floor(v, floor)
     return {"status": status, "floor": floor, "pooled_rows": pooled_rows}
-
-
-def ensemble(fc: dict, weights: dict, floor: np.ndarray) -> np.ndarray:
-    return clip_floor(combine(fc, weights), floor)
 
 
 def bounds(f: np.ndarray, scale: np.ndarray, floor: np.ndarray, model: dict, seg_h: np.ndarray,
