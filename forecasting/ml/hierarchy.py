@@ -125,6 +125,34 @@ def coverage(scores: dict, H: int) -> dict:
     return out
 
 
+def _select(df: pd.DataFrame, stores_df: pd.DataFrame | None, level: str, key) -> pd.DataFrame:
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+    if level == "store_type":
+        if stores_df is None or "type" not in stores_df.columns:
+            raise ValueError("level store_type needs stores_df with columns store, type")
+        types = stores_df.drop_duplicates("store").set_index("store")["type"].astype(str).str.strip().str.upper()
+        return df[df["store"].map(types) == str(key).strip().upper()]
+    if level == "store":
+        return df[df["store"].astype(int) == int(key)]
+    if level == "dept":
+        return df[df["dept"].astype(int) == int(key)]
+    return df
+
+
+def history_aggregate(sales_df: pd.DataFrame, stores_df: pd.DataFrame | None, level: str, key=None,
+                      series: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Weekly history (date, sales) of one aggregate over the *same series* as
+    a forecast: pass ``series`` (e.g. the forecast frame, or its store/dept
+    pairs) so that a comparison with last year is like for like."""
+    df = _select(sales_df, stores_df, level, key)
+    if series is not None:
+        keep = series[["store", "dept"]].drop_duplicates().astype(int)
+        df = df.merge(keep, on=["store", "dept"], how="inner")
+    g = df.groupby(pd.to_datetime(df["date"]), sort=True)["sales"].sum()
+    return pd.DataFrame({"date": g.index, "sales": g.to_numpy(float)})
+
+
 def aggregate(forecast_df: pd.DataFrame, stores_df: pd.DataFrame | None, level: str, key=None,
               quantiles: dict | None = None) -> pd.DataFrame:
     """Coherent forecast of one aggregate: DataFrame date, forecast, lo80, hi80,
@@ -137,20 +165,10 @@ def aggregate(forecast_df: pd.DataFrame, stores_df: pd.DataFrame | None, level: 
     training (``params["hierarchy"]["quantiles"]``).  Without tables the
     bounds are NaN (no calibration, no made-up interval).
     """
-    if level not in LEVELS:
-        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
     df = forecast_df
     if "status" in df.columns:
         df = df[df["status"] != "inactive"]
-    if level == "store_type":
-        if stores_df is None or "type" not in stores_df.columns:
-            raise ValueError("level store_type needs stores_df with columns store, type")
-        types = stores_df.drop_duplicates("store").set_index("store")["type"].astype(str).str.strip().str.upper()
-        df = df[df["store"].map(types) == str(key).strip().upper()]
-    elif level == "store":
-        df = df[df["store"].astype(int) == int(key)]
-    elif level == "dept":
-        df = df[df["dept"].astype(int) == int(key)]
+    df = _select(df, stores_df, level, key)
     dd = df.assign(_u=df["hi80"] - df["forecast"])
     g = dd.groupby(pd.to_datetime(dd["date"]), sort=True)[["forecast", "_u"]].sum()
     out = pd.DataFrame({"date": g.index, "forecast": g["forecast"].to_numpy(float)})

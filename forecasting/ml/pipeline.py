@@ -24,7 +24,7 @@ from .backtest import TrainingSet, window_origins
 from .candidates import Context, FitData
 from .evaluation import window_report
 from .features import OriginState, feature_names
-from .hierarchy import aggregate  # noqa: F401
+from .hierarchy import aggregate, history_aggregate  # noqa: F401
 from .metrics import full_metrics
 from .models import SVD_RANK, dept_groups, last_value, seasonal_naive
 from .output import bounds, forecast_frame, route, run_candidates, series_frame

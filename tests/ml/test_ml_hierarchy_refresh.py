@@ -43,6 +43,18 @@ def test_aggregates_add_up_and_are_narrower_than_summed_bounds(ml_trained, ml_da
         assert h["mean_width80"] < h["mean_sum_of_series_width80"]
 
 
+def test_history_aggregate_is_like_for_like(ml_trained, ml_data):
+    from forecasting.ml.pipeline import history_aggregate
+    res, _, _ = ml_trained
+    sales, _, stores = ml_data
+    # dept 6: one live seasonal series (store 4) and one inactive one (store 5)
+    allh = history_aggregate(sales, stores, "dept", 6)
+    same = history_aggregate(sales, stores, "dept", 6, series=res.forecast)
+    assert allh.sales.sum() > same.sales.sum() > 0
+    exp = sales[(sales.dept == 6) & (sales.store == 4)].sales.sum()
+    assert abs(same.sales.sum() - exp) < 1e-6
+
+
 @pytest.fixture(scope="module")
 def refreshed():
     from forecasting.ml.pipeline import TrainConfig, refresh_forecast, train
