@@ -53,7 +53,7 @@ def main():
         t = time.perf_counter()
         out = predict_series(art, s, d, H)
         lat.append((time.perf_counter() - t) * 1000)
-        assert len(out["points"]) == H
+        assert len(out["points"]) == H or out["status"] == "inactive"
     lat = np.array(lat)
     p50, p95 = np.percentile(lat, 50), np.percentile(lat, 95)
     print(f"predict_series, stored history, {len(lat)} random series: p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
@@ -77,7 +77,7 @@ def main():
         t = time.perf_counter()
         out = predict_series(art, s, d, 52)
         lat3.append((time.perf_counter() - t) * 1000)
-        assert len(out["points"]) == 52
+        assert len(out["points"]) == 52 or out["status"] == "inactive"
     lat3 = np.array(lat3)
     r50, r95 = np.percentile(lat3, 50), np.percentile(lat3, 95)
     print(f"predict_series, horizon 52 (> trained {H}: recompute), {len(lat3)} series: "

@@ -57,7 +57,8 @@ def model_detail(request, version_id: int):
     if version is None:
         raise Http404
     rows = []
-    for name in ("lightgbm", "mstl", "seasonal_svd", "ensemble", "seasonal_naive", "last_value"):
+    cands = version.params.get("candidates") or ("lightgbm", "mstl", "seasonal_svd")  # registry order
+    for name in [*cands, "ensemble", "seasonal_naive", "last_value"]:
         m = version.metrics.get(name)
         if m:
             rows.append((name, m))

@@ -1,17 +1,23 @@
 """The trained-model artifact: one zip file.
 
-Layout (format_version 1)::
+Layout (format_version 2)::
 
-    meta.json    chosen model, params, feature names, calendar names, horizon,
-                 conformal quantiles per horizon step, format version
-    arrays.npz   the panel needed for on-demand prediction: series keys, weekly
-                 grid, sales history Y (n x T, NaN = missing), holiday flags and
-                 calendar features of history + 52 future weeks, markdowns and
-                 economic covariates per store, store type/size; the final-origin
-                 state: series scale, forecasts of every candidate (n x H), the
-                 LightGBM feature rows (n*H x F), department SVD bases and
-                 department/store aggregates
-    model.txt    LightGBM model text (absent when no model could be fitted)
+    meta.json               chosen model, params, feature names, calendar names,
+                            horizon, candidates, ensemble weights, interval
+                            tables (series and hierarchy levels), origin
+    arrays.npz              the panel needed for on-demand prediction: series
+                            keys, weekly grid, sales history Y (n x T, NaN =
+                            missing), holiday flags and calendar features of
+                            history + 52 future weeks, markdowns and economic
+                            covariates per store, store type/size; the final-
+                            origin state: series scale, status, floor, noise,
+                            forecasts of every candidate and the ensemble
+                            (n x H), the LightGBM feature rows (n*H x F),
+                            department SVD bases and department/store
+                            aggregates; ``st__<candidate>__<key>`` arrays of
+                            candidate states
+    candidates/<name>/<key> text parts of candidate states (e.g. the LightGBM
+                            model text)
 
 It is written atomically (temp file in the same folder, fsync, os.replace) and
 contains no pickles, so loading it never executes code.
@@ -35,18 +41,19 @@ _PANEL_ARRAYS = ["keys", "Y", "hol", "cal", "stores", "store_idx", "depts", "dep
 
 
 class ForecastArtifact:
-    def __init__(self, meta: dict, arrays: dict, model_txt: str | None):
+    def __init__(self, meta: dict, arrays: dict, texts: dict | None = None):
         self.meta = meta
         self.arrays = arrays
-        self.model_txt = model_txt
-        self._booster = None
+        self.texts = texts or {}
+        self._states = None
         self._panel = None
         self._index = None
 
     # ------------------------------------------------------------ building
     @classmethod
-    def from_training(cls, panel: Panel, final_state, forecasts: dict, chosen: str, quantiles: dict,
-                      model, X_final: np.ndarray, params: dict, H: int, short: np.ndarray):
+    def from_training(cls, panel: Panel, final_state, forecasts: dict, chosen: str, candidates: list,
+                      states: dict, params: dict, H: int, status: np.ndarray, floor: np.ndarray,
+                      noise: np.ndarray, turb: np.ndarray, X_final: np.ndarray, origin: int | None = None):
         arrays = {k: np.asarray(getattr(panel, k)) for k in _PANEL_ARRAYS}
         arrays["dates"] = panel.dates.asi8
         arrays["ext_dates"] = panel.ext_dates.asi8
@@ -56,7 +63,7 @@ class ForecastArtifact:
             if v is not None:
                 arrays[f"fc_{k}"] = np.asarray(v, float)
         arrays["X_final"] = np.asarray(X_final, np.float32)
-        T = panel.T
+        T = panel.T if origin is None else origin + 1
         k = max([b.shape[0] for b in final_state.bases if b is not None] or [0])
         basis = np.zeros((len(panel.depts), k, T))
         basis_ok = np.zeros(len(panel.depts), bool)
@@ -68,21 +75,35 @@ class ForecastArtifact:
         arrays["basis_ok"] = basis_ok
         for key in ("dept_season", "dept_growth", "store_growth", "store_mean52"):
             arrays[f"agg_{key}"] = np.asarray(agg[key], float)
-        short_flag = np.zeros(panel.n, bool)
-        short_flag[short] = True
-        arrays["short"] = short_flag
+        arrays["status"] = np.asarray(status).astype("U8")
+        arrays["short"] = arrays["status"] == "pooled"
+        arrays["floor"] = np.asarray(floor, float)
+        arrays["noise"] = np.asarray(noise, float)
+        arrays["turb"] = np.asarray(turb, float)
+        texts = {}
+        for c in candidates:
+            for key, v in c.dump_state(states.get(c.name)).items():
+                if isinstance(v, str):
+                    texts[f"candidates/{c.name}/{key}"] = v
+                else:
+                    arrays[f"st__{c.name}__{key}"] = np.asarray(v)
         meta = {
             "format_version": params["format_version"],
             "chosen": chosen,
             "horizon": int(H),
-            "quantiles": quantiles,
+            "origin": panel.dates[T - 1].date().isoformat(),
+            "intervals": params["intervals"],
+            "hierarchy": params.get("hierarchy"),
+            "ensemble": params["ensemble"],
             "features": params["features"],
             "cal_names": list(panel.cal_names),
-            "candidates": [k for k, v in forecasts.items() if v is not None],
+            "candidates": [c.name for c in candidates],
+            "live_weeks": int(params.get("live_weeks", 52)),
             "params": params,
         }
-        txt = model.model_to_string() if model is not None else None
-        return cls(meta, arrays, txt)
+        art = cls(meta, arrays, texts)
+        art._states = {c.name: states.get(c.name) for c in candidates}  # fitted in memory: no re-parse
+        return art
 
     # ------------------------------------------------------------ access
     @property
@@ -94,12 +115,29 @@ class ForecastArtifact:
         return self.meta["chosen"]
 
     @property
+    def origin_index(self) -> int:
+        """Index (in the stored grid) of the week the stored forecast starts after."""
+        return self.panel.T - 1
+
+    def state(self, name: str):
+        """Fitted state of one candidate (loaded once from the artifact)."""
+        if self._states is None:
+            self._states = {}
+        if name not in self._states:
+            from .candidates import get
+            c = get(name)
+            if c is None:
+                raise LookupError(f"candidate {name!r} of this model is not registered in this process")
+            prefix_t, prefix_a = f"candidates/{name}/", f"st__{name}__"
+            blob = {k[len(prefix_t):]: v for k, v in self.texts.items() if k.startswith(prefix_t)}
+            blob.update({k[len(prefix_a):]: v for k, v in self.arrays.items() if k.startswith(prefix_a)})
+            self._states[name] = c.load_state(blob)
+        return self._states[name]
+
+    @property
     def booster(self):
-        if self._booster is None and self.model_txt:
-            from .models import import_lightgbm
-            lgb = import_lightgbm()
-            self._booster = lgb.Booster(model_str=self.model_txt)
-        return self._booster
+        """The LightGBM candidate's booster, when the model has one."""
+        return self.state("lightgbm") if "lightgbm" in self.meta.get("candidates", []) else None
 
     @property
     def panel(self) -> Panel:
@@ -119,8 +157,10 @@ class ForecastArtifact:
         return self._index.get((int(store), int(dept)), -1)
 
     def warm(self) -> "ForecastArtifact":
-        """Build the caches (booster, panel, index) ahead of the first request."""
-        _ = self.booster, self.panel
+        """Build the caches (candidate states, panel, index) ahead of the first request."""
+        for name in self.meta.get("candidates", []):
+            self.state(name)
+        _ = self.panel
         self.series_index(-1, -1)
         if "mstl" in self.meta.get("candidates", []):
             import statsforecast.models  # noqa: F401  (used when a history is passed)
@@ -134,8 +174,8 @@ class ForecastArtifact:
             ab = io.BytesIO()
             np.savez(ab, **self.arrays)
             z.writestr("arrays.npz", ab.getvalue())
-            if self.model_txt:
-                z.writestr("model.txt", self.model_txt)
+            for name, txt in sorted(self.texts.items()):
+                z.writestr(name, txt)
         return buf.getvalue()
 
     @classmethod
@@ -144,8 +184,10 @@ class ForecastArtifact:
             meta = json.loads(z.read("meta.json"))
             with np.load(io.BytesIO(z.read("arrays.npz")), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
-            txt = z.read("model.txt").decode() if "model.txt" in z.namelist() else None
-        return cls(meta, arrays, txt)
+            if int(meta.get("format_version", 1)) < 2:
+                raise ValueError("artifact format 1 predates the candidate registry; retrain the model")
+            texts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("candidates/")}
+        return cls(meta, arrays, texts)
 
 
 def save_artifact(artifact: ForecastArtifact, path) -> str:

@@ -165,6 +165,14 @@ class OriginState:
         self.agg = agg_block(panel, Y0, o, H)
         self.rows = np.arange(panel.n)
 
+    @classmethod
+    def from_parts(cls, o: int, H: int, ser: dict, agg: dict, bases=None) -> "OriginState":
+        """A state built from precomputed blocks (one series on demand)."""
+        st = cls.__new__(cls)
+        st.o, st.H, st.ser, st.agg, st.bases = o, H, ser, agg, bases or []
+        st.rows = np.arange(len(ser["scale"]))
+        return st
+
     def X(self, panel: Panel, Y0: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         if rows is None:
             return assemble(panel, self.rows, self.o, self.H, self.ser, self.agg, Y0[:, : self.o + 1])

@@ -1,49 +1,120 @@
-"""Split-conformal prediction intervals from backtest residuals.
+"""Split-conformal prediction intervals from backtest residuals, per horizon
+step and per segment.
 
-Residuals are scaled by the series level (mean |sales| of the 52 weeks before
-the origin) so one set of quantiles gives sensible widths for big and small
-series: interval = forecast +- q_h * scale, with q_h the empirical quantile of
-|actual - forecast| / scale at horizon step h over all backtest windows.
+Score: |actual - forecast| / (scale x turbulence), where forecast is the
+candidate's forecast *after* clipping at the series floor (what is shown),
+scale the series level (mean |sales| of the 52 weeks before the origin) and
+turbulence a property of the target week known at the origin: the square root
+of the mean (over live series) of |y[t-52] - y[t-53]| / scale, i.e. how much
+sales moved week to week at the same time last year.  Calm weeks get narrow
+intervals and the Thanksgiving-Christmas run wide ones, even when the
+calibration windows hold no such weeks.  Interval = forecast +- q x scale x
+turbulence, lower bound then clipped at the floor (clipping never changes
+whether an actual at or above the floor is covered).
+
+Cells (the documented rule):
+
+* segment of the *target* week: ``holiday`` (the holiday flag, known in
+  advance) or ``calm``;
+* volatility bucket of the series at the origin: the week-to-week noise of its
+  last 13 weeks (mean |y[t] - y[t-1]| / scale), cut at the calibration set's
+  quantiles; ``BUCKETS = 1`` (no split) because on the Walmart backtest the
+  tertile split made windows *less* evenly covered (80 % coverage 0.73-0.89
+  per window against 0.79-0.84 without);
+* calm weeks: one quantile per horizon step h in each bucket; holiday weeks are
+  too few per step, so one quantile per bucket pooled over the steps, never
+  narrower than the calm quantile of the same step;
+* a cell with fewer than ``MIN_CELL`` residuals falls back to the bucket pooled
+  over steps, then to everything; widths are made non-decreasing along h.
+
+The quantile is the finite-sample conformal one, level x (1 + 1/n).
+Coverage reported by the backtest is out-of-sample: each window is scored
+with quantiles calibrated on the other windows (leave-one-window-out).
 """
 from __future__ import annotations
 
 import numpy as np
 
 LEVELS = (0.80, 0.95)
+SEGMENTS = ("calm", "holiday")
+BUCKETS = 1
+MIN_CELL = 100
+NOISE_WEEKS = 13
 
 
-def step_quantiles(abs_err: np.ndarray, steps: np.ndarray, H: int, level: float) -> np.ndarray:
-    """abs_err: scaled absolute residuals, steps: their 0-based horizon step."""
-    q = np.full(H, np.nan)
-    allq = np.quantile(abs_err, level) if len(abs_err) else 1.0
-    for h in range(H):
-        e = abs_err[steps == h]
-        # finite-sample conformal quantile
-        q[h] = np.quantile(e, min(1.0, level * (1 + 1 / len(e)))) if len(e) >= 20 else allq
-    # wider for later steps: enforce non-decreasing widths along the horizon
-    return np.maximum.accumulate(q)
+def noise(Y0: np.ndarray, o: int, scale: np.ndarray) -> np.ndarray:
+    """Week-to-week noise of each series over the last NOISE_WEEKS weeks, / scale."""
+    w = Y0[:, max(0, o - NOISE_WEEKS): o + 1]
+    if w.shape[1] < 2:
+        return np.zeros(Y0.shape[0])
+    return np.abs(np.diff(w, axis=1)).mean(1) / scale
 
 
-def fit_quantiles(abs_err, steps, H) -> dict:
-    return {str(lv): step_quantiles(abs_err, steps, H, lv).tolist() for lv in LEVELS}
+def turbulence(Y: np.ndarray, o: int, steps: int, live_weeks: int = 52) -> np.ndarray:
+    """Turbulence of the target weeks o+1..o+steps (see the module doc)."""
+    from .features import series_scale
+    from .status import live_mask
+
+    Y0 = np.nan_to_num(Y[:, : o + 1])
+    act = live_mask(Y, o, live_weeks)
+    scale = series_scale(Y, o)[act]
+    v = np.full(steps, np.nan)
+    for h in range(steps):
+        a = o + 1 + h - 52
+        if a - 1 >= 0 and a <= o and act.any():
+            v[h] = np.mean(np.abs(Y0[act, a] - Y0[act, a - 1]) / scale)
+    ok = np.isfinite(v) & (v > 0)
+    v = np.where(ok, v, np.mean(v[ok]) if ok.any() else 1.0)
+    return np.sqrt(v)
 
 
-def cross_window_coverage(abs_err, steps, win, H) -> dict:
-    """Coverage of each window's actuals by intervals calibrated on the *other*
-    windows (leave-one-window-out), so the reported figure is out-of-sample."""
-    wins = np.unique(win)
-    out = {}
+def bucket_edges(x: np.ndarray, buckets: int = BUCKETS) -> list:
+    if buckets <= 1 or len(x) == 0:
+        return []
+    return [float(v) for v in np.quantile(x, np.arange(1, buckets) / buckets)]
+
+
+def bucket_of(x: np.ndarray, edges: list) -> np.ndarray:
+    return np.searchsorted(np.asarray(edges, float), x, side="right") if edges else np.zeros(len(x), int)
+
+
+def _q(e: np.ndarray, level: float) -> float:
+    return float(np.quantile(e, min(1.0, level * (1 + 1 / len(e)))))
+
+
+def fit(score, step, seg, bucket, H: int, edges: list, per_step: bool = True) -> dict:
+    """score/step/seg/bucket: 1-d arrays over the calibration residuals.
+    ``per_step=False`` pools the steps (when the score's unit already grows
+    with the step, as for the hierarchy's aggregates)."""
+    B = len(edges) + 1
+    out = {"edges": list(edges), "H": int(H), "q": {}}
     for lv in LEVELS:
-        hits, total, per = 0, 0, []
-        for w in wins:
-            cal = win != w
-            if not cal.any():
-                continue
-            q = step_quantiles(abs_err[cal], steps[cal], H, lv)
-            test = win == w
-            c = abs_err[test] <= q[steps[test]]
-            hits += int(c.sum())
-            total += int(c.size)
-            per.append(float(c.mean()) if c.size else None)
-        out[str(lv)] = {"coverage": (hits / total) if total else None, "per_window": per}
+        q_all = _q(score, lv) if len(score) else 1.0
+        q = np.zeros((len(SEGMENTS), B, H))
+        for b in range(B):
+            inb = bucket == b
+            calm_b = inb & (seg == 0)
+            qb = _q(score[calm_b], lv) if calm_b.sum() >= MIN_CELL else q_all
+            for h in range(H):
+                c = calm_b & (step == h)
+                q[0, b, h] = _q(score[c], lv) if per_step and c.sum() >= MIN_CELL else qb
+            q[0, b] = np.maximum.accumulate(q[0, b])
+            hb = inb & (seg == 1)
+            qh = _q(score[hb], lv) if hb.sum() >= MIN_CELL else qb
+            q[1, b] = np.maximum(qh, q[0, b])
+        out["q"][str(lv)] = q.tolist()
     return out
+
+
+def widths(model: dict, level: float, seg_h: np.ndarray, bucket: np.ndarray, steps: int | None = None) -> np.ndarray:
+    """(n, steps) scaled half-widths for series in ``bucket`` and target weeks
+    with segments ``seg_h`` (len steps).  Steps past the calibrated horizon
+    grow like sqrt(h / H) from the last calibrated step (extrapolated)."""
+    q = np.asarray(model["q"][str(level)])
+    H = q.shape[2]
+    steps = len(seg_h) if steps is None else steps
+    if steps > H:
+        grow = np.sqrt(np.arange(H + 1, steps + 1) / H)
+        q = np.concatenate([q, q[:, :, -1:] * grow[None, None, :]], axis=2)
+    seg_h = np.asarray(seg_h, int)[:steps]
+    return q[seg_h[None, :], np.asarray(bucket, int)[:, None], np.arange(steps)[None, :]]

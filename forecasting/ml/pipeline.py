@@ -1,10 +1,11 @@
-"""Training pipeline: features -> rolling-origin backtest of every candidate ->
-choice -> final fit -> forecast with conformal intervals -> artifact.
+"""Training pipeline: features -> rolling-origin backtest of every registered
+candidate -> ensemble weights and choice -> conformal intervals (series and
+aggregates) -> final fit -> forecast of every live series -> artifact.
 
 Public API (used by the Django side)::
 
-    from forecasting.ml.pipeline import (TrainConfig, train, load_artifact,
-                                         save_artifact, predict_series)
+    from forecasting.ml.pipeline import (TrainConfig, train, load_artifact, save_artifact,
+                                         predict_series, refresh_forecast, aggregate)
 """
 from __future__ import annotations
 
@@ -15,20 +16,25 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from . import candidates as registry
+from . import ensemble as ens
+from . import hierarchy, intervals
 from .artifact import ForecastArtifact, load_artifact, save_artifact  # noqa: F401
 from .backtest import TrainingSet, window_origins
+from .candidates import Context, FitData
+from .evaluation import window_report
 from .features import OriginState, feature_names
-from .insights import global_importance
-from .intervals import cross_window_coverage, fit_quantiles
+from .hierarchy import aggregate, history_aggregate  # noqa: F401
 from .metrics import full_metrics
-from .models import (SVD_RANK, dept_groups, last_value, lgb_fit, lgb_params, mstl_forecast,
-                     pooled_forecast, seasonal_naive)
+from .models import SVD_RANK, dept_groups, last_value, seasonal_naive
+from .output import bounds, forecast_frame, route, run_candidates, series_frame
 from .panel import build_panel
 from .prediction import predict_series  # noqa: F401
+from .refresh import refresh_forecast  # noqa: F401
+from .status import LIVE_WEEKS, live_mask
 
-CANDIDATES = ["lightgbm", "mstl", "seasonal_svd", "ensemble"]
 BASELINES = ["seasonal_naive", "last_value"]
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -44,8 +50,12 @@ class TrainConfig:
     max_train_rows: int = 120_000
     # seasonal profile model
     svd_rank: int = SVD_RANK
-    # per-series statsforecast model; False skips it (ensemble of the others)
+    # per-series statsforecast model; False skips it
     use_mstl: bool = True
+    # registered candidates to run (None = all registered)
+    candidates: tuple | None = None
+    # a series with a sale in this many weeks before the origin is live
+    live_weeks: int = LIVE_WEEKS
 
     def __post_init__(self):
         if not 1 <= int(self.horizon) <= 52:
@@ -54,6 +64,8 @@ class TrainConfig:
             raise ValueError("backtest_windows must be >= 1")
         if int(self.num_threads) < 1:
             raise ValueError("num_threads must be >= 1")
+        if int(self.live_weeks) < 1:
+            raise ValueError("live_weeks must be >= 1")
 
 
 @dataclass
@@ -67,6 +79,8 @@ class TrainResult:
     forecast: pd.DataFrame
     artifact: ForecastArtifact
     timings: dict = field(default_factory=dict)
+    series: pd.DataFrame | None = None   # every series with data and its status
+    windows: list = field(default_factory=list, repr=False)  # raw backtest arrays (not stored)
 
 
 class _Clock:
@@ -85,36 +99,17 @@ class _Clock:
         self._t = now
 
 
-def _candidate_forecasts(lgb_f, mstl_f, svd_f) -> dict:
-    parts = [lgb_f, svd_f] + ([mstl_f] if mstl_f is not None else [])
-    return {
-        "lightgbm": lgb_f,
-        "mstl": mstl_f,
-        "seasonal_svd": svd_f,
-        "ensemble": sum(parts) / len(parts),
-    }
-
-
-def _short_rows(panel, o: int) -> np.ndarray:
-    """Series with data at the origin but none a year earlier -> pooled forecast."""
-    has = panel.first_obs <= o
-    return np.flatnonzero(has & (panel.first_obs > o - 52))
-
-
-def _apply_pooled(fc: dict, pooled: np.ndarray, short: np.ndarray, inactive: np.ndarray) -> None:
-    for k, v in fc.items():
-        if v is None:
-            continue
-        v = v.copy()
-        v[short] = pooled
-        v[inactive] = 0.0
-        fc[k] = v
+def active_candidates(config) -> list:
+    cands = [c for c in registry.REGISTRY if c.enabled(config)]
+    if not cands:
+        raise ValueError("no candidate is enabled")
+    return cands
 
 
 def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFrame | None,
           config: TrainConfig, progress: Callable[[float, str], None] | None = None) -> TrainResult:
     cfg = config
-    H = int(cfg.horizon)
+    H, lw = int(cfg.horizon), int(cfg.live_weeks)
     clock = _Clock(progress)
     clock.step(0.0, "features")
     panel = build_panel(sales, features, stores)
@@ -122,6 +117,8 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     origins = window_origins(T, H, int(cfg.backtest_windows))
     if not origins:
         raise ValueError(f"not enough history: {T} weeks cannot hold one backtest window of {H} weeks")
+    cands = active_candidates(cfg)
+    members = [c.name for c in cands if c.in_ensemble]
     Y0 = np.nan_to_num(panel.Y)
     groups = dept_groups(panel.dept_idx)
     names = feature_names(panel.cal_names)
@@ -130,167 +127,127 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
                      seed=cfg.seed, keep_states=set(origins))
     final_o = T - 1
     final_state = OriginState(panel, Y0, final_o, H, groups, cfg.svd_rank)
+    fd = FitData(panel=panel, Y0=Y0, config=cfg, feature_names=names, training_set=ts,
+                 rng=np.random.default_rng(cfg.seed))
     clock.lap("features")
+    cand_t = {}
 
-    # --- statsforecast for every window and the final origin in one pass
-    all_o = origins + [final_o]
-    mstl = {o: None for o in all_o}
-    if cfg.use_mstl:
-        clock.step(0.1, "statsforecast")
-        for j, o in enumerate(all_o):
-            act = np.flatnonzero(panel.first_obs <= o)
-            f = np.zeros((panel.n, H))
-            f[act] = mstl_forecast(Y0[act, : o + 1], H, n_jobs=cfg.num_threads)
-            mstl[o] = f
-            clock.step(0.1 + 0.35 * (j + 1) / len(all_o), f"statsforecast {j + 1}/{len(all_o)}")
-            if o == origins[-1]:
-                clock.lap("statsforecast_backtest")
-        clock.lap("statsforecast_final")
+    def at_origin(o, state):
+        ctx = Context(panel=panel, Y0=Y0, o=o, H=H, state=state, active=live_mask(panel.Y, o, lw),
+                      n_jobs=cfg.num_threads)
+        t = time.perf_counter()
+        states = {c.name: c.fit(fd, o) for c in cands}
+        cand_t["fit"] = cand_t.get("fit", 0.0) + time.perf_counter() - t
+        fc = run_candidates(cands, states, ctx, cand_t)
+        info = route(fc, panel, Y0, o, H, groups, cal_shift, lw)
+        return ctx, states, fc, info
 
-    params = lgb_params(cfg.num_threads, cfg.seed)
-    params.update(learning_rate=cfg.learning_rate, num_leaves=cfg.num_leaves)
-    rng = np.random.default_rng(cfg.seed)
-
-    def fit_upto(o):
-        idx = ts.upto(o)
-        if len(idx) > cfg.max_train_rows:
-            idx = np.sort(rng.choice(idx, cfg.max_train_rows, replace=False))
-        if len(idx) < 50:
-            return None
-        return lgb_fit(ts.X[idx], ts.r[idx], ts.w[idx], names, params, cfg.num_rounds)
-
-    def forecasts_at(o, state, model):
-        svd_f = state.ser["base"]
-        scale = state.ser["scale"][:, None]
-        if model is not None:
-            rh = model.predict(state.X(panel, Y0), num_threads=cfg.num_threads).reshape(panel.n, H)
-            lgb_f = svd_f + scale * rh
-        else:
-            lgb_f = svd_f.copy()
-        fc = _candidate_forecasts(lgb_f, mstl[o], svd_f)
-        short = _short_rows(panel, o)
-        pooled = pooled_forecast(Y0, panel.Y, o, H, groups, short, cal_shift, panel.dept_idx[short])
-        inactive = np.flatnonzero(panel.first_obs > o)
-        _apply_pooled(fc, pooled, short, inactive)
-        return fc, short
-
-    # --- backtest
-    names_all = [c for c in CANDIDATES if c != "mstl" or cfg.use_mstl] + BASELINES
-    backtest, pool_y, pool_hol = [], [], []
-    pool_f = {k: [] for k in names_all}
-    res_abs, res_step, res_win = {k: [] for k in names_all}, {k: [] for k in names_all}, {k: [] for k in names_all}
+    # --- backtest: every candidate at every window origin
+    wins = []
     for wi, o in enumerate(origins):
-        clock.step(0.45 + 0.3 * wi / len(origins), f"backtest {wi + 1}/{len(origins)}")
+        clock.step(0.05 + 0.7 * wi / len(origins), f"backtest {wi + 1}/{len(origins)}")
         state = ts.states.get(o) or OriginState(panel, Y0, o, H, groups, cfg.svd_rank)
-        model = fit_upto(o)
-        fc, _ = forecasts_at(o, state, model)
-        fc["seasonal_naive"] = seasonal_naive(Y0, o, H)
-        fc["last_value"] = last_value(panel.Y, o, H)
+        ctx, _, fc, info = at_origin(o, state)
         hz = min(H, T - 1 - o)
-        actual = panel.Y[:, o + 1: o + 1 + hz]
-        obs = ~np.isnan(actual)
-        hol = np.broadcast_to(panel.hol[o + 1: o + 1 + hz], actual.shape)
-        # interval calibration only uses series that had history at the origin
-        # (a series without history is never forecast in production)
-        calib = (panel.first_obs <= o)[:, None] & obs
-        scale = state.ser["scale"][:, None]
-        row = {"origin": panel.dates[o].date().isoformat(),
-               "start": panel.dates[o + 1].date().isoformat(),
-               "end": panel.dates[o + hz].date().isoformat(), "rows": int(obs.sum())}
-        y = actual[obs]
-        pool_y.append(y)
-        pool_hol.append(hol[obs])
-        for k in names_all:
-            f = fc[k][:, :hz]
-            row[k] = full_metrics(y, f[obs], hol[obs])
-            pool_f[k].append(f[obs])
-            res_abs[k].append((np.abs(actual - f) / scale)[calib])
-            res_step[k].append(np.broadcast_to(np.arange(hz), actual.shape)[calib])
-            res_win[k].append(np.full(int(calib.sum()), wi))
-        backtest.append(row)
+        y = panel.Y[:, o + 1: o + 1 + hz]
+        wins.append(dict(o=o, hz=hz, fc={k: v[:, :hz] for k, v in fc.items()}, info=info, y=y,
+                         obs=~np.isnan(y), hol=np.broadcast_to(panel.hol[o + 1: o + 1 + hz], y.shape),
+                         scale=ctx.scale, noise=intervals.noise(Y0, o, ctx.scale),
+                         turb=intervals.turbulence(panel.Y, o, H, lw)))
     clock.lap("backtest")
 
-    y_all, hol_all = np.concatenate(pool_y), np.concatenate(pool_hol)
-    metrics = {k: full_metrics(y_all, np.concatenate(pool_f[k]), hol_all) for k in names_all}
+    # --- ensemble weights (chosen out of sample), metrics, choice
+    ens_choice = ens.choose(members, [{k: w["fc"][k][w["obs"]] for k in members} for w in wins],
+                            [w["y"][w["obs"]] for w in wins], [w["hol"][w["obs"]] for w in wins])
+    for k, w in enumerate(wins):
+        w["fc"]["ensemble"] = ens.combine({m: w["fc"][m] for m in members}, ens_choice["per_window"][k])
+        w["fc"]["seasonal_naive"] = seasonal_naive(Y0, w["o"], H)[:, : w["hz"]]
+        w["fc"]["last_value"] = last_value(panel.Y, w["o"], H)[:, : w["hz"]]
+    names_all = [c.name for c in cands] + ["ensemble"] + BASELINES
+    backtest = []
+    for w in wins:
+        o, obs = w["o"], w["obs"]
+        row = {"origin": panel.dates[o].date().isoformat(), "start": panel.dates[o + 1].date().isoformat(),
+               "end": panel.dates[o + w["hz"]].date().isoformat(), "rows": int(obs.sum())}
+        for k in names_all:
+            row[k] = full_metrics(w["y"][obs], w["fc"][k][obs], w["hol"][obs])
+        backtest.append(row)
+    y_all = np.concatenate([w["y"][w["obs"]] for w in wins])
+    hol_all = np.concatenate([w["hol"][w["obs"]] for w in wins])
+    metrics = {k: full_metrics(y_all, np.concatenate([w["fc"][k][w["obs"]] for w in wins]), hol_all)
+               for k in names_all}
     for k in names_all:
         metrics[k]["mean_window_wmae"] = float(np.mean([b[k]["wmae"] for b in backtest]))
-    cands = [c for c in CANDIDATES if c in names_all]
-    chosen = min(cands, key=lambda c: metrics[c]["wmae"])
+    choices = [c.name for c in cands] + (["ensemble"] if len(members) > 1 else [])
+    chosen = min(choices, key=lambda c: metrics[c]["wmae"])
     sn = metrics["seasonal_naive"]["wmae"]
-    others = ", ".join(f"{c} {metrics[c]['wmae']:.1f}" for c in cands if c != chosen)
+    others = ", ".join(f"{c} {metrics[c]['wmae']:.1f}" for c in choices if c != chosen)
     reason = (f"{chosen} has the lowest backtest WMAE over {len(origins)} rolling windows of {H} weeks "
               f"({metrics[chosen]['wmae']:.1f}; {others}; seasonal naive {sn:.1f}, last value "
               f"{metrics['last_value']['wmae']:.1f}; ratio to seasonal naive "
               f"{metrics[chosen]['wmae'] / sn:.3f})")
+    metrics["ensemble_weights"] = ens_choice
 
-    ae = np.concatenate(res_abs[chosen])
-    st = np.concatenate(res_step[chosen])
-    wn = np.concatenate(res_win[chosen])
-    quantiles = fit_quantiles(ae, st, H)
-    cov = cross_window_coverage(ae, st, wn, H)
-    metrics["coverage80"] = cov["0.8"]["coverage"]
-    metrics["coverage95"] = cov["0.95"]["coverage"]
-    for wi, b in enumerate(backtest):
-        b["coverage80"] = cov["0.8"]["per_window"][wi] if wi < len(cov["0.8"]["per_window"]) else None
-        b["coverage95"] = cov["0.95"]["per_window"][wi] if wi < len(cov["0.95"]["per_window"]) else None
+    # --- intervals: calibrated on all windows; reported leave-one-window-out
+    rep = window_report(panel, wins, chosen, lw)
+    imodel = rep["model"]
+    for b, r in zip(backtest, rep["windows"]):
+        b.update(r)
+    metrics.update(rep["summary"])
+    stype = hierarchy.panel_store_types(panel)
+    hscores = hierarchy.window_scores(panel, [dict(o=w["o"], f=w["shown"], y=w["y"], bounds=w["bounds"])
+                                              for w in wins], stype)
+    hq = hierarchy.fit_quantiles(hscores, H)
+    metrics["hierarchy"] = hierarchy.coverage(hscores, H)
     metrics["chosen"] = chosen
     clock.lap("choice")
 
-    # --- final fit
+    # --- final fit and forecast of every live series
     clock.step(0.8, "final fit")
-    model = fit_upto(final_o)
+    ctx, states, fc, info = at_origin(final_o, final_state)
     clock.lap("final_fit")
     clock.step(0.9, "forecasting")
-    fc, short = forecasts_at(final_o, final_state, model)
-    Xf = final_state.X(panel, Y0)
-    q80 = np.asarray(quantiles["0.8"])
-    q95 = np.asarray(quantiles["0.95"])
-    scale = final_state.ser["scale"]
-    f = fc[chosen]
-    present = np.flatnonzero(~np.isnan(panel.Y[:, final_o]))
-    pooled_flag = np.zeros(panel.n, bool)
-    pooled_flag[short] = True
-    fut = panel.ext_dates[final_o + 1: final_o + 1 + H]
-    m = len(present)
-    forecast = pd.DataFrame({
-        "store": np.repeat(panel.keys[present, 0], H),
-        "dept": np.repeat(panel.keys[present, 1], H),
-        "date": np.tile(fut.to_numpy(), m),
-        "forecast": f[present].ravel(),
-        "lo80": (f[present] - q80[None, :] * scale[present, None]).ravel(),
-        "hi80": (f[present] + q80[None, :] * scale[present, None]).ravel(),
-        "lo95": (f[present] - q95[None, :] * scale[present, None]).ravel(),
-        "hi95": (f[present] + q95[None, :] * scale[present, None]).ravel(),
-        "pooled": np.repeat(pooled_flag[present], H),
-    })
-    importance = global_importance(model, names) if model is not None else []
+    fc["ensemble"] = ens.combine({m: fc[m] for m in members}, ens_choice["weights"])
+    f = np.maximum(fc[chosen], info["floor"][:, None])
+    fc["ensemble"] = np.maximum(fc["ensemble"], info["floor"][:, None])
+    seg_h = panel.hol[final_o + 1: final_o + 1 + H].astype(int)
+    noise = intervals.noise(Y0, final_o, ctx.scale)
+    bucket = intervals.bucket_of(noise, imodel["edges"])
+    turb = intervals.turbulence(panel.Y, final_o, 52, lw)
+    bnd = bounds(f, ctx.scale, info["floor"], imodel, seg_h, bucket, turb)
+    forecast = forecast_frame(panel, final_o, f, bnd, info["status"])
+    series = series_frame(panel, final_o, info["status"])
+    importance = []
+    for c in cands:
+        importance = importance or c.importance(states.get(c.name))
     clock.lap("forecast")
 
     clock.step(0.95, "saving")
+    status_counts = {s: int((info["status"] == s).sum()) for s in ("modelled", "pooled", "inactive")}
     out_params = {
         "format_version": FORMAT_VERSION,
         "horizon": H,
         "backtest_windows": len(origins),
         "backtest_origins": [panel.dates[o].date().isoformat() for o in origins],
-        "strategy": "direct multi-horizon (one global model, horizon step as a feature)",
         "config": asdict(cfg),
-        "lightgbm": {k: v for k, v in params.items()},
-        "num_rounds": cfg.num_rounds,
-        "target": "(sales - seasonal_profile) / series_scale, L1 loss weighted by scale x holiday weight",
-        "ensemble": "mean of " + ", ".join(c for c in ["lightgbm", "seasonal_svd", "mstl"] if c in names_all),
-        "mstl": "statsforecast MSTL(season_length=52, trend_forecaster=AutoETS('ANN'))" if cfg.use_mstl else None,
-        "seasonal_svd": {"rank": cfg.svd_rank, "level_weeks": 13, "level_damp": 0.75},
+        "candidates": {c.name: {"label": c.label, **c.params(cfg)} for c in cands},
+        "ensemble": {"members": members, "method": ens_choice["method"], "weights": ens_choice["weights"],
+                     "out_of_sample_wmae": ens_choice["oos"]},
         "features": names,
         "n_series": int(panel.n),
-        "n_forecast_series": int(m),
+        "n_forecast_series": int(status_counts["modelled"] + status_counts["pooled"]),
+        "status_counts": status_counts,
+        "live_weeks": lw,
         "last_date": panel.dates[final_o].date().isoformat(),
-        "conformal_quantiles": quantiles,
+        "intervals": imodel,
+        "hierarchy": {"method": "bottom_up", "quantiles": hq},
     }
     artifact = ForecastArtifact.from_training(
-        panel=panel, final_state=final_state, forecasts=fc, chosen=chosen, quantiles=quantiles,
-        model=model, X_final=Xf, params=out_params, H=H, short=short)
+        panel=panel, final_state=final_state, forecasts=fc, chosen=chosen, candidates=cands, states=states,
+        params=out_params, H=H, status=info["status"], floor=info["floor"], noise=noise, turb=turb, X_final=ctx.X())
     clock.lap("artifact")
+    clock.timings.update({f"candidate_{k}": round(v, 3) for k, v in cand_t.items()})
     clock.step(1.0, "done")
     return TrainResult(chosen=chosen, reason=reason, params=out_params, metrics=metrics,
                        backtest=backtest, importance=importance, forecast=forecast,
-                       artifact=artifact, timings=clock.timings)
+                       artifact=artifact, timings=clock.timings, series=series, windows=wins)

@@ -7,9 +7,12 @@ import pandas as pd
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def make_data(n_stores=5, n_depts=5, weeks=130, seed=0, start="2010-02-05"):
+def make_data(n_stores=5, n_depts=5, weeks=130, seed=0, start="2010-02-05", extras=False):
     """Synthetic weekly sales with yearly seasonality, holiday peaks, trend,
-    negative values (returns), a short (new) series and a series with gaps."""
+    negative values (returns), a short (new) series and a series with gaps.
+    ``extras``: also a seasonal series (store 4, dept 6) that only sells in
+    weeks 45..52 (no row in the latest week, live) and a series (store 5,
+    dept 6) that stopped selling more than a year before the end (inactive)."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range(start, periods=weeks, freq="7D")
     woy = dates.isocalendar().week.to_numpy()
@@ -31,6 +34,11 @@ def make_data(n_stores=5, n_depts=5, weeks=130, seed=0, start="2010-02-05"):
                 keep[: weeks - 20] = False
             for t in np.flatnonzero(keep):
                 rows.append((s, d, dates[t], float(y[t]), bool(hol[t])))
+    if extras:
+        for t in np.flatnonzero(woy >= 45):
+            rows.append((4, 6, dates[t], float(3000 + 500 * (woy[t] - 45) + rng.normal(0, 100)), bool(hol[t])))
+        for t in range(0, weeks - 60):
+            rows.append((5, 6, dates[t], float(800 + rng.normal(0, 50)), bool(hol[t])))
     sales = pd.DataFrame(rows, columns=["store", "dept", "date", "sales", "is_holiday"])
     fdates = pd.date_range(start, periods=weeks + 40, freq="7D")
     feats = []

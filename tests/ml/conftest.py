@@ -16,7 +16,7 @@ from _ml_synth import make_data  # noqa: E402
 
 @pytest.fixture(scope="session")
 def ml_data():
-    return make_data()
+    return make_data(extras=True)
 
 
 @pytest.fixture(scope="session")

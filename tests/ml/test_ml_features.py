@@ -79,17 +79,52 @@ def test_baselines_and_metrics():
     assert abs(m["wape"] - 12 / 30) < 1e-9
 
 
-def test_conformal_coverage_out_of_sample():
-    from forecasting.ml.intervals import cross_window_coverage, fit_quantiles
+def test_conformal_cells_cover_at_their_rate():
+    """Per step, per segment and per volatility bucket: quantiles fitted on one
+    half cover the other half at the nominal rate in every cell."""
+    from forecasting.ml import intervals
     rng = np.random.default_rng(0)
-    n, H = 4000, 5
+    n, H = 40000, 5
     steps = rng.integers(0, H, n)
-    win = rng.integers(0, 4, n)
-    err = np.abs(rng.normal(0, 1 + steps * 0.2))
-    q = fit_quantiles(err, steps, H)
-    assert all(np.diff(q["0.8"]) >= 0) and all(np.array(q["0.95"]) > np.array(q["0.8"]))
-    cov = cross_window_coverage(err, steps, win, H)
-    assert 0.77 < cov["0.8"]["coverage"] < 0.83 and 0.93 < cov["0.95"]["coverage"] < 0.97
+    seg = (rng.random(n) < 0.15).astype(int)
+    vol = rng.gamma(2.0, 0.5, n)
+    err = np.abs(rng.normal(0, (1 + steps * 0.2) * (1 + 2 * seg) * vol))
+    cal = rng.random(n) < 0.5
+    edges = intervals.bucket_edges(vol[cal], 3)
+    assert len(edges) == 2
+    bk = intervals.bucket_of(vol, edges)
+    m = intervals.fit(err[cal], steps[cal], seg[cal], bk[cal], H, edges)
+    q80, q95 = np.asarray(m["q"]["0.8"]), np.asarray(m["q"]["0.95"])
+    assert (np.diff(q80, axis=2) >= 0).all() and (q95 > q80).all()
+    assert (q80[1] >= q80[0]).all()  # holiday never narrower than calm
+    w = intervals.widths(m, 0.8, np.array([0, 1, 0, 0, 0]), np.array([0, 2]))
+    assert w.shape == (2, 5) and w[1, 0] > w[0, 0] and w[0, 1] > w[0, 0]
+    test = ~cal
+    for lv, q in ((0.8, q80), (0.95, q95)):
+        hit = err[test] <= q[seg[test], bk[test], steps[test]]
+        assert abs(hit.mean() - lv) < 0.02
+        for s in (0, 1):
+            for b in range(3):
+                c = (seg[test] == s) & (bk[test] == b)
+                assert abs(hit[c].mean() - lv) < 0.06, (lv, s, b)
+    # past the calibrated horizon: extrapolated, wider
+    w8 = intervals.widths(m, 0.8, np.zeros(8, int), np.array([0]))
+    assert w8.shape == (1, 8) and w8[0, 7] > w8[0, 4]
+
+
+def test_turbulence_is_known_at_the_origin():
+    """Target-week turbulence uses only weeks <= origin and rises where sales
+    moved a lot week to week a year earlier."""
+    from forecasting.ml.intervals import turbulence
+    rng = np.random.default_rng(1)
+    T, o = 120, 100
+    Y = 100 + rng.normal(0, 1, (30, T))
+    Y[:, o + 1 - 52 + 3] += 60  # a jump a year before step 3
+    g = turbulence(Y, o, 6)
+    assert g.shape == (6,) and g[3] > 2 * g[0] and g[4] > 2 * g[0]
+    Y2 = Y.copy()
+    Y2[:, o + 1:] = 0  # the future does not matter
+    assert np.allclose(turbulence(Y2, o, 6), g)
 
 
 def test_panel_handles_duplicates_and_offgrid():

@@ -54,21 +54,24 @@ def test_train_result_shape(ml_trained, ml_data):
         assert "seasonal_naive" in b and "ensemble" in b and b["ensemble"]["wmae"] is not None
     imp = res.importance
     assert imp and all(imp[i]["gain"] >= imp[i + 1]["gain"] for i in range(len(imp) - 1))
-    # forecast: every series present in the latest week, horizon weeks after the last date
+    # forecast: every live series (a sale in the last 52 weeks), horizon weeks after the last date
     last = sales.date.max()
-    present = sales[sales.date == last][["store", "dept"]].drop_duplicates()
+    recent = sales[(sales.date > last - pd.Timedelta(weeks=52)) & (sales.sales > 0)]
+    live = set(map(tuple, recent[["store", "dept"]].drop_duplicates().to_numpy()))
     fc = res.forecast
-    assert list(fc.columns) == ["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"]
-    assert len(fc) == len(present) * cfg.horizon
-    assert set(map(tuple, fc[["store", "dept"]].drop_duplicates().to_numpy())) == set(map(tuple, present.to_numpy()))
+    assert list(fc.columns) == ["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled",
+                                "status"]
+    assert len(fc) == len(live) * cfg.horizon
+    assert set(map(tuple, fc[["store", "dept"]].drop_duplicates().to_numpy())) == live
     exp_dates = pd.date_range(last + pd.Timedelta(weeks=1), periods=cfg.horizon, freq="7D")
     assert sorted(fc.date.unique()) == list(exp_dates)
     assert np.isfinite(fc[["forecast", "lo80", "hi80", "lo95", "hi95"]].to_numpy()).all()
     assert (fc.lo95 <= fc.lo80).all() and (fc.lo80 <= fc.forecast).all()
     assert (fc.forecast <= fc.hi80).all() and (fc.hi80 <= fc.hi95).all()
-    # the new series (store 3 dept 4, 20 weeks of data) is pooled, others are not
-    pooled = fc.groupby(["store", "dept"]).pooled.first()
-    assert pooled.loc[(3, 4)] and pooled.sum() == 1
+    # the new series (store 3 dept 4, 20 weeks of data) is pooled, others are modelled
+    st = fc.groupby(["store", "dept"]).status.first()
+    assert st.loc[(3, 4)] == "pooled" and (st == "pooled").sum() == 1
+    assert (fc.pooled == (fc.status == "pooled")).all()
     # progress: fractions in [0, 1], non-decreasing, the documented stage names
     fr = [c[0] for c in calls]
     assert all(0 <= f <= 1 for f in fr) and fr == sorted(fr)
@@ -96,7 +99,8 @@ def test_works_without_features_and_stores():
     sales, _, _ = make_data(n_stores=3, n_depts=3, weeks=80, seed=1)
     res = train(sales, None, None, TrainConfig(horizon=4, backtest_windows=2, num_threads=1, num_rounds=10,
                                                use_mstl=False))
-    assert len(res.forecast) == sales[sales.date == sales.date.max()].groupby(["store", "dept"]).ngroups * 4
+    assert "mstl" not in res.metrics and "mstl" not in res.artifact.meta["candidates"]
+    assert len(res.forecast) == sales.groupby(["store", "dept"]).ngroups * 4
     res2 = train(sales, pd.DataFrame(), pd.DataFrame(), TrainConfig(horizon=4, backtest_windows=2, num_threads=1,
                                                                      num_rounds=10, use_mstl=False))
     assert np.allclose(res.forecast.forecast, res2.forecast.forecast)
@@ -113,8 +117,9 @@ def test_artifact_roundtrip_and_predict(ml_trained, tmp_path, ml_data):
     fc = res.forecast
     row = fc[(fc.store == 1) & (fc.dept == 1)]
     out = predict_series(art, 1, 1, cfg.horizon)
-    assert set(out) == {"points", "drivers", "pooled"}
-    assert len(out["points"]) == cfg.horizon and out["pooled"] is False
+    assert set(out) == {"points", "drivers", "pooled", "status", "origin"}
+    assert len(out["points"]) == cfg.horizon and out["pooled"] is False and out["status"] == "modelled"
+    assert out["origin"] == ml_data[0].date.max().date().isoformat()
     assert np.allclose([p["forecast"] for p in out["points"]], row.forecast)
     assert np.allclose([p["lo80"] for p in out["points"]], row.lo80)
     assert [p["date"] for p in out["points"]] == [d.date().isoformat() for d in row.date]
@@ -140,7 +145,9 @@ def test_artifact_roundtrip_and_predict(ml_trained, tmp_path, ml_data):
     long = predict_series(art, 1, 1, cfg.horizon + 4)
     assert len(long["points"]) == cfg.horizon + 4
     assert np.allclose([p["forecast"] for p in long["points"][: cfg.horizon]], row.forecast, rtol=1e-6)
-    w = [p["hi80"] - p["lo80"] for p in long["points"]]
+    # widths per unit of target-week turbulence grow past the calibrated horizon
+    turb = art.arrays["turb"]
+    w = [(p["hi80"] - p["forecast"]) / turb[h] for h, p in enumerate(long["points"])]
     assert w[-1] > w[cfg.horizon - 1] and np.isfinite([p["forecast"] for p in long["points"]]).all()
 
 
