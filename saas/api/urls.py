@@ -3,7 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import views as account_views
 from saas.api.docs import DocsView, SchemaView
-from tenants.api.views import WorkspaceDeletionView
+from tenants.api.views import WorkspaceDeletionView, WorkspaceExportDownloadView, WorkspaceExportsView
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,6 +16,9 @@ urlpatterns = [
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", account_views.MeView.as_view(), name="api-me"),
     path("workspace/deletion/", WorkspaceDeletionView.as_view(), name="api-workspace-deletion"),
+    path("workspace/exports/", WorkspaceExportsView.as_view(), name="api-workspace-exports"),
+    path("workspace/exports/<int:job_id>/download/", WorkspaceExportDownloadView.as_view(),
+         name="api-workspace-export-download"),
     path("", include("forecasting.api.urls")),
     path("", include(router.urls)),
 ]

@@ -4,8 +4,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from django.http import FileResponse
+
+from forecasting.api.serializers import JobSerializer
 from saas.api.base import TenantAPIView
+from tenants import selectors
 from tenants.deletion import tenant_deletion_cancel, tenant_deletion_request
+from tenants.export import workspace_export_download, workspace_export_start
 from tenants.selectors import current_tenant
 
 
@@ -41,3 +46,28 @@ class WorkspaceDeletionView(TenantAPIView):
     @extend_schema(responses=WorkspaceDeletionSerializer)
     def delete(self, request):
         return Response(WorkspaceDeletionSerializer(tenant_deletion_cancel(actor=self.actor)).data)
+
+
+class WorkspaceExportsView(TenantAPIView):
+    """An owner starts an export of all the workspace's data (a job that
+    writes one ZIP archive) and lists the recent ones."""
+
+    permissions_map = {"GET": "workspace.manage", "POST": "workspace.manage"}
+
+    @extend_schema(responses=JobSerializer(many=True))
+    def get(self, request):
+        return Response(JobSerializer(selectors.export_jobs(), many=True).data)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request):
+        job = workspace_export_start(actor=self.actor)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WorkspaceExportDownloadView(TenantAPIView):
+    permissions_map = {"GET": "workspace.manage"}
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request, job_id: int):
+        path = workspace_export_download(actor=self.actor, job_id=job_id)
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name, content_type="application/zip")

@@ -138,6 +138,11 @@ def _workspace_delete(t, method, path):
     return {"path": path, "body": {"confirm": "not-the-slug"}}
 
 
+@builder("GET /api/v1/workspace/exports/{job_id}/download/")
+def _export_download(t, method, path):
+    return {"path": path.replace("{job_id}", "999")}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:
