@@ -134,7 +134,7 @@ def test_upload_bytes_at_and_past_the_limit(plan_tenants, plan):
 
     t = plan_tenants[plan]
     allowed = PLANS[plan].max_upload_bytes
-    with in_tenant(t), mock.patch("forecasting.tasks.ingest_upload.delay"):
+    with in_tenant(t), mock.patch("saas.celery.app.send_task"):  # loaded here, not by a worker
         assert upload_create(actor=Actor.system(), file=_Declared(allowed), filename="a.csv").pk
         with pytest.raises(QuotaExceeded) as exc:
             upload_create(actor=Actor.system(), file=_Declared(allowed + 1), filename="b.csv")
@@ -199,9 +199,9 @@ def _ingest(t, content: bytes):
     from accounts.audit import Actor
     from forecasting.services.uploads import upload_create, upload_process
 
-    with in_tenant(t), mock.patch("forecasting.tasks.ingest_upload.delay"):
+    with in_tenant(t), mock.patch("saas.celery.app.send_task"):  # loaded here, not by a worker
         up = upload_create(actor=Actor.system(), file=io.BytesIO(content), filename="rows.csv", kind="sales")
-        return upload_process(upload_id=up.pk)
+        return upload_process(job_id=up.job_id)
 
 
 def _small_plan(monkeypatch, plan: str, **limits):
