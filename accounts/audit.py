@@ -30,6 +30,8 @@ ACTIONS: dict[str, str] = {
     "tenant.unsuspend": "Workspace reactivated",
     "tenant.deletion_requested": "Workspace deletion requested",
     "tenant.deletion_cancelled": "Workspace deletion cancelled",
+    "tenant.export_requested": "Workspace data export requested",
+    "tenant.export_downloaded": "Workspace data export downloaded",
     "tenant.restored": "Workspace restored from a backup",
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",

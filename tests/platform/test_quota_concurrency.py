@@ -123,7 +123,7 @@ def test_parallel_threads_against_a_limit_of_n(db_access, limit):
         finally:
             connections.close_all()  # this thread's own connection
 
-    with mock.patch("forecasting.tasks.train_model.delay"), \
+    with mock.patch("saas.celery.app.send_task"), \
             mock.patch("accounts.services.send_mail"):
         statuses = _fire(PARALLEL, call)
     ok = [s for s in statuses if s in (201, 202)]

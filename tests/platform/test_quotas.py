@@ -98,7 +98,7 @@ def _act(t, limit: str):
         return client.post("/api/v1/api-keys/", {"name": f"k-{uuid.uuid4().hex[:6]}", "role": "viewer"},
                            format="json")
     if limit == "trainings_per_day":
-        with mock.patch("forecasting.tasks.train_model.delay"):
+        with mock.patch("saas.celery.app.send_task"):
             return client.post("/api/v1/models/train/", {"horizon": 1, "backtest_windows": 1}, format="json")
     raise AssertionError(limit)
 
@@ -152,7 +152,7 @@ def test_storage_bytes_at_and_past_the_limit(plan_tenants, plan):
     _fill(t, "storage_bytes", allowed - len(body))
     client = api_client(t, key=t.admin_key)
     try:
-        with mock.patch("forecasting.tasks.ingest_upload.delay"):
+        with mock.patch("saas.celery.app.send_task"):
             ok = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("s.csv", body)}, format="multipart")
             assert ok.status_code == 202, ok.content
             over = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("t.csv", b"x")}, format="multipart")
@@ -175,7 +175,7 @@ def test_forecast_horizon_at_and_past_the_limit(plan_tenants, plan):
     assert at.status_code == 404 and at.json()["error"]["code"] == "no_active_model"
     past = client.post("/api/v1/forecasts/", {"store": 1, "dept": 1, "horizon": allowed + 1}, format="json")
     # training: at the limit the job is queued (or refused for another limit, never the horizon)
-    with mock.patch("forecasting.tasks.train_model.delay"):
+    with mock.patch("saas.celery.app.send_task"):
         at_t = client.post("/api/v1/models/train/", {"horizon": allowed, "backtest_windows": 1}, format="json")
         past_t = client.post("/api/v1/models/train/", {"horizon": allowed + 1, "backtest_windows": 1}, format="json")
     assert at_t.status_code == 202 or at_t.json()["error"]["details"].get("limit") != "forecast_horizon", at_t.content
