@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.db.models import QuerySet
 
 from accounts.models import ApiKey, AuditEvent, User
+
+_USER_ID = re.compile(r"[0-9]{1,18}")
 
 
 def member_list(*, include_inactive: bool = True) -> QuerySet[User]:
@@ -36,7 +39,7 @@ def audit_event_list(*, action: str | None = None, actor: str | None = None,
     if actor:
         if actor.startswith("key:"):
             qs = qs.filter(actor_label=actor)
-        elif actor.isdigit():
+        elif _USER_ID.fullmatch(actor):  # ASCII digits only: "²".isdigit() is True
             qs = qs.filter(actor_user_id=int(actor))
         else:
             qs = qs.filter(actor_label__iexact=actor)
@@ -45,6 +48,10 @@ def audit_event_list(*, action: str | None = None, actor: str | None = None,
     if until:
         qs = qs.filter(created_at__lte=until)
     return qs
+
+
+def audit_event_none() -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.none()
 
 
 def active_member_count() -> int:

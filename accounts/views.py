@@ -152,9 +152,11 @@ def api_key_revoke(request, key_id: int):
 @role_required("audit.view")
 def audit(request):
     form = AuditFilterForm(request.GET or None)
-    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
-    page = Paginator(selectors.audit_event_list(**filters), 50).get_page(request.GET.get("page"))
+    valid = form.is_valid() if form.is_bound else True
+    events = selectors.audit_event_list(**form.filters()) if valid and form.is_bound else (
+        selectors.audit_event_list() if valid else selectors.audit_event_none())
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "accounts/audit.html", {"form": form, "page": page, "actions": sorted(ACTIONS),
-                                                    "query": query.urlencode()})
+    return render(request, "accounts/audit.html", {"form": form, "filter_errors": not valid, "page": page,
+                                                    "actions": sorted(ACTIONS), "query": query.urlencode()})

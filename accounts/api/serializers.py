@@ -67,10 +67,3 @@ class AuditEventSerializer(serializers.ModelSerializer):
         fields = ["id", "created_at", "action", "actor", "actor_user", "actor_api_key", "ip",
                   "request_id", "target_type", "target_id", "payload"]
         read_only_fields = fields
-
-
-class AuditFilterSerializer(serializers.Serializer):
-    action = serializers.CharField(required=False, allow_blank=True)
-    actor = serializers.CharField(required=False, allow_blank=True)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)

@@ -1,10 +1,11 @@
 from django.db import connection
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.response import Response
 
 from accounts import selectors, services
 from accounts.api import serializers as s
+from accounts.forms import AuditFilterForm
 from accounts.models import ApiKey
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.errors import NotFound
@@ -95,15 +96,16 @@ class AuditEventViewSet(mixins.ListModelMixin, TenantViewSet):
     permissions_map = {"list": "audit.view"}
 
     def get_queryset(self):
-        filters = s.AuditFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.audit_event_list(**{k: v for k, v in filters.validated_data.items() if v})
+        form = AuditFilterForm(self.request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form.error_details())
+        return selectors.audit_event_list(**form.filters())
 
     @extend_schema(parameters=[
         OpenApiParameter("action", str, description="Exact action code, or a prefix ending in '.' (e.g. 'member.')"),
         OpenApiParameter("actor", str, description="Actor e-mail, user id, or 'key:<prefix>'"),
-        OpenApiParameter("since", str, description="ISO 8601 datetime (inclusive)"),
-        OpenApiParameter("until", str, description="ISO 8601 datetime (inclusive)"),
+        OpenApiParameter("since", str, description="ISO 8601 date or datetime (inclusive)"),
+        OpenApiParameter("until", str, description="ISO 8601 datetime, or a date meaning the end of that day (inclusive)"),
     ])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
