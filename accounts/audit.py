@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit_hash import content_hash, fields_of
+
 ACTIONS: dict[str, str] = {
     "auth.login": "User logged in",
     "auth.login_failed": "Failed login attempt",
@@ -78,18 +83,31 @@ def client_ip(request) -> str | None:
 
 def audit_record(*, action: str, actor: Actor, target_type: str = "", target_id: str | int | None = None,
                  payload: dict | None = None):
+    """Appends one event to this tenant's chain. Inside the caller's
+    transaction (or its own): the chain head stays locked until it ends."""
+    from accounts.audit_chain import lock_head
     from accounts.models import AuditEvent
 
     if action not in ACTIONS:
         raise ValueError(f"unregistered audit action {action!r}")
-    return AuditEvent.objects.create(
-        action=action,
-        actor_user=actor.user,
-        actor_api_key=actor.api_key,
-        actor_label=actor.label,
-        ip=actor.ip,
-        request_id=actor.request_id or "",
-        target_type=target_type,
-        target_id="" if target_id is None else str(target_id),
-        payload=payload or {},
-    )
+    with transaction.atomic(savepoint=False):
+        head = lock_head()
+        event = AuditEvent(
+            created_at=timezone.now(),  # taken under the lock: time order is chain order
+            action=action,
+            actor_user=actor.user,
+            actor_api_key=actor.api_key,
+            actor_label=actor.label,
+            ip=AuditEvent._meta.get_field("ip").get_prep_value(actor.ip or None),
+            request_id=actor.request_id or "",
+            target_type=target_type,
+            target_id="" if target_id is None else str(target_id),
+            payload=payload or {},
+            sequence=head.sequence + 1,
+            prev_hash=head.hash,
+        )
+        event.hash = content_hash(fields_of(event))
+        event.save(force_insert=True)
+        head.sequence, head.hash = event.sequence, event.hash
+        head.save(update_fields=["sequence", "hash"])
+    return event
