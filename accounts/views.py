@@ -6,11 +6,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
+from django.db import connection
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import audit_export, selectors, services
 from accounts.audit import ACTIONS, Actor
 from accounts.decorators import role_required
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
@@ -66,8 +67,6 @@ def password_change(request):
 
 def handoff(request):
     """Signup on the public site ends here, on the new workspace's host."""
-    from django.db import connection
-
     user = services.handoff_token_consume(token=request.GET.get("token", ""))
     if user is None:
         messages.error(request, "This sign-in link has expired or was already used. Log in with your password.")
@@ -160,3 +159,13 @@ def audit(request):
     query.pop("page", None)
     return render(request, "accounts/audit.html", {"form": form, "filter_errors": not valid, "page": page,
                                                     "actions": sorted(ACTIONS), "query": query.urlencode()})
+
+
+@role_required("audit.view")
+def audit_export_csv(request):
+    """The audit log as CSV, with the page's filters; bad filters go back to the page."""
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return audit(request)
+    return audit_export.csv_response(selectors.audit_event_list(**form.filters()),
+                                     filename=audit_export.export_filename(connection.tenant.slug))

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api-keys/", account_views.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
     path("audit/", account_views.audit, name="audit"),
+    path("audit/export.csv", account_views.audit_export_csv, name="audit_export"),
     path("billing/", billing_views.billing, name="billing"),
     path("data/", web_data.data_page, name="data"),
     path("data/upload/", web_data.upload_submit, name="data_upload"),

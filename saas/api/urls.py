@@ -14,6 +14,7 @@ urlpatterns = [
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", account_views.MeView.as_view(), name="api-me"),
+    path("audit-events/export.csv", account_views.AuditEventExportView.as_view(), name="api-audit-export"),
     path("", include("forecasting.api.urls")),
     path("", include(router.urls)),
 ]
