@@ -40,6 +40,39 @@ ACTIONS: dict[str, str] = {
     "forecast.created": "Forecast created",
 }
 
+# Payload keys in plain words, for the Audit page (a key not listed here is
+# shown with its underscores as spaces).
+FIELD_LABELS: dict[str, str] = {
+    "email": "E-mail",
+    "role": "Role",
+    "from": "Previous role",
+    "to": "New role",
+    "name": "Name",
+    "prefix": "Key prefix",
+    "plan": "Plan",
+    "reason": "Reason",
+    "username": "Username tried",
+    "filename": "File",
+    "size": "Size (bytes)",
+    "sha256": "SHA-256",
+    "kind": "Kind",
+    "rows": "Rows",
+    "inserted": "Rows inserted",
+    "updated": "Rows updated",
+    "unchanged": "Rows unchanged",
+    "error_count": "Errors",
+    "dataset_version": "Dataset version",
+    "horizon": "Horizon (weeks)",
+    "backtest_windows": "Backtest windows",
+    "number": "Model version",
+    "chosen": "Model chosen",
+    "wmae": "WMAE",
+    "seasonal_naive_wmae": "Seasonal-naive WMAE",
+    "replaced": "Replaced version",
+    "why": "Why",
+    "error": "Error",
+}
+
 
 @dataclass(frozen=True)
 class Actor:

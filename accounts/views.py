@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit_export, selectors, services
 from accounts.audit import ACTIONS, Actor
+from accounts.audit_display import action_label, payload_fields
 from accounts.decorators import role_required
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
@@ -152,13 +153,19 @@ def api_key_revoke(request, key_id: int):
 def audit(request):
     form = AuditFilterForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
-    events = selectors.audit_event_list(**form.filters()) if valid and form.is_bound else (
-        selectors.audit_event_list() if valid else selectors.audit_event_none())
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    expand = request.GET.get("expand") == "1"
+    rows = selectors.audit_rows(collapse=not expand, **(form.filters() if form.is_bound else {})) if valid else []
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    lines = [{"row": row, "label": action_label(row.event.action), "fields": payload_fields(row.event.payload)}
+             for row in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "accounts/audit.html", {"form": form, "filter_errors": not valid, "page": page,
-                                                    "actions": sorted(ACTIONS), "query": query.urlencode()})
+    filters_only = query.copy()
+    filters_only.pop("expand", None)
+    return render(request, "accounts/audit.html", {
+        "form": form, "filter_errors": not valid, "page": page, "lines": lines, "actions": sorted(ACTIONS),
+        "query": query.urlencode(), "filter_query": filters_only.urlencode(), "expand": expand,
+    })
 
 
 @role_required("audit.view")
