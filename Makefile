@@ -43,6 +43,7 @@ bench: install
 	$(PY) bench/accuracy.py
 	$(PY) bench/predict_latency.py
 	$(PY) bench/forecast_api.py
+	$(PY) bench/audit.py
 
 services-stop:
 	$(PY) -m saas.embedded stop
