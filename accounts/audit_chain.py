@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
+
 from accounts.audit_hash import GENESIS, content_hash, fields_of
 from accounts.models import AuditChainHead, AuditEvent
 
@@ -44,11 +46,20 @@ class ChainReport:
 
 
 def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Walks this schema's events in sequence order; returns the first break."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.sequence, head.hash) if head else (0, GENESIS)
+    """Walks this schema's events in sequence order; returns the first break.
+
+    Safe while others write: the head and the highest sequence are read in one
+    statement (one snapshot), then the walk covers the events up to that head,
+    all of which were committed with it. An event above the head is one that
+    was inserted without going through ``audit_record``."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT h.sequence, h.hash, (SELECT max(sequence) FROM {AuditEvent._meta.db_table}) "
+                    f"FROM (SELECT 1) AS one LEFT JOIN {AuditChainHead._meta.db_table} AS h ON h.id = 1")
+        head_seq, head_hash, max_seq = cur.fetchone()
+    head_seq, head_hash = (head_seq or 0), (head_hash or GENESIS)
     expected, prev_hash, prev_id, count = 1, GENESIS, None, 0
-    for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=chunk_size):
+    events = AuditEvent.objects.filter(sequence__lte=head_seq).order_by("sequence")
+    for event in events.iterator(chunk_size=chunk_size):
         count += 1
         brk = _check(event, expected, prev_hash, prev_id)
         if brk is not None:
@@ -61,6 +72,11 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
         if head_seq > last:
             reason += f": the last {head_seq - last} event(s) were deleted"
         return ChainReport(count, head_seq, head_hash, ChainBreak(None, None, reason))
+    if max_seq is not None and max_seq > head_seq:
+        extra = AuditEvent.objects.filter(sequence__gt=head_seq).order_by("sequence").first()
+        if extra is not None and extra.sequence <= max_seq:
+            return ChainReport(count, head_seq, head_hash, ChainBreak(
+                extra.pk, extra.sequence, f"beyond the chain head (#{head_seq}): inserted without audit_record"))
     return ChainReport(count, head_seq, head_hash, None)
 
 

@@ -236,3 +236,65 @@ def test_trigger_is_still_there(tenant):
     with in_tenant(tenant), pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("UPDATE accounts_auditevent SET hash = 'x'")
+
+
+def test_event_inserted_beside_the_head_is_named(tenant):
+    """A row inserted straight into the table (the trigger allows INSERT) but
+    not through audit_record does not move the head."""
+    from accounts.audit_hash import content_hash, fields_of
+
+    last = _events(tenant)[-1]
+    forged = {**fields_of(last), "sequence": last.sequence + 1, "prev_hash": last.hash, "action": "member.create"}
+    with in_tenant(tenant), connection.cursor() as cur:
+        cur.execute("INSERT INTO accounts_auditevent (created_at, action, actor_label, request_id, target_type, "
+                    "target_id, payload, sequence, prev_hash, hash) VALUES (%s, %s, '', '', '', '', %s, %s, %s, %s) "
+                    "RETURNING id", [forged["created_at"], forged["action"], '{}', forged["sequence"], last.hash,
+                                     content_hash({**forged, "actor_user_id": None, "actor_api_key_id": None,
+                                                   "actor_label": "", "ip": None, "request_id": "",
+                                                   "target_type": "", "target_id": "", "payload": {}})])
+        forged_id = cur.fetchone()[0]
+    out, err = _verify(tenant.slug)
+    assert err is not None and f"event id={forged_id} (sequence {last.sequence + 1}): beyond the chain head" in out
+
+
+def test_verify_while_writers_append(tenant):
+    """An event committed by another writer after verify read the head, before
+    its walk, is not taken for a break."""
+    from accounts import audit_chain
+    from accounts.audit import Actor, audit_record
+    from accounts.models import AuditEvent
+
+    _grow(tenant, 2)
+
+    def write_elsewhere():
+        try:
+            with in_tenant(tenant):
+                audit_record(action="member.create", actor=Actor.system(), payload={"late": True})
+        finally:
+            connection.close()
+
+    class LateWriter:
+        """Stands in for the model: the first query through ``objects`` (the
+        walk) starts only after another connection committed a new event."""
+
+        written = False
+
+        def __getattr__(self, name):
+            if name == "objects" and not LateWriter.written:
+                LateWriter.written = True
+                t = threading.Thread(target=write_elsewhere)
+                t.start()
+                t.join(60)
+            return getattr(AuditEvent, name)
+
+    real = audit_chain.AuditEvent
+    audit_chain.AuditEvent = LateWriter()
+    try:
+        with in_tenant(tenant):
+            report = audit_chain.verify_chain(chunk_size=2)
+    finally:
+        audit_chain.AuditEvent = real
+    assert LateWriter.written
+    assert report.ok, report.first_break
+    assert report.events == report.head_sequence == len(_events(tenant)) - 1
+    assert _verify(tenant.slug)[1] is None  # and the next run covers the late event
