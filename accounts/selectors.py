@@ -127,10 +127,6 @@ def audit_rows(*, collapse: bool = True, **filters) -> AuditRows:
     return AuditRows(audit_event_list(**filters), collapse=collapse)
 
 
-def audit_event_none() -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.none()
-
-
 def active_member_count() -> int:
     return User.objects.filter(is_active=True).count()
 

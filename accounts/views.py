@@ -151,10 +151,10 @@ def api_key_revoke(request, key_id: int):
 
 @role_required("audit.view")
 def audit(request):
-    form = AuditFilterForm(request.GET or None)
-    valid = form.is_valid() if form.is_bound else True
+    form = AuditFilterForm(request.GET)  # no filters given is valid: everything
+    valid = form.is_valid()
     expand = request.GET.get("expand") == "1"
-    rows = selectors.audit_rows(collapse=not expand, **(form.filters() if form.is_bound else {})) if valid else []
+    rows = selectors.audit_rows(collapse=not expand, **form.filters()) if valid else []
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     lines = [{"row": row, "label": action_label(row.event.action), "fields": payload_fields(row.event.payload)}
              for row in page]

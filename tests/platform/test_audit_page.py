@@ -75,6 +75,8 @@ def test_each_failed_login_on_request_and_pagination(tenant):
     assert len(_rows(last)) == 120 + 4 - 100  # + provisioning (3) and this login
     filtered = client.get("/audit/", {"action": "auth.login_failed"}).content.decode()
     assert len(_rows(filtered)) == 1 and "120 failed logins for mallory@x.test" in _rows(filtered)[0]
+    prefixed = _rows(client.get("/audit/", {"action": "auth."}).content.decode())
+    assert len(prefixed) == 2 and "User logged in" in prefixed[0] and "120 failed logins" in prefixed[1]
 
 
 def test_collapsed_pages_still_paginate(tenant):
