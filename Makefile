@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/load.py
 	$(PY) bench/fuzz.py
 	$(PY) bench/chaos.py
+	$(PY) bench/audit.py
 
 services-stop:
 	$(PY) -m saas.embedded stop

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit_hash import content_hash, fields_of
 from saas.client_ip import client_ip as resolve_client_ip
 
 ACTIONS: dict[str, str] = {
@@ -41,6 +45,39 @@ ACTIONS: dict[str, str] = {
     "model.train_failed": "Training failed",
     "model.promoted": "Model promoted",
     "forecast.created": "Forecast created",
+}
+
+# Payload keys in plain words, for the Audit page (a key not listed here is
+# shown with its underscores as spaces).
+FIELD_LABELS: dict[str, str] = {
+    "email": "E-mail",
+    "role": "Role",
+    "from": "Previous role",
+    "to": "New role",
+    "name": "Name",
+    "prefix": "Key prefix",
+    "plan": "Plan",
+    "reason": "Reason",
+    "username": "Username tried",
+    "filename": "File",
+    "size": "Size (bytes)",
+    "sha256": "SHA-256",
+    "kind": "Kind",
+    "rows": "Rows",
+    "inserted": "Rows inserted",
+    "updated": "Rows updated",
+    "unchanged": "Rows unchanged",
+    "error_count": "Errors",
+    "dataset_version": "Dataset version",
+    "horizon": "Horizon (weeks)",
+    "backtest_windows": "Backtest windows",
+    "number": "Model version",
+    "chosen": "Model chosen",
+    "wmae": "WMAE",
+    "seasonal_naive_wmae": "Seasonal-naive WMAE",
+    "replaced": "Replaced version",
+    "why": "Why",
+    "error": "Error",
 }
 
 
@@ -118,18 +155,31 @@ def client_ip(request) -> str | None:
 
 def audit_record(*, action: str, actor: Actor, target_type: str = "", target_id: str | int | None = None,
                  payload: dict | None = None):
+    """Appends one event to this tenant's chain. Inside the caller's
+    transaction (or its own): the chain head stays locked until it ends."""
+    from accounts.audit_chain import lock_head
     from accounts.models import AuditEvent
 
     if action not in ACTIONS:
         raise ValueError(f"unregistered audit action {action!r}")
-    return AuditEvent.objects.create(
-        action=action,
-        actor_user=actor.user,
-        actor_api_key=actor.api_key,
-        actor_label=actor.label,
-        ip=actor.ip,
-        request_id=actor.request_id or "",
-        target_type=target_type,
-        target_id="" if target_id is None else str(target_id),
-        payload=payload or {},
-    )
+    with transaction.atomic(savepoint=False):
+        head = lock_head()
+        event = AuditEvent(
+            created_at=timezone.now(),  # taken under the lock: time order is chain order
+            action=action,
+            actor_user=actor.user,
+            actor_api_key=actor.api_key,
+            actor_label=actor.label,
+            ip=AuditEvent._meta.get_field("ip").get_prep_value(actor.ip or None),
+            request_id=actor.request_id or "",
+            target_type=target_type,
+            target_id="" if target_id is None else str(target_id),
+            payload=payload or {},
+            sequence=head.sequence + 1,
+            prev_hash=head.hash,
+        )
+        event.hash = content_hash(fields_of(event))
+        event.save(force_insert=True)
+        head.sequence, head.hash = event.sequence, event.hash
+        head.save(update_fields=["sequence", "hash"])
+    return event

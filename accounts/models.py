@@ -102,7 +102,9 @@ class ApiKey(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only: a trigger (migration 0002) rejects UPDATE, DELETE and TRUNCATE."""
+    """Append-only: a trigger (migration 0002) rejects UPDATE, DELETE and TRUNCATE.
+    Tamper-evident: each event is chained to the one before it by hash
+    (``accounts.audit_hash``); write only through ``accounts.audit.audit_record``."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=64, db_index=True)
@@ -116,9 +118,24 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     payload = models.JSONField(default=dict, blank=True)
+    sequence = models.BigIntegerField(unique=True)  # 1, 2, 3, ... per tenant, no gap
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label}"
+
+
+class AuditChainHead(models.Model):
+    """One row (pk=1): the last event's sequence and hash. Writers lock it for
+    the rest of their transaction, so the chain cannot fork."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.sequence}"

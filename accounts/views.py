@@ -6,13 +6,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
+from django.db import connection
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import audit_export, selectors, services
 from accounts.audit import ACTIONS, Actor, client_ip
+from accounts.audit_display import action_label, payload_fields
 from accounts.decorators import role_required
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
@@ -181,10 +183,28 @@ def api_key_revoke(request, key_id: int):
 
 @role_required("audit.view")
 def audit(request):
-    form = AuditFilterForm(request.GET or None)
-    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
-    page = Paginator(selectors.audit_event_list(**filters), 50).get_page(request.GET.get("page"))
+    form = AuditFilterForm(request.GET)  # no filters given is valid: everything
+    valid = form.is_valid()
+    expand = request.GET.get("expand") == "1"
+    rows = selectors.audit_rows(collapse=not expand, **form.filters()) if valid else []
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    lines = [{"row": row, "label": action_label(row.event.action), "fields": payload_fields(row.event.payload)}
+             for row in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "accounts/audit.html", {"form": form, "page": page, "actions": sorted(ACTIONS),
-                                                    "query": query.urlencode()})
+    filters_only = query.copy()
+    filters_only.pop("expand", None)
+    return render(request, "accounts/audit.html", {
+        "form": form, "filter_errors": not valid, "page": page, "lines": lines, "actions": sorted(ACTIONS),
+        "query": query.urlencode(), "filter_query": filters_only.urlencode(), "expand": expand,
+    })
+
+
+@role_required("audit.view")
+def audit_export_csv(request):
+    """The audit log as CSV, with the page's filters; bad filters go back to the page."""
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return audit(request)
+    return audit_export.csv_response(selectors.audit_event_list(**form.filters()),
+                                     filename=audit_export.export_filename(connection.tenant.slug))

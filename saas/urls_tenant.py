@@ -26,6 +26,7 @@ urlpatterns = [
     path("api-keys/", account_views.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
     path("audit/", account_views.audit, name="audit"),
+    path("audit/export.csv", account_views.audit_export_csv, name="audit_export"),
     path("billing/", billing_views.billing, name="billing"),
     path("settings/workspace/", tenant_web.workspace_settings, name="workspace_settings"),
     path("settings/workspace/exports/", tenant_web.workspace_exports, name="workspace_exports"),

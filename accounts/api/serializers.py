@@ -79,16 +79,12 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor_label")
+    sequence = serializers.IntegerField(help_text="Position in this workspace's audit chain (1, 2, 3, ... no gap).")
+    prev_hash = serializers.CharField(help_text="SHA-256 (hex) of the event before this one; 64 zeros for the first.")
+    hash = serializers.CharField(help_text="SHA-256 (hex) over this event's content and prev_hash.")
 
     class Meta:
         model = AuditEvent
         fields = ["id", "created_at", "action", "actor", "actor_user", "actor_api_key", "ip",
-                  "request_id", "target_type", "target_id", "payload"]
+                  "request_id", "target_type", "target_id", "payload", "sequence", "prev_hash", "hash"]
         read_only_fields = fields
-
-
-class AuditFilterSerializer(serializers.Serializer):
-    action = serializers.CharField(required=False, allow_blank=True)
-    actor = serializers.CharField(required=False, allow_blank=True)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("workspace/exports/", WorkspaceExportsView.as_view(), name="api-workspace-exports"),
     path("workspace/exports/<int:job_id>/download/", WorkspaceExportDownloadView.as_view(),
          name="api-workspace-export-download"),
+    path("audit-events/export.csv", account_views.AuditEventExportView.as_view(), name="api-audit-export"),
     path("", include("forecasting.api.urls")),
     path("", include(router.urls)),
 ]
