@@ -67,7 +67,7 @@ def _write(n: int, chained: bool) -> list[float]:
         t0 = time.perf_counter()
         with transaction.atomic():
             if chained:
-                audit_record(action=action, actor=Actor(ip="10.0.0.1"), target_type="" if flood else "user",
+                audit_record(action=action, actor=Actor.system(ip="10.0.0.1"), target_type="" if flood else "user",
                              target_id=None if flood else i, payload=payload)
             else:
                 AuditEvent.objects.create(created_at=timezone.now(), action=action, actor_label="system", ip="10.0.0.1",

@@ -21,7 +21,7 @@ def test_audit_page_folds_a_flood_and_exports(live_server_proc, page):
     server, t = live_server_proc, provision("auditweb")
     with in_tenant(t):
         for _ in range(200):
-            auth_event_record(action="auth.login_failed", actor=Actor(ip="10.6.6.6"),
+            auth_event_record(action="auth.login_failed", actor=Actor.system(ip="10.6.6.6"),
                               payload={"username": t.owner_email})
     add_member(t, "analyst", email=f"ana@{t.slug}.test")
 

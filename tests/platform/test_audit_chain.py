@@ -77,11 +77,11 @@ def test_odd_values_survive_the_round_trip(tenant):
     from accounts.audit import Actor, audit_record
 
     with in_tenant(tenant):
-        audit_record(action="member.create", actor=Actor(ip="2001:DB8:0:0::1", request_id="r-\u00e9"),
+        audit_record(action="member.create", actor=Actor.system(ip="2001:DB8:0:0::1", request_id="r-\u00e9"),
                      target_type="user", target_id=10 ** 12,
                      payload={"z": 1e20, "a": [3.0, 0.1, 1e-7, -0.0], "é": "\u00b2 =1+1", "n": None, "b": True,
                               "nested": {"y": 2, "x": "\U0001f600"}})
-        audit_record(action="member.create", actor=Actor(ip="::ffff:10.0.0.1"), payload={})
+        audit_record(action="member.create", actor=Actor.system(ip="::ffff:10.0.0.1"), payload={})
     out, err = _verify(tenant.slug)
     assert err is None, out
 

@@ -48,7 +48,7 @@ def test_api_export_honours_filters_and_neutralises_formulas(tenant):
     client = api_client(tenant, key=tenant.admin_key)
     client.post("/api/v1/members/", {"email": "x1@example.com", "role": "viewer"}, format="json")
     with in_tenant(tenant):
-        audit_record(action="member.invite", actor=Actor(request_id='=HYPERLINK("http://evil")'),
+        audit_record(action="member.invite", actor=Actor.system(request_id='=HYPERLINK("http://evil")'),
                      target_type="user", target_id="-1+2", payload={"email": "=cmd|' /C calc'!A0"})
     listed = client.get("/api/v1/audit-events/", {"action": "member.invite"}).json()
     resp = client.get("/api/v1/audit-events/export.csv", {"action": "member.invite"})

@@ -23,7 +23,7 @@ def _failed(t, n: int, username: str, ip: str):
 
     with in_tenant(t):
         for _ in range(n):
-            auth_event_record(action="auth.login_failed", actor=Actor(ip=ip), payload={"username": username})
+            auth_event_record(action="auth.login_failed", actor=Actor.system(ip=ip), payload={"username": username})
 
 
 def _rows(html: str) -> list[str]:
