@@ -17,5 +17,6 @@ urlpatterns = [
     path("me/", account_views.MeView.as_view(), name="api-me"),
     path("workspace/deletion/", WorkspaceDeletionView.as_view(), name="api-workspace-deletion"),
     path("", include("forecasting.api.urls")),
+    path("", include("billing.api.urls")),
     path("", include(router.urls)),
 ]
