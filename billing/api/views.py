@@ -3,7 +3,7 @@ the plan: owners)."""
 from django.db import connection
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
 
@@ -26,8 +26,10 @@ class UsageView(TenantAPIView):
         return Response(selectors.usage_report(**q.validated_data))
 
 
+@extend_schema_view(retrieve=extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]))
 class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     serializer_class = s.StatementSerializer
+    lookup_value_regex = "[0-9]+"
     permissions_map = {"list": "billing.view", "retrieve": "billing.view"}
 
     def safely_get_queryset(self):
