@@ -149,3 +149,21 @@ def test_usage_page_bad_dates_fall_back_with_a_message(tenant):
     resp = web_client(tenant, user=_owner(tenant)).get("/usage/?since=2026-13-01")
     assert resp.status_code == 200
     assert "showing the last 30 days" in resp.content.decode()
+
+
+def test_a_training_that_ends_is_metered_with_its_seconds(tenant):
+    """The hook where a training ends: run in-process (no data: it fails at
+    once), it still counts one training."""
+    from accounts.audit import Actor
+    from billing.models import UsageDay
+    from forecasting.models import Job
+    from forecasting.services.jobs import job_create
+    from forecasting.services.training import model_train_run
+
+    with in_tenant(tenant):
+        job = job_create(actor=Actor.system(), kind=Job.Kind.TRAIN, params={"horizon": 4, "backtest_windows": 1})
+        model_train_run(job_id=job.pk)
+        assert Job.objects.get(pk=job.pk).status == "failed"
+    usage_flush(measure=False)
+    row = UsageDay.objects.get(tenant_id=tenant.tenant.pk, day=timezone.now().date())
+    assert row.trainings == 1 and row.training_seconds >= 0 and row.api_requests == 0
