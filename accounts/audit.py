@@ -45,6 +45,8 @@ ACTIONS: dict[str, str] = {
     "model.train_failed": "Training failed",
     "model.promoted": "Model promoted",
     "forecast.created": "Forecast created",
+    "billing.plan_changed": "Plan changed",
+    "billing.statement_issued": "Monthly statement issued",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is

@@ -4,6 +4,7 @@ ad-hoc constants."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 MB = 1024 * 1024
 
@@ -57,3 +58,44 @@ def plan_limits(plan: str) -> PlanLimits:
 
 def plan_limits_dict(plan: str) -> dict:
     return asdict(plan_limits(plan))
+
+
+# ------------------------------------------------------------------ prices
+CURRENCY = "USD"
+
+
+@dataclass(frozen=True)
+class Overage:
+    """Beyond ``included`` units of ``meter`` in a month, ``price`` per block
+    of ``per`` units (a started block counts whole)."""
+
+    meter: str  # a key of billing.metering.METERS (training_minutes: derived)
+    included: int
+    per: int
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class PlanPrice:
+    monthly: Decimal
+    overages: tuple[Overage, ...]
+
+
+def _overages(api: int, rows: int, minutes: int, forecasts: int, sims: int, scale: Decimal) -> tuple[Overage, ...]:
+    return (Overage("api_requests", api, 1000, Decimal("0.50") * scale),
+            Overage("rows_ingested", rows, 100_000, Decimal("2.00") * scale),
+            Overage("training_minutes", minutes, 1, Decimal("0.10") * scale),
+            Overage("forecasts_served", forecasts, 1000, Decimal("1.00") * scale),
+            Overage("simulations", sims, 1, Decimal("0.05") * scale))
+
+
+PRICES: dict[str, PlanPrice] = {
+    "free": PlanPrice(Decimal("0.00"), _overages(50_000, 1_000_000, 120, 10_000, 200, Decimal("1"))),
+    "pro": PlanPrice(Decimal("299.00"), _overages(1_000_000, 20_000_000, 3_000, 500_000, 10_000, Decimal("0.8"))),
+    "enterprise": PlanPrice(Decimal("1999.00"),
+                            _overages(20_000_000, 400_000_000, 30_000, 10_000_000, 200_000, Decimal("0.5"))),
+}
+
+
+def plan_price(plan: str) -> PlanPrice:
+    return PRICES.get(plan, PRICES["free"])

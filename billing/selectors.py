@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Callable
 
 from django.db import connection
@@ -12,6 +12,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import ApiKey, User
+from billing.meters import METERS
+from billing.models import Statement, UsageDay
 from billing.plans import PLANS, PlanLimits, plan_limits
 from forecasting.models import Job, SalesRecord, StoreWeek, Upload
 
@@ -34,6 +36,9 @@ def _stored_rows() -> int:
 
 def _storage_bytes() -> int:
     return Upload.objects.aggregate(total=Sum("size"))["total"] or 0
+
+
+stored_rows_count, storage_bytes_count = _stored_rows, _storage_bytes  # measured by billing.metering
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,39 @@ def limit_rows() -> list[dict]:
     return [{"name": name, "label": spec.label, "unit": spec.unit, "usage": usage(name),
              "allowed": allowed(name, plan), "plans": [getattr(PLANS[p], spec.attr) for p in PLANS]}
             for name, spec in LIMITS.items()]
+
+
+# ------------------------------------------------------- usage and statements
+def usage_days(*, since, until) -> list:
+    """The current tenant's UsageDay rows from ``since`` to ``until`` (inclusive)."""
+    return list(UsageDay.objects.filter(tenant_id=connection.tenant.pk, day__gte=since, day__lte=until)
+                .order_by("day"))
+
+
+def statement_list():
+    return Statement.objects.filter(tenant_id=connection.tenant.pk).order_by("-period_start")
+
+
+def statement_get(*, statement_id: int):
+    return statement_list().filter(pk=statement_id).first()
+
+
+def usage_report(*, since, until) -> dict:
+    """Daily usage from ``since`` to ``until`` with a row for every day (zeros
+    where nothing was used), and totals: counters summed, gauges at their
+    latest measurement. Read by the Usage page and ``GET /api/v1/usage/``."""
+    found = {row.day: row for row in usage_days(since=since, until=until)}
+    days, day = [], since
+    while day <= until:
+        row = found.get(day)
+        entry = {"day": day.isoformat(), **{name: getattr(row, name) if row else 0 for name in METERS}}
+        entry["training_minutes"] = round(entry["training_seconds"] / 60, 1)
+        days.append(entry)
+        day += timedelta(days=1)
+    totals = {name: sum(d[name] for d in days) for name, m in METERS.items() if m.kind == "counter"}
+    measured = [d for d in days if found.get(date.fromisoformat(d["day"]))]
+    for name, m in METERS.items():
+        if m.kind == "gauge":
+            totals[name] = measured[-1][name] if measured else 0
+    totals["training_minutes"] = round(totals["training_seconds"] / 60, 1)
+    return {"since": since.isoformat(), "until": until.isoformat(), "days": days, "totals": totals}

@@ -6,11 +6,12 @@ and exactly the allowed number get through. A refusal is one error,
 ``quota_exceeded``, naming the limit, the usage and the plan that lifts it."""
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 
+from accounts.audit import Actor, audit_record
 from billing import selectors
-from billing.plans import FEATURES, plan_limits
-from saas.errors import PlanFeatureMissing, QuotaExceeded
+from billing.plans import FEATURES, PLANS, plan_limits
+from saas.errors import Conflict, PlanFeatureMissing, QuotaExceeded, ValidationFailed
 from tenants.models import Tenant
 
 
@@ -78,3 +79,43 @@ def feature_require(*, feature: str) -> None:
             f"{FEATURES[feature]} is not part of the {plan.title()} plan."
             + (f" The {upgrade.title()} plan includes it." if upgrade else ""),
             details={"feature": feature, "plan": plan, "upgrade_to": upgrade})
+
+
+def plan_blockers(*, plan: str) -> list[dict]:
+    """The counted limits whose current usage exceeds ``plan``'s (what stops a downgrade)."""
+    out = []
+    for name, spec in selectors.LIMITS.items():
+        if spec.usage is None:
+            continue
+        allowed, used = selectors.allowed(name, plan), spec.usage()
+        if used > allowed:
+            out.append({"limit": name, "label": spec.label, "allowed": allowed, "usage": used,
+                        "reason": f"{_fmt(allowed, spec.unit)} {spec.label} allowed, {_fmt(used, spec.unit)} in use"})
+    return out
+
+
+def plan_change(*, actor: Actor, plan: str) -> tuple[Tenant, bool]:
+    """Move the current tenant to ``plan``: an upgrade applies now; a downgrade
+    is refused (409 ``downgrade_blocked``) while usage exceeds the new plan's
+    limits, naming each. Returns the tenant and whether the plan changed."""
+    if plan not in PLANS:
+        raise ValidationFailed(f"Unknown plan {plan!r}: one of {', '.join(PLANS)}.",
+                               details={"plan": [f"one of {', '.join(PLANS)}"]})
+    with transaction.atomic():
+        tenant = _lock_tenant()
+        old = tenant.plan
+        if plan == old:
+            return tenant, False
+        names = list(PLANS)
+        if old in names and names.index(plan) < names.index(old):  # a downgrade
+            blockers = plan_blockers(plan=plan)
+            if blockers:
+                raise Conflict(f"The {plan.title()} plan cannot be chosen yet: "
+                               + "; ".join(b["reason"] for b in blockers) + ".",
+                               code="downgrade_blocked", details={"plan": plan, "limits": blockers})
+        Tenant.objects.filter(pk=tenant.pk).update(plan=plan)
+        audit_record(action="billing.plan_changed", actor=actor, target_type="tenant", target_id=tenant.pk,
+                     payload={"from": old, "to": plan})
+    tenant.plan = plan
+    connection.tenant.plan = plan
+    return tenant, True

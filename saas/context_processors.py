@@ -11,6 +11,7 @@ NAV = [
     ("Members", "members", "members.view"),
     ("API keys", "api_keys", "api_keys.manage"),
     ("Audit log", "audit", "audit.view"),
+    ("Usage", "usage", "billing.view"),
     ("Billing", "billing", "billing.view"),
     ("Workspace", "workspace_settings", "workspace.manage"),
 ]

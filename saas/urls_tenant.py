@@ -28,6 +28,8 @@ urlpatterns = [
     path("audit/", account_views.audit, name="audit"),
     path("audit/export.csv", account_views.audit_export_csv, name="audit_export"),
     path("billing/", billing_views.billing, name="billing"),
+    path("billing/plan/", billing_views.plan_change, name="plan_change"),
+    path("usage/", billing_views.usage, name="usage"),
     path("settings/workspace/", tenant_web.workspace_settings, name="workspace_settings"),
     path("settings/workspace/exports/", tenant_web.workspace_exports, name="workspace_exports"),
     path("settings/workspace/exports/<int:job_id>/download/", tenant_web.workspace_export_file,

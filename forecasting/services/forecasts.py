@@ -6,6 +6,7 @@ import io
 
 from django.db import connection
 
+from billing.metering import usage_count
 from billing.services import quota_check_value
 from forecasting import selectors
 from forecasting.models import ForecastRun, ModelVersion
@@ -67,6 +68,7 @@ def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
                        code="series_not_found", details={"store": store, "dept": dept})
     except ValueError as exc:
         raise ValidationFailed(str(exc), details={"store": store, "dept": dept, "horizon": horizon})
+    usage_count(counts={"forecasts_served": 1})
     return {"model_version": version.number, "origin": version.data_end.isoformat() if version.data_end else None,
             "horizon": int(horizon), "pooled": out.get("pooled", False), "points": out["points"],
             "drivers": out.get("drivers", [])}

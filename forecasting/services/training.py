@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
+from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
@@ -157,11 +158,19 @@ def _train_locked(job: Job) -> ModelVersion | None:
             audit_record(action="model.train_failed", actor=actor, target_type="job", target_id=job.pk,
                          payload={"error": f"{type(exc).__name__}: {exc}"[:500]})
         job_fail(job_id=job.pk, error=f"{type(exc).__name__}: {exc}", message="Training failed")
+        _meter_training(started)
         return None
+    _meter_training(started)
     job_succeed(job_id=job.pk, message=f"Registered v{version.number}" + (" (active)" if version.status == "active" else ""),
                 result={"model_version": version.pk, "number": version.number, "status": version.status,
                         "chosen": version.chosen, "wmae": version.wmae, "seconds": round(version.training_seconds, 1)})
     return version
+
+
+def _meter_training(started: float) -> None:
+    """A training ended (succeeded or failed): one training and its seconds of
+    compute, for metered usage (billing/metering.py)."""
+    usage_count(counts={"trainings": 1, "training_seconds": round(time.monotonic() - started)})
 
 
 def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,

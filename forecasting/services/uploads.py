@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
+from billing.metering import usage_count
 from billing.selectors import current_limits
 from billing.services import quota_check_value, quota_reserve
 from forecasting.models import Job, Upload
@@ -517,4 +518,5 @@ def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCount
                      payload={"filename": upload.original_filename, "kind": result.kind,
                               "rows": result.rows_total, "inserted": counts.inserted, "updated": counts.updated,
                               "unchanged": counts.unchanged, "dataset_version": version})
+        transaction.on_commit(lambda: usage_count(counts={"rows_ingested": result.rows_total}))
     return counts, version

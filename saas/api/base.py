@@ -13,6 +13,7 @@ from accounts.audit import Actor
 from accounts.authentication import ApiKeyAuthentication, TenantSessionAuthentication
 from accounts.models import ApiKey
 from accounts.roles import has_perm
+from billing.metering import usage_count
 from saas.api.throttling import ClientRateThrottle, TenantRateThrottle, ratelimit_headers
 
 
@@ -23,6 +24,16 @@ def principal_role(request) -> str | None:
     if principal is not None and principal.is_authenticated and principal.is_active:
         return principal.role
     return None
+
+
+def meter_api_request(request, response) -> None:
+    """Count an authenticated API call for metered usage (one Redis HINCRBY,
+    billing/metering.py); refused credentials (401) and throttled calls (429)
+    are not billed."""
+    principal = request.__dict__.get("_user")  # never authenticates here
+    if principal is None or not principal.is_authenticated or response.status_code in (401, 429):
+        return
+    usage_count(counts={"api_requests": 1})
 
 
 class TenantRolePermission(permissions.BasePermission):
@@ -117,6 +128,7 @@ class TenantAPIMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         ratelimit_headers(request, response)
+        meter_api_request(request, response)
         return response
 
     # ---- for subclasses

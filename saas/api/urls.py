@@ -21,5 +21,6 @@ urlpatterns = [
          name="api-workspace-export-download"),
     path("audit-events/export.csv", account_views.AuditEventExportView.as_view(), name="api-audit-export"),
     path("", include("forecasting.api.urls")),
+    path("", include("billing.api.urls")),
     path("", include(router.urls)),
 ]

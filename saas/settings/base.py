@@ -275,6 +275,9 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "saas.tasks.beat_heartbeat", "schedule": 30.0},
     "recover-orphaned-jobs": {"task": "forecasting.tasks.recover_jobs", "schedule": 60.0},
     "purge-deleted-tenants": {"task": "tenants.tasks.purge_deleted_tenants", "schedule": 3600.0},
+    # metered usage: Redis counters into UsageDay; last month's statements (both idempotent)
+    "flush-usage": {"task": "billing.tasks.flush_usage", "schedule": 300.0},
+    "issue-statements": {"task": "billing.tasks.issue_statements", "schedule": 3600.0},
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))

@@ -2,6 +2,7 @@
 valid request body. Later features register their own builders."""
 from __future__ import annotations
 
+import itertools
 import uuid
 
 from tests.conftest import add_key, add_member
@@ -141,6 +142,29 @@ def _workspace_delete(t, method, path):
 @builder("GET /api/v1/workspace/exports/{job_id}/download/")
 def _export_download(t, method, path):
     return {"path": path.replace("{job_id}", "999")}
+
+
+_statement_months = itertools.count()
+
+
+def make_statement(t):
+    """An issued statement of ``t`` for a month of its own (one per tenant and month)."""
+    from datetime import date
+
+    from billing.statements import statement_issue
+
+    n = next(_statement_months)
+    return statement_issue(tenant=t.tenant, period_start=date(1990 + n // 12, n % 12 + 1, 1))
+
+
+@builder("GET /api/v1/statements/{id}/", "GET /api/v1/statements/{id}.pdf", "GET /api/v1/statements/{id}.csv")
+def _statement(t, method, path):
+    return {"path": path.replace("{id}", str(make_statement(t).pk))}
+
+
+@builder("PATCH /api/v1/plan/")
+def _plan_patch(t, method, path):
+    return {"path": path, "body": {"plan": t.tenant.plan}}
 
 
 def build(t, method, path):

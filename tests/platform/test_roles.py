@@ -55,6 +55,14 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/forecasts/": ALL_ALLOWED,
     "POST /api/v1/forecasts/": ALL_ALLOWED,
     "GET /api/v1/forecasts/export.csv": ALL_ALLOWED,
+    # metered usage, statements and the plan (billing/)
+    "GET /api/v1/usage/": ADMIN_READ,
+    "GET /api/v1/statements/": ADMIN_READ,
+    "GET /api/v1/statements/{id}/": ADMIN_READ,
+    "GET /api/v1/statements/{id}.pdf": ADMIN_READ,
+    "GET /api/v1/statements/{id}.csv": ADMIN_READ,
+    "GET /api/v1/plan/": ADMIN_READ,
+    "PATCH /api/v1/plan/": row(401, 403, 403, 403, 200, 403, 403, 403),  # owners; the same plan: a no-op
     # workspace lifecycle: owners only (keys never carry the owner role). The
     # matrix's owner confirms with a wrong name (400) so the shared tenant stays.
     "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),

@@ -1,0 +1,17 @@
+"""Beat tasks of metered billing: thin wrappers over billing.metering and
+billing.statements (both idempotent, safe to run twice)."""
+from celery import shared_task
+
+from billing.metering import usage_flush
+from billing.statements import statements_issue_due
+
+
+@shared_task(name="billing.tasks.flush_usage", ignore_result=True)
+def flush_usage() -> int:
+    return usage_flush()
+
+
+@shared_task(name="billing.tasks.issue_statements", ignore_result=True)
+def issue_statements() -> int:
+    usage_flush(measure=False)  # the month's last counters first
+    return len(statements_issue_due())
