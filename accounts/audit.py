@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "tenant.deletion_requested": "Workspace deletion requested",
     "tenant.deletion_cancelled": "Workspace deletion cancelled",
     "tenant.restored": "Workspace restored from a backup",
+    "workspace.branding_update": "Workspace branding changed",
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",
     "upload.failed": "Upload failed",

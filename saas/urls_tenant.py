@@ -28,6 +28,7 @@ urlpatterns = [
     path("audit/", account_views.audit, name="audit"),
     path("billing/", billing_views.billing, name="billing"),
     path("settings/workspace/", tenant_web.workspace_settings, name="workspace_settings"),
+    path("branding/logo.png", tenant_web.workspace_logo, name="workspace_logo"),
     path("data/", web_data.data_page, name="data"),
     path("data/upload/", web_data.upload_submit, name="data_upload"),
     path("data/uploads/<int:upload_id>/", web_data.upload_report, name="data_upload_report"),

@@ -23,6 +23,11 @@ class Tenant(TenantMixin):
     deletion_due_at = models.DateTimeField(null=True, blank=True)
     deletion_requested_by = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # branding (tenants/branding.py): shown on pages, e-mails and reports
+    display_name = models.CharField(max_length=80, blank=True)
+    accent_color = models.CharField(max_length=7, blank=True)  # "#rrggbb"; empty: the default
+    logo_file = models.CharField(max_length=100, blank=True)  # under the tenant's own files
+    branding_updated_at = models.DateTimeField(null=True, blank=True)
 
     auto_create_schema = True
     auto_drop_schema = False
@@ -32,6 +37,10 @@ class Tenant(TenantMixin):
 
     def __str__(self) -> str:
         return self.slug
+
+    @property
+    def brand_name(self) -> str:
+        return self.display_name or self.name
 
     @property
     def is_suspended(self) -> bool:

@@ -138,6 +138,11 @@ def _workspace_delete(t, method, path):
     return {"path": path, "body": {"confirm": "not-the-slug"}}
 
 
+@builder("PATCH /api/v1/workspace/branding/")
+def _branding_patch(t, method, path):
+    return {"path": path, "body": {"accent_color": "#0a7d4f"}}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:
