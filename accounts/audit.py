@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "tenant.deletion_cancelled": "Workspace deletion cancelled",
     "tenant.restored": "Workspace restored from a backup",
     "workspace.branding_update": "Workspace branding changed",
+    "tenant.plan_set": "Plan changed by the platform operator",
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",
     "upload.failed": "Upload failed",

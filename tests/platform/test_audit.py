@@ -13,7 +13,8 @@ MUTATING = sorted(e for e in discover_api_endpoints() if e.split(" ")[0] in ("PO
 # mutating endpoints that compute without changing state (none write an event)
 NON_WRITING: set[str] = {"POST /api/v1/forecasts/"}  # computes a forecast, changes nothing
 # owner-only endpoints (keys never carry the owner role): called with the owner's session
-OWNER_ONLY = {"POST /api/v1/workspace/deletion/", "DELETE /api/v1/workspace/deletion/"}
+OWNER_ONLY = {"POST /api/v1/workspace/deletion/", "DELETE /api/v1/workspace/deletion/",
+              "PATCH /api/v1/workspace/branding/"}
 
 
 def _owner_client(t, endpoint, target):
