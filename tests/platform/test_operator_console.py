@@ -144,3 +144,16 @@ def test_custom_domain_reaches_the_tenant(tenant, tenant_b, settings):
     call_command("tenant_domain", "forecasts.acme-retail.com", "--remove")
     assert client.get("/api/v1/me/").status_code == 404
     assert PlatformEvent.objects.filter(action="tenant.domain_removed", tenant_slug=tenant.slug).exists()
+
+
+def test_operator_attaches_a_domain_in_the_console(operator, tenant):
+    from tenants.models import Domain, PlatformEvent
+
+    client = _signed_in(operator)
+    assert client.get(f"/operator/tenants/tenant/{tenant.tenant.pk}/change/").status_code == 200
+    bad = client.post("/operator/tenants/domain/add/", {"tenant": tenant.tenant.pk, "domain": "not a host"})
+    assert bad.status_code == 200 and b"not a valid host name" in bad.content
+    resp = client.post("/operator/tenants/domain/add/", {"tenant": tenant.tenant.pk, "domain": "shop.example.org"})
+    assert resp.status_code == 302, resp.content[:1000]
+    assert Domain.objects.get(domain="shop.example.org").tenant_id == tenant.tenant.pk
+    assert PlatformEvent.objects.filter(action="tenant.domain_added", actor_label=f"operator:{operator}").exists()
