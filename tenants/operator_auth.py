@@ -99,8 +99,7 @@ def operator_login(request, site):
         Operator().set_password(form.cleaned_data["password"])  # same work whether the e-mail exists or not
         form.add_error(None, "Wrong e-mail or password.")
     context = {**site.each_context(request), "form": form, "next": next_url, "title": "Operator sign-in"}
-    return render(request, "operator/login.html", context, status=200 if request.method == "GET" or form.is_valid()
-                  and not form.errors else 400)
+    return render(request, "operator/login.html", context, status=400 if request.method == "POST" else 200)
 
 
 def operator_logout(request):
