@@ -96,6 +96,7 @@ class Job(CreatedByMixin, models.Model):
         INGEST = "ingest", "Ingest upload"
         TRAIN = "train", "Train model"
         FORECAST = "forecast", "Forecast"
+        EXPORT = "export", "Workspace export"
 
     Status = RunStatus
 

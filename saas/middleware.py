@@ -106,7 +106,7 @@ class TenantStatusMiddleware:
 
     # during a deletion's grace period owners can still sign in and cancel it
     OPEN_WHILE_DELETING = ("/accounts/login/", "/accounts/logout/", "/settings/workspace/",
-                           "/api/v1/workspace/deletion/", "/static/")
+                           "/api/v1/workspace/deletion/", "/api/v1/workspace/exports/", "/static/")
 
     def __init__(self, get_response):
         self.get_response = get_response

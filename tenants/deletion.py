@@ -20,6 +20,7 @@ from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
 from accounts.roles import Role
+from forecasting.services.recovery import jobs_resume
 from saas.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tenants.models import PlatformEvent, Tenant
 
@@ -96,6 +97,7 @@ def tenant_deletion_cancel(*, actor: Actor) -> Tenant:
                      payload={"was_due": due.isoformat() if due else None})
         PlatformEvent.objects.create(action="tenant.deletion_cancelled", tenant_slug=tenant.slug,
                                      actor_label=actor.label)
+        transaction.on_commit(jobs_resume)  # jobs that waited during the grace period
     return tenant
 
 

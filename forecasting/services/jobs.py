@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 JOB_TASKS = {
     Job.Kind.INGEST: "forecasting.tasks.ingest_upload",
     Job.Kind.TRAIN: "forecasting.tasks.train_model",
+    Job.Kind.EXPORT: "tenants.tasks.export_workspace",
 }
 HEAVY_KINDS = (Job.Kind.TRAIN,)
 _ADMISSION_LOCK_CLASS = 0x4A4F4253  # pg_advisory_xact_lock(class, tenant id): one admission at a time per tenant
@@ -162,8 +163,10 @@ def job_admit(*, job: Job, message: str) -> bool:
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADMISSION_LOCK_CLASS, connection.tenant.pk])
         status = Tenant.objects.values_list("status", flat=True).get(pk=connection.tenant.pk)
-        if status == Tenant.Status.SUSPENDED:
-            _wait(job, "Waiting: the workspace is suspended; the job runs when it is resumed")
+        # during a deletion's grace period owners may still take their data out
+        if status == Tenant.Status.SUSPENDED or (status == Tenant.Status.DELETING and job.kind != Job.Kind.EXPORT):
+            _wait(job, f"Waiting: the workspace is {Tenant.Status(status).label.lower()}; the job runs when it is "
+                       "open again")
             return False  # not sent again: resuming the tenant sends its queued jobs
         if job.kind in HEAVY_KINDS:
             running = Job.objects.filter(kind__in=HEAVY_KINDS, status=Job.Status.RUNNING).exclude(pk=job.pk).count()

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from forecasting.api.serializers import JobSerializer
 from saas.api.base import TenantAPIView
+from tenants import selectors
 from tenants.branding import branding_update
 from tenants.deletion import tenant_deletion_cancel, tenant_deletion_request
+from tenants.export import workspace_export_download, workspace_export_start
 from tenants.selectors import current_tenant
 
 
@@ -86,3 +90,26 @@ class WorkspaceBrandingView(TenantAPIView):
         fields = {k: data[k] for k in ("display_name", "accent_color", "logo") if k in data}
         tenant = branding_update(actor=self.actor, remove_logo=data.get("remove_logo", False), **fields)
         return Response(BrandingSerializer(tenant, context={"request": request}).data)
+class WorkspaceExportsView(TenantAPIView):
+    """An owner starts an export of all the workspace's data (a job that
+    writes one ZIP archive) and lists the recent ones."""
+
+    permissions_map = {"GET": "workspace.manage", "POST": "workspace.manage"}
+
+    @extend_schema(responses=JobSerializer(many=True))
+    def get(self, request):
+        return Response(JobSerializer(selectors.export_jobs(), many=True).data)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request):
+        job = workspace_export_start(actor=self.actor)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WorkspaceExportDownloadView(TenantAPIView):
+    permissions_map = {"GET": "workspace.manage"}
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request, job_id: int):
+        path = workspace_export_download(actor=self.actor, job_id=job_id)
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name, content_type="application/zip")

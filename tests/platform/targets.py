@@ -143,6 +143,11 @@ def _branding_patch(t, method, path):
     return {"path": path, "body": {"accent_color": "#0a7d4f"}}
 
 
+@builder("GET /api/v1/workspace/exports/{job_id}/download/")
+def _export_download(t, method, path):
+    return {"path": path.replace("{job_id}", "999")}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

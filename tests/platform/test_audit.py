@@ -14,7 +14,7 @@ MUTATING = sorted(e for e in discover_api_endpoints() if e.split(" ")[0] in ("PO
 NON_WRITING: set[str] = {"POST /api/v1/forecasts/"}  # computes a forecast, changes nothing
 # owner-only endpoints (keys never carry the owner role): called with the owner's session
 OWNER_ONLY = {"POST /api/v1/workspace/deletion/", "DELETE /api/v1/workspace/deletion/",
-              "PATCH /api/v1/workspace/branding/"}
+              "PATCH /api/v1/workspace/branding/", "POST /api/v1/workspace/exports/"}
 
 
 def _owner_client(t, endpoint, target):
@@ -26,7 +26,7 @@ def _owner_client(t, endpoint, target):
         owner = User.objects.get(email=t.owner_email)
         if endpoint.startswith("DELETE"):  # something to cancel
             tenant_deletion_request(actor=Actor.for_user(owner), confirm_slug=t.slug)
-    if endpoint.startswith("POST"):
+    if endpoint == "POST /api/v1/workspace/deletion/":
         target["body"] = {"confirm": t.slug}
     return api_client(t, user=owner)
 

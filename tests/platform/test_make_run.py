@@ -28,7 +28,7 @@ def _start(var_dir: Path, port: int, pg_port: int, redis_port: int, log: Path) -
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_ready(url: str, proc, log: Path, timeout=180):
+def _wait_ready(url: str, proc, log: Path, timeout=600):  # a generous guard, not a speed target
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -94,7 +94,22 @@ def _run_once(tmp_path, ports, n):
     assert "stopped." in log.read_text()
 
 
-def test_make_run_serves_demo_and_ctrl_c_stops_everything(tmp_path):
+@pytest.fixture
+def run_dir():
+    """A folder outside pytest's /tmp/pytest-of-<user> (mode 0700, reset by every
+    pytest session on the machine), which the embedded PostgreSQL's own user
+    must be able to traverse for the whole test."""
+    import shutil
+    import uuid
+
+    path = REPO / "var" / f"make-run-test-{uuid.uuid4().hex[:8]}"
+    path.mkdir(parents=True)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_make_run_serves_demo_and_ctrl_c_stops_everything(run_dir):
+    tmp_path = run_dir
     ports = (free_port(), free_port(), free_port())
     _run_once(tmp_path, ports, 1)
     marker = (tmp_path / "var" / "pgdata" / "PG_VERSION").stat().st_mtime
