@@ -31,6 +31,8 @@ ACTIONS: dict[str, str] = {
     "tenant.deletion_requested": "Workspace deletion requested",
     "tenant.deletion_cancelled": "Workspace deletion cancelled",
     "tenant.restored": "Workspace restored from a backup",
+    "tenant.export_requested": "Export of all data requested",
+    "tenant.export_downloaded": "Export archive downloaded",
     "workspace.branding_update": "Workspace branding changed",
     "tenant.plan_set": "Plan changed by the platform operator",
     "upload.create": "Upload received",
