@@ -109,7 +109,7 @@ def member_invite(*, actor: Actor, email: str, role: str) -> User:
 
 
 def _send_invitation(*, actor: Actor, user: User) -> None:
-    tenant_name = _tenant().name
+    tenant_name = _tenant().brand_name
     link = invite_link(user)
     days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
     transaction.on_commit(lambda: send_mail(

@@ -38,6 +38,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/password_reset_email.txt"
     success_url = reverse_lazy("password_reset_done")
 
+    def form_valid(self, form):
+        self.extra_email_context = {"brand_name": connection.tenant.brand_name}
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Also the landing page of an invitation link: the member chooses a password."""

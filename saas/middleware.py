@@ -14,6 +14,7 @@ from django_tenants.utils import get_public_schema_name
 
 from billing.plans import PLANS
 from saas.api.errors import error_body
+from tenants.operator_auth import console_session, is_console_request, save_console_session
 
 # fullmatch: "$" alone would accept a trailing newline
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -156,6 +157,9 @@ class TenantSessionMiddleware(SessionMiddleware):
     """Django's session middleware on tenant hosts; no session on the public host."""
 
     def process_request(self, request):
+        if is_console_request(request):  # the operator console: its own signed-cookie session
+            request.session = console_session(request)
+            return
         if connection.schema_name == get_public_schema_name():
             request.session = _NoSession()
             return
@@ -163,5 +167,8 @@ class TenantSessionMiddleware(SessionMiddleware):
 
     def process_response(self, request, response):
         if isinstance(getattr(request, "session", None), _NoSession):
+            return response
+        if is_console_request(request):
+            save_console_session(request, response)
             return response
         return super().process_response(request, response)

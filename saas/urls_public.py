@@ -1,8 +1,10 @@
 from django.urls import path
 
 from tenants import views
+from tenants.admin import operator_site
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("signup/", views.signup, name="signup"),
+    path("operator/", operator_site.urls),  # the operator console: public host only
 ]

@@ -31,6 +31,7 @@ urlpatterns = [
     path("billing/plan/", billing_views.plan_change, name="plan_change"),
     path("usage/", billing_views.usage, name="usage"),
     path("settings/workspace/", tenant_web.workspace_settings, name="workspace_settings"),
+    path("branding/logo.png", tenant_web.workspace_logo, name="workspace_logo"),
     path("settings/workspace/exports/", tenant_web.workspace_exports, name="workspace_exports"),
     path("settings/workspace/exports/<int:job_id>/download/", tenant_web.workspace_export_file,
          name="workspace_export_file"),

@@ -74,8 +74,8 @@ def tenant_deletion_request(*, actor: Actor, confirm_slug: str) -> Tenant:
                                      actor_label=actor.label, payload={"due": tenant.deletion_due_at.isoformat()})
         recipients, due, url = _owner_emails(), tenant.deletion_due_at, tenant.url
         transaction.on_commit(lambda: send_mail(
-            f"{tenant.name}: workspace scheduled for deletion",
-            f"{actor.label} asked to delete the workspace {tenant.name}. All its data will be deleted on "
+            f"{tenant.brand_name}: workspace scheduled for deletion",
+            f"{actor.label} asked to delete the workspace {tenant.brand_name}. All its data will be deleted on "
             f"{due:%Y-%m-%d %H:%M} UTC. Until then an owner can cancel at {url}settings/workspace/ .",
             None, recipients, fail_silently=True))
     return tenant

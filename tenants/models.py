@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -23,6 +24,11 @@ class Tenant(TenantMixin):
     deletion_due_at = models.DateTimeField(null=True, blank=True)
     deletion_requested_by = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # branding (tenants/branding.py): shown on pages, e-mails and reports
+    display_name = models.CharField(max_length=80, blank=True)
+    accent_color = models.CharField(max_length=7, blank=True)  # "#rrggbb"; empty: the default
+    logo_file = models.CharField(max_length=100, blank=True)  # under the tenant's own files
+    branding_updated_at = models.DateTimeField(null=True, blank=True)
 
     auto_create_schema = True
     auto_drop_schema = False
@@ -32,6 +38,10 @@ class Tenant(TenantMixin):
 
     def __str__(self) -> str:
         return self.slug
+
+    @property
+    def brand_name(self) -> str:
+        return self.display_name or self.name
 
     @property
     def is_suspended(self) -> bool:
@@ -75,3 +85,32 @@ class PlatformEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.tenant_slug}"
+
+
+class Operator(AbstractBaseUser):
+    """A staff user of the platform (public schema): signs in to the operator
+    console (Django's admin at /operator/ on the public host only). Members
+    (accounts.User) live in each tenant's schema and can never be operators;
+    operators have no account in any workspace. See tenants/operator_auth.py."""
+
+    email = models.EmailField(unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    is_operator = True
+    is_staff = True
+    is_superuser = False
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_active
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_active

@@ -14,7 +14,7 @@ from accounts.audit import Actor, audit_record
 from billing.plans import PLANS
 from forecasting.services.recovery import jobs_resume
 from saas.errors import Conflict, NotFound, ValidationFailed
-from tenants.models import Domain, Tenant
+from tenants.models import Domain, PlatformEvent, Tenant
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 RESERVED_SLUGS = {"www", "public", "admin", "api", "static", "media", "app", "mail", "status",
@@ -107,7 +107,7 @@ def tenant_provision(*, slug: str, name: str, owner_email: str, owner_password: 
                        api_key=key.raw if key else None)
 
 
-def _set_status(*, slug: str, status: str, reason: str, action: str) -> Tenant:
+def _set_status(*, slug: str, status: str, reason: str, action: str, operator: str) -> Tenant:
     with transaction.atomic():
         tenant = Tenant.objects.select_for_update().filter(slug=slug).exclude(status=Tenant.Status.TEMPLATE).first()
         if tenant is None or tenant.schema_name == "public":
@@ -116,6 +116,8 @@ def _set_status(*, slug: str, status: str, reason: str, action: str) -> Tenant:
         tenant.suspended_at = timezone.now() if status == Tenant.Status.SUSPENDED else None
         tenant.suspended_reason = reason
         tenant.save(update_fields=["status", "suspended_at", "suspended_reason"])
+        PlatformEvent.objects.create(action=action, tenant_slug=slug, actor_label=operator,
+                                     payload={"reason": reason} if reason else {})
         with schema_context(tenant.schema_name):
             audit_record(action=action, actor=Actor.system(), target_type="tenant", target_id=slug,
                          payload={"reason": reason})
@@ -123,13 +125,15 @@ def _set_status(*, slug: str, status: str, reason: str, action: str) -> Tenant:
     return tenant
 
 
-def tenant_suspend(*, slug: str, reason: str = "") -> Tenant:
-    return _set_status(slug=slug, status=Tenant.Status.SUSPENDED, reason=reason, action="tenant.suspend")
+def tenant_suspend(*, slug: str, reason: str = "", operator: str = "system") -> Tenant:
+    return _set_status(slug=slug, status=Tenant.Status.SUSPENDED, reason=reason, action="tenant.suspend",
+                       operator=operator)
 
 
-def tenant_unsuspend(*, slug: str) -> Tenant:
+def tenant_unsuspend(*, slug: str, operator: str = "system") -> Tenant:
     """Resume the tenant; the jobs that waited while it was suspended are sent."""
-    tenant = _set_status(slug=slug, status=Tenant.Status.ACTIVE, reason="", action="tenant.unsuspend")
+    tenant = _set_status(slug=slug, status=Tenant.Status.ACTIVE, reason="", action="tenant.unsuspend",
+                         operator=operator)
     with tenant_context(tenant):
         jobs_resume()
     return tenant

@@ -91,6 +91,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.messages",
     "django.contrib.humanize",
+    # the operator console (tenants/admin.py), public host only; no autodiscovery
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -106,6 +108,9 @@ TENANT_APPS = [
     "axes",
     "forecasting",
 ]
+# admin's LogEntry points at members (tenant schemas): no table for it; operator
+# actions are recorded in tenants.PlatformEvent instead
+MIGRATION_MODULES = {"admin": None}
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
 MIDDLEWARE = [
@@ -124,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.operator_auth.OperatorUserMiddleware",  # public host: request.user is an operator or nobody
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -139,6 +139,11 @@ def _workspace_delete(t, method, path):
     return {"path": path, "body": {"confirm": "not-the-slug"}}
 
 
+@builder("PATCH /api/v1/workspace/branding/")
+def _branding_patch(t, method, path):
+    return {"path": path, "body": {"accent_color": "#0a7d4f"}}
+
+
 @builder("GET /api/v1/workspace/exports/{job_id}/download/")
 def _export_download(t, method, path):
     return {"path": path.replace("{job_id}", "999")}

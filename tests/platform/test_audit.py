@@ -14,7 +14,7 @@ MUTATING = sorted(e for e in discover_api_endpoints() if e.split(" ")[0] in ("PO
 NON_WRITING: set[str] = {"POST /api/v1/forecasts/"}  # computes a forecast, changes nothing
 # owner-only endpoints (keys never carry the owner role): called with the owner's session
 OWNER_ONLY = {"POST /api/v1/workspace/deletion/", "DELETE /api/v1/workspace/deletion/",
-              "POST /api/v1/workspace/exports/", "PATCH /api/v1/plan/"}
+              "POST /api/v1/workspace/exports/", "PATCH /api/v1/plan/", "PATCH /api/v1/workspace/branding/"}
 
 
 def _owner_client(t, endpoint, target):

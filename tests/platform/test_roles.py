@@ -68,6 +68,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),
     "POST /api/v1/workspace/deletion/": row(401, 403, 403, 403, 400, 403, 403, 403),
     "DELETE /api/v1/workspace/deletion/": row(401, 403, 403, 403, 409, 403, 403, 403),
+    # branding: every member reads it, owners change it
+    "GET /api/v1/workspace/branding/": ALL_READ,
+    "PATCH /api/v1/workspace/branding/": row(401, 403, 403, 403, 200, 403, 403, 403),
+    # exports: owners only
     "GET /api/v1/workspace/exports/": row(401, 403, 403, 403, 200, 403, 403, 403),
     "POST /api/v1/workspace/exports/": row(401, 403, 403, 403, 202, 403, 403, 403),
     "GET /api/v1/workspace/exports/{job_id}/download/": row(401, 403, 403, 403, 404, 403, 403, 403),

@@ -1,0 +1,159 @@
+"""The operator console: platform staff (tenants.Operator, public schema)
+manage tenants in Django's admin at /operator/ on the public host only;
+every action writes a PlatformEvent. Tenant hosts have no console, and a
+member's session is nobody there."""
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from tests.conftest import add_member, api_client, in_tenant, web_client
+
+PASSWORD = "Operator-pass-2026!"
+
+
+@pytest.fixture
+def operator(db_access, monkeypatch):
+    import uuid
+
+    email = f"ops-{uuid.uuid4().hex[:6]}@platform.test"
+    monkeypatch.setenv("OPS_PW", PASSWORD)
+    call_command("create_operator", email, "--password-env", "OPS_PW")
+    return email
+
+
+def _public() -> Client:
+    from django.conf import settings
+
+    return Client(HTTP_HOST=settings.SAAS_BASE_DOMAIN)
+
+
+def _signed_in(email) -> Client:
+    client = _public()
+    resp = client.post("/operator/login/", {"email": email, "password": PASSWORD, "next": "/operator/"})
+    assert resp.status_code == 302 and resp["Location"] == "/operator/", resp.content[:500]
+    return client
+
+
+def test_operator_signs_in_and_sees_tenants_with_usage(operator, tenant):
+    assert _public().get("/operator/").status_code == 302  # to the sign-in page
+    bad = _public().post("/operator/login/", {"email": operator, "password": "wrong-password-1"})
+    assert bad.status_code == 400 and b"Wrong e-mail or password" in bad.content
+    assert "operator_session" not in bad.cookies or not bad.cookies["operator_session"].value
+
+    add_member(tenant, "analyst")
+    client = _signed_in(operator)
+    cookie = client.cookies["operator_session"]
+    assert cookie["httponly"] and cookie["path"] == "/operator/"
+    assert client.get("/operator/").status_code == 200
+    page = client.get(f"/operator/tenants/tenant/?q={tenant.slug}").content.decode()
+    assert tenant.slug in page and "Pro" in page
+    assert "<td class=\"field-members\">2</td>" in page  # owner + analyst
+    assert "tenant-template" not in page
+    assert client.get("/operator/password_change/").status_code == 404
+
+
+def test_suspend_resume_and_plan_change_each_write_a_platform_event(operator, tenant):
+    from accounts.models import AuditEvent
+    from tenants.models import PlatformEvent, Tenant
+
+    client = _signed_in(operator)
+    label = f"operator:{operator}"
+    changelist = "/operator/tenants/tenant/"
+    pk = tenant.tenant.pk
+
+    resp = client.post(changelist, {"action": "suspend", "_selected_action": [pk]})
+    assert resp.status_code == 302
+    assert Tenant.objects.get(pk=pk).status == Tenant.Status.SUSPENDED
+    assert api_client(tenant, key=tenant.admin_key).get("/api/v1/me/").status_code == 403
+    assert PlatformEvent.objects.filter(action="tenant.suspend", tenant_slug=tenant.slug, actor_label=label).exists()
+
+    client.post(changelist, {"action": "resume", "_selected_action": [pk]})
+    assert Tenant.objects.get(pk=pk).status == Tenant.Status.ACTIVE
+    assert PlatformEvent.objects.filter(action="tenant.unsuspend", tenant_slug=tenant.slug, actor_label=label).exists()
+
+    resp = client.post(f"{changelist}{pk}/change/", {"plan": "enterprise"})
+    assert resp.status_code == 302, resp.content[:2000]
+    assert Tenant.objects.get(pk=pk).plan == "enterprise"
+    event = PlatformEvent.objects.get(action="tenant.plan_set", tenant_slug=tenant.slug)
+    assert (event.actor_label, event.payload) == (label, {"from": "pro", "to": "enterprise"})
+    with in_tenant(tenant):
+        assert AuditEvent.objects.filter(action="tenant.plan_set").exists()  # the tenant's owners see it too
+
+    # the platform log is shown read-only
+    events = client.get("/operator/tenants/platformevent/")
+    assert events.status_code == 200 and b"tenant.plan_set" in events.content
+    assert client.get("/operator/tenants/platformevent/add/").status_code == 403
+    assert client.post(f"/operator/tenants/platformevent/{event.pk}/change/", {"action": "x"}).status_code == 403
+    assert client.post(f"/operator/tenants/platformevent/{event.pk}/delete/").status_code == 403
+    assert PlatformEvent.objects.filter(pk=event.pk, action="tenant.plan_set").exists()
+
+
+def test_no_console_for_members_nor_on_tenant_hosts(operator, tenant):
+    owner = add_member(tenant, "owner")
+    member_client = web_client(tenant, user=owner)
+    assert member_client.get("/operator/").status_code == 404  # no such route on a tenant host
+    assert member_client.get("/operator/login/").status_code == 404
+    # the operator's own cookie is useless on a tenant host too
+    ops = _signed_in(operator)
+    ops.defaults["HTTP_HOST"] = tenant.host
+    assert ops.get("/operator/tenants/tenant/").status_code == 404
+    # a member's session cookie means nothing on the public host
+    public = _public()
+    public.cookies = member_client.cookies
+    resp = public.get("/operator/tenants/tenant/")
+    assert resp.status_code == 302 and "/operator/login/" in resp["Location"]
+    # a member's e-mail and password are not an operator's
+    resp = _public().post("/operator/login/", {"email": owner.email, "password": "Test-pass-2026!"})
+    assert resp.status_code == 400
+
+
+def test_deactivated_operator_is_signed_out(operator):
+    from tenants.models import Operator
+
+    client = _signed_in(operator)
+    Operator.objects.filter(email=operator).update(is_active=False)
+    assert client.get("/operator/").status_code == 302
+
+
+def test_custom_domain_reaches_the_tenant(tenant, tenant_b, settings):
+    from tenants.models import PlatformEvent
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "forecasts.acme-retail.com"]
+    call_command("tenant_domain", tenant.slug, "Forecasts.Acme-Retail.com.")
+    client = api_client(tenant, key=tenant.admin_key)
+    client.defaults["HTTP_HOST"] = "forecasts.acme-retail.com"
+    resp = client.get("/api/v1/me/")
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["tenant"] == tenant.slug
+    # tenant B's key is unknown there
+    other = api_client(tenant_b, key=tenant_b.admin_key)
+    other.defaults["HTTP_HOST"] = "forecasts.acme-retail.com"
+    assert other.get("/api/v1/me/").status_code == 401
+    assert PlatformEvent.objects.filter(action="tenant.domain_added", tenant_slug=tenant.slug,
+                                        payload__domain="forecasts.acme-retail.com").exists()
+
+    from django.core.management.base import CommandError
+
+    for bad in ["http://x.com", "nodot", "-bad-.com", "a..b.com", "1.2.3.4", "x.com:8000", "evil.localhost",
+                "forecasts.acme-retail.com"]:
+        with pytest.raises(CommandError):
+            call_command("tenant_domain", tenant_b.slug, bad)
+
+    call_command("tenant_domain", "forecasts.acme-retail.com", "--remove")
+    assert client.get("/api/v1/me/").status_code == 404
+    assert PlatformEvent.objects.filter(action="tenant.domain_removed", tenant_slug=tenant.slug).exists()
+
+
+def test_operator_attaches_a_domain_in_the_console(operator, tenant):
+    from tenants.models import Domain, PlatformEvent
+
+    client = _signed_in(operator)
+    assert client.get(f"/operator/tenants/tenant/{tenant.tenant.pk}/change/").status_code == 200
+    bad = client.post("/operator/tenants/domain/add/", {"tenant": tenant.tenant.pk, "domain": "not a host"})
+    assert bad.status_code == 200 and b"not a valid host name" in bad.content
+    resp = client.post("/operator/tenants/domain/add/", {"tenant": tenant.tenant.pk, "domain": "shop.example.org"})
+    assert resp.status_code == 302, resp.content[:1000]
+    assert Domain.objects.get(domain="shop.example.org").tenant_id == tenant.tenant.pk
+    assert PlatformEvent.objects.filter(action="tenant.domain_added", actor_label=f"operator:{operator}").exists()
