@@ -37,8 +37,6 @@ ACTIONS: dict[str, str] = {
     "tenant.export_requested": "Workspace data export requested",
     "tenant.export_downloaded": "Workspace data export downloaded",
     "tenant.restored": "Workspace restored from a backup",
-    "tenant.export_requested": "Export of all data requested",
-    "tenant.export_downloaded": "Export archive downloaded",
     "workspace.branding_update": "Workspace branding changed",
     "tenant.plan_set": "Plan changed by the platform operator",
     "upload.create": "Upload received",
