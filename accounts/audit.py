@@ -39,6 +39,9 @@ ACTIONS: dict[str, str] = {
     "model.train_failed": "Training failed",
     "model.promoted": "Model promoted",
     "forecast.created": "Forecast created",
+    "forecast.refresh_started": "Forecast refresh started",
+    "forecast.refreshed": "Forecast refreshed",
+    "forecast.refresh_failed": "Forecast refresh failed",
 }
 
 

@@ -90,6 +90,7 @@ def forecast_page(request):
         except ServiceError:
             drivers = []
     ctx.update(points=points, pooled=found["pooled"] if found else False, drivers=drivers,
+               status=found.get("status") if found else None, run=found["run"] if found else None,
                chart=charts.forecast_chart(history, points, f"Store {store} · Department {dept}")
                if (history or points) else None)
     return render(request, "forecasting/forecast.html", ctx)

@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 JOB_TASKS = {
     Job.Kind.INGEST: "forecasting.tasks.ingest_upload",
     Job.Kind.TRAIN: "forecasting.tasks.train_model",
+    Job.Kind.REFRESH: "forecasting.tasks.refresh_forecast",
 }
 HEAVY_KINDS = (Job.Kind.TRAIN,)
 _ADMISSION_LOCK_CLASS = 0x4A4F4253  # pg_advisory_xact_lock(class, tenant id): one admission at a time per tenant
