@@ -156,7 +156,7 @@ def series_choices() -> dict:
     for s_, d_ in pairs:
         stores.add(s_)
         depts.add(d_)
-    return {"stores": sorted(stores), "depts": sorted(depts), "series": len(pairs)}
+    return {"stores": sorted(stores), "depts": sorted(depts), "series": len(pairs), "pairs": sorted(pairs)}
 
 
 def total_sales_history(*, weeks: int = 104) -> list[dict]:
