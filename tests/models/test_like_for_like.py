@@ -76,3 +76,28 @@ def test_pages_show_like_for_like_figures(tenant):
     insights = client.get("/insights/").content.decode()
     assert f"{round(_by_hand(last_year, forecast, {18})[2] * 100)}%" in insights
     assert api_client(tenant, key=tenant.admin_key).get("/api/v1/forecasts/runs/").json()["count"] == 1
+
+
+def test_refresh_button_roles_and_other_tenant(tenant, django_db_blocker):
+    """The Forecast page's refresh (web route): analysts and up start a refresh
+    job; a viewer gets 403; a session of another workspace is sent to log in."""
+    from forecasting.models import Job
+    from tests.conftest import add_member, provision
+
+    other = provision("b")
+    viewer, analyst = add_member(tenant, "viewer"), add_member(tenant, "analyst")
+    none = web_client(tenant, user=analyst).post("/forecasts/refresh/", HTTP_HX_REQUEST="true")
+    assert none.status_code == 200 and "train one first" in none.content.decode()
+    _seed(tenant)
+    assert "refresh-form" in web_client(tenant, user=analyst).get("/forecasts/?store=1&dept=18").content.decode()
+    assert "refresh-form" not in web_client(tenant, user=viewer).get("/forecasts/?store=1&dept=18").content.decode()
+    assert web_client(tenant, user=viewer).post("/forecasts/refresh/").status_code == 403
+    resp = web_client(tenant, user=analyst).post("/forecasts/refresh/", HTTP_HX_REQUEST="true")
+    assert resp.status_code == 200 and "Forecast refresh job" in resp.content.decode()
+    with in_tenant(tenant):
+        job = Job.objects.get(kind="refresh")
+        assert job.created_by_id == analyst.pk and job.status == "queued"
+    foreign = web_client(other, user=add_member(other, "owner")).post("/forecasts/refresh/", HTTP_HOST=tenant.host)
+    assert foreign.status_code == 302 and "/accounts/login/" in foreign["Location"]
+    with in_tenant(tenant):
+        assert Job.objects.filter(kind="refresh").count() == 1
