@@ -101,3 +101,33 @@ def test_refresh_button_roles_and_other_tenant(tenant, django_db_blocker):
     assert foreign.status_code == 302 and "/accounts/login/" in foreign["Location"]
     with in_tenant(tenant):
         assert Job.objects.filter(kind="refresh").count() == 1
+
+
+def test_inactive_series_answers_with_its_status(tenant):
+    """A series with data but no forecast in the run (inactive) is not a 404:
+    it answers with its status and no points; a series without data is a 404."""
+    from accounts.models import User
+    from forecasting.models import SalesRecord
+
+    _seed(tenant)
+    with in_tenant(tenant):
+        SalesRecord.objects.create(store=4, dept=18, date=date(2010, 2, 5), sales=10.0)
+        owner = User.objects.get(email=tenant.owner_email)
+    client = api_client(tenant, key=tenant.admin_key)
+    body = client.get("/api/v1/forecasts/", {"store": 4, "dept": 18}).json()
+    assert body["status"] == "inactive" and body["points"] == []
+    assert client.get("/api/v1/forecasts/", {"store": 1, "dept": 18}).json()["status"] == "modelled"
+    missing = client.get("/api/v1/forecasts/", {"store": 9, "dept": 9})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "series_not_found"
+    page = web_client(tenant, user=owner).get("/forecasts/?store=4&dept=18").content.decode()
+    assert "inactive" in page and "no sale in the last 52 weeks" in page
+    assert '<option value="4-18">' in page  # the picker lists it
+
+
+def test_dashboard_without_a_model(tenant):
+    from accounts.models import User
+
+    with in_tenant(tenant):
+        owner = User.objects.get(email=tenant.owner_email)
+    resp = web_client(tenant, user=owner).get("/")
+    assert resp.status_code == 200 and 'id="vs-last-year"' in resp.content.decode()
