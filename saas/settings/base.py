@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "forecasting.models.RunStatus",
         "JobKindEnum": "forecasting.models.Job.Kind",
         "UploadKindEnum": "forecasting.models.Upload.Kind",
+        "SeriesStatusEnum": "forecasting.models.SeriesStatus",
     },
 }
 
