@@ -89,6 +89,8 @@ def main() -> int:
         run = forecast_refresh_run(job_id=job.pk)
         t_refresh = time.perf_counter() - t
         assert run is not None, "refresh job failed"
+        job.refresh_from_db()
+        stages = job.result.get("stages", {})
         got = set(ForecastPoint.objects.filter(run=run).values_list("store", "dept").distinct())
         total = ForecastPoint.objects.filter(run=run).aggregate(s=Sum("forecast"))["s"]
         agg = ForecastAggregate.objects.filter(run=run, level="total").aggregate(s=Sum("forecast"))["s"]
@@ -100,6 +102,7 @@ def main() -> int:
     print(f"refresh job: {t_refresh:.1f} s -> run {run.pk} ({run.kind}), origin {run.origin}, model v{version.number}, "
           f"{run.series:,} series ({', '.join(f'{k} {v}' for k, v in run.status_counts.items())}), "
           f"{n_aggs} stored aggregates")
+    print("  refresh job stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
     print(f"live series at {NEW_END}: {len(live):,}; without a forecast in the refreshed run: {len(live - got)}")
     print(f"total aggregate {agg:,.2f} vs sum of series forecasts {total:,.2f} (diff {abs(agg - total):.4f})")
     ok = (str(run.origin) == NEW_END and not (live - got) and abs(agg - total) < 0.01 and t_refresh <= REFRESH_LIMIT_S)

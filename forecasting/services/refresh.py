@@ -81,6 +81,7 @@ def _refresh_locked(job: Job) -> ForecastRun | None:
 
     actor = job.actor
     started = time.monotonic()
+    stages: dict[str, float] = {}
     pending = None
     try:
         version = selectors.active_model()
@@ -88,12 +89,15 @@ def _refresh_locked(job: Job) -> ForecastRun | None:
             raise LookupError("there is no active model any more: train one first")
         with heartbeat(job.pk, connection.schema_name):
             sales, features, stores = selectors.training_frames()
+            stages["load"] = time.monotonic() - started
             if not len(sales):
                 raise ValueError("there are no sales to forecast from")
             job_progress(job_id=job.pk, progress=0.1, message="Refreshing the forecast")
             checkpoint("refreshing", job_id=job.pk)
             result = refresh_forecast(load_artifact(version.artifact_path), sales, features, stores,
                                       num_threads=settings.ML_NUM_THREADS)
+            stages["refresh"] = time.monotonic() - started - stages["load"]
+            stages.update({f"refresh_{k}": v for k, v in (result.timings or {}).items()})
             job_progress(job_id=job.pk, progress=0.85, message="Saving")
             folder = tenant_dir("models")
             pending = folder / f".pending-job{job.pk}.fcm"
@@ -101,6 +105,7 @@ def _refresh_locked(job: Job) -> ForecastRun | None:
             final = folder / f"{sha}.fcm"
             os.replace(pending, final)
             pending = None
+        stages["save"] = time.monotonic() - started - stages["load"] - stages["refresh"]
         seconds = time.monotonic() - started
         with transaction.atomic():
             run = forecast_run_write(
@@ -121,7 +126,9 @@ def _refresh_locked(job: Job) -> ForecastRun | None:
                          payload={"error": f"{type(exc).__name__}: {exc}"[:500]})
         job_fail(job_id=job.pk, error=f"{type(exc).__name__}: {exc}", message="Refresh failed")
         return None
-    job_succeed(job_id=job.pk, result=_result(run), message=_message(run))
+    stages["write"] = time.monotonic() - started - seconds
+    job_succeed(job_id=job.pk, result={**_result(run), "stages": {k: round(v, 2) for k, v in stages.items()}},
+                message=_message(run))
     return run
 
 
