@@ -179,3 +179,12 @@ class AggregateSerializer(serializers.Serializer):
     level = serializers.CharField()
     key = serializers.CharField()
     points = AggregatePointSerializer(many=True)
+
+
+class PaginatedForecastRunSerializer(serializers.Serializer):
+    """The page ``GET /api/v1/forecasts/runs/`` answers (documentation only)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ForecastRunSerializer(many=True)

@@ -257,7 +257,8 @@ class ForecastRunListView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view"}
 
-    @extend_schema(responses=s.ForecastRunSerializer(many=True))
+    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+                   responses=s.PaginatedForecastRunSerializer)
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.forecast_run_list(), request, view=self)
