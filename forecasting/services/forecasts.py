@@ -55,9 +55,19 @@ def aggregate_frames(*, forecast, stores, quantiles: dict | None):
         keys += [("store_type", str(t).strip().upper()) for t in sorted(present["type"].dropna().astype(str).unique())]
     keys += [("store", str(int(k))) for k in sorted(fc["store"].unique())]
     keys += [("dept", str(int(k))) for k in sorted(fc["dept"].unique())]
+    # every live series is forecast for the same weeks, so each aggregate can be computed on its own rows
+    if any(level == "store_type" for level, _ in keys):
+        types = stores.drop_duplicates("store").set_index("store")["type"].astype(str).str.strip().str.upper()
+        fc = fc.assign(_type=fc["store"].map(types))
+    groups = {"total": {"all": fc}, "store_type": dict(tuple(fc.groupby("_type"))) if "_type" in fc else {},
+              "store": {str(int(k)): g for k, g in fc.groupby("store")},
+              "dept": {str(int(k)): g for k, g in fc.groupby("dept")}}
     parts = []
     for level, key in keys:
-        agg = aggregate(fc, stores, level, None if level == "total" else key, quantiles)
+        rows = groups[level].get(key)
+        if rows is None or not len(rows):
+            continue
+        agg = aggregate(rows, stores, level, None if level == "total" else key, quantiles)
         parts.append(agg.assign(level=level, key=key))
     cols = ["level", "key", "date", "forecast", "lo80", "hi80", "lo95", "hi95"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
