@@ -49,6 +49,9 @@ ACTIONS: dict[str, str] = {
     "forecast.created": "Forecast created",
     "billing.plan_changed": "Plan changed",
     "billing.statement_issued": "Monthly statement issued",
+    "forecast.refresh_started": "Forecast refresh started",
+    "forecast.refreshed": "Forecast refreshed",
+    "forecast.refresh_failed": "Forecast refresh failed",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is

@@ -97,6 +97,7 @@ class Job(CreatedByMixin, models.Model):
         TRAIN = "train", "Train model"
         FORECAST = "forecast", "Forecast"
         EXPORT = "export", "Workspace export"
+        REFRESH = "refresh", "Refresh forecast"
 
     Status = RunStatus
 
@@ -221,12 +222,34 @@ class ModelVersion(CreatedByMixin, models.Model):
         return {k: self.metrics.get(k) for k in ("coverage80", "coverage95")}
 
 
+class SeriesStatus(models.TextChoices):
+    """Status of a series at a run's origin (forecasting/ml/status.py)."""
+
+    MODELLED = "modelled", "Modelled"
+    POOLED = "pooled", "Pooled from its department"
+    INACTIVE = "inactive", "Inactive (no sale in the last year)"
+
+
 class ForecastRun(models.Model):
+    """One stored forecast of every live series: written when a model is
+    trained (kind ``train``) and by every refresh of the active model with
+    newer weeks (kind ``refresh``, no refit). Earlier runs are kept; the
+    newest run of the active version is the one served."""
+
+    class Kind(models.TextChoices):
+        TRAIN = "train", "Training"
+        REFRESH = "refresh", "Refresh"
+
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRAIN)
     origin = models.DateField(help_text="last week of history used")
     horizon = models.PositiveIntegerField()
     series = models.PositiveIntegerField(default=0)
     pooled_series = models.PositiveIntegerField(default=0)
+    status_counts = models.JSONField(default=dict, blank=True, help_text="series per status at the origin")
+    artifact_path = models.CharField(max_length=500, blank=True, help_text="refreshed model state (refresh runs)")
+    artifact_sha256 = models.CharField(max_length=64, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -246,6 +269,33 @@ class ForecastPoint(models.Model):
     lo95 = models.FloatField()
     hi95 = models.FloatField()
     pooled = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=SeriesStatus.choices, default=SeriesStatus.MODELLED)
 
     class Meta:
         ordering = ["store", "dept", "date"]
+
+
+class ForecastAggregate(models.Model):
+    """Coherent forecast of one aggregate (total, a store type, a store, a
+    department) of a run, computed by the worker when the run is written
+    (bottom-up sums; intervals from the model's hierarchy quantiles)."""
+
+    class Level(models.TextChoices):
+        TOTAL = "total", "Total"
+        STORE_TYPE = "store_type", "Store type"
+        STORE = "store", "Store"
+        DEPT = "dept", "Department"
+
+    pk = models.CompositePrimaryKey("run_id", "level", "key", "date")
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="aggregates")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    key = models.CharField(max_length=20, help_text="'all', the store type, the store or the department number")
+    date = models.DateField()
+    forecast = models.FloatField()
+    lo80 = models.FloatField(null=True)
+    hi80 = models.FloatField(null=True)
+    lo95 = models.FloatField(null=True)
+    hi95 = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["level", "key", "date"]

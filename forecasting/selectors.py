@@ -126,15 +126,16 @@ def forecast_series(*, store: int, dept: int) -> dict | None:
     if run is None:
         return None
     points = list(run.points.filter(store=store, dept=dept).order_by("date")
-                  .values("date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"))
+                  .values("date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled", "status"))
     if not points:
-        return {"run": run, "points": [], "pooled": False}
-    return {"run": run, "points": points, "pooled": bool(points[0]["pooled"])}
+        has_data = SalesRecord.objects.filter(store=store, dept=dept).exists()
+        return {"run": run, "points": [], "pooled": False, "status": "inactive" if has_data else None}
+    return {"run": run, "points": points, "pooled": bool(points[0]["pooled"]), "status": points[0]["status"]}
 
 
 def forecast_export_rows(run):
     return run.points.order_by("store", "dept", "date").values_list(
-        "store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95").iterator(chunk_size=5000)
+        "store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "status").iterator(chunk_size=5000)
 
 
 def series_history(*, store: int, dept: int, weeks: int | None = None) -> list[dict]:
@@ -145,17 +146,17 @@ def series_history(*, store: int, dept: int, weeks: int | None = None) -> list[d
 
 
 def series_choices() -> dict:
-    """Stores and departments that have a forecast (or sales)."""
+    """Stores and departments of every series that has data (sales) or a
+    forecast: an inactive or seasonal series is never missing from a picker."""
+    pairs = set(SalesRecord.objects.values_list("store", "dept").distinct())
     run = latest_run()
     if run is not None:
-        pairs = run.points.values_list("store", "dept").distinct()
-    else:
-        pairs = SalesRecord.objects.values_list("store", "dept").distinct()
+        pairs |= set(run.points.values_list("store", "dept").distinct())
     stores, depts = set(), set()
     for s_, d_ in pairs:
         stores.add(s_)
         depts.add(d_)
-    return {"stores": sorted(stores), "depts": sorted(depts)}
+    return {"stores": sorted(stores), "depts": sorted(depts), "series": len(pairs), "pairs": sorted(pairs)}
 
 
 def total_sales_history(*, weeks: int = 104) -> list[dict]:
@@ -175,15 +176,19 @@ def total_forecast(run) -> list[dict]:
 
 def department_outlook(run, *, limit: int = 10) -> dict:
     """Departments' forecast total over the horizon against the same weeks a
-    year earlier (52 weeks before), largest rises and falls."""
+    year earlier (52 weeks before), largest rises and falls. Like for like:
+    last year is summed over the same series (store-departments) as the
+    forecast, not over every store that ever sold in the department."""
     with connection.cursor() as cur:
         cur.execute("""
-            WITH f AS (SELECT dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
+            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint WHERE run_id = %s),
+                 f AS (SELECT dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
                        FROM forecasting_forecastpoint WHERE run_id = %s GROUP BY dept),
-                 ly AS (SELECT s.dept, sum(s.sales) AS last_year FROM forecasting_salesrecord s JOIN f ON f.dept = s.dept
+                 ly AS (SELECT s.dept, sum(s.sales) AS last_year FROM forecasting_salesrecord s
+                        JOIN series USING (store, dept) JOIN f ON f.dept = s.dept
                         WHERE s.date BETWEEN f.d0 - 364 AND f.d1 - 364 GROUP BY s.dept)
             SELECT f.dept, f.fc, ly.last_year FROM f JOIN ly USING (dept) WHERE ly.last_year > 1000
-        """, [run.pk])
+        """, [run.pk, run.pk])
         rows = [{"dept": d, "forecast": float(fc), "last_year": float(ly), "change": float(fc) / float(ly) - 1}
                 for d, fc, ly in cur.fetchall()]
     rows.sort(key=lambda r: r["change"])
@@ -225,3 +230,36 @@ def training_frames():
     features["is_holiday"] = features["is_holiday"].map({"t": True, "f": False}).fillna(False).astype(bool)
     stores = frame("SELECT number, type, size FROM forecasting_store", ["store", "type", "size"])
     return sales, (features if len(features) else None), (stores if len(stores) else None)
+
+
+# ------------------------------------------------ runs, aggregates, like for like
+def forecast_run_list() -> QuerySet:
+    """Every stored forecast run, newest first (train and refresh runs of every version)."""
+    from forecasting.models import ForecastRun
+
+    return ForecastRun.objects.select_related("model_version").order_by("-created_at", "-id")
+
+
+def forecast_aggregate(run, *, level: str, key: str) -> list[dict]:
+    """The stored coherent forecast of one aggregate of ``run`` (computed by the worker)."""
+    return list(run.aggregates.filter(level=level, key=key).order_by("date")
+                .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
+
+
+def forecast_vs_last_year(run) -> dict:
+    """The run's total forecast over its horizon against the same weeks a year
+    earlier (364 days before), both over the same series: those forecast by the run."""
+    with connection.cursor() as cur:
+        cur.execute("""
+            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint WHERE run_id = %s),
+                 span AS (SELECT min(date) AS d0, max(date) AS d1, sum(forecast) AS fc
+                          FROM forecasting_forecastpoint WHERE run_id = %s)
+            SELECT span.fc, (SELECT sum(s.sales) FROM forecasting_salesrecord s JOIN series USING (store, dept)
+                             WHERE s.date BETWEEN span.d0 - 364 AND span.d1 - 364),
+                   (SELECT count(*) FROM series)
+            FROM span
+        """, [run.pk, run.pk])
+        fc, ly, n = cur.fetchone()
+    fc, ly = float(fc or 0.0), (float(ly) if ly is not None else None)
+    return {"forecast": fc, "last_year": ly, "series": int(n or 0),
+            "change": (fc / ly - 1.0) if ly else None}

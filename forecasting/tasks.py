@@ -5,6 +5,7 @@ the services imports this module."""
 from celery import shared_task
 
 from forecasting.services.recovery import jobs_recover_all
+from forecasting.services.refresh import forecast_refresh_run
 from forecasting.services.training import model_train_run
 from forecasting.services.uploads import upload_process
 
@@ -17,6 +18,11 @@ def ingest_upload(job_id: int) -> None:
 @shared_task(name="forecasting.tasks.train_model", acks_late=True, ignore_result=True)
 def train_model(job_id: int) -> None:
     model_train_run(job_id=job_id)
+
+
+@shared_task(name="forecasting.tasks.refresh_forecast", acks_late=True, ignore_result=True)
+def refresh_forecast(job_id: int) -> None:
+    forecast_refresh_run(job_id=job_id)
 
 
 @shared_task(name="forecasting.tasks.recover_jobs", ignore_result=True)

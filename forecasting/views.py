@@ -15,6 +15,7 @@ def dashboard(request):
         "summary": summary, "active": active, "run": run,
         "last_upload": selectors.latest_upload(),
         "forecast_total": sum(f["forecast"] for f in forecast),
+        "vs_last_year": selectors.forecast_vs_last_year(run) if run else None,
         "chart": charts.total_chart(history, forecast) if history else None,
     })
 

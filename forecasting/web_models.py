@@ -1,6 +1,8 @@
 """Models page (versions, Train button with progress) and Forecast page."""
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,8 +13,11 @@ from accounts.decorators import role_required
 from accounts.roles import has_perm
 from forecasting import charts, selectors
 from forecasting.services.forecasts import forecast_on_demand
+from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
 from saas.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 
 @role_required("models.view")
@@ -41,6 +46,23 @@ def train_submit(request):
         return render(request, "forecasting/_job_status.html", {"job": job})
     messages.success(request, "Training started.")
     return redirect("models")
+
+
+@require_POST
+@role_required("models.train")
+def refresh_submit(request):
+    """Refresh the forecast from the newest data with the active model (no retraining)."""
+    try:
+        job = forecast_refresh_start(actor=Actor.from_request(request))
+    except ServiceError as exc:
+        if request.htmx:
+            return render(request, "forecasting/_job_status.html", {"error": exc.message})
+        messages.error(request, exc.message)
+        return redirect("forecasts")
+    if request.htmx:
+        return render(request, "forecasting/_job_status.html", {"job": job})
+    messages.success(request, "Forecast refresh started.")
+    return redirect("forecasts")
 
 
 @role_required("models.view")
@@ -74,7 +96,8 @@ def forecast_page(request):
     choices = selectors.series_choices()
     store = request.GET.get("store") or (choices["stores"][0] if choices["stores"] else None)
     dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
-    ctx = {"choices": choices, "store": store, "dept": dept, "active": selectors.active_model()}
+    ctx = {"choices": choices, "store": store, "dept": dept, "active": selectors.active_model(),
+           "can_refresh": has_perm(request.user.role, "models.train")}
     try:
         store, dept = int(store), int(dept)
     except (TypeError, ValueError):
@@ -89,7 +112,11 @@ def forecast_page(request):
             drivers = forecast_on_demand(store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
         except ServiceError:
             drivers = []
+        except OSError:  # the model file is unreadable: the stored forecast is still shown, without drivers
+            logger.exception("artifact of v%s unreadable", ctx["active"].number)
+            drivers = []
     ctx.update(points=points, pooled=found["pooled"] if found else False, drivers=drivers,
+               status=found.get("status") if found else None, run=found["run"] if found else None,
                chart=charts.forecast_chart(history, points, f"Store {store} · Department {dept}")
                if (history or points) else None)
     return render(request, "forecasting/forecast.html", ctx)

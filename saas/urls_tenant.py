@@ -44,6 +44,7 @@ urlpatterns = [
     path("models/<int:version_id>/", web_models.model_detail, name="model_detail"),
     path("jobs/<int:job_id>/status/", web_models.job_status, name="job_status"),
     path("forecasts/", web_models.forecast_page, name="forecasts"),
+    path("forecasts/refresh/", web_models.refresh_submit, name="forecast_refresh"),
     path("insights/", forecasting_views.insights, name="insights"),
     path("api/v1/", include("saas.api.urls")),
 ]

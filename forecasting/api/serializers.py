@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from forecasting.models import Job, SalesRecord, Upload
+from forecasting.models import ForecastAggregate, ForecastRun, Job, SalesRecord, SeriesStatus, Upload
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -103,6 +103,7 @@ class ForecastPointSerializer(serializers.Serializer):
     hi80 = serializers.FloatField()
     lo95 = serializers.FloatField()
     hi95 = serializers.FloatField()
+    status = serializers.ChoiceField(choices=SeriesStatus.choices, required=False)
 
 
 class ForecastSerializer(serializers.Serializer):
@@ -112,6 +113,7 @@ class ForecastSerializer(serializers.Serializer):
     store = serializers.IntegerField()
     dept = serializers.IntegerField()
     pooled = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=SeriesStatus.choices)
     points = ForecastPointSerializer(many=True)
 
 
@@ -133,3 +135,56 @@ class PaginatedSalesSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SalesRecordSerializer(many=True)
+
+
+class ForecastRunSerializer(serializers.ModelSerializer):
+    model_version = serializers.IntegerField(source="model_version.number")
+    job = serializers.IntegerField(source="job_id", allow_null=True)
+
+    class Meta:
+        model = ForecastRun
+        fields = ["id", "kind", "origin", "model_version", "horizon", "series", "pooled_series", "status_counts",
+                  "seconds", "job", "created_at"]
+        read_only_fields = fields
+
+
+class AggregateQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=ForecastAggregate.Level.choices)
+    store = serializers.IntegerField(min_value=0, required=False)
+    dept = serializers.IntegerField(min_value=0, required=False)
+    type = serializers.CharField(max_length=10, required=False, help_text="store type, for level store_type")
+
+    def validate(self, attrs):
+        level = attrs["level"]
+        need = {"store": "store", "dept": "dept", "store_type": "type"}.get(level)
+        if need and attrs.get(need) in (None, ""):
+            raise serializers.ValidationError({need: [f"required for level {level}"]})
+        attrs["key"] = {"total": "all", "store": str(attrs.get("store")), "dept": str(attrs.get("dept")),
+                        "store_type": str(attrs.get("type", "")).strip().upper()}[level]
+        return attrs
+
+
+class AggregatePointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    forecast = serializers.FloatField()
+    lo80 = serializers.FloatField(allow_null=True)
+    hi80 = serializers.FloatField(allow_null=True)
+    lo95 = serializers.FloatField(allow_null=True)
+    hi95 = serializers.FloatField(allow_null=True)
+
+
+class AggregateSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField()
+    origin = serializers.DateField()
+    level = serializers.CharField()
+    key = serializers.CharField()
+    points = AggregatePointSerializer(many=True)
+
+
+class PaginatedForecastRunSerializer(serializers.Serializer):
+    """The page ``GET /api/v1/forecasts/runs/`` answers (documentation only)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ForecastRunSerializer(many=True)

@@ -15,6 +15,9 @@ urlpatterns = [
     path("sales/", views.SalesView.as_view(), name="api-sales"),
     path("forecasts/", views.ForecastView.as_view(), name="api-forecasts"),
     path("forecasts/export.csv", views.ForecastExportView.as_view(), name="api-forecasts-export"),
+    path("forecasts/aggregate/", views.ForecastAggregateView.as_view(), name="api-forecasts-aggregate"),
+    path("forecasts/refresh/", views.ForecastRefreshView.as_view(), name="api-forecasts-refresh"),
+    path("forecasts/runs/", views.ForecastRunListView.as_view(), name="api-forecasts-runs"),
     path("uploads/<int:pk>/errors.csv", views.UploadErrorsCSVView.as_view(), name="api-upload-errors-csv"),
     path("", include(router.urls)),
 ]

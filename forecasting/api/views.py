@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from forecasting import selectors, services
 from forecasting.api import serializers as s
 from forecasting.services.forecasts import forecast_on_demand
+from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.api.pagination import Pagination
@@ -181,12 +182,12 @@ class ForecastView(TenantAPIView):
         found = selectors.forecast_series(store=store, dept=dept)
         if found is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-        if not found["points"]:
-            raise NotFound(f"No forecast for store {store}, department {dept}.", code="series_not_found")
-        run = found["run"]
+        if not found["points"] and found["status"] is None:
+            raise NotFound(f"No sales for store {store}, department {dept}.", code="series_not_found")
+        run = found["run"]  # an inactive series (no sale in the last year) answers with its status, no points
         return Response({
             "model_version": run.model_version.number, "origin": run.origin, "horizon": run.horizon,
-            "store": store, "dept": dept, "pooled": found["pooled"],
+            "store": store, "dept": dept, "pooled": found["pooled"], "status": found["status"],
             "points": s.ForecastPointSerializer(found["points"], many=True).data,
         })
 
@@ -196,6 +197,7 @@ class ForecastView(TenantAPIView):
         data.is_valid(raise_exception=True)
         out = forecast_on_demand(**data.validated_data)
         out.update(store=data.validated_data["store"], dept=data.validated_data["dept"])
+        out["points"] = [{**p, "status": out["status"]} for p in out["points"]]
         return Response(out)
 
 
@@ -208,6 +210,56 @@ class ForecastExportView(TenantAPIView):
         run = selectors.latest_run()
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-        rows = ([st, d, dt.isoformat(), f, a, b, c, e] for st, d, dt, f, a, b, c, e in selectors.forecast_export_rows(run))
-        return stream_csv(f"forecast-v{run.model_version.number}.csv",
-                          ["Store", "Dept", "Date", "Forecast", "Lo80", "Hi80", "Lo95", "Hi95"], rows)
+        rows = ([st, d, dt.isoformat(), *(f"{v:.2f}" for v in nums), status]
+                for st, d, dt, *nums, status in selectors.forecast_export_rows(run))
+        return stream_csv(f"forecast-v{run.model_version.number}-{run.origin.isoformat()}.csv",
+                          ["Store", "Dept", "Date", "Forecast", "Lo80", "Hi80", "Lo95", "Hi95", "Status"], rows)
+
+
+class ForecastAggregateView(TenantAPIView):
+    """Coherent forecast of one aggregate of the served run (stored by the worker when the run was written)."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(parameters=[OpenApiParameter("level", str, required=True,
+                                                enum=["total", "store_type", "store", "dept"]),
+                               OpenApiParameter("store", int), OpenApiParameter("dept", int),
+                               OpenApiParameter("type", str, description="store type, for level store_type")],
+                   responses=s.AggregateSerializer)
+    def get(self, request):
+        q = s.AggregateQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        level, key = q.validated_data["level"], q.validated_data["key"]
+        run = selectors.latest_run()
+        if run is None:
+            raise NotFound("There is no active model yet: train one first.", code="no_active_model")
+        points = selectors.forecast_aggregate(run, level=level, key=key)
+        if not points:
+            raise NotFound(f"No forecast for {level} {key}.", code="aggregate_not_found",
+                           details={"level": level, "key": key})
+        return Response({"model_version": run.model_version.number, "origin": run.origin, "level": level,
+                         "key": key, "points": s.AggregatePointSerializer(points, many=True).data})
+
+
+class ForecastRefreshView(TenantAPIView):
+    """Refresh the served forecast from the newest data with the active model (no retraining)."""
+
+    permissions_map = {"POST": "models.train"}
+
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request):
+        job = forecast_refresh_start(actor=self.actor)
+        return Response({"job": s.JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
+
+
+class ForecastRunListView(TenantAPIView):
+    """Stored forecast runs, newest first (paginated)."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+                   responses=s.PaginatedForecastRunSerializer)
+    def get(self, request):
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.forecast_run_list(), request, view=self)
+        return paginator.get_paginated_response(s.ForecastRunSerializer(page, many=True).data)

@@ -1,4 +1,5 @@
-"""Forecasts: storing a run's points, and forecasts computed on demand from
+"""Forecasts: storing a run (its points with each series' status, and the
+coherent aggregates of the hierarchy), and forecasts computed on demand from
 the active version's artifact."""
 from __future__ import annotations
 
@@ -13,38 +14,115 @@ from forecasting.models import ForecastRun, ModelVersion
 from saas.errors import NotFound, ValidationFailed
 
 
+def _copy(table: str, cols: list[str], frame) -> None:
+    buf = io.StringIO()
+    frame[cols].to_csv(buf, index=False, header=False)
+    buf.seek(0)
+    with connection.cursor() as cur:
+        cur.cursor.copy_expert(f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)", buf)
+
+
+def _status_of(forecast):
+    if "status" in forecast.columns:
+        return forecast["status"].astype(str)
+    return forecast["pooled"].map({True: "pooled", False: "modelled"})
+
+
 def forecast_points_write(*, run: ForecastRun, forecast) -> None:
-    """COPY the forecast frame's rows into the run (inside the caller's transaction)."""
-    cols = ["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"]
-    out = forecast[cols].copy()
+    """COPY the forecast frame's rows, with each series' status, into the run
+    (inside the caller's transaction). Inactive series have no rows."""
+    out = forecast[["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"]].copy()
+    out["status"] = _status_of(forecast).to_numpy()
+    out = out[out["status"] != "inactive"]
     out.insert(0, "run_id", run.pk)
     out["date"] = out["date"].dt.strftime("%Y-%m-%d")
     out["pooled"] = out["pooled"].map({True: "t", False: "f"})
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, header=False)
-    buf.seek(0)
-    with connection.cursor() as cur:
-        cur.cursor.copy_expert(
-            "COPY forecasting_forecastpoint (run_id, store, dept, date, forecast, lo80, hi80, lo95, hi95, pooled) "
-            "FROM STDIN WITH (FORMAT csv)", buf)
+    _copy("forecasting_forecastpoint", list(out.columns), out)
+
+
+def aggregate_frames(*, forecast, stores, quantiles: dict | None):
+    """Every aggregate of the hierarchy (total, each store type, store and
+    department) of a forecast frame, via the ML core's ``aggregate``: one
+    DataFrame level, key, date, forecast, lo80, hi80, lo95, hi95."""
+    import pandas as pd
+
+    from forecasting.ml.pipeline import aggregate
+
+    fc = forecast.assign(status=_status_of(forecast).to_numpy())
+    fc = fc[fc["status"] != "inactive"]
+    keys: list[tuple[str, str]] = [("total", "all")]
+    if stores is not None and len(stores) and "type" in stores.columns:
+        present = stores[stores["store"].isin(fc["store"].unique())]
+        keys += [("store_type", str(t).strip().upper()) for t in sorted(present["type"].dropna().astype(str).unique())]
+    keys += [("store", str(int(k))) for k in sorted(fc["store"].unique())]
+    keys += [("dept", str(int(k))) for k in sorted(fc["dept"].unique())]
+    # every live series is forecast for the same weeks, so each aggregate can be computed on its own rows
+    if any(level == "store_type" for level, _ in keys):
+        types = stores.drop_duplicates("store").set_index("store")["type"].astype(str).str.strip().str.upper()
+        fc = fc.assign(_type=fc["store"].map(types))
+    groups = {"total": {"all": fc}, "store_type": dict(tuple(fc.groupby("_type"))) if "_type" in fc else {},
+              "store": {str(int(k)): g for k, g in fc.groupby("store")},
+              "dept": {str(int(k)): g for k, g in fc.groupby("dept")}}
+    parts = []
+    for level, key in keys:
+        rows = groups[level].get(key)
+        if rows is None or not len(rows):
+            continue
+        agg = aggregate(rows, stores, level, None if level == "total" else key, quantiles)
+        parts.append(agg.assign(level=level, key=key))
+    cols = ["level", "key", "date", "forecast", "lo80", "hi80", "lo95", "hi95"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
+def forecast_aggregates_write(*, run: ForecastRun, forecast, stores, quantiles: dict | None) -> int:
+    """Compute and store the run's aggregates (worker side, so a request only reads)."""
+    out = aggregate_frames(forecast=forecast, stores=stores, quantiles=quantiles)
+    out.insert(0, "run_id", run.pk)
+    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    _copy("forecasting_forecastaggregate", list(out.columns), out)
+    return len(out)
+
+
+def forecast_run_write(*, version: ModelVersion, origin, forecast, stores, kind: str, job=None,
+                       status_counts: dict | None = None, artifact_path: str = "", artifact_sha256: str = "",
+                       seconds: float | None = None) -> ForecastRun:
+    """A new run of ``version`` with its points and aggregates (inside the caller's transaction)."""
+    pairs = forecast[["store", "dept"]].drop_duplicates()
+    if status_counts is None:
+        status_counts = {k: int(v) for k, v in forecast.assign(status=_status_of(forecast).to_numpy())
+                         .drop_duplicates(["store", "dept"])["status"].value_counts().items()}
+    run = ForecastRun.objects.create(
+        model_version=version, kind=kind, origin=origin, horizon=version.horizon, series=int(len(pairs)),
+        pooled_series=int(forecast.loc[forecast["pooled"], ["store", "dept"]].drop_duplicates().shape[0]),
+        status_counts=status_counts, artifact_path=artifact_path, artifact_sha256=artifact_sha256,
+        seconds=seconds, job=job)
+    forecast_points_write(run=run, forecast=forecast)
+    forecast_aggregates_write(run=run, forecast=forecast, stores=stores,
+                              quantiles=(version.params.get("hierarchy") or {}).get("quantiles"))
+    return run
 
 
 # ------------------------------------------------------------ on demand
 _ARTIFACTS: dict[tuple[str, str], object] = {}
 
 
-def artifact_for(version: ModelVersion):
+def artifact_for(version: ModelVersion, run: ForecastRun | None = None):
     """Loaded artifact, cached per process by (schema, sha256): the cache key
     carries the tenant, so one tenant can never be served another's model.
-    LightGBM is imported only here, on first use (never by the web at start)."""
+    A refresh run carries the model state moved to its origin: with ``run``,
+    that state is used. LightGBM is imported only here, on first use (never
+    by the web at start)."""
     from forecasting.ml.pipeline import load_artifact
 
-    key = (connection.schema_name, version.artifact_sha256)
+    path, sha = version.artifact_path, version.artifact_sha256
+    if run is not None and run.artifact_path:
+        path, sha = run.artifact_path, run.artifact_sha256
+    key = (connection.schema_name, sha)
     art = _ARTIFACTS.get(key)
     if art is None:
         if len(_ARTIFACTS) > 8:
             _ARTIFACTS.clear()
-        art = load_artifact(version.artifact_path)
+        art = load_artifact(path)
         if hasattr(art, "warm"):
             art.warm()
         _ARTIFACTS[key] = art
@@ -60,7 +138,8 @@ def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
     from forecasting.ml.pipeline import predict_series
 
-    art = artifact_for(version)
+    run = selectors.latest_run(version)
+    art = artifact_for(version, run)
     try:
         out = predict_series(art, int(store), int(dept), int(horizon))
     except KeyError:
@@ -69,6 +148,8 @@ def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
     except ValueError as exc:
         raise ValidationFailed(str(exc), details={"store": store, "dept": dept, "horizon": horizon})
     usage_count(counts={"forecasts_served": 1})
-    return {"model_version": version.number, "origin": version.data_end.isoformat() if version.data_end else None,
-            "horizon": int(horizon), "pooled": out.get("pooled", False), "points": out["points"],
+    origin = out.get("origin") or (run.origin if run else version.data_end)
+    return {"model_version": version.number, "origin": str(origin)[:10] if origin else None,
+            "horizon": int(horizon), "pooled": out.get("pooled", False),
+            "status": out.get("status") or ("pooled" if out.get("pooled") else "modelled"), "points": out["points"],
             "drivers": out.get("drivers", [])}

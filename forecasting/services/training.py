@@ -26,7 +26,7 @@ from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
-from forecasting.services.forecasts import forecast_points_write
+from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
                                        job_succeed, job_wake_next)
 from forecasting.services.promotion import version_promote_if_better
@@ -68,7 +68,7 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
 
 # ------------------------------------------------------------- worker side
 @contextmanager
-def _heartbeat(job_id: int, schema: str, every: float = 5.0):
+def heartbeat(job_id: int, schema: str, every: float = 5.0):
     """Keeps ``heartbeat_at`` fresh from a thread while a long step runs."""
     stop = threading.Event()
 
@@ -131,7 +131,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
             job_progress(job_id=job.pk, progress=0.05 + 0.85 * frac, message=message)
 
     try:
-        with _heartbeat(job.pk, schema):
+        with heartbeat(job.pk, schema):
             dataset_version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
             sales, features, stores = selectors.training_frames()
             job_progress(job_id=job.pk, progress=0.05, message="Features")
@@ -149,7 +149,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
             pending = None
         seconds = time.monotonic() - started
         version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
-                            dataset_version=dataset_version, data_end=sales["date"].max().date())
+                            dataset_version=dataset_version, data_end=sales["date"].max().date(), stores=stores)
     except Exception as exc:
         logger.exception("training job %s failed", job.pk)
         if pending is not None and Path(pending).exists():
@@ -174,7 +174,7 @@ def _meter_training(started: float) -> None:
 
 
 def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,
-              data_end) -> ModelVersion:
+              data_end, stores=None) -> ModelVersion:
     with transaction.atomic():
         with connection.cursor() as cur:  # serialise version numbering and promotion
             cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
@@ -189,12 +189,9 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
             timings=result.timings, dataset_version=dataset_version, data_end=data_end, artifact_path=str(path),
             artifact_sha256=sha, training_seconds=seconds, job=job, created_by=actor.user,
             created_by_key=actor.api_key)
-        fc = result.forecast
-        run = ForecastRun.objects.create(model_version=version, origin=data_end, horizon=version.horizon,
-                                         series=int(fc[["store", "dept"]].drop_duplicates().shape[0]),
-                                         pooled_series=int(fc.loc[fc["pooled"], ["store", "dept"]]
-                                                           .drop_duplicates().shape[0]), job=job)
-        forecast_points_write(run=run, forecast=fc)
+        forecast_run_write(version=version, origin=data_end, forecast=result.forecast, stores=stores,
+                           kind=ForecastRun.Kind.TRAIN, job=job, status_counts=result.params.get("status_counts"),
+                           seconds=seconds)
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})

@@ -255,6 +255,7 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "forecasting.models.RunStatus",
         "JobKindEnum": "forecasting.models.Job.Kind",
         "UploadKindEnum": "forecasting.models.Upload.Kind",
+        "SeriesStatusEnum": "forecasting.models.SeriesStatus",
     },
 }
 
@@ -266,6 +267,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"forecasting.tasks.train_model": {"queue": "ml"},
+                      "forecasting.tasks.refresh_forecast": {"queue": "ml"},
                       "forecasting.tasks.ingest_upload": {"queue": "ingest"}}
 # time limits stay below the Redis visibility timeout so an acked-late task is
 # never redelivered while it still runs

@@ -75,18 +75,24 @@ def test_train_end_to_end_forecasts_every_latest_series(celery_worker_proc, demo
     export = client.get("/api/v1/forecasts/export.csv")
     assert export.status_code == 200
     lines = b"".join(export.streaming_content).decode().splitlines()
-    assert lines[0] == "Store,Dept,Date,Forecast,Lo80,Hi80,Lo95,Hi95"
+    assert lines[0] == "Store,Dept,Date,Forecast,Lo80,Hi80,Lo95,Hi95,Status"
     series = {(int(r.split(",")[0]), int(r.split(",")[1])) for r in lines[1:]}
+    for r in lines[1:]:  # numbers rounded to cents, a status per row
+        cells = r.split(",")
+        assert all(len(c.split(".")[1]) == 2 for c in cells[3:8]), r
+        assert cells[8] in ("modelled", "pooled"), r
     assert latest_week_series(t) <= series
     assert len(lines) - 1 == len(series) * 13
     store, dept = sorted(latest_week_series(t))[0]
     fc = client.get("/api/v1/forecasts/", {"store": store, "dept": dept}).json()
     assert fc["model_version"] == 1 and fc["horizon"] == 13 and len(fc["points"]) == 13
     p = fc["points"][0]
-    assert set(p) == {"date", "forecast", "lo80", "hi80", "lo95", "hi95"}
+    assert set(p) == {"date", "forecast", "lo80", "hi80", "lo95", "hi95", "status"}
+    assert fc["status"] in ("modelled", "pooled") and p["status"] == fc["status"]
     assert p["lo95"] <= p["lo80"] <= p["forecast"] <= p["hi80"] <= p["hi95"]
     on_demand = client.post("/api/v1/forecasts/", {"store": store, "dept": dept, "horizon": 6}, format="json").json()
     assert len(on_demand["points"]) == 6 and on_demand["drivers"] and "feature" in on_demand["drivers"][0]
+    assert on_demand["status"] == fc["status"] and on_demand["points"][0]["status"] == fc["status"]
     unknown = client.post("/api/v1/forecasts/", {"store": 999, "dept": 999}, format="json")
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "series_not_found"
     from accounts.models import AuditEvent

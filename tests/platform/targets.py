@@ -134,6 +134,11 @@ def _forecast_post(t, method, path):
     return {"path": path, "body": {"store": 1, "dept": 1, "horizon": 4}}
 
 
+@builder("GET /api/v1/forecasts/aggregate/")
+def _forecast_aggregate(t, method, path):
+    return {"path": path + "?level=dept&dept=1"}
+
+
 @builder("POST /api/v1/workspace/deletion/")
 def _workspace_delete(t, method, path):
     return {"path": path, "body": {"confirm": "not-the-slug"}}

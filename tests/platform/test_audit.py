@@ -55,6 +55,13 @@ def test_mutating_endpoint_writes_exactly_one_event(tenant, endpoint, monkeypatc
     method, path = endpoint.split(" ", 1)
     if endpoint == "POST /api/v1/models/train/":
         _give_data(tenant)
+    if endpoint == "POST /api/v1/forecasts/refresh/":  # a refresh needs an active model
+        from forecasting.models import ModelVersion
+        from tests.platform.targets import make_model_version
+
+        version = make_model_version(tenant)
+        with in_tenant(tenant):
+            ModelVersion.objects.filter(pk=version.pk).update(status="active")
     target = build(tenant, method, path)
     with in_tenant(tenant):
         before = AuditEvent.objects.count()

@@ -1,0 +1,135 @@
+"""Forecast refresh without retraining.
+
+``forecast_refresh_start`` (request side) creates a ``refresh`` Job and
+enqueues it (``ml`` queue) after commit. ``forecast_refresh_run`` (worker
+side, under the job's lock) loads the tenant's current data and calls the ML
+core's ``refresh_forecast`` on the active version's artifact: no LightGBM
+fit, features anchored at the newest week. It writes a new ForecastRun (kind
+``refresh``) recording its origin and model version, with its points and
+aggregates, and keeps the refreshed model state beside it so on-demand
+forecasts start from the same origin. Earlier runs are kept; the newest run
+of the active version is the one served.
+
+Refreshes are cheap (tens of seconds on a year of weekly data for thousands
+of series): they take no training quota and are not heavy jobs; the plan's
+API rate limits apply to the request."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from accounts.audit import Actor, audit_record
+from forecasting import selectors
+from forecasting.models import ForecastRun, Job
+from forecasting.services.forecasts import forecast_run_write
+from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress, job_succeed
+from forecasting.services.training import heartbeat
+from forecasting.storage import tenant_dir
+from saas.checkpoints import checkpoint
+from saas.errors import NotFound
+
+logger = logging.getLogger(__name__)
+
+
+def forecast_refresh_start(*, actor: Actor) -> Job:
+    version = selectors.active_model()
+    if version is None:
+        raise NotFound("There is no active model yet: train one first.", code="no_active_model")
+    with transaction.atomic():
+        job = job_create(actor=actor, kind=Job.Kind.REFRESH, params={"model_version": version.number},
+                         message="Queued")
+        audit_record(action="forecast.refresh_started", actor=actor, target_type="job", target_id=job.pk,
+                     payload={"model_version": version.number})
+        job_enqueue(job)
+    return job
+
+
+def forecast_refresh_run(*, job_id: int) -> ForecastRun | None:
+    with job_lock(job_id) as held:
+        if not held:
+            logger.info("job %s is being run by another worker; skipping", job_id)
+            return None
+        job = Job.objects.filter(pk=job_id).select_related("created_by", "created_by_key").first()
+        if job is None or job.is_done:
+            return None
+        existing = ForecastRun.objects.filter(job_id=job_id).first()
+        if existing is not None:  # written before a crash: just finish the job
+            job_succeed(job_id=job_id, result=_result(existing), message=_message(existing))
+            return existing
+        if not job_admit(job=job, message="Loading data"):
+            return None
+        return _refresh_locked(job)
+
+
+def _result(run: ForecastRun) -> dict:
+    return {"run": run.pk, "origin": run.origin.isoformat(), "model_version": run.model_version.number,
+            "series": run.series, "status_counts": run.status_counts,
+            "seconds": round(run.seconds, 1) if run.seconds is not None else None}
+
+
+def _message(run: ForecastRun) -> str:
+    return f"Forecast refreshed from {run.origin.isoformat()} with v{run.model_version.number}"
+
+
+def _refresh_locked(job: Job) -> ForecastRun | None:
+    from forecasting.ml.pipeline import load_artifact, refresh_forecast, save_artifact
+
+    actor = job.actor
+    started = time.monotonic()
+    stages: dict[str, float] = {}
+    pending = None
+    try:
+        version = selectors.active_model()
+        if version is None:
+            raise LookupError("there is no active model any more: train one first")
+        with heartbeat(job.pk, connection.schema_name):
+            sales, features, stores = selectors.training_frames()
+            stages["load"] = time.monotonic() - started
+            if not len(sales):
+                raise ValueError("there are no sales to forecast from")
+            job_progress(job_id=job.pk, progress=0.1, message="Refreshing the forecast")
+            checkpoint("refreshing", job_id=job.pk)
+            result = refresh_forecast(load_artifact(version.artifact_path), sales, features, stores,
+                                      num_threads=settings.ML_NUM_THREADS)
+            stages["refresh"] = time.monotonic() - started - stages["load"]
+            stages.update({f"refresh_{k}": v for k, v in (result.timings or {}).items()})
+            job_progress(job_id=job.pk, progress=0.85, message="Saving")
+            folder = tenant_dir("models")
+            pending = folder / f".pending-job{job.pk}.fcm"
+            sha = save_artifact(result.artifact, pending)
+            final = folder / f"{sha}.fcm"
+            os.replace(pending, final)
+            pending = None
+        stages["save"] = time.monotonic() - started - stages["load"] - stages["refresh"]
+        seconds = time.monotonic() - started
+        with transaction.atomic():
+            run = forecast_run_write(
+                version=version, origin=str(result.origin)[:10], forecast=result.forecast, stores=stores,
+                kind=ForecastRun.Kind.REFRESH, job=job,
+                status_counts=result.artifact.meta.get("params", {}).get("status_counts"),
+                artifact_path=str(final), artifact_sha256=sha, seconds=seconds)
+            run.refresh_from_db()
+            audit_record(action="forecast.refreshed", actor=actor, target_type="forecast_run", target_id=run.pk,
+                         payload={"model_version": version.number, "origin": run.origin.isoformat(),
+                                  "series": run.series, "seconds": round(seconds, 1)})
+    except Exception as exc:
+        logger.exception("refresh job %s failed", job.pk)
+        if pending is not None and Path(pending).exists():
+            Path(pending).unlink(missing_ok=True)
+        with transaction.atomic():
+            audit_record(action="forecast.refresh_failed", actor=actor, target_type="job", target_id=job.pk,
+                         payload={"error": f"{type(exc).__name__}: {exc}"[:500]})
+        job_fail(job_id=job.pk, error=f"{type(exc).__name__}: {exc}", message="Refresh failed")
+        return None
+    stages["write"] = time.monotonic() - started - seconds
+    job_succeed(job_id=job.pk, result={**_result(run), "stages": {k: round(v, 2) for k, v in stages.items()}},
+                message=_message(run))
+    return run
+
+
+
