@@ -46,3 +46,10 @@ def audit_event_list(*, action: str | None = None, actor: str | None = None,
         qs = qs.filter(created_at__lte=until)
     return qs
 
+
+
+def api_key_get(*, key_id) -> ApiKey | None:
+    try:
+        return api_key_list().get(pk=int(key_id))
+    except (ApiKey.DoesNotExist, ValueError, TypeError):
+        return None

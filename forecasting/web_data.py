@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
+from accounts.scope import StoreScope
 from forecasting import selectors, services
 from forecasting.models import Upload
 from saas.errors import ServiceError
@@ -24,7 +25,7 @@ class UploadForm(forms.Form):
 @role_required("data.view")
 def data_page(request):
     return render(request, "forecasting/data.html", {
-        "summary": selectors.dataset_summary(),
+        "summary": selectors.dataset_summary(scope=StoreScope.for_request(request)),
         "uploads": selectors.upload_list()[:50],
         "form": UploadForm(),
         "can_upload": has_perm(request.user.role, "data.upload"),

@@ -92,3 +92,11 @@ class AuditFilterSerializer(serializers.Serializer):
     actor = serializers.CharField(required=False, allow_blank=True)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
+
+
+class StoreScopeSerializer(serializers.Serializer):
+    """The stores a member or key may see. ``restricted`` false: every store."""
+
+    restricted = serializers.BooleanField(read_only=True)
+    stores = serializers.ListField(child=serializers.IntegerField(min_value=0), allow_empty=True,
+                                   help_text="Store numbers; an empty list lifts the restriction")

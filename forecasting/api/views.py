@@ -112,7 +112,7 @@ class DatasetSummaryView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors.dataset_summary())
+        return Response(selectors.dataset_summary(scope=self.scope))
 
 
 class SalesView(TenantAPIView):
@@ -129,7 +129,7 @@ class SalesView(TenantAPIView):
     def get(self, request):
         filters = s.SalesFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = selectors.sales_query(**filters.validated_data)
+        qs = selectors.sales_query(scope=self.scope, **filters.validated_data)
         if request.query_params.get("format") == "csv":
             rows = ([r[0], r[1], r[2].isoformat(), r[3], "TRUE" if r[4] else "FALSE"]
                     for r in qs.values_list("store", "dept", "date", "sales", "is_holiday").iterator(chunk_size=5000))
@@ -178,7 +178,7 @@ class ForecastView(TenantAPIView):
         q = s.ForecastQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         store, dept = q.validated_data["store"], q.validated_data["dept"]
-        found = selectors.forecast_series(store=store, dept=dept)
+        found = selectors.forecast_series(scope=self.scope, store=store, dept=dept)
         if found is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         if not found["points"]:
@@ -194,7 +194,7 @@ class ForecastView(TenantAPIView):
     def post(self, request):
         data = s.ForecastRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        out = forecast_on_demand(**data.validated_data)
+        out = forecast_on_demand(scope=self.scope, **data.validated_data)
         out.update(store=data.validated_data["store"], dept=data.validated_data["dept"])
         return Response(out)
 
@@ -208,6 +208,6 @@ class ForecastExportView(TenantAPIView):
         run = selectors.latest_run()
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-        rows = ([st, d, dt.isoformat(), f, a, b, c, e] for st, d, dt, f, a, b, c, e in selectors.forecast_export_rows(run))
+        rows = ([st, d, dt.isoformat(), f, a, b, c, e] for st, d, dt, f, a, b, c, e in selectors.forecast_export_rows(run, scope=self.scope))
         return stream_csv(f"forecast-v{run.model_version.number}.csv",
                           ["Store", "Dept", "Date", "Forecast", "Lo80", "Hi80", "Lo95", "Hi95"], rows)

@@ -1,0 +1,93 @@
+"""The one store scope of a request's principal.
+
+A member or an API key is either unrestricted (the default) or restricted to
+a set of store numbers. Members' restrictions are django-guardian object
+permissions (``forecasting.view_store`` on ``Store`` rows); API keys are not
+users (guardian's per-object rows need a user or group), so theirs live in
+``KeyStoreScope``, one row per (key, store number). Both are read here and
+nowhere else; every selector that reads Store-keyed tables takes the
+resulting ``StoreScope`` as a required keyword argument.
+
+An empty set of stores means unrestricted: an admin clears a restriction by
+saving no stores (a principal who may see no store at all would be better
+deactivated or revoked).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from guardian.models import UserObjectPermission
+
+from accounts.models import ApiKey, KeyStoreScope
+from forecasting.models import Store
+
+STORE_PERM = "view_store"
+
+
+@dataclass(frozen=True)
+class StoreScope:
+    stores: frozenset[int] | None = None  # None: every store
+
+    @classmethod
+    def all(cls) -> "StoreScope":
+        return cls(None)
+
+    @classmethod
+    def only(cls, stores) -> "StoreScope":
+        return cls(frozenset(int(s) for s in stores))
+
+    @property
+    def restricted(self) -> bool:
+        return self.stores is not None
+
+    def allows(self, store) -> bool:
+        return self.stores is None or int(store) in self.stores
+
+    def disallowed(self, stores) -> list[int]:
+        """The store numbers of ``stores`` outside the scope, sorted."""
+        if self.stores is None:
+            return []
+        return sorted({int(s) for s in stores} - self.stores)
+
+    def filter(self, qs, field: str = "store"):
+        """``qs`` narrowed to the scope's stores (``field`` holds a store number)."""
+        return qs if self.stores is None else qs.filter(**{f"{field}__in": sorted(self.stores)})
+
+    def sql(self, column: str = "store") -> tuple[str, list]:
+        """An SQL condition (``TRUE`` when unrestricted) and its parameters."""
+        if self.stores is None:
+            return "TRUE", []
+        return f"{column} = ANY(%s)", [sorted(self.stores)]
+
+    def as_list(self) -> list[int] | None:
+        return None if self.stores is None else sorted(self.stores)
+
+    @classmethod
+    def for_principal(cls, principal) -> "StoreScope":
+        """The scope of a member (``User``) or an API key (``ApiKey``)."""
+        if isinstance(principal, ApiKey):
+            numbers = KeyStoreScope.objects.filter(api_key=principal).values_list("store", flat=True)
+        else:
+            numbers = member_store_numbers(principal)
+        numbers = list(numbers)
+        return cls.only(numbers) if numbers else cls.all()
+
+    @classmethod
+    def for_request(cls, request) -> "StoreScope":
+        """Cached on the request: one lookup per request."""
+        scope = getattr(request, "_store_scope", None)
+        if scope is None:
+            scope = cls.for_principal(request.user)
+            request._store_scope = scope
+        return scope
+
+
+def member_store_numbers(user) -> list[int]:
+    """Store numbers a member is restricted to (guardian rows); empty: unrestricted."""
+    if user is None or not getattr(user, "pk", None):
+        return []
+    ct = ContentType.objects.get_for_model(Store)
+    pks = UserObjectPermission.objects.filter(user=user, content_type=ct,
+                                              permission__codename=STORE_PERM).values_list("object_pk", flat=True)
+    return sorted(Store.objects.filter(pk__in=[int(p) for p in pks]).values_list("number", flat=True))
