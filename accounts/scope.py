@@ -28,6 +28,10 @@ STORE_PERM = "view_store"
 @dataclass(frozen=True)
 class StoreScope:
     stores: frozenset[int] | None = None  # None: every store
+    # who the scope belongs to: a restricted principal sees only its own uploads
+    # (another member's file and its error report may hold other stores' rows)
+    user_id: int | None = None
+    key_id: int | None = None
 
     @classmethod
     def all(cls) -> "StoreScope":
@@ -60,6 +64,14 @@ class StoreScope:
             return "TRUE", []
         return f"{column} = ANY(%s)", [sorted(self.stores)]
 
+    def own_uploads(self, qs):
+        """``qs`` (of Upload) narrowed to the principal's own uploads when restricted."""
+        if self.stores is None:
+            return qs
+        if self.key_id is not None:
+            return qs.filter(created_by_key_id=self.key_id)
+        return qs.filter(created_by_id=self.user_id, created_by_key__isnull=True)
+
     def as_list(self) -> list[int] | None:
         return None if self.stores is None else sorted(self.stores)
 
@@ -71,7 +83,11 @@ class StoreScope:
         else:
             numbers = member_store_numbers(principal)
         numbers = list(numbers)
-        return cls.only(numbers) if numbers else cls.all()
+        if not numbers:
+            return cls.all()
+        if isinstance(principal, ApiKey):
+            return cls(frozenset(numbers), key_id=principal.pk)
+        return cls(frozenset(numbers), user_id=principal.pk)
 
     @classmethod
     def for_request(cls, request) -> "StoreScope":

@@ -7,6 +7,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.audit import Actor, audit_record
 from accounts.models import ApiKey, KeyStoreScope, User
+from accounts.roles import Role
 from accounts.scope import STORE_PERM, StoreScope, member_store_numbers
 from forecasting.models import SalesRecord, Store
 from saas.errors import NotFound, ValidationFailed
@@ -41,6 +42,9 @@ def member_set_stores(*, actor: Actor, user_id: int, stores: list[int]) -> Store
     except (User.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such member.")
     numbers = _clean(stores)
+    if numbers and user.role in (Role.OWNER, Role.ADMIN):
+        raise ValidationFailed("Owners and admins see every store: restrict an analyst or a viewer.",
+                               code="scope_not_allowed", details={"role": [user.role]})
     before = member_store_numbers(user)
     for n in sorted(set(before) - set(numbers)):
         remove_perm(_PERM, user, Store.objects.get(number=n))

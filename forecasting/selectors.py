@@ -11,20 +11,28 @@ from accounts.scope import StoreScope
 from forecasting.models import Job, SalesRecord, Upload
 
 
-def upload_list() -> QuerySet[Upload]:
-    return Upload.objects.select_related("job", "created_by", "created_by_key").order_by("-created_at", "-id")
+def upload_list(*, scope: StoreScope) -> QuerySet[Upload]:
+    """Uploads (a store-restricted principal: only its own, see StoreScope.own_uploads)."""
+    qs = Upload.objects.select_related("job", "created_by", "created_by_key").order_by("-created_at", "-id")
+    return scope.own_uploads(qs)
 
 
-def upload_get(*, upload_id) -> Upload | None:
+def upload_get(*, scope: StoreScope, upload_id) -> Upload | None:
     try:
-        return upload_list().get(pk=int(upload_id))
+        return upload_list(scope=scope).get(pk=int(upload_id))
     except (Upload.DoesNotExist, ValueError, TypeError):
         return None
 
 
-def job_get(*, job_id) -> Job | None:
+def job_get(*, scope: StoreScope, job_id) -> Job | None:
+    """A job; an ingest job's result describes its file, so a store-restricted
+    principal sees only those of its own uploads."""
+    qs = Job.objects.all()
+    if scope.restricted:
+        others = Upload.objects.exclude(pk__in=scope.own_uploads(Upload.objects.all()).values("pk"))
+        qs = qs.exclude(pk__in=others.exclude(job_id=None).values("job_id"))
     try:
-        return Job.objects.get(pk=int(job_id))
+        return qs.get(pk=int(job_id))
     except (Job.DoesNotExist, ValueError, TypeError):
         return None
 
@@ -215,8 +223,8 @@ def train_jobs(*, since=None) -> QuerySet[Job]:
     return qs if since is None else qs.filter(created_at__gte=since)
 
 
-def latest_upload() -> Upload | None:
-    return upload_list().first()
+def latest_upload(*, scope: StoreScope) -> Upload | None:
+    return upload_list(scope=scope).first()
 
 
 def training_frames():

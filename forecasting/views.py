@@ -15,7 +15,7 @@ def dashboard(request):
     forecast = selectors.total_forecast(run, scope=scope) if run else []
     return render(request, "forecasting/dashboard.html", {
         "summary": summary, "active": active, "run": run,
-        "last_upload": selectors.latest_upload(),
+        "last_upload": selectors.latest_upload(scope=scope),
         "forecast_total": sum(f["forecast"] for f in forecast),
         "chart": charts.total_chart(history, forecast) if history else None,
     })

@@ -24,9 +24,10 @@ class UploadForm(forms.Form):
 
 @role_required("data.view")
 def data_page(request):
+    scope = StoreScope.for_request(request)
     return render(request, "forecasting/data.html", {
-        "summary": selectors.dataset_summary(scope=StoreScope.for_request(request)),
-        "uploads": selectors.upload_list()[:50],
+        "summary": selectors.dataset_summary(scope=scope),
+        "uploads": selectors.upload_list(scope=scope)[:50],
         "form": UploadForm(),
         "can_upload": has_perm(request.user.role, "data.upload"),
     })
@@ -58,7 +59,7 @@ def upload_submit(request):
 
 @role_required("data.view")
 def upload_status(request, upload_id: int):
-    upload = selectors.upload_get(upload_id=upload_id)
+    upload = selectors.upload_get(scope=StoreScope.for_request(request), upload_id=upload_id)
     if upload is None:
         raise Http404
     return render(request, "forecasting/_upload_status.html", {"upload": upload, "job": upload.job})
@@ -66,7 +67,7 @@ def upload_status(request, upload_id: int):
 
 @role_required("data.view")
 def upload_report(request, upload_id: int):
-    upload = selectors.upload_get(upload_id=upload_id)
+    upload = selectors.upload_get(scope=StoreScope.for_request(request), upload_id=upload_id)
     if upload is None:
         raise Http404
     return render(request, "forecasting/upload_report.html", {"upload": upload, "job": upload.job})

@@ -46,7 +46,7 @@ def train_submit(request):
 
 @role_required("models.view")
 def job_status(request, job_id: int):
-    job = selectors.job_get(job_id=job_id)
+    job = selectors.job_get(scope=StoreScope.for_request(request), job_id=job_id)
     if job is None:
         raise Http404
     return render(request, "forecasting/_job_status.html", {"job": job})

@@ -56,7 +56,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     def safely_get_queryset(self):
-        return selectors.upload_list()
+        return selectors.upload_list(scope=self.scope)
 
     def get_serializer_class(self):
         return s.UploadListSerializer if self.action == "list" else s.UploadSerializer
@@ -74,7 +74,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
 
     @extend_schema(responses=s.UploadSerializer)
     def retrieve(self, request, pk=None):
-        upload = selectors.upload_get(upload_id=pk)
+        upload = selectors.upload_get(scope=self.scope, upload_id=pk)
         if upload is None:
             raise NotFound("No such upload.")
         return Response(s.UploadSerializer(upload).data)
@@ -89,7 +89,7 @@ class UploadErrorsCSVView(TenantAPIView):
 
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, pk: int):
-        upload = selectors.upload_get(upload_id=pk)
+        upload = selectors.upload_get(scope=self.scope, upload_id=pk)
         if upload is None:
             raise NotFound("No such upload.")
         rows = ([e.get("line"), e.get("column"), e.get("value"), e.get("reason")] for e in upload.errors)
@@ -101,7 +101,7 @@ class JobView(TenantAPIView):
 
     @extend_schema(responses=s.JobSerializer)
     def get(self, request, pk: int):
-        job = selectors.job_get(job_id=pk)
+        job = selectors.job_get(scope=self.scope, job_id=pk)
         if job is None:
             raise NotFound("No such job.")
         return Response(s.JobSerializer(job).data)
