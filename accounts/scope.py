@@ -107,3 +107,34 @@ def member_store_numbers(user) -> list[int]:
     pks = UserObjectPermission.objects.filter(user=user, content_type=ct,
                                               permission__codename=STORE_PERM).values_list("object_pk", flat=True)
     return sorted(Store.objects.filter(pk__in=[int(p) for p in pks]).values_list("number", flat=True))
+
+
+def member_scopes() -> dict[int, list[int]]:
+    """{user id: store numbers} of every restricted member (one query)."""
+    ct = ContentType.objects.get_for_model(Store)
+    rows = UserObjectPermission.objects.filter(content_type=ct, permission__codename=STORE_PERM).values_list(
+        "user_id", "object_pk")
+    number_of = dict(Store.objects.values_list("pk", "number"))
+    out: dict[int, list[int]] = {}
+    for user_id, object_pk in rows:
+        if int(object_pk) in number_of:
+            out.setdefault(user_id, []).append(number_of[int(object_pk)])
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def key_scopes() -> dict[int, list[int]]:
+    """{api key id: store numbers} of every restricted key (one query)."""
+    out: dict[int, list[int]] = {}
+    for key_id, store in KeyStoreScope.objects.values_list("api_key_id", "store"):
+        out.setdefault(key_id, []).append(store)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def parse_store_list(text: str) -> list[int]:
+    """``"1, 2 5"`` -> [1, 2, 5]; blank -> [] (every store). Raises ValueError naming the bad item."""
+    out = []
+    for item in text.replace(",", " ").split():
+        if not item.isdigit():
+            raise ValueError(f"{item!r} is not a store number")
+        out.append(int(item))
+    return out
