@@ -139,3 +139,16 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head #{self.sequence}"
+
+
+class KeyStoreScope(models.Model):
+    """One store an API key is restricted to (no rows: unrestricted). Keys are
+    not users, so guardian's per-user object permissions cannot hold this;
+    the store is kept by number, the key the sales tables use."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="store_scopes")
+    store = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["api_key", "store"]
+        constraints = [models.UniqueConstraint(fields=["api_key", "store"], name="uniq_key_store_scope")]

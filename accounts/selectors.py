@@ -126,3 +126,9 @@ class AuditRows:
 def audit_rows(*, collapse: bool = True, **filters) -> AuditRows:
     return AuditRows(audit_event_list(**filters), collapse=collapse)
 
+
+def api_key_get(*, key_id) -> ApiKey | None:
+    try:
+        return api_key_list().get(pk=int(key_id))
+    except (ApiKey.DoesNotExist, ValueError, TypeError):
+        return None

@@ -12,12 +12,13 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit_export, selectors, services
+from accounts import audit_export, scope_services, selectors, services
 from accounts.audit import ACTIONS, Actor, client_ip
 from accounts.audit_display import action_label, payload_fields
 from accounts.decorators import role_required
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
+from accounts.scope import key_scopes, member_scopes, parse_store_list
 from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
 
@@ -116,8 +117,12 @@ def members(request):
             else:
                 messages.success(request, f"Invitation sent to {user.email}.")
                 return redirect("members")
+    members_ = list(selectors.member_list())
+    scopes = member_scopes()
+    for m in members_:
+        m.store_numbers = scopes.get(m.pk, [])
     return render(request, "accounts/members.html", {
-        "members": selectors.member_list(), "form": form, "can_manage": can_manage, "roles": Role.choices,
+        "members": members_, "form": form, "can_manage": can_manage, "roles": Role.choices,
     })
 
 
@@ -148,6 +153,14 @@ def member_update(request, user_id: int):
             change = services.member_reactivate(actor=actor, user_id=user_id)
             messages.success(request, f"{change.user.email} is active again."
                              + _keys_note(change.api_keys_affected, "work again"))
+        elif op == "stores":
+            try:
+                stores = parse_store_list(request.POST.get("stores", ""))
+            except ValueError as exc:
+                raise ServiceError(f"Stores: {exc}.")
+            scope = scope_services.member_set_stores(actor=actor, user_id=user_id, stores=stores)
+            messages.success(request, "Stores saved: " + (", ".join(map(str, scope.as_list()))
+                                                          if scope.restricted else "every store") + ".")
         elif op == "resend":
             user = services.member_invite_resend(actor=actor, user_id=user_id)
             messages.success(request, f"A new invitation was sent to {user.email}; the previous link no longer works.")
@@ -170,8 +183,27 @@ def api_keys(request):
         else:
             messages.success(request, f"Key '{created.key.name}' created. Copy it now: it is shown only once.")
             form = ApiKeyForm()
-    return render(request, "accounts/api_keys.html", {"keys": selectors.api_key_list(), "form": form,
-                                                       "created": created})
+    keys = list(selectors.api_key_list())
+    scopes = key_scopes()
+    for k in keys:
+        k.store_numbers = scopes.get(k.pk, [])
+    return render(request, "accounts/api_keys.html", {"keys": keys, "form": form, "created": created})
+
+
+@require_POST
+@role_required("api_keys.manage")
+def api_key_stores(request, key_id: int):
+    try:
+        try:
+            stores = parse_store_list(request.POST.get("stores", ""))
+        except ValueError as exc:
+            raise ServiceError(f"Stores: {exc}.")
+        scope = scope_services.api_key_set_stores(actor=Actor.from_request(request), key_id=key_id, stores=stores)
+        messages.success(request, "Key's stores saved: " + (", ".join(map(str, scope.as_list()))
+                                                            if scope.restricted else "every store") + ".")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("api_keys")
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from accounts.audit import Actor
+from accounts.scope import StoreScope
 from forecasting import selectors
 from forecasting.demo_data import generate
 from forecasting.models import Job, ModelVersion, SalesRecord, Upload
@@ -63,7 +64,7 @@ class DemoNotReady(Exception):
 def demo_train_if_ready() -> str:
     """In the current tenant: start the first training when the uploads are
     loaded, there is data and no model or training yet."""
-    if selectors.upload_list().filter(status__in=[Upload.Status.QUEUED, Upload.Status.RUNNING]).exists():
+    if selectors.upload_list(scope=StoreScope.all()).filter(status__in=[Upload.Status.QUEUED, Upload.Status.RUNNING]).exists():
         raise DemoNotReady
     if ModelVersion.objects.exists() or selectors.train_jobs().exclude(status=Job.Status.FAILED).exists():
         return "model exists or training queued"

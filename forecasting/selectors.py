@@ -7,30 +7,42 @@ from datetime import date
 from django.db import connection
 from django.db.models import QuerySet
 
+from accounts.scope import StoreScope
 from forecasting.models import Job, SalesRecord, Upload
 
 
-def upload_list() -> QuerySet[Upload]:
-    return Upload.objects.select_related("job", "created_by", "created_by_key").order_by("-created_at", "-id")
+def upload_list(*, scope: StoreScope) -> QuerySet[Upload]:
+    """Uploads (a store-restricted principal: only its own, see StoreScope.own_uploads)."""
+    qs = Upload.objects.select_related("job", "created_by", "created_by_key").order_by("-created_at", "-id")
+    return scope.own_uploads(qs)
 
 
-def upload_get(*, upload_id) -> Upload | None:
+def upload_get(*, scope: StoreScope, upload_id) -> Upload | None:
     try:
-        return upload_list().get(pk=int(upload_id))
+        return upload_list(scope=scope).get(pk=int(upload_id))
     except (Upload.DoesNotExist, ValueError, TypeError):
         return None
 
 
-def job_get(*, job_id) -> Job | None:
+def job_get(*, scope: StoreScope, job_id) -> Job | None:
+    """A job; an ingest job's result describes its file, so a store-restricted
+    principal sees only those of its own uploads."""
+    qs = Job.objects.all()
+    if scope.restricted:
+        others = Upload.objects.exclude(pk__in=scope.own_uploads(Upload.objects.all()).values("pk"))
+        qs = qs.exclude(pk__in=others.exclude(job_id=None).values("job_id"))
     try:
-        return Job.objects.get(pk=int(job_id))
+        return qs.get(pk=int(job_id))
     except (Job.DoesNotExist, ValueError, TypeError):
         return None
 
 
-def sales_query(*, store: int | None = None, dept: int | None = None, start: date | None = None,
+# Every selector reading Store-keyed rows takes ``scope`` (accounts/scope.py),
+# keyword-only and without a default: a caller cannot forget it.
+
+def sales_query(*, scope: StoreScope, store: int | None = None, dept: int | None = None, start: date | None = None,
                 end: date | None = None) -> QuerySet[SalesRecord]:
-    qs = SalesRecord.objects.all().order_by("store", "dept", "date")
+    qs = scope.filter(SalesRecord.objects.all()).order_by("store", "dept", "date")
     if store is not None:
         qs = qs.filter(store=store)
     if dept is not None:
@@ -42,32 +54,35 @@ def sales_query(*, store: int | None = None, dept: int | None = None, start: dat
     return qs
 
 
-def dataset_summary() -> dict:
+def dataset_summary(*, scope: StoreScope) -> dict:
     """Stores, departments, series, weeks, date range, total sales, negative
-    weeks, series with gaps — one SQL pass over the tenant's sales."""
+    weeks, series with gaps — one SQL pass over the tenant's sales (of the scope's stores)."""
+    cond, params = scope.sql("store")
     with connection.cursor() as cur:
-        cur.execute("""
-            WITH s AS (
+        cur.execute(f"""
+            WITH r AS (SELECT * FROM forecasting_salesrecord WHERE {cond}),
+            s AS (
                 SELECT store, dept, count(*) AS n, min(date) AS first, max(date) AS last
-                FROM forecasting_salesrecord GROUP BY store, dept
+                FROM r GROUP BY store, dept
             )
             SELECT
-                (SELECT count(DISTINCT store) FROM forecasting_salesrecord),
-                (SELECT count(DISTINCT dept) FROM forecasting_salesrecord),
+                (SELECT count(DISTINCT store) FROM r),
+                (SELECT count(DISTINCT dept) FROM r),
                 (SELECT count(*) FROM s),
-                (SELECT count(DISTINCT date) FROM forecasting_salesrecord),
-                (SELECT min(date) FROM forecasting_salesrecord),
-                (SELECT max(date) FROM forecasting_salesrecord),
-                (SELECT coalesce(sum(sales), 0) FROM forecasting_salesrecord),
-                (SELECT count(*) FROM forecasting_salesrecord WHERE sales < 0),
-                (SELECT count(*) FROM forecasting_salesrecord WHERE sales = 0),
+                (SELECT count(DISTINCT date) FROM r),
+                (SELECT min(date) FROM r),
+                (SELECT max(date) FROM r),
+                (SELECT coalesce(sum(sales), 0) FROM r),
+                (SELECT count(*) FROM r WHERE sales < 0),
+                (SELECT count(*) FROM r WHERE sales = 0),
                 (SELECT count(*) FROM s WHERE n < ((last - first) / 7 + 1)),
-                (SELECT count(*) FROM forecasting_salesrecord)
-        """)
+                (SELECT count(*) FROM r)
+        """, params)
         (stores, depts, series, weeks, first, last, total, negative, zero, gaps, rows) = cur.fetchone()
-        cur.execute("SELECT count(*) FROM forecasting_store")
+        cond_n, params_n = scope.sql("number")
+        cur.execute(f"SELECT count(*) FROM forecasting_store WHERE {cond_n}", params_n)
         store_rows = cur.fetchone()[0]
-        cur.execute("SELECT count(*), min(date), max(date) FROM forecasting_storeweek")
+        cur.execute(f"SELECT count(*), min(date), max(date) FROM forecasting_storeweek WHERE {cond}", params)
         fw_rows, fw_first, fw_last = cur.fetchone()
     from tenants.models import Tenant
 
@@ -120,11 +135,14 @@ def latest_run(version=None):
     return ForecastRun.objects.filter(model_version=version).order_by("-created_at", "-id").first()
 
 
-def forecast_series(*, store: int, dept: int) -> dict | None:
-    """The active model's latest stored forecast of one series."""
+def forecast_series(*, scope: StoreScope, store: int, dept: int) -> dict | None:
+    """The active model's latest stored forecast of one series (no points
+    when the store is outside the scope: the same answer as an unknown series)."""
     run = latest_run()
     if run is None:
         return None
+    if not scope.allows(store):
+        return {"run": run, "points": [], "pooled": False}
     points = list(run.points.filter(store=store, dept=dept).order_by("date")
                   .values("date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled", "status"))
     if not points:
@@ -133,25 +151,28 @@ def forecast_series(*, store: int, dept: int) -> dict | None:
     return {"run": run, "points": points, "pooled": bool(points[0]["pooled"]), "status": points[0]["status"]}
 
 
-def forecast_export_rows(run):
-    return run.points.order_by("store", "dept", "date").values_list(
+def forecast_export_rows(run, *, scope: StoreScope):
+    return scope.filter(run.points.all()).order_by("store", "dept", "date").values_list(
         "store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "status").iterator(chunk_size=5000)
 
 
-def series_history(*, store: int, dept: int, weeks: int | None = None) -> list[dict]:
+def series_history(*, scope: StoreScope, store: int, dept: int, weeks: int | None = None) -> list[dict]:
+    if not scope.allows(store):
+        return []
     qs = SalesRecord.objects.filter(store=store, dept=dept).order_by("-date").values("date", "sales", "is_holiday")
     rows = list(qs[:weeks] if weeks else qs)
     rows.reverse()
     return rows
 
 
-def series_choices() -> dict:
-    """Stores and departments of every series that has data (sales) or a
-    forecast: an inactive or seasonal series is never missing from a picker."""
-    pairs = set(SalesRecord.objects.values_list("store", "dept").distinct())
+def series_choices(*, scope: StoreScope) -> dict:
+    """Stores and departments (of the scope's stores) of every series that has
+    data (sales) or a forecast: an inactive or seasonal series is never missing
+    from a picker."""
+    pairs = set(scope.filter(SalesRecord.objects.all()).values_list("store", "dept").distinct())
     run = latest_run()
     if run is not None:
-        pairs |= set(run.points.values_list("store", "dept").distinct())
+        pairs |= set(scope.filter(run.points.all()).values_list("store", "dept").distinct())
     stores, depts = set(), set()
     for s_, d_ in pairs:
         stores.add(s_)
@@ -159,36 +180,42 @@ def series_choices() -> dict:
     return {"stores": sorted(stores), "depts": sorted(depts), "series": len(pairs), "pairs": sorted(pairs)}
 
 
-def total_sales_history(*, weeks: int = 104) -> list[dict]:
+def total_sales_history(*, scope: StoreScope, weeks: int = 104) -> list[dict]:
+    cond, params = scope.sql("store")
     with connection.cursor() as cur:
-        cur.execute("""SELECT date, sum(sales) FROM forecasting_salesrecord GROUP BY date ORDER BY date DESC LIMIT %s""",
-                    [weeks])
+        cur.execute(f"""SELECT date, sum(sales) FROM forecasting_salesrecord WHERE {cond}
+                        GROUP BY date ORDER BY date DESC LIMIT %s""", [*params, weeks])
         rows = cur.fetchall()
     return [{"date": d, "sales": float(s)} for d, s in reversed(rows)]
 
 
-def total_forecast(run) -> list[dict]:
+def total_forecast(run, *, scope: StoreScope) -> list[dict]:
+    cond, params = scope.sql("store")
     with connection.cursor() as cur:
-        cur.execute("""SELECT date, sum(forecast) FROM forecasting_forecastpoint WHERE run_id = %s
-                       GROUP BY date ORDER BY date""", [run.pk])
+        cur.execute(f"""SELECT date, sum(forecast) FROM forecasting_forecastpoint WHERE run_id = %s AND {cond}
+                        GROUP BY date ORDER BY date""", [run.pk, *params])
         return [{"date": d, "forecast": float(f)} for d, f in cur.fetchall()]
 
 
-def department_outlook(run, *, limit: int = 10) -> dict:
-    """Departments' forecast total over the horizon against the same weeks a
-    year earlier (52 weeks before), largest rises and falls. Like for like:
-    last year is summed over the same series (store-departments) as the
-    forecast, not over every store that ever sold in the department."""
+def department_outlook(run, *, scope: StoreScope, limit: int = 10) -> dict:
+    """Departments' forecast total over the horizon (of the scope's stores)
+    against the same weeks a year earlier (52 weeks before), largest rises and
+    falls. Like for like: last year is summed over the same series
+    (store-departments) as the forecast, not over every store that ever sold
+    in the department."""
+    cond_f, params_f = scope.sql("store")
+    cond_s, params_s = scope.sql("s.store")
     with connection.cursor() as cur:
-        cur.execute("""
-            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint WHERE run_id = %s),
+        cur.execute(f"""
+            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint
+                            WHERE run_id = %s AND {cond_f}),
                  f AS (SELECT dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
-                       FROM forecasting_forecastpoint WHERE run_id = %s GROUP BY dept),
+                       FROM forecasting_forecastpoint WHERE run_id = %s AND {cond_f} GROUP BY dept),
                  ly AS (SELECT s.dept, sum(s.sales) AS last_year FROM forecasting_salesrecord s
                         JOIN series USING (store, dept) JOIN f ON f.dept = s.dept
-                        WHERE s.date BETWEEN f.d0 - 364 AND f.d1 - 364 GROUP BY s.dept)
+                        WHERE s.date BETWEEN f.d0 - 364 AND f.d1 - 364 AND {cond_s} GROUP BY s.dept)
             SELECT f.dept, f.fc, ly.last_year FROM f JOIN ly USING (dept) WHERE ly.last_year > 1000
-        """, [run.pk, run.pk])
+        """, [run.pk, *params_f, run.pk, *params_f, *params_s])
         rows = [{"dept": d, "forecast": float(fc), "last_year": float(ly), "change": float(fc) / float(ly) - 1}
                 for d, fc, ly in cur.fetchall()]
     rows.sort(key=lambda r: r["change"])
@@ -204,8 +231,8 @@ def train_jobs(*, since=None) -> QuerySet[Job]:
     return qs if since is None else qs.filter(created_at__gte=since)
 
 
-def latest_upload() -> Upload | None:
-    return upload_list().first()
+def latest_upload(*, scope: StoreScope) -> Upload | None:
+    return upload_list(scope=scope).first()
 
 
 def training_frames():

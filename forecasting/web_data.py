@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
+from accounts.scope import StoreScope
 from forecasting import selectors, services
 from forecasting.models import Upload
 from saas.errors import ServiceError
@@ -23,9 +24,10 @@ class UploadForm(forms.Form):
 
 @role_required("data.view")
 def data_page(request):
+    scope = StoreScope.for_request(request)
     return render(request, "forecasting/data.html", {
-        "summary": selectors.dataset_summary(),
-        "uploads": selectors.upload_list()[:50],
+        "summary": selectors.dataset_summary(scope=scope),
+        "uploads": selectors.upload_list(scope=scope)[:50],
         "form": UploadForm(),
         "can_upload": has_perm(request.user.role, "data.upload"),
     })
@@ -57,7 +59,7 @@ def upload_submit(request):
 
 @role_required("data.view")
 def upload_status(request, upload_id: int):
-    upload = selectors.upload_get(upload_id=upload_id)
+    upload = selectors.upload_get(scope=StoreScope.for_request(request), upload_id=upload_id)
     if upload is None:
         raise Http404
     return render(request, "forecasting/_upload_status.html", {"upload": upload, "job": upload.job})
@@ -65,7 +67,7 @@ def upload_status(request, upload_id: int):
 
 @role_required("data.view")
 def upload_report(request, upload_id: int):
-    upload = selectors.upload_get(upload_id=upload_id)
+    upload = selectors.upload_get(scope=StoreScope.for_request(request), upload_id=upload_id)
     if upload is None:
         raise Http404
     return render(request, "forecasting/upload_report.html", {"upload": upload, "job": upload.job})

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
+from accounts.scope import StoreScope
 from forecasting import charts, selectors
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.refresh import forecast_refresh_start
@@ -67,7 +68,7 @@ def refresh_submit(request):
 
 @role_required("models.view")
 def job_status(request, job_id: int):
-    job = selectors.job_get(job_id=job_id)
+    job = selectors.job_get(scope=StoreScope.for_request(request), job_id=job_id)
     if job is None:
         raise Http404
     return render(request, "forecasting/_job_status.html", {"job": job})
@@ -93,7 +94,8 @@ def model_detail(request, version_id: int):
 
 @role_required("forecasts.view")
 def forecast_page(request):
-    choices = selectors.series_choices()
+    scope = StoreScope.for_request(request)
+    choices = selectors.series_choices(scope=scope)
     store = request.GET.get("store") or (choices["stores"][0] if choices["stores"] else None)
     dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
     ctx = {"choices": choices, "store": store, "dept": dept, "active": selectors.active_model(),
@@ -103,13 +105,13 @@ def forecast_page(request):
     except (TypeError, ValueError):
         return render(request, "forecasting/forecast.html", ctx)
     ctx.update(store=store, dept=dept)
-    found = selectors.forecast_series(store=store, dept=dept)
-    history = selectors.series_history(store=store, dept=dept)
+    found = selectors.forecast_series(scope=scope, store=store, dept=dept)
+    history = selectors.series_history(scope=scope, store=store, dept=dept)
     points = found["points"] if found else []
     drivers = []
     if points and ctx["active"] is not None:
         try:
-            drivers = forecast_on_demand(store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
+            drivers = forecast_on_demand(scope=scope, store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
         except ServiceError:
             drivers = []
         except OSError:  # the model file is unreadable: the stored forecast is still shown, without drivers

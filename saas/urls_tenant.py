@@ -25,6 +25,7 @@ urlpatterns = [
     path("members/<int:user_id>/", account_views.member_update, name="member_update"),
     path("api-keys/", account_views.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
+    path("api-keys/<int:key_id>/stores/", account_views.api_key_stores, name="api_key_stores"),
     path("audit/", account_views.audit, name="audit"),
     path("audit/export.csv", account_views.audit_export_csv, name="audit_export"),
     path("billing/", billing_views.billing, name="billing"),

@@ -88,3 +88,11 @@ class AuditEventSerializer(serializers.ModelSerializer):
         fields = ["id", "created_at", "action", "actor", "actor_user", "actor_api_key", "ip",
                   "request_id", "target_type", "target_id", "payload", "sequence", "prev_hash", "hash"]
         read_only_fields = fields
+
+
+class StoreScopeSerializer(serializers.Serializer):
+    """The stores a member or key may see. ``restricted`` false: every store."""
+
+    restricted = serializers.BooleanField(read_only=True)
+    stores = serializers.ListField(child=serializers.IntegerField(min_value=0), allow_empty=True,
+                                   help_text="Store numbers; an empty list lifts the restriction")

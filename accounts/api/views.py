@@ -6,10 +6,11 @@ from rest_framework import exceptions, mixins, renderers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import audit_export, selectors, services
+from accounts import audit_export, scope_services, selectors, services
 from accounts.api import serializers as s
 from accounts.forms import AuditFilterForm
 from accounts.models import ApiKey
+from accounts.scope import StoreScope
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.errors import NotFound
 
@@ -34,7 +35,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     serializer_class = s.MemberSerializer
     permissions_map = {"list": "members.view", "retrieve": "members.view", "create": "members.manage",
                        "partial_update": "members.manage", "destroy": "members.manage",
-                       "resend_invite": "members.manage"}
+                       "resend_invite": "members.manage", "stores": "members.manage"}
 
     def safely_get_queryset(self):
         return selectors.member_list()
@@ -89,11 +90,28 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         user = services.member_invite_resend(actor=self.actor, user_id=member.pk)
         return Response(s.MemberSerializer(user).data)
 
+    @extend_schema(methods=["GET"], responses=s.StoreScopeSerializer)
+    @extend_schema(methods=["PUT"], request=s.StoreScopeSerializer, responses=s.StoreScopeSerializer)
+    @action(detail=True, methods=["get", "put"], url_path="stores")
+    def stores(self, request, pk=None):
+        """The stores the member may see (``restricted`` false: every store). PUT replaces them."""
+        member = selectors.member_get(user_id=pk)
+        if member is None:
+            raise NotFound("No such member.")
+        if request.method == "PUT":
+            data = s.StoreScopeSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            scope = scope_services.member_set_stores(actor=self.actor, user_id=member.pk,
+                                                     stores=data.validated_data["stores"])
+        else:
+            scope = StoreScope.for_principal(member)
+        return Response(_scope_body(scope))
+
 
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     serializer_class = s.ApiKeySerializer
     permissions_map = {"list": "api_keys.manage", "retrieve": "api_keys.manage", "create": "api_keys.manage",
-                       "destroy": "api_keys.manage"}
+                       "destroy": "api_keys.manage", "stores": "api_keys.manage"}
 
     def safely_get_queryset(self):
         return selectors.api_key_list()
@@ -111,6 +129,27 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
     def destroy(self, request, pk=None):
         services.api_key_revoke(actor=self.actor, key_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses=s.StoreScopeSerializer)
+    @extend_schema(methods=["PUT"], request=s.StoreScopeSerializer, responses=s.StoreScopeSerializer)
+    @action(detail=True, methods=["get", "put"], url_path="stores")
+    def stores(self, request, pk=None):
+        """The stores the key may see (``restricted`` false: every store). PUT replaces them."""
+        key = selectors.api_key_get(key_id=pk)
+        if key is None:
+            raise NotFound("No such API key.")
+        if request.method == "PUT":
+            data = s.StoreScopeSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            scope = scope_services.api_key_set_stores(actor=self.actor, key_id=key.pk,
+                                                      stores=data.validated_data["stores"])
+        else:
+            scope = StoreScope.for_principal(key)
+        return Response(_scope_body(scope))
+
+
+def _scope_body(scope: StoreScope) -> dict:
+    return {"restricted": scope.restricted, "stores": scope.as_list() or []}
 
 
 AUDIT_FILTER_PARAMETERS = [

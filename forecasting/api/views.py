@@ -57,7 +57,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     def safely_get_queryset(self):
-        return selectors.upload_list()
+        return selectors.upload_list(scope=self.scope)
 
     def get_serializer_class(self):
         return s.UploadListSerializer if self.action == "list" else s.UploadSerializer
@@ -75,7 +75,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
 
     @extend_schema(responses=s.UploadSerializer)
     def retrieve(self, request, pk=None):
-        upload = selectors.upload_get(upload_id=pk)
+        upload = selectors.upload_get(scope=self.scope, upload_id=pk)
         if upload is None:
             raise NotFound("No such upload.")
         return Response(s.UploadSerializer(upload).data)
@@ -90,7 +90,7 @@ class UploadErrorsCSVView(TenantAPIView):
 
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, pk: int):
-        upload = selectors.upload_get(upload_id=pk)
+        upload = selectors.upload_get(scope=self.scope, upload_id=pk)
         if upload is None:
             raise NotFound("No such upload.")
         rows = ([e.get("line"), e.get("column"), e.get("value"), e.get("reason")] for e in upload.errors)
@@ -102,7 +102,7 @@ class JobView(TenantAPIView):
 
     @extend_schema(responses=s.JobSerializer)
     def get(self, request, pk: int):
-        job = selectors.job_get(job_id=pk)
+        job = selectors.job_get(scope=self.scope, job_id=pk)
         if job is None:
             raise NotFound("No such job.")
         return Response(s.JobSerializer(job).data)
@@ -113,7 +113,7 @@ class DatasetSummaryView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors.dataset_summary())
+        return Response(selectors.dataset_summary(scope=self.scope))
 
 
 class SalesView(TenantAPIView):
@@ -130,7 +130,7 @@ class SalesView(TenantAPIView):
     def get(self, request):
         filters = s.SalesFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = selectors.sales_query(**filters.validated_data)
+        qs = selectors.sales_query(scope=self.scope, **filters.validated_data)
         if request.query_params.get("format") == "csv":
             rows = ([r[0], r[1], r[2].isoformat(), r[3], "TRUE" if r[4] else "FALSE"]
                     for r in qs.values_list("store", "dept", "date", "sales", "is_holiday").iterator(chunk_size=5000))
@@ -179,7 +179,7 @@ class ForecastView(TenantAPIView):
         q = s.ForecastQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         store, dept = q.validated_data["store"], q.validated_data["dept"]
-        found = selectors.forecast_series(store=store, dept=dept)
+        found = selectors.forecast_series(scope=self.scope, store=store, dept=dept)
         if found is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         if not found["points"] and found["status"] is None:
@@ -195,7 +195,7 @@ class ForecastView(TenantAPIView):
     def post(self, request):
         data = s.ForecastRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        out = forecast_on_demand(**data.validated_data)
+        out = forecast_on_demand(scope=self.scope, **data.validated_data)
         out.update(store=data.validated_data["store"], dept=data.validated_data["dept"])
         out["points"] = [{**p, "status": out["status"]} for p in out["points"]]
         return Response(out)
@@ -211,7 +211,7 @@ class ForecastExportView(TenantAPIView):
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         rows = ([st, d, dt.isoformat(), *(f"{v:.2f}" for v in nums), status]
-                for st, d, dt, *nums, status in selectors.forecast_export_rows(run))
+                for st, d, dt, *nums, status in selectors.forecast_export_rows(run, scope=self.scope))
         return stream_csv(f"forecast-v{run.model_version.number}-{run.origin.isoformat()}.csv",
                           ["Store", "Dept", "Date", "Forecast", "Lo80", "Hi80", "Lo95", "Hi95", "Status"], rows)
 

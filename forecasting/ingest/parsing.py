@@ -102,6 +102,8 @@ class ParseResult:
     stats: dict = field(default_factory=dict)
     #: canonical column name -> header name as written in the file
     column_map: dict[str, str] = field(default_factory=dict)
+    #: the physical file line of each frame row (header = line 1), when known
+    lines: np.ndarray | None = None
 
     @property
     def first_error(self) -> str | None:
@@ -584,6 +586,7 @@ def _validate(res: ParseResult, header: list[str], positions: dict[str, int], re
     if "date" in frame:
         frame["date"] = frame["date"].astype("datetime64[ns]")
     res.frame = frame
+    res.lines = np.asarray(recs.lines)
     res.ok = True
     res.stats.update(_stats(kind, frame))
 

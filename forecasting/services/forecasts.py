@@ -7,6 +7,7 @@ import io
 
 from django.db import connection
 
+from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_check_value
 from forecasting import selectors
@@ -129,7 +130,10 @@ def artifact_for(version: ModelVersion, run: ForecastRun | None = None):
     return art
 
 
-def forecast_on_demand(*, store: int, dept: int, horizon: int) -> dict:
+def forecast_on_demand(*, scope: StoreScope, store: int, dept: int, horizon: int) -> dict:
+    if not scope.allows(store):  # the same answer as a series the model does not know
+        raise NotFound(f"No forecast for store {store}, department {dept}.", code="series_not_found",
+                       details={"store": store, "dept": dept})
     if not 1 <= int(horizon) <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
     quota_check_value(limit="forecast_horizon", value=int(horizon))

@@ -21,6 +21,7 @@ from billing.services import quota_check_value, quota_reserve
 from forecasting.models import Job, Upload
 from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
                                        job_succeed)
+from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
 from forecasting.storage import tenant_path
 from saas.checkpoints import checkpoint
 from saas.errors import QuotaExceeded, ValidationFailed
@@ -458,6 +459,10 @@ def _process_locked(upload: Upload) -> Upload:
               reason=f"internal error: {type(exc).__name__}")
         raise
     parse_seconds = time.monotonic() - started
+    if result.ok:  # a store-restricted sender: rows of other stores refuse the whole file
+        scope_errors, scope_count = out_of_scope_errors(scope=upload_scope(upload), result=result)
+        if scope_count:
+            result.ok, result.errors, result.error_count = False, scope_errors, scope_count
     if not result.ok:
         _fail(upload, actor=actor, errors=result.errors, error_count=result.error_count, warnings=result.warnings,
               rows_total=result.rows_total, stats=result.stats, kind=result.kind or "",

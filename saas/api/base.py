@@ -13,6 +13,7 @@ from accounts.audit import Actor
 from accounts.authentication import ApiKeyAuthentication, TenantSessionAuthentication
 from accounts.models import ApiKey
 from accounts.roles import has_perm
+from accounts.scope import StoreScope
 from billing.metering import usage_count
 from saas.api.throttling import ClientRateThrottle, TenantRateThrottle, ratelimit_headers
 
@@ -146,6 +147,11 @@ class TenantAPIMixin:
     @property
     def role(self) -> str | None:
         return principal_role(self.request)
+
+    @property
+    def scope(self) -> StoreScope:
+        """The principal's stores (accounts/scope.py): pass it to every selector of store data."""
+        return StoreScope.for_request(self.request)
 
 
 class TenantAPIView(TenantAPIMixin, views.APIView):

@@ -19,7 +19,7 @@ def builder(*endpoints):
     return deco
 
 
-@builder("GET /api/v1/members/{id}/", "DELETE /api/v1/members/{id}/")
+@builder("GET /api/v1/members/{id}/", "DELETE /api/v1/members/{id}/", "GET /api/v1/members/{id}/stores/")
 def _member(t, method, path):
     user = add_member(t, "viewer")
     return {"path": path.replace("{id}", str(user.pk))}
@@ -45,12 +45,24 @@ def _member_resend(t, method, path):
     return {"path": path.replace("{id}", str(user.pk))}
 
 
+@builder("PUT /api/v1/members/{id}/stores/")
+def _member_stores_put(t, method, path):
+    user = add_member(t, "analyst")
+    return {"path": path.replace("{id}", str(user.pk)), "body": {"stores": []}}
+
+
+@builder("PUT /api/v1/api-keys/{id}/stores/")
+def _key_stores_put(t, method, path):
+    target = _key(t, method, path)
+    return {**target, "body": {"stores": []}}
+
+
 @builder("POST /api/v1/members/")
 def _member_post(t, method, path):
     return {"path": path, "body": {"email": f"new-{uuid.uuid4().hex[:8]}@{t.slug}.test", "role": "viewer"}}
 
 
-@builder("GET /api/v1/api-keys/{id}/", "DELETE /api/v1/api-keys/{id}/")
+@builder("GET /api/v1/api-keys/{id}/", "DELETE /api/v1/api-keys/{id}/", "GET /api/v1/api-keys/{id}/stores/")
 def _key(t, method, path):
     from accounts.models import ApiKey
     from tests.conftest import in_tenant

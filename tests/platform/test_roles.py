@@ -40,6 +40,11 @@ MATRIX: dict[str, dict[str, int]] = {
     "DELETE /api/v1/api-keys/{id}/": row(401, 403, 403, 204, 204, 403, 403, 204),
     "GET /api/v1/audit-events/": ADMIN_READ,
     "GET /api/v1/audit-events/export.csv": ADMIN_READ,
+    # store scope (accounts/scope.py): admins set which stores a member or key sees
+    "GET /api/v1/members/{id}/stores/": ADMIN_READ,
+    "PUT /api/v1/members/{id}/stores/": ADMIN_READ,
+    "GET /api/v1/api-keys/{id}/stores/": ADMIN_READ,
+    "PUT /api/v1/api-keys/{id}/stores/": ADMIN_READ,
     # ingestion
     "GET /api/v1/uploads/": ALL_READ,
     "POST /api/v1/uploads/": row(401, 403, 202, 202, 202, 403, 202, 202),
