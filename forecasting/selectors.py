@@ -273,19 +273,22 @@ def forecast_aggregate(run, *, level: str, key: str) -> list[dict]:
                 .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
 
 
-def forecast_vs_last_year(run) -> dict:
-    """The run's total forecast over its horizon against the same weeks a year
-    earlier (364 days before), both over the same series: those forecast by the run."""
+def forecast_vs_last_year(run, *, scope: StoreScope) -> dict:
+    """The run's total forecast over its horizon (of the scope's stores)
+    against the same weeks a year earlier (364 days before), both over the same
+    series: those forecast by the run."""
+    cond, params = scope.sql("store")
     with connection.cursor() as cur:
-        cur.execute("""
-            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint WHERE run_id = %s),
+        cur.execute(f"""
+            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint
+                            WHERE run_id = %s AND {cond}),
                  span AS (SELECT min(date) AS d0, max(date) AS d1, sum(forecast) AS fc
-                          FROM forecasting_forecastpoint WHERE run_id = %s)
+                          FROM forecasting_forecastpoint WHERE run_id = %s AND {cond})
             SELECT span.fc, (SELECT sum(s.sales) FROM forecasting_salesrecord s JOIN series USING (store, dept)
                              WHERE s.date BETWEEN span.d0 - 364 AND span.d1 - 364),
                    (SELECT count(*) FROM series)
             FROM span
-        """, [run.pk, run.pk])
+        """, [run.pk, *params, run.pk, *params])
         fc, ly, n = cur.fetchone()
     fc, ly = float(fc or 0.0), (float(ly) if ly is not None else None)
     return {"forecast": fc, "last_year": ly, "series": int(n or 0),

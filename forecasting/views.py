@@ -17,7 +17,7 @@ def dashboard(request):
         "summary": summary, "active": active, "run": run,
         "last_upload": selectors.latest_upload(scope=scope),
         "forecast_total": sum(f["forecast"] for f in forecast),
-        "vs_last_year": selectors.forecast_vs_last_year(run) if run else None,
+        "vs_last_year": selectors.forecast_vs_last_year(run, scope=StoreScope.for_request(request)) if run else None,
         "chart": charts.total_chart(history, forecast) if history else None,
     })
 

@@ -16,7 +16,7 @@ from forecasting.services.training import model_train_start
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.api.pagination import Pagination
 from saas.csv_safe import csv_writer
-from saas.errors import NotFound
+from saas.errors import Forbidden, NotFound
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -230,6 +230,13 @@ class ForecastAggregateView(TenantAPIView):
         q = s.AggregateQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         level, key = q.validated_data["level"], q.validated_data["key"]
+        if self.scope.restricted:  # totals over other stores are not a store-restricted principal's to see
+            if level != "store":
+                raise Forbidden("Your access is limited to some stores: only store-level aggregates are available.",
+                                code="scope_restricted")
+            if not self.scope.allows(key):  # the same answer as a store without a forecast
+                raise NotFound(f"No forecast for {level} {key}.", code="aggregate_not_found",
+                               details={"level": level, "key": key})
         run = selectors.latest_run()
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from accounts.scope import StoreScope
 from tests.conftest import api_client, in_tenant, web_client
 from tests.platform.targets import make_model_version
 
@@ -49,8 +50,8 @@ def test_outlook_and_dashboard_compare_the_same_series(tenant):
 
     run, last_year, forecast = _seed(tenant)
     with in_tenant(tenant):
-        outlook = selectors.department_outlook(run)
-        vs = selectors.forecast_vs_last_year(run)
+        outlook = selectors.department_outlook(run, scope=StoreScope.all())
+        vs = selectors.forecast_vs_last_year(run, scope=StoreScope.all())
     rows = {r["dept"]: r for r in outlook["falls"]}
     for dept in (18, 7):
         fc, ly, change = _by_hand(last_year, forecast, {dept})

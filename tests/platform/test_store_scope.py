@@ -142,6 +142,21 @@ def check_uploads(client, allowed, t):
     assert owner.get(f"/api/v1/uploads/{foreign.pk}/").status_code == 200
 
 
+def check_aggregate(client, allowed, t):
+    """Store-level aggregates of her stores only; totals over other stores are refused."""
+    for s in STORES:
+        resp = client.get(f"/api/v1/forecasts/aggregate/?level=store&store={s}")
+        if s in allowed:
+            assert resp.status_code in (200, 404), resp.content  # 404: no stored aggregate in this fixture
+            if resp.status_code == 404:
+                assert resp.json()["error"]["code"] in ("aggregate_not_found", "no_active_model")
+        else:
+            assert resp.status_code == 404 and resp.json()["error"]["code"] == "aggregate_not_found"
+    for query in ("level=total", "level=dept&dept=1", "level=store_type&type=A"):
+        resp = client.get(f"/api/v1/forecasts/aggregate/?{query}")
+        assert resp.status_code == 403 and resp.json()["error"]["code"] == "scope_restricted", (query, resp.content)
+
+
 def no_store_data(reason: str):
     return ("none", reason)
 
@@ -186,6 +201,19 @@ ENDPOINTS = {
     "GET /api/v1/workspace/exports/": no_store_data("owner only: the whole workspace's archive"),
     "POST /api/v1/workspace/exports/": no_store_data("owner only"),
     "GET /api/v1/workspace/exports/{job_id}/download/": no_store_data("owner only"),
+    "GET /api/v1/audit-events/export.csv": ADMIN_ONLY,
+    "GET /api/v1/usage/": ADMIN_ONLY,
+    "GET /api/v1/statements/": ADMIN_ONLY,
+    "GET /api/v1/statements/{id}/": ADMIN_ONLY,
+    "GET /api/v1/statements/{id}.pdf": ADMIN_ONLY,
+    "GET /api/v1/statements/{id}.csv": ADMIN_ONLY,
+    "GET /api/v1/plan/": ADMIN_ONLY,
+    "PATCH /api/v1/plan/": no_store_data("owner only"),
+    "GET /api/v1/workspace/branding/": no_store_data("the workspace's name, logo and colour"),
+    "PATCH /api/v1/workspace/branding/": no_store_data("owner only"),
+    "GET /api/v1/forecasts/aggregate/": check_aggregate,
+    "GET /api/v1/forecasts/runs/": no_store_data("run metadata: origin, model version, series counts"),
+    "POST /api/v1/forecasts/refresh/": no_store_data("starts a job; returns the job only"),
 }
 
 
