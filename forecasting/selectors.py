@@ -142,7 +142,7 @@ def forecast_series(*, scope: StoreScope, store: int, dept: int) -> dict | None:
     if run is None:
         return None
     if not scope.allows(store):
-        return {"run": run, "points": [], "pooled": False}
+        return {"run": run, "points": [], "pooled": False, "status": None}  # as if it had no data
     points = list(run.points.filter(store=store, dept=dept).order_by("date")
                   .values("date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled", "status"))
     if not points:
