@@ -89,7 +89,7 @@ def statement_issue(*, tenant: Tenant, period_start: date) -> Statement:
     try:
         with transaction.atomic():
             statement = Statement.objects.create(
-                tenant=tenant, tenant_slug=tenant.slug, tenant_name=tenant.name,
+                tenant=tenant, tenant_slug=tenant.slug, tenant_name=tenant.brand_name,
                 number=f"ST-{start:%Y%m}-{tenant.slug}", period_start=start, period_end=end, plan=tenant.plan,
                 currency=CURRENCY, usage=usage, line_items=lines, subtotal=total, total=total,
                 issued_at=timezone.now())

@@ -181,3 +181,31 @@ def test_plan_change_web_route_refuses_other_tenants_session(tenant, tenant_b):
     from tenants.models import Tenant
 
     assert Tenant.objects.get(pk=tenant_b.tenant.pk).plan == "pro"
+
+
+def test_statement_carries_the_workspace_branding(tenant):
+    """Reports carry the branding: the display name on the statement, the logo
+    and accent colour in its PDF letterhead."""
+    import io as _io
+
+    from PIL import Image
+
+    from accounts.audit import Actor
+    from accounts.models import User
+    from billing.statement_files import statement_pdf
+    from tenants.branding import branding_update
+    from tests.conftest import in_tenant
+
+    plain = statement_issue(tenant=tenant.tenant, period_start=date(2026, 6, 1))
+    assert b"/Subtype /Image" not in statement_pdf(plain)  # no logo yet
+    png = _io.BytesIO()
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(png, format="PNG")
+    png.name = "logo.png"
+    png.seek(0)
+    with in_tenant(tenant):
+        owner = User.objects.get(email=tenant.owner_email)
+        branding_update(actor=Actor.for_user(owner), display_name="Acme Retail", accent_color="#c81e1e", logo=png)
+    tenant.tenant.refresh_from_db()
+    branded = statement_issue(tenant=tenant.tenant, period_start=date(2026, 7, 1))
+    assert branded.tenant_name == "Acme Retail"
+    assert b"/Subtype /Image" in statement_pdf(branded)
