@@ -6,11 +6,13 @@ used (its table would point at members, who live in tenant schemas)."""
 from __future__ import annotations
 
 from django import forms
-from django.apps import apps
 from django.contrib import admin, messages
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
 from django_tenants.utils import schema_context
 
+from billing.models import Statement
 from billing.plans import PLAN_CHOICES
 from saas.errors import ServiceError
 from tenants import operator as ops
@@ -100,7 +102,7 @@ class TenantPlanForm(forms.ModelForm):
 class TenantAdmin(OperatorModelAdmin):
     form = TenantPlanForm
     list_display = ["slug", "brand", "plan", "status", "members", "api_keys", "stored_rows", "last_activity",
-                    "created_at"]
+                    "statements", "created_at"]
     list_filter = ["status", "plan"]
     search_fields = ["slug", "name", "display_name", "domains__domain"]
     list_per_page = 25
@@ -143,16 +145,9 @@ class TenantAdmin(OperatorModelAdmin):
 
     @admin.display(description="Statements")
     def statements(self, obj):
-        # billing's Statement model is optional here: shown when it exists
-        try:
-            model = apps.get_model("billing", "Statement")
-        except LookupError:
-            return "—"
-        field = next((f.name for f in model._meta.fields if f.name in ("tenant", "tenant_slug", "schema_name")), None)
-        if field is None:
-            return "—"
-        value = {"tenant": obj, "tenant_slug": obj.slug, "schema_name": obj.schema_name}[field]
-        return f"{model.objects.filter(**{field: value}).count():,} issued"
+        count = Statement.objects.filter(tenant=obj).count()
+        url = reverse("operator:billing_statement_changelist") + f"?tenant__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} issued</a>', url, f"{count:,}")
 
     def save_model(self, request, obj, form, change):
         # only the plan is editable, and through the service
@@ -230,4 +225,23 @@ class PlatformEventAdmin(OperatorModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Statement, site=operator_site)
+class StatementAdmin(OperatorModelAdmin):
+    """Issued monthly statements: read-only (they are immutable once issued)."""
+
+    list_display = ["number", "tenant_slug", "period_start", "plan", "total", "currency", "issued_at"]
+    list_filter = ["plan", "period_start"]
+    search_fields = ["number", "tenant_slug", "tenant_name"]
+    date_hierarchy = "period_start"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -157,3 +157,19 @@ def test_operator_attaches_a_domain_in_the_console(operator, tenant):
     assert resp.status_code == 302, resp.content[:1000]
     assert Domain.objects.get(domain="shop.example.org").tenant_id == tenant.tenant.pk
     assert PlatformEvent.objects.filter(action="tenant.domain_added", actor_label=f"operator:{operator}").exists()
+
+
+def test_operator_sees_a_tenants_statements_read_only(operator, tenant):
+    from datetime import date
+
+    from billing.statements import statement_issue
+
+    st = statement_issue(tenant=tenant.tenant, period_start=date(2026, 5, 1))
+    client = _signed_in(operator)
+    page = client.get(f"/operator/tenants/tenant/?q={tenant.slug}").content.decode()
+    assert f"/operator/billing/statement/?tenant__id__exact={tenant.tenant.pk}" in page and "1 issued" in page
+    listing = client.get(f"/operator/billing/statement/?tenant__id__exact={tenant.tenant.pk}")
+    assert listing.status_code == 200 and st.number in listing.content.decode()
+    detail = client.get(f"/operator/billing/statement/{st.pk}/change/")
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content  # viewable, not editable
+    assert _public().get("/operator/billing/statement/").status_code == 302  # signed-out: to the sign-in page
