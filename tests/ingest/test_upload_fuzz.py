@@ -8,7 +8,7 @@ from tests.conftest import api_client, provision
 from tests.data.helpers import table_counts
 from tests.ingest.upload_fuzz import run
 
-pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db]
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 
 def test_generated_bad_uploads_never_5xx_and_never_half_write(db_access, celery_worker_proc):
