@@ -94,6 +94,7 @@ def provision_tenants(n: int, users: int) -> list[dict]:
 
     from accounts import services as accounts
     from accounts.audit import Actor
+    from accounts.models import User
     from tenants.services import tenant_provision
     from django_tenants.utils import tenant_context
 
@@ -104,7 +105,8 @@ def provision_tenants(n: int, users: int) -> list[dict]:
         prov = tenant_provision(slug=slug, name=f"Load {i}", owner_email=f"owner@{slug}.test",
                                 owner_password=PASSWORD, plan="enterprise")
         with tenant_context(prov.tenant):
-            key = accounts.api_key_create(actor=Actor.system(), name="load", role="admin").raw
+            owner = User.objects.get(email=prov.owner_email)  # a key belongs to a member
+            key = accounts.api_key_create(actor=Actor.for_user(owner), name="load", role="admin").raw
             accounts_ = [{"email": prov.owner_email, "password": PASSWORD}]
             for u in range(users - 1):
                 email = f"analyst{u}@{slug}.test"

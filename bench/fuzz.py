@@ -47,8 +47,10 @@ def principals(t: dict) -> dict[str, list[str]]:
 
     out = {"anonymous": []}
     with tenant_context(Tenant.objects.get(slug=t["slug"])):
+        owner = Actor.for_user(User.objects.get(email=t["users"][0]["email"]))  # a key belongs to a member
         for role in ("viewer", "analyst", "admin"):
-            out[f"key_{role}"] = [f"Authorization: Token {services.api_key_create(actor=Actor.system(), name=f'fuzz {role}', role=role).raw}"]
+            raw = services.api_key_create(actor=owner, name=f"fuzz {role}", role=role).raw
+            out[f"key_{role}"] = [f"Authorization: Token {raw}"]
         for role in ("viewer", "analyst", "admin", "owner"):
             user = (User.objects.get(email=t["users"][0]["email"]) if role == "owner" else
                     services.member_create(actor=Actor.system(), email=f"fuzz-{role}@{t['slug']}.test",
