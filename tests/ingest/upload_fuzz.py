@@ -20,6 +20,16 @@ class Outcome:
     problems: list = field(default_factory=list)         # (file, what went wrong)
 
 
+def _patient(call, *args):
+    """Calls again after a 429 (the plan's rate limit), as a well-behaved client does."""
+    for _ in range(120):
+        status, body = call(*args)
+        if status != 429:
+            return status, body
+        time.sleep(1.0)
+    return status, body
+
+
 def run(*, n: int, seed: int, post: Callable, get: Callable, counts: Callable, timeout: float = 300) -> Outcome:
     """``post(name, data, kind) -> (status, json)``, ``get(path) -> (status, json or bytes)``,
     ``counts() -> dict`` of the tenant's data tables."""
@@ -27,7 +37,7 @@ def run(*, n: int, seed: int, post: Callable, get: Callable, counts: Callable, t
     for name, kind, data, label in generate(n, seed):
         out.files += 1
         before = counts()
-        status, body = post(name, data, kind)
+        status, body = _patient(post, name, data, kind)
         out.statuses[status] += 1
         if status >= 500:
             out.problems.append((name, f"POST answered {status}"))
@@ -42,11 +52,11 @@ def run(*, n: int, seed: int, post: Callable, get: Callable, counts: Callable, t
         upload_id, job_id = body["id"], body["job"]["id"]
         deadline = time.monotonic() + timeout
         while True:
-            _, job = get(f"/api/v1/jobs/{job_id}/")
+            _, job = _patient(get, f"/api/v1/jobs/{job_id}/")
             if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
                 break
-            time.sleep(0.05)
-        _, up = get(f"/api/v1/uploads/{upload_id}/")
+            time.sleep(0.1)
+        _, up = _patient(get, f"/api/v1/uploads/{upload_id}/")
         out.results[up["status"]] += 1
         if up["status"] == "failed":
             errors = up.get("errors") or []
@@ -54,7 +64,7 @@ def run(*, n: int, seed: int, post: Callable, get: Callable, counts: Callable, t
                 out.problems.append((name, f"failed without a clear report: {errors[:2]!r:.300}"))
             if counts() != before:
                 out.problems.append((name, "a failed upload wrote rows"))
-            code, csv_body = get(f"/api/v1/uploads/{upload_id}/errors.csv")
+            code, csv_body = _patient(get, f"/api/v1/uploads/{upload_id}/errors.csv")
             if code != 200:
                 out.problems.append((name, f"errors.csv answered {code}"))
         elif up["status"] == "succeeded":
