@@ -25,12 +25,15 @@ DESCRIPTIONS = {
     "402": "A plan limit would be exceeded (details name the limit, the usage and the plan that lifts it)",
     "403": "The role, plan, scope or workspace state does not allow this",
     "404": "Not found in this workspace",
+    "406": "The Accept header asks for a format this endpoint does not produce",
     "409": "Conflicts with the current state",
+    "411": "A body was sent without a Content-Length (chunked bodies are refused)",
     "413": "Request body too large",
+    "415": "The body's content type is not accepted (JSON, or multipart where a file is sent)",
     "429": "Too many requests (see Retry-After)",
 }
-READ_CODES = ("400", "401", "403", "404", "429")
-WRITE_CODES = READ_CODES + ("402", "409", "413")
+READ_CODES = ("400", "401", "403", "404", "406", "429")
+WRITE_CODES = READ_CODES + ("402", "409", "411", "413", "415")
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
