@@ -7,6 +7,7 @@ provider would be sent."""
 from __future__ import annotations
 
 import calendar
+import logging
 import math
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,6 +22,8 @@ from billing.meters import COUNTERS, METERS
 from billing.models import Statement, UsageDay
 from billing.plans import CURRENCY, plan_price
 from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
 OVERAGE_LABELS = {"api_requests": "API requests", "rows_ingested": "rows ingested",
@@ -97,8 +100,11 @@ def statement_issue(*, tenant: Tenant, period_start: date) -> Statement:
                 audit_record(action="billing.statement_issued", actor=Actor.system(), target_type="statement",
                              target_id=statement.pk, payload={"number": statement.number, "period": label,
                                                               "total": _money(total), "currency": CURRENCY})
-    except IntegrityError:  # issued concurrently
-        return Statement.objects.get(tenant=tenant, period_start=start)
+    except IntegrityError:  # issued concurrently: the other writer's statement stands
+        concurrent = Statement.objects.filter(tenant=tenant, period_start=start).first()
+        if concurrent is None:  # not the statement's unique key: a real failure
+            raise
+        return concurrent
     return statement
 
 
@@ -114,5 +120,8 @@ def statements_issue_due(*, today: date | None = None) -> list[Statement]:
                    .exclude(status=Tenant.Status.TEMPLATE).filter(created_at__date__lte=end)
                    .exclude(statements__period_start=period))
         for tenant in tenants:
-            issued.append(statement_issue(tenant=tenant, period_start=period))
+            try:
+                issued.append(statement_issue(tenant=tenant, period_start=period))
+            except Exception:  # one workspace's failure must not hold up the others; retried next hour
+                logger.exception("statement for workspace %s (%s) failed", tenant.slug, period)
     return issued

@@ -128,7 +128,11 @@ def tenants_purge_due(*, now=None) -> list[str]:
     due = list(Tenant.objects.filter(status=Tenant.Status.DELETING, deletion_due_at__lte=now))
     purged = []
     for tenant in due:
-        with schema_context("public"):
-            tenant_purge(tenant=tenant)
+        try:
+            with schema_context("public"):
+                tenant_purge(tenant=tenant)
+        except Exception:  # one workspace's failure must not hold up the others; retried next run
+            logger.exception("purge of workspace %s failed", tenant.slug)
+            continue
         purged.append(tenant.slug)
     return purged

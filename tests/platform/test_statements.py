@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from billing.models import Statement, StatementImmutable, UsageDay
 from billing.statements import statement_issue, statements_issue_due
@@ -78,6 +78,34 @@ def test_month_end_task_issues_one_per_tenant(tenant):
     assert len(mine) == 1 and mine[0].period_start == today.replace(day=1)
     assert not [s for s in statements_issue_due(today=next_month) if s.tenant_id == tenant.tenant.pk]
     assert Statement.objects.filter(tenant=tenant.tenant).count() == 1
+
+
+def test_month_end_task_goes_on_past_a_failing_tenant(tenant, monkeypatch):
+    """One workspace whose statement cannot be issued (here: its audit log
+    refuses writes) does not hold up the others; it is retried next run."""
+    from django.utils import timezone
+
+    from billing import statements
+    from tenants.models import Tenant
+
+    broken = provision("brk")
+    real = statements.audit_record
+
+    def refuse_for_broken(**kwargs):
+        if connection.schema_name == broken.schema:
+            raise IntegrityError("audit chain head out of step")
+        return real(**kwargs)
+
+    monkeypatch.setattr(statements, "audit_record", refuse_for_broken)
+    today = timezone.now().date()
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    issued = statements_issue_due(today=next_month)
+    assert tenant.tenant.pk in {s.tenant_id for s in issued}
+    assert broken.tenant.pk not in {s.tenant_id for s in issued}
+    assert not Statement.objects.filter(tenant=Tenant.objects.get(slug=broken.slug)).exists()  # nothing half-written
+    monkeypatch.setattr(statements, "audit_record", real)
+    again = statements_issue_due(today=next_month)
+    assert [s.tenant_id for s in again if s.tenant_id in (tenant.tenant.pk, broken.tenant.pk)] == [broken.tenant.pk]
 
 
 def test_issued_statement_cannot_be_changed(september):
