@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import secrets
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -33,42 +31,14 @@ from django_tenants.utils import schema_context, schema_exists
 from accounts.audit import Actor, audit_record
 from saas.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Domain, PlatformEvent, Tenant
+from tenants.pgtools import db_env as _db_env
+from tenants.pgtools import pg_tool
+from tenants.pgtools import run as _run
 from tenants.services import schema_name_for, validate_slug
 
 FORMAT = 1
 # columns holding absolute paths under the tenant's media folder
 PATH_COLUMNS = (("forecasting_upload", "file_path"), ("forecasting_modelversion", "artifact_path"))
-
-
-def pg_tool(name: str) -> str:
-    """pg_dump/pg_restore: ``PG_BIN_DIR``, else the embedded server's, else PATH."""
-    folder = os.environ.get("PG_BIN_DIR")
-    if folder:
-        return str(Path(folder) / name)
-    if not os.environ.get("DATABASE_URL") or os.environ.get("SAAS_PG_TOOLS") == "embedded":
-        from saas import embedded
-
-        return str(embedded._pg_bin() / name)
-    found = shutil.which(name)
-    if not found:
-        raise RuntimeError(f"{name} not found: install the PostgreSQL client or set PG_BIN_DIR")
-    return found
-
-
-def _db_env(dbname: str | None = None) -> tuple[list[str], dict]:
-    db = settings.DATABASES["default"]
-    env = os.environ.copy()
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-    args = ["-h", str(db["HOST"] or "localhost"), "-p", str(db["PORT"] or 5432), "-U", db["USER"],
-            "-d", dbname or db["NAME"]]
-    return args, env
-
-
-def _run(cmd: list[str], env: dict) -> None:
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{Path(cmd[0]).name} failed: {proc.stderr.strip()[-2000:]}")
 
 
 def _media_dir(schema: str) -> Path:

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_creation_fakes_migrations, schema_exists
 
 from billing.plans import PLAN_CHOICES
+from tenants.schema_clone import clone_template
 
 
 class Tenant(TenantMixin):
@@ -38,6 +40,17 @@ class Tenant(TenantMixin):
 
     def __str__(self) -> str:
         return self.slug
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """A copy of the template schema replayed from its dump
+        (tenants/schema_clone.py); django-tenants' own path otherwise."""
+        base = self.get_base_schema() if get_creation_fakes_migrations() else None
+        if sync_schema and base and base != self.schema_name and schema_exists(base):
+            if check_if_exists and schema_exists(self.schema_name):
+                return False
+            if clone_template(base=base, schema=self.schema_name):
+                return True
+        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
 
     @property
     def brand_name(self) -> str:

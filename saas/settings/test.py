@@ -11,7 +11,7 @@ os.environ.setdefault("SAAS_REDIS_PORT", "56389")
 from .base import *  # noqa: E402,F401,F403
 
 DEBUG = False
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+PASSWORD_HASHERS = ["saas.hashers.FastArgon2PasswordHasher"]  # argon2, cheap parameters
 # the suite polls jobs and signs up from one address far faster than any client; the
 # limiter's own tests (tests/platform/test_rate_limits.py) switch it on
 RATE_LIMITS = False
