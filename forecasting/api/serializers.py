@@ -63,6 +63,10 @@ class TrainRequestSerializer(serializers.Serializer):
     backtest_windows = serializers.IntegerField(min_value=1, max_value=12, default=4)
 
 
+class ActivateRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="why (kept in the audit log)")
+
+
 class ModelVersionListSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
@@ -82,6 +86,7 @@ class ModelVersionListSerializer(serializers.Serializer):
 class ModelVersionDetailSerializer(ModelVersionListSerializer):
     reason = serializers.CharField()
     promotion_note = serializers.CharField()
+    decision = serializers.JSONField(help_text="the champion/challenger figures that promoted or rejected it")
     params = serializers.JSONField()
     metrics = serializers.JSONField()
     backtest = serializers.JSONField()

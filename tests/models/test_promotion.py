@@ -63,3 +63,100 @@ def test_margin_is_a_setting(tenant, settings):
     settings.FORECAST_PROMOTION_MARGIN = 0.10
     _register(tenant, make_version(tenant, status="candidate", wmae=100, naive=200))
     assert _register(tenant, make_version(tenant, status="candidate", wmae=95, naive=200)).status == "rejected"
+
+
+# ------------------------------------------------ manual promote / rollback
+def _activate(t, version, *, kind="rollback", reason="forecasts too high"):
+    from accounts.audit import Actor
+    from accounts.models import User
+    from forecasting.services.promotion import version_activate
+
+    with in_tenant(t):
+        owner = User.objects.get(email=t.owner_email)
+        return version_activate(version=version, actor=Actor.for_user(owner), reason=reason, kind=kind)
+
+
+def _active_numbers(t):
+    from forecasting.models import ModelVersion
+
+    with in_tenant(t):
+        return list(ModelVersion.objects.filter(status="active").values_list("number", flat=True))
+
+
+def test_rollback_swaps_the_champion_and_audits_it(tenant):
+    v1 = make_version(tenant, status="retired")
+    make_version(tenant, status="active")
+    back = _activate(tenant, v1)
+    assert back.status == "active" and back.promoted_at is not None and "forecasts too high" in back.promotion_note
+    assert _statuses(tenant) == {1: "active", 2: "retired"} and _active_numbers(tenant) == [1]
+    [event] = _events(tenant, "model.rolled_back")
+    assert event.actor_label == tenant.owner_email
+    assert event.payload == {"number": 1, "replaced": 2, "reason": "forecasts too high", "manual": True}
+
+
+def test_manual_promotion_of_a_rejected_challenger(tenant):
+    make_version(tenant, status="active")
+    v2 = make_version(tenant, status="rejected")
+    from saas.errors import Conflict
+
+    with pytest.raises(Conflict) as exc:  # a newer version is promoted, not rolled back to
+        _activate(tenant, v2, kind="rollback")
+    assert exc.value.code == "not_an_earlier_version"
+    _activate(tenant, v2, kind="promote", reason="reviewed by hand")
+    assert _statuses(tenant) == {1: "retired", 2: "active"}
+    [event] = _events(tenant, "model.promoted")
+    assert event.payload["reason"] == "reviewed by hand" and event.payload["replaced"] == 1
+
+
+@pytest.mark.parametrize("damage", ["altered", "missing", "outside"])
+def test_damaged_artifact_is_refused_and_nothing_changes(tenant, tenant_b, damage):
+    from pathlib import Path
+
+    from forecasting.models import ModelVersion
+    from saas.errors import Conflict
+
+    v1 = make_version(tenant, status="retired")
+    make_version(tenant, status="active")
+    path = Path(v1.artifact_path)
+    if damage == "altered":
+        path.write_bytes(path.read_bytes() + b"x")
+    elif damage == "missing":
+        path.unlink()
+    else:  # a file with the right hash, but in another tenant's folder
+        other = make_version(tenant_b, status="active")
+        with in_tenant(tenant):
+            ModelVersion.objects.filter(pk=v1.pk).update(artifact_path=other.artifact_path,
+                                                         artifact_sha256=other.artifact_sha256)
+            v1.refresh_from_db()
+    with pytest.raises(Conflict) as exc:
+        _activate(tenant, v1)
+    assert exc.value.status == 409
+    assert exc.value.code == ("artifact_mismatch" if damage == "altered" else "artifact_missing")
+    assert _statuses(tenant) == {1: "retired", 2: "active"}
+    assert _events(tenant, "model.rolled_back") == []
+
+
+def test_activation_refuses_the_active_version_and_a_blank_reason(tenant):
+    from saas.errors import Conflict, ValidationFailed
+
+    v1 = make_version(tenant, status="active")
+    with pytest.raises(Conflict) as exc:
+        _activate(tenant, v1, kind="promote")
+    assert exc.value.code == "already_active"
+    v2 = make_version(tenant, status="retired")
+    with pytest.raises(ValidationFailed):
+        _activate(tenant, v2, kind="promote", reason="   ")
+    assert _active_numbers(tenant) == [1]
+
+
+def test_after_a_rollback_the_api_serves_the_earlier_champions_forecast(tenant):
+    from tests.conftest import api_client
+
+    v1 = make_version(tenant, status="retired", forecast=111.0)
+    make_version(tenant, status="active", forecast=999.0)
+    client = api_client(tenant, key=tenant.admin_key)
+    before = client.get("/api/v1/forecasts/", {"store": 1, "dept": 1}).json()
+    assert before["model_version"] == 2 and before["points"][0]["forecast"] == 999.0
+    _activate(tenant, v1)
+    after = client.get("/api/v1/forecasts/", {"store": 1, "dept": 1}).json()
+    assert after["model_version"] == 1 and after["points"][0]["forecast"] == 111.0
