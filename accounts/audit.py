@@ -89,6 +89,8 @@ FIELD_LABELS: dict[str, str] = {
     "replaced": "Replaced version",
     "why": "Why",
     "champion": "Champion",
+    "trigger": "Trigger",
+    "manual": "By hand",
     "error": "Error",
 }
 

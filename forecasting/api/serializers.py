@@ -81,6 +81,9 @@ class ModelVersionListSerializer(serializers.Serializer):
     training_seconds = serializers.FloatField()
     created_at = serializers.DateTimeField()
     promoted_at = serializers.DateTimeField(allow_null=True)
+    trigger = serializers.CharField(help_text="manual | schedule | new_data | degradation")
+    challenged = serializers.IntegerField(source="challenged.number", allow_null=True, default=None,
+                                          help_text="number of the champion it was compared with")
 
 
 class ModelVersionDetailSerializer(ModelVersionListSerializer):
@@ -95,6 +98,8 @@ class ModelVersionDetailSerializer(ModelVersionListSerializer):
     coverage = serializers.JSONField()
     timings = serializers.JSONField()
     artifact_sha256 = serializers.CharField()
+    uploads = serializers.ListField(child=serializers.IntegerField(), help_text="ids of the uploads it was trained on")
+    code_version = serializers.CharField()
     job = JobBriefSerializer()
 
     def get_baselines(self, obj) -> dict:

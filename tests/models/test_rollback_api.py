@@ -111,6 +111,7 @@ def test_admins_see_the_rollback_control_and_analysts_do_not(tenant):
     admin, analyst = add_member(tenant, "admin"), add_member(tenant, "analyst")
     html = web_client(tenant, user=admin).get(f"/models/{v1.pk}/").content.decode()
     assert 'id="rollback-form"' in html and "Roll back to v1" in html
+    assert "Trigger: Manual" in html and "challenged no champion" in html  # lineage line
     # never on the active version itself
     assert 'id="rollback-form"' not in web_client(tenant, user=admin).get(f"/models/{v2.pk}/").content.decode()
     page = web_client(tenant, user=analyst).get(f"/models/{v1.pk}/")
