@@ -48,6 +48,8 @@ ACTIONS: dict[str, str] = {
     "model.trained": "Model trained",
     "model.train_failed": "Training failed",
     "model.promoted": "Model promoted",
+    "model.rejected": "Challenger rejected",
+    "model.rolled_back": "Model rolled back",
     "forecast.created": "Forecast created",
     "billing.plan_changed": "Plan changed",
     "billing.statement_issued": "Monthly statement issued",
@@ -86,6 +88,9 @@ FIELD_LABELS: dict[str, str] = {
     "seasonal_naive_wmae": "Seasonal-naive WMAE",
     "replaced": "Replaced version",
     "why": "Why",
+    "champion": "Champion",
+    "trigger": "Trigger",
+    "manual": "By hand",
     "error": "Error",
 }
 

@@ -180,6 +180,12 @@ class ModelVersion(CreatedByMixin, models.Model):
         RETIRED = "retired", "Retired"
         REJECTED = "rejected", "Rejected"
 
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        SCHEDULE = "schedule", "Schedule"
+        NEW_DATA = "new_data", "New data"
+        DEGRADATION = "degradation", "Degradation"
+
     number = models.PositiveIntegerField(unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     chosen = models.CharField(max_length=50, help_text="candidate the backtest picked")
@@ -198,6 +204,13 @@ class ModelVersion(CreatedByMixin, models.Model):
     training_seconds = models.FloatField()
     promotion_note = models.TextField(blank=True)
     job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="model_version")
+    # champion/challenger (forecasting/services/promotion.py): the figures that decided, and lineage
+    decision = models.JSONField(default=dict, blank=True, help_text="figures that promoted or rejected it")
+    challenged = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   help_text="the champion it was compared with")
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
+    uploads = models.JSONField(default=list, blank=True, help_text="ids of the loaded uploads it was trained on")
+    code_version = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     promoted_at = models.DateTimeField(null=True, blank=True)
 

@@ -108,7 +108,7 @@ def dataset_summary(*, scope: StoreScope) -> dict:
 def model_version_list():
     from forecasting.models import ModelVersion
 
-    return ModelVersion.objects.select_related("job").order_by("-number")
+    return ModelVersion.objects.select_related("job", "challenged").order_by("-number")
 
 
 def model_version_get(*, version_id):
@@ -233,6 +233,12 @@ def train_jobs(*, since=None) -> QuerySet[Job]:
 
 def latest_upload(*, scope: StoreScope) -> Upload | None:
     return upload_list(scope=scope).first()
+
+
+def uploads_loaded_ids(*, dataset_version: int) -> list[int]:
+    """Ids of the loaded uploads that the given dataset version contains (model lineage)."""
+    return list(Upload.objects.filter(status=Upload.Status.SUCCEEDED, dataset_version__isnull=False,
+                                      dataset_version__lte=dataset_version).order_by("id").values_list("id", flat=True))
 
 
 def training_frames():

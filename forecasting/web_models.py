@@ -14,6 +14,7 @@ from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import charts, selectors
 from forecasting.services.forecasts import forecast_on_demand
+from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
 from saas.errors import ServiceError
@@ -85,11 +86,31 @@ def model_detail(request, version_id: int):
         m = version.metrics.get(name)
         if m:
             rows.append((name, m))
+    active = selectors.active_model()
+    can_rollback = (has_perm(request.user.role, "models.manage") and version.status != "active"
+                    and (active is None or version.number < active.number))
     return render(request, "forecasting/model_detail.html", {
-        "version": version, "rows": rows,
+        "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
         "backtest_chart": charts.backtest_chart(version),
         "importance_chart": charts.importance_chart(version),
     })
+
+
+@require_POST
+@role_required("models.manage")
+def rollback_submit(request, version_id: int):
+    """Roll back to an earlier version (owners and admins), with a reason."""
+    version = selectors.model_version_get(version_id=version_id)
+    if version is None:
+        raise Http404
+    try:
+        version = version_activate(version=version, actor=Actor.from_request(request),
+                                   reason=request.POST.get("reason", ""), kind="rollback")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("model_detail", version_id=version.pk)
+    messages.success(request, f"Rolled back: v{version.number} is the active model.")
+    return redirect("model_detail", version_id=version.pk)
 
 
 @role_required("forecasts.view")

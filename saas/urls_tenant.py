@@ -43,6 +43,7 @@ urlpatterns = [
     path("models/", web_models.models_page, name="models"),
     path("models/train/", web_models.train_submit, name="train"),
     path("models/<int:version_id>/", web_models.model_detail, name="model_detail"),
+    path("models/<int:version_id>/rollback/", web_models.rollback_submit, name="model_rollback"),
     path("jobs/<int:job_id>/status/", web_models.job_status, name="job_status"),
     path("forecasts/", web_models.forecast_page, name="forecasts"),
     path("forecasts/refresh/", web_models.refresh_submit, name="forecast_refresh"),

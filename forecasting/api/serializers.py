@@ -63,6 +63,10 @@ class TrainRequestSerializer(serializers.Serializer):
     backtest_windows = serializers.IntegerField(min_value=1, max_value=12, default=4)
 
 
+class ActivateRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="why (kept in the audit log)")
+
+
 class ModelVersionListSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
@@ -77,11 +81,15 @@ class ModelVersionListSerializer(serializers.Serializer):
     training_seconds = serializers.FloatField()
     created_at = serializers.DateTimeField()
     promoted_at = serializers.DateTimeField(allow_null=True)
+    trigger = serializers.CharField(help_text="manual | schedule | new_data | degradation")
+    challenged = serializers.IntegerField(source="challenged.number", allow_null=True, default=None,
+                                          help_text="number of the champion it was compared with")
 
 
 class ModelVersionDetailSerializer(ModelVersionListSerializer):
     reason = serializers.CharField()
     promotion_note = serializers.CharField()
+    decision = serializers.JSONField(help_text="the champion/challenger figures that promoted or rejected it")
     params = serializers.JSONField()
     metrics = serializers.JSONField()
     backtest = serializers.JSONField()
@@ -90,6 +98,8 @@ class ModelVersionDetailSerializer(ModelVersionListSerializer):
     coverage = serializers.JSONField()
     timings = serializers.JSONField()
     artifact_sha256 = serializers.CharField()
+    uploads = serializers.ListField(child=serializers.IntegerField(), help_text="ids of the uploads it was trained on")
+    code_version = serializers.CharField()
     job = JobBriefSerializer()
 
     def get_baselines(self, obj) -> dict:

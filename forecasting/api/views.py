@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from forecasting import selectors, services
 from forecasting.api import serializers as s
 from forecasting.services.forecasts import forecast_on_demand
+from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
 from saas.api.base import TenantAPIView, TenantViewSet
@@ -142,7 +143,8 @@ class SalesView(TenantAPIView):
 
 # ------------------------------------------------------------------ models
 class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
-    permissions_map = {"list": "models.view", "retrieve": "models.view", "train": "models.train"}
+    permissions_map = {"list": "models.view", "retrieve": "models.view", "train": "models.train",
+                       "promote": "models.manage", "rollback": "models.manage"}
 
     def safely_get_queryset(self):
         return selectors.model_version_list()
@@ -164,6 +166,27 @@ class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
         data.is_valid(raise_exception=True)
         job = model_train_start(actor=self.actor, **data.validated_data)
         return Response({"job": s.JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.ActivateRequestSerializer, responses={200: s.ModelVersionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def promote(self, request, pk=None):
+        """Make this version the champion (409 when its model file is missing or altered)."""
+        return self._activate(request, pk, kind="promote")
+
+    @extend_schema(request=s.ActivateRequestSerializer, responses={200: s.ModelVersionDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, pk=None):
+        """Roll back to this earlier version (409 when its model file is missing or altered)."""
+        return self._activate(request, pk, kind="rollback")
+
+    def _activate(self, request, pk, *, kind: str):
+        version = selectors.model_version_get(version_id=pk)
+        if version is None:
+            raise NotFound("No such model version.")
+        data = s.ActivateRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = version_activate(version=version, actor=self.actor, reason=data.validated_data["reason"], kind=kind)
+        return Response(s.ModelVersionDetailSerializer(selectors.model_version_get(version_id=version.pk)).data)
 
 
 # --------------------------------------------------------------- forecasts

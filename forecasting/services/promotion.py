@@ -1,52 +1,179 @@
-"""Promotion: a newly registered version becomes the active one when it beats
-the active version. Runs inside the registering transaction, which holds the
-model-version table lock, so there is exactly one active version at every
-instant (also enforced by the ``one_active_model`` partial unique index)."""
+"""Champion/challenger promotion, and manual promotion or rollback.
+
+A newly registered version is a challenger. ``promotion_decision`` (pure,
+numbers only) decides whether it replaces the champion: on the same backtest
+it must beat the champion's WMAE by at least ``FORECAST_PROMOTION_MARGIN``
+(a share, default 2%) AND beat seasonal naive; the first version only has to
+beat seasonal naive. Otherwise it is ``rejected`` and the figures that decided
+are stored on it (``decision``). When the champion was backtested on other
+data (an older dataset version, another horizon or windows) the WMAEs are not
+comparable: their skill (WMAE / seasonal-naive WMAE on each one's own
+backtest) is compared instead, with the same margin.
+
+Every swap runs in one transaction holding the model-version table lock, so
+there is exactly one active version at every instant (also enforced by the
+``one_active_model`` partial unique index)."""
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from forecasting.models import ModelVersion
+from forecasting.storage import tenant_root
+from saas.errors import Conflict, ValidationFailed
+
+EPS = 1e-12  # an improvement exactly at the margin counts as meeting it (float rounding)
 
 
-def promotion_decision(new: ModelVersion, active: ModelVersion | None) -> tuple[bool, str]:
-    """Promote when there is no active model, or the new one beats it on the
-    same backtest (same data version, horizon and windows: compare WMAE);
-    across different backtests compare skill against seasonal naive."""
-    if new.wmae is None:
-        return False, "no backtest WMAE"
-    if active is None:
-        return True, "no active model"
-    same = (active.dataset_version, active.horizon, active.backtest_windows) == (
-        new.dataset_version, new.horizon, new.backtest_windows)
-    if same and active.wmae is not None:
-        better = new.wmae < active.wmae
-        return better, f"WMAE {new.wmae:,.1f} vs active v{active.number} {active.wmae:,.1f} on the same backtest"
+@dataclass(frozen=True)
+class Decision:
+    promote: bool
+    note: str
+    figures: dict = field(default_factory=dict)
 
-    def skill(mv):
-        return (mv.wmae / mv.baseline_wmae) if mv.wmae and mv.baseline_wmae else None
 
-    s_new, s_old = skill(new), skill(active)
-    if s_new is None or s_old is None:
-        return False, "cannot compare with the active model"
-    return s_new < s_old, (f"relative WMAE (vs seasonal naive) {s_new:.3f} vs active v{active.number} {s_old:.3f} "
-                           "(different data or backtest)")
+def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None, champion_wmae: float | None = None,
+                       champion_seasonal_naive_wmae: float | None = None, champion_number: int | None = None,
+                       same_backtest: bool = True, margin: float = 0.02) -> Decision:
+    """The champion/challenger rule on figures alone (no database)."""
+    figures = {"wmae": wmae, "seasonal_naive_wmae": seasonal_naive_wmae, "margin": margin,
+               "champion": champion_number, "champion_wmae": champion_wmae}
+    if wmae is None:
+        return Decision(False, "no backtest WMAE", {**figures, "basis": "none"})
+    beats_naive = seasonal_naive_wmae is not None and wmae < seasonal_naive_wmae
+    figures["beats_seasonal_naive"] = beats_naive
+    naive_text = (f"seasonal naive {seasonal_naive_wmae:,.1f}" if seasonal_naive_wmae is not None
+                  else "no seasonal-naive WMAE")
+    if champion_number is None:
+        figures["basis"] = "first_version"
+        verdict = "beats" if beats_naive else "does not beat"
+        return Decision(beats_naive, f"first version: WMAE {wmae:,.1f} {verdict} {naive_text}", figures)
+    if same_backtest and champion_wmae:
+        figures["basis"] = "same_backtest"
+        ours, theirs, unit = wmae, champion_wmae, "WMAE"
+    else:
+        figures["basis"] = "skill_vs_seasonal_naive"
+        ours = wmae / seasonal_naive_wmae if seasonal_naive_wmae else None
+        theirs = (champion_wmae / champion_seasonal_naive_wmae
+                  if champion_wmae is not None and champion_seasonal_naive_wmae else None)
+        figures.update(skill=ours, champion_skill=theirs)
+        unit = "relative WMAE (vs seasonal naive, different backtests)"
+        if ours is None or theirs is None:
+            figures["beats_champion_by_margin"] = False
+            return Decision(False, f"cannot compare with champion v{champion_number}", figures)
+    improvement = (theirs - ours) / theirs
+    by_margin = improvement >= margin - EPS
+    figures.update(improvement=improvement, beats_champion_by_margin=by_margin)
+    fmt = (lambda v: f"{v:,.1f}") if unit == "WMAE" else (lambda v: f"{v:.3f}")
+    note = (f"{unit} {fmt(ours)} vs champion v{champion_number} {fmt(theirs)}: {improvement:+.1%} "
+            f"(needs {margin:.0%}); {'beats' if beats_naive else 'does not beat'} {naive_text}")
+    return Decision(by_margin and beats_naive, note, figures)
+
+
+def decide(version: ModelVersion, champion: ModelVersion | None) -> Decision:
+    """``promotion_decision`` for a registered version against the champion."""
+    if champion is None:
+        return promotion_decision(wmae=version.wmae, seasonal_naive_wmae=version.baseline_wmae,
+                                  margin=settings.FORECAST_PROMOTION_MARGIN)
+    same = (champion.dataset_version, champion.horizon, champion.backtest_windows) == (
+        version.dataset_version, version.horizon, version.backtest_windows)
+    return promotion_decision(wmae=version.wmae, seasonal_naive_wmae=version.baseline_wmae,
+                              champion_wmae=champion.wmae, champion_seasonal_naive_wmae=champion.baseline_wmae,
+                              champion_number=champion.number, same_backtest=same,
+                              margin=settings.FORECAST_PROMOTION_MARGIN)
+
+
+def _lock_versions() -> None:
+    with connection.cursor() as cur:  # serialises numbering, promotion and rollback
+        cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
 
 
 def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVersion:
     """Inside the caller's transaction (which locked the version table):
-    decide, swap the active version if the new one wins, audit it."""
-    active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
-    promote, note = promotion_decision(version, active)
-    version.promotion_note = note
-    if promote:
-        if active is not None:
-            active.status = ModelVersion.Status.RETIRED
-            active.save(update_fields=["status"])
+    decide, swap the champion if the challenger wins, else reject it; audit."""
+    champion = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
+    decision = decide(version, champion)
+    version.promotion_note, version.decision, version.challenged = decision.note, decision.figures, champion
+    payload = {"number": version.number, "replaced": champion.number if champion else None, "why": decision.note,
+               "wmae": version.wmae, "seasonal_naive_wmae": version.baseline_wmae}
+    if decision.promote:
+        if champion is not None:
+            champion.status = ModelVersion.Status.RETIRED
+            champion.save(update_fields=["status"])
         version.status = ModelVersion.Status.ACTIVE
         version.promoted_at = timezone.now()
         audit_record(action="model.promoted", actor=actor, target_type="model_version", target_id=version.pk,
-                     payload={"number": version.number, "replaced": active.number if active else None, "why": note})
-    version.save(update_fields=["status", "promoted_at", "promotion_note"])
+                     payload=payload)
+    else:
+        version.status = ModelVersion.Status.REJECTED
+        payload["champion"] = payload.pop("replaced")
+        audit_record(action="model.rejected", actor=Actor.system(), target_type="model_version",
+                     target_id=version.pk, payload=payload)
+    version.save(update_fields=["status", "promoted_at", "promotion_note", "decision", "challenged"])
     return version
+
+
+# --------------------------------------------------- manual promote / rollback
+def artifact_problem(version: ModelVersion) -> tuple[str, str] | None:
+    """None when the version's artifact is in this tenant's folder and its
+    SHA-256 is the recorded one; else (error code, message)."""
+    path = Path(version.artifact_path or "")
+    root = tenant_root().resolve()
+    try:
+        resolved = path.resolve()
+    except OSError:
+        resolved = None
+    if not version.artifact_path or resolved is None or root not in resolved.parents or not resolved.is_file():
+        return "artifact_missing", f"The model file of v{version.number} is missing."
+    digest = hashlib.sha256()
+    with open(resolved, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != version.artifact_sha256:
+        return "artifact_mismatch", (f"The model file of v{version.number} does not match its recorded SHA-256: "
+                                     "it was altered or corrupted.")
+    return None
+
+
+def version_activate(*, version: ModelVersion, actor: Actor, reason: str, kind: str = "rollback") -> ModelVersion:
+    """Make ``version`` the champion (a manual promotion, or a rollback to an
+    earlier version): one transaction, versions locked, the old champion
+    retired and the new one activated together, audited inside."""
+    if kind not in ("rollback", "promote"):
+        raise ValueError(f"unknown activation kind {kind!r}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("A reason is required.", details={"reason": ["This field is required."]})
+    with transaction.atomic():
+        _lock_versions()
+        target = ModelVersion.objects.select_for_update().get(pk=version.pk)
+        champion = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
+        details = {"version": target.number, "champion": champion.number if champion else None}
+        if champion is not None and champion.pk == target.pk:
+            raise Conflict(f"v{target.number} is already the active version.", code="already_active", details=details)
+        if kind == "rollback" and champion is not None and target.number > champion.number:
+            raise Conflict(f"v{target.number} is newer than the active v{champion.number}: promote it instead.",
+                           code="not_an_earlier_version", details=details)
+        problem = artifact_problem(target)
+        if problem is not None:
+            code, message = problem
+            raise Conflict(message, code=code, details={**details, "artifact_sha256": target.artifact_sha256})
+        if champion is not None:
+            champion.status = ModelVersion.Status.RETIRED
+            champion.save(update_fields=["status"])
+        target.status = ModelVersion.Status.ACTIVE
+        target.promoted_at = timezone.now()
+        verb = "Rolled back to" if kind == "rollback" else "Promoted"
+        target.promotion_note = f"{verb} by {actor.label}: {reason}"[:2000]
+        target.save(update_fields=["status", "promoted_at", "promotion_note"])
+        audit_record(action="model.rolled_back" if kind == "rollback" else "model.promoted", actor=actor,
+                     target_type="model_version", target_id=target.pk,
+                     payload={"number": target.number, "replaced": details["champion"], "reason": reason,
+                              "manual": True})
+    return target

@@ -33,6 +33,7 @@ from forecasting.services.promotion import version_promote_if_better
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
 from saas.errors import ValidationFailed
+from saas.version import code_version
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,9 @@ MIN_WEEKS = 20
 
 
 # ------------------------------------------------------------ request side
-def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int = 4) -> Job:
+def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int = 4, trigger: str = "manual") -> Job:
+    if trigger not in ModelVersion.Trigger.values:
+        raise ValueError(f"unknown training trigger {trigger!r}")
     try:
         horizon, backtest_windows = int(horizon), int(backtest_windows)
     except (TypeError, ValueError):
@@ -59,9 +62,10 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
     with transaction.atomic():
         quota_reserve(limit="trainings_per_day")
         job = job_create(actor=actor, kind=Job.Kind.TRAIN,
-                         params={"horizon": horizon, "backtest_windows": backtest_windows}, message="Queued")
+                         params={"horizon": horizon, "backtest_windows": backtest_windows, "trigger": trigger},
+                         message="Queued")
         audit_record(action="model.train_started", actor=actor, target_type="job", target_id=job.pk,
-                     payload={"horizon": horizon, "backtest_windows": backtest_windows})
+                     payload={"horizon": horizon, "backtest_windows": backtest_windows, "trigger": trigger})
         job_enqueue(job)
     return job
 
@@ -133,6 +137,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
     try:
         with heartbeat(job.pk, schema):
             dataset_version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
+            uploads = selectors.uploads_loaded_ids(dataset_version=dataset_version)
             sales, features, stores = selectors.training_frames()
             job_progress(job_id=job.pk, progress=0.05, message="Features")
             config = TrainConfig(horizon=job.params.get("horizon", 13),
@@ -149,7 +154,8 @@ def _train_locked(job: Job) -> ModelVersion | None:
             pending = None
         seconds = time.monotonic() - started
         version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
-                            dataset_version=dataset_version, data_end=sales["date"].max().date(), stores=stores)
+                            dataset_version=dataset_version, data_end=sales["date"].max().date(), stores=stores,
+                            uploads=uploads)
     except Exception as exc:
         logger.exception("training job %s failed", job.pk)
         if pending is not None and Path(pending).exists():
@@ -174,7 +180,7 @@ def _meter_training(started: float) -> None:
 
 
 def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,
-              data_end, stores=None) -> ModelVersion:
+              data_end, stores=None, uploads=()) -> ModelVersion:
     with transaction.atomic():
         with connection.cursor() as cur:  # serialise version numbering and promotion
             cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
@@ -188,7 +194,8 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
             params=result.params, metrics=result.metrics, backtest=result.backtest, importance=result.importance,
             timings=result.timings, dataset_version=dataset_version, data_end=data_end, artifact_path=str(path),
             artifact_sha256=sha, training_seconds=seconds, job=job, created_by=actor.user,
-            created_by_key=actor.api_key)
+            created_by_key=actor.api_key, uploads=list(uploads), code_version=code_version(),
+            trigger=job.params.get("trigger") or ModelVersion.Trigger.MANUAL)
         forecast_run_write(version=version, origin=data_end, forecast=result.forecast, stores=stores,
                            kind=ForecastRun.Kind.TRAIN, job=job, status_counts=result.params.get("status_counts"),
                            seconds=seconds)

@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
+# champion/challenger: a challenger must beat the champion's backtest WMAE by at least this share
+FORECAST_PROMOTION_MARGIN = float(os.environ.get("FORECAST_PROMOTION_MARGIN", "0.02"))
+# code version recorded on every model version (lineage); empty: the git commit when there is one
+CODE_VERSION = os.environ.get("SAAS_CODE_VERSION", "")
 JOB_CHECKPOINTS = False  # saas/checkpoints.py: tests only (saas.settings.test)
 # fair scheduling and recovery (forecasting/services/jobs.py, recovery.py)
 JOBS_HEAVY_PER_TENANT = int(os.environ.get("JOBS_HEAVY_PER_TENANT", "1"))  # trainings running at once per tenant

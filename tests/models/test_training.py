@@ -58,6 +58,11 @@ def test_train_end_to_end_forecasts_every_latest_series(celery_worker_proc, demo
     detail = client.get(f"/api/v1/models/{v['id']}/").json()
     assert {"metrics", "backtest", "baselines", "importance", "status", "coverage"} <= set(detail)
     assert len(detail["backtest"]) == 4 and detail["baselines"]["seasonal_naive"]["wmae"] > 0
+    # lineage: the uploads it saw, the code, the trigger; the first version challenged no one
+    loaded = sorted(u["id"] for u in client.get("/api/v1/uploads/").json()["results"])
+    assert detail["uploads"] == loaded and len(loaded) == 3
+    assert detail["trigger"] == "manual" and detail["code_version"] and detail["challenged"] is None
+    assert detail["decision"]["basis"] == "first_version" and detail["decision"]["beats_seasonal_naive"]
     assert detail["importance"][0]["gain"] >= detail["importance"][-1]["gain"]
     # the artifact is content-addressed under this tenant's folder
     from django.conf import settings
@@ -106,6 +111,11 @@ def test_train_end_to_end_forecasts_every_latest_series(celery_worker_proc, demo
     with in_tenant(t):
         statuses = dict(ModelVersion.objects.values_list("number", "status"))
         assert len(statuses) == 2 and list(statuses.values()).count("active") == 1
+        v2 = ModelVersion.objects.get(number=2)
+    # the challenger was compared with v1 on the same backtest: promoted, or rejected with the figures
+    assert v2.challenged.number == 1 and v2.decision["basis"] == "same_backtest"
+    assert v2.status == ("active" if v2.decision["beats_champion_by_margin"] and v2.decision["beats_seasonal_naive"]
+                         else "rejected")
 
 
 def test_training_refuses_without_data(tenant):

@@ -131,6 +131,23 @@ def _model(t, method, path):
     return {"path": path.replace("{id}", str(make_model_version(t).pk))}
 
 
+@builder("POST /api/v1/models/{id}/promote/")
+def _model_promote(t, method, path):
+    from tests.models.versions import make_version
+
+    version = make_version(t, status="rejected")  # with its artifact file: promotable
+    return {"path": path.replace("{id}", str(version.pk)), "body": {"reason": "manual override"}}
+
+
+@builder("POST /api/v1/models/{id}/rollback/")
+def _model_rollback(t, method, path):
+    from tests.models.versions import make_version
+
+    earlier = make_version(t, status="retired")
+    make_version(t, status="active")  # a newer champion to roll back from
+    return {"path": path.replace("{id}", str(earlier.pk)), "body": {"reason": "bad forecasts"}}
+
+
 @builder("POST /api/v1/models/train/")
 def _train(t, method, path):
     return {"path": path, "body": {"horizon": 4, "backtest_windows": 1}}

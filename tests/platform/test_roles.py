@@ -57,6 +57,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/models/": ALL_READ,
     "GET /api/v1/models/{id}/": ALL_READ,
     "POST /api/v1/models/train/": row(401, 403, ALLOWED, ALLOWED, ALLOWED, 403, ALLOWED, ALLOWED),
+    "POST /api/v1/models/{id}/promote/": row(401, 403, 403, 200, 200, 403, 403, 200),
+    "POST /api/v1/models/{id}/rollback/": row(401, 403, 403, 200, 200, 403, 403, 200),
     "GET /api/v1/forecasts/": ALL_ALLOWED,
     "POST /api/v1/forecasts/": ALL_ALLOWED,
     "GET /api/v1/forecasts/export.csv": ALL_ALLOWED,

@@ -177,6 +177,8 @@ ENDPOINTS = {
     "GET /api/v1/models/": no_store_data("model versions: tenant-wide metrics, no per-store rows"),
     "GET /api/v1/models/{id}/": no_store_data("tenant-wide backtest metrics and feature importance, no store rows"),
     "POST /api/v1/models/train/": no_store_data("starts a job; returns the job only"),
+    "POST /api/v1/models/{id}/promote/": ADMIN_ONLY,
+    "POST /api/v1/models/{id}/rollback/": ADMIN_ONLY,
     "GET /api/v1/me/": no_store_data("the principal itself"),
     "GET /api/v1/schema/": no_store_data("OpenAPI schema"),
     "GET /api/v1/docs/": no_store_data("API docs page"),
