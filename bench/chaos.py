@@ -91,10 +91,10 @@ class Stack:
         while True:
             try:
                 resp = requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=10)
-                return {"status": resp.status_code, **resp.json()}
+                return {**resp.json(), "http": resp.status_code}
             except (requests.RequestException, ValueError) as exc:
                 if time.monotonic() > deadline:
-                    return {"status": 0, "error": str(exc)}
+                    return {"http": 0, "error": str(exc)}
                 time.sleep(0.5)
 
     def stop(self):
@@ -211,7 +211,7 @@ def main() -> int:
         wait_status(stack, t, job)
         embedded.stop_redis()
         health = stack.health()
-        seen = not health.get("redis", {}).get("ok", True) or health["status"] == 503
+        seen = not health.get("redis", {}).get("ok", True) or health["http"] == 503
         embedded.start_redis()
         record("restart Redis mid-training", t, seen, [job])
 
@@ -221,7 +221,7 @@ def main() -> int:
         wait_status(stack, t, job)
         embedded.stop_postgres()
         health = stack.health()
-        seen = health["status"] in (0, 503)
+        seen = health["http"] in (0, 503) and not health.get("database", {}).get("ok", False)
         embedded.start_postgres()
         from django.db import connections
 

@@ -49,7 +49,7 @@ def _check_workers() -> dict:
 
 
 def _check_beat() -> dict:
-    """Beat's heartbeat (saas.tasks.beat_heartbeat, every 30 s) is recent. A
+    """Beat's heartbeat (saas/beat.py, every tick, at least every 30 s) is recent. A
     deployment where beat never ran yet is not an outage (just started)."""
     from django.core.cache import cache
 

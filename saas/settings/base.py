@@ -279,8 +279,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
+CELERY_BEAT_SCHEDULER = "saas.beat:HeartbeatScheduler"  # writes beat's own heartbeat for /healthz
 CELERY_BEAT_SCHEDULE = {
-    "beat-heartbeat": {"task": "saas.tasks.beat_heartbeat", "schedule": 30.0},
     "recover-orphaned-jobs": {"task": "forecasting.tasks.recover_jobs", "schedule": 60.0},
     "purge-deleted-tenants": {"task": "tenants.tasks.purge_deleted_tenants", "schedule": 3600.0},
     # metered usage: Redis counters into UsageDay; last month's statements (both idempotent)

@@ -60,11 +60,20 @@ def test_stale_beat_is_an_outage_but_never_seen_is_not(monkeypatch):
     assert resp.json()["beat"]["last_seen_seconds_ago"] >= 600
 
 
-def test_beat_heartbeat_is_kept_until_the_next_one():
+def test_beat_writes_its_own_heartbeat_on_every_tick(tmp_path, monkeypatch):
+    """The heartbeat comes from beat's scheduler, not from a task a busy
+    worker might run late; it never expires, so a stopped beat stays visible."""
+    from celery.beat import PersistentScheduler
     from django.core.cache import cache
 
-    from saas.tasks import beat_heartbeat
+    from saas.beat import HEARTBEAT_SECONDS, HeartbeatScheduler
+    from saas.celery import app
 
-    beat_heartbeat()
+    assert app.conf.beat_scheduler == "saas.beat:HeartbeatScheduler"
+    monkeypatch.setattr(PersistentScheduler, "tick", lambda self, *a, **k: 300.0)  # next task far away
+    scheduler = HeartbeatScheduler(app=app, schedule_filename=str(tmp_path / "schedule"), lazy=True)
+    cache.set("beat:last", time.time() - 600, timeout=None)
+    assert scheduler.tick() == HEARTBEAT_SECONDS  # wakes up in time for the next heartbeat
+    assert time.time() - cache.get("beat:last") < 5
     key = cache.make_and_validate_key("beat:last")
-    assert cache._cache.get_client(key).ttl(key) == -1  # no expiry: a stopped beat stays visible as stale
+    assert cache._cache.get_client(key).ttl(key) == -1
