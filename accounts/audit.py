@@ -54,6 +54,7 @@ ACTIONS: dict[str, str] = {
     "forecast.refresh_started": "Forecast refresh started",
     "forecast.refreshed": "Forecast refreshed",
     "forecast.refresh_failed": "Forecast refresh failed",
+    "drift.detected": "Drift detected in new weeks",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is
