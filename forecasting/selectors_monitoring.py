@@ -164,3 +164,34 @@ def monitoring_summary(*, scope: StoreScope) -> dict:
         "next_scheduled_retrain": None,  # no retraining policy yet
         "events": lifecycle_events(),
     }
+
+
+# ------------------------------------------------------------- Model page
+def live_accuracy_history(*, version: ModelVersion) -> dict:
+    """What the Model page charts: the version's stored evaluations (oldest
+    realized week first) and its lifecycle events placed on the same week
+    axis: trained (its data end), refreshed (each refresh run's origin), drift
+    (first new week of each report that detected it), and any other lifecycle
+    event audited (promoted, rolled back, retrain triggered, ...) at the last
+    realized week scored before it happened."""
+    from accounts.models import AuditEvent
+
+    evaluations = list(ModelEvaluation.objects.filter(model_version=version).order_by("last_week", "run_id"))
+    events = []
+    if version.data_end:
+        events.append({"week": version.data_end, "label": "trained"})
+    events += [{"week": origin, "label": "refreshed"} for origin in
+               ForecastRun.objects.filter(model_version=version, kind=ForecastRun.Kind.REFRESH)
+               .values_list("origin", flat=True)]
+    scored = sorted(ModelEvaluation.objects.values_list("evaluated_at", "last_week"))
+    for action, at in (AuditEvent.objects.filter(action__in=LIFECYCLE_ACTIONS)
+                       .exclude(action__in=("model.trained", "forecast.refreshed", "drift.detected"))
+                       .filter(created_at__gte=version.created_at).values_list("action", "created_at")):
+        before = [week for when, week in scored if when <= at]
+        events.append({"week": before[-1] if before else version.data_end,
+                       "label": ACTIONS[action].lower().removeprefix("model ")})
+    if evaluations:
+        first = min(e.first_week for e in evaluations)
+        events += [{"week": w, "label": "drift"} for w in DriftReport.objects.filter(
+            detected=True, first_week__gte=first).values_list("first_week", flat=True)]
+    return {"evaluations": evaluations, "events": [e for e in events if e["week"] is not None]}

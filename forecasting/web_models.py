@@ -12,7 +12,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import charts, selectors
+from forecasting import charts, charts_monitoring, selectors, selectors_monitoring
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
@@ -85,8 +85,10 @@ def model_detail(request, version_id: int):
         m = version.metrics.get(name)
         if m:
             rows.append((name, m))
+    live = selectors_monitoring.live_accuracy_history(version=version)
     return render(request, "forecasting/model_detail.html", {
-        "version": version, "rows": rows,
+        "version": version, "rows": rows, "evaluations": live["evaluations"][::-1],
+        "live_chart": charts_monitoring.live_accuracy_chart(version, live["evaluations"], live["events"]),
         "backtest_chart": charts.backtest_chart(version),
         "importance_chart": charts.importance_chart(version),
     })

@@ -177,3 +177,23 @@ def test_monitoring_api(seeded):
     assert body["drift"]["detected"] is True and body["drift"]["upload"] == seeded["upload"].pk
     assert body["next_scheduled_retrain"] is None
     assert body["events"][0]["action"] == "drift.detected"
+
+
+def test_model_page_shows_live_accuracy_with_events(seeded):
+    import json
+    import re
+
+    from tests.conftest import web_client
+
+    t, version = seeded["t"], seeded["version"]
+    client = web_client(t, user=add_member(t, "viewer"))
+    before = client.get(f"/models/{version.pk}/").content.decode()
+    assert "No realized weeks yet" in before and "live-accuracy-chart" not in before
+    _evaluate(t, seeded["upload"])
+    html = client.get(f"/models/{version.pk}/").content.decode()
+    assert 'id="live-accuracy-chart"' in html and 'id="live-evaluations"' in html
+    fig = json.loads(re.search(r'Plotly.newPlot\(\s*"live-accuracy-chart",\s*(\[.*?\]),\s*\{', html, re.S).group(1))
+    live = next(tr for tr in fig if tr["name"].startswith("Live WMAE"))
+    assert live["x"] == [week(57).isoformat()] and live["y"][0] == pytest.approx(_expected()["wmae"])
+    for label in ("Backtest WMAE 3.0", '"text":"trained"', '"text":"drift"'):
+        assert label in html.replace(": ", ":"), label
