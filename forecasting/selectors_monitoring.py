@@ -195,3 +195,19 @@ def live_accuracy_history(*, version: ModelVersion) -> dict:
         events += [{"week": w, "label": "drift"} for w in DriftReport.objects.filter(
             detected=True, first_week__gte=first).values_list("first_week", flat=True)]
     return {"evaluations": evaluations, "events": [e for e in events if e["week"] is not None]}
+
+
+def drift_report_of_upload(*, upload) -> DriftReport | None:
+    return DriftReport.objects.filter(upload=upload).first()
+
+
+def largest_level_shifts(body: dict, *, limit: int = 10) -> dict:
+    """The stores and departments of a drift report whose actuals moved
+    furthest from their forecast (|ratio - 1|), for the upload report page."""
+    level = (body.get("band") or {}).get("level_shift") or {}
+
+    def top(rows):
+        rows = [r for r in rows or [] if r.get("ratio") is not None]
+        return sorted(rows, key=lambda r: -abs(r["ratio"] - 1.0))[:limit]
+
+    return {"store": top(level.get("store")), "dept": top(level.get("dept")) if level.get("dept") is not None else None}

@@ -40,6 +40,10 @@ import pandas as pd
 COVARIATES = ("temperature", "fuel_price", "markdown1", "markdown2", "markdown3", "markdown4", "markdown5",
               "cpi", "unemployment")
 MARKDOWNS = {f"markdown{i}" for i in range(1, 6)}
+# plain words with units, for pages and reports
+COVARIATE_LABELS = {"temperature": "Temperature (°F)", "fuel_price": "Fuel price ($ per gallon)",
+                    **{f"markdown{i}": f"Markdown {i} ($)" for i in range(1, 6)},
+                    "cpi": "Consumer price index", "unemployment": "Unemployment rate (%)"}
 KEYS = ["store", "dept", "date"]
 LIVE_DAYS = 52 * 7
 
@@ -111,11 +115,11 @@ def covariate_shifts(features: pd.DataFrame | None, new_weeks, train_end) -> lis
             v = v.fillna(0.0)
         old, cur = v[old_mask].dropna(), v[new_mask].dropna()
         if not len(old) or not len(cur):
-            out.append({"covariate": col, "new_mean": _num(cur.mean()) if len(cur) else None,
+            out.append({"covariate": col, "label": COVARIATE_LABELS[col], "new_mean": _num(cur.mean()) if len(cur) else None,
                         "train_mean": _num(old.mean()) if len(old) else None, "train_std": None, "z": None})
             continue
         mean, std, now = float(old.mean()), float(old.std(ddof=0)), float(cur.mean())
-        out.append({"covariate": col, "new_mean": now, "train_mean": mean, "train_std": std,
+        out.append({"covariate": col, "label": COVARIATE_LABELS[col], "new_mean": now, "train_mean": mean, "train_std": std,
                     "z": (now - mean) / std if std > 0 else None})
     return out
 

@@ -197,3 +197,18 @@ def test_model_page_shows_live_accuracy_with_events(seeded):
     assert live["x"] == [week(57).isoformat()] and live["y"][0] == pytest.approx(_expected()["wmae"])
     for label in ("Backtest WMAE 3.0", '"text":"trained"', '"text":"drift"'):
         assert label in html.replace(": ", ":"), label
+
+
+def test_upload_report_page_shows_its_drift_report(seeded):
+    from tests.conftest import web_client
+
+    t, upload = seeded["t"], seeded["upload"]
+    client = web_client(t, user=add_member(t, "analyst"))
+    assert 'id="drift-report"' not in client.get(f"/data/uploads/{upload.pk}/").content.decode()
+    _evaluate(t, upload)
+    html = client.get(f"/data/uploads/{upload.pk}/").content.decode()
+    assert 'id="drift-report"' in html and "drift detected" in html
+    assert "<strong>67%</strong> of 3 series" in html
+    stores = html.split('id="drift-stores"')[1].split("</table>")[0]
+    assert stores.index("<td>1</td>") < stores.index("<td>2</td>")  # store 1 moved furthest
+    assert 'id="drift-depts"' in html
