@@ -88,6 +88,13 @@ FIELD_LABELS: dict[str, str] = {
     "replaced": "Replaced version",
     "why": "Why",
     "error": "Error",
+    "share_outside95": "Share of series outside their 95% band",
+    "series_outside95": "Series outside their 95% band",
+    "series": "Series",
+    "threshold": "Alert threshold",
+    "weeks": "Weeks",
+    "upload": "Upload",
+    "run": "Forecast run",
 }
 
 

@@ -212,3 +212,16 @@ def test_upload_report_page_shows_its_drift_report(seeded):
     stores = html.split('id="drift-stores"')[1].split("</table>")[0]
     assert stores.index("<td>1</td>") < stores.index("<td>2</td>")  # store 1 moved furthest
     assert 'id="drift-depts"' in html
+
+
+def test_no_drift_alert_below_the_threshold(seeded, settings):
+    from accounts.models import AuditEvent
+    from forecasting.models import DriftReport
+
+    settings.DRIFT_OUTSIDE95_ALERT = 0.7  # 2 of 3 series outside: below
+    result = _evaluate(seeded["t"], seeded["upload"])
+    assert result["detected"] is False and result["share_outside95"] == pytest.approx(2 / 3)
+    with in_tenant(seeded["t"]):
+        report = DriftReport.objects.get()
+        assert not report.detected and report.figures["threshold"] == 0.7
+        assert not AuditEvent.objects.filter(action="drift.detected").exists()
