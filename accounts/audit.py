@@ -56,6 +56,7 @@ ACTIONS: dict[str, str] = {
     "forecast.refresh_started": "Forecast refresh started",
     "forecast.refreshed": "Forecast refreshed",
     "forecast.refresh_failed": "Forecast refresh failed",
+    "drift.detected": "Drift detected in new weeks",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is
@@ -92,6 +93,13 @@ FIELD_LABELS: dict[str, str] = {
     "trigger": "Trigger",
     "manual": "By hand",
     "error": "Error",
+    "share_outside95": "Share of series outside their 95% band",
+    "series_outside95": "Series outside their 95% band",
+    "series": "Series",
+    "threshold": "Alert threshold",
+    "weeks": "Weeks",
+    "upload": "Upload",
+    "run": "Forecast run",
 }
 
 

@@ -98,6 +98,7 @@ class Job(CreatedByMixin, models.Model):
         FORECAST = "forecast", "Forecast"
         EXPORT = "export", "Workspace export"
         REFRESH = "refresh", "Refresh forecast"
+        EVALUATE = "evaluate", "Live accuracy and drift"
 
     Status = RunStatus
 
@@ -312,3 +313,53 @@ class ForecastAggregate(models.Model):
 
     class Meta:
         ordering = ["level", "key", "date"]
+
+
+# ---------------------------------------------------------- live monitoring
+class ModelEvaluation(models.Model):
+    """Live accuracy of one stored forecast run on the weeks whose actuals
+    arrived since (forecasting/ml/live_accuracy.py), written by the worker's
+    ``evaluate`` job after an upload; one row per run and last realized week
+    (cumulative over every realized week of the run; recomputing replaces it)."""
+
+    run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="evaluations")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
+    origin = models.DateField()
+    first_week = models.DateField()
+    last_week = models.DateField(help_text="last realized week")
+    weeks = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()
+    wmae = models.FloatField()
+    mae = models.FloatField()
+    wape = models.FloatField(null=True)
+    bias = models.FloatField(help_text="mean of forecast - actual (> 0: over-forecast)")
+    coverage80 = models.FloatField()
+    coverage95 = models.FloatField()
+    seasonal_naive_wmae = models.FloatField()
+    seasonal_naive = models.JSONField(default=dict, help_text="seasonal naive's wmae, mae, wape, bias on the same rows")
+    per_step = models.JSONField(default=list)
+    dataset_version = models.PositiveIntegerField(null=True)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    evaluated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_week", "-run_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "last_week"], name="one_evaluation_per_run_week")]
+
+
+class DriftReport(models.Model):
+    """Drift of the weeks an upload added (forecasting/ml/drift.py), against
+    the served forecast of those weeks and the training period."""
+
+    upload = models.OneToOneField(Upload, on_delete=models.CASCADE, related_name="drift_report")
+    run = models.ForeignKey(ForecastRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                            help_text="the reference forecast of the new weeks")
+    first_week = models.DateField()
+    last_week = models.DateField()
+    share_outside95 = models.FloatField(null=True, help_text="share of series outside their 95% band")
+    detected = models.BooleanField(default=False, help_text="share above settings.DRIFT_OUTSIDE95_ALERT")
+    figures = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -4,6 +4,7 @@ are sent by name (``forecasting.services.jobs.job_enqueue``), so nothing in
 the services imports this module."""
 from celery import shared_task
 
+from forecasting.services.evaluation import evaluation_run
 from forecasting.services.recovery import jobs_recover_all
 from forecasting.services.refresh import forecast_refresh_run
 from forecasting.services.training import model_train_run
@@ -23,6 +24,11 @@ def train_model(job_id: int) -> None:
 @shared_task(name="forecasting.tasks.refresh_forecast", acks_late=True, ignore_result=True)
 def refresh_forecast(job_id: int) -> None:
     forecast_refresh_run(job_id=job_id)
+
+
+@shared_task(name="forecasting.tasks.evaluate_forecasts", acks_late=True, ignore_result=True)
+def evaluate_forecasts(job_id: int) -> None:
+    evaluation_run(job_id=job_id)
 
 
 @shared_task(name="forecasting.tasks.recover_jobs", ignore_result=True)

@@ -12,7 +12,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import selectors, services
+from forecasting import selectors, selectors_monitoring, services
 from forecasting.models import Upload
 from saas.errors import ServiceError
 
@@ -67,7 +67,12 @@ def upload_status(request, upload_id: int):
 
 @role_required("data.view")
 def upload_report(request, upload_id: int):
-    upload = selectors.upload_get(scope=StoreScope.for_request(request), upload_id=upload_id)
+    scope = StoreScope.for_request(request)
+    upload = selectors.upload_get(scope=scope, upload_id=upload_id)
     if upload is None:
         raise Http404
-    return render(request, "forecasting/upload_report.html", {"upload": upload, "job": upload.job})
+    report = selectors_monitoring.drift_report_of_upload(upload=upload)
+    drift = None if report is None else selectors_monitoring.drift_report_for_scope(report, scope=scope)
+    if drift is not None:
+        drift["largest"] = selectors_monitoring.largest_level_shifts(drift)
+    return render(request, "forecasting/upload_report.html", {"upload": upload, "job": upload.job, "drift": drift})

@@ -12,7 +12,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import charts, selectors
+from forecasting import charts, charts_monitoring, selectors, selectors_monitoring
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
@@ -89,8 +89,11 @@ def model_detail(request, version_id: int):
     active = selectors.active_model()
     can_rollback = (has_perm(request.user.role, "models.manage") and version.status != "active"
                     and (active is None or version.number < active.number))
+    live = selectors_monitoring.live_accuracy_history(version=version)
     return render(request, "forecasting/model_detail.html", {
         "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
+        "evaluations": live["evaluations"][::-1],
+        "live_chart": charts_monitoring.live_accuracy_chart(version, live["evaluations"], live["events"]),
         "backtest_chart": charts.backtest_chart(version),
         "importance_chart": charts.importance_chart(version),
     })

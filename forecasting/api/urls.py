@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import views
+from forecasting.api import monitoring, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -19,5 +19,7 @@ urlpatterns = [
     path("forecasts/refresh/", views.ForecastRefreshView.as_view(), name="api-forecasts-refresh"),
     path("forecasts/runs/", views.ForecastRunListView.as_view(), name="api-forecasts-runs"),
     path("uploads/<int:pk>/errors.csv", views.UploadErrorsCSVView.as_view(), name="api-upload-errors-csv"),
+    path("models/<int:pk>/evaluations/", monitoring.ModelEvaluationListView.as_view(), name="api-model-evaluations"),
+    path("monitoring/", monitoring.MonitoringView.as_view(), name="api-monitoring"),
     path("", include(router.urls)),
 ]

@@ -47,6 +47,7 @@ JOB_TASKS = {
     Job.Kind.TRAIN: "forecasting.tasks.train_model",
     Job.Kind.EXPORT: "tenants.tasks.export_workspace",
     Job.Kind.REFRESH: "forecasting.tasks.refresh_forecast",
+    Job.Kind.EVALUATE: "forecasting.tasks.evaluate_forecasts",
 }
 HEAVY_KINDS = (Job.Kind.TRAIN,)
 _ADMISSION_LOCK_CLASS = 0x4A4F4253  # pg_advisory_xact_lock(class, tenant id): one admission at a time per tenant

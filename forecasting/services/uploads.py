@@ -18,7 +18,9 @@ from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.selectors import current_limits
 from billing.services import quota_check_value, quota_reserve
+from forecasting import selectors_monitoring
 from forecasting.models import Job, Upload
+from forecasting.services.evaluation import evaluation_after_upload
 from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
                                        job_succeed)
 from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
@@ -503,6 +505,7 @@ def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCount
     """One transaction: the rows, the upload's counts, the dataset version and
     the audit event commit together or not at all."""
     with transaction.atomic():
+        previous_end = selectors_monitoring.sales_last_week() if result.kind == "sales" else None
         counts = load_frame(kind=result.kind, frame=result.frame)
         if counts.inserted and result.kind in ("sales", "features"):
             quota_reserve(limit="stored_rows", amount=counts.inserted, written=True)  # else all rolls back
@@ -524,4 +527,6 @@ def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCount
                               "rows": result.rows_total, "inserted": counts.inserted, "updated": counts.updated,
                               "unchanged": counts.unchanged, "dataset_version": version})
         transaction.on_commit(lambda: usage_count(counts={"rows_ingested": result.rows_total}))
+        if result.kind == "sales" and counts.inserted:  # new weeks: score stored forecasts, drift report
+            evaluation_after_upload(upload=upload, previous_end=previous_end)
     return counts, version

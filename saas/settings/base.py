@@ -298,6 +298,8 @@ JOB_CHECKPOINTS = False  # saas/checkpoints.py: tests only (saas.settings.test)
 JOBS_HEAVY_PER_TENANT = int(os.environ.get("JOBS_HEAVY_PER_TENANT", "1"))  # trainings running at once per tenant
 JOBS_WAIT_COUNTDOWN = 30  # seconds before a waiting job asks again (sooner when a training ends)
 JOBS_QUEUED_STALE_SECONDS = 600  # a queued job silent this long lost its message: sent again
+# drift.detected is audited when more than this share of series fell outside their 95% band (forecasting/services/evaluation.py)
+DRIFT_OUTSIDE95_ALERT = float(os.environ.get("DRIFT_OUTSIDE95_ALERT", "0.15"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(BASE_DIR / "var" / "numba-cache"))
 
 LOGGING = logging_config(fmt=os.environ.get("LOG_FORMAT", "json"), level=os.environ.get("LOG_LEVEL", "INFO"))

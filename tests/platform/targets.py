@@ -206,6 +206,11 @@ def _plan_patch(t, method, path):
     return {"path": path, "body": {"plan": t.tenant.plan}}
 
 
+@builder("GET /api/v1/models/{id}/evaluations/")
+def _model_evaluations(t, method, path):
+    return {"path": path.replace("{id}", str(make_model_version(t).pk))}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

@@ -157,6 +157,34 @@ def check_aggregate(client, allowed, t):
         assert resp.status_code == 403 and resp.json()["error"]["code"] == "scope_restricted", (query, resp.content)
 
 
+def check_monitoring(client, allowed, t):
+    """The latest drift report: per-store figures and series of her stores only, nothing summed over others."""
+    from forecasting.models import DriftReport
+    from tests.platform.targets import small_upload
+
+    upload = small_upload(t)
+    figures = {"band": {"series": 6, "share_series_outside95": 0.5,
+                        "level_shift": {"store": [{"store": s, "actual": 1.0, "forecast": 1.0, "ratio": 1.0}
+                                                  for s in STORES],
+                                        "dept": [{"dept": 1, "actual": 3.0, "forecast": 3.0, "ratio": 1.0}]}},
+               "new": {"stores": [3], "depts": [5], "series": [[1, 5], [3, 5]]},
+               "vanished": {"stores": [], "depts": [], "series": [[2, 2], [3, 1]]},
+               "covariates": [{"covariate": "cpi", "new_mean": 2.0, "train_mean": 1.0, "train_std": 1.0, "z": 1.0}]}
+    with in_tenant(t):
+        DriftReport.objects.create(upload=upload, first_week=START, last_week=START, share_outside95=0.5,
+                                   figures=figures)
+    drift = client.get("/api/v1/monitoring/").json()["drift"]
+    assert drift["upload"] == upload.pk and drift["restricted"] is True
+    assert {r["store"] for r in drift["band"]["level_shift"]["store"]} == allowed
+    assert drift["band"]["level_shift"]["dept"] is None and drift["covariates"] is None
+    assert set(drift["new"]["stores"]) <= allowed and drift["new"]["depts"] is None
+    assert {p[0] for p in drift["new"]["series"] + drift["vanished"]["series"]} <= allowed
+    assert [2, 2] in drift["vanished"]["series"]  # store 2 is every principal's here
+    owner = api_client(t, key=t.admin_key).get("/api/v1/monitoring/").json()["drift"]
+    assert owner["restricted"] is False and owner["covariates"] == figures["covariates"]
+    assert {r["store"] for r in owner["band"]["level_shift"]["store"]} == set(STORES)
+
+
 def no_store_data(reason: str):
     return ("none", reason)
 
@@ -216,6 +244,9 @@ ENDPOINTS = {
     "GET /api/v1/forecasts/aggregate/": check_aggregate,
     "GET /api/v1/forecasts/runs/": no_store_data("run metadata: origin, model version, series counts"),
     "POST /api/v1/forecasts/refresh/": no_store_data("starts a job; returns the job only"),
+    "GET /api/v1/models/{id}/evaluations/": no_store_data("live accuracy of a version: tenant-wide figures like "
+                                                         "its backtest metrics, no store rows"),
+    "GET /api/v1/monitoring/": check_monitoring,
 }
 
 

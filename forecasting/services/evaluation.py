@@ -1,0 +1,140 @@
+"""Live accuracy and drift, after an upload that adds weeks.
+
+``evaluation_after_upload`` (inside the upload's load transaction) creates an
+``evaluate`` Job when a sales upload brought weeks past the tenant's previous
+last week; ``job_enqueue`` sends it after commit. ``evaluation_run`` (worker
+side, under the job's lock) then
+
+* scores every stored ForecastRun that predicted any of the new weeks on all
+  its realized rows (forecasting/ml/live_accuracy.py) and stores one
+  ``ModelEvaluation`` per run and last realized week (a re-run replaces it);
+* writes the upload's ``DriftReport`` (forecasting/ml/drift.py) against the
+  forecast that was served for those weeks (``selectors_monitoring.reference_run``)
+  and the period it was trained on; when the share of series outside their
+  95 % band exceeds ``settings.DRIFT_OUTSIDE95_ALERT`` it audits
+  ``drift.detected`` (system actor) in the same transaction.
+
+Nothing is computed on a page view: pages and the API read the stored rows."""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.audit import Actor, audit_record
+from forecasting import selectors_monitoring as sel
+from forecasting.models import DriftReport, ForecastRun, Job, ModelEvaluation, Upload
+from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_succeed
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+def evaluation_after_upload(*, upload: Upload, previous_end: date | None) -> Job | None:
+    """Queue the live scoring of a sales upload that added weeks past
+    ``previous_end`` (the last sales week before it loaded). Called inside the
+    upload's transaction: the job is sent once it commits."""
+    new_end = sel.sales_last_week()
+    if previous_end is None or new_end is None or new_end <= previous_end:
+        return None  # a first upload has nothing forecast to score; older weeks add none
+    job = job_create(actor=Actor.system(), kind=Job.Kind.EVALUATE, message="Queued",
+                     params={"upload": upload.pk, "after": previous_end.isoformat(), "until": new_end.isoformat()})
+    job_enqueue(job)
+    return job
+
+
+def evaluation_run(*, job_id: int) -> dict | None:
+    with job_lock(job_id) as held:
+        if not held:
+            return None  # another worker has it
+        job = Job.objects.filter(pk=job_id).first()
+        if job is None or job.is_done:
+            return None
+        if not job_admit(job=job, message="Scoring stored forecasts"):
+            return None
+        try:
+            result = _evaluate_locked(job)
+        except Exception as exc:
+            logger.exception("evaluate job %s failed", job_id)
+            job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}", message="Live scoring failed")
+            return None
+        job_succeed(job_id=job_id, result=result, message=_message(result))
+        return result
+
+
+def _message(result: dict) -> str:
+    n = result["evaluations"]
+    text = f"Scored {n} forecast run{'s' if n != 1 else ''} on {len(result['weeks'])} new week(s)"
+    if result.get("detected"):
+        text += f"; drift: {result['share_outside95']:.0%} of series outside their 95% band"
+    return text
+
+
+def _evaluate_locked(job: Job) -> dict:
+    from forecasting.ml.live_accuracy import SEASON_DAYS  # pandas: loaded by workers only
+
+    upload = Upload.objects.filter(pk=job.params.get("upload")).first()
+    after, until = date.fromisoformat(job.params["after"]), date.fromisoformat(job.params["until"])
+    weeks = sel.sales_weeks_between(after, until)
+    if upload is None or not weeks:
+        return {"upload": job.params.get("upload"), "weeks": [], "evaluations": 0, "runs": [],
+                "drift_report": None}
+    runs = sel.runs_predicting(first=weeks[0], last=weeks[-1])
+    earliest = min([r.origin for r in runs] + [after])
+    sales = sel.sales_frame(start=earliest - timedelta(days=SEASON_DAYS), end=until)
+    version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
+    evaluated = [run.pk for run in runs if _evaluate(run, sales=sales, upload=upload, version=version)]
+    report = _drift(upload=upload, weeks=weeks, runs=runs, sales=sales)
+    return {"upload": upload.pk, "weeks": [w.isoformat() for w in weeks], "evaluations": len(evaluated),
+            "runs": evaluated, "drift_report": report.pk, "share_outside95": report.share_outside95,
+            "detected": report.detected}
+
+
+def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> ModelEvaluation | None:
+    from forecasting.ml.live_accuracy import evaluate_run
+
+    ev = evaluate_run(sel.run_points_frame(run), sales, sales, run.origin)  # realized rows: the inner join
+    if ev is None:
+        return None
+    naive = ev["seasonal_naive"]
+    with transaction.atomic():
+        row, _ = ModelEvaluation.objects.update_or_create(
+            run=run, last_week=ev["last_week"],
+            defaults=dict(model_version=run.model_version, origin=run.origin, first_week=ev["first_week"],
+                          weeks=ev["weeks"], rows=ev["rows"], wmae=ev["wmae"], mae=ev["mae"], wape=ev["wape"],
+                          bias=ev["bias"], coverage80=ev["coverage80"], coverage95=ev["coverage95"],
+                          seasonal_naive_wmae=naive["wmae"], seasonal_naive=naive, per_step=ev["per_step"],
+                          dataset_version=version, upload=upload, evaluated_at=timezone.now()))
+    return row
+
+
+def _drift(*, upload: Upload, weeks: list[date], runs: list[ForecastRun], sales) -> DriftReport:
+    from forecasting.ml.drift import drift_report
+
+    ref = sel.reference_run(runs, first=weeks[0])
+    train_end = ref.origin if ref is not None else weeks[0] - timedelta(weeks=1)
+    forecast = sel.run_points_frame(ref, start=weeks[0], end=weeks[-1]) if ref is not None else None
+    new = sales[sales["date"].between(str(weeks[0]), str(weeks[-1]))]
+    figures = drift_report(new_weeks=weeks, actuals=new, history=sel.series_last_seen(until=train_end),
+                           forecast=forecast, features=sel.covariates_frame(until=weeks[-1]), train_end=train_end)
+    share = figures["band"]["share_series_outside95"]
+    threshold = settings.DRIFT_OUTSIDE95_ALERT
+    detected = share is not None and share > threshold
+    figures["threshold"] = threshold
+    with transaction.atomic():
+        before = DriftReport.objects.select_for_update().filter(upload=upload).first()
+        report, _ = DriftReport.objects.update_or_create(
+            upload=upload, defaults=dict(run=ref, first_week=weeks[0], last_week=weeks[-1], share_outside95=share,
+                                         detected=detected, figures=figures))
+        if detected and not (before is not None and before.detected):  # once per report
+            band = figures["band"]
+            audit_record(action="drift.detected", actor=Actor.system(), target_type="drift_report",
+                         target_id=report.pk,
+                         payload={"upload": upload.pk, "weeks": f"{weeks[0].isoformat()} to {weeks[-1].isoformat()}",
+                                  "share_outside95": round(share, 4), "series_outside95": band["series_outside95"],
+                                  "series": band["series"], "threshold": threshold,
+                                  "run": ref.pk if ref is not None else None})
+    return report
