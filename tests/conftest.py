@@ -7,6 +7,7 @@ schemas created and committed for real, each test builds its own tenants
 with unique slugs, and the database is recreated once per session."""
 from __future__ import annotations
 
+import ctypes
 import functools
 import itertools
 import os
@@ -187,6 +188,14 @@ def count_rows(t: T, model) -> int:
 
 
 # ----------------------------------------------------------------- processes
+def die_with_parent() -> None:
+    """``preexec_fn`` for the servers and workers the suite starts: the child
+    is killed when the test process dies (Linux ``PR_SET_PDEATHSIG``), so an
+    interrupted session leaves no worker behind to steal the next session's
+    tasks with old code."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -257,7 +266,7 @@ def live_server_proc(django_db_setup, tmp_path_factory):
                       EMAIL_FILE_PATH=str(mail_dir))
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "saas.wsgi", "--bind",
                              f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "120"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     wait_http(f"http://127.0.0.1:{port}/healthz")
     server = LiveServer(port=port, proc=proc, mail_dir=mail_dir, log_path=log_path)
     yield server
@@ -277,7 +286,7 @@ def celery_worker_proc(django_db_setup, tmp_path_factory):
                              "--concurrency", "2", "-n", name, "--loglevel", "INFO", "--without-mingle",
                              "--without-gossip"],
                             cwd=REPO, env=service_env(ML_NUM_THREADS="2"), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=die_with_parent)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if app.control.ping(timeout=0.5):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, add_member, api_client, in_tenant, provision, service_env
+from tests.conftest import REPO, add_member, api_client, in_tenant, die_with_parent, provision, service_env
 from tests.data.helpers import upload, wait_job
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
@@ -147,7 +147,7 @@ def _start_worker(name: str, log: Path) -> subprocess.Popen:
                              "--concurrency", "1", "-n", name, "--loglevel", "INFO", "--without-mingle",
                              "--without-gossip"],
                             cwd=REPO, env=service_env(ML_NUM_THREADS="2"), stdout=open(log, "a"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
 
 
 def test_sigkill_mid_training_then_restart_completes_once(celery_worker_proc, demo_files, tmp_path):
