@@ -14,6 +14,7 @@ import time
 
 from celery.beat import PersistentScheduler
 from django.core.cache import cache
+from django_tenants.utils import get_public_schema_name, schema_context
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +25,20 @@ HEARTBEAT_SECONDS = 30.0
 def beat_heartbeat() -> float:
     now = time.time()
     try:
-        cache.set(HEARTBEAT_KEY, now, timeout=None)
+        with schema_context(get_public_schema_name()):  # cache keys carry the connection's schema
+            cache.set(HEARTBEAT_KEY, now, timeout=None)
     except Exception:  # noqa: BLE001 - Redis down: /healthz reports Redis itself; beat keeps scheduling
         logger.warning("beat heartbeat not written (Redis unavailable)")
     return now
+
+
+def last_heartbeat() -> float | None:
+    """When beat last ticked (epoch seconds), None if never. Read under the
+    public schema whatever schema the caller's connection is on (/healthz runs
+    before the tenant middleware, on a connection the last request left on a
+    tenant's schema)."""
+    with schema_context(get_public_schema_name()):
+        return cache.get(HEARTBEAT_KEY)
 
 
 class HeartbeatScheduler(PersistentScheduler):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from saas.beat import last_heartbeat
 from saas.observability.internal import is_internal_request
 
 
@@ -51,10 +52,8 @@ def _check_workers() -> dict:
 def _check_beat() -> dict:
     """Beat's heartbeat (saas/beat.py, every tick, at least every 30 s) is recent. A
     deployment where beat never ran yet is not an outage (just started)."""
-    from django.core.cache import cache
-
     try:
-        last = cache.get("beat:last")
+        last = last_heartbeat()
     except Exception as exc:  # noqa: BLE001 - Redis down is reported by its own check
         return {"ok": True, "last_seen_seconds_ago": None, "error": str(exc)[:200]}
     if last is None:

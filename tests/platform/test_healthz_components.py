@@ -77,3 +77,15 @@ def test_beat_writes_its_own_heartbeat_on_every_tick(tmp_path, monkeypatch):
     assert time.time() - cache.get("beat:last") < 5
     key = cache.make_and_validate_key("beat:last")
     assert cache._cache.get_client(key).ttl(key) == -1
+
+
+def test_heartbeat_is_read_whatever_schema_the_connection_is_on(tenant):
+    """/healthz runs before the tenant middleware, on a connection the last
+    request may have left on a tenant's schema; cache keys carry the schema."""
+    from saas.beat import beat_heartbeat
+    from tests.conftest import in_tenant
+
+    beat_heartbeat()  # beat's process: public schema
+    with in_tenant(tenant):
+        check = health._check_beat()
+    assert check["ok"] and check["last_seen_seconds_ago"] is not None and check["last_seen_seconds_ago"] < 5
