@@ -43,17 +43,17 @@ Decisions (documented, and covered by tests/ingest):
 """
 from __future__ import annotations
 
-import io
 import os
-import re
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .columns import (COLUMNS, FEATURE_VALUE_FIELDS, KEYS, KINDS, SPECS, FieldSpec, alias_names,
-                      header_key, spec_by_name)
+from .columns import COLUMNS, FEATURE_VALUE_FIELDS, KEYS, KINDS, SPECS, alias_names, header_key, spec_by_name
+from .copy_csv import COPY_COLUMNS, iter_copy_csv, to_copy_csv
+from .errors import IngestError
+from .fields import (Errors, MaskedErrors, clip, parse_bool, parse_date, parse_float, parse_int,
+                     parse_str)
 from .reader import CsvReader, Records
 from .source import FileError, load
 
@@ -61,21 +61,6 @@ __all__ = ["parse_upload", "ParseLimits", "ParseResult", "IngestError", "KINDS",
            "to_copy_csv", "iter_copy_csv", "WEEKDAY_NAMES"]
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-#: Column order of :func:`to_copy_csv` output (and of the normalised frames).
-COPY_COLUMNS = COLUMNS
-
-MIN_YEAR, MAX_YEAR = 1900, 2100
-_VALUE_CLIP = 100
-_NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
-_NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
-
-
-class IngestError(Exception):
-    """Programmer error (bad arguments).  Bad *input files* never raise."""
 
 
 @dataclass(frozen=True)
@@ -118,62 +103,11 @@ class ParseResult:
         }
 
 
-# ---------------------------------------------------------------------------- errors
-
-
-def _clip(value) -> str | None:
-    if value is None:
-        return None
-    value = str(value)
-    return value if len(value) <= _VALUE_CLIP else value[:_VALUE_CLIP] + "…"
-
-
-class _Errors:
-    """Collects vectorised error masks; formats only the first N."""
-
-    def __init__(self, lines: np.ndarray):
-        self.lines = lines
-        self.checks: list[tuple[np.ndarray, str | None, object, object]] = []
-        self.count = 0
-
-    def add(self, positions: np.ndarray, column: str | None, values,
-            reason: str | Callable[[int], str]) -> None:
-        positions = np.asarray(positions, dtype=np.int64)
-        if len(positions):
-            self.checks.append((positions, column, values, reason))
-            self.count += len(positions)
-
-    def render(self, limit: int) -> list[dict]:
-        if not self.checks or limit <= 0:
-            return []
-        pos = np.concatenate([c[0] for c in self.checks])
-        chk = np.concatenate([np.full(len(c[0]), i, dtype=np.int64)
-                              for i, c in enumerate(self.checks)])
-        order = np.lexsort((chk, self.lines[pos]))[:limit]
-        out = []
-        for o in order:
-            p, c = int(pos[o]), int(chk[o])
-            _, column, values, reason = self.checks[c]
-            if values is None:
-                value = None
-            elif callable(values):
-                value = values(p)
-            else:
-                value = values.iat[p]
-            out.append({
-                "line": int(self.lines[p]),
-                "column": column,
-                "value": _clip(value),
-                "reason": reason(p) if callable(reason) else reason,
-            })
-        return out
-
-
 def _file_error(res: ParseResult, reason: str, line: int | None = None,
                 column: str | None = None, value: str | None = None) -> ParseResult:
     res.ok = False
     res.frame = None
-    res.errors.append({"line": line, "column": column, "value": _clip(value), "reason": reason})
+    res.errors.append({"line": line, "column": column, "value": clip(value), "reason": reason})
     res.error_count += 1
     return res
 
@@ -216,143 +150,6 @@ def _undetected_reason(header: list[str], matches) -> str:
             "sales file (Store,Dept,Date,Weekly_Sales,IsHoliday), a features file "
             "(Store,Date,Temperature,Fuel_Price,MarkDown1-5,CPI,Unemployment,IsHoliday) or a "
             "stores file (Store,Type,Size)")
-
-
-# ---------------------------------------------------------------------------- value parsing
-
-
-def _numeric_fail_reason(raw: str) -> str:
-    low = raw.lower()
-    if low in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
-        return "not a finite number"
-    if low in _NA_TOKENS:
-        return f"missing value ('{raw}') is not allowed here"
-    if _NUMBER_RE.fullmatch(raw):
-        return "number out of range"
-    return "not a number"
-
-
-def _parse_int(raw: pd.Series, spec: FieldSpec, col: str, errs: _Errors):
-    codes, uniq = pd.factorize(raw, sort=False)
-    u = np.asarray(uniq, dtype=object)
-    num = pd.to_numeric(pd.Series(u, dtype=object), errors="coerce").to_numpy(np.float64)
-    empty = u == ""
-    finite = np.isfinite(num)
-    whole = finite & (np.floor(np.where(finite, num, 0)) == np.where(finite, num, 0))
-    too_small = whole & (num < spec.min)
-    too_big = whole & (num > spec.max)
-    # reason code per unique value
-    rc = np.zeros(len(u), dtype=np.int8)
-    rc[~finite] = 2
-    rc[finite & ~whole] = 3
-    rc[too_small] = 4
-    rc[too_big] = 5
-    rc[empty] = 1
-    row_rc = rc[codes]
-    valid = row_rc == 0
-    if not valid.all():
-        errs.add(np.flatnonzero(row_rc == 1), col, raw, "required value is empty")
-        bad_num = np.flatnonzero(row_rc == 2)
-        if len(bad_num):
-            errs.add(bad_num, col, raw, lambda p: _numeric_fail_reason(raw.iat[p]))
-        errs.add(np.flatnonzero(row_rc == 3), col, raw, "not a whole number")
-        lo = "must not be negative" if spec.min == 0 else f"must be at least {spec.min:g}"
-        errs.add(np.flatnonzero(row_rc == 4), col, raw, lo)
-        errs.add(np.flatnonzero(row_rc == 5), col, raw, f"number too large (max {spec.max:,.0f})")
-    vals = np.where(rc == 0, num, 0).astype(np.int64)[codes]
-    return vals, valid
-
-
-def _parse_float(raw: pd.Series, spec: FieldSpec, col: str, errs: _Errors, required: bool):
-    num = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
-    valid = np.ones(len(num), dtype=bool)
-    bad = np.flatnonzero(~np.isfinite(num))
-    if len(bad):
-        sub = raw.iloc[bad]
-        low = sub.str.lower()
-        is_missing = low.isin(_NA_TOKENS).to_numpy()
-        if required:
-            empty = (sub == "").to_numpy()
-            errs.add(bad[empty], col, raw, "required value is empty")
-            errs.add(bad[is_missing & ~empty], col, raw,
-                     lambda p: f"missing value ('{raw.iat[p]}') is not allowed here")
-            other = bad[~is_missing]
-            valid[bad] = False
-        else:
-            num[bad[is_missing]] = np.nan
-            other = bad[~is_missing]
-            valid[other] = False
-        if len(other):
-            errs.add(other, col, raw, lambda p: _numeric_fail_reason(raw.iat[p]))
-    if spec.min is not None or spec.max is not None:
-        with np.errstate(invalid="ignore"):
-            out = np.zeros(len(num), dtype=bool)
-            if spec.min is not None:
-                out |= num < spec.min
-            if spec.max is not None:
-                out |= num > spec.max
-        out &= valid
-        if out.any():
-            errs.add(np.flatnonzero(out), col, raw,
-                     f"out of range (must be between {spec.min:g} and {spec.max:g})")
-            valid &= ~out
-    return num, valid
-
-
-def _parse_date(raw: pd.Series, col: str, errs: _Errors):
-    codes, uniq = pd.factorize(raw, sort=False)
-    us = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
-    iso = us.str.fullmatch(_ISO_DATE).fillna(False).to_numpy(dtype=bool)
-    parsed = pd.to_datetime(us.where(iso, None), format="%Y-%m-%d", errors="coerce")
-    years = parsed.dt.year.to_numpy()
-    ok_date = parsed.notna().to_numpy()
-    in_range = ok_date & (years >= MIN_YEAR) & (years <= MAX_YEAR)
-    rc = np.zeros(len(us), dtype=np.int8)
-    rc[iso & ~ok_date] = 3
-    rc[ok_date & ~in_range] = 4
-    rc[~iso] = 2
-    rc[(us == "").to_numpy()] = 1
-    row_rc = rc[codes]
-    valid = row_rc == 0
-    if not valid.all():
-        errs.add(np.flatnonzero(row_rc == 1), col, raw, "required value is empty")
-        errs.add(np.flatnonzero(row_rc == 2), col, raw, "not a date in YYYY-MM-DD format")
-        errs.add(np.flatnonzero(row_rc == 3), col, raw, "invalid date (no such day)")
-        errs.add(np.flatnonzero(row_rc == 4), col, raw,
-                 f"date out of range (years {MIN_YEAR}-{MAX_YEAR})")
-    udates = parsed.where(pd.Series(rc == 0)).to_numpy(dtype="datetime64[ns]")
-    dows = np.where(rc == 0, parsed.dt.dayofweek.fillna(-1).to_numpy(), -1).astype(np.int8)
-    return udates[codes], valid, dows[codes]
-
-
-def _parse_bool(raw: pd.Series, col: str, errs: _Errors):
-    codes, uniq = pd.factorize(raw, sort=False)
-    low = [str(x).lower() for x in uniq]
-    val_u = np.array([x in _TRUE for x in low], dtype=bool)
-    ok_u = np.array([x in _TRUE or x in _FALSE or x == "" for x in low], dtype=bool)
-    valid = ok_u[codes]
-    if not valid.all():
-        errs.add(np.flatnonzero(~valid), col, raw,
-                 "not a valid yes/no value (expected TRUE/FALSE, yes/no, 1/0)")
-    return val_u[codes], valid
-
-
-def _parse_str(raw: pd.Series, spec: FieldSpec, col: str, errs: _Errors):
-    lens = raw.str.len().to_numpy()
-    valid = np.ones(len(raw), dtype=bool)
-    if spec.required:
-        empty = lens == 0
-        errs.add(np.flatnonzero(empty), col, raw, "required value is empty")
-        valid &= ~empty
-    if spec.max_len is not None:
-        long = lens > spec.max_len
-        errs.add(np.flatnonzero(long), col, raw,
-                 lambda p: f"text too long ({lens[p]} characters, max {spec.max_len})")
-        valid &= ~long
-    vals = raw.to_numpy(dtype=object)
-    if not spec.required:
-        vals = np.where(lens == 0, None, vals)
-    return vals, valid
 
 
 # ---------------------------------------------------------------------------- main
@@ -456,7 +253,7 @@ def _resolve_header(res: ParseResult, header: list[str], kind: str | None,
     unknown = [h.strip() for i, h in enumerate(header) if i not in used and header_key(h)]
     unnamed = sum(1 for i, h in enumerate(header) if i not in used and not header_key(h))
     if unknown:
-        shown = ", ".join(f"'{_clip(u)}'" for u in unknown[:20])
+        shown = ", ".join(f"'{clip(u)}'" for u in unknown[:20])
         more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
         res.warnings.append(f"ignored unknown column(s): {shown}{more}")
     if unnamed:
@@ -476,7 +273,7 @@ def _validate(res: ParseResult, header: list[str], positions: dict[str, int], re
     kind = res.kind
     specs = spec_by_name(kind)
     n = len(recs.lines)
-    errs = _Errors(recs.lines)
+    errs = Errors(recs.lines)
     needs_strip = (b" " in data) or (b"\t" in data) or not data.isascii()
     raw: dict[str, pd.Series] = {}
     colname: dict[str, str] = {}
@@ -507,17 +304,17 @@ def _validate(res: ParseResult, header: list[str], positions: dict[str, int], re
                                               f"the limit is {limits.max_field_chars:,})")
                 pre_bad = long
                 s = s.where(~pd.Series(long), "")
-        sub_errs = errs if pre_bad is None else _MaskedErrors(errs, pre_bad)
+        sub_errs = errs if pre_bad is None else MaskedErrors(errs, pre_bad)
         if spec.type == "int":
-            v, ok = _parse_int(s, spec, col, sub_errs)
+            v, ok = parse_int(s, spec, col, sub_errs)
         elif spec.type == "float":
-            v, ok = _parse_float(s, spec, col, sub_errs, required=spec.required)
+            v, ok = parse_float(s, spec, col, sub_errs, required=spec.required)
         elif spec.type == "date":
-            v, ok, dows = _parse_date(s, col, sub_errs)
+            v, ok, dows = parse_date(s, col, sub_errs)
         elif spec.type == "bool":
-            v, ok = _parse_bool(s, col, sub_errs)
+            v, ok = parse_bool(s, col, sub_errs)
         else:
-            v, ok = _parse_str(s, spec, col, sub_errs)
+            v, ok = parse_str(s, spec, col, sub_errs)
         if pre_bad is not None:
             ok = ok & ~pre_bad
         values[name], valid[name] = v, ok
@@ -591,17 +388,6 @@ def _validate(res: ParseResult, header: list[str], positions: dict[str, int], re
     res.stats.update(_stats(kind, frame))
 
 
-class _MaskedErrors:
-    """Error sink that drops rows already reported (e.g. value too long)."""
-
-    def __init__(self, inner: _Errors, skip: np.ndarray):
-        self.inner, self.skip = inner, skip
-
-    def add(self, positions, column, values, reason):
-        positions = np.asarray(positions, dtype=np.int64)
-        self.inner.add(positions[~self.skip[positions]], column, values, reason)
-
-
 def _iso(ts) -> str | None:
     return None if pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d")
 
@@ -623,54 +409,3 @@ def _stats(kind: str, frame: pd.DataFrame) -> dict:
     elif kind == "stores":
         st["types"] = {str(k): int(v) for k, v in frame["type"].value_counts().sort_index().items()}
     return st
-
-
-# ---------------------------------------------------------------------------- COPY helper
-
-
-def to_copy_csv(frame: pd.DataFrame, kind: str, header: bool = False) -> io.BytesIO:
-    """Serialise a normalised frame for ``COPY table (cols) FROM STDIN WITH (FORMAT csv)``.
-
-    Column order is ``COPY_COLUMNS[kind]``:
-
-    * sales: store,dept,date,sales,is_holiday
-    * features: store,date,temperature,fuel_price,markdown1..markdown5,cpi,unemployment,is_holiday
-    * stores: store,type,size,name,latitude,longitude
-
-    Dates are ``YYYY-MM-DD``; booleans ``t``/``f``; missing values (NaN / None)
-    are empty unquoted fields (COPY's default NULL in CSV format); floats are
-    written with full round-trip precision; text is quoted when needed.  No
-    header row unless ``header=True`` (then use ``HEADER true`` in COPY).
-    Returns a BytesIO positioned at 0 (UTF-8).
-    """
-    if kind not in KINDS:
-        raise IngestError(f"kind must be one of {KINDS}, not {kind!r}")
-    cols = COPY_COLUMNS[kind]
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise IngestError(f"frame lacks column(s) {missing} for kind {kind!r}")
-    data: dict[str, object] = {}
-    for c in cols:
-        v = frame[c]
-        if c == "is_holiday":
-            v = np.where(v.to_numpy(dtype=bool), "t", "f")
-        elif c == "date":  # few distinct weeks: format each once
-            codes, uniq = pd.factorize(v)
-            v = np.asarray(pd.DatetimeIndex(uniq).strftime("%Y-%m-%d"), dtype=object)[codes]
-        else:
-            v = v.to_numpy()
-        data[c] = v
-    out = pd.DataFrame(data, columns=list(cols))
-    buf = io.BytesIO()
-    out.to_csv(buf, index=False, header=header, lineterminator="\n", encoding="utf-8", na_rep="")
-    buf.seek(0)
-    return buf
-
-
-def iter_copy_csv(frame: pd.DataFrame, kind: str, chunk_rows: int = 100_000):
-    """Like :func:`to_copy_csv` but yields ``bytes`` chunks of at most ``chunk_rows`` rows
-    (for streaming into ``cursor.copy_expert`` / ``cursor.copy`` with bounded memory)."""
-    if chunk_rows < 1:
-        raise IngestError("chunk_rows must be >= 1")
-    for start in range(0, len(frame), chunk_rows):
-        yield to_copy_csv(frame.iloc[start:start + chunk_rows], kind).getvalue()

@@ -180,7 +180,7 @@ def _load_upsert_csv(*, kind: str, frame) -> LoadCounts:
     """Stage the frame with a CSV COPY and upsert it by natural key. An empty
     target takes a direct COPY (nothing to compare against; the file has no
     duplicate keys). Used for features and stores files (small)."""
-    from forecasting.ingest.parsing import to_copy_csv
+    from forecasting.ingest.copy_csv import to_copy_csv
 
     spec = _SQL[kind]
     rows = len(frame)
