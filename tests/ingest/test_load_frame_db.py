@@ -1,4 +1,4 @@
-"""forecasting.services.uploads.load_frame against the real test database: counts,
+"""forecasting.services.upload_loading.load_frame against the real test database: counts,
 what is (not) written, the primary key rebuild of a first load, atomicity and
 concurrent loads.  Skipped under ``-p no:django``; run with
 ``.venv/bin/python -m pytest tests/ingest/test_load_frame_db.py``."""
@@ -30,7 +30,7 @@ def _base(n_stores=5, n_depts=4, n_weeks=6):
 def _load(rows, kind="sales"):
     from django.db import transaction
 
-    from forecasting.services import uploads
+    from forecasting.services import upload_loading as uploads
 
     with transaction.atomic():
         counts = uploads.load_frame(kind=kind, frame=_frame(rows) if kind == "sales" else rows)
@@ -96,7 +96,7 @@ def test_first_load_reupload_and_changes(t):
 def test_first_big_load_rebuilds_the_primary_key(t, monkeypatch):
     from django.db import IntegrityError, connection, transaction
 
-    from forecasting.services import uploads
+    from forecasting.services import upload_loading as uploads
 
     monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
     pk = _pk()
@@ -113,7 +113,7 @@ def test_first_big_load_rebuilds_the_primary_key(t, monkeypatch):
 def test_failures_roll_everything_back(t, monkeypatch):
     from django.db import transaction
 
-    from forecasting.services import uploads
+    from forecasting.services import upload_loading as uploads
 
     monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
     pk = _pk()
@@ -148,7 +148,7 @@ def test_failures_roll_everything_back(t, monkeypatch):
 
 
 def test_small_file_into_big_table_uses_staged_upsert(t, monkeypatch):
-    from forecasting.services import uploads
+    from forecasting.services import upload_loading as uploads
 
     base = _base()
     _load(base)
@@ -220,7 +220,7 @@ def _counts(c):
 
 @pytest.mark.parametrize("rebuild", [False, True])
 def test_concurrent_first_loads(t, monkeypatch, rebuild):
-    from forecasting.services import uploads
+    from forecasting.services import upload_loading as uploads
 
     if rebuild:
         monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
@@ -231,7 +231,7 @@ def test_concurrent_first_loads(t, monkeypatch, rebuild):
 
 
 def test_concurrent_first_loads_csv_path(t):
-    from forecasting.services import uploads
+    from forecasting.services import upload_loading as uploads
 
     feats = pd.DataFrame({"store": list(range(1, 201)),
                           "date": pd.to_datetime(["2010-02-05"] * 200).astype("datetime64[ns]"),
