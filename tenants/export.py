@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.audit import Actor, audit_record
 from accounts.roles import Role
 from forecasting.models import Job
-from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_succeed
+from forecasting.services.jobs import job_admit, job_claimed, job_create, job_enqueue, job_fail, job_succeed
 from forecasting.storage import tenant_dir
 from saas.csv_safe import csv_writer
 from saas.errors import Forbidden, NotFound
@@ -130,11 +130,8 @@ def _tables(zf: zipfile.ZipFile) -> dict[str, int]:
 
 
 def workspace_export_run(*, job_id: int) -> None:
-    with job_lock(job_id) as held:
-        if not held:
-            return
-        job = Job.objects.filter(pk=job_id).first()
-        if job is None or job.is_done or not job_admit(job=job, message="Writing the archive"):
+    with job_claimed(job_id) as job:
+        if job is None or not job_admit(job=job, message="Writing the archive"):
             return
         folder = tenant_dir("exports")
         name = f"export-{connection.schema_name}-{timezone.now():%Y%m%d-%H%M%S}-{job_id}.zip"

@@ -156,6 +156,20 @@ def job_lock(job_id: int):
             job_lock_release(job_id)
 
 
+@contextmanager
+def job_claimed(job_id: int):
+    """The start every job's task shares: ``with job_claimed(id) as job:``
+    gives the job while this worker holds its lock, or None when another
+    worker has it or it has already ended (a redelivered task is harmless)."""
+    with job_lock(job_id) as held:
+        if not held:
+            logger.info("job %s is being run by another worker; skipping", job_id)
+            yield None
+            return
+        job = Job.objects.filter(pk=job_id).select_related("created_by", "created_by_key").first()
+        yield None if job is None or job.is_done else job
+
+
 # --------------------------------------------------------------- admission
 def job_admit(*, job: Job, message: str) -> bool:
     """Called by the worker holding the job's lock. True: the job is now

@@ -27,7 +27,8 @@ from accounts.audit import Actor, audit_record
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job
 from forecasting.services.forecasts import forecast_run_write
-from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress, job_succeed
+from forecasting.services.jobs import (job_admit, job_claimed, job_create, job_enqueue, job_fail, job_progress,
+                                       job_succeed)
 from forecasting.services.training import heartbeat
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
@@ -50,12 +51,8 @@ def forecast_refresh_start(*, actor: Actor) -> Job:
 
 
 def forecast_refresh_run(*, job_id: int) -> ForecastRun | None:
-    with job_lock(job_id) as held:
-        if not held:
-            logger.info("job %s is being run by another worker; skipping", job_id)
-            return None
-        job = Job.objects.filter(pk=job_id).select_related("created_by", "created_by_key").first()
-        if job is None or job.is_done:
+    with job_claimed(job_id) as job:
+        if job is None:
             return None
         existing = ForecastRun.objects.filter(job_id=job_id).first()
         if existing is not None:  # written before a crash: just finish the job

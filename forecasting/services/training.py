@@ -27,7 +27,7 @@ from billing.services import quota_check_value, quota_reserve
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.forecasts import forecast_run_write
-from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
+from forecasting.services.jobs import (job_admit, job_claimed, job_create, job_enqueue, job_fail, job_progress,
                                        job_succeed, job_wake_next)
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.storage import tenant_dir
@@ -94,12 +94,8 @@ def heartbeat(job_id: int, schema: str, every: float = 5.0):
 
 
 def model_train_run(*, job_id: int) -> ModelVersion | None:
-    with job_lock(job_id) as held:
-        if not held:
-            logger.info("job %s is being run by another worker; skipping", job_id)
-            return None
-        job = Job.objects.filter(pk=job_id).select_related("created_by", "created_by_key").first()
-        if job is None or job.is_done:
+    with job_claimed(job_id) as job:
+        if job is None:
             return None
         existing = ModelVersion.objects.filter(job_id=job_id).first()
         if existing is not None:  # registered before a crash: just finish the job
