@@ -45,7 +45,7 @@ class Tenant(TenantMixin):
         """A copy of the template schema replayed from its dump
         (tenants/schema_clone.py); django-tenants' own path otherwise."""
         base = self.get_base_schema() if get_creation_fakes_migrations() else None
-        if sync_schema and base and base != self.schema_name and schema_exists(base):
+        if sync_schema and settings.TENANT_CLONE_FROM_DUMP and base and base != self.schema_name and schema_exists(base):
             if check_if_exists and schema_exists(self.schema_name):
                 return False
             if clone_template(base=base, schema=self.schema_name):

@@ -78,6 +78,8 @@ PUBLIC_SCHEMA_URLCONF = "saas.urls_public"
 ROOT_URLCONF = "saas.urls_tenant"
 # new tenants are cloned from a migrated template schema (fast provisioning)
 TENANT_BASE_SCHEMA = "tenant_template"
+# new schemas replay a pg_dump of the template (tenants/schema_clone.py); False: django-tenants' clone_schema()
+TENANT_CLONE_FROM_DUMP = os.environ.get("TENANT_CLONE_FROM_DUMP", "1") != "0"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # an unknown host gets a friendly 404 (never the debug page with the URL list)
 DEFAULT_NOT_FOUND_TENANT_VIEW = "saas.views.unknown_workspace"
