@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from zoneinfo import ZoneInfo
+
 from django.utils import timezone
 
 from billing import selectors as billing
@@ -64,7 +66,10 @@ def policy_fields(policy: RetrainingPolicy) -> dict:
 def policy_summary(policy: RetrainingPolicy | None = None, *, now: datetime | None = None) -> dict:
     """The policy with what it implies now: its next scheduled retrain and its last decision."""
     policy = policy or retraining_policy_get()
+    upcoming = next_scheduled_retrain(policy, now or timezone.now())
     return {**policy_fields(policy), "schedule_label": schedule_label(policy),
-            "next_scheduled_retrain": next_scheduled_retrain(policy, now or timezone.now()),
+            "next_scheduled_retrain": upcoming,
+            "next_scheduled_retrain_local": upcoming.astimezone(ZoneInfo(policy.time_zone)).isoformat()
+            if upcoming else None,
             "last_triggered_at": policy.last_triggered_at, "last_decision": policy.last_decision or None,
             "updated_at": None if policy._state.adding else policy.updated_at}  # None: never set

@@ -37,6 +37,8 @@ class RetrainingPolicySerializer(RetrainingPolicyUpdateSerializer):
 
     schedule_label = serializers.CharField()
     next_scheduled_retrain = serializers.DateTimeField(allow_null=True)
+    next_scheduled_retrain_local = serializers.CharField(allow_null=True, help_text="the same, in the policy's "
+                                                         "time zone (ISO 8601 with its offset)")
     last_triggered_at = serializers.DateTimeField(allow_null=True)
     last_decision = serializers.DictField(allow_null=True, help_text="{at, outcome: triggered|skipped, trigger, "
                                                                     "reason, job}")

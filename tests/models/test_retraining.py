@@ -214,6 +214,8 @@ def test_policy_api_read_write_validation_and_audit(tenant):
     nxt = datetime.fromisoformat(got["next_scheduled_retrain"].replace("Z", "+00:00"))
     local = nxt.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
     assert (local.weekday(), local.hour, local.minute) == (2, 6, 0)
+    assert datetime.fromisoformat(got["next_scheduled_retrain_local"]) == nxt
+    assert got["next_scheduled_retrain_local"][11:16] == "06:00"
     assert admin.get("/api/v1/monitoring/").json()["next_scheduled_retrain"] == got["next_scheduled_retrain"]
     (event,) = events(tenant, "policy.update")
     assert event.payload["schedule"] == "weekly" and event.payload["time_zone"] == "Europe/Paris"
