@@ -57,6 +57,8 @@ ACTIONS: dict[str, str] = {
     "forecast.refreshed": "Forecast refreshed",
     "forecast.refresh_failed": "Forecast refresh failed",
     "drift.detected": "Drift detected in new weeks",
+    "model.retrain_triggered": "Retraining triggered",
+    "policy.update": "Retraining policy changed",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is

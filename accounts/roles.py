@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "models.view": _ALL,
     "models.train": _ANALYST_UP,
     "models.manage": _ADMIN_UP,      # promote / rollback
+    "retraining.view": _ANALYST_UP,  # the retraining policy (issue 8)
+    "retraining.manage": _ADMIN_UP,
     "forecasts.view": _ALL,
     "simulations.run": _ANALYST_UP,
     "workspace.manage": frozenset({Role.OWNER}),  # export all data, delete the workspace

@@ -363,3 +363,41 @@ class DriftReport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+# ---------------------------------------------------------- retraining policy
+class RetrainingPolicy(models.Model):
+    """When the product retrains this tenant's model by itself (one row per
+    tenant schema, pk 1): on a schedule (in ``time_zone``), after an upload
+    that adds at least ``min_new_weeks`` weeks, or when the champion's live
+    accuracy degrades; never within ``cooldown_hours`` of the last automatic
+    retrain nor past the plan's trainings per day. Rules:
+    forecasting/retraining_rules.py; writes: forecasting/services/retraining.py."""
+
+    class Schedule(models.TextChoices):
+        OFF = "off", "Off"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, default=Schedule.OFF)
+    weekday = models.PositiveSmallIntegerField(default=0, help_text="weekly: 0 = Monday ... 6 = Sunday")
+    day_of_month = models.PositiveSmallIntegerField(default=1, help_text="monthly: 1..28")
+    hour = models.PositiveSmallIntegerField(default=2, help_text="0..23, in time_zone")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Paris")
+    on_new_data = models.BooleanField(default=False)
+    min_new_weeks = models.PositiveSmallIntegerField(default=4)
+    on_degradation = models.BooleanField(default=False)
+    degradation_weeks = models.PositiveSmallIntegerField(default=4, help_text="K: last realized weeks scored")
+    degradation_tolerance = models.FloatField(default=0.10, help_text="live WMAE > (1 + this) x backtest WMAE")
+    degradation_vs_naive = models.BooleanField(default=True, help_text="also when worse than seasonal naive")
+    cooldown_hours = models.PositiveIntegerField(default=24)
+    last_triggered_at = models.DateTimeField(null=True, blank=True)
+    last_slot_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="the newest schedule slot handled (or when the schedule was set)")
+    last_decision = models.JSONField(default=dict, blank=True,
+                                     help_text="{at, outcome: triggered|skipped, trigger, reason, job}")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_retraining_policy")]

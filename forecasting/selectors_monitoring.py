@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.audit import ACTIONS
 from accounts.scope import StoreScope
+from forecasting import selectors_retraining as retraining
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, ModelVersion, SalesRecord
 
 # audit actions shown as lifecycle events on the Monitoring answer and the Model page
@@ -154,6 +155,7 @@ def lifecycle_events(*, limit: int = 20) -> list[dict]:
 def monitoring_summary(*, scope: StoreScope) -> dict:
     champion = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
     drift = drift_report_latest()
+    policy = retraining.policy_summary()
     return {
         "champion": None if champion is None else {
             "id": champion.pk, "number": champion.number, "chosen": champion.chosen, "wmae": champion.wmae,
@@ -161,7 +163,9 @@ def monitoring_summary(*, scope: StoreScope) -> dict:
             "promoted_at": champion.promoted_at},
         "live_accuracy": live_accuracy_summary(champion),
         "drift": None if drift is None else drift_report_for_scope(drift, scope=scope),
-        "next_scheduled_retrain": None,  # no retraining policy yet
+        "next_scheduled_retrain": policy["next_scheduled_retrain"],
+        # the last automatic decision (triggered or skipped, and why); the policy itself: GET /retraining-policy/
+        "retraining": {k: policy[k] for k in ("last_decision", "last_triggered_at")},
         "events": lifecycle_events(),
     }
 

@@ -7,6 +7,7 @@ from celery import shared_task
 from forecasting.services.evaluation import evaluation_run
 from forecasting.services.recovery import jobs_recover_all
 from forecasting.services.refresh import forecast_refresh_run
+from forecasting.services.retraining import retrain_scheduled_all
 from forecasting.services.training import model_train_run
 from forecasting.services.uploads import upload_process
 
@@ -35,3 +36,9 @@ def evaluate_forecasts(job_id: int) -> None:
 def recover_jobs() -> int:
     """Re-send jobs orphaned by a dead worker or whose message was lost, in every tenant (beat and worker start)."""
     return jobs_recover_all()
+
+
+@shared_task(name="forecasting.tasks.retrain_scheduled", ignore_result=True)
+def retrain_scheduled() -> int:
+    """Beat: retrain every workspace whose retraining schedule has a slot due (idempotent: once per slot)."""
+    return retrain_scheduled_all()

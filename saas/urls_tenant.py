@@ -3,7 +3,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from billing import views as billing_views
 from forecasting import views as forecasting_views
-from forecasting import web_data, web_models
+from forecasting import web_data, web_models, web_retraining
 from tenants import web as tenant_web
 
 auth_patterns = [
@@ -42,6 +42,7 @@ urlpatterns = [
     path("data/uploads/<int:upload_id>/status/", web_data.upload_status, name="data_upload_status"),
     path("models/", web_models.models_page, name="models"),
     path("models/train/", web_models.train_submit, name="train"),
+    path("models/retraining/", web_retraining.retraining_policy_page, name="retraining_policy"),
     path("models/<int:version_id>/", web_models.model_detail, name="model_detail"),
     path("models/<int:version_id>/rollback/", web_models.rollback_submit, name="model_rollback"),
     path("jobs/<int:job_id>/status/", web_models.job_status, name="job_status"),

@@ -40,6 +40,7 @@ class MonitoringSerializer(serializers.Serializer):
     live_accuracy = serializers.DictField(allow_null=True)
     drift = serializers.DictField(allow_null=True)
     next_scheduled_retrain = serializers.DateTimeField(allow_null=True)
+    retraining = serializers.DictField(help_text="last_decision (triggered or skipped, and why), last_triggered_at")
     events = serializers.ListField(child=serializers.DictField())
 
 
@@ -64,8 +65,8 @@ class ModelEvaluationListView(TenantAPIView):
 class MonitoringView(TenantAPIView):
     """Champion, its live accuracy beside its backtest, the latest drift
     report (a store-restricted principal: its stores' figures only), the next
-    scheduled retrain (null: no retraining policy yet) and recent lifecycle
-    events."""
+    scheduled retrain (null: the schedule is off), the last automatic
+    retraining decision and recent lifecycle events."""
 
     permissions_map = {"GET": "models.view"}
 

@@ -28,6 +28,7 @@ from accounts.audit import Actor, audit_record
 from forecasting import selectors_monitoring as sel
 from forecasting.models import DriftReport, ForecastRun, Job, ModelEvaluation, Upload
 from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_succeed
+from forecasting.services.retraining import retrain_after_evaluation
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def evaluation_run(*, job_id: int) -> dict | None:
             job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}", message="Live scoring failed")
             return None
         job_succeed(job_id=job_id, result=result, message=_message(result))
+        retrain_after_evaluation(result=result)  # the retraining policy: new data, degradation
         return result
 
 

@@ -288,6 +288,8 @@ CELERY_BEAT_SCHEDULE = {
     # metered usage: Redis counters into UsageDay; last month's statements (both idempotent)
     "flush-usage": {"task": "billing.tasks.flush_usage", "schedule": 300.0},
     "issue-statements": {"task": "billing.tasks.issue_statements", "schedule": 3600.0},
+    # retraining policies' schedules (forecasting/services/retraining.py; once per slot)
+    "retrain-scheduled": {"task": "forecasting.tasks.retrain_scheduled", "schedule": 300.0},
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))

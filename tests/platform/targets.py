@@ -211,6 +211,14 @@ def _model_evaluations(t, method, path):
     return {"path": path.replace("{id}", str(make_model_version(t).pk))}
 
 
+_cooldowns = itertools.count(25)
+
+
+@builder("PUT /api/v1/retraining-policy/")
+def _retraining_policy_put(t, method, path):
+    return {"path": path, "body": {"cooldown_hours": next(_cooldowns)}}  # a real change every time
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

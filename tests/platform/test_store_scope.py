@@ -247,6 +247,8 @@ ENDPOINTS = {
     "GET /api/v1/models/{id}/evaluations/": no_store_data("live accuracy of a version: tenant-wide figures like "
                                                          "its backtest metrics, no store rows"),
     "GET /api/v1/monitoring/": check_monitoring,
+    "GET /api/v1/retraining-policy/": no_store_data("the workspace's retraining policy: no store rows"),
+    "PUT /api/v1/retraining-policy/": ADMIN_ONLY,
 }
 
 

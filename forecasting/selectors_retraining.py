@@ -1,0 +1,75 @@
+"""Reads of automatic retraining: the tenant's policy (a default, unsaved one
+until an admin sets it), the champion's live accuracy over its last K
+realized weeks, and the policy as the API, the pages and the Monitoring
+answer show it."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from billing import selectors as billing
+from forecasting.models import ModelEvaluation, ModelVersion, RetrainingPolicy
+from forecasting.retraining_rules import next_scheduled_retrain, schedule_label
+
+
+def retraining_policy_get() -> RetrainingPolicy:
+    """The current tenant's policy; never written by a read (the defaults: everything off)."""
+    return RetrainingPolicy.objects.filter(pk=1).first() or RetrainingPolicy()
+
+
+def champion() -> ModelVersion | None:
+    return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+
+
+def live_accuracy_recent(*, version: ModelVersion, weeks: int) -> dict | None:
+    """The version's live WMAE and seasonal naive's on the same rows over its
+    last ``weeks`` realized weeks, or None when fewer were realized. Each week
+    is scored from the newest of the version's runs that predicted it (the
+    forecast served then), read from the stored per-step figures (one step =
+    one week of a run); weeks combine weighted by their realized rows."""
+    latest: dict[int, ModelEvaluation] = {}
+    for ev in ModelEvaluation.objects.filter(model_version=version).order_by("run_id", "last_week"):
+        latest[ev.run_id] = ev  # a run's newest evaluation covers all its realized weeks
+    by_week: dict = {}
+    for ev in latest.values():
+        for step in ev.per_step or []:
+            week = ev.origin + timedelta(weeks=int(step["step"]))
+            if week not in by_week or ev.origin > by_week[week][0]:
+                by_week[week] = (ev.origin, step)
+    recent = sorted(by_week)[-weeks:] if weeks > 0 else []
+    if len(recent) < weeks or not recent:
+        return None
+    steps = [by_week[w][1] for w in recent]
+    rows = sum(int(s["rows"]) for s in steps)
+    if rows <= 0:
+        return None
+    live = sum(float(s["wmae"]) * int(s["rows"]) for s in steps) / rows
+    naive = sum(float(s["seasonal_naive"]["wmae"]) * int(s["rows"]) for s in steps) / rows
+    return {"wmae": live, "seasonal_naive_wmae": naive, "weeks": len(recent), "rows": rows,
+            "first_week": recent[0], "last_week": recent[-1]}
+
+
+def trainings_quota() -> tuple[int, int]:
+    """(trainings started in the last 24 hours, the plan's allowance)."""
+    return billing.usage("trainings_per_day"), billing.allowed("trainings_per_day")
+
+
+def policy_fields(policy: RetrainingPolicy) -> dict:
+    return {name: getattr(policy, name) for name in (
+        "schedule", "weekday", "day_of_month", "hour", "time_zone", "on_new_data", "min_new_weeks",
+        "on_degradation", "degradation_weeks", "degradation_tolerance", "degradation_vs_naive", "cooldown_hours")}
+
+
+def policy_summary(policy: RetrainingPolicy | None = None, *, now: datetime | None = None) -> dict:
+    """The policy with what it implies now: its next scheduled retrain and its last decision."""
+    policy = policy or retraining_policy_get()
+    upcoming = next_scheduled_retrain(policy, now or timezone.now())
+    return {**policy_fields(policy), "schedule_label": schedule_label(policy),
+            "next_scheduled_retrain": upcoming,
+            "next_scheduled_retrain_local": upcoming.astimezone(ZoneInfo(policy.time_zone)).isoformat()
+            if upcoming else None,
+            "last_triggered_at": policy.last_triggered_at, "last_decision": policy.last_decision or None,
+            "updated_at": None if policy._state.adding else policy.updated_at}  # None: never set
