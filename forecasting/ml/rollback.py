@@ -72,10 +72,13 @@ def rollback_decision(*, wmae: float | None, previous_wmae: float | None, weeks:
     prev = f"v{previous_number}" if previous_number is not None else "the previous champion"
     if wmae is None or previous_wmae is None or weeks < needed:
         return RollbackDecision(False, False, f"{weeks} of {needed} live week(s) realized: waiting", figures)
-    worse = (wmae - previous_wmae) / previous_wmae if previous_wmae > 0 else (np.inf if wmae > 0 else 0.0)
-    rollback = bool(worse > margin + EPS)
-    figures.update(worse_by=float(worse), rollback=rollback)
-    verdict = "worse than" if worse > 0 else "not worse than"
+    if previous_wmae > 0:
+        worse = (wmae - previous_wmae) / previous_wmae
+        rollback, change = bool(worse > margin + EPS), f"{worse:+.1%}"
+    else:  # the previous champion was exact on those rows: any error is worse (no finite share: JSON-safe None)
+        worse, rollback, change = None, bool(wmae > 0), "previous exact"
+    figures.update(worse_by=None if worse is None else float(worse), rollback=rollback)
+    verdict = "worse than" if rollback else "not worse than"
     note = (f"live WMAE of {champ} {wmae:,.1f} vs {prev} {previous_wmae:,.1f} on the same {weeks} week(s): "
-            f"{worse:+.1%} ({verdict} {prev}; rollback above +{margin:.0%})")
+            f"{change} ({verdict} {prev} by more than {margin:.0%})")
     return RollbackDecision(True, rollback, note, figures)

@@ -32,7 +32,8 @@ def test_waits_until_the_weeks_are_realized():
 
 
 def test_a_perfect_previous_champion():
-    assert rollback_decision(wmae=1.0, previous_wmae=0.0, weeks=1, needed_weeks=1, margin=0.02).rollback
+    exact = rollback_decision(wmae=1.0, previous_wmae=0.0, weeks=1, needed_weeks=1, margin=0.02)
+    assert exact.rollback and exact.figures["worse_by"] is None  # stored as JSON: no infinity
     assert not rollback_decision(wmae=0.0, previous_wmae=0.0, weeks=1, needed_weeks=1, margin=0.02).rollback
 
 
