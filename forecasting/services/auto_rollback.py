@@ -105,7 +105,11 @@ def _roll_back(*, current: ModelVersion, previous: ModelVersion, note: str, figu
     link = reverse("model_detail", args=[previous.pk])
     try:
         version_activate(version=previous, actor=Actor.system(), reason=reason, kind="rollback",
-                         payload={"manual": False, "automatic": True, "live": figures})
+                         payload={"manual": False, "automatic": True,
+                                  "weeks": f"{figures['first_week']} to {figures['last_week']}",
+                                  "rows": figures["rows"], "live_wmae": figures["wmae"],
+                                  "previous_live_wmae": figures["previous_wmae"],
+                                  "worse_by": figures["worse_by"], "margin": figures["margin"]})
     except Conflict as exc:  # the previous champion's artifact is gone or altered: keep the champion, say so
         notice_admins(kind="model.rollback_failed", title=f"v{current.number} should be rolled back but cannot be",
                       body=f"{note}.\nRolling back to v{previous.number} failed: {exc.message}", link=link)

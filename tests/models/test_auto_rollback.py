@@ -72,8 +72,12 @@ def test_worse_new_champion_is_rolled_back_once_with_a_notice_and_an_email(tenan
     assert len(events) == 1 and events[0]["actor_label"] == "system"
     payload = events[0]["payload"]
     assert payload["automatic"] is True and payload["number"] == 1 and payload["replaced"] == 2
-    assert payload["live"]["wmae"] == pytest.approx(20.0) and payload["live"]["previous_wmae"] == pytest.approx(1.0)
-    assert payload["live"]["weeks"] == 2 and payload["live"]["rows"] == 2
+    assert payload["live_wmae"] == pytest.approx(20.0) and payload["previous_live_wmae"] == pytest.approx(1.0)
+    assert payload["weeks"] == f"{ORIGIN + timedelta(weeks=1)} to {ORIGIN + timedelta(weeks=2)}" and payload["rows"] == 2
+    assert payload["worse_by"] == pytest.approx(19.0) and payload["margin"] == 0.02
+    # in plain words on the Audit page
+    audit_page = web_client(tenant, user=admin).get("/audit/").content.decode()
+    assert "Live WMAE of the version rolled back" in audit_page and "20.00" in audit_page
     assert "v2 20.0 vs v1 1.0" in payload["reason"]
     assert len(notices) == 1 and notices[0]["kind"] == "model.rolled_back"
     assert sorted(notices[0]["recipients"]) == sorted([tenant.owner_email, admin.email])
