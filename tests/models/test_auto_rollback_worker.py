@@ -218,3 +218,62 @@ def test_sigkill_during_the_rollback_then_restart(celery_worker_proc, tmp_path):
                        .values_list("artifact_path", flat=True)}
         on_disk = {p.name for p in tenant_dir("models").iterdir()}
     assert on_disk <= referenced, f"orphan artifacts: {on_disk - referenced}"
+
+
+def test_sigkill_during_a_trainings_promotion_then_restart(celery_worker_proc, tmp_path):
+    """A second training is SIGKILLed after its artifact was written and its
+    version registered and promoted, before the commit (checkpoint
+    ``promoting``): v1 stays the one active version; the restarted worker
+    re-runs the job, which registers v2 once, and no model file is left that
+    no version references."""
+    from forecasting.demo_data import generate
+    from forecasting.models import ForecastRun, ModelVersion
+    from forecasting.storage import tenant_dir
+    from saas.celery import app
+    from saas.checkpoints import checkpoint_arm, checkpoint_wait
+    from tests.models.test_training import load_demo
+
+    t = provision("promokill")
+    load_demo(t, generate(tmp_path / "demo", seed=7, small=True))
+    client = api_client(t, key=t.admin_key)
+    assert _train(client, t)["number"] == 1
+    session_worker = [n for r in app.control.ping(timeout=1) for n in r if n.startswith("test-")]
+    app.control.cancel_consumer("ml", destination=session_worker, reply=True)  # only the victim trains
+    name = f"victim-{uuid.uuid4().hex[:6]}@%h"
+    log = tmp_path / "victim.log"
+    victim = _start_worker(name, log)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
+            assert time.monotonic() < deadline, log.read_text()
+        checkpoint_arm(t.schema, "promoting")
+        job_id = client.post("/api/v1/models/train/", {"horizon": HORIZON, "backtest_windows": 1},
+                             format="json").json()["job"]["id"]
+        assert checkpoint_wait(t.schema, "promoting", timeout=300) == job_id
+        with in_tenant(t):
+            written = {p.name for p in tenant_dir("models").iterdir()}
+        assert len(written) == 2  # v1's file and the new one, not yet referenced by a committed version
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        wait_orphaned(t, job_id)
+        with in_tenant(t):
+            assert dict(ModelVersion.objects.values_list("number", "status")) == {1: "active"}
+        restarted = _start_worker(name.replace("victim", "restarted"), log)
+        try:
+            done = wait_job(t, job_id, timeout=600)
+        finally:
+            os.killpg(restarted.pid, signal.SIGTERM)
+            restarted.wait(timeout=60)
+    finally:
+        if victim.poll() is None:
+            os.killpg(victim.pid, signal.SIGKILL)
+        app.control.add_consumer("ml", destination=session_worker, reply=True)
+    assert done["status"] == "succeeded" and done["attempts"] == 2, done
+    with in_tenant(t):
+        statuses = dict(ModelVersion.objects.values_list("number", "status"))
+        referenced = {Path(p).name for p in ModelVersion.objects.values_list("artifact_path", flat=True)}
+        referenced |= {Path(p).name for p in ForecastRun.objects.exclude(artifact_path="")
+                       .values_list("artifact_path", flat=True)}
+        on_disk = {p.name for p in tenant_dir("models").iterdir()}
+    assert len(statuses) == 2 and list(statuses.values()).count("active") == 1
+    assert on_disk == referenced, f"orphan artifacts: {on_disk - referenced}"
