@@ -1,6 +1,7 @@
 """Automatic rollback, after each live scoring (the ``evaluate`` job).
 
-When the active version was promoted over a champion (``challenged``), its
+When the active version was promoted over the champion it challenged
+(``challenged`` is the version its last activation replaced), its
 first live weeks are compared with that previous champion's forecasts of the
 SAME weeks and rows (forecasting/ml/rollback.py): the new champion's first
 forecast run (the one made at its training) against the previous champion's
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import Actor
+from accounts.models import AuditEvent
 from accounts.notices import notice_admins
 from forecasting import selectors_monitoring as sel
 from forecasting.models import ForecastRun, Job, ModelVersion
@@ -34,6 +36,14 @@ from saas.checkpoints import checkpoint
 from saas.errors import Conflict
 
 logger = logging.getLogger(__name__)
+
+
+def _replaced_at_activation(champion: ModelVersion) -> int | None:
+    """The number of the version ``champion`` replaced when it last became active (its audit event)."""
+    event = (AuditEvent.objects.filter(action__in=("model.promoted", "model.rolled_back"),
+                                       target_type="model_version", target_id=str(champion.pk))
+             .order_by("-sequence").first())
+    return (event.payload or {}).get("replaced") if event is not None else None
 
 
 def _runs(champion: ModelVersion) -> tuple[ForecastRun | None, ForecastRun | None]:
@@ -75,6 +85,8 @@ def auto_rollback_check(*, job: Job | None = None) -> dict | None:
     if not needed:
         return None
     previous = ModelVersion.objects.get(pk=champion.challenged_id)
+    if _replaced_at_activation(champion) != previous.number:
+        return None  # activated over another version than the one it challenged: not a challenge's promotion
     margin = settings.FORECAST_PROMOTION_MARGIN
     decision = rollback_decision(wmae=live and live["wmae"], previous_wmae=live and live["previous_wmae"],
                                  weeks=live["weeks"] if live else 0, needed_weeks=needed, margin=margin,

@@ -4,25 +4,31 @@ The real-worker acceptance tests are in test_auto_rollback_worker.py."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from tests.conftest import add_member, in_tenant, web_client
 from tests.models.versions import ORIGIN, make_version
 
 
-def _promoted(t, *, previous: float, champion: float, artifact: bool = True):
-    """v1 (forecasts ``previous``) was the champion; v2 (forecasts ``champion``) challenged and replaced it."""
+def promoted_pair(t, *, previous: float, champion: float, artifact: bool = True):
+    """v1 (forecasts ``previous``) was the champion; v2 (forecasts ``champion``)
+    challenged it and was promoted over it (``version_activate``, audited)."""
+    from accounts.audit import Actor
     from forecasting.models import ModelVersion
+    from forecasting.services.promotion import version_activate
 
-    v1 = make_version(t, status="active", forecast=previous, artifact=artifact)
-    v2 = make_version(t, status="retired", forecast=champion)
+    v1 = make_version(t, status="active", forecast=previous)
+    v2 = make_version(t, status="rejected", forecast=champion)
     with in_tenant(t):
-        ModelVersion.objects.filter(pk=v1.pk).update(status="retired")
-        ModelVersion.objects.filter(pk=v2.pk).update(status="active", challenged=v1, promoted_at=timezone.now())
+        ModelVersion.objects.filter(pk=v2.pk).update(challenged=v1)
+        version_activate(version=v2, actor=Actor.system(), reason="test: promote the challenger", kind="promote")
+        if not artifact:
+            Path(v1.artifact_path).unlink()
     return v1, v2
+
 
 
 def _actuals(t, weeks: int, sales: float = 10.0):
@@ -56,7 +62,7 @@ def test_worse_new_champion_is_rolled_back_once_with_a_notice_and_an_email(tenan
     settings.FORECAST_PROMOTION_MARGIN = 0.02
     admin = add_member(tenant, "admin")
     analyst = add_member(tenant, "analyst")
-    v1, v2 = _promoted(tenant, previous=11.0, champion=30.0)
+    v1, v2 = promoted_pair(tenant, previous=11.0, champion=30.0)
     assert _check(tenant)["note"] == "0 of 2 live week(s) realized: waiting"  # no actual yet
     _actuals(tenant, 1)
     waiting = _check(tenant)
@@ -105,7 +111,7 @@ def test_worse_new_champion_is_rolled_back_once_with_a_notice_and_an_email(tenan
 def test_a_champion_within_the_margin_is_kept_and_not_checked_again(tenant, settings):
     settings.FORECAST_AUTO_ROLLBACK_WEEKS = 1
     settings.FORECAST_PROMOTION_MARGIN = 0.02
-    _promoted(tenant, previous=12.0, champion=10.1)
+    promoted_pair(tenant, previous=12.0, champion=10.1)
     _actuals(tenant, 1)
     kept = _check(tenant)
     assert kept["decided"] and kept["outcome"] == "kept"
@@ -117,7 +123,7 @@ def test_a_champion_within_the_margin_is_kept_and_not_checked_again(tenant, sett
 
 def test_missing_previous_artifact_keeps_the_champion_and_tells_the_admins(tenant, settings):
     settings.FORECAST_AUTO_ROLLBACK_WEEKS = 2
-    _promoted(tenant, previous=12.0, champion=40.0, artifact=False)
+    promoted_pair(tenant, previous=12.0, champion=40.0, artifact=False)
     _actuals(tenant, 2)
     done = _check(tenant)
     assert done["outcome"] == "rollback_failed: artifact_missing"
@@ -130,3 +136,21 @@ def test_a_version_that_challenged_no_one_is_not_checked(tenant):
     make_version(tenant, status="active", forecast=100.0)
     _actuals(tenant, 2)
     assert _check(tenant) is None
+
+
+def test_a_version_activated_over_another_than_the_one_it_challenged_is_not_checked(tenant):
+    """v3 challenged v2 and was rejected; an admin rolled back to v1, then
+    promoted v3 by hand over v1: no live comparison with v2 decides for them."""
+    from accounts.audit import Actor
+    from forecasting.models import ModelVersion
+    from forecasting.services.promotion import version_activate
+
+    v1, v2 = promoted_pair(tenant, previous=12.0, champion=10.0)
+    v3 = make_version(tenant, status="rejected", forecast=90.0)
+    with in_tenant(tenant):
+        ModelVersion.objects.filter(pk=v3.pk).update(challenged=v2)
+        version_activate(version=v1, actor=Actor.system(), reason="back to v1", kind="rollback")
+        version_activate(version=v3, actor=Actor.system(), reason="try v3", kind="promote")
+    _actuals(tenant, 2)
+    assert _check(tenant) is None
+    assert _state(tenant)[0] == {1: "retired", 2: "retired", 3: "active"}

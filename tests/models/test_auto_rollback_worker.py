@@ -23,7 +23,8 @@ import pytest
 from tests.conftest import add_member, api_client, in_tenant, provision
 from tests.data.helpers import upload, wait_job
 from tests.models.test_training import _start_worker, wait_orphaned
-from tests.models.versions import ORIGIN, make_version
+from tests.models.test_auto_rollback import promoted_pair
+from tests.models.versions import ORIGIN
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 BOOSTED, LATER, HORIZON = 4, 4, 8
@@ -142,16 +143,11 @@ def _seed_promoted_pair(t):
     """v1 (forecast 10) was replaced by v2 (forecast 40), which challenged it;
     the 2 weeks both forecast have actuals of 10; an evaluate job for them."""
     from accounts.audit import Actor
-    from django.utils import timezone
-
-    from forecasting.models import Job, ModelVersion, SalesRecord, Upload
+    from forecasting.models import Job, SalesRecord, Upload
     from forecasting.services.jobs import job_create, job_enqueue
 
-    v1 = make_version(t, status="active", forecast=12.0)
-    v2 = make_version(t, status="retired", forecast=40.0)
+    promoted_pair(t, previous=12.0, champion=40.0)
     with in_tenant(t):
-        ModelVersion.objects.filter(pk=v1.pk).update(status="retired")
-        ModelVersion.objects.filter(pk=v2.pk).update(status="active", challenged=v1, promoted_at=timezone.now())
         SalesRecord.objects.bulk_create([SalesRecord(store=1, dept=1, date=ORIGIN + timedelta(weeks=k), sales=10.0)
                                          for k in range(-3, 3)])
         upload_row = Upload.objects.create(original_filename="later.csv", size=1, sha256="0" * 64, file_path="/x",
