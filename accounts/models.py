@@ -152,3 +152,22 @@ class KeyStoreScope(models.Model):
     class Meta:
         ordering = ["api_key", "store"]
         constraints = [models.UniqueConstraint(fields=["api_key", "store"], name="uniq_key_store_scope")]
+
+
+class Notice(models.Model):
+    """An in-app notice to a workspace's owners and admins (e.g. the product
+    rolled a model back by itself), shown on their dashboard; also e-mailed
+    (accounts/notices.py)."""
+
+    kind = models.CharField(max_length=50)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    recipients = models.JSONField(default=list, blank=True, help_text="e-mail addresses it was sent to")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}: {self.title}"

@@ -1,6 +1,8 @@
 from django.shortcuts import render
 
 from accounts.decorators import role_required
+from accounts.notices import notices_recent
+from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import charts, selectors
 
@@ -19,6 +21,7 @@ def dashboard(request):
         "forecast_total": sum(f["forecast"] for f in forecast),
         "vs_last_year": selectors.forecast_vs_last_year(run, scope=StoreScope.for_request(request)) if run else None,
         "chart": charts.total_chart(history, forecast) if history else None,
+        "notices": notices_recent() if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })
 
 

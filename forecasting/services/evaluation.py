@@ -12,7 +12,10 @@ side, under the job's lock) then
   forecast that was served for those weeks (``selectors_monitoring.reference_run``)
   and the period it was trained on; when the share of series outside their
   95 % band exceeds ``settings.DRIFT_OUTSIDE95_ALERT`` it audits
-  ``drift.detected`` (system actor) in the same transaction.
+  ``drift.detected`` (system actor) in the same transaction;
+* checks a newly promoted champion's first live weeks against the previous
+  champion's and rolls back by itself when it is worse
+  (forecasting/services/auto_rollback.py).
 
 Nothing is computed on a page view: pages and the API read the stored rows."""
 from __future__ import annotations
@@ -27,6 +30,7 @@ from django.utils import timezone
 from accounts.audit import Actor, audit_record
 from forecasting import selectors_monitoring as sel
 from forecasting.models import DriftReport, ForecastRun, Job, ModelEvaluation, Upload
+from forecasting.services.auto_rollback import auto_rollback_check
 from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_succeed
 from forecasting.services.retraining import retrain_after_evaluation
 from tenants.models import Tenant
@@ -70,6 +74,9 @@ def evaluation_run(*, job_id: int) -> dict | None:
 def _message(result: dict) -> str:
     n = result["evaluations"]
     text = f"Scored {n} forecast run{'s' if n != 1 else ''} on {len(result['weeks'])} new week(s)"
+    rollback = result.get("auto_rollback") or {}
+    if rollback.get("outcome") == "rolled_back":
+        text += f"; rolled back v{rollback['checked']} automatically"
     if result.get("detected"):
         text += f"; drift: {result['share_outside95']:.0%} of series outside their 95% band"
     return text
@@ -92,7 +99,7 @@ def _evaluate_locked(job: Job) -> dict:
     report = _drift(upload=upload, weeks=weeks, runs=runs, sales=sales)
     return {"upload": upload.pk, "weeks": [w.isoformat() for w in weeks], "evaluations": len(evaluated),
             "runs": evaluated, "drift_report": report.pk, "share_outside95": report.share_outside95,
-            "detected": report.detected}
+            "detected": report.detected, "auto_rollback": auto_rollback_check(job=job)}
 
 
 def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> ModelEvaluation | None:

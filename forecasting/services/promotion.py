@@ -94,6 +94,12 @@ def _lock_versions() -> None:
         cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
 
 
+def versions_lock() -> None:
+    """For callers that decide a swap in their own transaction: take the
+    version-table lock first (before any row lock), as every swap does."""
+    _lock_versions()
+
+
 def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVersion:
     """Inside the caller's transaction (which locked the version table):
     decide, swap the champion if the challenger wins, else reject it; audit."""
@@ -141,7 +147,8 @@ def artifact_problem(version: ModelVersion) -> tuple[str, str] | None:
     return None
 
 
-def version_activate(*, version: ModelVersion, actor: Actor, reason: str, kind: str = "rollback") -> ModelVersion:
+def version_activate(*, version: ModelVersion, actor: Actor, reason: str, kind: str = "rollback",
+                     payload: dict | None = None) -> ModelVersion:
     """Make ``version`` the champion (a manual promotion, or a rollback to an
     earlier version): one transaction, versions locked, the old champion
     retired and the new one activated together, audited inside."""
@@ -175,5 +182,5 @@ def version_activate(*, version: ModelVersion, actor: Actor, reason: str, kind: 
         audit_record(action="model.rolled_back" if kind == "rollback" else "model.promoted", actor=actor,
                      target_type="model_version", target_id=target.pk,
                      payload={"number": target.number, "replaced": details["champion"], "reason": reason,
-                              "manual": True})
+                              "manual": True, **(payload or {})})
     return target

@@ -117,7 +117,9 @@ def _train_locked(job: Job) -> ModelVersion | None:
     actor = job.actor
     schema = connection.schema_name
     started = time.monotonic()
-    pending = None
+    pending = final = None
+    earlier = (job.result or {}).get("artifact")  # the file of an attempt that died before registering
+    _artifact_drop_unreferenced(tenant_dir("models") / Path(earlier).name if earlier else None)
     last = [0.0]
     in_pipeline = [False]
 
@@ -148,6 +150,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
             final = folder / f"{sha}.fcm"
             os.replace(pending, final)
             pending = None
+            Job.objects.filter(pk=job.pk).update(result={"artifact": final.name})  # found again if we die
         seconds = time.monotonic() - started
         version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
                             dataset_version=dataset_version, data_end=sales["date"].max().date(), stores=stores,
@@ -156,6 +159,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
         logger.exception("training job %s failed", job.pk)
         if pending is not None and Path(pending).exists():
             Path(pending).unlink(missing_ok=True)
+        _artifact_drop_unreferenced(final)
         with transaction.atomic():
             audit_record(action="model.train_failed", actor=actor, target_type="job", target_id=job.pk,
                          payload={"error": f"{type(exc).__name__}: {exc}"[:500]})
@@ -167,6 +171,19 @@ def _train_locked(job: Job) -> ModelVersion | None:
                 result={"model_version": version.pk, "number": version.number, "status": version.status,
                         "chosen": version.chosen, "wmae": version.wmae, "seconds": round(version.training_seconds, 1)})
     return version
+
+
+def _artifact_drop_unreferenced(path) -> None:
+    """Delete a model file this job wrote that no version or run references
+    (its registration never committed: the worker died or it failed)."""
+    if not path:
+        return
+    path = str(path)
+    if ModelVersion.objects.filter(artifact_path=path).exists() or ForecastRun.objects.filter(
+            artifact_path=path).exists():
+        return
+    Path(path).unlink(missing_ok=True)
+    logger.warning("deleted model file %s: no version references it", path)
 
 
 def _meter_training(started: float) -> None:
@@ -199,4 +216,5 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})
         version_promote_if_better(version=version, actor=actor)
+        checkpoint("promoting", job_id=job.pk)  # tests stop here: registered and swapped, not committed
     return version

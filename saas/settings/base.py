@@ -295,6 +295,8 @@ TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "3
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
 # champion/challenger: a challenger must beat the champion's backtest WMAE by at least this share
 FORECAST_PROMOTION_MARGIN = float(os.environ.get("FORECAST_PROMOTION_MARGIN", "0.02"))
+# automatic rollback: a new champion's first live weeks vs the previous champion's (forecasting/services/auto_rollback.py)
+FORECAST_AUTO_ROLLBACK_WEEKS = int(os.environ.get("FORECAST_AUTO_ROLLBACK_WEEKS", "4"))
 # code version recorded on every model version (lineage); empty: the git commit when there is one
 CODE_VERSION = os.environ.get("SAAS_CODE_VERSION", "")
 JOB_CHECKPOINTS = False  # saas/checkpoints.py: tests only (saas.settings.test)
