@@ -31,7 +31,7 @@ from accounts.audit import Actor, audit_record
 from forecasting import selectors_monitoring as sel
 from forecasting.models import DriftReport, ForecastRun, Job, ModelEvaluation, Upload
 from forecasting.services.auto_rollback import auto_rollback_check
-from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_succeed
+from forecasting.services.jobs import job_admit, job_claimed, job_create, job_enqueue, job_fail, job_succeed
 from forecasting.services.retraining import retrain_after_evaluation
 from tenants.models import Tenant
 
@@ -52,11 +52,8 @@ def evaluation_after_upload(*, upload: Upload, previous_end: date | None) -> Job
 
 
 def evaluation_run(*, job_id: int) -> dict | None:
-    with job_lock(job_id) as held:
-        if not held:
-            return None  # another worker has it
-        job = Job.objects.filter(pk=job_id).first()
-        if job is None or job.is_done:
+    with job_claimed(job_id) as job:
+        if job is None:
             return None
         if not job_admit(job=job, message="Scoring stored forecasts"):
             return None
