@@ -57,6 +57,7 @@ ACTIONS: dict[str, str] = {
     "forecast.refreshed": "Forecast refreshed",
     "forecast.refresh_failed": "Forecast refresh failed",
     "drift.detected": "Drift detected in new weeks",
+    "simulation.run": "Promotion scenario saved",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is
@@ -98,6 +99,9 @@ FIELD_LABELS: dict[str, str] = {
     "series": "Series",
     "threshold": "Alert threshold",
     "weeks": "Weeks",
+    "store": "Store",
+    "incremental_sales": "Incremental sales ($)",
+    "markdown_cost": "Markdown cost ($)",
     "upload": "Upload",
     "run": "Forecast run",
 }

@@ -36,7 +36,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "models.train": _ANALYST_UP,
     "models.manage": _ADMIN_UP,      # promote / rollback
     "forecasts.view": _ALL,
-    "simulations.run": _ANALYST_UP,
+    "simulations.run": _ALL,         # the promotion what-if (issue 9's contract: viewer+)
+    "simulations.save": _ANALYST_UP,  # save a what-if as a named scenario (audited)
     "workspace.manage": frozenset({Role.OWNER}),  # export all data, delete the workspace
 }
 

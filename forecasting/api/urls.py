@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import monitoring, views
+from forecasting.api import monitoring, simulations, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -21,5 +21,6 @@ urlpatterns = [
     path("uploads/<int:pk>/errors.csv", views.UploadErrorsCSVView.as_view(), name="api-upload-errors-csv"),
     path("models/<int:pk>/evaluations/", monitoring.ModelEvaluationListView.as_view(), name="api-model-evaluations"),
     path("monitoring/", monitoring.MonitoringView.as_view(), name="api-monitoring"),
+    path("simulations/", simulations.SimulationView.as_view(), name="api-simulations"),
     path("", include(router.urls)),
 ]
