@@ -211,6 +211,11 @@ def _model_evaluations(t, method, path):
     return {"path": path.replace("{id}", str(make_model_version(t).pk))}
 
 
+@builder("POST /api/v1/simulations/")
+def _simulation(t, method, path):
+    return {"path": path, "body": {"store": 1, "depts": None, "weeks": ["2012-11-02"], "markdowns": {"markdown1": 500}}}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

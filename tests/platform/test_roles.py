@@ -76,6 +76,9 @@ MATRIX: dict[str, dict[str, int]] = {
     # live monitoring (issue 8): stored evaluations and the monitoring summary, read by whoever reads models
     "GET /api/v1/models/{id}/evaluations/": ALL_READ,
     "GET /api/v1/monitoring/": ALL_READ,
+    # promotion simulator (issue 9): every role runs a what-if (404 "no active model" here); saved scenarios listed
+    "POST /api/v1/simulations/": ALL_ALLOWED,
+    "GET /api/v1/simulations/": ALL_READ,
     # workspace lifecycle: owners only (keys never carry the owner role). The
     # matrix's owner confirms with a wrong name (400) so the shared tenant stays.
     "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),
