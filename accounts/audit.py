@@ -40,6 +40,7 @@ ACTIONS: dict[str, str] = {
     "tenant.export_downloaded": "Workspace data export downloaded",
     "tenant.restored": "Workspace restored from a backup",
     "workspace.branding_update": "Workspace branding changed",
+    "workspace.margin_update": "Gross margin changed",
     "tenant.plan_set": "Plan changed by the platform operator",
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",

@@ -95,3 +95,26 @@ def test_empty_state_without_a_model(page_tenant):
         owner = User.objects.get(email=t.owner_email)
     html = web_client(t, user=owner).get("/simulator/").content.decode()
     assert 'id="sim-empty"' in html and "Train a model" in html
+
+
+def test_owner_sets_the_workspace_margin_used_by_default(page_tenant):
+    from accounts.models import AuditEvent, User
+    from tenants.models import Tenant
+
+    t, users, weeks = page_tenant
+    with in_tenant(t):
+        owner = User.objects.get(email=t.owner_email)
+    client = web_client(t, user=owner)
+    assert client.post("/settings/workspace/", {"action": "margin", "gross_margin": "150"}).status_code == 302
+    assert str(Tenant.objects.get(pk=t.tenant.pk).gross_margin) == "0.300"  # refused: not a percentage of sales
+    client.post("/settings/workspace/", {"action": "margin", "gross_margin": "42.5"})
+    try:
+        assert str(Tenant.objects.get(pk=t.tenant.pk).gross_margin) == "0.425"
+        with in_tenant(t):
+            assert AuditEvent.objects.filter(action="workspace.margin_update").count() == 1
+        html = web_client(t, user=users["viewer"]).get("/simulator/").content.decode()
+        assert 'name="margin_pct" min="0" max="100" step="any" value="42.5"' in html
+        assert web_client(t, user=users["admin"]).post(
+            "/settings/workspace/", {"action": "margin", "gross_margin": "10"}).status_code == 403
+    finally:
+        Tenant.objects.filter(pk=t.tenant.pk).update(gross_margin="0.300")
