@@ -83,6 +83,9 @@ def main() -> int:
     from forecasting.storage import tenant_dir
     from tenants.services import tenant_provision
 
+    import logging
+
+    logging.getLogger("saas.request").setLevel(logging.WARNING)  # one line per request would bury the figures
     call_command("setup_platform", verbosity=0)
     slug = f"sim-{uuid.uuid4().hex[:6]}"
     prov = tenant_provision(slug=slug, name="Simulator bench", owner_email=f"o@{slug}.test",
