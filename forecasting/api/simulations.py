@@ -3,7 +3,7 @@ scenario with ``name``) and GET /api/v1/simulations/ (saved scenarios)."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -38,16 +38,29 @@ class ScenarioSerializer(serializers.Serializer):
     created_by = serializers.CharField(source="created_by_label")
 
 
+class PaginatedScenarioSerializer(serializers.Serializer):
+    """The page ``GET /api/v1/simulations/`` answers (documentation only)."""
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ScenarioSerializer(many=True)
+
+
 class SimulationView(TenantAPIView):
+    """POST: the promotion what-if of one store (not stored; with ``name``,
+    saved as a scenario and audited). GET: the saved scenarios of your stores."""
+
     permissions_map = {"GET": "simulations.run", "POST": "simulations.run"}
 
-    @extend_schema(responses=ScenarioSerializer(many=True))
+    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+                   responses=PaginatedScenarioSerializer)
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(scenario_list(scope=self.scope), request, view=self)
         return paginator.get_paginated_response(ScenarioSerializer(page, many=True).data)
 
-    @extend_schema(request=SimulationRequestSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=SimulationRequestSerializer,
+                   responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request):
         body = request.data
         if not hasattr(body, "get"):

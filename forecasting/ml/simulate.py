@@ -44,6 +44,7 @@ from .panel import MARKDOWNS
 from .status import INACTIVE, POOLED
 
 LABELS = {m: f"Markdown {m[-1]}" for m in MARKDOWNS}
+MAX_AMOUNT = 1e9  # per store and week: beyond any retailer's markdown (and keeps every sum finite)
 
 
 class SimulationInputError(ValueError):
@@ -136,8 +137,8 @@ def clean_markdowns(markdowns: dict | None) -> dict:
             x = float(v)
         except (TypeError, ValueError):
             raise SimulationInputError(f"markdowns.{k}", f"{v!r} is not a number")
-        if not np.isfinite(x) or x < 0:
-            raise SimulationInputError(f"markdowns.{k}", "must be a finite amount of zero or more")
+        if not np.isfinite(x) or x < 0 or x > MAX_AMOUNT:
+            raise SimulationInputError(f"markdowns.{k}", f"must be an amount from 0 to {MAX_AMOUNT:,.0f}")
         out[k] = x
     return out
 

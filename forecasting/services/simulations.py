@@ -63,6 +63,9 @@ def simulation_run(*, actor: Actor, scope: StoreScope, store, depts=None, weeks,
     store = _as_int(store, "store")
     if not scope.allows(store):
         raise _store_not_found(store)
+    if depts is not None and not isinstance(depts, (list, tuple)):
+        raise ValidationFailed("depts: a list of department numbers, or null for all.",
+                               details={"depts": ["a list of department numbers, or null"]})
     depts = [_as_int(d, f"depts[{k}]") for k, d in enumerate(depts or [])] or None
     if margin is None or margin == "":
         margin = default_margin()
