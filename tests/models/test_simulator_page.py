@@ -118,3 +118,22 @@ def test_owner_sets_the_workspace_margin_used_by_default(page_tenant):
             "/settings/workspace/", {"action": "margin", "gross_margin": "10"}).status_code == 403
     finally:
         Tenant.objects.filter(pk=t.tenant.pk).update(gross_margin="0.300")
+
+
+def test_restricted_analyst_picks_only_her_stores(page_tenant):
+    from forecasting.models import Store
+
+    t, users, weeks = page_tenant
+    with in_tenant(t):
+        Store.objects.bulk_create([Store(number=s, type="A", size=1000) for s in (1, 2, 3)], ignore_conflicts=True)
+    member = add_member(t, "analyst")
+    from tests.conftest import api_client
+
+    owner = api_client(t, key=t.admin_key)
+    assert owner.put(f"/api/v1/members/{member.pk}/stores/", {"stores": [3]}, format="json").status_code == 200
+    client = web_client(t, user=member)
+    html = client.get("/simulator/").content.decode()
+    pickers = re.findall(r'<select name="store"[^>]*>(.*?)</select>', html, re.S)
+    assert pickers and all(set(re.findall(r'value="(\d+)"', p)) == {"3"} for p in pickers)
+    other = client.post("/simulator/run/", {"slot": "a", "store": "2", "weeks": weeks[:1]}, **HTMX).content.decode()
+    assert "No forecast for store 2" in other and "sim-answer" not in other
