@@ -17,6 +17,28 @@ from saas.errors import ServiceError
 SLOTS = ("a", "b")
 
 
+def money(x) -> str:
+    """$1,234 / −$1,234 (a minus sign before the dollar)."""
+    if x is None:
+        return "–"
+    v = round(float(x))
+    return f"{'−' if v < 0 else ''}${abs(v):,}"
+
+
+def shown(answer: dict | None) -> dict | None:
+    """The answer with its figures as the page prints them (thousands separators, signs, percent)."""
+    if not answer:
+        return answer
+    roi = answer.get("roi")
+    return {**answer, "fmt": {k: money(answer.get(k)) for k in ("incremental_sales", "lo80", "hi80", "markdown_cost",
+                                                                  "incremental_profit", "baseline", "scenario")},
+            "roi_text": "–" if roi is None else f"{roi * 100:,.0f} %".replace("-", "−"),
+            "margin_text": f"{float(answer.get('margin', 0)) * 100:g} %",
+            "weeks_fmt": [{"week": w["week"], **{k: money(w[k]) for k in ("baseline", "scenario", "incremental_sales",
+                                                                           "markdown_cost")}}
+                          for w in answer.get("by_week", [])]}
+
+
 def _context(request, **extra) -> dict:
     scope = StoreScope.for_request(request)
     try:
@@ -25,7 +47,8 @@ def _context(request, **extra) -> dict:
         options = None
     ctx = {"options": options, "slots": SLOTS, "labels": list(LABELS.items()),
            "can_save": has_perm(request.user.role, "simulations.save"),
-           "scenarios": list(scenario_list(scope=scope)[:20]), "results": {}, "inputs": {}}
+           "scenarios": [(sc, shown(sc.result)) for sc in scenario_list(scope=scope)[:20]], "results": {},
+           "inputs": {}}
     if options:
         ctx["depts_by_store"] = {str(s): d for s, d in options["depts"].items()}
         ctx["default_weeks"] = options["weeks"][:4]
@@ -70,7 +93,7 @@ def simulator_run(request):
                                     markdowns=given["markdowns"], margin=margin, name=given["name"])
         except ServiceError as exc:
             error = {"message": exc.message, "code": exc.code}
-    partial = {"slot": slot, "answer": answer, "error": error}
+    partial = {"slot": slot, "answer": shown(answer), "error": error}
     if request.htmx:
         return render(request, "forecasting/_simulation_result.html", partial)  # errors too: htmx swaps 2xx only
     return render(request, "forecasting/simulator.html",

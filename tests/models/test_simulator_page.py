@@ -137,3 +137,11 @@ def test_restricted_analyst_picks_only_her_stores(page_tenant):
     assert pickers and all(set(re.findall(r'value="(\d+)"', p)) == {"3"} for p in pickers)
     other = client.post("/simulator/run/", {"slot": "a", "store": "2", "weeks": weeks[:1]}, **HTMX).content.decode()
     assert "No forecast for store 2" in other and "sim-answer" not in other
+
+
+def test_money_reads_with_separators_and_a_leading_minus():
+    from forecasting.web_simulator import money, shown
+
+    assert money(1234567.6) == "$1,234,568" and money(-16229.4) == "−$16,229" and money(None) == "–"
+    out = shown({"roi": -0.604, "margin": 0.3, "incremental_sales": 35801.2, "by_week": []})
+    assert out["roi_text"] == "−60 %" and out["margin_text"] == "30 %" and out["fmt"]["incremental_sales"] == "$35,801"
