@@ -9,6 +9,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
+from forecasting.charts_simulation import simulation_chart
 from forecasting.ml.simulate import LABELS
 from forecasting.selectors_simulation import scenario_list
 from forecasting.services.simulations import simulation_options, simulation_run
@@ -93,7 +94,10 @@ def simulator_run(request):
                                     markdowns=given["markdowns"], margin=margin, name=given["name"])
         except ServiceError as exc:
             error = {"message": exc.message, "code": exc.code}
-    partial = {"slot": slot, "answer": shown(answer), "error": error}
+    answer = shown(answer)
+    if answer:
+        answer["chart"] = simulation_chart(answer, f"sim-chart-{slot}")
+    partial = {"slot": slot, "answer": answer, "error": error}
     if request.htmx:
         return render(request, "forecasting/_simulation_result.html", partial)  # errors too: htmx swaps 2xx only
     return render(request, "forecasting/simulator.html",

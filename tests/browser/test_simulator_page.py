@@ -42,6 +42,9 @@ def test_answer_appears_and_changes_with_the_inputs(live_server_proc, page, sim_
     text = page.inner_text("#result-a")
     assert "Incremental sales" in text and "ROI" in text and "$" in text
     assert page.locator("#result-a .sim-weeks-table tbody tr").count() == 4  # the four weeks ticked by default
+    page.wait_for_selector("#sim-chart-a.js-plotly-plot .main-svg")
+    bars = page.evaluate("() => document.getElementById('sim-chart-a').data.map(t => t.x.length)")
+    assert bars == [4, 4]
 
     form.locator("input[name=markdown1]").fill("4500")
     form.locator("button[type=submit]").click()
@@ -52,6 +55,8 @@ def test_answer_appears_and_changes_with_the_inputs(live_server_proc, page, sim_
     page.locator("#sim-form-b select[name=store]").select_option("2")
     page.locator("#sim-form-b button[type=submit]").click()
     assert float(_answer(page, "b")) == 0.0
+    page.wait_for_selector("#sim-chart-b .main-svg")
+    assert page.locator("#sim-chart-a .main-svg").count() > 0  # A's chart is still there
     assert page.get_attribute("#result-a .sim-answer", "data-incremental") == second
     assert page.console_errors == [], page.console_errors
     assert page.bad_responses == []
