@@ -40,6 +40,7 @@ ACTIONS: dict[str, str] = {
     "tenant.export_downloaded": "Workspace data export downloaded",
     "tenant.restored": "Workspace restored from a backup",
     "workspace.branding_update": "Workspace branding changed",
+    "workspace.margin_update": "Gross margin changed",
     "tenant.plan_set": "Plan changed by the platform operator",
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",
@@ -59,6 +60,7 @@ ACTIONS: dict[str, str] = {
     "drift.detected": "Drift detected in new weeks",
     "model.retrain_triggered": "Retraining triggered",
     "policy.update": "Retraining policy changed",
+    "simulation.run": "Promotion scenario saved",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is
@@ -105,6 +107,9 @@ FIELD_LABELS: dict[str, str] = {
     "series": "Series",
     "threshold": "Alert threshold",
     "weeks": "Weeks",
+    "store": "Store",
+    "incremental_sales": "Incremental sales ($)",
+    "markdown_cost": "Markdown cost ($)",
     "upload": "Upload",
     "run": "Forecast run",
 }

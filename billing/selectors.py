@@ -15,7 +15,7 @@ from accounts.models import ApiKey, User
 from billing.meters import METERS
 from billing.models import Statement, UsageDay
 from billing.plans import PLANS, PlanLimits, plan_limits
-from forecasting.models import Job, SalesRecord, StoreWeek, Upload
+from forecasting.models import Job, SalesRecord, SimulationUse, StoreWeek, Upload
 
 
 def _members() -> int:
@@ -28,6 +28,10 @@ def _api_keys() -> int:
 
 def _trainings_today() -> int:
     return Job.objects.filter(kind=Job.Kind.TRAIN, created_at__gte=timezone.now() - timedelta(days=1)).count()
+
+
+def _simulations_today() -> int:
+    return SimulationUse.objects.filter(created_at__gte=timezone.now() - timedelta(days=1)).count()
 
 
 def _stored_rows() -> int:
@@ -63,7 +67,7 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("api_requests_per_minute", "max_api_requests_per_minute", "API requests per minute", status=429),
     Limit("api_requests_per_minute_per_client", "max_api_requests_per_minute_per_client",
           "API requests per minute per key or member", status=429),
-    Limit("simulations_per_day", "max_simulations_per_day", "simulations in 24 hours"),
+    Limit("simulations_per_day", "max_simulations_per_day", "simulations in 24 hours", usage=_simulations_today),
 )}
 
 

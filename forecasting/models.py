@@ -401,3 +401,26 @@ class RetrainingPolicy(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_retraining_policy")]
+
+
+class Scenario(CreatedByMixin, models.Model):
+    """A promotion what-if saved under a name (the simulator's inputs and its
+    answer when saved); unsaved simulations are not stored."""
+
+    name = models.CharField(max_length=120)
+    store = models.PositiveIntegerField(db_index=True)
+    inputs = models.JSONField(default=dict, help_text="store, depts, weeks, markdowns, margin as posted")
+    result = models.JSONField(default=dict, help_text="the answer when it was saved")
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class SimulationUse(CreatedByMixin, models.Model):
+    """One simulation run: what the plan's simulations-per-day quota counts
+    (billing/selectors.py). Holds no inputs or results."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

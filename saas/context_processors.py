@@ -8,6 +8,7 @@ NAV = [
     ("Models", "models", "models.view"),
     ("Forecasts", "forecasts", "forecasts.view"),
     ("Insights", "insights", "forecasts.view"),
+    ("Simulator", "simulator", "simulations.run"),
     ("Members", "members", "members.view"),
     ("API keys", "api_keys", "api_keys.manage"),
     ("Audit log", "audit", "audit.view"),

@@ -3,7 +3,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from billing import views as billing_views
 from forecasting import views as forecasting_views
-from forecasting import web_data, web_models, web_retraining
+from forecasting import web_data, web_models, web_retraining, web_simulator
 from tenants import web as tenant_web
 
 auth_patterns = [
@@ -49,6 +49,8 @@ urlpatterns = [
     path("forecasts/", web_models.forecast_page, name="forecasts"),
     path("forecasts/refresh/", web_models.refresh_submit, name="forecast_refresh"),
     path("insights/", forecasting_views.insights, name="insights"),
+    path("simulator/", web_simulator.simulator_page, name="simulator"),
+    path("simulator/run/", web_simulator.simulator_run, name="simulator_run"),
     path("api/v1/", include("saas.api.urls")),
 ]
 

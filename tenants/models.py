@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
@@ -31,6 +33,8 @@ class Tenant(TenantMixin):
     accent_color = models.CharField(max_length=7, blank=True)  # "#rrggbb"; empty: the default
     logo_file = models.CharField(max_length=100, blank=True)  # under the tenant's own files
     branding_updated_at = models.DateTimeField(null=True, blank=True)
+    # the promotion simulator's default gross margin (share of sales), overridable per simulation
+    gross_margin = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.300"))
 
     auto_create_schema = True
     auto_drop_schema = False

@@ -14,6 +14,7 @@ from saas.errors import ServiceError
 from tenants.branding import LOGO_MAX_BYTES, branding_update, logo_path
 from tenants.deletion import grace_period, tenant_deletion_cancel, tenant_deletion_request
 from tenants.export import workspace_export_download, workspace_export_start
+from tenants.margin import gross_margin_update
 from tenants.selectors import current_tenant, export_jobs
 
 
@@ -27,6 +28,9 @@ def workspace_settings(request):
                                 accent_color=request.POST.get("accent_color", ""),
                                 logo=request.FILES.get("logo"), remove_logo=request.POST.get("remove_logo") == "1")
                 messages.success(request, "Branding saved.")
+            elif request.POST.get("action") == "margin":
+                gross_margin_update(actor=actor, percent=request.POST.get("gross_margin", ""))
+                messages.success(request, "Gross margin saved.")
             elif request.POST.get("action") == "delete":
                 tenant = tenant_deletion_request(actor=actor, confirm_slug=request.POST.get("confirm", ""))
                 messages.warning(request, f"The workspace will be deleted on {tenant.deletion_due_at:%Y-%m-%d}. "

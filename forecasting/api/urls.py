@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import monitoring, retraining, views
+from forecasting.api import monitoring, retraining, simulations, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -22,5 +22,6 @@ urlpatterns = [
     path("models/<int:pk>/evaluations/", monitoring.ModelEvaluationListView.as_view(), name="api-model-evaluations"),
     path("monitoring/", monitoring.MonitoringView.as_view(), name="api-monitoring"),
     path("retraining-policy/", retraining.RetrainingPolicyView.as_view(), name="api-retraining-policy"),
+    path("simulations/", simulations.SimulationView.as_view(), name="api-simulations"),
     path("", include(router.urls)),
 ]

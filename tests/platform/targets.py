@@ -219,6 +219,11 @@ def _retraining_policy_put(t, method, path):
     return {"path": path, "body": {"cooldown_hours": next(_cooldowns)}}  # a real change every time
 
 
+@builder("POST /api/v1/simulations/")
+def _simulation(t, method, path):
+    return {"path": path, "body": {"store": 1, "depts": None, "weeks": ["2012-11-02"], "markdowns": {"markdown1": 500}}}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

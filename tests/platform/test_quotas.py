@@ -14,9 +14,9 @@ from billing.selectors import LIMITS
 from tests.conftest import api_client, in_tenant, provision
 
 PLAN_NAMES = list(PLANS)
-# limits this branch does not enforce yet: the plans define them for the
-# what-if simulator to read
-DEFINED_ONLY = {"simulations_per_day"}  # API requests per minute: test_rate_limits.py
+# limits enforced elsewhere: simulations per day in tests/models/test_simulations.py,
+# API requests per minute in test_rate_limits.py
+DEFINED_ONLY: set[str] = set()
 
 
 @pytest.fixture(scope="module")

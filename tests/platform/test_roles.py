@@ -79,6 +79,9 @@ MATRIX: dict[str, dict[str, int]] = {
     # the retraining policy: analysts and up read it, admins and owners change it
     "GET /api/v1/retraining-policy/": row(401, 403, 200, 200, 200, 403, 200, 200),
     "PUT /api/v1/retraining-policy/": row(401, 403, 403, 200, 200, 403, 403, 200),
+    # promotion simulator (issue 9): every role runs a what-if (404 "no active model" here); saved scenarios listed
+    "POST /api/v1/simulations/": ALL_ALLOWED,
+    "GET /api/v1/simulations/": ALL_READ,
     # workspace lifecycle: owners only (keys never carry the owner role). The
     # matrix's owner confirms with a wrong name (400) so the shared tenant stays.
     "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),

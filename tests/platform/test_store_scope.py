@@ -185,6 +185,25 @@ def check_monitoring(client, allowed, t):
     assert {r["store"] for r in owner["band"]["level_shift"]["store"]} == set(STORES)
 
 
+def check_simulation(client, allowed, t):
+    """Another store's what-if: the same 404 as an unknown store (before any model is read)."""
+    other = min(set(STORES) - allowed)
+    for store in (other, 77):
+        resp = client.post("/api/v1/simulations/", {"store": store, "weeks": [str(START)]}, format="json")
+        assert resp.status_code == 404 and resp.json()["error"]["code"] == "store_not_found", resp.content
+
+
+def check_scenarios(client, allowed, t):
+    from forecasting.models import Scenario
+
+    with in_tenant(t):
+        if not Scenario.objects.exists():
+            Scenario.objects.bulk_create([Scenario(name=f"Store {s}", store=s) for s in STORES])
+    resp = client.get("/api/v1/simulations/")
+    assert resp.status_code == 200
+    assert {r["store"] for r in resp.json()["results"]} == allowed
+
+
 def no_store_data(reason: str):
     return ("none", reason)
 
@@ -249,6 +268,8 @@ ENDPOINTS = {
     "GET /api/v1/monitoring/": check_monitoring,
     "GET /api/v1/retraining-policy/": no_store_data("the workspace's retraining policy: no store rows"),
     "PUT /api/v1/retraining-policy/": ADMIN_ONLY,
+    "POST /api/v1/simulations/": check_simulation,
+    "GET /api/v1/simulations/": check_scenarios,
 }
 
 

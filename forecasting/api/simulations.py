@@ -1,0 +1,78 @@
+"""POST /api/v1/simulations/ (the promotion what-if; saved as a named
+scenario with ``name``) and GET /api/v1/simulations/ (saved scenarios)."""
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from accounts.roles import has_perm
+from forecasting.selectors_simulation import scenario_list
+from forecasting.services.simulations import simulation_run
+from saas.api.base import TenantAPIView
+from saas.api.pagination import Pagination
+from saas.errors import Forbidden, ValidationFailed
+
+
+class SimulationRequestSerializer(serializers.Serializer):
+    """Documents the body; the service validates it and names the field of any error."""
+    store = serializers.IntegerField()
+    depts = serializers.ListField(child=serializers.IntegerField(), allow_null=True, required=False,
+                                  help_text="null or absent: every department with a live forecast")
+    weeks = serializers.ListField(child=serializers.DateField(), help_text="forecast weeks (week-ending dates)")
+    markdowns = serializers.DictField(child=serializers.FloatField(min_value=0, allow_null=True), required=False,
+                                      help_text="markdown1..markdown5 amount per week; absent or null = as planned")
+    margin = serializers.FloatField(min_value=0, max_value=1, required=False,
+                                    help_text="gross margin; default: the workspace's setting")
+    name = serializers.CharField(required=False, help_text="save as a named scenario (analyst+, audited)")
+
+
+class ScenarioSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    store = serializers.IntegerField()
+    inputs = serializers.JSONField()
+    result = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(source="created_by_label")
+
+
+class PaginatedScenarioSerializer(serializers.Serializer):
+    """The page ``GET /api/v1/simulations/`` answers (documentation only)."""
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ScenarioSerializer(many=True)
+
+
+class SimulationView(TenantAPIView):
+    """POST: the promotion what-if of one store (not stored; with ``name``,
+    saved as a scenario and audited). GET: the saved scenarios of your stores."""
+
+    permissions_map = {"GET": "simulations.run", "POST": "simulations.run"}
+
+    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+                   responses=PaginatedScenarioSerializer)
+    def get(self, request):
+        paginator = Pagination()
+        page = paginator.paginate_queryset(scenario_list(scope=self.scope), request, view=self)
+        return paginator.get_paginated_response(ScenarioSerializer(page, many=True).data)
+
+    @extend_schema(request=SimulationRequestSerializer,
+                   responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        body = request.data
+        if not hasattr(body, "get"):
+            raise ValidationFailed("The body must be a JSON object.", details={"body": ["a JSON object"]})
+        missing = [f for f in ("store", "weeks") if body.get(f) in (None, "")]
+        if missing:
+            raise ValidationFailed(f"{missing[0]}: this field is required.",
+                                   details={f: ["this field is required"] for f in missing})
+        name = body.get("name") or ""
+        if name and not has_perm(self.role, "simulations.save"):
+            raise Forbidden("Your role does not allow saving scenarios (analyst or above); run it without a name.")
+        out = simulation_run(actor=self.actor, scope=self.scope, store=body.get("store"), depts=body.get("depts"),
+                             weeks=body.get("weeks"), markdowns=body.get("markdowns"), margin=body.get("margin"),
+                             name=str(name))
+        return Response(out, status=201 if out.get("saved") else 200)

@@ -1,0 +1,245 @@
+"""Promotion what-if: the trained model's counterfactual re-forecast of one
+store's departments with other markdown amounts in some future weeks.
+
+The method (also what the simulator page says):
+
+* **baseline** = the stored forecast of the chosen model, i.e. with the
+  markdowns as planned in the features data for those weeks (missing = 0);
+* **scenario** = the same forecast with MarkDown1-5 of the selected weeks
+  replaced by the entered amounts.  Only the LightGBM candidate reads
+  markdowns (features ``markdown1..5`` and ``markdown_any`` of the target
+  week); its rows at the stored origin (``X_final``) are re-predicted with the
+  new amounts, clipped at the series floor like every forecast, and the
+  change enters the chosen forecast with LightGBM's weight in it (1 when
+  LightGBM is chosen, its ensemble weight for the ensemble, 0 otherwise).
+  Pooled series (less than a year of history) are forecast without the
+  model, so without markdowns: their change is 0.  This is exactly what the
+  model would forecast if the features file held the entered amounts
+  (``tests/ml/test_ml_simulate.py`` checks it against ``predict_series`` on
+  an artifact whose markdowns were edited);
+* **incremental_sales** = scenario - baseline summed over departments and
+  weeks; **lo80/hi80** = incremental_sales -/+ the forecast's own 80 %
+  uncertainty of those summed sales: the conformal half-widths of every
+  (department, week) forecast combined as independent errors (square root of
+  the sum of squares).  It says how far the actual total may land from
+  either forecast; an increment inside it cannot be told apart from ordinary
+  forecast error.  It is not a confidence interval of a causal effect;
+* **markdown_cost** = entered minus planned markdown amounts summed over the
+  weeks; **incremental_profit** = incremental_sales x margin - markdown_cost;
+  **roi** = incremental_profit / markdown_cost (None when the cost is 0).
+
+The answer is the model's learned association between markdowns and sales,
+not a controlled experiment: stores ran markdowns when they expected to sell,
+so the association may overstate (or understate) their effect.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import intervals
+from .panel import MARKDOWNS
+from .status import INACTIVE, POOLED
+
+LABELS = {m: f"Markdown {m[-1]}" for m in MARKDOWNS}
+MAX_AMOUNT = 1e9  # per store and week: beyond any retailer's markdown (and keeps every sum finite)
+
+
+class SimulationInputError(ValueError):
+    """Bad input, naming the field (``weeks[2]``, ``markdowns.markdown3``, ``depts``, ``store``)."""
+
+    def __init__(self, field: str, message: str, code: str = "invalid"):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message, self.code = field, message, code
+
+
+@dataclass
+class Prepared:
+    rows: np.ndarray  # series indices (store's live series of the selected departments)
+    steps: np.ndarray  # horizon steps (0-based) of the selected weeks
+    weeks: list  # ISO dates of the selected weeks, in order
+
+
+def forecast_weeks(art) -> list[str]:
+    """The weeks a simulation may cover: the stored forecast's horizon."""
+    o = art.origin_index
+    return [d.date().isoformat() for d in art.panel.ext_dates[o + 1: o + 1 + art.horizon]]
+
+
+def training_max(art) -> dict:
+    """Largest amount of each markdown type in the history the model was trained on (all stores)."""
+    P = art.panel
+    md = np.asarray(P.md)[:, : P.T, :]
+    return {m: float(md[:, :, j].max()) if md.size else 0.0 for j, m in enumerate(MARKDOWNS)}
+
+
+def markdown_weight(art) -> float:
+    """LightGBM's weight in the chosen forecast (the only candidate that reads markdowns)."""
+    if "lightgbm" not in art.meta.get("candidates", []) or art.booster is None:
+        return 0.0
+    if art.chosen == "lightgbm":
+        return 1.0
+    if art.chosen == "ensemble":
+        return float(art.meta["ensemble"]["weights"].get("lightgbm", 0.0))
+    return 0.0
+
+
+def store_depts(art, store: int) -> list[int]:
+    """Departments of ``store`` with a live forecast."""
+    keys, status = art.arrays["keys"], art.arrays["status"]
+    m = (keys[:, 0] == int(store)) & (status != INACTIVE)
+    return sorted(int(d) for d in keys[m, 1])
+
+
+def prepare(art, store: int, depts, weeks) -> Prepared:
+    keys, status = art.arrays["keys"], art.arrays["status"]
+    live = (keys[:, 0] == int(store)) & (status != INACTIVE)
+    if not live.any():
+        raise SimulationInputError("store", f"store {store} has no live forecast in this model", "store_not_found")
+    if depts:
+        depts = sorted({int(d) for d in depts})
+        have = set(int(d) for d in keys[live, 1])
+        unknown = [d for d in depts if d not in have]
+        if unknown:
+            raise SimulationInputError("depts", "no live forecast in store {} for department{} {}".format(
+                store, "s" if len(unknown) > 1 else "", ", ".join(map(str, unknown))))
+        live &= np.isin(keys[:, 1], depts)
+    allowed = forecast_weeks(art)
+    if not weeks:
+        raise SimulationInputError("weeks", "pick at least one week")
+    steps, seen = [], set()
+    for k, w in enumerate(weeks):
+        try:
+            iso = pd.Timestamp(str(w)).date().isoformat()
+        except (ValueError, TypeError):
+            raise SimulationInputError(f"weeks[{k}]", f"{w!r} is not a date (YYYY-MM-DD)")
+        if iso not in allowed:
+            raise SimulationInputError(f"weeks[{k}]", f"{iso} is not a forecast week; the forecast covers the "
+                                                      f"weeks ending {allowed[0]} to {allowed[-1]}")
+        if iso not in seen:
+            seen.add(iso)
+            steps.append(allowed.index(iso))
+    steps = sorted(steps)
+    return Prepared(rows=np.flatnonzero(live), steps=np.array(steps, int), weeks=[allowed[h] for h in steps])
+
+
+def clean_markdowns(markdowns: dict | None) -> dict:
+    """{markdownN: float | None}; None (or absent) = as planned."""
+    out = {m: None for m in MARKDOWNS}
+    for k, v in (markdowns or {}).items():
+        if k not in out:
+            raise SimulationInputError(f"markdowns.{k}", f"unknown markdown; use {', '.join(MARKDOWNS)}")
+        if v is None or v == "":
+            continue
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            raise SimulationInputError(f"markdowns.{k}", f"{v!r} is not a number")
+        if not np.isfinite(x) or x < 0 or x > MAX_AMOUNT:
+            raise SimulationInputError(f"markdowns.{k}", f"must be an amount from 0 to {MAX_AMOUNT:,.0f}")
+        out[k] = x
+    return out
+
+
+def simulate(art, *, store: int, depts=None, weeks, markdowns: dict | None, margin: float) -> dict:
+    """The what-if answer for one store (see the module doc). ``depts`` None
+    or empty = every department with a live forecast; ``markdowns``: one
+    amount per type applied to every selected week (None/absent = as planned)."""
+    if margin is None or not (0 <= float(margin) <= 1):
+        raise SimulationInputError("margin", "gross margin must be between 0 and 1 (e.g. 0.3 for 30 %)")
+    margin = float(margin)
+    md_in = clean_markdowns(markdowns)
+    prep = prepare(art, store, depts, weeks)
+    a, P, H = art.arrays, art.panel, art.horizon
+    o = art.origin_index
+    rows, steps = prep.rows, prep.steps
+    s_idx = int(np.searchsorted(P.stores, int(store)))
+    planned = np.asarray(P.md)[s_idx, o + 1 + steps, :]  # (W, 5)
+    entered = planned.copy()
+    for j, m in enumerate(MARKDOWNS):
+        if md_in[m] is not None:
+            entered[:, j] = md_in[m]
+
+    base = np.asarray(a[f"fc_{art.chosen}"], float)[rows][:, steps]  # (n, W)
+    delta = np.zeros_like(base)
+    w = markdown_weight(art)
+    status = a["status"][rows]
+    modelled = status != POOLED
+    if w > 0 and modelled.any() and not np.array_equal(planned, entered):
+        booster = art.booster
+        names = booster.feature_name()
+        cols = [names.index(m) for m in MARKDOWNS]
+        c_any, c_base = names.index("markdown_any"), names.index("base_n")
+        r = rows[modelled]
+        idx = (r[:, None] * H + steps[None, :]).ravel()
+        Xb = np.asarray(a["X_final"][idx])
+        Xs = Xb.copy()
+        ent = np.broadcast_to(entered[None, :, :], (len(r), len(steps), len(MARKDOWNS))).reshape(-1, len(MARKDOWNS))
+        Xs[:, cols] = ent
+        Xs[:, c_any] = (ent > 0).any(1)
+        pb = booster.predict(Xb, num_threads=1)
+        ps = booster.predict(Xs, num_threads=1)
+        scale = np.repeat(np.asarray(a["scale"], float)[r], len(steps))
+        floor = np.repeat(np.asarray(a["floor"], float)[r], len(steps))
+        raw_b = scale * (Xb[:, c_base].astype(float) + pb)
+        raw_s = raw_b + scale * (ps - pb)
+        d = np.maximum(raw_s, floor) - np.maximum(raw_b, floor)
+        delta[modelled] = w * d.reshape(len(r), len(steps))
+    scen = base + delta
+
+    # the forecast's own 80 % uncertainty of the summed sales (see the module doc)
+    imodel = art.meta["intervals"]
+    seg = P.hol[o + 1: o + 1 + H].astype(int)
+    bucket = intervals.bucket_of(np.asarray(a["noise"], float)[rows], imodel["edges"])
+    q = intervals.widths(imodel, 0.8, seg, bucket, H)[:, steps]
+    q = q * np.asarray(a["scale"], float)[rows][:, None] * np.asarray(a["turb"], float)[steps][None, :]
+    hw_week = np.sqrt((q ** 2).sum(0))
+    hw = float(np.sqrt((q ** 2).sum()))
+
+    cost_week = (entered - planned).sum(1)
+    by_week = []
+    for k, week in enumerate(prep.weeks):
+        inc = float(delta[:, k].sum())
+        by_week.append({
+            "week": week, "baseline": float(base[:, k].sum()), "scenario": float(scen[:, k].sum()),
+            "incremental_sales": inc, "lo80": inc - float(hw_week[k]), "hi80": inc + float(hw_week[k]),
+            "planned_markdowns": {m: float(planned[k, j]) for j, m in enumerate(MARKDOWNS)},
+            "markdowns": {m: float(entered[k, j]) for j, m in enumerate(MARKDOWNS)},
+            "markdown_cost": float(cost_week[k]),
+        })
+    inc = float(delta.sum())
+    cost = float(cost_week.sum())
+    profit = inc * margin - cost
+    keys = a["keys"][rows]
+    return {
+        "store": int(store), "depts": sorted(int(d) for d in keys[:, 1]), "weeks": prep.weeks, "margin": margin,
+        "baseline": float(base.sum()), "scenario": float(scen.sum()), "incremental_sales": inc,
+        "lo80": inc - hw, "hi80": inc + hw, "markdown_cost": cost, "incremental_profit": profit,
+        "roi": (profit / cost) if cost != 0 else None,
+        "warnings": _warnings(art, entered, status, w),
+        "by_week": by_week,
+    }
+
+
+def _warnings(art, entered: np.ndarray, status: np.ndarray, weight: float) -> list[dict]:
+    out = []
+    seen = training_max(art)
+    for j, m in enumerate(MARKDOWNS):
+        top = float(entered[:, j].max()) if entered.size else 0.0
+        if top > seen[m]:
+            out.append({"code": "outside_training", "field": f"markdowns.{m}",
+                        "message": f"{LABELS[m]} of ${top:,.0f} is above the largest the model saw in training "
+                                   f"(${seen[m]:,.0f}): the answer extrapolates what it learned."})
+    if weight == 0:
+        out.append({"code": "model_ignores_markdowns", "field": "markdowns",
+                    "message": "The active model does not use markdowns (it was chosen without the gradient-"
+                               "boosted trees), so every scenario equals the baseline."})
+    pooled = int((status == POOLED).sum())
+    if pooled:
+        out.append({"code": "young_series", "field": "depts",
+                    "message": f"{pooled} department{'s' if pooled > 1 else ''} with less than a year of history "
+                               "{} forecast from recent sales alone: markdowns do not change {}.".format(
+                                   "are" if pooled > 1 else "is", "them" if pooled > 1 else "it")})
+    return out

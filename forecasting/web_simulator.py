@@ -1,0 +1,104 @@
+"""Promotion simulator page: two what-if forms side by side (htmx swaps each
+answer in place), the saved scenarios, and the method in plain words."""
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from accounts.audit import Actor
+from accounts.decorators import role_required
+from accounts.roles import has_perm
+from accounts.scope import StoreScope
+from forecasting.charts_simulation import simulation_chart
+from forecasting.ml.simulate import LABELS
+from forecasting.selectors_simulation import scenario_list
+from forecasting.services.simulations import simulation_options, simulation_run
+from saas.errors import ServiceError
+
+SLOTS = ("a", "b")
+
+
+def money(x) -> str:
+    """$1,234 / −$1,234 (a minus sign before the dollar)."""
+    if x is None:
+        return "–"
+    v = round(float(x))
+    return f"{'−' if v < 0 else ''}${abs(v):,}"
+
+
+def shown(answer: dict | None) -> dict | None:
+    """The answer with its figures as the page prints them (thousands separators, signs, percent)."""
+    if not answer:
+        return answer
+    roi = answer.get("roi")
+    return {**answer, "fmt": {k: money(answer.get(k)) for k in ("incremental_sales", "lo80", "hi80", "markdown_cost",
+                                                                  "incremental_profit", "baseline", "scenario")},
+            "roi_text": "–" if roi is None else f"{roi * 100:,.0f} %".replace("-", "−"),
+            "margin_text": f"{float(answer.get('margin', 0)) * 100:g} %",
+            "weeks_fmt": [{"week": w["week"], **{k: money(w[k]) for k in ("baseline", "scenario", "incremental_sales",
+                                                                           "markdown_cost")}}
+                          for w in answer.get("by_week", [])]}
+
+
+def _context(request, **extra) -> dict:
+    scope = StoreScope.for_request(request)
+    try:
+        options = simulation_options(scope=scope)
+    except (ServiceError, OSError):
+        options = None
+    ctx = {"options": options, "slots": SLOTS, "labels": list(LABELS.items()),
+           "can_save": has_perm(request.user.role, "simulations.save"),
+           "scenarios": [(sc, shown(sc.result)) for sc in scenario_list(scope=scope)[:20]], "results": {},
+           "inputs": {}}
+    if options:
+        ctx["depts_by_store"] = {str(s): d for s, d in options["depts"].items()}
+        ctx["default_weeks"] = options["weeks"][:4]
+        ctx["margin_pct"] = round(options["margin"] * 100, 1)
+    ctx.update(extra)
+    ctx["forms"] = []
+    for slot in SLOTS:
+        given = ctx["inputs"].get(slot) or {}
+        md = given.get("markdowns") or {}
+        ctx["forms"].append({"slot": slot, "given": given, "res": ctx["results"].get(slot),
+                             "markdowns": [(k, label, md.get(k, "")) for k, label in LABELS.items()]})
+    return ctx
+
+
+def _inputs(post) -> dict:
+    return {"store": post.get("store"), "depts": post.getlist("depts"), "weeks": post.getlist("weeks"),
+            "markdowns": {m: post.get(m) for m in LABELS if post.get(m, "").strip() != ""},
+            "margin_pct": post.get("margin_pct", ""), "name": post.get("name", "").strip()}
+
+
+@role_required("simulations.run")
+def simulator_page(request):
+    return render(request, "forecasting/simulator.html", _context(request))
+
+
+@require_POST
+@role_required("simulations.run")
+def simulator_run(request):
+    slot = request.POST.get("slot") if request.POST.get("slot") in SLOTS else "a"
+    given = _inputs(request.POST)
+    answer, error = None, None
+    if given["name"] and not has_perm(request.user.role, "simulations.save"):
+        error = {"message": "Your role does not allow saving scenarios: leave the name empty to run it."}
+    else:
+        try:
+            margin = float(given["margin_pct"]) / 100 if given["margin_pct"].strip() else None
+        except ValueError:
+            margin = given["margin_pct"]  # the service names the field
+        try:
+            answer = simulation_run(actor=Actor.from_request(request), scope=StoreScope.for_request(request),
+                                    store=given["store"], depts=given["depts"], weeks=given["weeks"],
+                                    markdowns=given["markdowns"], margin=margin, name=given["name"])
+        except ServiceError as exc:
+            error = {"message": exc.message, "code": exc.code}
+    answer = shown(answer)
+    if answer:
+        answer["chart"] = simulation_chart(answer, f"sim-chart-{slot}")
+    partial = {"slot": slot, "answer": answer, "error": error}
+    if request.htmx:
+        return render(request, "forecasting/_simulation_result.html", partial)  # errors too: htmx swaps 2xx only
+    return render(request, "forecasting/simulator.html",
+                  _context(request, results={slot: partial}, inputs={slot: given}))
