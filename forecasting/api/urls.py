@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import monitoring, views
+from forecasting.api import monitoring, stores, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -21,5 +21,9 @@ urlpatterns = [
     path("uploads/<int:pk>/errors.csv", views.UploadErrorsCSVView.as_view(), name="api-upload-errors-csv"),
     path("models/<int:pk>/evaluations/", monitoring.ModelEvaluationListView.as_view(), name="api-model-evaluations"),
     path("monitoring/", monitoring.MonitoringView.as_view(), name="api-monitoring"),
+    path("stores/", stores.StoreListView.as_view(), name="api-stores"),
+    path("stores/<int:n>/", stores.StoreDetailView.as_view(), name="api-store"),
+    path("departments/", stores.DepartmentListView.as_view(), name="api-departments"),
+    path("departments/<int:n>/", stores.DepartmentDetailView.as_view(), name="api-department"),
     path("", include(router.urls)),
 ]

@@ -211,6 +211,19 @@ def _model_evaluations(t, method, path):
     return {"path": path.replace("{id}", str(make_model_version(t).pk))}
 
 
+@builder("GET /api/v1/stores/{n}/", "GET /api/v1/departments/{n}/")
+def _store_or_dept(t, method, path):
+    """A week of sales of store 7, department 7."""
+    from datetime import date
+
+    from forecasting.models import SalesRecord
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        SalesRecord.objects.get_or_create(store=7, dept=7, date=date(2012, 1, 6), defaults={"sales": 10.0})
+    return {"path": path.replace("{n}", "7")}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.platform.endpoints import discover_api_endpoints
+from tests.platform.stores_checks import STORE_PAGE_CHECKS
 
 STORES, DEPTS, WEEKS = (1, 2, 3), (1, 2), 6
 ANALYST_STORES, KEY_STORES = {1, 2}, {2}
@@ -247,6 +248,7 @@ ENDPOINTS = {
     "GET /api/v1/models/{id}/evaluations/": no_store_data("live accuracy of a version: tenant-wide figures like "
                                                          "its backtest metrics, no store rows"),
     "GET /api/v1/monitoring/": check_monitoring,
+    **STORE_PAGE_CHECKS,
 }
 
 
@@ -297,6 +299,7 @@ def test_forecast_page_of_another_store_shows_nothing_of_it(scoped):
 
 PAGES = {  # web pages that show store data: path -> text that only the unrestricted see
     "/": None, "/insights/": None, "/data/": None, "/forecasts/?store=1&dept=99": None,
+    "/stores/": None, "/stores/2/": None, "/departments/": None, "/departments/1/": None,
 }
 
 
