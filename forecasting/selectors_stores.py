@@ -19,7 +19,7 @@ from django.db import connection
 
 from accounts.scope import StoreScope
 from forecasting import selectors
-from forecasting.models import ForecastAggregate, ModelEvaluation, Store, StoreWeek
+from forecasting.models import FiguresSnapshot, ForecastAggregate, ModelEvaluation, Store, StoreWeek
 
 YEAR = 364  # days: 52 weeks, so a week ending on a Friday maps to a Friday
 FORECAST_WEEKS = 13
@@ -126,14 +126,19 @@ def _volatility_figures(key: str, cond: str, params: list, p: dict) -> dict:
     return {k: (float(cv) if cv is not None and n >= 4 else None) for k, cv, n in rows}
 
 
-def _table(*, key: str, scope: StoreScope, store: int | None = None, dept: int | None = None) -> dict:
-    """Rows keyed by ``key`` (store or dept) with every figure of the tables."""
-    p = periods(scope=scope)
-    if p is None:
-        return {"periods": None, "rows": {}}
-    cond, params = _where(scope, store=store, dept=dept)
+def context(*, scope: StoreScope) -> dict:
+    """What every figure of a request is computed against: the periods, the served run, the newest evaluation."""
     run = selectors.latest_run()
-    evaluation = latest_evaluation() if run is not None else None
+    return {"periods": periods(scope=scope), "run": run,
+            "evaluation": latest_evaluation() if run is not None else None}
+
+
+def _table(*, key: str, scope: StoreScope, ctx: dict, store: int | None = None, dept: int | None = None) -> dict:
+    """{``key`` value (store or dept): every figure of the tables}."""
+    p, run, evaluation = ctx["periods"], ctx["run"], ctx["evaluation"]
+    if p is None:
+        return {}
+    cond, params = _where(scope, store=store, dept=dept)
     sales = _sales_figures(key, cond, params, p)
     fc = _forecast_figures(key, run, cond, params)
     acc = _accuracy_figures(key, evaluation, *_where(scope, store=store, dept=dept, column_prefix="f."))
@@ -142,7 +147,7 @@ def _table(*, key: str, scope: StoreScope, store: int | None = None, dept: int |
     for k in sorted(set(sales) | set(fc) | set(vol)):
         rows[k] = {**EMPTY_FIGURES, **sales.get(k, {}), **fc.get(k, {}), "accuracy_wape": acc.get(k),
                    "volatility": vol.get(k)}
-    return {"periods": p, "rows": rows, "run": run, "evaluation": evaluation}
+    return rows
 
 
 def _period_dict(p: dict | None) -> dict | None:
@@ -158,16 +163,47 @@ def _run_dict(run, evaluation) -> dict | None:
 
 
 # ------------------------------------------------------------------ stores
+def snapshot_fingerprint() -> dict:
+    """What a stored snapshot must have been computed from to be served."""
+    from tenants.models import Tenant
+
+    run = selectors.latest_run()
+    evaluation = latest_evaluation() if run is not None else None
+    return {"dataset_version": Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk),
+            "source_run": run.pk if run else None, "source_evaluation": evaluation.pk if evaluation else None}
+
+
+def _snapshot(kind: str) -> dict | None:
+    """The stored table of every store, when it is still that of the current data, run and evaluation."""
+    snap = FiguresSnapshot.objects.filter(kind=kind).first()
+    if snap is None:
+        return None
+    fp = snapshot_fingerprint()
+    if any(getattr(snap, k) != v for k, v in fp.items()):
+        return None
+    return snap.data
+
+
 def store_table(*, scope: StoreScope) -> dict:
-    """Every store of the scope (with sales or a stores-file row) and its figures."""
-    out = _table(key="store", scope=scope)
+    """Every store of the scope (with sales or a stores-file row) and its figures; the worker's stored
+    snapshot for an unrestricted principal while it is current."""
+    if not scope.restricted:
+        found = _snapshot("stores")
+        if found is not None:
+            return found
+    return store_table_compute(scope=scope)
+
+
+def store_table_compute(*, scope: StoreScope) -> dict:
+    ctx = context(scope=scope)
+    rows = _table(key="store", scope=scope, ctx=ctx)
     attrs = {s["number"]: s for s in scope.filter(Store.objects.all(), "number").values("number", "type", "size")}
     results = []
-    for number in sorted(set(out["rows"]) | set(attrs)):
+    for number in sorted(set(rows) | set(attrs)):
         a = attrs.get(number, {})
-        row = out["rows"].get(number) or EMPTY_FIGURES
-        results.append({"store": number, "type": a.get("type") or None, "size": a.get("size"), **row})
-    return {"periods": _period_dict(out["periods"]), "run": _run_dict(out.get("run"), out.get("evaluation")),
+        results.append({"store": number, "type": a.get("type") or None, "size": a.get("size"),
+                        **rows.get(number, EMPTY_FIGURES)})
+    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
             "count": len(results), "results": results}
 
 
@@ -203,37 +239,42 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     attrs = Store.objects.filter(number=store).values("type", "size").first()
     if not history and attrs is None:
         return None
-    table = store_table_row(scope=scope, store=store)
-    run = selectors.latest_run()
+    ctx = context(scope=scope)  # the periods of the Stores table
+    figures = _table(key="store", scope=scope, ctx=ctx, store=store).get(store) or EMPTY_FIGURES
+    run = ctx["run"]
     forecast = []
     if run is not None:
         forecast = _aggregate_forecast(run, "store", str(store)) or _points_forecast(run, cond, params)
-    depts = _table(key="dept", scope=scope, store=store)
-    departments = [{"dept": k, **v} for k, v in depts["rows"].items()]
+    departments = [{"dept": k, **v} for k, v in _table(key="dept", scope=scope, ctx=ctx, store=store).items()]
     departments.sort(key=lambda r: -(r["sales_ytd"] or 0.0))
     covariates = list(StoreWeek.objects.filter(store=store).order_by("date").values("date", *COVARIATES))
     for c in covariates:
         c["date"] = c["date"].isoformat()
     return {"store": store, "type": (attrs or {}).get("type") or None, "size": (attrs or {}).get("size"),
-            "periods": _period_dict(depts["periods"]), "run": _run_dict(run, depts.get("evaluation")),
-            "figures": table, "history": history, "forecast": forecast, "departments": departments,
+            "periods": _period_dict(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
+            "figures": figures, "history": history, "forecast": forecast, "departments": departments,
             "covariates": covariates}
-
-
-def store_table_row(*, scope: StoreScope, store: int) -> dict:
-    out = _table(key="store", scope=scope, store=store)
-    return out["rows"].get(store) or EMPTY_FIGURES
 
 
 # ------------------------------------------------------------- departments
 def department_table(*, scope: StoreScope) -> dict:
-    """Every department with sales in the scope's stores, summed over those stores only."""
-    out = _table(key="dept", scope=scope)
+    """Every department with sales in the scope's stores, summed over those stores only; the worker's
+    stored snapshot for an unrestricted principal while it is current."""
+    if not scope.restricted:
+        found = _snapshot("departments")
+        if found is not None:
+            return found
+    return department_table_compute(scope=scope)
+
+
+def department_table_compute(*, scope: StoreScope) -> dict:
+    ctx = context(scope=scope)
+    rows = _table(key="dept", scope=scope, ctx=ctx)
     cond, params = scope.sql("store")
-    stores = dict(_fetch(f"SELECT dept, count(DISTINCT store) FROM forecasting_salesrecord WHERE {cond} GROUP BY dept",
-                         params))
-    results = [{"dept": k, "stores": int(stores.get(k, 0)), **v} for k, v in out["rows"].items()]
-    return {"periods": _period_dict(out["periods"]), "run": _run_dict(out.get("run"), out.get("evaluation")),
+    stores = dict(_fetch(f"""SELECT dept, count(*) FROM (SELECT DISTINCT store, dept FROM forecasting_salesrecord
+                             WHERE {cond}) s GROUP BY dept""", params))
+    results = [{"dept": k, "stores": int(stores.get(k, 0)), **v} for k, v in rows.items()]
+    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
             "count": len(results), "results": results}
 
 
@@ -244,14 +285,14 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     history = _history(cond=cond, params=params)
     if not history:
         return None
-    table = _table(key="dept", scope=scope, dept=dept)
-    run = selectors.latest_run()
+    ctx = context(scope=scope)
+    figures = _table(key="dept", scope=scope, ctx=ctx, dept=dept).get(dept) or EMPTY_FIGURES
+    run = ctx["run"]
     forecast = []
     if run is not None:  # the stored aggregate sums every store: only the unrestricted may read it
         forecast = (_aggregate_forecast(run, "dept", str(dept)) if not scope.restricted else []) or \
             _points_forecast(run, cond, params)
-    stores = _table(key="store", scope=scope, dept=dept)
-    ranked = [{"store": k, **v} for k, v in stores["rows"].items()]
+    ranked = [{"store": k, **v} for k, v in _table(key="store", scope=scope, ctx=ctx, dept=dept).items()]
     ranked.sort(key=lambda r: -(r["sales_ytd"] or 0.0))
     last = date.fromisoformat(history[-1]["date"])
     rows = _fetch(f"""SELECT store, date, sales FROM forecasting_salesrecord WHERE {cond} AND date > %s
@@ -261,6 +302,6 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     cell = {(s, d): float(v) for s, d, v in rows}
     heatmap = {"weeks": [w.isoformat() for w in weeks], "stores": heat_stores,
                "sales": [[cell.get((s, w)) for w in weeks] for s in heat_stores]}
-    return {"dept": dept, "periods": _period_dict(table["periods"]),
-            "run": _run_dict(run, table.get("evaluation")), "figures": table["rows"].get(dept) or EMPTY_FIGURES,
+    return {"dept": dept, "periods": _period_dict(ctx["periods"]),
+            "run": _run_dict(run, ctx["evaluation"]), "figures": figures,
             "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap}

@@ -204,3 +204,60 @@ def test_empty_states(django_db_blocker):
         assert 'id="empty-state"' in html and 'href="/data/"' in html
     assert client.get("/stores/1/").status_code == 404
     assert _owner_api(t).get("/api/v1/stores/").json() == {"periods": None, "run": None, "count": 0, "results": []}
+
+
+# ------------------------------------------------------- stored snapshots
+def test_tables_are_served_from_the_workers_snapshot_while_current(shop):
+    from django.db.models import F
+
+    from accounts.scope import StoreScope
+    from forecasting import selectors_stores
+    from forecasting.models import FiguresSnapshot
+    from forecasting.services.figures import figures_snapshot_write
+    from tenants.models import Tenant
+
+    t, restricted = shop
+    client = _owner_api(t)
+    live_stores, live_depts = client.get("/api/v1/stores/").json(), client.get("/api/v1/departments/").json()
+    with in_tenant(t):
+        figures_snapshot_write()
+        assert FiguresSnapshot.objects.get(kind="stores").data == live_stores
+        assert FiguresSnapshot.objects.get(kind="departments").data == live_depts
+        # mark the stored table, to see which one a request serves
+        snap = FiguresSnapshot.objects.get(kind="stores")
+        snap.data = {**snap.data, "results": snap.data["results"][:1]}
+        snap.save()
+    assert client.get("/api/v1/stores/").json()["count"] == 4  # count kept, rows from the snapshot
+    assert len(client.get("/api/v1/stores/").json()["results"]) == 1
+    # a restricted member never gets the table of every store
+    assert {r["store"] for r in api_client(t, user=restricted).get("/api/v1/stores/").json()["results"]} == MINE
+    with in_tenant(t):  # new data: the snapshot is stale, the figures are computed on read
+        Tenant.objects.filter(pk=t.tenant.pk).update(dataset_version=F("dataset_version") + 1)
+        assert selectors_stores.store_table(scope=StoreScope.all()) == live_stores
+        FiguresSnapshot.objects.all().delete()
+    assert client.get("/api/v1/stores/").json() == live_stores
+
+
+@pytest.mark.worker
+def test_worker_stores_the_tables_after_an_upload(celery_worker_proc, django_db_blocker):
+    from forecasting.models import FiguresSnapshot
+    from tests.data.helpers import upload
+
+    with django_db_blocker.unblock():
+        t = provision("stores-worker")
+    content = b"Store,Dept,Date,Weekly_Sales,IsHoliday\n" + b"".join(
+        f"{s},1,{w.isoformat()},{100 * s + i},FALSE\n".encode()
+        for s in (1, 2) for i, w in enumerate(seed.weeks(seed.FIRST, seed.LAST)))
+    assert upload(t, content, "sales.csv")["status"] == "succeeded"
+    live = _owner_api(t).get("/api/v1/stores/").json()
+    assert live["count"] == 2
+    import time
+
+    deadline = time.monotonic() + 60  # the worker writes it right after marking the job done
+    while time.monotonic() < deadline:
+        with in_tenant(t):
+            snap = FiguresSnapshot.objects.filter(kind="stores").first()
+        if snap is not None:
+            break
+        time.sleep(0.2)
+    assert snap is not None and snap.data == live
