@@ -13,6 +13,7 @@ a year earlier over the series forecast that also sold then.
 """
 from __future__ import annotations
 
+import statistics
 from datetime import date, timedelta
 
 from django.db import connection
@@ -127,10 +128,38 @@ def _volatility_figures(key: str, cond: str, params: list, p: dict) -> dict:
 
 
 def context(*, scope: StoreScope) -> dict:
-    """What every figure of a request is computed against: the periods, the served run, the newest evaluation."""
+    """What every figure of a request is computed against: the periods, the served run, the newest evaluation
+    (the periods of the current stored table when unrestricted: finding the latest week scans every sale)."""
     run = selectors.latest_run()
-    return {"periods": periods(scope=scope), "run": run,
-            "evaluation": latest_evaluation() if run is not None else None}
+    stored = None if scope.restricted else _snapshot("stores")
+    if stored is not None:
+        p = {k: date.fromisoformat(v) for k, v in stored["periods"].items()} if stored["periods"] else None
+    else:
+        p = periods(scope=scope)
+    return {"periods": p, "run": run, "evaluation": latest_evaluation() if run is not None else None}
+
+
+def _combined(rows: dict, history: list[dict], ctx: dict, accuracy: dict) -> dict:
+    """The figures of an aggregate (a store, a department) from those of its parts and its weekly history:
+    sums, like for like over the parts' series, and the volatility of its own weekly totals."""
+    if not rows:
+        return EMPTY_FIGURES
+
+    def total(field):
+        values = [r[field] for r in rows.values() if r[field] is not None]
+        return float(sum(values)) if values else None
+
+    out = {f: total(f) for f in ("sales_ytd", "sales_ytd_like_for_like", "sales_last_year_like_for_like",
+                                 "forecast_13w", "forecast_like_for_like", "forecast_last_year")}
+    out["series"] = int(sum(r["series"] for r in rows.values()))
+    out["growth"] = _ratio(out["sales_ytd_like_for_like"], out["sales_last_year_like_for_like"])
+    out["forecast_change"] = _ratio(out["forecast_like_for_like"], out["forecast_last_year"])
+    out["accuracy_wape"] = next(iter(accuracy.values()), None)
+    since = ctx["periods"]["ytd_end"] - timedelta(days=YEAR) if ctx["periods"] else None
+    recent = [h["sales"] for h in history if since is not None and date.fromisoformat(h["date"]) > since]
+    mean = sum(recent) / len(recent) if recent else 0.0
+    out["volatility"] = (statistics.stdev(recent) / mean) if len(recent) >= 4 and mean else None
+    return {**EMPTY_FIGURES, **out}
 
 
 def _table(*, key: str, scope: StoreScope, ctx: dict, store: int | None = None, dept: int | None = None) -> dict:
@@ -240,12 +269,14 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     if not history and attrs is None:
         return None
     ctx = context(scope=scope)  # the periods of the Stores table
-    figures = _table(key="store", scope=scope, ctx=ctx, store=store).get(store) or EMPTY_FIGURES
+    rows = _table(key="dept", scope=scope, ctx=ctx, store=store)
+    accuracy = _accuracy_figures("store", ctx["evaluation"], *_where(scope, store=store, column_prefix="f."))
+    figures = _combined(rows, history, ctx, accuracy)
     run = ctx["run"]
     forecast = []
     if run is not None:
         forecast = _aggregate_forecast(run, "store", str(store)) or _points_forecast(run, cond, params)
-    departments = [{"dept": k, **v} for k, v in _table(key="dept", scope=scope, ctx=ctx, store=store).items()]
+    departments = [{"dept": k, **v} for k, v in rows.items()]
     departments.sort(key=lambda r: -(r["sales_ytd"] or 0.0))
     covariates = list(StoreWeek.objects.filter(store=store).order_by("date").values("date", *COVARIATES))
     for c in covariates:
@@ -286,13 +317,15 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     if not history:
         return None
     ctx = context(scope=scope)
-    figures = _table(key="dept", scope=scope, ctx=ctx, dept=dept).get(dept) or EMPTY_FIGURES
+    rows = _table(key="store", scope=scope, ctx=ctx, dept=dept)
+    accuracy = _accuracy_figures("dept", ctx["evaluation"], *_where(scope, dept=dept, column_prefix="f."))
+    figures = _combined(rows, history, ctx, accuracy)
     run = ctx["run"]
     forecast = []
     if run is not None:  # the stored aggregate sums every store: only the unrestricted may read it
         forecast = (_aggregate_forecast(run, "dept", str(dept)) if not scope.restricted else []) or \
             _points_forecast(run, cond, params)
-    ranked = [{"store": k, **v} for k, v in _table(key="store", scope=scope, ctx=ctx, dept=dept).items()]
+    ranked = [{"store": k, **v} for k, v in rows.items()]
     ranked.sort(key=lambda r: -(r["sales_ytd"] or 0.0))
     last = date.fromisoformat(history[-1]["date"])
     rows = _fetch(f"""SELECT store, date, sales FROM forecasting_salesrecord WHERE {cond} AND date > %s

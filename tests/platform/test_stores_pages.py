@@ -261,3 +261,16 @@ def test_worker_stores_the_tables_after_an_upload(celery_worker_proc, django_db_
             break
         time.sleep(0.2)
     assert snap is not None and snap.data == live
+
+
+@pytest.mark.parametrize("kind,n", [("stores", 1), ("stores", 3), ("departments", 1), ("departments", 2)])
+def test_a_pages_figures_equal_its_row_of_the_table(shop, kind, n):
+    """The store (department) page sums its departments (stores): the same figures as its row of the table."""
+    t, _ = shop
+    client = _owner_api(t)
+    key = "store" if kind == "stores" else "dept"
+    row = _by(client.get(f"/api/v1/{kind}/").json()["results"], key)[n]
+    figures = client.get(f"/api/v1/{kind}/{n}/").json()["figures"]
+    assert set(figures) == FIGURES
+    for field in FIGURES:
+        assert figures[field] == pytest.approx(row[field]), field
