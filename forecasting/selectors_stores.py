@@ -1,8 +1,12 @@
 """Read queries of the Stores and Departments pages and API (issue 9, pages 2-3).
 
-Every figure is one SQL aggregate over indexed tables (sales, the served run's
-points and stored aggregates), narrowed to the principal's stores first: a
-store-restricted member's department figures sum only her stores.
+Every figure is an SQL aggregate over the sales and the served run's points,
+narrowed to the principal's stores first: a store-restricted member's
+department figures sum only her stores. The two tables over every store (the
+heavy part: ~0.7 s each on the Walmart data) are computed by the worker after
+each job and stored (FiguresSnapshot, forecasting/services/figures.py); an
+unrestricted page view reads them while they are current. A store page reads
+by the (store, dept, date) key; a department page reads its rows once.
 
 Like for like: a growth figure compares the same series (store-departments)
 on both sides. Year to date is from 1 January of the year of the latest week
