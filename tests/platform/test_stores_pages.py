@@ -155,7 +155,7 @@ def test_store_scope(shop):
 
 
 # ------------------------------------------------------------------- pages
-PAGES = ["/stores/", "/stores/1/", "/departments/", "/departments/1/"]
+PAGES = ["/stores/", "/stores/1/", "/stores/4/", "/departments/", "/departments/1/"]  # store 4: no sales
 
 
 @pytest.mark.parametrize("role", ["viewer", "analyst", "admin", "owner"])
@@ -169,6 +169,7 @@ def test_pages_for_every_role(shop, role):
     assert 'href="/stores/1/"' in html and "$" in html and 'id="stores-table"' in html
     assert f"{seed.ytd_by_hand(stores={1}):,.0f}" in html  # thousands separators
     assert 'href="/departments/"' in html  # the nav link
+    assert 'id="no-sales"' in client.get("/stores/4/").content.decode()  # a store of the stores file, no sales yet
 
 
 def test_pages_refuse_anonymous_and_another_tenant(shop, django_db_blocker):
