@@ -275,3 +275,11 @@ def test_a_pages_figures_equal_its_row_of_the_table(shop, kind, n):
     assert set(figures) == FIGURES
     for field in FIGURES:
         assert figures[field] == pytest.approx(row[field]), field
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stores/99999999999999999999/", "/api/v1/departments/99999999999999999999/"])
+def test_out_of_range_numbers_are_404(shop, path):
+    t, _ = shop
+    resp = _owner_api(t).get(path)
+    assert resp.status_code == 404 and resp.json()["error"]["code"] in ("store_not_found", "department_not_found")
+    assert web_client(t, user=add_member(t, "viewer")).get(path.replace("/api/v1", "")).status_code == 404
