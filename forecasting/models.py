@@ -424,3 +424,20 @@ class SimulationUse(CreatedByMixin, models.Model):
     (billing/selectors.py). Holds no inputs or results."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class FiguresSnapshot(models.Model):
+    """The Stores or Departments table over every store, computed by the worker
+    after each upload, training, refresh and evaluation
+    (forecasting/services/figures.py), so an unrestricted member's page only
+    reads it. It is served while the data version, the served run and the
+    newest evaluation are those it was computed from; otherwise the figures are
+    computed on read (a store-restricted member's always are: few stores)."""
+
+    kind = models.CharField(max_length=20, unique=True, help_text="stores or departments")
+    data = models.JSONField()
+    dataset_version = models.PositiveIntegerField()
+    source_run = models.PositiveIntegerField(null=True, help_text="id of the served run it used")
+    source_evaluation = models.PositiveIntegerField(null=True, help_text="id of the newest evaluation it used")
+    seconds = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)

@@ -6,6 +6,8 @@ NAV = [
     ("Dashboard", "dashboard", "workspace.view"),
     ("Data", "data", "data.view"),
     ("Models", "models", "models.view"),
+    ("Stores", "stores", "forecasts.view"),
+    ("Departments", "departments", "forecasts.view"),
     ("Forecasts", "forecasts", "forecasts.view"),
     ("Insights", "insights", "forecasts.view"),
     ("Simulator", "simulator", "simulations.run"),

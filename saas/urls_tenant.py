@@ -4,6 +4,7 @@ from accounts import views as account_views
 from billing import views as billing_views
 from forecasting import views as forecasting_views
 from forecasting import web_data, web_models, web_retraining, web_simulator
+from forecasting.web import stores as web_stores
 from tenants import web as tenant_web
 
 auth_patterns = [
@@ -51,6 +52,10 @@ urlpatterns = [
     path("insights/", forecasting_views.insights, name="insights"),
     path("simulator/", web_simulator.simulator_page, name="simulator"),
     path("simulator/run/", web_simulator.simulator_run, name="simulator_run"),
+    path("stores/", web_stores.stores_page, name="stores"),
+    path("stores/<int:n>/", web_stores.store_page, name="store"),
+    path("departments/", web_stores.departments_page, name="departments"),
+    path("departments/<int:n>/", web_stores.department_page, name="department"),
     path("api/v1/", include("saas.api.urls")),
 ]
 

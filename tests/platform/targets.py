@@ -224,6 +224,19 @@ def _simulation(t, method, path):
     return {"path": path, "body": {"store": 1, "depts": None, "weeks": ["2012-11-02"], "markdowns": {"markdown1": 500}}}
 
 
+@builder("GET /api/v1/stores/{n}/", "GET /api/v1/departments/{n}/")
+def _store_or_dept(t, method, path):
+    """A week of sales of store 7, department 7."""
+    from datetime import date
+
+    from forecasting.models import SalesRecord
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        SalesRecord.objects.get_or_create(store=7, dept=7, date=date(2012, 1, 6), defaults={"sales": 10.0})
+    return {"path": path.replace("{n}", "7")}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

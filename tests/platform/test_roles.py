@@ -82,6 +82,11 @@ MATRIX: dict[str, dict[str, int]] = {
     # promotion simulator (issue 9): every role runs a what-if (404 "no active model" here); saved scenarios listed
     "POST /api/v1/simulations/": ALL_ALLOWED,
     "GET /api/v1/simulations/": ALL_READ,
+    # stores and departments (issue 9): whoever reads forecasts
+    "GET /api/v1/stores/": ALL_READ,
+    "GET /api/v1/stores/{n}/": ALL_READ,
+    "GET /api/v1/departments/": ALL_READ,
+    "GET /api/v1/departments/{n}/": ALL_READ,
     # workspace lifecycle: owners only (keys never carry the owner role). The
     # matrix's owner confirms with a wrong name (400) so the shared tenant stays.
     "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),

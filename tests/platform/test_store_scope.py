@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.platform.endpoints import discover_api_endpoints
+from tests.platform.stores_checks import STORE_PAGE_CHECKS
 
 STORES, DEPTS, WEEKS = (1, 2, 3), (1, 2), 6
 ANALYST_STORES, KEY_STORES = {1, 2}, {2}
@@ -270,6 +271,7 @@ ENDPOINTS = {
     "PUT /api/v1/retraining-policy/": ADMIN_ONLY,
     "POST /api/v1/simulations/": check_simulation,
     "GET /api/v1/simulations/": check_scenarios,
+    **STORE_PAGE_CHECKS,
 }
 
 
@@ -320,6 +322,7 @@ def test_forecast_page_of_another_store_shows_nothing_of_it(scoped):
 
 PAGES = {  # web pages that show store data: path -> text that only the unrestricted see
     "/": None, "/insights/": None, "/data/": None, "/forecasts/?store=1&dept=99": None,
+    "/stores/": None, "/stores/2/": None, "/departments/": None, "/departments/1/": None,
 }
 
 

@@ -1,0 +1,375 @@
+"""Read queries of the Stores and Departments pages and API (issue 9, pages 2-3).
+
+Every figure is an SQL aggregate over the sales and the served run's points,
+narrowed to the principal's stores first: a store-restricted member's
+department figures sum only her stores. The two tables over every store (the
+heavy part: ~0.7 s each on the Walmart data) are computed by the worker after
+each job and stored (FiguresSnapshot, forecasting/services/figures.py); an
+unrestricted page view reads them while they are current. A store page reads
+by the (store, dept, date) key; a department page reads its rows once.
+
+Like for like: a growth figure compares the same series (store-departments)
+on both sides. Year to date is from 1 January of the year of the latest week
+with sales to that week; last year is the same weeks 364 days (52 weeks)
+earlier; growth sums both over the series that sold in both periods. The
+forecast change compares the served run's next 13 weeks with the same weeks
+a year earlier over the series forecast that also sold then.
+"""
+from __future__ import annotations
+
+import statistics
+from datetime import date, timedelta
+
+from django.db import connection
+
+from accounts.scope import StoreScope
+from forecasting import selectors
+from forecasting.models import FiguresSnapshot, ForecastAggregate, ModelEvaluation, Store, StoreWeek
+
+YEAR = 364  # days: 52 weeks, so a week ending on a Friday maps to a Friday
+FORECAST_WEEKS = 13
+# the figures of a store or department without sales this year or without a forecast
+EMPTY_FIGURES = {"sales_ytd": 0.0, "sales_ytd_like_for_like": None, "sales_last_year_like_for_like": None,
+                 "growth": None, "series": 0, "forecast_13w": None, "forecast_like_for_like": None,
+                 "forecast_last_year": None, "forecast_change": None, "accuracy_wape": None, "volatility": None}
+COVARIATES = ["markdown1", "markdown2", "markdown3", "markdown4", "markdown5", "temperature", "fuel_price", "cpi",
+              "unemployment"]
+
+
+def _where(scope: StoreScope, *, store: int | None = None, dept: int | None = None, column_prefix: str = "") -> tuple[str, list]:
+    cond, params = scope.sql(f"{column_prefix}store")
+    parts, out = [cond], list(params)
+    if store is not None:
+        parts.append(f"{column_prefix}store = %s")
+        out.append(int(store))
+    if dept is not None:
+        parts.append(f"{column_prefix}dept = %s")
+        out.append(int(dept))
+    return " AND ".join(parts), out
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def periods(*, scope: StoreScope) -> dict | None:
+    """Year to date and the same weeks last year, ending at the latest week with sales (of the scope's stores)."""
+    cond, params = scope.sql("store")
+    last = _fetch(f"SELECT max(date) FROM forecasting_salesrecord WHERE {cond}", params)[0][0]
+    if last is None:
+        return None
+    start = date(last.year, 1, 1)
+    return {"ytd_start": start, "ytd_end": last, "last_year_start": start - timedelta(days=YEAR),
+            "last_year_end": last - timedelta(days=YEAR)}
+
+
+def _ratio(a, b) -> float | None:
+    return (float(a) / float(b) - 1.0) if a is not None and b else None
+
+
+def _sales_figures(key: str, cond: str, params: list, p: dict) -> dict:
+    """{key value: sales YTD, like-for-like YTD and last year, growth}."""
+    rows = _fetch(f"""
+        WITH r AS (SELECT store, dept, date, sales FROM forecasting_salesrecord
+                   WHERE {cond} AND date BETWEEN %s AND %s),
+             cur AS (SELECT store, dept, sum(sales) AS s FROM r WHERE date >= %s GROUP BY store, dept),
+             prev AS (SELECT store, dept, sum(sales) AS s FROM r WHERE date <= %s GROUP BY store, dept)
+        SELECT c.{key}, sum(c.s), sum(c.s) FILTER (WHERE p.s IS NOT NULL), sum(p.s), count(*)
+        FROM cur c LEFT JOIN prev p USING (store, dept) GROUP BY c.{key}
+    """, [*params, p["last_year_start"], p["ytd_end"], p["ytd_start"], p["last_year_end"]])
+    return {k: {"sales_ytd": float(ytd), "sales_ytd_like_for_like": float(lfl) if lfl is not None else None,
+                "sales_last_year_like_for_like": float(ly) if ly is not None else None,
+                "growth": _ratio(lfl, ly), "series": int(n)}
+            for k, ytd, lfl, ly, n in rows}
+
+
+def _forecast_figures(key: str, run, cond: str, params: list) -> dict:
+    """{key value: the served run's next 13 weeks, and like for like against the same weeks last year}."""
+    if run is None:
+        return {}
+    end = run.origin + timedelta(weeks=FORECAST_WEEKS)
+    rows = _fetch(f"""
+        WITH f AS (SELECT store, dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
+                   FROM forecasting_forecastpoint WHERE run_id = %s AND {cond} AND date <= %s GROUP BY store, dept),
+             ly AS (SELECT s.store, s.dept, sum(s.sales) AS s FROM forecasting_salesrecord s JOIN f USING (store, dept)
+                    WHERE s.date BETWEEN f.d0 - {YEAR} AND f.d1 - {YEAR} GROUP BY s.store, s.dept)
+        SELECT f.{key}, sum(f.fc), sum(f.fc) FILTER (WHERE ly.s IS NOT NULL), sum(ly.s)
+        FROM f LEFT JOIN ly USING (store, dept) GROUP BY f.{key}
+    """, [run.pk, *params, end])
+    return {k: {"forecast_13w": float(fc), "forecast_like_for_like": float(lfl) if lfl is not None else None,
+                "forecast_last_year": float(ly) if ly is not None else None, "forecast_change": _ratio(lfl, ly)}
+            for k, fc, lfl, ly in rows}
+
+
+def latest_evaluation():
+    return ModelEvaluation.objects.order_by("-last_week", "-evaluated_at").first()
+
+
+def _accuracy_figures(key: str, evaluation, cond: str, params: list) -> dict:
+    """{key value: live WAPE} of the newest evaluated run, over its weeks whose actuals arrived
+    (``cond`` on the columns of ``f``, the run's points)."""
+    if evaluation is None:
+        return {}
+    rows = _fetch(f"""
+        SELECT f.{key}, sum(abs(f.forecast - s.sales)), sum(abs(s.sales))
+        FROM forecasting_forecastpoint f JOIN forecasting_salesrecord s USING (store, dept, date)
+        WHERE f.run_id = %s AND {cond} AND f.date <= %s
+        GROUP BY f.{key}
+    """, [evaluation.run_id, *params, evaluation.last_week])
+    return {k: (float(err) / float(act) if act else None) for k, err, act in rows}
+
+
+def _volatility_figures(key: str, cond: str, params: list, p: dict) -> dict:
+    """{key value: coefficient of variation of its weekly sales over the last 52 weeks}."""
+    rows = _fetch(f"""
+        WITH w AS (SELECT {key} AS k, date, sum(sales) AS v FROM forecasting_salesrecord
+                   WHERE {cond} AND date > %s GROUP BY {key}, date)
+        SELECT k, stddev_samp(v) / nullif(avg(v), 0), count(*) FROM w GROUP BY k
+    """, [*params, p["ytd_end"] - timedelta(days=YEAR)])
+    return {k: (float(cv) if cv is not None and n >= 4 else None) for k, cv, n in rows}
+
+
+def context(*, scope: StoreScope) -> dict:
+    """What every figure of a request is computed against: the periods, the served run, the newest evaluation
+    (the periods of the current stored table when unrestricted: finding the latest week scans every sale)."""
+    run = selectors.latest_run()
+    stored = None if scope.restricted else _snapshot("stores")
+    if stored is not None:
+        p = {k: date.fromisoformat(v) for k, v in stored["periods"].items()} if stored["periods"] else None
+    else:
+        p = periods(scope=scope)
+    return {"periods": p, "run": run, "evaluation": latest_evaluation() if run is not None else None}
+
+
+def _combined(rows: dict, history: list[dict], ctx: dict, accuracy: dict) -> dict:
+    """The figures of an aggregate (a store, a department) from those of its parts and its weekly history:
+    sums, like for like over the parts' series, and the volatility of its own weekly totals."""
+    if not rows:
+        return EMPTY_FIGURES
+
+    def total(field):
+        values = [r[field] for r in rows.values() if r[field] is not None]
+        return float(sum(values)) if values else None
+
+    out = {f: total(f) for f in ("sales_ytd", "sales_ytd_like_for_like", "sales_last_year_like_for_like",
+                                 "forecast_13w", "forecast_like_for_like", "forecast_last_year")}
+    out["series"] = int(sum(r["series"] for r in rows.values()))
+    out["growth"] = _ratio(out["sales_ytd_like_for_like"], out["sales_last_year_like_for_like"])
+    out["forecast_change"] = _ratio(out["forecast_like_for_like"], out["forecast_last_year"])
+    out["accuracy_wape"] = next(iter(accuracy.values()), None)
+    since = ctx["periods"]["ytd_end"] - timedelta(days=YEAR) if ctx["periods"] else None
+    recent = [h["sales"] for h in history if since is not None and date.fromisoformat(h["date"]) > since]
+    mean = sum(recent) / len(recent) if recent else 0.0
+    out["volatility"] = (statistics.stdev(recent) / mean) if len(recent) >= 4 and mean else None
+    return {**EMPTY_FIGURES, **out}
+
+
+def _table(*, key: str, scope: StoreScope, ctx: dict, store: int | None = None, dept: int | None = None) -> dict:
+    """{``key`` value (store or dept): every figure of the tables}."""
+    p, run, evaluation = ctx["periods"], ctx["run"], ctx["evaluation"]
+    if p is None:
+        return {}
+    cond, params = _where(scope, store=store, dept=dept)
+    sales = _sales_figures(key, cond, params, p)
+    fc = _forecast_figures(key, run, cond, params)
+    acc = _accuracy_figures(key, evaluation, *_where(scope, store=store, dept=dept, column_prefix="f."))
+    vol = _volatility_figures(key, cond, params, p)
+    rows = {}
+    for k in sorted(set(sales) | set(fc) | set(vol)):
+        rows[k] = {**EMPTY_FIGURES, **sales.get(k, {}), **fc.get(k, {}), "accuracy_wape": acc.get(k),
+                   "volatility": vol.get(k)}
+    return rows
+
+
+def _period_dict(p: dict | None) -> dict | None:
+    return {k: v.isoformat() for k, v in p.items()} if p else None
+
+
+def _run_dict(run, evaluation) -> dict | None:
+    if run is None:
+        return None
+    return {"model_version": run.model_version.number, "origin": run.origin.isoformat(), "horizon": run.horizon,
+            "forecast_weeks": min(FORECAST_WEEKS, run.horizon),
+            "accuracy_last_week": evaluation.last_week.isoformat() if evaluation else None}
+
+
+# ------------------------------------------------------------------ stores
+def snapshot_fingerprint() -> dict:
+    """What a stored snapshot must have been computed from to be served."""
+    from tenants.models import Tenant
+
+    run = selectors.latest_run()
+    evaluation = latest_evaluation() if run is not None else None
+    return {"dataset_version": Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk),
+            "source_run": run.pk if run else None, "source_evaluation": evaluation.pk if evaluation else None}
+
+
+def _snapshot(kind: str) -> dict | None:
+    """The stored table of every store, when it is still that of the current data, run and evaluation."""
+    snap = FiguresSnapshot.objects.filter(kind=kind).first()
+    if snap is None:
+        return None
+    fp = snapshot_fingerprint()
+    if any(getattr(snap, k) != v for k, v in fp.items()):
+        return None
+    return snap.data
+
+
+def store_table(*, scope: StoreScope) -> dict:
+    """Every store of the scope (with sales or a stores-file row) and its figures; the worker's stored
+    snapshot for an unrestricted principal while it is current."""
+    if not scope.restricted:
+        found = _snapshot("stores")
+        if found is not None:
+            return found
+    return store_table_compute(scope=scope)
+
+
+def store_table_compute(*, scope: StoreScope) -> dict:
+    ctx = context(scope=scope)
+    rows = _table(key="store", scope=scope, ctx=ctx)
+    attrs = {s["number"]: s for s in scope.filter(Store.objects.all(), "number").values("number", "type", "size")}
+    results = []
+    for number in sorted(set(rows) | set(attrs)):
+        a = attrs.get(number, {})
+        results.append({"store": number, "type": a.get("type") or None, "size": a.get("size"),
+                        **rows.get(number, EMPTY_FIGURES)})
+    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
+            "count": len(results), "results": results}
+
+
+def _history(*, cond: str, params: list) -> list[dict]:
+    """Weekly totals with the same week last year beside each (over the same series, store-departments)."""
+    rows = _fetch(f"""SELECT date, sum(sales) FROM forecasting_salesrecord WHERE {cond}
+                      GROUP BY date ORDER BY date""", params)
+    by_date = {d: float(v) for d, v in rows}
+    return [{"date": d.isoformat(), "sales": v, "last_year": by_date.get(d - timedelta(days=YEAR))} for d, v in
+            by_date.items()]
+
+
+def _points_forecast(run, cond: str, params: list) -> list[dict]:
+    rows = _fetch(f"""SELECT date, sum(forecast) FROM forecasting_forecastpoint WHERE run_id = %s AND {cond}
+                      GROUP BY date ORDER BY date""", [run.pk, *params])
+    return [{"date": d.isoformat(), "forecast": float(f), "lo80": None, "hi80": None, "lo95": None, "hi95": None}
+            for d, f in rows]
+
+
+def _aggregate_forecast(run, level: str, key: str) -> list[dict]:
+    rows = ForecastAggregate.objects.filter(run=run, level=level, key=key).order_by("date").values(
+        "date", "forecast", "lo80", "hi80", "lo95", "hi95")
+    return [{**r, "date": r["date"].isoformat()} for r in rows]
+
+
+def store_detail(*, scope: StoreScope, store: int) -> dict | None:
+    """One store: figures, history with last year, the served forecast with bands, its departments ranked,
+    and its markdowns and covariates. None when the store is outside the scope or unknown."""
+    if not scope.allows(store):
+        return None
+    cond, params = _where(scope, store=store)
+    history = _history(cond=cond, params=params)
+    attrs = Store.objects.filter(number=store).values("type", "size").first()
+    if not history and attrs is None:
+        return None
+    ctx = context(scope=scope)  # the periods of the Stores table
+    rows = _table(key="dept", scope=scope, ctx=ctx, store=store)
+    accuracy = _accuracy_figures("store", ctx["evaluation"], *_where(scope, store=store, column_prefix="f."))
+    figures = _combined(rows, history, ctx, accuracy)
+    run = ctx["run"]
+    forecast = []
+    if run is not None:
+        forecast = _aggregate_forecast(run, "store", str(store)) or _points_forecast(run, cond, params)
+    departments = [{"dept": k, **v} for k, v in rows.items()]
+    departments.sort(key=lambda r: -(r["sales_ytd"] or 0.0))
+    covariates = list(StoreWeek.objects.filter(store=store).order_by("date").values("date", *COVARIATES))
+    for c in covariates:
+        c["date"] = c["date"].isoformat()
+    return {"store": store, "type": (attrs or {}).get("type") or None, "size": (attrs or {}).get("size"),
+            "periods": _period_dict(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
+            "figures": figures, "history": history, "forecast": forecast, "departments": departments,
+            "covariates": covariates}
+
+
+# ------------------------------------------------------------- departments
+def department_table(*, scope: StoreScope) -> dict:
+    """Every department with sales in the scope's stores, summed over those stores only; the worker's
+    stored snapshot for an unrestricted principal while it is current."""
+    if not scope.restricted:
+        found = _snapshot("departments")
+        if found is not None:
+            return found
+    return department_table_compute(scope=scope)
+
+
+def department_table_compute(*, scope: StoreScope) -> dict:
+    ctx = context(scope=scope)
+    rows = _table(key="dept", scope=scope, ctx=ctx)
+    cond, params = scope.sql("store")
+    stores = dict(_fetch(f"""SELECT dept, count(*) FROM (SELECT DISTINCT store, dept FROM forecasting_salesrecord
+                             WHERE {cond}) s GROUP BY dept""", params))
+    results = [{"dept": k, "stores": int(stores.get(k, 0)), **v} for k, v in rows.items()]
+    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
+            "count": len(results), "results": results}
+
+
+def _store_rows_of_dept(rows: list[tuple], ctx: dict, scope: StoreScope, dept: int) -> dict:
+    """``_table(key="store", dept=dept)`` from the department's rows already read (one scan instead of three):
+    the same sales, like-for-like and volatility rules, the forecast and accuracy from the run (SQL)."""
+    p = ctx["periods"]
+    if p is None:
+        return {}
+    cur, prev, weekly = {}, {}, {}
+    since = p["ytd_end"] - timedelta(days=YEAR)
+    for store, day, sales in rows:
+        if p["ytd_start"] <= day <= p["ytd_end"]:
+            cur[store] = cur.get(store, 0.0) + sales
+        elif p["last_year_start"] <= day <= p["last_year_end"]:
+            prev[store] = prev.get(store, 0.0) + sales
+        if since < day <= p["ytd_end"]:
+            weekly.setdefault(store, []).append(sales)
+    sales_figs = {k: {"sales_ytd": v, "sales_ytd_like_for_like": v if k in prev else None,
+                      "sales_last_year_like_for_like": prev.get(k) if k in prev else None,
+                      "growth": _ratio(v, prev.get(k)) if k in prev else None, "series": 1} for k, v in cur.items()}
+    vol = {k: (statistics.stdev(v) / (sum(v) / len(v)) if len(v) >= 4 and sum(v) else None) for k, v in weekly.items()}
+    cond, params = _where(scope, dept=dept)
+    fc = _forecast_figures("store", ctx["run"], cond, params)
+    acc = _accuracy_figures("store", ctx["evaluation"], *_where(scope, dept=dept, column_prefix="f."))
+    return {k: {**EMPTY_FIGURES, **sales_figs.get(k, {}), **fc.get(k, {}), "accuracy_wape": acc.get(k),
+                "volatility": vol.get(k)} for k in sorted(set(sales_figs) | set(fc) | set(vol))}
+
+
+def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) -> dict | None:
+    """One department across the scope's stores: figures, history with last year, the forecast (with the
+    stored coherent bands when every store is in scope), stores ranked, and a store x week heatmap."""
+    cond, params = _where(scope, dept=dept)
+    sales = [(s, d, float(v)) for s, d, v in _fetch(
+        f"SELECT store, date, sales FROM forecasting_salesrecord WHERE {cond} ORDER BY store, date", params)]
+    if not sales:
+        return None
+    totals: dict = {}
+    for _, day, v in sales:
+        totals[day] = totals.get(day, 0.0) + v
+    history = [{"date": d.isoformat(), "sales": v, "last_year": totals.get(d - timedelta(days=YEAR))}
+               for d, v in sorted(totals.items())]
+    ctx = context(scope=scope)
+    rows = _store_rows_of_dept(sales, ctx, scope, dept)
+    accuracy = _accuracy_figures("dept", ctx["evaluation"], *_where(scope, dept=dept, column_prefix="f."))
+    figures = _combined(rows, history, ctx, accuracy)
+    run = ctx["run"]
+    forecast = []
+    if run is not None:  # the stored aggregate sums every store: only the unrestricted may read it
+        forecast = (_aggregate_forecast(run, "dept", str(dept)) if not scope.restricted else []) or \
+            _points_forecast(run, cond, params)
+    ranked = [{"store": k, **v} for k, v in rows.items()]
+    ranked.sort(key=lambda r: -(r["sales_ytd"] or 0.0))
+    since = max(totals) - timedelta(weeks=heatmap_weeks)
+    recent = [(s, d, v) for s, d, v in sales if d > since]
+    weeks = sorted({d for _, d, _ in recent})
+    heat_stores = sorted({s for s, _, _ in recent})
+    cell = {(s, d): v for s, d, v in recent}
+    heatmap = {"weeks": [w.isoformat() for w in weeks], "stores": heat_stores,
+               "sales": [[cell.get((s, w)) for w in weeks] for s in heat_stores]}
+    return {"dept": dept, "periods": _period_dict(ctx["periods"]),
+            "run": _run_dict(run, ctx["evaluation"]), "figures": figures,
+            "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap}

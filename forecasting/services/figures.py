@@ -1,0 +1,42 @@
+"""The Stores and Departments tables over every store, computed by the worker
+after each job that changes what they show (an upload, a training, a refresh,
+an evaluation) and stored, so that a page view only reads
+(forecasting/selectors_stores.py serves them while they are current)."""
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import transaction
+
+from accounts.scope import StoreScope
+from forecasting import selectors_stores
+from forecasting.models import FiguresSnapshot, Job
+
+log = logging.getLogger(__name__)
+KINDS = {"stores": selectors_stores.store_table_compute, "departments": selectors_stores.department_table_compute}
+
+
+def figures_snapshot_write() -> list[FiguresSnapshot]:
+    """Recompute and store both tables (the fingerprint is read first: a change meanwhile leaves them stale)."""
+    fingerprint = selectors_stores.snapshot_fingerprint()
+    out = []
+    for kind, compute in KINDS.items():
+        started = time.perf_counter()
+        data = compute(scope=StoreScope.all())
+        with transaction.atomic():
+            snap, _ = FiguresSnapshot.objects.update_or_create(kind=kind, defaults={
+                "data": data, "seconds": round(time.perf_counter() - started, 3), **fingerprint})
+        out.append(snap)
+    return out
+
+
+def figures_after_job(*, job_id: int) -> None:
+    """After a job of the worker: refresh the stored tables if it succeeded. A failure here never fails
+    the job (the pages compute the figures on read until the next refresh)."""
+    if not Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).exists():
+        return
+    try:
+        figures_snapshot_write()
+    except Exception:  # noqa: BLE001
+        log.exception("figures snapshot after job %s failed", job_id)

@@ -1,0 +1,1 @@
+"""Web views, one module per page area (issue 9, Structure)."""

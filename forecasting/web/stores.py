@@ -1,0 +1,51 @@
+"""Stores and Departments pages (issue 9, pages 2-3): tables of every store
+and department of the member's stores, and a page for each. They only read
+(forecasting/selectors_stores.py): SQL aggregates over the sales and the
+served run, and the aggregates the worker stored with the run."""
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+
+from accounts.decorators import role_required
+from accounts.scope import StoreScope
+from forecasting import charts_stores, selectors_stores
+
+
+@role_required("forecasts.view")
+def stores_page(request):
+    scope = StoreScope.for_request(request)
+    table = selectors_stores.store_table(scope=scope)
+    return render(request, "forecasting/stores.html", {"table": table, "restricted": scope.restricted})
+
+
+@role_required("forecasts.view")
+def store_page(request, n: int):
+    scope = StoreScope.for_request(request)
+    found = selectors_stores.store_detail(scope=scope, store=n)
+    if found is None:  # outside the member's stores: the same page as an unknown store
+        raise Http404(f"No store {n}.")
+    chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast",
+                                        "store-chart") if found["history"] else None
+    covariates = charts_stores.covariate_chart(found["covariates"]) if found["covariates"] else None
+    return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates})
+
+
+@role_required("forecasts.view")
+def departments_page(request):
+    scope = StoreScope.for_request(request)
+    table = selectors_stores.department_table(scope=scope)
+    return render(request, "forecasting/departments.html", {"table": table, "restricted": scope.restricted})
+
+
+@role_required("forecasts.view")
+def department_page(request, n: int):
+    scope = StoreScope.for_request(request)
+    found = selectors_stores.department_detail(scope=scope, dept=n)
+    if found is None:
+        raise Http404(f"No sales for department {n}.")
+    chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast", "dept-chart")
+    heatmap = charts_stores.heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
+        if found["heatmap"]["stores"] else None
+    return render(request, "forecasting/department_detail.html", {
+        "d": found, "chart": chart, "heatmap": heatmap, "restricted": scope.restricted})
