@@ -1,9 +1,12 @@
 from functools import wraps
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
 from accounts.roles import has_perm
+
+SIGNED_IN = "signed_in"  # the required_perm of pages for any signed-in member
 
 
 def role_required(perm: str):
@@ -23,3 +26,25 @@ def role_required(perm: str):
         return wrapper
 
     return decorator
+
+
+def public_page(reason: str):
+    """Web views anyone may open (sign-in, password reset, the handoff, the
+    logo shown on the sign-in page): says so explicitly, for the system check
+    that every web route declares who may open it (saas/checks.py, E003)."""
+
+    def decorator(view):
+        view.required_perm = None
+        view.public_reason = reason
+        return view
+
+    return decorator
+
+
+def signed_in_page(view):
+    """Web views for any signed-in member of the workspace, whatever the role
+    (their own password)."""
+    wrapper = login_required(view)
+    wrapper.required_perm = SIGNED_IN
+    return wrapper
+

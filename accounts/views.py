@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db import connection
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import audit_export, scope_services, selectors, services
 from accounts.audit import ACTIONS, Actor, client_ip
 from accounts.audit_display import action_label, payload_fields
-from accounts.decorators import role_required
+from accounts.decorators import public_page, role_required, signed_in_page
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
 from accounts.scope import key_scopes, member_scopes, parse_store_list
@@ -65,7 +64,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-@login_required
+@signed_in_page
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -81,6 +80,7 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {"form": form})
 
 
+@public_page("the signup handoff: a one-time token signs the new owner in")
 @ip_ratelimit("handoff", methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def handoff(request):

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.decorators import public_page
 from billing import views as billing_views
 from forecasting import views as forecasting_views
 from forecasting import web_data, web_models, web_retraining, web_simulator
@@ -8,13 +9,13 @@ from forecasting.web import stores as web_stores
 from tenants import web as tenant_web
 
 auth_patterns = [
-    path("login/", account_views.LoginView.as_view(), name="login"),
-    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("login/", public_page("sign-in")(account_views.LoginView.as_view()), name="login"),
+    path("logout/", public_page("sign-out")(account_views.LogoutView.as_view()), name="logout"),
     path("password/", account_views.password_change, name="password_change"),
-    path("reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
-    path("reset/sent/", account_views.auth_views.PasswordResetDoneView.as_view(
-        template_name="accounts/password_reset_done.html"), name="password_reset_done"),
-    path("reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
+    path("reset/", public_page("password reset")(account_views.PasswordResetView.as_view()), name="password_reset"),
+    path("reset/sent/", public_page("password reset")(account_views.auth_views.PasswordResetDoneView.as_view(
+        template_name="accounts/password_reset_done.html")), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", public_page("password reset")(account_views.PasswordResetConfirmView.as_view()),
          name="password_reset_confirm"),
     path("handoff/", account_views.handoff, name="handoff"),
 ]

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.audit import Actor
-from accounts.decorators import role_required
+from accounts.decorators import public_page, role_required
 from saas.errors import ServiceError
 from tenants.branding import LOGO_MAX_BYTES, branding_update, logo_path
 from tenants.deletion import grace_period, tenant_deletion_cancel, tenant_deletion_request
@@ -49,6 +49,7 @@ def workspace_settings(request):
                                                        "logo_max_kb": LOGO_MAX_BYTES // 1024})
 
 
+@public_page("the workspace's logo, shown on its sign-in page")
 @require_GET
 def workspace_logo(request):
     """The current workspace's logo, read from its own files: a host only ever
