@@ -2,6 +2,7 @@
 code path can read or write another tenant's files by construction."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -39,3 +40,20 @@ def tenant_path(*parts: str, schema_name: str | None = None) -> Path:
     path = _inside_root(*parts, schema_name=schema_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def tenant_file_problem(path: str, sha256: str) -> str | None:
+    """None when ``path`` is a file inside the current tenant's folder whose
+    SHA-256 is ``sha256``; else ``"missing"`` or ``"mismatch"``."""
+    root = tenant_root().resolve()
+    try:
+        resolved = Path(path or "").resolve()
+    except OSError:
+        return "missing"
+    if not path or root not in resolved.parents or not resolved.is_file():
+        return "missing"
+    digest = hashlib.sha256()
+    with open(resolved, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return None if digest.hexdigest() == sha256 else "mismatch"

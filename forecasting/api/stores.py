@@ -59,7 +59,7 @@ class StoreListView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view"}
 
-    @extend_schema(responses=StoreListSerializer)
+    @extend_schema(operation_id="stores_list", responses=StoreListSerializer)
     def get(self, request):
         return Response(selectors_stores.store_table(scope=self.scope))
 
@@ -82,7 +82,7 @@ class DepartmentListView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view"}
 
-    @extend_schema(responses=DepartmentListSerializer)
+    @extend_schema(operation_id="departments_list", responses=DepartmentListSerializer)
     def get(self, request):
         return Response(selectors_stores.department_table(scope=self.scope))
 

@@ -4,6 +4,7 @@ the active version's artifact."""
 from __future__ import annotations
 
 import io
+import zipfile
 
 from django.db import connection
 
@@ -12,7 +13,8 @@ from billing.metering import usage_count
 from billing.services import quota_check_value
 from forecasting import selectors
 from forecasting.models import ForecastRun, ModelVersion
-from saas.errors import NotFound, ValidationFailed
+from forecasting.storage import tenant_file_problem
+from saas.errors import Conflict, NotFound, ValidationFailed
 
 
 def _copy(table: str, cols: list[str], frame) -> None:
@@ -123,7 +125,15 @@ def artifact_for(version: ModelVersion, run: ForecastRun | None = None):
     if art is None:
         if len(_ARTIFACTS) > 8:
             _ARTIFACTS.clear()
-        art = load_artifact(path)
+        unreadable = Conflict(f"The file of model v{version.number} is missing or damaged: roll back to an "
+                              "earlier version or train again.", code="artifact_unreadable",
+                              details={"model_version": version.number})
+        if tenant_file_problem(path, sha) is not None:  # checked once per process and file, then cached
+            raise unreadable
+        try:
+            art = load_artifact(path)
+        except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
+            raise unreadable from exc
         if hasattr(art, "warm"):
             art.warm()
         _ARTIFACTS[key] = art

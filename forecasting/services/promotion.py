@@ -15,9 +15,7 @@ there is exactly one active version at every instant (also enforced by the
 ``one_active_model`` partial unique index)."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,7 +23,7 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from forecasting.models import ModelVersion
-from forecasting.storage import tenant_root
+from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, ValidationFailed
 
 EPS = 1e-12  # an improvement exactly at the margin counts as meeting it (float rounding)
@@ -129,19 +127,10 @@ def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVe
 def artifact_problem(version: ModelVersion) -> tuple[str, str] | None:
     """None when the version's artifact is in this tenant's folder and its
     SHA-256 is the recorded one; else (error code, message)."""
-    path = Path(version.artifact_path or "")
-    root = tenant_root().resolve()
-    try:
-        resolved = path.resolve()
-    except OSError:
-        resolved = None
-    if not version.artifact_path or resolved is None or root not in resolved.parents or not resolved.is_file():
+    problem = tenant_file_problem(version.artifact_path, version.artifact_sha256)
+    if problem == "missing":
         return "artifact_missing", f"The model file of v{version.number} is missing."
-    digest = hashlib.sha256()
-    with open(resolved, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != version.artifact_sha256:
+    if problem == "mismatch":
         return "artifact_mismatch", (f"The model file of v{version.number} does not match its recorded SHA-256: "
                                      "it was altered or corrupted.")
     return None

@@ -11,7 +11,9 @@ from tests.platform.targets import build
 
 MUTATING = sorted(e for e in discover_api_endpoints() if e.split(" ")[0] in ("POST", "PATCH", "PUT", "DELETE"))
 # mutating endpoints that compute without changing state (none write an event)
-NON_WRITING: set[str] = {"POST /api/v1/forecasts/"}  # computes a forecast, changes nothing
+# (POST /api/v1/simulations/ without a name is a what-if that stores nothing; saved under a name it writes
+# one simulation.run event: tests/models/test_simulations.py, with a model that can answer)
+NON_WRITING: set[str] = {"POST /api/v1/forecasts/", "POST /api/v1/simulations/"}
 # owner-only endpoints (keys never carry the owner role): called with the owner's session
 OWNER_ONLY = {"POST /api/v1/workspace/deletion/", "DELETE /api/v1/workspace/deletion/",
               "POST /api/v1/workspace/exports/", "PATCH /api/v1/plan/", "PATCH /api/v1/workspace/branding/"}
