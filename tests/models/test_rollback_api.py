@@ -152,3 +152,19 @@ def test_rollback_page_route_of_another_tenant(tenant, tenant_b):
                                                  HTTP_HOST=tenant_b.host)
     assert resp.status_code == 302 and "/accounts/login/" in resp["Location"]
     assert _statuses(tenant_b) == {1: "retired", 2: "active"}
+
+
+@pytest.mark.parametrize("damage", ["garbled", "missing"])
+def test_champion_with_a_damaged_file_answers_409_not_500(tenant, damage):
+    """A champion whose file is not a model (or is gone) gives a clear 409 to
+    on-demand forecasts and the simulator, never a server error."""
+    version = make_version(tenant, status="active", forecast=100.0)  # random bytes, recorded SHA-256
+    if damage == "missing":
+        Path(version.artifact_path).unlink()
+    client = api_client(tenant, key=tenant.admin_key)
+    answers = [client.post("/api/v1/forecasts/", {"store": 1, "dept": 1, "horizon": 2}, format="json"),
+               client.post("/api/v1/simulations/", {"store": 1, "depts": None, "weeks": ["2012-11-02"],
+                                                    "markdowns": {"markdown1": 500}}, format="json")]
+    for resp in answers:
+        assert resp.status_code == 409, resp.content
+        assert resp.json()["error"]["code"] == "artifact_unreadable"
