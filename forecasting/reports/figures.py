@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import connection
+from django.utils import timezone
 
 from accounts.scope import StoreScope
 from forecasting import selectors, selectors_monitoring, selectors_stores
@@ -83,7 +84,7 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
     accuracy = selectors_monitoring.live_accuracy_summary(champion)
     history = selectors.total_sales_history(scope=scope, weeks=HISTORY_WEEKS)
     return {
-        "generated": today or date.today(), "restricted": scope.restricted, "stores": scope.as_list(),
+        "generated": today or timezone.now().date(), "restricted": scope.restricted, "stores": scope.as_list(),
         "periods": stores["periods"],
         "last_week": last_week_vs_last_year(scope=scope),
         "ytd": {"sales": _sum(srows, "sales_ytd"), "like_for_like": ytd, "last_year": ytd_ly,
