@@ -54,6 +54,8 @@ ACTIONS: dict[str, str] = {
     "forecast.created": "Forecast created",
     "billing.plan_changed": "Plan changed",
     "billing.statement_issued": "Monthly statement issued",
+    "report.weekly_subscription": "Weekly report subscription changed",
+    "report.weekly_sent": "Weekly report e-mailed",
     "forecast.refresh_started": "Forecast refresh started",
     "forecast.refreshed": "Forecast refreshed",
     "forecast.refresh_failed": "Forecast refresh failed",

@@ -22,6 +22,8 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     invited_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # the weekly report by e-mail (forecasting/reports/delivery.py); the member toggles it on her account page
+    subscribed_weekly_report = models.BooleanField(default=False)
 
     objects = TenantUserManager()
 

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from billing.meters import METERS
 from billing.models import Statement
 from saas.csv_safe import csv_writer
-from tenants.branding import logo_path
+from tenants.branding_pdf import latin as _latin, pdf_letterhead
 
 CSV_HEADER = ["statement", "workspace", "period_start", "period_end", "plan", "currency", "code", "description", "quantity",
               "unit", "unit_price", "amount"]
@@ -34,11 +34,6 @@ def statement_csv(statement: Statement) -> str:
     return buf.getvalue()
 
 
-def _latin(text: str) -> str:
-    # the core PDF fonts are Latin-1: anything else is replaced, never an error
-    return str(text).encode("latin-1", "replace").decode("latin-1")
-
-
 def _usage_rows(statement: Statement) -> list[tuple[str, str]]:
     rows = []
     for name, meter in METERS.items():
@@ -52,24 +47,12 @@ def _usage_rows(statement: Statement) -> list[tuple[str, str]]:
     return rows
 
 
-def _letterhead(pdf: FPDF, statement: Statement) -> None:
-    """The workspace's branding: its accent colour as a band, its logo."""
-    tenant = statement.tenant
-    accent = (getattr(tenant, "accent_color", "") or "#1f6feb").lstrip("#")
-    pdf.set_fill_color(*(int(accent[i:i + 2], 16) for i in (0, 2, 4)))
-    pdf.rect(0, 0, pdf.w, 6, style="F")
-    logo = logo_path(tenant) if tenant is not None else None
-    if logo is not None:
-        pdf.image(str(logo), x=pdf.w - pdf.r_margin - 40, y=10, h=14, keep_aspect_ratio=True, w=40)
-    pdf.set_y(12)
-
-
 def statement_pdf(statement: Statement) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(_latin(f"Statement {statement.number}"))
     pdf.set_creator("Forecasting SaaS")
     pdf.add_page()
-    _letterhead(pdf, statement)
+    pdf_letterhead(pdf, statement.tenant)
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _latin(f"Statement {statement.number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)

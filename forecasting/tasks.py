@@ -4,6 +4,7 @@ are sent by name (``forecasting.services.jobs.job_enqueue``), so nothing in
 the services imports this module."""
 from celery import shared_task
 
+from forecasting.reports.delivery import weekly_reports_send_due
 from forecasting.services.evaluation import evaluation_run
 from forecasting.services.figures import figures_after_job
 from forecasting.services.recovery import jobs_recover_all
@@ -47,3 +48,9 @@ def recover_jobs() -> int:
 def retrain_scheduled() -> int:
     """Beat: retrain every workspace whose retraining schedule has a slot due (idempotent: once per slot)."""
     return retrain_scheduled_all()
+
+
+@shared_task(name="forecasting.tasks.send_weekly_reports", ignore_result=True)
+def send_weekly_reports() -> int:
+    """Beat: the weekly report to every workspace's subscribed members (idempotent: once per ISO week)."""
+    return weekly_reports_send_due()

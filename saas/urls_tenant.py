@@ -5,6 +5,7 @@ from accounts.decorators import public_page
 from billing import views as billing_views
 from forecasting import views as forecasting_views
 from forecasting import web_data, web_models, web_retraining, web_simulator
+from forecasting.web import reports as web_reports
 from forecasting.web import stores as web_stores
 from tenants import web as tenant_web
 
@@ -57,6 +58,8 @@ urlpatterns = [
     path("stores/<int:n>/", web_stores.store_page, name="store"),
     path("departments/", web_stores.departments_page, name="departments"),
     path("departments/<int:n>/", web_stores.department_page, name="department"),
+    path("reports/weekly.pdf", web_reports.weekly_report_pdf, name="weekly_report_pdf"),
+    path("reports/subscription/", web_reports.weekly_report_subscription, name="weekly_report_subscription"),
     path("api/v1/", include("saas.api.urls")),
 ]
 

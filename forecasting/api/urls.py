@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import monitoring, retraining, simulations, stores, views
+from forecasting.api import monitoring, reports, retraining, simulations, stores, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -27,5 +27,6 @@ urlpatterns = [
     path("stores/<int:n>/", stores.StoreDetailView.as_view(), name="api-store"),
     path("departments/", stores.DepartmentListView.as_view(), name="api-departments"),
     path("departments/<int:n>/", stores.DepartmentDetailView.as_view(), name="api-department"),
+    path("reports/weekly.pdf", reports.WeeklyReportPDFView.as_view(), name="api-report-weekly"),
     path("", include(router.urls)),
 ]

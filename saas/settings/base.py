@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "issue-statements": {"task": "billing.tasks.issue_statements", "schedule": 3600.0},
     # retraining policies' schedules (forecasting/services/retraining.py; once per slot)
     "retrain-scheduled": {"task": "forecasting.tasks.retrain_scheduled", "schedule": 300.0},
+    # the weekly report to subscribed members (forecasting/reports/delivery.py; once per ISO week per workspace)
+    "weekly-reports": {"task": "forecasting.tasks.send_weekly_reports", "schedule": 3600.0},
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))

@@ -87,6 +87,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/stores/{n}/": ALL_READ,
     "GET /api/v1/departments/": ALL_READ,
     "GET /api/v1/departments/{n}/": ALL_READ,
+    # the weekly report (issue 9, item 7): whoever reads forecasts, of her own stores
+    "GET /api/v1/reports/weekly.pdf": ALL_READ,
     # workspace lifecycle: owners only (keys never carry the owner role). The
     # matrix's owner confirms with a wrong name (400) so the shared tenant stays.
     "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),

@@ -205,6 +205,17 @@ def check_scenarios(client, allowed, t):
     assert {r["store"] for r in resp.json()["results"]} == allowed
 
 
+def check_weekly_report(client, allowed, t):
+    from tests.platform.report_checks import pdf_text
+
+    resp = client.get("/api/v1/reports/weekly.pdf")
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    text = pdf_text(resp.content)
+    assert "Stores " + ", ".join(str(s) for s in sorted(allowed)) in text
+    shown = {int(n) for n in re.findall(r"Store (\d+)", text)}
+    assert shown <= set(allowed), shown
+
+
 def no_store_data(reason: str):
     return ("none", reason)
 
@@ -271,6 +282,7 @@ ENDPOINTS = {
     "PUT /api/v1/retraining-policy/": ADMIN_ONLY,
     "POST /api/v1/simulations/": check_simulation,
     "GET /api/v1/simulations/": check_scenarios,
+    "GET /api/v1/reports/weekly.pdf": check_weekly_report,
     **STORE_PAGE_CHECKS,
 }
 
@@ -323,6 +335,7 @@ def test_forecast_page_of_another_store_shows_nothing_of_it(scoped):
 PAGES = {  # web pages that show store data: path -> text that only the unrestricted see
     "/": None, "/insights/": None, "/data/": None, "/forecasts/?store=1&dept=99": None,
     "/stores/": None, "/stores/2/": None, "/departments/": None, "/departments/1/": None,
+    "/reports/weekly.pdf": None,
 }
 
 

@@ -64,6 +64,8 @@ MATRIX: dict[str, str] = {
     "stores/<int:n>/": MEMBER,
     "departments/": MEMBER,
     "departments/<int:n>/": MEMBER,
+    "reports/weekly.pdf": MEMBER,
+    "reports/subscription/": MEMBER,
 }
 
 

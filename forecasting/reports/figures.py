@@ -1,0 +1,108 @@
+"""What the weekly report shows, read through the existing selectors and
+narrowed to a principal's stores (a store-restricted member or key gets the
+report of her stores only).
+
+Like for like everywhere: last week compares the series (store-departments)
+that sold in both that week and the same week 52 weeks earlier; year to date
+and the next 13 weeks sum the per-series like-for-like figures of the Stores
+table (forecasting/selectors_stores.py), so the growth figures are the ones
+the Stores page shows."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.scope import StoreScope
+from forecasting import selectors, selectors_monitoring, selectors_stores
+from forecasting.selectors_stores import YEAR
+
+TOP_MOVERS = 5
+HISTORY_WEEKS = 104
+
+
+def _ratio(a, b) -> float | None:
+    return (float(a) / float(b) - 1.0) if a is not None and b else None
+
+
+def last_week_vs_last_year(*, scope: StoreScope) -> dict | None:
+    """The latest week with sales against the same week last year, over the series that sold in both."""
+    cond, params = scope.sql("store")
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT max(date) FROM forecasting_salesrecord WHERE {cond}", params)
+        last = cur.fetchone()[0]
+        if last is None:
+            return None
+        cur.execute(f"""
+            WITH cur AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s),
+                 prev AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s)
+            SELECT (SELECT sum(sales) FROM cur), sum(c.sales), sum(p.sales), count(*)
+            FROM cur c JOIN prev p USING (store, dept)
+        """, [*params, last, *params, last - timedelta(days=YEAR)])
+        total, lfl, ly, n = cur.fetchone()
+    return {"week": last, "last_year_week": last - timedelta(days=YEAR), "sales": float(total or 0.0),
+            "sales_like_for_like": float(lfl) if lfl is not None else None,
+            "last_year_like_for_like": float(ly) if ly is not None else None,
+            "growth": _ratio(lfl, ly), "series": int(n or 0)}
+
+
+def _sum(rows: list[dict], field: str) -> float | None:
+    values = [r[field] for r in rows if r.get(field) is not None]
+    return float(sum(values)) if values else None
+
+
+def _movers(rows: list[dict], key: str) -> dict:
+    """Largest forecast change vs the same weeks last year, up and down."""
+    ranked = sorted((r for r in rows if r.get("forecast_change") is not None), key=lambda r: r["forecast_change"])
+    pick = lambda part: [{"key": r[key], "forecast_13w": r["forecast_13w"],  # noqa: E731
+                          "forecast_last_year": r["forecast_last_year"], "change": r["forecast_change"]} for r in part]
+    return {"up": pick(list(reversed(ranked))[:TOP_MOVERS]), "down": pick(ranked[:TOP_MOVERS])}
+
+
+def _attention(*, scope: StoreScope) -> dict | None:
+    """The latest drift report as the principal may see it: the largest level shifts and new/vanished series."""
+    report = selectors_monitoring.drift_report_latest()
+    if report is None:
+        return None
+    body = selectors_monitoring.drift_report_for_scope(report, scope=scope)
+    shifts = selectors_monitoring.largest_level_shifts(body, limit=5)
+    return {"first_week": body["first_week"], "last_week": body["last_week"],
+            "share_outside95": body["share_outside95"], "detected": body["detected"], "shifts": shifts,
+            "new_series": len((body.get("new") or {}).get("series") or []),
+            "vanished_series": len((body.get("vanished") or {}).get("series") or [])}
+
+
+def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
+    stores = selectors_stores.store_table(scope=scope)
+    depts = selectors_stores.department_table(scope=scope)
+    srows, drows = stores["results"], depts["results"]
+    ytd, ytd_ly = _sum(srows, "sales_ytd_like_for_like"), _sum(srows, "sales_last_year_like_for_like")
+    fc, fc_ly = _sum(srows, "forecast_like_for_like"), _sum(srows, "forecast_last_year")
+    run = selectors.latest_run()
+    champion = selectors.active_model()
+    accuracy = selectors_monitoring.live_accuracy_summary(champion)
+    history = selectors.total_sales_history(scope=scope, weeks=HISTORY_WEEKS)
+    return {
+        "generated": today or timezone.now().date(), "restricted": scope.restricted, "stores": scope.as_list(),
+        "periods": stores["periods"],
+        "last_week": last_week_vs_last_year(scope=scope),
+        "ytd": {"sales": _sum(srows, "sales_ytd"), "like_for_like": ytd, "last_year": ytd_ly,
+                "growth": _ratio(ytd, ytd_ly)},
+        "next13": {"forecast": _sum(srows, "forecast_13w"), "like_for_like": fc, "last_year": fc_ly,
+                   "change": _ratio(fc, fc_ly), "origin": run.origin if run else None},
+        "champion": None if champion is None else {"number": champion.number, "chosen": champion.chosen},
+        "live_wape": (accuracy or {}).get("wape"),
+        "history": history,
+        "forecast": selectors.total_forecast(run, scope=scope) if run is not None else [],
+        "by_store_type": _by_type(srows),
+        "movers": {"stores": _movers(srows, "store"), "departments": _movers(drows, "dept")},
+        "attention": _attention(scope=scope),
+    }
+
+
+def _by_type(rows: list[dict]) -> list[dict]:
+    out: dict[str, float] = {}
+    for r in rows:
+        out[r.get("type") or "?"] = out.get(r.get("type") or "?", 0.0) + float(r.get("sales_ytd") or 0.0)
+    return [{"type": k, "sales_ytd": v} for k, v in sorted(out.items())]
