@@ -19,6 +19,7 @@ from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm,
 from accounts.roles import Role, has_perm
 from accounts.scope import key_scopes, member_scopes, parse_store_list
 from saas.errors import ServiceError
+from saas.web_answers import service_error_answer
 from saas.ratelimit import ip_ratelimit
 
 @method_decorator(ip_ratelimit("login"), name="dispatch")
@@ -167,7 +168,7 @@ def member_update(request, user_id: int):
         else:
             raise ServiceError("Unknown operation.")
     except ServiceError as exc:
-        messages.error(request, exc.message)
+        return service_error_answer(request, exc, redirect_to="members")
     return redirect("members")
 
 

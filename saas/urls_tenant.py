@@ -4,8 +4,11 @@ from accounts import views as account_views
 from accounts.decorators import public_page
 from billing import views as billing_views
 from forecasting import views as forecasting_views
-from forecasting import web_data, web_models, web_retraining, web_simulator
+from forecasting.web import data as web_data
+from forecasting.web import model_pages as web_models
 from forecasting.web import reports as web_reports
+from forecasting.web import retraining as web_retraining
+from forecasting.web import simulator as web_simulator
 from forecasting.web import stores as web_stores
 from tenants import web as tenant_web
 

@@ -140,7 +140,7 @@ def test_restricted_analyst_picks_only_her_stores(page_tenant):
 
 
 def test_money_reads_with_separators_and_a_leading_minus():
-    from forecasting.web_simulator import money, shown
+    from forecasting.web.simulator import money, shown
 
     assert money(1234567.6) == "$1,234,568" and money(-16229.4) == "−$16,229" and money(None) == "–"
     out = shown({"roi": -0.604, "margin": 0.3, "incremental_sales": 35801.2, "by_week": []})

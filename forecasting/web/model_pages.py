@@ -18,6 +18,7 @@ from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
 from saas.errors import ServiceError
+from saas.web_answers import service_error_answer
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,7 @@ def refresh_submit(request):
     try:
         job = forecast_refresh_start(actor=Actor.from_request(request))
     except ServiceError as exc:
-        if request.htmx:
-            return render(request, "forecasting/_job_status.html", {"error": exc.message})
-        messages.error(request, exc.message)
-        return redirect("forecasts")
+        return service_error_answer(request, exc, redirect_to="forecasts", partial="forecasting/_job_status.html")
     if request.htmx:
         return render(request, "forecasting/_job_status.html", {"job": job})
     messages.success(request, "Forecast refresh started.")
@@ -110,8 +108,7 @@ def rollback_submit(request, version_id: int):
         version = version_activate(version=version, actor=Actor.from_request(request),
                                    reason=request.POST.get("reason", ""), kind="rollback")
     except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("model_detail", version_id=version.pk)
+        return service_error_answer(request, exc, redirect_to="model_detail", version_id=version.pk)
     messages.success(request, f"Rolled back: v{version.number} is the active model.")
     return redirect("model_detail", version_id=version.pk)
 

@@ -15,6 +15,7 @@ from accounts.scope import StoreScope
 from forecasting import selectors, selectors_monitoring, services
 from forecasting.models import Upload
 from saas.errors import ServiceError
+from saas.web_answers import service_error_answer
 
 
 class UploadForm(forms.Form):
@@ -47,10 +48,8 @@ def upload_submit(request):
         upload = services.upload_create(actor=Actor.from_request(request), file=f, filename=f.name,
                                         kind=form.cleaned_data["kind"] or None)
     except ServiceError as exc:
-        if request.htmx:
-            return render(request, "forecasting/_upload_status.html", {"service_error": exc.message})
-        messages.error(request, exc.message)
-        return redirect("data")
+        return service_error_answer(request, exc, redirect_to="data", partial="forecasting/_upload_status.html",
+                                    key="service_error")
     if request.htmx:
         return render(request, "forecasting/_upload_status.html", {"upload": upload, "job": upload.job})
     messages.success(request, f"{upload.original_filename} received; it is being loaded.")
