@@ -5,6 +5,7 @@ from accounts.decorators import public_page
 from billing import views as billing_views
 from forecasting import views as forecasting_views
 from forecasting import web_data, web_models, web_retraining, web_simulator
+from forecasting.web import dashboard as web_dashboard
 from forecasting.web import stores as web_stores
 from tenants import web as tenant_web
 
@@ -21,7 +22,8 @@ auth_patterns = [
 ]
 
 urlpatterns = [
-    path("", forecasting_views.dashboard, name="dashboard"),
+    path("", web_dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/status/", web_dashboard.dashboard_status, name="dashboard_status"),
     path("accounts/", include(auth_patterns)),
     path("members/", account_views.members, name="members"),
     path("members/<int:user_id>/", account_views.member_update, name="member_update"),
