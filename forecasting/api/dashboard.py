@@ -12,7 +12,7 @@ from forecasting import selectors_dashboard
 from saas.api.base import TenantAPIView
 
 
-class CardSerializer(serializers.Serializer):
+class DashboardCardSerializer(serializers.Serializer):
     """A growth card (documentation only)."""
 
     value = serializers.FloatField(allow_null=True, help_text="sales or forecast ($) over every series of the period")
@@ -31,10 +31,10 @@ class DashboardSerializer(serializers.Serializer):
     periods = serializers.DictField(allow_null=True)
     run = serializers.DictField(allow_null=True)
     restricted = serializers.BooleanField(help_text="figures of the principal's stores only")
-    last_week = CardSerializer(allow_null=True)
-    year_to_date = CardSerializer(allow_null=True)
-    next_4_weeks = CardSerializer(allow_null=True)
-    next_13_weeks = CardSerializer(allow_null=True)
+    last_week = DashboardCardSerializer(allow_null=True)
+    year_to_date = DashboardCardSerializer(allow_null=True)
+    next_4_weeks = DashboardCardSerializer(allow_null=True)
+    next_13_weeks = DashboardCardSerializer(allow_null=True)
     accuracy = serializers.DictField(allow_null=True, help_text="champion model and the WAPE of its latest live "
                                                                 "evaluation")
     freshness = serializers.DictField(help_text="newest week of sales and the last upload")

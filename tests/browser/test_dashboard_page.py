@@ -56,10 +56,16 @@ def test_phone_width_fits(live_server_proc, page, shop):
 
 
 def test_page_reloads_when_its_job_ends(live_server_proc, page, shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from forecasting.models import Job
 
     with in_tenant(shop):
-        job = Job.objects.create(kind="refresh", status="running", message="forecasting")
+        # queued, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it
+        job = Job.objects.create(kind="refresh", status="queued", message="waiting for a worker",
+                                 heartbeat_at=timezone.now() + timedelta(days=1))
     try:
         login(page, live_server_proc, shop)
         page.wait_for_selector(f"#dashboard-status >> text=job #{job.pk}")

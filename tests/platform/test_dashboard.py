@@ -198,12 +198,16 @@ def test_stored_figures_are_what_a_page_reads(shop):
 
 
 def test_status_partial_reloads_the_page_when_its_job_ends(shop):
+    from django.utils import timezone
+
     from forecasting.models import Job
 
     t, _ = shop
     client = web_client(t, user=add_member(t, "viewer"))
     with in_tenant(t):
-        job = Job.objects.create(kind="refresh", status="running", message="forecasting")
+        # queued, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it
+        job = Job.objects.create(kind="refresh", status="queued", message="waiting for a worker",
+                                 heartbeat_at=timezone.now() + timedelta(days=1))
     try:
         page = client.get("/").content.decode()
         assert 'hx-get="/dashboard/status/?watching=1"' in page and f"job #{job.pk}" in page
