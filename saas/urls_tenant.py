@@ -4,6 +4,7 @@ from accounts import views as account_views
 from accounts.decorators import public_page
 from billing import views as billing_views
 from forecasting import views as forecasting_views
+from forecasting.web import dashboard as web_dashboard
 from forecasting.web import data as web_data
 from forecasting.web import model_pages as web_models
 from forecasting.web import reports as web_reports
@@ -25,7 +26,8 @@ auth_patterns = [
 ]
 
 urlpatterns = [
-    path("", forecasting_views.dashboard, name="dashboard"),
+    path("", web_dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/status/", web_dashboard.dashboard_status, name="dashboard_status"),
     path("accounts/", include(auth_patterns)),
     path("members/", account_views.members, name="members"),
     path("members/<int:user_id>/", account_views.member_update, name="member_update"),

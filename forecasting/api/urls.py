@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import monitoring, reports, retraining, simulations, stores, views
+from forecasting.api import dashboard, monitoring, reports, retraining, simulations, stores, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -23,6 +23,7 @@ urlpatterns = [
     path("monitoring/", monitoring.MonitoringView.as_view(), name="api-monitoring"),
     path("retraining-policy/", retraining.RetrainingPolicyView.as_view(), name="api-retraining-policy"),
     path("simulations/", simulations.SimulationView.as_view(), name="api-simulations"),
+    path("dashboard/", dashboard.DashboardView.as_view(), name="api-dashboard"),
     path("stores/", stores.StoreListView.as_view(), name="api-stores"),
     path("stores/<int:n>/", stores.StoreDetailView.as_view(), name="api-store"),
     path("departments/", stores.DepartmentListView.as_view(), name="api-departments"),

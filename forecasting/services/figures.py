@@ -10,15 +10,17 @@ import time
 from django.db import transaction
 
 from accounts.scope import StoreScope
-from forecasting import selectors_stores
+from forecasting import selectors_dashboard, selectors_stores
 from forecasting.models import FiguresSnapshot, Job
 
 log = logging.getLogger(__name__)
-KINDS = {"stores": selectors_stores.store_table_compute, "departments": selectors_stores.department_table_compute}
+# in this order: the dashboard's figures sum the stores and departments tables just stored
+KINDS = {"stores": selectors_stores.store_table_compute, "departments": selectors_stores.department_table_compute,
+         "dashboard": selectors_dashboard.dashboard_figures_compute}
 
 
 def figures_snapshot_write() -> list[FiguresSnapshot]:
-    """Recompute and store both tables (the fingerprint is read first: a change meanwhile leaves them stale)."""
+    """Recompute and store the tables and the Dashboard's figures (the fingerprint is read first: a change meanwhile leaves them stale)."""
     fingerprint = selectors_stores.snapshot_fingerprint()
     out = []
     for kind, compute in KINDS.items():

@@ -2,6 +2,8 @@
 signed percentages, blanks as an em dash (never "None")."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from django import template
 
 register = template.Library()
@@ -39,3 +41,27 @@ def share(value, digits: int = 1) -> str:
 def sortkey(value) -> str:
     """A number for data-sort attributes (blank sorts last)."""
     return "" if value is None else repr(float(value))
+
+
+@register.filter
+def money_short(value) -> str:
+    """A card's value that fits a phone: 6135360.99 -> "$6.14M"; 61234 -> "$61.2K"; 950 -> "$950"."""
+    if value is None or value == "":
+        return DASH
+    v = float(value)
+    sign, a = ("−" if v < 0 else ""), abs(v)
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if a >= size:
+            return f"{sign}${a / size:,.{2 if a / size < 100 else 1}f}{unit}"
+    return f"{sign}${a:,.0f}"
+
+
+@register.filter
+def isotime(value) -> str:
+    """An ISO date-time string (as the API gives it) -> "2012-03-02 14:05" (UTC)."""
+    if not value:
+        return DASH
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(value)

@@ -38,7 +38,22 @@ def check_department_detail(client, allowed, t):
     assert client.get("/api/v1/departments/99/").status_code == 404
 
 
+def check_dashboard(client, allowed, t):
+    """The KPI cards sum the principal's stores only (fixture: 6 weeks of 100 * store + dept; a forecast of
+    2 weeks of 10 * store per series, no sales a year earlier)."""
+    body = client.get("/api/v1/dashboard/").json()
+    assert body["restricted"] is True
+    assert body["year_to_date"]["value"] == sum((100.0 * s + d) * 6 for s in allowed for d in DEPTS)
+    assert body["last_week"]["value"] == sum(100.0 * s + d for s in allowed for d in DEPTS)
+    assert body["last_week"]["change"] is None and body["last_week"]["series"] == 0  # no sales a year earlier
+    for key in ("next_4_weeks", "next_13_weeks"):
+        assert body[key]["value"] == sum(10.0 * s * 2 * len(DEPTS) for s in allowed), key
+    assert sum(r["stores"] for r in body["by_store_type"]) == len(allowed)
+    assert {m["store"] for m in body["top_movers"]["stores"]} <= allowed
+
+
 STORE_PAGE_CHECKS = {
+    "GET /api/v1/dashboard/": check_dashboard,
     "GET /api/v1/stores/": check_store_list,
     "GET /api/v1/stores/{n}/": check_store_detail,
     "GET /api/v1/departments/": check_department_list,

@@ -83,6 +83,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/simulations/": ALL_ALLOWED,
     "GET /api/v1/simulations/": ALL_READ,
     # stores and departments (issue 9): whoever reads forecasts
+    "GET /api/v1/dashboard/": ALL_READ,
     "GET /api/v1/stores/": ALL_READ,
     "GET /api/v1/stores/{n}/": ALL_READ,
     "GET /api/v1/departments/": ALL_READ,

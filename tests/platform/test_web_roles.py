@@ -24,6 +24,7 @@ LEAST = {MEMBER: Role.VIEWER, ANALYST: Role.ANALYST, ADMIN: Role.ADMIN, OWNER: R
 # route -> who may open it (the least role; MEMBER: every signed-in member)
 MATRIX: dict[str, str] = {
     "": MEMBER,
+    "dashboard/status/": MEMBER,
     "accounts/login/": PUBLIC,
     "accounts/logout/": PUBLIC,
     "accounts/password/": MEMBER,

@@ -1,0 +1,33 @@
+"""Server-side Plotly figures of the Dashboard: the same dict figures, layout
+and no-mode-bar rendering as the Stores pages (forecasting/charts_stores.py)."""
+from __future__ import annotations
+
+from forecasting.charts_stores import MONEY, _band, _layout, to_html
+
+
+def total_chart(history: list[dict], forecast: list[dict]) -> str:
+    """Weekly total sales and the served forecast with its 80/95% bands (when stored)."""
+    data = [*_band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
+            *_band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
+            {"type": "scatter", "x": [h["date"] for h in history], "y": [h["sales"] for h in history],
+             "mode": "lines", "name": "Total sales", "line": {"color": "#111827", "width": 1.5},
+             "hovertemplate": MONEY}]
+    if forecast:
+        data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],
+                     "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
+                     "hovertemplate": MONEY})
+    layout = _layout("Total weekly sales and forecast", yaxis={"title": {"text": "Weekly sales ($)"},
+                                                                "tickformat": "$~s"})
+    return to_html({"data": data, "layout": layout}, "total-chart")
+
+
+def store_type_chart(rows: list[dict]) -> str:
+    """Sales year to date by store type, with the like-for-like growth in the hover label."""
+    data = [{"type": "bar", "x": [f"Type {r['type']}" for r in rows], "y": [r["sales_ytd"] for r in rows],
+             "customdata": [[r["stores"], "—" if r["growth"] is None else f"{r['growth'] * 100:+.1f}%"] for r in rows],
+             "marker": {"color": "#2563eb"}, "name": "Sales YTD",
+             "hovertemplate": "%{x}: $%{y:,.0f} (%{customdata[0]} stores, %{customdata[1]} vs last year)"
+                              "<extra></extra>"}]
+    layout = _layout("Sales year to date by store type", height=300,
+                     yaxis={"title": {"text": "Sales ($)"}, "tickformat": "$~s"}, showlegend=False)
+    return to_html({"data": data, "layout": layout}, "type-chart")

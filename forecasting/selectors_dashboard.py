@@ -1,0 +1,216 @@
+"""Read queries of the executive Dashboard and ``GET /api/v1/dashboard/`` (issue 9, page 1).
+
+Two parts. The heavy one (growth cards, weekly totals, sales by store type, top
+movers) is ``dashboard_figures_compute``: the worker computes it over every
+store after each job and stores it as the ``dashboard`` FiguresSnapshot
+(forecasting/services/figures.py); an unrestricted page view reads it while it
+is current, a store-restricted member's figures are computed on read over her
+stores only (few stores). The light part (live accuracy, champion, freshness,
+what needs attention) is a handful of indexed reads on each view.
+
+Like for like, as on the Stores page (forecasting/selectors_stores.py): every
+growth figure sums both sides over the same series (store-departments), those
+with sales (or a forecast) in the period and sales in the same weeks 364 days
+earlier. Year to date and the 13-week forecast are the sums of the Stores
+table's like-for-like columns (one rule, one place).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from accounts.scope import StoreScope
+from forecasting import selectors, selectors_monitoring, selectors_stores
+from forecasting.models import DriftReport, ForecastAggregate, Job
+
+YEAR = selectors_stores.YEAR
+HISTORY_WEEKS = 156
+MOVERS = 5
+ATTENTION_DAYS = 7
+
+
+def _ratio(a, b):
+    return (float(a) / float(b) - 1.0) if a is not None and b else None
+
+
+def _card(current, like_for_like, last_year, series, **extra) -> dict:
+    return {"value": None if current is None else float(current),
+            "like_for_like": None if like_for_like is None else float(like_for_like),
+            "last_year": None if last_year is None else float(last_year),
+            "change": _ratio(like_for_like, last_year), "series": int(series or 0), **extra}
+
+
+def last_week_card(*, scope: StoreScope, week: date | None) -> dict | None:
+    """The latest week's sales against the same week last year, over the series that sold in both."""
+    if week is None:
+        return None
+    cond, params = scope.sql("store")
+    before = week - timedelta(days=YEAR)
+    (cur, lfl, ly, n), = selectors_stores._fetch(f"""
+        WITH c AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s),
+             p AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s)
+        SELECT sum(c.sales), sum(c.sales) FILTER (WHERE p.sales IS NOT NULL), sum(p.sales), count(p.sales)
+        FROM c LEFT JOIN p USING (store, dept)""", [*params, week, *params, before])
+    return _card(cur, lfl, ly, n, start=week.isoformat(), end=week.isoformat(),
+                 last_year_start=before.isoformat(), last_year_end=before.isoformat())
+
+
+def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:
+    """The served run's first ``weeks`` weeks against the same weeks last year, over the series
+    forecast that sold then (per series: its forecast weeks shifted by 364 days)."""
+    if run is None:
+        return None
+    cond, params = scope.sql("store")
+    end = run.origin + timedelta(weeks=weeks)
+    (fc, lfl, ly, n, d0, d1), = selectors_stores._fetch(f"""
+        WITH f AS (SELECT store, dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
+                   FROM forecasting_forecastpoint WHERE run_id = %s AND {cond} AND date <= %s GROUP BY store, dept),
+             ly AS (SELECT s.store, s.dept, sum(s.sales) AS s FROM forecasting_salesrecord s JOIN f USING (store, dept)
+                    WHERE s.date BETWEEN f.d0 - {YEAR} AND f.d1 - {YEAR} GROUP BY s.store, s.dept)
+        SELECT sum(f.fc), sum(f.fc) FILTER (WHERE ly.s IS NOT NULL), sum(ly.s), count(ly.s), min(f.d0), max(f.d1)
+        FROM f LEFT JOIN ly USING (store, dept)""", [run.pk, *params, end])
+    if fc is None:
+        return None
+    return _card(fc, lfl, ly, n, weeks=weeks, start=d0.isoformat(), end=d1.isoformat(),
+                 last_year_start=(d0 - timedelta(days=YEAR)).isoformat(),
+                 last_year_end=(d1 - timedelta(days=YEAR)).isoformat())
+
+
+def _sum(rows: list[dict], field: str):
+    values = [r[field] for r in rows if r.get(field) is not None]
+    return float(sum(values)) if values else None
+
+
+def _movers(rows: list[dict], key: str) -> list[dict]:
+    """The rows with the largest forecast change vs the same weeks last year (in $, like for like)."""
+    found = [{key: r[key], "forecast": r["forecast_like_for_like"], "last_year": r["forecast_last_year"],
+              "difference": r["forecast_like_for_like"] - r["forecast_last_year"], "change": r["forecast_change"]}
+             for r in rows if r.get("forecast_change") is not None]
+    found.sort(key=lambda r: -abs(r["difference"]))
+    return found[:MOVERS]
+
+
+def _by_store_type(rows: list[dict]) -> list[dict]:
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r.get("type") or "Unknown", []).append(r)
+    out = [{"type": k, "stores": len(v), "sales_ytd": _sum(v, "sales_ytd") or 0.0,
+            "growth": _ratio(_sum(v, "sales_ytd_like_for_like"), _sum(v, "sales_last_year_like_for_like")),
+            "forecast_13w": _sum(v, "forecast_13w")} for k, v in sorted(groups.items())]
+    return [g for g in out if g["sales_ytd"] or g["forecast_13w"]]
+
+
+def _history(scope: StoreScope, end: date | None) -> list[dict]:
+    if end is None:
+        return []
+    cond, params = scope.sql("store")
+    rows = selectors_stores._fetch(f"""SELECT date, sum(sales) FROM forecasting_salesrecord
+                                      WHERE {cond} AND date > %s GROUP BY date ORDER BY date""",
+                                   [*params, end - timedelta(weeks=HISTORY_WEEKS)])
+    return [{"date": d.isoformat(), "sales": float(v)} for d, v in rows]
+
+
+def dashboard_figures_compute(*, scope: StoreScope) -> dict:
+    """Every heavy figure of the Dashboard over the scope's stores (the worker stores the unrestricted one)."""
+    stores = selectors_stores.store_table(scope=scope)
+    depts = selectors_stores.department_table(scope=scope)
+    periods = stores["periods"]
+    run = selectors.latest_run()
+    latest = date.fromisoformat(periods["ytd_end"]) if periods else None
+    rows = stores["results"]
+    ytd = None
+    if periods:
+        ytd = _card(_sum(rows, "sales_ytd"), _sum(rows, "sales_ytd_like_for_like"),
+                    _sum(rows, "sales_last_year_like_for_like"), sum(r["series"] for r in rows),
+                    start=periods["ytd_start"], end=periods["ytd_end"], last_year_start=periods["last_year_start"],
+                    last_year_end=periods["last_year_end"])
+    return {
+        "periods": periods, "run": stores["run"],
+        "cards": {"last_week": last_week_card(scope=scope, week=latest), "year_to_date": ytd,
+                  "next_4_weeks": forecast_card(scope=scope, run=run, weeks=4),
+                  "next_13_weeks": forecast_card(scope=scope, run=run, weeks=selectors_stores.FORECAST_WEEKS)},
+        "by_store_type": _by_store_type(rows),
+        "top_movers": {"stores": _movers(rows, "store"), "departments": _movers(depts["results"], "dept")},
+        "history": _history(scope, latest),
+    }
+
+
+def dashboard_figures(*, scope: StoreScope) -> dict:
+    """The stored figures for an unrestricted principal while current; computed on read otherwise."""
+    if not scope.restricted:
+        found = selectors_stores._snapshot("dashboard")
+        if found is not None:
+            return found
+    return dashboard_figures_compute(scope=scope)
+
+
+def total_forecast(*, scope: StoreScope, run) -> list[dict]:
+    """The served forecast of the scope's total: the stored coherent total with its bands when every store
+    is in scope, the sum of the scope's points (no bands: quantiles do not add up) otherwise."""
+    if run is None:
+        return []
+    if not scope.restricted:
+        rows = list(ForecastAggregate.objects.filter(run=run, level="total", key="all").order_by("date")
+                    .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
+        if rows:
+            return [{**r, "date": r["date"].isoformat()} for r in rows]
+    return [{"date": r["date"].isoformat() if hasattr(r["date"], "isoformat") else r["date"],
+             "forecast": r["forecast"], "lo80": None, "hi80": None, "lo95": None, "hi95": None}
+            for r in selectors.total_forecast(run, scope=scope)]
+
+
+def attention(*, scope: StoreScope) -> dict:
+    """What needs attention: drift detected, jobs failed in the last 7 days (of what the principal may see)."""
+    since = timezone.now() - timedelta(days=ATTENTION_DAYS)
+    drift = list(DriftReport.objects.filter(detected=True, created_at__gte=since).order_by("-created_at")[:5])
+    failed_qs = Job.objects.filter(status=Job.Status.FAILED, finished_at__gte=since)
+    if scope.restricted:  # an ingest job of another member's upload describes her file: not shown
+        visible = [j for j in failed_qs[:50] if selectors.job_get(scope=scope, job_id=j.pk) is not None]
+    else:
+        visible = list(failed_qs[:50])
+    return {"drift": [{"id": d.pk, "upload": d.upload_id, "first_week": d.first_week.isoformat(),
+                       "last_week": d.last_week.isoformat(), "share_outside95": d.share_outside95,
+                       "created_at": d.created_at.isoformat()} for d in drift],
+            "failed_jobs": [{"id": j.pk, "kind": j.kind, "label": j.get_kind_display(),
+                             "finished_at": j.finished_at.isoformat() if j.finished_at else None,
+                             "error": (j.error or j.message or "")[:200]} for j in visible[:10]],
+            "failed_jobs_count": len(visible)}
+
+
+def live_accuracy(*, scope: StoreScope) -> dict | None:
+    """The champion and the WAPE of its latest live evaluation (tenant-wide, as on the Model page)."""
+    champion = selectors.active_model()
+    if champion is None:
+        return None
+    live = selectors_monitoring.live_accuracy_summary(champion) or {}
+    return {"model_version": champion.number, "chosen": champion.chosen,
+            "promoted_at": champion.promoted_at.isoformat() if champion.promoted_at else None,
+            "wape": live.get("wape"), "first_week": live["first_week"].isoformat() if live.get("first_week") else None,
+            "last_week": live["last_week"].isoformat() if live.get("last_week") else None}
+
+
+def freshness(*, scope: StoreScope, periods: dict | None) -> dict:
+    upload = selectors.latest_upload(scope=scope)
+    return {"latest_week": periods["ytd_end"] if periods else None,
+            "last_upload": None if upload is None else {
+                "id": upload.pk, "filename": upload.original_filename, "status": upload.status,
+                "at": upload.created_at.isoformat()}}
+
+
+def running_jobs() -> list[Job]:
+    """Jobs that will change what the Dashboard shows when they end."""
+    return list(Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+                                   kind__in=[Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST,
+                                             Job.Kind.EVALUATE]).order_by("created_at")[:5])
+
+
+def dashboard(*, scope: StoreScope, figures: dict | None = None) -> dict:
+    """The Dashboard's cards as the API returns them (``figures``: those already read)."""
+    figures = figures if figures is not None else dashboard_figures(scope=scope)
+    return {"periods": figures["periods"], "run": figures["run"], "restricted": scope.restricted,
+            **figures["cards"],
+            "accuracy": live_accuracy(scope=scope),
+            "freshness": freshness(scope=scope, periods=figures["periods"]),
+            "by_store_type": figures["by_store_type"], "top_movers": figures["top_movers"],
+            "attention": attention(scope=scope)}
