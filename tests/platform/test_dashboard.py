@@ -148,6 +148,7 @@ def test_page_shows_cards_with_separators_and_charts(shop):
     body = api_client(t, key=t.admin_key).get("/api/v1/dashboard/").json()
     ytd = body["year_to_date"]
     assert money_short(ytd["value"]) in html and money(ytd["value"]) in html  # short value; exact in its title
+    assert 'href="/reports/weekly.pdf" id="weekly-report-link"' in html
     assert pct(ytd["change"]) in html and pct(body["next_13_weeks"]["change"]) in html
     assert 'id="total-chart"' in html and 'id="type-chart"' in html and '"displayModeBar": false' in html
     assert 'id="all-clear"' in html and 'id="empty-state"' not in html
