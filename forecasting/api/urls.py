@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import monitoring, retraining, simulations, stores, views
+from forecasting.api import insights, monitoring, retraining, simulations, stores, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -27,5 +27,9 @@ urlpatterns = [
     path("stores/<int:n>/", stores.StoreDetailView.as_view(), name="api-store"),
     path("departments/", stores.DepartmentListView.as_view(), name="api-departments"),
     path("departments/<int:n>/", stores.DepartmentDetailView.as_view(), name="api-department"),
+    path("insights/hotspots/", insights.HotspotsView.as_view(), name="api-insights-hotspots"),
+    path("insights/anomalies/", insights.AnomaliesView.as_view(), name="api-insights-anomalies"),
+    path("insights/inventory/", insights.InventoryView.as_view(), name="api-insights-inventory"),
+    path("inventory/on-hand/", insights.OnHandUploadView.as_view(), name="api-inventory-on-hand"),
     path("", include(router.urls)),
 ]

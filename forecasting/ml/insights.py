@@ -160,3 +160,13 @@ def inventory_targets(forecast: pd.DataFrame, *, lead_time: int, service_level: 
         out.loc[first, "on_hand"] = stock
         out.loc[first, "order"] = np.maximum(0.0, out.loc[first, "target"].to_numpy() - stock)
     return out
+
+
+def forecast_errors(sales: pd.DataFrame, past_forecasts: pd.DataFrame | None) -> pd.DataFrame:
+    """Each series' error over its realized forecast weeks: WAPE = sum |sales - forecast| / sum sales
+    (None when it sold nothing). Columns: store, dept, error."""
+    if past_forecasts is None or not len(past_forecasts):
+        return pd.DataFrame(columns=KEYS + ["error"])
+    m = sales[KEYS + ["date", "sales"]].merge(past_forecasts[KEYS + ["date", "forecast"]], on=KEYS + ["date"])
+    g = m.assign(ae=(m["sales"] - m["forecast"]).abs()).groupby(KEYS)[["ae", "sales"]].sum()
+    return (g["ae"] / g["sales"].where(g["sales"] > 0)).rename("error").reset_index()
