@@ -15,7 +15,10 @@ from accounts.scope import StoreScope
 from forecasting import selectors
 from forecasting.ml import insights as ml_insights
 from forecasting.models import ForecastPoint, InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
+from saas.errors import ValidationFailed
 
+DEFAULT_LEAD_TIME = 2  # weeks
+DEFAULT_SERVICE_LEVEL = 0.95
 BAND = ["forecast", "lo80", "hi80", "lo95", "hi95"]
 SERVED_STATUSES = (ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED)  # versions that were served
 
@@ -107,3 +110,23 @@ def inventory(*, scope: StoreScope, lead_time: int, service_level: float) -> dic
     return {"lead_time": lead_time, "service_level": service_level, "run": run.pk if run else None,
             "horizon": run.horizon if run else None, "on_hand_rows": len(stock), "count": len(rows),
             "results": rows}
+
+
+def inventory_params(query) -> tuple[int, float]:
+    """lead_time (weeks, 1..52) and service_level (0.5..0.999) from a query string, or the defaults."""
+    errors = {}
+    try:
+        lead_time = int(query.get("lead_time") or DEFAULT_LEAD_TIME)
+        if not 1 <= lead_time <= 52:
+            raise ValueError
+    except ValueError:
+        errors["lead_time"] = ["a whole number of weeks from 1 to 52"]
+    try:
+        service_level = float(query.get("service_level") or DEFAULT_SERVICE_LEVEL)
+        if not 0.5 <= service_level <= 0.999:
+            raise ValueError
+    except ValueError:
+        errors["service_level"] = ["a probability from 0.5 to 0.999 (0.95 = 95%)"]
+    if errors:
+        raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), details=errors)
+    return lead_time, service_level

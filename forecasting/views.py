@@ -23,14 +23,3 @@ def dashboard(request):
         "chart": charts.total_chart(history, forecast) if history else None,
         "notices": notices_recent() if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })
-
-
-@role_required("forecasts.view")
-def insights(request):
-    active = selectors.active_model()
-    run = selectors.latest_run(active) if active else None
-    return render(request, "forecasting/insights.html", {
-        "active": active, "run": run,
-        "outlook": selectors.department_outlook(run, scope=StoreScope.for_request(request)) if run else None,
-        "importance": (active.importance or [])[:10] if active else [],
-    })

@@ -5,6 +5,7 @@ from accounts.decorators import public_page
 from billing import views as billing_views
 from forecasting import views as forecasting_views
 from forecasting import web_data, web_models, web_retraining, web_simulator
+from forecasting.web import insights as web_insights
 from forecasting.web import stores as web_stores
 from tenants import web as tenant_web
 
@@ -50,7 +51,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/status/", web_models.job_status, name="job_status"),
     path("forecasts/", web_models.forecast_page, name="forecasts"),
     path("forecasts/refresh/", web_models.refresh_submit, name="forecast_refresh"),
-    path("insights/", forecasting_views.insights, name="insights"),
+    path("insights/", web_insights.insights_page, name="insights"),
     path("simulator/", web_simulator.simulator_page, name="simulator"),
     path("simulator/run/", web_simulator.simulator_run, name="simulator_run"),
     path("stores/", web_stores.stores_page, name="stores"),

@@ -11,38 +11,17 @@ from rest_framework.response import Response
 
 from forecasting import selectors_insights
 from forecasting.api.views import CSVRenderer, stream_csv
+from forecasting.selectors_insights import inventory_params
 from forecasting.services.inventory import on_hand_upload
 from saas.api.base import TenantAPIView
 from saas.errors import ValidationFailed
 
-DEFAULT_LEAD_TIME = 2
-DEFAULT_SERVICE_LEVEL = 0.95
 INVENTORY_COLUMNS = ["store", "dept", "week", "demand", "safety_stock", "target", "on_hand", "order"]
 
 
 def _empty(kind: str) -> dict:
     return {"results": [], "count": 0, "computed_at": None, "stale": False,
             "pending": True, "message": f"No {kind} yet: they are computed after the next upload or training."}
-
-
-def inventory_params(query) -> tuple[int, float]:
-    """lead_time (weeks, 1..52) and service_level (0.5..0.999) from a query string, or the defaults."""
-    errors = {}
-    try:
-        lead_time = int(query.get("lead_time") or DEFAULT_LEAD_TIME)
-        if not 1 <= lead_time <= 52:
-            raise ValueError
-    except ValueError:
-        errors["lead_time"] = ["a whole number of weeks from 1 to 52"]
-    try:
-        service_level = float(query.get("service_level") or DEFAULT_SERVICE_LEVEL)
-        if not 0.5 <= service_level <= 0.999:
-            raise ValueError
-    except ValueError:
-        errors["service_level"] = ["a probability from 0.5 to 0.999 (0.95 = 95%)"]
-    if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), details=errors)
-    return lead_time, service_level
 
 
 class HotspotsView(TenantAPIView):

@@ -125,3 +125,29 @@ def test_empty_tenant_says_figures_are_pending(django_db_blocker):
     client = _api(t)
     assert client.get("/api/v1/insights/hotspots/").json()["pending"] is True
     assert client.get("/api/v1/insights/inventory/").json()["results"] == []
+
+
+def test_page_shows_hotspots_heatmap_anomalies_and_inventory(shop):
+    from accounts.audit import Actor
+    from accounts.scope_services import member_set_stores
+
+    html = web_client(shop, user=add_member(shop, "viewer")).get("/insights/?lead_time=3&service_level=0.9")
+    html = html.content.decode()
+    for marker in ('id="hotspot-heatmap"', 'id="hotspot-table"', 'id="anomaly-table"', 'id="inventory-table"',
+                   "lead_time=3&amp;service_level=0.9&amp;format=csv", 'id="rises"'):
+        assert marker in html, marker
+    assert "Store 3 · Dept 3" in html and "$" in html
+    restricted = add_member(shop, "viewer")
+    with in_tenant(shop):
+        member_set_stores(actor=Actor.system(), user_id=restricted.pk, stores=[1])
+    mine = web_client(shop, user=restricted).get("/insights/").content.decode()
+    assert "Store 1 · Dept 1" in mine and "Store 3 · Dept" not in mine and "Store 2 · Dept" not in mine
+    bad = web_client(shop, user=restricted).get("/insights/?lead_time=99").content.decode()
+    assert 'id="inventory-error"' in bad and "1 to 52" in bad
+
+
+def test_page_empty_state(django_db_blocker):
+    with django_db_blocker.unblock():
+        t = provision("insights-page-empty")
+    html = web_client(t, user=add_member(t, "analyst")).get("/insights/").content.decode()
+    assert 'id="empty-state"' in html and 'href="/models/"' in html

@@ -1,0 +1,52 @@
+"""Insights page (issue 9, page 6): the department outlook, volatility hotspots
+and anomalies (the worker's stored figures, forecasting/services/insights.py)
+and inventory targets for a lead time and service level (computed on read from
+the served forecast's bands, forecasting/selectors_insights.py). It only reads."""
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from accounts.decorators import role_required
+from accounts.scope import StoreScope
+from forecasting import charts_insights, selectors, selectors_insights
+from forecasting.selectors_insights import DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, inventory_params
+from saas.errors import ValidationFailed
+
+TOP_HOTSPOTS = 25
+TOP_ANOMALIES = 50
+TOP_ORDERS = 50
+
+
+def _inventory(request, scope):
+    try:
+        lead_time, service_level = inventory_params(request.GET)
+        error = None
+    except ValidationFailed as exc:
+        lead_time, service_level, error = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, exc.message
+    data = selectors_insights.inventory(scope=scope, lead_time=lead_time, service_level=service_level)
+    seen, first = set(), []
+    for r in data["results"]:  # the rows of the first forecast week: what to hold (and order) now
+        if (r["store"], r["dept"]) not in seen:
+            seen.add((r["store"], r["dept"]))
+            first.append(r)
+    first.sort(key=lambda r: (-(r["order"] or 0), -r["target"]))
+    return {**data, "rows": first[:TOP_ORDERS], "series": len(first), "error": error,
+            "service_pct": round(service_level * 100, 1)}
+
+
+@role_required("forecasts.view")
+def insights_page(request):
+    scope = StoreScope.for_request(request)
+    active = selectors.active_model()
+    run = selectors.latest_run(active) if active else None
+    hotspots = selectors_insights.snapshot("hotspots", scope=scope)
+    anomalies = selectors_insights.snapshot("anomalies", scope=scope)
+    return render(request, "forecasting/insights.html", {
+        "active": active, "run": run, "restricted": scope.restricted,
+        "outlook": selectors.department_outlook(run, scope=scope) if run else None,
+        "importance": (active.importance or [])[:10] if active else [],
+        "hotspots": hotspots, "hotspot_rows": (hotspots or {}).get("results", [])[:TOP_HOTSPOTS],
+        "heatmap": charts_insights.hotspot_heatmap(hotspots["results"]) if hotspots else None,
+        "anomalies": anomalies, "anomaly_rows": (anomalies or {}).get("results", [])[:TOP_ANOMALIES],
+        "inventory": _inventory(request, scope) if run else None,
+    })
