@@ -30,15 +30,36 @@ from .panel import MARKDOWNS
 from .simulate import LABELS, markdown_weight
 from .status import POOLED
 
-COLUMNS = ["dept", "markdown", "label", "incremental_sales", "cost", "incremental_profit", "roi", "weeks"]
+SERIES_COLUMNS = ["store", "dept", "markdown", "incremental_sales", "cost"]
+COLUMNS = ["dept", "markdown", "label", "incremental_sales", "cost", "incremental_profit", "roi", "stores"]
 
 
 def markdown_roi(art, *, margin: float) -> pd.DataFrame:
     """One row per department and markdown type (and ``markdown = "all"``), see the module doc."""
+    return by_department(markdown_effects(art), margin=margin)
+
+
+def by_department(effects: pd.DataFrame, *, margin: float) -> pd.DataFrame:
+    """Series rows of ``markdown_effects`` (e.g. of some stores only) summed per department and type."""
+    if effects.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    g = effects.groupby(["dept", "markdown"], sort=True).agg(
+        incremental_sales=("incremental_sales", "sum"), cost=("cost", "sum"), stores=("store", "nunique"))
+    g = g.reset_index()
+    g["label"] = g["markdown"].map(lambda m: LABELS.get(m, "All markdowns"))
+    g["incremental_profit"] = g["incremental_sales"] * float(margin) - g["cost"]
+    g["roi"] = (g["incremental_profit"] / g["cost"].where(g["cost"] > 0)).astype(object)
+    g.loc[g["cost"] <= 0, "roi"] = None
+    return g[COLUMNS]
+
+
+def markdown_effects(art) -> pd.DataFrame:
+    """Incremental sales and markdown cost per series (store, dept) and markdown type, over the backtest
+    weeks with sales (rows with neither are left out)."""
     w = markdown_weight(art)
     origins = art.meta.get("params", {}).get("backtest_origins") or []
     if w == 0 or not origins:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=SERIES_COLUMNS)
     P, H, a = art.panel, art.horizon, art.arrays
     booster = art.booster
     names = booster.feature_name()
@@ -51,9 +72,8 @@ def markdown_roi(art, *, margin: float) -> pd.DataFrame:
     floor = np.asarray(a["floor"], float)[rows]
     date_index = {d.date().isoformat(): i for i, d in enumerate(P.dates)}
     n_types = len(MARKDOWNS)
-    inc = np.zeros((len(P.depts), n_types + 1))
-    cost = np.zeros((len(P.depts), n_types + 1))
-    weeks_seen = set()
+    inc = np.zeros((len(rows), n_types + 1))
+    cost = np.zeros((len(rows), n_types + 1))
     for origin in origins:
         o = date_index.get(origin)
         if o is None:
@@ -86,17 +106,11 @@ def markdown_roi(art, *, margin: float) -> pd.DataFrame:
             without = np.maximum(scale * (X[:, c_base].astype(float) + booster.predict(Xz, num_threads=1)), fl)
             d = (w * (as_was - without) * seen).reshape(len(rows), len(steps))
             spend = md[store_of][:, :, j] if j < n_types else md[store_of].sum(2)
-            np.add.at(inc[:, j], P.dept_idx[rows], d.sum(1))
-            np.add.at(cost[:, j], P.dept_idx[rows], (spend * share).sum(1))
-        weeks_seen.update(int(o + 1 + s) for s in steps)
-    out = []
-    for di, dept in enumerate(P.depts):
-        for j in range(n_types + 1):
-            m = MARKDOWNS[j] if j < n_types else "all"
-            c, i = float(cost[di, j]), float(inc[di, j])
-            profit = i * margin - c
-            out.append({"dept": int(dept), "markdown": m, "label": LABELS.get(m, "All markdowns"),
-                        "incremental_sales": i, "cost": c, "incremental_profit": profit,
-                        "roi": profit / c if c > 0 else None, "weeks": len(weeks_seen)})
-    df = pd.DataFrame(out, columns=COLUMNS)
+            inc[:, j] += d.sum(1)
+            cost[:, j] += (spend * share).sum(1)
+    types = MARKDOWNS + ["all"]
+    df = pd.DataFrame({
+        "store": np.repeat(P.stores[P.store_idx[rows]].astype(int), n_types + 1),
+        "dept": np.repeat(P.depts[P.dept_idx[rows]].astype(int), n_types + 1),
+        "markdown": np.tile(types, len(rows)), "incremental_sales": inc.ravel(), "cost": cost.ravel()})
     return df[(df["cost"] > 0) | (df["incremental_sales"] != 0)].reset_index(drop=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from forecasting.ml.artifact import ForecastArtifact
-from forecasting.ml.markdown_roi import markdown_roi
+from forecasting.ml.markdown_roi import by_department, markdown_effects, markdown_roi
 from forecasting.ml.panel import MARKDOWNS
 
 
@@ -28,7 +28,7 @@ def md_trained():
 def test_roi_rows_and_arithmetic(md_trained):
     df = markdown_roi(md_trained, margin=0.3)
     assert len(df) and set(df["markdown"]) <= set(MARKDOWNS) | {"all"}
-    assert (df["weeks"] > 0).all()
+    assert (df["stores"] > 0).all()
     for r in df.itertuples():
         assert r.incremental_profit == pytest.approx(r.incremental_sales * 0.3 - r.cost)
         assert (r.roi is None or np.isnan(r.roi)) if r.cost == 0 else r.roi == pytest.approx(r.incremental_profit / r.cost)
@@ -56,3 +56,13 @@ def test_costs_split_the_store_markdowns_over_departments(md_trained):
 def test_no_lightgbm_no_rows(md_trained):
     art = ForecastArtifact({**md_trained.meta, "chosen": "seasonal_svd"}, md_trained.arrays, md_trained.texts)
     assert markdown_roi(art, margin=0.3).empty
+
+
+def test_some_stores_sum_only_their_series(md_trained):
+    eff = markdown_effects(md_trained)
+    mine = eff[eff["store"].isin(sorted(set(eff["store"]))[:2])]
+    part = by_department(mine, margin=0.3).set_index(["dept", "markdown"])
+    for (d, m), r in part.iterrows():
+        rows = mine[(mine.dept == d) & (mine.markdown == m)]
+        assert r["incremental_sales"] == pytest.approx(rows["incremental_sales"].sum())
+        assert r["cost"] == pytest.approx(rows["cost"].sum())
