@@ -444,8 +444,8 @@ class FiguresSnapshot(models.Model):
 
 
 class InsightSnapshot(models.Model):
-    """A figure of the Insights page over every store (volatility hotspots or
-    anomalies, forecasting/services/insights.py), computed by the worker after
+    """A figure of the Insights page over every store (volatility hotspots,
+    anomalies, markdown effects per series; forecasting/services/insights.py), computed by the worker after
     each upload, training, refresh and evaluation so a page view only reads it;
     each row carries its store, so a store-restricted reader gets her rows.
     Served while the data version and the served run are those it used."""
@@ -453,6 +453,7 @@ class InsightSnapshot(models.Model):
     class Kind(models.TextChoices):
         HOTSPOTS = "hotspots", "Volatility hotspots"
         ANOMALIES = "anomalies", "Anomalies"
+        MARKDOWN_ROI = "markdown_roi", "Markdown ROI"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, unique=True)
     data = models.JSONField(help_text="{'results': [row, ...], ...}; every row has its store")

@@ -8,12 +8,14 @@ cheap), for any lead time and service level, minus the uploaded stock on hand.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
 from accounts.scope import StoreScope
 from forecasting import selectors
 from forecasting.ml import insights as ml_insights
+from forecasting.ml.markdown_roi import SERIES_COLUMNS, by_department
 from forecasting.models import ForecastPoint, InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
 from saas.errors import ValidationFailed
 
@@ -130,3 +132,32 @@ def inventory_params(query) -> tuple[int, float]:
     if errors:
         raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), details=errors)
     return lead_time, service_level
+
+
+def markdown_roi(*, scope: StoreScope, margin: float) -> dict | None:
+    """ROI per department and markdown type over the scope's stores, from the stored per-series effects,
+    best first (None before the worker first computed them)."""
+    data = snapshot("markdown_roi", scope=scope)
+    if data is None:
+        return None
+    eff = pd.DataFrame.from_records(data.pop("results"), columns=SERIES_COLUMNS)
+    df = by_department(eff, margin=margin)
+    df = df.assign(_k=df["roi"].astype(float).fillna(-np.inf)).sort_values(["_k", "incremental_sales"],
+                                                                             ascending=False).drop(columns="_k")
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in df.to_dict("records")]
+    return {**data, "margin": margin, "count": len(rows), "results": rows}
+
+
+def margin_param(query) -> float:
+    """``margin`` from a query string (0..1), else the workspace's gross margin setting."""
+    raw = query.get("margin")
+    if raw in (None, ""):
+        return float(getattr(connection.tenant, "gross_margin", 0.3))
+    try:
+        margin = float(raw)
+        if not 0 <= margin <= 1:
+            raise ValueError
+    except ValueError:
+        raise ValidationFailed("margin: a gross margin from 0 to 1 (0.3 = 30%)",
+                               details={"margin": ["a gross margin from 0 to 1 (0.3 = 30%)"]})
+    return margin

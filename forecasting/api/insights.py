@@ -24,6 +24,21 @@ def _empty(kind: str) -> dict:
             "pending": True, "message": f"No {kind} yet: they are computed after the next upload or training."}
 
 
+class MarkdownRoiView(TenantAPIView):
+    """Markdown ROI per department and markdown type over your stores: the model's counterfactual over its
+    backtest weeks (forecast with markdowns as they were minus with that type at zero), the markdown cost
+    split over departments by sales share, ROI = (incremental sales x margin - cost) / cost. ``?margin=``
+    overrides the workspace's gross margin. The model's learned association, not a controlled experiment."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(parameters=[OpenApiParameter("margin", float, description="0..1 (default: workspace setting)")],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        margin = selectors_insights.margin_param(request.query_params)
+        return Response(selectors_insights.markdown_roi(scope=self.scope, margin=margin) or _empty("markdown ROI"))
+
+
 class HotspotsView(TenantAPIView):
     """Series ranked by volatility: coefficient of variation of weekly sales (52 weeks), relative width of the
     served forecast's 95% band, error of the stored forecasts over realized weeks (WAPE)."""

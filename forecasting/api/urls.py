@@ -27,6 +27,7 @@ urlpatterns = [
     path("stores/<int:n>/", stores.StoreDetailView.as_view(), name="api-store"),
     path("departments/", stores.DepartmentListView.as_view(), name="api-departments"),
     path("departments/<int:n>/", stores.DepartmentDetailView.as_view(), name="api-department"),
+    path("insights/markdown-roi/", insights.MarkdownRoiView.as_view(), name="api-insights-markdown-roi"),
     path("insights/hotspots/", insights.HotspotsView.as_view(), name="api-insights-hotspots"),
     path("insights/anomalies/", insights.AnomaliesView.as_view(), name="api-insights-anomalies"),
     path("insights/inventory/", insights.InventoryView.as_view(), name="api-insights-inventory"),

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             name='InsightSnapshot',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('hotspots', 'Volatility hotspots'), ('anomalies', 'Anomalies')], max_length=20, unique=True)),
+                ('kind', models.CharField(choices=[('hotspots', 'Volatility hotspots'), ('anomalies', 'Anomalies'), ('markdown_roi', 'Markdown ROI')], max_length=20, unique=True)),
                 ('data', models.JSONField(help_text="{'results': [row, ...], ...}; every row has its store")),
                 ('dataset_version', models.PositiveIntegerField()),
                 ('source_run', models.PositiveIntegerField(help_text='id of the served run it used', null=True)),

@@ -10,8 +10,10 @@ import time
 
 from django.db import transaction
 
-from forecasting import selectors_insights
+from forecasting import selectors, selectors_insights
 from forecasting.ml import insights as ml_insights
+from forecasting.ml.markdown_roi import markdown_effects
+from forecasting.services.forecasts import artifact_for
 from forecasting.models import InsightSnapshot, Job
 
 log = logging.getLogger(__name__)
@@ -27,11 +29,28 @@ def _rows(df, columns) -> list[dict]:
             for r in out.to_dict("records")]
 
 
+def markdown_effects_compute() -> dict:
+    """The active model's markdown effects per series over its backtest weeks (forecasting/ml/markdown_roi.py);
+    summed per department and priced with the gross margin on read."""
+    version = selectors.active_model()
+    if version is None:
+        return {"results": [], "model_version": None}
+    run = selectors.latest_run(version)
+    try:
+        art = artifact_for(version, run)
+    except (OSError, ValueError, KeyError):  # the model file is unreadable: the other figures still count
+        log.warning("markdown ROI: artifact of model v%s unreadable", version.number, exc_info=True)
+        return {"results": [], "model_version": version.number, "unavailable": "the model file could not be read"}
+    eff = markdown_effects(art)
+    return {"results": _rows(eff, ["store", "dept", "markdown", "incremental_sales", "cost"]),
+            "model_version": version.number, "backtest_origins": art.meta.get("params", {}).get("backtest_origins", [])}
+
+
 def insights_compute() -> dict:
-    """Both figures over every store, as JSON-ready dicts."""
+    """Every figure over every store, as JSON-ready dicts."""
     sales = selectors_insights.sales_frame()
     if sales.empty:
-        return {"hotspots": {"results": []}, "anomalies": {"results": []}}
+        return {"hotspots": {"results": []}, "anomalies": {"results": []}, "markdown_roi": {"results": []}}
     past = selectors_insights.past_forecasts_frame()
     served = selectors_insights.served_forecast_frame()
     errors = ml_insights.forecast_errors(sales, past)
@@ -42,6 +61,7 @@ def insights_compute() -> dict:
         "anomalies": {"results": _rows(anomalies, ["store", "dept", "date", "sales", "expected", "lo", "hi",
                                                    "deviation", "method", "score"]),
                       "band_weeks": int(len(past)), "truncated_at": MAX_ANOMALIES},
+        "markdown_roi": markdown_effects_compute(),
     }
 
 

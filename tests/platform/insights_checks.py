@@ -24,6 +24,11 @@ def _write_snapshots(t):
             {"store": s, "dept": d, "date": "2011-01-07", "sales": 1.0, "expected": 0.0, "lo": 0.0, "hi": 0.5,
              "deviation": 1.0, "method": "band", "score": 1.0} for s in STORES for d in DEPTS]}
         snap.save()
+        roi = InsightSnapshot.objects.get(kind="markdown_roi")  # the fixture's model has no readable file
+        roi.data = {**roi.data, "results": [
+            {"store": s, "dept": d, "markdown": "markdown1", "incremental_sales": 10.0 * s, "cost": 1.0 * s}
+            for s in STORES for d in DEPTS]}
+        roi.save()
 
 
 def check_hotspots(client, allowed, t):
@@ -36,6 +41,17 @@ def check_anomalies(client, allowed, t):
     _write_snapshots(t)
     body = client.get("/api/v1/insights/anomalies/").json()
     assert {r["store"] for r in body["results"]} == allowed and body["count"] == len(allowed) * len(DEPTS)
+
+
+def check_markdown_roi(client, allowed, t):
+    """Each department sums the effects and costs of the principal's stores only."""
+    _write_snapshots(t)
+    body = client.get("/api/v1/insights/markdown-roi/?margin=0.5").json()
+    rows = {r["dept"]: r for r in body["results"]}
+    assert set(rows) == set(DEPTS)
+    for r in rows.values():
+        assert r["incremental_sales"] == sum(10.0 * s for s in allowed) and r["cost"] == sum(allowed)
+        assert r["stores"] == len(allowed) and r["roi"] == (r["incremental_sales"] * 0.5 - r["cost"]) / r["cost"]
 
 
 def check_inventory(client, allowed, t):
@@ -75,6 +91,7 @@ def check_on_hand(client, allowed, t):
 
 
 INSIGHTS_CHECKS = {
+    "GET /api/v1/insights/markdown-roi/": check_markdown_roi,
     "GET /api/v1/insights/hotspots/": check_hotspots,
     "GET /api/v1/insights/anomalies/": check_anomalies,
     "GET /api/v1/insights/inventory/": check_inventory,

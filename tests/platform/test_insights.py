@@ -151,3 +151,11 @@ def test_page_empty_state(django_db_blocker):
         t = provision("insights-page-empty")
     html = web_client(t, user=add_member(t, "analyst")).get("/insights/").content.decode()
     assert 'id="empty-state"' in html and 'href="/models/"' in html
+
+
+def test_markdown_roi_says_when_the_model_file_is_unreadable_and_validates_margin(shop):
+    client = _api(shop)
+    body = client.get("/api/v1/insights/markdown-roi/").json()
+    assert body["results"] == [] and body["unavailable"] and body["margin"] == pytest.approx(0.3)
+    resp = client.get("/api/v1/insights/markdown-roi/?margin=2")
+    assert resp.status_code == 400 and "margin" in resp.json()["error"]["details"]

@@ -88,6 +88,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/departments/": ALL_READ,
     "GET /api/v1/departments/{n}/": ALL_READ,
     # insights (issue 9, page 6): whoever reads forecasts; stock on hand is uploaded by analysts and up
+    "GET /api/v1/insights/markdown-roi/": ALL_READ,
     "GET /api/v1/insights/hotspots/": ALL_READ,
     "GET /api/v1/insights/anomalies/": ALL_READ,
     "GET /api/v1/insights/inventory/": ALL_READ,
