@@ -22,3 +22,24 @@ def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | 
     layout = _layout("Volatility by store and department", height=max(300, 18 * len(stores) + 140),
                      xaxis={"type": "category", "tickangle": -45}, yaxis={"autorange": "reversed", "type": "category"})
     return to_html({"data": data, "layout": layout}, div_id)
+
+
+def roi_scatter(rows: list[dict], div_id: str = "roi-scatter") -> str | None:
+    """Markdown cost against the incremental sales the model credits it with, a point per department and
+    markdown type (one colour per type)."""
+    rows = [r for r in rows if r["markdown"] != "all" and r["cost"] > 0]
+    if not rows:
+        return None
+    data = []
+    for label in sorted({r["label"] for r in rows}):
+        pts = [r for r in rows if r["label"] == label]
+        data.append({"type": "scatter", "mode": "markers", "name": label, "x": [round(r["cost"], 2) for r in pts],
+                     "y": [round(r["incremental_sales"], 2) for r in pts],
+                     "text": [f"Dept {r['dept']}" for r in pts],
+                     "customdata": [None if r["roi"] is None else round(r["roi"] * 100, 1) for r in pts],
+                     "hovertemplate": "%{text}, " + label + "<br>cost $%{x:,.0f}<br>incremental sales $%{y:,.0f}"
+                                      "<br>ROI %{customdata:,.1f}%<extra></extra>"})
+    layout = _layout("Markdown cost vs incremental sales", xaxis={"title": {"text": "Markdown cost ($)"},
+                                                                   "tickformat": "$~s"},
+                     yaxis={"title": {"text": "Incremental sales ($)"}, "tickformat": "$~s"})
+    return to_html({"data": data, "layout": layout}, div_id)

@@ -1,5 +1,5 @@
-"""Insights page (issue 9, page 6): the department outlook, volatility hotspots
-and anomalies (the worker's stored figures, forecasting/services/insights.py)
+"""Insights page (issue 9, page 6): the department outlook, markdown ROI,
+volatility hotspots and anomalies (the worker's stored figures, forecasting/services/insights.py)
 and inventory targets for a lead time and service level (computed on read from
 the served forecast's bands, forecasting/selectors_insights.py). It only reads."""
 from __future__ import annotations
@@ -15,6 +15,7 @@ from saas.errors import ValidationFailed
 TOP_HOTSPOTS = 25
 TOP_ANOMALIES = 50
 TOP_ORDERS = 50
+TOP_ROI = 25
 
 
 def _inventory(request, scope):
@@ -41,6 +42,8 @@ def insights_page(request):
     run = selectors.latest_run(active) if active else None
     hotspots = selectors_insights.snapshot("hotspots", scope=scope)
     anomalies = selectors_insights.snapshot("anomalies", scope=scope)
+    roi = selectors_insights.markdown_roi(scope=scope, margin=selectors_insights.margin_param({}))
+    roi_rows = [r for r in (roi or {}).get("results", []) if r["markdown"] != "all"]
     return render(request, "forecasting/insights.html", {
         "active": active, "run": run, "restricted": scope.restricted,
         "outlook": selectors.department_outlook(run, scope=scope) if run else None,
@@ -48,5 +51,6 @@ def insights_page(request):
         "hotspots": hotspots, "hotspot_rows": (hotspots or {}).get("results", [])[:TOP_HOTSPOTS],
         "heatmap": charts_insights.hotspot_heatmap(hotspots["results"]) if hotspots else None,
         "anomalies": anomalies, "anomaly_rows": (anomalies or {}).get("results", [])[:TOP_ANOMALIES],
+        "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": charts_insights.roi_scatter(roi_rows) if roi else None,
         "inventory": _inventory(request, scope) if run else None,
     })

@@ -1,5 +1,5 @@
 """Issue 9 acceptance 1 for page 6: the Insights page in a real browser — the
-volatility heatmap renders, the hotspot, anomaly and inventory tables are
+volatility heatmap and the markdown ROI scatter render, the hotspot, anomaly and inventory tables are
 filled, the inventory form changes the targets and the CSV link, no console
 errors, and at 390 px no chart toolbar and no horizontal overflow."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import PASSWORD, in_tenant, provision
 from tests.platform import stores_seed as seed
+from tests.platform.test_insights import fake_roi
 
 pytestmark = [pytest.mark.browser]
 
@@ -23,6 +24,7 @@ def shop(django_db_setup, django_db_blocker):
         seed.seed(t)
         with in_tenant(t):
             insights_snapshot_write()
+        fake_roi(t)
     return t
 
 
@@ -41,6 +43,10 @@ def test_insights_page_renders_its_chart_and_tables(live_server_proc, page, shop
     z = page.evaluate("() => document.getElementById('hotspot-heatmap').data[0].y")
     assert set(z) == {f"Store {s}" for s, _ in seed.SERIES}
     assert page.locator("#hotspot-table tbody tr").count() == len(seed.SERIES)
+    page.wait_for_selector("#roi-scatter.js-plotly-plot .main-svg")
+    traces = page.evaluate("() => document.getElementById('roi-scatter').data.map(t => t.name)")
+    assert sorted(traces) == ["Markdown 1", "Markdown 3"]
+    assert page.locator("#roi-table tbody tr").count() == 2 * len({d for _, d in seed.SERIES})
     assert page.locator("#anomaly-table tbody tr").count() > 0
     assert page.locator("#inventory-table tbody tr").count() == len(seed.LIVE)
     before = page.inner_text("#inventory-table tbody tr:first-child td:nth-child(3)")

@@ -127,14 +127,28 @@ def test_empty_tenant_says_figures_are_pending(django_db_blocker):
     assert client.get("/api/v1/insights/inventory/").json()["results"] == []
 
 
+def fake_roi(t):
+    """Stored markdown effects (the seeded model has no artifact file to compute them from)."""
+    from forecasting.models import InsightSnapshot
+
+    with in_tenant(t):
+        InsightSnapshot.objects.filter(kind="markdown_roi").update(data={
+            "model_version": 1, "backtest_origins": ["2011-12-02"], "results": [
+                {"store": s, "dept": d, "markdown": m, "incremental_sales": 1000.0 * s + 10 * d, "cost": 400.0}
+                for s, d in seed.SERIES for m in ("markdown1", "markdown3", "all")]})
+
+
 def test_page_shows_hotspots_heatmap_anomalies_and_inventory(shop):
     from accounts.audit import Actor
     from accounts.scope_services import member_set_stores
 
+    fake_roi(shop)
+
     html = web_client(shop, user=add_member(shop, "viewer")).get("/insights/?lead_time=3&service_level=0.9")
     html = html.content.decode()
     for marker in ('id="hotspot-heatmap"', 'id="hotspot-table"', 'id="anomaly-table"', 'id="inventory-table"',
-                   "lead_time=3&amp;service_level=0.9&amp;format=csv", 'id="rises"'):
+                   "lead_time=3&amp;service_level=0.9&amp;format=csv", 'id="rises"', 'id="roi-scatter"',
+                   'id="roi-table"', "Markdown 3", "at a 30% gross margin"):
         assert marker in html, marker
     assert "Store 3 · Dept 3" in html and "$" in html
     restricted = add_member(shop, "viewer")
@@ -154,6 +168,10 @@ def test_page_empty_state(django_db_blocker):
 
 
 def test_markdown_roi_says_when_the_model_file_is_unreadable_and_validates_margin(shop):
+    from forecasting.services.insights import insights_snapshot_write
+
+    with in_tenant(shop):
+        insights_snapshot_write()
     client = _api(shop)
     body = client.get("/api/v1/insights/markdown-roi/").json()
     assert body["results"] == [] and body["unavailable"] and body["margin"] == pytest.approx(0.3)
