@@ -177,3 +177,32 @@ def test_markdown_roi_says_when_the_model_file_is_unreadable_and_validates_margi
     assert body["results"] == [] and body["unavailable"] and body["margin"] == pytest.approx(0.3)
     resp = client.get("/api/v1/insights/markdown-roi/?margin=2")
     assert resp.status_code == 400 and "margin" in resp.json()["error"]["details"]
+
+
+@pytest.mark.worker
+def test_worker_stores_the_figures_after_an_upload(celery_worker_proc, django_db_blocker):
+    """After an upload the real worker stores hotspots and anomalies (no model yet: the robust z-score rule)."""
+    import time
+
+    from forecasting.models import InsightSnapshot
+    from tests.data.helpers import upload
+
+    with django_db_blocker.unblock():
+        t = provision("insights-worker")
+    spike = seed.weeks(seed.FIRST, seed.LAST)[20]
+    content = b"Store,Dept,Date,Weekly_Sales,IsHoliday\n" + b"".join(
+        f"{s},1,{w.isoformat()},{(5000 if w == spike and s == 2 else 100 * s + (i % 3))},FALSE\n".encode()
+        for s in (1, 2) for i, w in enumerate(seed.weeks(seed.FIRST, seed.LAST)))
+    assert upload(t, content, "sales.csv")["status"] == "succeeded"
+    deadline = time.monotonic() + 60  # the worker writes them right after marking the job done
+    while time.monotonic() < deadline:
+        with in_tenant(t):
+            if InsightSnapshot.objects.filter(kind="anomalies").exists():
+                break
+        time.sleep(0.2)
+    body = _api(t).get("/api/v1/insights/anomalies/").json()
+    assert body["stale"] is False
+    assert [(r["store"], r["dept"], r["date"], r["method"]) for r in body["results"]] == [
+        (2, 1, spike.isoformat(), "robust_z")]
+    assert {(r["store"], r["dept"]) for r in _api(t).get("/api/v1/insights/hotspots/").json()["results"]} == {
+        (1, 1), (2, 1)}
