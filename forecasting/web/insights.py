@@ -4,13 +4,18 @@ and inventory targets for a lead time and service level (computed on read from
 the served forecast's bands, forecasting/selectors_insights.py). It only reads."""
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from accounts.audit import Actor
 from accounts.decorators import role_required
+from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import charts_insights, selectors, selectors_insights
 from forecasting.selectors_insights import DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, inventory_params
-from saas.errors import ValidationFailed
+from forecasting.services.inventory import on_hand_upload
+from saas.errors import ServiceError, ValidationFailed
 
 TOP_HOTSPOTS = 25
 TOP_ANOMALIES = 50
@@ -53,4 +58,25 @@ def insights_page(request):
         "anomalies": anomalies, "anomaly_rows": (anomalies or {}).get("results", [])[:TOP_ANOMALIES],
         "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": charts_insights.roi_scatter(roi_rows) if roi else None,
         "inventory": _inventory(request, scope) if run else None,
+        "can_upload": has_perm(getattr(request.user, "role", None), "data.upload"),
     })
+
+
+@require_POST
+@role_required("data.upload")
+def on_hand_submit(request):
+    """The stock-on-hand CSV from the Insights page: all or nothing, errors naming row, field and reason."""
+    f = request.FILES.get("file")
+    if f is None:
+        messages.error(request, "Choose a CSV file with the columns Store,Dept,OnHand.")
+        return redirect("insights")
+    try:
+        out = on_hand_upload(actor=Actor.from_request(request), scope=StoreScope.for_request(request),
+                             content=f.read(), filename=f.name or "")
+    except ServiceError as exc:
+        errors = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []
+        lines = [f"row {e['row']}, {e['field']}: {e['reason']}" for e in errors[:5] if e.get("row")]
+        messages.error(request, exc.message + (" " + "; ".join(lines) + "." if len(lines) > 1 else ""))
+        return redirect("insights")
+    messages.success(request, f"Stock on hand of {out['rows']:,} series saved; the quantities to order use it.")
+    return redirect("insights")

@@ -206,3 +206,38 @@ def test_worker_stores_the_figures_after_an_upload(celery_worker_proc, django_db
         (2, 1, spike.isoformat(), "robust_z")]
     assert {(r["store"], r["dept"]) for r in _api(t).get("/api/v1/insights/hotspots/").json()["results"]} == {
         (1, 1), (2, 1)}
+
+
+def test_on_hand_upload_from_the_page(shop, django_db_blocker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from forecasting.models import OnHandStock
+
+    with django_db_blocker.unblock():
+        other = provision("insights-other")
+    analyst = web_client(shop, user=add_member(shop, "analyst"))
+    assert 'id="on-hand-form"' in analyst.get("/insights/").content.decode()
+    assert 'id="on-hand-form"' not in web_client(shop, user=add_member(shop, "viewer")).get("/insights/").content.decode()
+    with in_tenant(shop):
+        before = sorted(OnHandStock.objects.values_list("store", "dept", "on_hand"))
+    resp = analyst.post("/insights/on-hand/", {"file": SimpleUploadedFile("s.csv", b"Store,Dept,OnHand\n1,1,7\n2,x,1\n")},
+                        follow=True)
+    html = resp.content.decode()
+    assert "row 3, Dept: a whole number from 1" in html and "nothing was stored" in html
+    with in_tenant(shop):
+        assert sorted(OnHandStock.objects.values_list("store", "dept", "on_hand")) == before
+    resp = analyst.post("/insights/on-hand/", {"file": SimpleUploadedFile("s.csv", b"Store,Dept,OnHand\n3,3,12.5\n")},
+                        follow=True)
+    assert "Stock on hand of 1 series saved" in resp.content.decode()
+    with in_tenant(shop):
+        assert list(OnHandStock.objects.values_list("store", "dept", "on_hand")) == [(3, 3, 12.5)]
+    with in_tenant(other):
+        from accounts.models import User
+
+        owner_b = User.objects.get(email=other.owner_email)
+    for client in (web_client(shop), web_client(other, user=owner_b)):  # anonymous; another workspace's owner
+        for path in ("/insights/", "/insights/on-hand/"):
+            resp = (client.post if "on-hand" in path else client.get)(path, HTTP_HOST=shop.host)
+            assert resp.status_code == 302 and "/accounts/login/" in resp["Location"], (path, resp.status_code)
+    with in_tenant(shop):
+        assert list(OnHandStock.objects.values_list("store", "dept", "on_hand")) == [(3, 3, 12.5)]
