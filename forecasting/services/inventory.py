@@ -28,8 +28,15 @@ def _parse(content: bytes, scope: StoreScope) -> tuple[list[OnHandStock], list[d
     except UnicodeDecodeError:
         raise ValidationFailed("The file is not UTF-8 text.", code="invalid_file",
                                details={"errors": [{"row": None, "field": None, "reason": "not UTF-8 text"}]})
+    if "\x00" in text:
+        raise ValidationFailed("The file is not CSV text (it holds NUL bytes).", code="invalid_file",
+                               details={"errors": [{"row": None, "field": None, "reason": "not CSV text"}]})
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ValidationFailed(f"The file is not readable CSV: {exc}.", code="invalid_file",
+                               details={"errors": [{"row": 1, "field": None, "reason": str(exc)}]})
     names = [h.strip().lower().replace("_", "").replace(" ", "") for h in header or []]
     missing = [label for key, label in COLUMNS.items() if key not in names]
     if missing:
@@ -38,7 +45,10 @@ def _parse(content: bytes, scope: StoreScope) -> tuple[list[OnHandStock], list[d
                                details={"errors": [{"row": 1, "field": m, "reason": "missing column"} for m in missing]})
     at = {key: names.index(key) for key in COLUMNS}
     rows, errors, seen = [], [], {}
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(_rows_of(reader), start=2):
+        if isinstance(raw, csv.Error):
+            errors.append({"row": line, "field": None, "reason": f"unreadable CSV: {raw}"})
+            break
         if not any(c.strip() for c in raw):
             continue
         if len(rows) + len(errors) >= MAX_ROWS:
@@ -74,6 +84,14 @@ def _parse(content: bytes, scope: StoreScope) -> tuple[list[OnHandStock], list[d
                 seen[key] = line
                 rows.append(OnHandStock(store=key[0], dept=key[1], on_hand=vals["on_hand"]))
     return rows, errors
+
+
+def _rows_of(reader):
+    """The reader's rows, stopping at a line the csv module cannot read (reported by the caller)."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        yield exc
 
 
 def on_hand_upload(*, actor: Actor, scope: StoreScope, content: bytes, filename: str = "") -> dict:

@@ -105,6 +105,10 @@ def test_on_hand_upload_is_all_or_nothing_audited_and_gives_orders(shop):
     assert [(e["row"], e["field"]) for e in errors] == [(3, "Store"), (4, "OnHand"), (5, "Dept")]
     assert "already given on row 2" in errors[2]["reason"]
     assert post("Shop,Dept\n1,1\n").json()["error"]["code"] == "invalid_header"
+    assert post("Store,Dept,OnHand\n1,\x00,2\n").json()["error"]["code"] == "invalid_file"
+    assert post("").json()["error"]["code"] == "invalid_header"
+    huge = post('Store,Dept,OnHand\n1,1,"' + "9" * 200_000 + '"\n').json()["error"]  # beyond the csv field limit
+    assert huge["details"]["errors"][0]["row"] == 2 and "unreadable CSV" in huge["details"]["errors"][0]["reason"]
     with in_tenant(shop):  # nothing of the refused files was written
         assert dict(((s, d), v) for s, d, v in OnHandStock.objects.values_list("store", "dept", "on_hand")) == {
             (1, 1): 100.0, (1, 2): 5000000.0}
