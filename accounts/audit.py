@@ -63,6 +63,7 @@ ACTIONS: dict[str, str] = {
     "model.retrain_triggered": "Retraining triggered",
     "policy.update": "Retraining policy changed",
     "simulation.run": "Promotion scenario saved",
+    "inventory.on_hand_uploaded": "Stock on hand uploaded",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is

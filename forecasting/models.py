@@ -441,3 +441,37 @@ class FiguresSnapshot(models.Model):
     source_evaluation = models.PositiveIntegerField(null=True, help_text="id of the newest evaluation it used")
     seconds = models.FloatField()
     computed_at = models.DateTimeField(default=timezone.now)
+
+
+class InsightSnapshot(models.Model):
+    """A figure of the Insights page over every store (volatility hotspots,
+    anomalies, markdown effects per series; forecasting/services/insights.py), computed by the worker after
+    each upload, training, refresh and evaluation so a page view only reads it;
+    each row carries its store, so a store-restricted reader gets her rows.
+    Served while the data version and the served run are those it used."""
+
+    class Kind(models.TextChoices):
+        HOTSPOTS = "hotspots", "Volatility hotspots"
+        ANOMALIES = "anomalies", "Anomalies"
+        MARKDOWN_ROI = "markdown_roi", "Markdown ROI"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, unique=True)
+    data = models.JSONField(help_text="{'results': [row, ...], ...}; every row has its store")
+    dataset_version = models.PositiveIntegerField()
+    source_run = models.PositiveIntegerField(null=True, help_text="id of the served run it used")
+    seconds = models.FloatField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+
+class OnHandStock(models.Model):
+    """Stock on hand per series, from the tenant's last on-hand upload (``Store,Dept,OnHand``): the
+    inventory targets subtract it to give the quantity to order. An upload replaces every row."""
+
+    pk = models.CompositePrimaryKey("store", "dept")
+    store = models.PositiveIntegerField()
+    dept = models.PositiveIntegerField()
+    on_hand = models.FloatField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["store", "dept"]

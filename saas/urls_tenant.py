@@ -3,9 +3,9 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.decorators import public_page
 from billing import views as billing_views
-from forecasting import views as forecasting_views
 from forecasting.web import dashboard as web_dashboard
 from forecasting.web import data as web_data
+from forecasting.web import insights as web_insights
 from forecasting.web import model_pages as web_models
 from forecasting.web import reports as web_reports
 from forecasting.web import retraining as web_retraining
@@ -56,7 +56,8 @@ urlpatterns = [
     path("jobs/<int:job_id>/status/", web_models.job_status, name="job_status"),
     path("forecasts/", web_models.forecast_page, name="forecasts"),
     path("forecasts/refresh/", web_models.refresh_submit, name="forecast_refresh"),
-    path("insights/", forecasting_views.insights, name="insights"),
+    path("insights/", web_insights.insights_page, name="insights"),
+    path("insights/on-hand/", web_insights.on_hand_submit, name="insights_on_hand"),
     path("simulator/", web_simulator.simulator_page, name="simulator"),
     path("simulator/run/", web_simulator.simulator_run, name="simulator_run"),
     path("stores/", web_stores.stores_page, name="stores"),

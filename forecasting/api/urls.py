@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import dashboard, monitoring, reports, retraining, simulations, stores, views
+from forecasting.api import dashboard, insights, monitoring, reports, retraining, simulations, stores, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -29,5 +29,10 @@ urlpatterns = [
     path("departments/", stores.DepartmentListView.as_view(), name="api-departments"),
     path("departments/<int:n>/", stores.DepartmentDetailView.as_view(), name="api-department"),
     path("reports/weekly.pdf", reports.WeeklyReportPDFView.as_view(), name="api-report-weekly"),
+    path("insights/markdown-roi/", insights.MarkdownRoiView.as_view(), name="api-insights-markdown-roi"),
+    path("insights/hotspots/", insights.HotspotsView.as_view(), name="api-insights-hotspots"),
+    path("insights/anomalies/", insights.AnomaliesView.as_view(), name="api-insights-anomalies"),
+    path("insights/inventory/", insights.InventoryView.as_view(), name="api-insights-inventory"),
+    path("inventory/on-hand/", insights.OnHandUploadView.as_view(), name="api-inventory-on-hand"),
     path("", include(router.urls)),
 ]

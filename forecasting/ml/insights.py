@@ -1,7 +1,11 @@
-"""Explanations: global LightGBM gain importance and per-forecast contributions."""
+"""Explanations (global LightGBM gain importance, per-forecast contributions) and the
+decision figures of the Insights page (volatility hotspots, anomalies, inventory targets)."""
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
+import pandas as pd
 
 
 def global_importance(model, names: list) -> list:
@@ -23,3 +27,146 @@ def top_contributions(model, x_row: np.ndarray, names: list, scale: float, k: in
 def _num(v):
     v = float(v)
     return None if not np.isfinite(v) else v
+
+
+# ---------------------------------------------------------------- decisions
+# Volatility hotspots, anomalies and inventory targets (issue 9, page 6).
+# Pure pandas on long frames: ``sales`` has columns store, dept, date, sales;
+# a forecast frame has store, dept, date, forecast, lo80, hi80, lo95, hi95.
+Z80 = NormalDist().inv_cdf(0.90)  # half-width of a central 80 % band in standard deviations
+Z95 = NormalDist().inv_cdf(0.975)
+ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
+KEYS = ["store", "dept"]
+
+
+def hotspots(sales: pd.DataFrame, forecast: pd.DataFrame | None = None, errors: pd.DataFrame | None = None,
+             *, weeks: int = 52) -> pd.DataFrame:
+    """Volatility per series, ranked (1 = most volatile).
+
+    * ``cv``: coefficient of variation (std / mean) of the last ``weeks`` weekly sales (None when the mean <= 0);
+    * ``rel_width``: relative width of the 95 % band, sum(hi95 - lo95) / sum(forecast) over the forecast weeks;
+    * ``error``: the series' forecast error (``errors`` frame: store, dept, error), e.g. its WAPE;
+    * ``score``: mean of the percentile ranks of the available measures; ranked by it.
+    """
+    s = sales.sort_values("date")
+    last = s["date"].drop_duplicates().nlargest(weeks)
+    recent = s[s["date"].isin(last)]
+    g = recent.groupby(KEYS)["sales"]
+    out = pd.DataFrame({"mean": g.mean(), "std": g.std(ddof=0)})
+    out["cv"] = np.where(out["mean"] > 0, out["std"] / out["mean"].where(out["mean"] > 0), np.nan)
+    out = out[["cv"]]
+    if forecast is not None and len(forecast):
+        f = forecast.assign(width=forecast["hi95"] - forecast["lo95"]).groupby(KEYS)[["width", "forecast"]].sum()
+        out = out.join((f["width"] / f["forecast"].where(f["forecast"] > 0)).rename("rel_width"), how="outer")
+    else:
+        out["rel_width"] = np.nan
+    if errors is not None and len(errors):
+        out = out.join(errors.set_index(KEYS)["error"], how="left")
+    else:
+        out["error"] = np.nan
+    measures = out[["cv", "rel_width", "error"]].astype(float)
+    out["score"] = measures.rank(pct=True).mean(axis=1, skipna=True)
+    out = out[out["score"].notna()].sort_values(["score", "cv"], ascending=False).reset_index()
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out[["rank", "store", "dept", "cv", "rel_width", "error", "score"]]
+
+
+def anomalies(sales: pd.DataFrame, past_forecasts: pd.DataFrame | None = None, *, z: float = ROBUST_Z) -> pd.DataFrame:
+    """Past weeks whose actual sales were unusual.
+
+    A week with a forecast made for it (``past_forecasts``: store, dept, date, forecast, lo95, hi95; one row per
+    week, the caller picks the forecast made closest before the week) is an anomaly when its sales fell outside
+    the 95 % band (method ``band``). A week without one is judged by the robust z-score
+    0.6745 x (sales - median) / MAD of its series' history (method ``robust_z``, anomaly when |z| > ``z``;
+    a series whose MAD is 0 is skipped). Columns: store, dept, date, sales, expected, lo, hi, deviation,
+    method, score (how far outside: band widths or |z|), sorted by score, largest first."""
+    cols = ["store", "dept", "date", "sales", "expected", "lo", "hi", "deviation", "method", "score"]
+    s = sales[KEYS + ["date", "sales"]]
+    parts = []
+    covered = pd.DataFrame(columns=KEYS + ["date"])
+    if past_forecasts is not None and len(past_forecasts):
+        m = s.merge(past_forecasts[KEYS + ["date", "forecast", "lo95", "hi95"]], on=KEYS + ["date"])
+        covered = m[KEYS + ["date"]]
+        half = ((m["hi95"] - m["lo95"]) / 2).where(lambda h: h > 0)
+        out = (m["sales"] > m["hi95"]) | (m["sales"] < m["lo95"])
+        b = m[out].copy()
+        b["expected"], b["lo"], b["hi"] = b["forecast"], b["lo95"], b["hi95"]
+        b["method"] = "band"
+        b["score"] = (np.maximum(b["sales"] - b["hi95"], b["lo95"] - b["sales"]) / half[out]).fillna(np.inf)
+        parts.append(b)
+    med = s.groupby(KEYS)["sales"].transform("median")
+    mad = (s["sales"] - med).abs().groupby([s["store"], s["dept"]]).transform("median")
+    r = s.assign(med=med, mad=mad)
+    r = r[r["mad"] > 0]
+    if len(covered):
+        r = r.merge(covered.assign(_c=1), on=KEYS + ["date"], how="left")
+        r = r[r["_c"].isna()]
+    r = r.assign(zs=0.6745 * (r["sales"] - r["med"]) / r["mad"])
+    r = r[r["zs"].abs() > z].copy()
+    spread = z * r["mad"] / 0.6745
+    r["expected"], r["lo"], r["hi"] = r["med"], r["med"] - spread, r["med"] + spread
+    r["method"], r["score"] = "robust_z", r["zs"].abs()
+    parts.append(r)
+    df = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
+    if df is None:
+        return pd.DataFrame(columns=cols)
+    df["deviation"] = df["sales"] - df["expected"]
+    return df[cols].sort_values(["score", "store", "dept", "date"], ascending=[False, True, True, True],
+                                ignore_index=True)
+
+
+def service_z(service_level: float) -> float:
+    if not 0.5 <= float(service_level) < 1:
+        raise ValueError("service_level must be at least 0.5 and below 1")
+    return NormalDist().inv_cdf(float(service_level))
+
+
+def weekly_sigma(fc: pd.DataFrame) -> pd.Series:
+    """Standard deviation of each week's forecast error read off its bands: the mean of the 80 % and
+    95 % half-widths, each divided by its normal quantile."""
+    return (((fc["hi80"] - fc["lo80"]) / (2 * Z80) + (fc["hi95"] - fc["lo95"]) / (2 * Z95)) / 2).clip(lower=0)
+
+
+def inventory_targets(forecast: pd.DataFrame, *, lead_time: int, service_level: float,
+                      on_hand: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Order-up-to level per series and week: stock that covers the demand of the ``lead_time`` weeks from
+    that week on with probability ``service_level``:
+
+        target = sum of the point forecasts over the lead time + z(service_level) x sqrt(sum of sigma^2)
+
+    (weekly errors combined as independent; sigma from the 80/95 % bands, ``weekly_sigma``). Weeks whose
+    lead time runs past the horizon are left out. Given ``on_hand`` (store, dept, on_hand), the first week of
+    each series carries ``on_hand`` and ``order`` = max(0, target - on_hand); a series without a stock
+    figure has none. Columns: store, dept, week, demand, safety_stock, target, on_hand, order."""
+    lead_time = int(lead_time)
+    if lead_time < 1:
+        raise ValueError("lead_time must be at least 1 week")
+    zq = service_z(service_level)
+    f = forecast.sort_values(KEYS + ["date"], ignore_index=True)
+    f = f.assign(var=weekly_sigma(f) ** 2)
+    g = f.groupby(KEYS, sort=False)
+    csum = g[["forecast", "var"]].cumsum()
+    nxt = csum.groupby([f["store"], f["dept"]]).shift(-(lead_time - 1))
+    prev = csum.groupby([f["store"], f["dept"]]).shift(1).fillna(0.0)
+    win = nxt - prev  # sums over weeks i .. i + lead_time - 1 (NaN past the horizon)
+    out = pd.DataFrame({"store": f["store"], "dept": f["dept"], "week": f["date"],
+                        "demand": win["forecast"].clip(lower=0), "safety_stock": zq * np.sqrt(win["var"])})
+    out = out[out["demand"].notna()].reset_index(drop=True)
+    out["target"] = (out["demand"] + out["safety_stock"]).clip(lower=0)
+    out["on_hand"], out["order"] = np.nan, np.nan
+    if on_hand is not None and len(on_hand):
+        first = ~out.duplicated(KEYS)
+        stock = out.loc[first, KEYS].merge(on_hand[KEYS + ["on_hand"]], on=KEYS, how="left")["on_hand"].to_numpy()
+        out.loc[first, "on_hand"] = stock
+        out.loc[first, "order"] = np.maximum(0.0, out.loc[first, "target"].to_numpy() - stock)
+    return out
+
+
+def forecast_errors(sales: pd.DataFrame, past_forecasts: pd.DataFrame | None) -> pd.DataFrame:
+    """Each series' error over its realized forecast weeks: WAPE = sum |sales - forecast| / sum sales
+    (None when it sold nothing). Columns: store, dept, error."""
+    if past_forecasts is None or not len(past_forecasts):
+        return pd.DataFrame(columns=KEYS + ["error"])
+    m = sales[KEYS + ["date", "sales"]].merge(past_forecasts[KEYS + ["date", "forecast"]], on=KEYS + ["date"])
+    g = m.assign(ae=(m["sales"] - m["forecast"]).abs()).groupby(KEYS)[["ae", "sales"]].sum()
+    return (g["ae"] / g["sales"].where(g["sales"] > 0)).rename("error").reset_index()

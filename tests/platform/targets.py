@@ -237,6 +237,14 @@ def _store_or_dept(t, method, path):
     return {"path": path.replace("{n}", "7")}
 
 
+@builder("POST /api/v1/inventory/on-hand/")
+def _on_hand_post(t, method, path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"path": path, "format": "multipart",
+            "body": {"file": SimpleUploadedFile("stock.csv", b"Store,Dept,OnHand\n1,1,25\n", content_type="text/csv")}}
+
+
 def build(t, method, path):
     endpoint = f"{method} {path}"
     if endpoint in BUILDERS:

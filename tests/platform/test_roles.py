@@ -90,6 +90,12 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/departments/{n}/": ALL_READ,
     # the weekly report (issue 9, item 7): whoever reads forecasts, of her own stores
     "GET /api/v1/reports/weekly.pdf": ALL_READ,
+    # insights (issue 9, page 6): whoever reads forecasts; stock on hand is uploaded by analysts and up
+    "GET /api/v1/insights/markdown-roi/": ALL_READ,
+    "GET /api/v1/insights/hotspots/": ALL_READ,
+    "GET /api/v1/insights/anomalies/": ALL_READ,
+    "GET /api/v1/insights/inventory/": ALL_READ,
+    "POST /api/v1/inventory/on-hand/": row(401, 403, 201, 201, 201, 403, 201, 201),
     # workspace lifecycle: owners only (keys never carry the owner role). The
     # matrix's owner confirms with a wrong name (400) so the shared tenant stays.
     "GET /api/v1/workspace/deletion/": row(401, 403, 403, 403, 200, 403, 403, 403),

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.platform.endpoints import discover_api_endpoints
+from tests.platform.insights_checks import INSIGHTS_CHECKS
 from tests.platform.stores_checks import STORE_PAGE_CHECKS
 
 STORES, DEPTS, WEEKS = (1, 2, 3), (1, 2), 6
@@ -284,6 +285,7 @@ ENDPOINTS = {
     "GET /api/v1/simulations/": check_scenarios,
     "GET /api/v1/reports/weekly.pdf": check_weekly_report,
     **STORE_PAGE_CHECKS,
+    **INSIGHTS_CHECKS,
 }
 
 

@@ -1,0 +1,99 @@
+"""Insights API (issue 9, page 6): volatility hotspots, anomalies, inventory
+targets (JSON or ``?format=csv``) and the stock-on-hand upload; every row is of
+the principal's stores only (accounts/scope.py)."""
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from forecasting import selectors_insights
+from forecasting.api.views import CSVRenderer, stream_csv
+from forecasting.selectors_insights import inventory_params
+from forecasting.services.inventory import on_hand_upload
+from saas.api.base import TenantAPIView
+from saas.errors import ValidationFailed
+
+INVENTORY_COLUMNS = ["store", "dept", "week", "demand", "safety_stock", "target", "on_hand", "order"]
+
+
+def _empty(kind: str) -> dict:
+    return {"results": [], "count": 0, "computed_at": None, "stale": False,
+            "pending": True, "message": f"No {kind} yet: they are computed after the next upload or training."}
+
+
+class MarkdownRoiView(TenantAPIView):
+    """Markdown ROI per department and markdown type over your stores: the model's counterfactual over its
+    backtest weeks (forecast with markdowns as they were minus with that type at zero), the markdown cost
+    split over departments by sales share, ROI = (incremental sales x margin - cost) / cost. ``?margin=``
+    overrides the workspace's gross margin. The model's learned association, not a controlled experiment."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(parameters=[OpenApiParameter("margin", float, description="0..1 (default: workspace setting)")],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        margin = selectors_insights.margin_param(request.query_params)
+        return Response(selectors_insights.markdown_roi(scope=self.scope, margin=margin) or _empty("markdown ROI"))
+
+
+class HotspotsView(TenantAPIView):
+    """Series ranked by volatility: coefficient of variation of weekly sales (52 weeks), relative width of the
+    served forecast's 95% band, error of the stored forecasts over realized weeks (WAPE)."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(selectors_insights.snapshot("hotspots", scope=self.scope) or _empty("hotspots"))
+
+
+class AnomaliesView(TenantAPIView):
+    """Past weeks whose sales fell outside the 95% band of the forecast made for them (method ``band``), or,
+    without a forecast, beyond a robust z-score of 3.5 of the series (method ``robust_z``); largest first."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(selectors_insights.snapshot("anomalies", scope=self.scope) or _empty("anomalies"))
+
+
+class InventoryView(TenantAPIView):
+    """Order-up-to level per series and week for a lead time (weeks) and service level, from the served
+    forecast's quantiles; with stock on hand uploaded, the quantity to order now. ``?format=csv`` for a file."""
+
+    permissions_map = {"GET": "forecasts.view"}
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("lead_time", int, description="weeks, 1..52 (default 2)"),
+        OpenApiParameter("service_level", float, description="0.5..0.999 (default 0.95)"),
+        OpenApiParameter("format", str, enum=["json", "csv"])], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        lead_time, service_level = inventory_params(request.query_params)
+        data = selectors_insights.inventory(scope=self.scope, lead_time=lead_time, service_level=service_level)
+        if request.query_params.get("format") == "csv":
+            rows = ([r[c] if c in ("store", "dept", "week") or r[c] is None else round(r[c], 2)
+                     for c in INVENTORY_COLUMNS] for r in data["results"])
+            return stream_csv(f"inventory-lead{lead_time}-sl{service_level:g}.csv", INVENTORY_COLUMNS, rows)
+        return Response(data)
+
+
+class OnHandUploadView(TenantAPIView):
+    """Upload stock on hand as CSV ``Store,Dept,OnHand`` (multipart ``file``, or a text/csv body). It replaces
+    the stock of your stores; any bad row refuses the whole file (errors name row, field and reason)."""
+
+    permissions_map = {"POST": "data.upload"}
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        f = request.FILES.get("file")
+        if f is None:
+            raise ValidationFailed("Send the CSV as the multipart field 'file'.", details={"file": ["required"]})
+        out = on_hand_upload(actor=self.actor, scope=self.scope, content=f.read(), filename=f.name or "")
+        return Response(out, status=status.HTTP_201_CREATED)

@@ -1,0 +1,45 @@
+"""Server-side Plotly figures of the Insights page (plain dicts, no mode bar:
+see forecasting/charts_stores.py): the store x department volatility heatmap."""
+from __future__ import annotations
+
+from forecasting.charts_stores import _layout, to_html
+
+
+def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | None:
+    """Coefficient of variation of weekly sales, store x department (blank: no figure)."""
+    rows = [r for r in rows if r.get("cv") is not None]
+    if not rows:
+        return None
+    stores = sorted({r["store"] for r in rows})
+    depts = sorted({r["dept"] for r in rows})
+    si, di = {s: i for i, s in enumerate(stores)}, {d: j for j, d in enumerate(depts)}
+    z = [[None] * len(depts) for _ in stores]
+    for r in rows:
+        z[si[r["store"]]][di[r["dept"]]] = round(r["cv"], 3)
+    data = [{"type": "heatmap", "x": [f"Dept {d}" for d in depts], "y": [f"Store {s}" for s in stores], "z": z,
+             "colorscale": "YlOrRd", "zmin": 0, "colorbar": {"title": {"text": "CV"}},
+             "hovertemplate": "%{y}, %{x}: coefficient of variation %{z:.2f}<extra></extra>", "hoverongaps": False}]
+    layout = _layout("Volatility by store and department", height=max(300, 18 * len(stores) + 140),
+                     xaxis={"type": "category", "tickangle": -45}, yaxis={"autorange": "reversed", "type": "category"})
+    return to_html({"data": data, "layout": layout}, div_id)
+
+
+def roi_scatter(rows: list[dict], div_id: str = "roi-scatter") -> str | None:
+    """Markdown cost against the incremental sales the model credits it with, a point per department and
+    markdown type (one colour per type)."""
+    rows = [r for r in rows if r["markdown"] != "all" and r["cost"] > 0]
+    if not rows:
+        return None
+    data = []
+    for label in sorted({r["label"] for r in rows}):
+        pts = [r for r in rows if r["label"] == label]
+        data.append({"type": "scatter", "mode": "markers", "name": label, "x": [round(r["cost"], 2) for r in pts],
+                     "y": [round(r["incremental_sales"], 2) for r in pts],
+                     "text": [f"Dept {r['dept']}" for r in pts],
+                     "customdata": [None if r["roi"] is None else round(r["roi"] * 100, 1) for r in pts],
+                     "hovertemplate": "%{text}, " + label + "<br>cost $%{x:,.0f}<br>incremental sales $%{y:,.0f}"
+                                      "<br>ROI %{customdata:,.1f}%<extra></extra>"})
+    layout = _layout("Markdown cost vs incremental sales", xaxis={"title": {"text": "Markdown cost ($)"},
+                                                                   "tickformat": "$~s"},
+                     yaxis={"title": {"text": "Incremental sales ($)"}, "tickformat": "$~s"})
+    return to_html({"data": data, "layout": layout}, div_id)

@@ -1,0 +1,163 @@
+"""Read queries of the Insights page and API (issue 9, page 6).
+
+Hotspots and anomalies over every store are the worker's stored snapshot
+(InsightSnapshot, forecasting/services/insights.py); a reader gets the rows of
+her stores. Inventory targets are computed on read from the served run's
+stored quantiles (one query of its points and a vectorised rolling sum:
+cheap), for any lead time and service level, minus the uploaded stock on hand.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from accounts.scope import StoreScope
+from forecasting import selectors
+from forecasting.ml import insights as ml_insights
+from forecasting.ml.markdown_roi import SERIES_COLUMNS, by_department
+from forecasting.models import ForecastPoint, InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
+from saas.errors import ValidationFailed
+
+DEFAULT_LEAD_TIME = 2  # weeks
+DEFAULT_SERVICE_LEVEL = 0.95
+BAND = ["forecast", "lo80", "hi80", "lo95", "hi95"]
+SERVED_STATUSES = (ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED)  # versions that were served
+
+
+def fingerprint() -> dict:
+    """What a stored snapshot must have been computed from to be served."""
+    from tenants.models import Tenant
+
+    run = selectors.latest_run()
+    return {"dataset_version": Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk),
+            "source_run": run.pk if run else None}
+
+
+def sales_frame(*, scope: StoreScope | None = None) -> pd.DataFrame:
+    qs = SalesRecord.objects.all()
+    if scope is not None:
+        qs = scope.filter(qs)
+    df = pd.DataFrame.from_records(qs.values_list("store", "dept", "date", "sales"),
+                                   columns=["store", "dept", "date", "sales"])
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def past_forecasts_frame() -> pd.DataFrame:
+    """For every past week with sales, the forecast made closest before it (the stored run of a served model
+    version with the latest origin before the week)."""
+    sql = """
+        SELECT DISTINCT ON (p.store, p.dept, p.date) p.store, p.dept, p.date, p.forecast, p.lo95, p.hi95
+        FROM forecasting_forecastpoint p
+        JOIN forecasting_forecastrun r ON r.id = p.run_id
+        JOIN forecasting_modelversion v ON v.id = r.model_version_id
+        WHERE p.date > r.origin AND v.status IN %s
+          AND p.date <= (SELECT max(date) FROM forecasting_salesrecord)
+        ORDER BY p.store, p.dept, p.date, r.origin DESC, r.id DESC"""
+    with connection.cursor() as cur:
+        cur.execute(sql, [tuple(str(s) for s in SERVED_STATUSES)])
+        df = pd.DataFrame(cur.fetchall(), columns=["store", "dept", "date", "forecast", "lo95", "hi95"])
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def served_forecast_frame(*, scope: StoreScope | None = None) -> pd.DataFrame:
+    run = selectors.latest_run()
+    cols = ["store", "dept", "date", *BAND]
+    if run is None:
+        return pd.DataFrame(columns=cols)
+    qs = ForecastPoint.objects.filter(run=run)
+    if scope is not None:
+        qs = scope.filter(qs)
+    df = pd.DataFrame.from_records(qs.values_list(*cols), columns=cols)
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def snapshot(kind: str, *, scope: StoreScope) -> dict | None:
+    """The stored figure (rows of the scope's stores), with ``stale`` when the data or the served run
+    changed since; None before the worker first computed it."""
+    snap = InsightSnapshot.objects.filter(kind=kind).first()
+    if snap is None:
+        return None
+    fp = fingerprint()
+    data = dict(snap.data)
+    data["results"] = [r for r in data.get("results", []) if scope.allows(r["store"])]
+    data["count"] = len(data["results"])
+    data["computed_at"] = snap.computed_at.isoformat()
+    data["stale"] = any(getattr(snap, k) != v for k, v in fp.items())
+    return data
+
+
+def on_hand_frame(*, scope: StoreScope) -> pd.DataFrame:
+    qs = scope.filter(OnHandStock.objects.all())
+    return pd.DataFrame.from_records(qs.values_list("store", "dept", "on_hand"), columns=["store", "dept", "on_hand"])
+
+
+def inventory(*, scope: StoreScope, lead_time: int, service_level: float) -> dict:
+    """Order-up-to levels of the scope's series for every week of the served forecast whose lead time fits
+    the horizon; the first week of a series with a stock figure carries the quantity to order."""
+    fc = served_forecast_frame(scope=scope)
+    run = selectors.latest_run()
+    stock = on_hand_frame(scope=scope)
+    if fc.empty:
+        rows = []
+    else:
+        df = ml_insights.inventory_targets(fc, lead_time=lead_time, service_level=service_level,
+                                           on_hand=stock if len(stock) else None)
+        df["week"] = df["week"].dt.date.map(lambda d: d.isoformat())
+        rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                for r in df.to_dict("records")]
+    return {"lead_time": lead_time, "service_level": service_level, "run": run.pk if run else None,
+            "horizon": run.horizon if run else None, "on_hand_rows": len(stock), "count": len(rows),
+            "results": rows}
+
+
+def inventory_params(query) -> tuple[int, float]:
+    """lead_time (weeks, 1..52) and service_level (0.5..0.999) from a query string, or the defaults."""
+    errors = {}
+    try:
+        lead_time = int(query.get("lead_time") or DEFAULT_LEAD_TIME)
+        if not 1 <= lead_time <= 52:
+            raise ValueError
+    except ValueError:
+        errors["lead_time"] = ["a whole number of weeks from 1 to 52"]
+    try:
+        service_level = float(query.get("service_level") or DEFAULT_SERVICE_LEVEL)
+        if not 0.5 <= service_level <= 0.999:
+            raise ValueError
+    except ValueError:
+        errors["service_level"] = ["a probability from 0.5 to 0.999 (0.95 = 95%)"]
+    if errors:
+        raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), details=errors)
+    return lead_time, service_level
+
+
+def markdown_roi(*, scope: StoreScope, margin: float) -> dict | None:
+    """ROI per department and markdown type over the scope's stores, from the stored per-series effects,
+    best first (None before the worker first computed them)."""
+    data = snapshot("markdown_roi", scope=scope)
+    if data is None:
+        return None
+    eff = pd.DataFrame.from_records(data.pop("results"), columns=SERIES_COLUMNS)
+    df = by_department(eff, margin=margin)
+    df = df.assign(_k=df["roi"].astype(float).fillna(-np.inf)).sort_values(["_k", "incremental_sales"],
+                                                                             ascending=False).drop(columns="_k")
+    rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in df.to_dict("records")]
+    return {**data, "margin": margin, "count": len(rows), "results": rows}
+
+
+def margin_param(query) -> float:
+    """``margin`` from a query string (0..1), else the workspace's gross margin setting."""
+    raw = query.get("margin")
+    if raw in (None, ""):
+        return float(getattr(connection.tenant, "gross_margin", 0.3))
+    try:
+        margin = float(raw)
+        if not 0 <= margin <= 1:
+            raise ValueError
+    except ValueError:
+        raise ValidationFailed("margin: a gross margin from 0 to 1 (0.3 = 30%)",
+                               details={"margin": ["a gross margin from 0 to 1 (0.3 = 30%)"]})
+    return margin

@@ -1,0 +1,91 @@
+"""Volatility hotspots and anomalies of the Insights page over every store,
+computed by the worker after each upload, training, refresh and evaluation
+(forecasting/tasks.py) and stored (InsightSnapshot), so a page or API view
+only reads them (forecasting/selectors_insights.py). The figures themselves are
+pure pandas (forecasting/ml/insights.py)."""
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import transaction
+
+from forecasting import selectors, selectors_insights
+from forecasting.ml import insights as ml_insights
+from forecasting.ml.markdown_roi import markdown_effects
+from forecasting.services.forecasts import artifact_for
+from forecasting.models import InsightSnapshot, Job
+
+log = logging.getLogger(__name__)
+MAX_ANOMALIES = 2000  # the largest ones; a page lists the first of them
+
+
+def _rows(df, columns) -> list[dict]:
+    out = df[columns].copy()
+    for c in out.columns:
+        if str(out[c].dtype).startswith("datetime"):
+            out[c] = out[c].dt.date.map(lambda d: d.isoformat())
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in out.to_dict("records")]
+
+
+def markdown_effects_compute() -> dict:
+    """The active model's markdown effects per series over its backtest weeks (forecasting/ml/markdown_roi.py);
+    summed per department and priced with the gross margin on read."""
+    version = selectors.active_model()
+    if version is None:
+        return {"results": [], "model_version": None}
+    run = selectors.latest_run(version)
+    try:
+        art = artifact_for(version, run)
+    except (OSError, ValueError, KeyError):  # the model file is unreadable: the other figures still count
+        log.warning("markdown ROI: artifact of model v%s unreadable", version.number, exc_info=True)
+        return {"results": [], "model_version": version.number, "unavailable": "the model file could not be read"}
+    eff = markdown_effects(art)
+    return {"results": _rows(eff, ["store", "dept", "markdown", "incremental_sales", "cost"]),
+            "model_version": version.number, "backtest_origins": art.meta.get("params", {}).get("backtest_origins", [])}
+
+
+def insights_compute() -> dict:
+    """Every figure over every store, as JSON-ready dicts."""
+    sales = selectors_insights.sales_frame()
+    if sales.empty:
+        return {"hotspots": {"results": []}, "anomalies": {"results": []}, "markdown_roi": {"results": []}}
+    past = selectors_insights.past_forecasts_frame()
+    served = selectors_insights.served_forecast_frame()
+    errors = ml_insights.forecast_errors(sales, past)
+    hot = ml_insights.hotspots(sales, served, errors)
+    anomalies = ml_insights.anomalies(sales, past).head(MAX_ANOMALIES)
+    return {
+        "hotspots": {"results": _rows(hot, ["rank", "store", "dept", "cv", "rel_width", "error", "score"])},
+        "anomalies": {"results": _rows(anomalies, ["store", "dept", "date", "sales", "expected", "lo", "hi",
+                                                   "deviation", "method", "score"]),
+                      "band_weeks": int(len(past)), "truncated_at": MAX_ANOMALIES},
+        "markdown_roi": markdown_effects_compute(),
+    }
+
+
+def insights_snapshot_write() -> list[InsightSnapshot]:
+    """Recompute and store both figures (the fingerprint is read first: a change meanwhile leaves them stale)."""
+    fingerprint = selectors_insights.fingerprint()
+    started = time.perf_counter()
+    data = insights_compute()
+    seconds = round(time.perf_counter() - started, 3)
+    out = []
+    with transaction.atomic():
+        for kind in InsightSnapshot.Kind.values:
+            snap, _ = InsightSnapshot.objects.update_or_create(kind=kind, defaults={
+                "data": data[kind], "seconds": seconds, **fingerprint})
+            out.append(snap)
+    return out
+
+
+def insights_after_job(*, job_id: int) -> None:
+    """After a job of the worker: refresh the stored figures if it succeeded. A failure here never fails
+    the job (the page says the figures are being computed until the next refresh)."""
+    if not Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).exists():
+        return
+    try:
+        insights_snapshot_write()
+    except Exception:  # noqa: BLE001
+        log.exception("insights snapshot after job %s failed", job_id)

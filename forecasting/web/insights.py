@@ -1,0 +1,82 @@
+"""Insights page (issue 9, page 6): the department outlook, markdown ROI,
+volatility hotspots and anomalies (the worker's stored figures, forecasting/services/insights.py)
+and inventory targets for a lead time and service level (computed on read from
+the served forecast's bands, forecasting/selectors_insights.py). It only reads."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.audit import Actor
+from accounts.decorators import role_required
+from accounts.roles import has_perm
+from accounts.scope import StoreScope
+from forecasting import charts_insights, selectors, selectors_insights
+from forecasting.selectors_insights import DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, inventory_params
+from forecasting.services.inventory import on_hand_upload
+from saas.errors import ServiceError, ValidationFailed
+
+TOP_HOTSPOTS = 25
+TOP_ANOMALIES = 50
+TOP_ORDERS = 50
+TOP_ROI = 25
+
+
+def _inventory(request, scope):
+    try:
+        lead_time, service_level = inventory_params(request.GET)
+        error = None
+    except ValidationFailed as exc:
+        lead_time, service_level, error = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, exc.message
+    data = selectors_insights.inventory(scope=scope, lead_time=lead_time, service_level=service_level)
+    seen, first = set(), []
+    for r in data["results"]:  # the rows of the first forecast week: what to hold (and order) now
+        if (r["store"], r["dept"]) not in seen:
+            seen.add((r["store"], r["dept"]))
+            first.append(r)
+    first.sort(key=lambda r: (-(r["order"] or 0), -r["target"]))
+    return {**data, "rows": first[:TOP_ORDERS], "series": len(first), "error": error,
+            "service_pct": round(service_level * 100, 1)}
+
+
+@role_required("forecasts.view")
+def insights_page(request):
+    scope = StoreScope.for_request(request)
+    active = selectors.active_model()
+    run = selectors.latest_run(active) if active else None
+    hotspots = selectors_insights.snapshot("hotspots", scope=scope)
+    anomalies = selectors_insights.snapshot("anomalies", scope=scope)
+    roi = selectors_insights.markdown_roi(scope=scope, margin=selectors_insights.margin_param({}))
+    roi_rows = [r for r in (roi or {}).get("results", []) if r["markdown"] != "all"]
+    return render(request, "forecasting/insights.html", {
+        "active": active, "run": run, "restricted": scope.restricted,
+        "outlook": selectors.department_outlook(run, scope=scope) if run else None,
+        "importance": (active.importance or [])[:10] if active else [],
+        "hotspots": hotspots, "hotspot_rows": (hotspots or {}).get("results", [])[:TOP_HOTSPOTS],
+        "heatmap": charts_insights.hotspot_heatmap(hotspots["results"]) if hotspots else None,
+        "anomalies": anomalies, "anomaly_rows": (anomalies or {}).get("results", [])[:TOP_ANOMALIES],
+        "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": charts_insights.roi_scatter(roi_rows) if roi else None,
+        "inventory": _inventory(request, scope) if run else None,
+        "can_upload": has_perm(getattr(request.user, "role", None), "data.upload"),
+    })
+
+
+@require_POST
+@role_required("data.upload")
+def on_hand_submit(request):
+    """The stock-on-hand CSV from the Insights page: all or nothing, errors naming row, field and reason."""
+    f = request.FILES.get("file")
+    if f is None:
+        messages.error(request, "Choose a CSV file with the columns Store,Dept,OnHand.")
+        return redirect("insights")
+    try:
+        out = on_hand_upload(actor=Actor.from_request(request), scope=StoreScope.for_request(request),
+                             content=f.read(), filename=f.name or "")
+    except ServiceError as exc:
+        errors = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []
+        lines = [f"row {e['row']}, {e['field']}: {e['reason']}" for e in errors[:5] if e.get("row")]
+        messages.error(request, exc.message + (" " + "; ".join(lines) + "." if len(lines) > 1 else ""))
+        return redirect("insights")
+    messages.success(request, f"Stock on hand of {out['rows']:,} series saved; the quantities to order use it.")
+    return redirect("insights")
