@@ -13,8 +13,9 @@ from django.db import transaction
 from forecasting import selectors, selectors_insights
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import markdown_effects
-from forecasting.services.forecasts import artifact_for
 from forecasting.models import InsightSnapshot, Job
+from forecasting.services.forecasts import artifact_for
+from saas.errors import Conflict
 
 log = logging.getLogger(__name__)
 MAX_ANOMALIES = 2000  # the largest ones; a page lists the first of them
@@ -38,7 +39,7 @@ def markdown_effects_compute() -> dict:
     run = selectors.latest_run(version)
     try:
         art = artifact_for(version, run)
-    except (OSError, ValueError, KeyError):  # the model file is unreadable: the other figures still count
+    except Conflict:  # the model file is missing or damaged (artifact_unreadable): the other figures still count
         log.warning("markdown ROI: artifact of model v%s unreadable", version.number, exc_info=True)
         return {"results": [], "model_version": version.number, "unavailable": "the model file could not be read"}
     eff = markdown_effects(art)

@@ -133,10 +133,7 @@ def forecast_page(request):
     if points and ctx["active"] is not None:
         try:
             drivers = forecast_on_demand(scope=scope, store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
-        except ServiceError:
-            drivers = []
-        except OSError:  # the model file is unreadable: the stored forecast is still shown, without drivers
-            logger.exception("artifact of v%s unreadable", ctx["active"].number)
+        except ServiceError:  # e.g. the model file is unreadable: the stored forecast is shown, without drivers
             drivers = []
     ctx.update(points=points, pooled=found["pooled"] if found else False, drivers=drivers,
                status=found.get("status") if found else None, run=found["run"] if found else None,
