@@ -72,6 +72,30 @@ def _comparison(champion: ModelVersion) -> tuple[dict | None, int]:
     return live_comparison(ours, prev, actuals), len(weeks)
 
 
+def _record_not_comparable(champion: ModelVersion) -> dict | None:
+    """The previous champion's last forecast ends before the new champion's
+    first week: no row will ever be forecast by both (a retired version makes
+    no new runs), so the check is recorded as impossible instead of waiting
+    for ever. None while a run is still missing (nothing known yet)."""
+    mine, theirs = _runs(champion)
+    if mine is None or theirs is None:
+        return None
+    last_theirs = theirs.origin + timedelta(weeks=theirs.horizon)
+    if last_theirs > mine.origin:
+        return None
+    note = (f"not comparable: v{champion.number}'s forecast starts after {mine.origin:%Y-%m-%d}, the previous "
+            f"champion's last forecast ended on {last_theirs:%Y-%m-%d}")
+    with transaction.atomic():
+        current = ModelVersion.objects.select_for_update().get(pk=champion.pk)
+        if (current.decision or {}).get("live_check"):
+            return None
+        current.decision = {**(current.decision or {}), "live_check": {
+            "outcome": "not_comparable", "note": note, "decided_at": timezone.now().isoformat()}}
+        current.save(update_fields=["decision"])
+    logger.info("auto-rollback check of v%s: %s", champion.number, note)
+    return {"checked": champion.number, "decided": True, "outcome": "not_comparable", "note": note}
+
+
 def auto_rollback_check(*, job: Job | None = None) -> dict | None:
     """In the current tenant (the evaluate job's worker): decide, and roll
     back when the rule says so. None when there is nothing to check."""
@@ -81,12 +105,12 @@ def auto_rollback_check(*, job: Job | None = None) -> dict | None:
     if (champion is None or champion.challenged_id is None or champion.promoted_at is None
             or (champion.decision or {}).get("live_check")):
         return None
-    live, needed = _comparison(champion)
-    if not needed:
-        return None
     previous = ModelVersion.objects.get(pk=champion.challenged_id)
     if _replaced_at_activation(champion) != previous.number:
         return None  # activated over another version than the one it challenged: not a challenge's promotion
+    live, needed = _comparison(champion)
+    if not needed:
+        return _record_not_comparable(champion)
     margin = settings.FORECAST_PROMOTION_MARGIN
     decision = rollback_decision(wmae=live and live["wmae"], previous_wmae=live and live["previous_wmae"],
                                  weeks=live["weeks"] if live else 0, needed_weeks=needed, margin=margin,

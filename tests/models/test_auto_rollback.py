@@ -154,3 +154,24 @@ def test_a_version_activated_over_another_than_the_one_it_challenged_is_not_chec
     _actuals(tenant, 2)
     assert _check(tenant) is None
     assert _state(tenant)[0] == {1: "retired", 2: "retired", 3: "active"}
+
+
+def test_runs_without_a_common_week_are_recorded_as_not_comparable(tenant):
+    """The previous champion's last forecast ended before the new champion's
+    first week (e.g. challengers were rejected for months and nothing
+    refreshed it): the check says so once instead of waiting for ever."""
+    from django.db.models import F
+
+    from forecasting.models import ForecastPoint, ForecastRun, ModelVersion
+
+    v1, v2 = promoted_pair(tenant, previous=11.0, champion=30.0)
+    with in_tenant(tenant):
+        ForecastRun.objects.filter(model_version=v1).update(origin=F("origin") - timedelta(weeks=10))
+        ForecastPoint.objects.filter(run__model_version=v1).update(date=F("date") - timedelta(weeks=10))
+    _actuals(tenant, 2)
+    first = _check(tenant)
+    assert first["decided"] and first["outcome"] == "not_comparable" and "not comparable" in first["note"]
+    with in_tenant(tenant):
+        assert ModelVersion.objects.get(pk=v2.pk).decision["live_check"]["outcome"] == "not_comparable"
+    assert _check(tenant) is None  # decided once
+    assert _state(tenant)[0] == {1: "retired", 2: "active"}
