@@ -6,11 +6,10 @@ from celery import shared_task
 
 from forecasting.reports.delivery import weekly_reports_send_due
 from forecasting.services.evaluation import evaluation_run
-from forecasting.services.figures import figures_after_job
-from forecasting.services.insights import insights_after_job
 from forecasting.services.recovery import jobs_recover_all
 from forecasting.services.refresh import forecast_refresh_run
 from forecasting.services.retraining import retrain_scheduled_all
+from forecasting.services.snapshots import snapshots_after_job
 from forecasting.services.training import model_train_run
 from forecasting.services.uploads import upload_process
 
@@ -18,29 +17,25 @@ from forecasting.services.uploads import upload_process
 @shared_task(name="forecasting.tasks.ingest_upload", acks_late=True, ignore_result=True)
 def ingest_upload(job_id: int) -> None:
     upload_process(job_id=job_id)
-    figures_after_job(job_id=job_id)  # the Stores and Departments tables
-    insights_after_job(job_id=job_id)  # the Insights page's hotspots and anomalies
+    snapshots_after_job(job_id=job_id)
 
 
 @shared_task(name="forecasting.tasks.train_model", acks_late=True, ignore_result=True)
 def train_model(job_id: int) -> None:
     model_train_run(job_id=job_id)
-    figures_after_job(job_id=job_id)  # the Stores and Departments tables
-    insights_after_job(job_id=job_id)  # the Insights page's hotspots and anomalies
+    snapshots_after_job(job_id=job_id)
 
 
 @shared_task(name="forecasting.tasks.refresh_forecast", acks_late=True, ignore_result=True)
 def refresh_forecast(job_id: int) -> None:
     forecast_refresh_run(job_id=job_id)
-    figures_after_job(job_id=job_id)  # the Stores and Departments tables
-    insights_after_job(job_id=job_id)  # the Insights page's hotspots and anomalies
+    snapshots_after_job(job_id=job_id)
 
 
 @shared_task(name="forecasting.tasks.evaluate_forecasts", acks_late=True, ignore_result=True)
 def evaluate_forecasts(job_id: int) -> None:
     evaluation_run(job_id=job_id)
-    figures_after_job(job_id=job_id)  # the Stores and Departments tables
-    insights_after_job(job_id=job_id)  # the Insights page's hotspots and anomalies
+    snapshots_after_job(job_id=job_id)
 
 
 @shared_task(name="forecasting.tasks.recover_jobs", ignore_result=True)

@@ -4,16 +4,14 @@ an evaluation) and stored, so that a page view only reads
 (forecasting/selectors_stores.py serves them while they are current)."""
 from __future__ import annotations
 
-import logging
 import time
 
 from django.db import transaction
 
 from accounts.scope import StoreScope
 from forecasting import selectors_dashboard, selectors_stores
-from forecasting.models import FiguresSnapshot, Job
+from forecasting.models import FiguresSnapshot
 
-log = logging.getLogger(__name__)
 # in this order: the dashboard's figures sum the stores and departments tables just stored
 KINDS = {"stores": selectors_stores.store_table_compute, "departments": selectors_stores.department_table_compute,
          "dashboard": selectors_dashboard.dashboard_figures_compute}
@@ -31,14 +29,3 @@ def figures_snapshot_write() -> list[FiguresSnapshot]:
                 "data": data, "seconds": round(time.perf_counter() - started, 3), **fingerprint})
         out.append(snap)
     return out
-
-
-def figures_after_job(*, job_id: int) -> None:
-    """After a job of the worker: refresh the stored tables if it succeeded. A failure here never fails
-    the job (the pages compute the figures on read until the next refresh)."""
-    if not Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).exists():
-        return
-    try:
-        figures_snapshot_write()
-    except Exception:  # noqa: BLE001
-        log.exception("figures snapshot after job %s failed", job_id)

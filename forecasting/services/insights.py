@@ -13,7 +13,7 @@ from django.db import transaction
 from forecasting import selectors, selectors_insights
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import markdown_effects
-from forecasting.models import InsightSnapshot, Job
+from forecasting.models import InsightSnapshot
 from forecasting.services.forecasts import artifact_for
 from saas.errors import Conflict
 
@@ -79,14 +79,3 @@ def insights_snapshot_write() -> list[InsightSnapshot]:
                 "data": data[kind], "seconds": seconds, **fingerprint})
             out.append(snap)
     return out
-
-
-def insights_after_job(*, job_id: int) -> None:
-    """After a job of the worker: refresh the stored figures if it succeeded. A failure here never fails
-    the job (the page says the figures are being computed until the next refresh)."""
-    if not Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).exists():
-        return
-    try:
-        insights_snapshot_write()
-    except Exception:  # noqa: BLE001
-        log.exception("insights snapshot after job %s failed", job_id)
