@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from accounts.audit import Actor
 from accounts.decorators import public_page, role_required
 from saas.errors import ServiceError
+from saas.web_answers import service_error_answer
 from tenants.branding import LOGO_MAX_BYTES, branding_update, logo_path
 from tenants.deletion import grace_period, tenant_deletion_cancel, tenant_deletion_request
 from tenants.export import workspace_export_download, workspace_export_start
@@ -42,7 +43,7 @@ def workspace_settings(request):
                 tenant_deletion_cancel(actor=actor)
                 messages.success(request, "Deletion cancelled. The workspace is open again.")
         except ServiceError as exc:
-            messages.error(request, exc.message)
+            return service_error_answer(request, exc, redirect_to="workspace_settings")
         return redirect("workspace_settings")
     return render(request, "tenants/workspace.html", {"workspace": current_tenant(), "exports": export_jobs(),
                                                        "grace_days": grace_period().days,
