@@ -5,32 +5,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from forecasting.ml.labels import feature_label
+
 LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380, template="plotly_white",
               legend=dict(orientation="h", y=-0.15))
 
 
 def to_html(fig, div_id: str) -> str:
     return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
-
-
-def forecast_chart(history: list[dict], points: list[dict], title: str) -> str:
-    fig = go.Figure()
-    if points:
-        dates = [p["date"] for p in points]
-        fig.add_trace(go.Scatter(x=dates + dates[::-1], y=[p["hi95"] for p in points] + [p["lo95"] for p in points][::-1],
-                                 fill="toself", fillcolor="rgba(37,99,235,0.12)", line=dict(width=0),
-                                 name="95% interval", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=dates + dates[::-1], y=[p["hi80"] for p in points] + [p["lo80"] for p in points][::-1],
-                                 fill="toself", fillcolor="rgba(37,99,235,0.25)", line=dict(width=0),
-                                 name="80% interval", hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[h["date"] for h in history], y=[h["sales"] for h in history], mode="lines",
-                             name="History", line=dict(color="#111827", width=1.5)))
-    if points:
-        fig.add_trace(go.Scatter(x=[p["date"] for p in points], y=[p["forecast"] for p in points],
-                                 mode="lines+markers", name="Forecast", line=dict(color="#2563eb", width=2)))
-    fig.update_layout(title=title, yaxis_title="Weekly sales", **LAYOUT)
-    return to_html(fig, "forecast-chart")
+                       config={"displaylogo": False, "responsive": True, "displayModeBar": False})
 
 
 def backtest_chart(version) -> str:
@@ -48,10 +31,16 @@ def backtest_chart(version) -> str:
 
 
 def importance_chart(version, top: int = 20) -> str:
-    items = (version.importance or [])[:top][::-1]
-    fig = go.Figure(go.Bar(x=[i.get("gain") for i in items], y=[i.get("feature") for i in items], orientation="h",
-                           marker_color="#2563eb"))
-    fig.update_layout(title="Feature importance (LightGBM gain)", **{**LAYOUT, "height": 520})
+    """The model's features in plain words (forecasting/ml/labels.py), by their share of the total gain."""
+    everything = version.importance or []
+    total = sum(float(i.get("gain") or 0) for i in everything) or 1.0
+    items = everything[:top][::-1]
+    shares = [i["share"] if i.get("share") is not None else float(i.get("gain") or 0) / total for i in items]
+    fig = go.Figure(go.Bar(x=shares, y=[feature_label(i.get("feature")) for i in items],
+                           orientation="h", marker_color="#2563eb", hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.update_layout(title="What the model relies on (share of LightGBM gain)", **{**LAYOUT, "height": 520})
+    fig.update_xaxes(tickformat=".0%")
+    fig.update_yaxes(automargin=True)
     return to_html(fig, "importance-chart")
 
 

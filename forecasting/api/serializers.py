@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from forecasting.ml.labels import feature_label
 from forecasting.models import ForecastAggregate, ForecastRun, Job, SalesRecord, SeriesStatus, Upload
 
 
@@ -94,7 +95,7 @@ class ModelVersionDetailSerializer(ModelVersionListSerializer):
     metrics = serializers.JSONField()
     backtest = serializers.JSONField()
     baselines = serializers.SerializerMethodField()
-    importance = serializers.JSONField()
+    importance = serializers.SerializerMethodField(help_text="[{feature, label, gain, share}]: label in plain words")
     coverage = serializers.JSONField()
     timings = serializers.JSONField()
     artifact_sha256 = serializers.CharField()
@@ -104,6 +105,9 @@ class ModelVersionDetailSerializer(ModelVersionListSerializer):
 
     def get_baselines(self, obj) -> dict:
         return {name: obj.metrics.get(name) for name in ("seasonal_naive", "last_value")}
+
+    def get_importance(self, obj) -> list:
+        return [{**i, "label": feature_label(i.get("feature"))} for i in (obj.importance or [])]
 
 
 class ForecastPointSerializer(serializers.Serializer):

@@ -37,13 +37,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .labels import feature_label_with_unit
+
 COVARIATES = ("temperature", "fuel_price", "markdown1", "markdown2", "markdown3", "markdown4", "markdown5",
               "cpi", "unemployment")
 MARKDOWNS = {f"markdown{i}" for i in range(1, 6)}
 # plain words with units, for pages and reports
-COVARIATE_LABELS = {"temperature": "Temperature (°F)", "fuel_price": "Fuel price ($ per gallon)",
-                    **{f"markdown{i}": f"Markdown {i} ($)" for i in range(1, 6)},
-                    "cpi": "Consumer price index", "unemployment": "Unemployment rate (%)"}
+COVARIATE_LABELS = {c: feature_label_with_unit(c) for c in COVARIATES}  # from the one label map
 KEYS = ["store", "dept", "date"]
 LIVE_DAYS = 52 * 7
 

@@ -40,10 +40,11 @@ import numpy as np
 import pandas as pd
 
 from . import intervals
+from .labels import feature_label
 from .panel import MARKDOWNS
 from .status import INACTIVE, POOLED
 
-LABELS = {m: f"Markdown {m[-1]}" for m in MARKDOWNS}
+LABELS = {m: feature_label(m) for m in MARKDOWNS}  # "Markdown 1" ... from the one label map
 MAX_AMOUNT = 1e9  # per store and week: beyond any retailer's markdown (and keeps every sum finite)
 
 

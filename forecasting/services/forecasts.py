@@ -12,6 +12,7 @@ from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_check_value
 from forecasting import selectors
+from forecasting.ml.labels import describe_drivers
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, NotFound, ValidationFailed
@@ -163,7 +164,8 @@ def forecast_on_demand(*, scope: StoreScope, store: int, dept: int, horizon: int
         raise ValidationFailed(str(exc), details={"store": store, "dept": dept, "horizon": horizon})
     usage_count(counts={"forecasts_served": 1})
     origin = out.get("origin") or (run.origin if run else version.data_end)
+    week = out["points"][0]["date"] if out["points"] else None  # the drivers explain the first forecast week
     return {"model_version": version.number, "origin": str(origin)[:10] if origin else None,
             "horizon": int(horizon), "pooled": out.get("pooled", False),
             "status": out.get("status") or ("pooled" if out.get("pooled") else "modelled"), "points": out["points"],
-            "drivers": out.get("drivers", [])}
+            "drivers": describe_drivers(out.get("drivers", []), week)}

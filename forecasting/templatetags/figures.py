@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 from django import template
 
+from forecasting.ml import labels
+
 register = template.Library()
 DASH = "—"
 
@@ -65,3 +67,18 @@ def isotime(value) -> str:
         return datetime.fromisoformat(str(value)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return str(value)
+
+
+@register.filter
+def signed_money(value) -> str:
+    """An effect on a forecast: 4123.4 -> "+$4,123"; -1250 -> "−$1,250"; 0 -> "$0"."""
+    if value is None or value == "":
+        return DASH
+    v = round(float(value))
+    return f"{'+' if v > 0 else '−' if v < 0 else ''}${abs(v):,.0f}"
+
+
+@register.filter
+def feature_label(name) -> str:
+    """A model feature in plain words (the one label map, forecasting/ml/labels.py)."""
+    return labels.feature_label(name)

@@ -12,7 +12,8 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import charts, charts_monitoring, selectors, selectors_monitoring
+from forecasting import (charts, charts_forecast, charts_monitoring, selectors, selectors_forecast,
+                         selectors_monitoring)
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
@@ -120,7 +121,8 @@ def forecast_page(request):
     store = request.GET.get("store") or (choices["stores"][0] if choices["stores"] else None)
     dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
     ctx = {"choices": choices, "store": store, "dept": dept, "active": selectors.active_model(),
-           "can_refresh": has_perm(request.user.role, "models.train")}
+           "can_refresh": has_perm(request.user.role, "models.train"),
+           "can_upload": has_perm(request.user.role, "data.upload")}
     try:
         store, dept = int(store), int(dept)
     except (TypeError, ValueError):
@@ -129,14 +131,22 @@ def forecast_page(request):
     found = selectors.forecast_series(scope=scope, store=store, dept=dept)
     history = selectors.series_history(scope=scope, store=store, dept=dept)
     points = found["points"] if found else []
-    drivers = []
+    run = found["run"] if found else None
+    drivers, drivers_error = [], None
     if points and ctx["active"] is not None:
         try:
             drivers = forecast_on_demand(scope=scope, store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
-        except ServiceError:  # e.g. the model file is unreadable: the stored forecast is shown, without drivers
-            drivers = []
-    ctx.update(points=points, pooled=found["pooled"] if found else False, drivers=drivers,
-               status=found.get("status") if found else None, run=found["run"] if found else None,
-               chart=charts.forecast_chart(history, points, f"Store {store} · Department {dept}")
+        except ServiceError as exc:  # e.g. the model file is unreadable: the stored forecast is shown, without drivers
+            drivers_error = exc.message
+    dates = [h["date"] for h in history] + [p["date"] for p in points]
+    last_year = selectors_forecast.last_year_overlay(scope=scope, store=store, dept=dept, dates=dates)
+    earlier = selectors_forecast.earlier_forecasts(scope=scope, store=store, dept=dept, served=run)
+    ly_by_date = {r["date"]: r["sales"] for r in last_year}
+    ctx.update(points=[{**p, "last_year": ly_by_date.get(p["date"])} for p in points],
+               pooled=found["pooled"] if found else False, drivers=drivers, drivers_error=drivers_error,
+               driver_week=points[0]["date"] if points else None, earlier=earlier,
+               status=found.get("status") if found else None, run=run,
+               chart=charts_forecast.forecast_chart(history, points, f"Store {store} · Department {dept}",
+                                                    last_year=last_year, earlier=earlier)
                if (history or points) else None)
     return render(request, "forecasting/forecast.html", ctx)

@@ -1,0 +1,42 @@
+"""The Forecast page's chart: the series' history, the served forecast with its
+80/95% bands, the same weeks last year, and earlier forecasts against what
+happened. No mode bar (it covers the title on a phone); money hover labels."""
+from __future__ import annotations
+
+from forecasting.charts_stores import MONEY, _band, _layout, to_html
+
+EARLIER_COLOURS = ("#d97706", "#7c3aed", "#059669")
+
+
+def _iso(d) -> str:
+    return d.isoformat() if hasattr(d, "isoformat") else str(d)
+
+
+def earlier_name(run: dict) -> str:
+    return f"Forecast from {_iso(run['origin'])} (v{run['model_version']})"
+
+
+def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_year: list[dict] = (),
+                   earlier: list[dict] = ()) -> str:
+    """``history`` [{date, sales}], ``points`` the served forecast, ``last_year`` [{date, sales}] drawn on this
+    year's dates, ``earlier`` runs of ``selectors_forecast.earlier_forecasts`` (dashed, one trace each)."""
+    pts = [{**p, "date": _iso(p["date"])} for p in points]
+    data = [*_band(pts, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
+            *_band(pts, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
+            {"type": "scatter", "x": [_iso(h["date"]) for h in history], "y": [h["sales"] for h in history],
+             "mode": "lines", "name": "History", "line": {"color": "#111827", "width": 1.5}, "hovertemplate": MONEY}]
+    if last_year:
+        data.append({"type": "scatter", "x": [_iso(r["date"]) for r in last_year], "y": [r["sales"] for r in last_year],
+                     "mode": "lines", "name": "Last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
+                     "hovertemplate": "$%{y:,.0f}<extra>Same week last year</extra>"})
+    for run, colour in zip(earlier, EARLIER_COLOURS):
+        data.append({"type": "scatter", "x": [_iso(p["date"]) for p in run["points"]],
+                     "y": [p["forecast"] for p in run["points"]], "mode": "lines+markers", "name": earlier_name(run),
+                     "line": {"color": colour, "width": 1.5, "dash": "dash"}, "marker": {"size": 4},
+                     "hovertemplate": MONEY})
+    if pts:
+        data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["forecast"] for p in pts],
+                     "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
+                     "hovertemplate": MONEY})
+    layout = _layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
+    return to_html({"data": data, "layout": layout}, "forecast-chart")
