@@ -2,14 +2,18 @@
 signed percentages, blanks as an em dash (never "None")."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from forecasting.ml import labels
 
 register = template.Library()
 DASH = "—"
+ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
 @register.filter
@@ -82,3 +86,9 @@ def signed_money(value) -> str:
 def feature_label(name) -> str:
     """A model feature in plain words (the one label map, forecasting/ml/labels.py)."""
     return labels.feature_label(name)
+
+
+@register.filter
+def nowrap_dates(text) -> str:
+    """Escaped text whose ISO dates never break across lines ("the week of 2012-11-23")."""
+    return mark_safe(ISO_DATE.sub(r'<span class="nowrap">\1</span>', escape(str(text))))

@@ -1,5 +1,6 @@
-"""Acceptance (engine 6): the Forecast page for a store and department shows a
-Plotly chart with the forecast and its 80/95% bands, and no console errors.
+"""Acceptance (engine 6, issue 9 page 4): the Forecast page for a store and department shows a
+Plotly chart with the forecast and its 80/95% bands, last year overlaid and an earlier forecast against
+what happened, drivers in plain words, thousands separators, no console errors, and at 390 px no toolbar.
 Also the Data page's upload with the htmx progress bar, and the model pages."""
 from __future__ import annotations
 
@@ -13,16 +14,32 @@ from tests.data.helpers import upload, wait_job
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
 
 
+LATER_WEEKS = 6
+
+
 @pytest.fixture(scope="module")
 def trained(celery_worker_proc, django_db_blocker, tmp_path_factory):
+    """Demo data trained without its last 6 weeks, then the full sales loaded and the forecast refreshed: the
+    refresh run is served, and the training's run is an earlier forecast whose first 6 weeks have actuals."""
+    import pandas as pd
+
     from forecasting.demo_data import generate
 
     with django_db_blocker.unblock():
         t = provision("fcpage")
-        files = generate(tmp_path_factory.mktemp("demo"), seed=5, small=True)
-        for kind in ("stores", "features", "sales"):
+        folder = tmp_path_factory.mktemp("demo")
+        files = generate(folder, seed=5, small=True)
+        sales = pd.read_csv(files["sales"])
+        cut = sorted(sales["Date"].unique())[-LATER_WEEKS - 1]
+        sales[sales["Date"] <= cut].to_csv(folder / "older.csv", index=False)
+        for kind in ("stores", "features"):
             assert upload(t, files[kind], files[kind].name)["status"] == "succeeded"
-        job = api_client(t, key=t.admin_key).post("/api/v1/models/train/", {}, format="json").json()["job"]
+        assert upload(t, folder / "older.csv", "sales-older.csv")["status"] == "succeeded"
+        client = api_client(t, key=t.admin_key)
+        job = client.post("/api/v1/models/train/", {}, format="json").json()["job"]
+        assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
+        assert upload(t, files["sales"], files["sales"].name)["status"] == "succeeded"
+        job = client.post("/api/v1/forecasts/refresh/", {}, format="json").json()["job"]
         assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
     return t, files
 
@@ -35,28 +52,72 @@ def login(page, server, t):
     page.wait_for_url(re.compile(r".*/$"))
 
 
+def _series(t):
+    """A modelled series of the served run with sales over 1,000 a week (thousands separators show)."""
+    from django.db.models import Avg
+
+    from forecasting.models import ForecastPoint
+    from forecasting.selectors import latest_run
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        return tuple(ForecastPoint.objects.filter(run=latest_run(), status="modelled").values("store", "dept")
+                     .annotate(m=Avg("forecast")).filter(m__gt=2000).order_by("store", "dept")
+                     .values_list("store", "dept")[0])
+
+
 def test_forecast_page_renders_chart_with_bands(live_server_proc, page, trained):
     t, _ = trained
     login(page, live_server_proc, t)
-    from tests.conftest import in_tenant
-    from forecasting.models import ForecastPoint
-
-    with in_tenant(t):
-        store, dept = ForecastPoint.objects.values_list("store", "dept").first()
+    store, dept = _series(t)
     page.goto(live_server_proc.url(t, f"/forecasts/?store={store}&dept={dept}"))
     page.wait_for_selector("#forecast-chart.js-plotly-plot .main-svg")
     names = page.evaluate("() => document.getElementById('forecast-chart').data.map(t => t.name)")
-    assert {"History", "Forecast", "80% interval", "95% interval"} <= set(names)
+    assert {"History", "Forecast", "80% interval", "95% interval", "Last year"} <= set(names)
     n_points = page.evaluate(
         "() => document.getElementById('forecast-chart').data.find(t => t.name === 'Forecast').x.length")
     assert n_points == 13
+    # the training's forecast against what happened since: a dashed trace over the 6 weeks with actuals
+    earlier = page.evaluate("""() => document.getElementById('forecast-chart').data
+        .filter(t => t.name.startsWith('Forecast from')).map(t => [t.name, t.x.length, t.line.dash])""")
+    assert len(earlier) == 1 and earlier[0][1] == LATER_WEEKS and earlier[0][2] == "dash", earlier
+    assert page.locator("#earlier-forecasts tbody tr").count() == 1
+    assert re.search(r"\$\d{1,3}(,\d{3})+", page.inner_text("#earlier-forecasts"))
+    # last year: drawn on this year's dates, over the history shown and the forecast weeks
+    ly_last = page.evaluate("() => document.getElementById('forecast-chart').data.find(t => t.name === 'Last year').x.at(-1)")
+    fc_dates = page.evaluate("() => document.getElementById('forecast-chart').data.find(t => t.name === 'Forecast').x")
+    assert str(ly_last)[:10] in [str(d)[:10] for d in fc_dates]
+    # drivers in plain words, effects in signed dollars, a sentence each; no raw feature names anywhere
     assert page.locator("#drivers tbody tr").count() > 0
+    assert page.locator("#driver-sentences li").count() == page.locator("#drivers tbody tr").count()
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", " ".join(page.locator("#driver-sentences li").all_inner_texts()))
+    assert page.locator("#driver-sentences .nowrap").count() == len(dates)  # a date in a sentence never wraps
+    text = page.inner_text("main")
+    assert not re.search(r"\b[a-z0-9]+_n\b|\bmarkdown\d\b|\bfuel_price\b|\bweeks_to_", text), text
+    for effect in page.locator("#drivers tbody tr td:nth-child(3)").all_inner_texts():
+        assert re.fullmatch(r"[+−]?\$[\d,]+", effect.strip()), effect
+    assert re.search(r"\$\d{1,3}(,\d{3})+", page.inner_text("#forecast-points"))
     # navigating with the form
     page.select_option("select[name=dept]", str(dept))
     page.click("#series-form button[type=submit]")
     page.wait_for_selector("#forecast-chart .main-svg")
     assert page.console_errors == [], page.console_errors
     assert [r for r in page.bad_responses] == []
+
+
+def test_forecast_page_at_390px(live_server_proc, page, trained):
+    """On a phone: no Plotly toolbar over the chart title, and the page does not scroll sideways."""
+    t, _ = trained
+    login(page, live_server_proc, t)
+    store, dept = _series(t)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server_proc.url(t, f"/forecasts/?store={store}&dept={dept}"))
+    page.wait_for_selector("#forecast-chart .main-svg")
+    assert page.locator("#forecast-chart .modebar").count() == 0
+    title = page.locator("#forecast-chart .gtitle").bounding_box()
+    assert title is not None and title["x"] + title["width"] <= 390
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert page.console_errors == [], page.console_errors
 
 
 def test_model_pages_and_dashboard_render(live_server_proc, page, trained):

@@ -66,7 +66,8 @@ def test_forecast_page_shows_drivers_in_plain_words(model):
     rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td class=\"nowrap\">([^<]+)</td></tr>", table)
     assert rows and all(label in {v[0] for v in FEATURES.values()} for label, _, _ in rows)
     assert all(re.fullmatch(r"[+−]?\$[\d,]+", effect) for _, _, effect in rows)
-    sentences = re.findall(r"<li>([^<]+)\.</li>", html.split('id="driver-sentences"')[1].split("</ul>")[0])
+    sentences = [re.sub(r"<[^>]+>", "", li) for li in
+                 re.findall(r"<li>(.*?)\.</li>", html.split('id="driver-sentences"')[1].split("</ul>")[0])]
     assert len(sentences) == len(rows) and all("about $" in s or "almost no effect" in s for s in sentences)
     assert (run.origin + timedelta(weeks=1)).isoformat() in html.split("What drives the forecast for the week of")[1][:80]
     assert html.split('id="forecast-points"')[1].count("$12,346") == 3
@@ -93,3 +94,10 @@ def test_model_api_importance_has_labels(model):
     page = web_client(t, user=owner).get(f"/models/{version.pk}/").content.decode()
     chart = page.split('id="importance-chart"')[1]
     assert "Sales in the same week last year" in chart and "lag52_n" not in chart
+
+
+def test_dates_in_sentences_do_not_wrap():
+    from forecasting.templatetags.figures import nowrap_dates
+
+    assert nowrap_dates("Markdown 3 planned for the week of 2012-11-23 adds about $4,100 <b>") == (
+        'Markdown 3 planned for the week of <span class="nowrap">2012-11-23</span> adds about $4,100 &lt;b&gt;')
