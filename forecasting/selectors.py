@@ -165,14 +165,32 @@ def series_history(*, scope: StoreScope, store: int, dept: int, weeks: int | Non
     return rows
 
 
+def _distinct_series(table: str, cond: str, params: list, run_id: int | None = None) -> set[tuple[int, int]]:
+    """Distinct (store, dept) of ``table`` by a loose index scan: one index probe per series (the primary
+    key starts with store, dept, or with run_id, store, dept) instead of reading every week's row."""
+    run = "run_id = %s AND " if run_id is not None else ""
+    first = [run_id] if run_id is not None else []
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            WITH RECURSIVE pairs AS (
+                (SELECT store, dept FROM {table} WHERE {run}{cond} ORDER BY store, dept LIMIT 1)
+                UNION ALL
+                SELECT n.store, n.dept FROM pairs p, LATERAL (
+                    SELECT store, dept FROM {table} t WHERE {run}(t.store, t.dept) > (p.store, p.dept) AND {cond}
+                    ORDER BY store, dept LIMIT 1) n)
+            SELECT store, dept FROM pairs""", [*first, *params, *first, *params])
+        return {(int(a), int(b)) for a, b in cur.fetchall()}
+
+
 def series_choices(*, scope: StoreScope) -> dict:
     """Stores and departments (of the scope's stores) of every series that has
     data (sales) or a forecast: an inactive or seasonal series is never missing
     from a picker."""
-    pairs = set(scope.filter(SalesRecord.objects.all()).values_list("store", "dept").distinct())
+    cond, params = scope.sql("store")
+    pairs = _distinct_series("forecasting_salesrecord", cond, params)
     run = latest_run()
     if run is not None:
-        pairs |= set(scope.filter(run.points.all()).values_list("store", "dept").distinct())
+        pairs |= _distinct_series("forecasting_forecastpoint", cond, params, run_id=run.pk)
     stores, depts = set(), set()
     for s_, d_ in pairs:
         stores.add(s_)

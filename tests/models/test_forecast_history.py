@@ -140,3 +140,22 @@ def test_another_workspace_sees_none_of_it(tenant):
     resp = web_client(other, user=add_member(other, "owner")).get("/forecasts/?store=1&dept=18",
                                                                   HTTP_HOST=tenant.host)
     assert resp.status_code == 302 and "/accounts/login/" in resp["Location"]
+
+
+def test_series_choices_by_loose_index_scan(tenant):
+    """The pickers' series (one index probe per series) are exactly the distinct pairs, scope applied."""
+    from forecasting import selectors
+    from forecasting.models import ForecastPoint, SalesRecord
+
+    _seed(tenant)
+    with in_tenant(tenant):
+        SalesRecord.objects.bulk_create([SalesRecord(store=s, dept=d, date=ORIGIN, sales=1.0)
+                                         for s, d in ((1, 2), (3, 1), (3, 99), (10, 5))])
+        served = selectors.latest_run()
+        ForecastPoint.objects.create(run=served, store=7, dept=7, date=ORIGIN + WEEK, forecast=1, lo80=0, hi80=2,
+                                     lo95=0, hi95=3)  # forecast without sales rows: listed too
+        everything = selectors.series_choices(scope=StoreScope.all())
+        some = selectors.series_choices(scope=StoreScope.only([3, 7]))
+    assert everything["pairs"] == [(1, 2), (1, 18), (2, 18), (3, 1), (3, 99), (7, 7), (10, 5)]
+    assert everything["stores"] == [1, 2, 3, 7, 10] and everything["depts"] == [1, 2, 5, 7, 18, 99]
+    assert some["pairs"] == [(3, 1), (3, 99), (7, 7)] and some["series"] == 3
