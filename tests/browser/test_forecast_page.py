@@ -120,6 +120,25 @@ def test_forecast_page_at_390px(live_server_proc, page, trained):
     assert page.console_errors == [], page.console_errors
 
 
+def test_forecast_page_updates_when_its_refresh_ends(live_server_proc, page, trained):
+    """The refresh started from the page ends: the page shows the new run's forecast without a reload."""
+    t, _ = trained
+    login(page, live_server_proc, t)
+    store, dept = _series(t)
+    page.goto(live_server_proc.url(t, f"/forecasts/?store={store}&dept={dept}"))
+    page.wait_for_selector("#forecast-chart .main-svg")
+    before = page.get_attribute("#forecast-body", "data-run")
+    page.evaluate("() => { window.notReloaded = true; }")
+    page.click("#refresh-form button[type=submit]")
+    page.wait_for_selector("#refresh-status [data-status=succeeded]", timeout=600_000)
+    page.wait_for_function(f"() => document.getElementById('forecast-body').dataset.run !== '{before}'",
+                           timeout=60_000)
+    page.wait_for_selector("#forecast-chart .main-svg")
+    assert page.evaluate("() => window.notReloaded") is True  # the same document: updated in place
+    assert page.locator("#forecast-body").count() == 1 and page.locator("#forecast-points tbody tr").count() == 13
+    assert page.console_errors == [], page.console_errors
+
+
 def test_model_pages_and_dashboard_render(live_server_proc, page, trained):
     t, _ = trained
     login(page, live_server_proc, t)
