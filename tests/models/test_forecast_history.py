@@ -159,3 +159,15 @@ def test_series_choices_by_loose_index_scan(tenant):
     assert everything["pairs"] == [(1, 2), (1, 18), (2, 18), (3, 1), (3, 99), (7, 7), (10, 5)]
     assert everything["stores"] == [1, 2, 3, 7, 10] and everything["depts"] == [1, 2, 5, 7, 18, 99]
     assert some["pairs"] == [(3, 1), (3, 99), (7, 7)] and some["series"] == 3
+
+
+def test_pooled_series_has_no_drivers_of_its_own(tenant):
+    from accounts.models import User
+    from forecasting.models import ForecastPoint
+
+    _, served, _ = _seed(tenant)
+    with in_tenant(tenant):
+        ForecastPoint.objects.filter(run=served).update(status="pooled", pooled=True)
+        owner = User.objects.get(email=tenant.owner_email)
+    html = web_client(tenant, user=owner).get("/forecasts/?store=1&dept=18").content.decode()
+    assert "pooled from its department, so it has no drivers" in html and 'id="drivers"' not in html
