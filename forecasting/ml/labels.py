@@ -27,48 +27,48 @@ UNITS = {
     "month": "", "year": "", "log_money": "$", "dept_season": "× the department's average week",
 }
 
-# name -> (label, kind, describes the target week)
-FEATURES: dict[str, tuple[str, str, bool]] = {
-    "h": ("Weeks ahead", "weeks", False),
+# name -> (label, kind of value)
+FEATURES: dict[str, tuple[str, str]] = {
+    "h": ("Weeks ahead", "weeks"),
     # calendar (calendar_feats.calendar_frame): known in advance for the target week
-    "week_of_year": ("Week of the year", "number", True),
-    "month": ("Month", "month", True),
-    "year": ("Year", "year", True),
-    "is_holiday": ("Holiday week", "flag", True),
-    "weeks_to_thanksgiving": ("Weeks to Thanksgiving", "event", True),
-    "weeks_to_christmas": ("Weeks to Christmas", "event", True),
-    "pre_christmas_days": ("Days in the run-up to Christmas (Dec 18–24)", "days", True),
-    "calendar_shift": ("Calendar shift from the same week last year", "days", True),
+    "week_of_year": ("Week of the year", "number"),
+    "month": ("Month", "month"),
+    "year": ("Year", "year"),
+    "is_holiday": ("Holiday week", "flag"),
+    "weeks_to_thanksgiving": ("Weeks to Thanksgiving", "event"),
+    "weeks_to_christmas": ("Weeks to Christmas", "event"),
+    "pre_christmas_days": ("Days in the run-up to Christmas (Dec 18–24)", "days"),
+    "calendar_shift": ("Calendar shift from the same week last year", "days"),
     # the series' own history (features.SERIES_FEATURES)
-    "base_n": ("Seasonal baseline", "multiple", False),
-    "lag52_n": ("Sales in the same week last year", "multiple", False),
-    "lag53_n": ("Sales in the week before the same week last year", "multiple", False),
-    "lag51_n": ("Sales in the week after the same week last year", "multiple", False),
-    "lag104_n": ("Sales in the same week two years ago", "multiple", False),
-    "last_n": ("Sales in the latest week", "multiple", False),
-    "mean4_n": ("Average sales over the last 4 weeks", "multiple", False),
-    "mean13_n": ("Average sales over the last 13 weeks", "multiple", False),
-    "std13_n": ("Week-to-week swings over the last 13 weeks", "multiple", False),
-    "growth13_n": ("Growth over the last 13 weeks vs a year earlier", "change_multiple", False),
-    "zero_frac52": ("Weeks without sales in the last year", "share", False),
-    "hist_weeks": ("Weeks of sales history", "weeks", False),
-    "log_scale": ("Average weekly sales over the last year", "log_money", False),
+    "base_n": ("Seasonal baseline", "multiple"),
+    "lag52_n": ("Sales in the same week last year", "multiple"),
+    "lag53_n": ("Sales in the week before the same week last year", "multiple"),
+    "lag51_n": ("Sales in the week after the same week last year", "multiple"),
+    "lag104_n": ("Sales in the same week two years ago", "multiple"),
+    "last_n": ("Sales in the latest week", "multiple"),
+    "mean4_n": ("Average sales over the last 4 weeks", "multiple"),
+    "mean13_n": ("Average sales over the last 13 weeks", "multiple"),
+    "std13_n": ("Week-to-week swings over the last 13 weeks", "multiple"),
+    "growth13_n": ("Growth over the last 13 weeks vs a year earlier", "change_multiple"),
+    "zero_frac52": ("Weeks without sales in the last year", "share"),
+    "hist_weeks": ("Weeks of sales history", "weeks"),
+    "log_scale": ("Average weekly sales over the last year", "log_money"),
     # department and store aggregates (features.AGG_FEATURES)
-    "dept_season": ("Department's sales in the same week last year", "dept_season", False),
-    "dept_growth": ("Department's growth over the last 13 weeks", "ratio", False),
-    "store_growth": ("Store's growth over the last 13 weeks", "ratio", False),
-    "dept_share": ("Department's share of the store's sales", "share", False),
+    "dept_season": ("Department's sales in the same week last year", "dept_season"),
+    "dept_growth": ("Department's growth over the last 13 weeks", "ratio"),
+    "store_growth": ("Store's growth over the last 13 weeks", "ratio"),
+    "dept_share": ("Department's share of the store's sales", "share"),
     # the store (features.STORE_FEATURES)
-    "store_type": ("Store type", "store_type", False),
-    "store_size": ("Store size", "sqft", False),
+    "store_type": ("Store type", "store_type"),
+    "store_size": ("Store size", "sqft"),
     # planned promotions of the target week (panel.MARKDOWNS)
-    **{f"markdown{i}": (f"Markdown {i}", "money", True) for i in range(1, 6)},
-    "markdown_any": ("Any markdown", "flag", True),
+    **{f"markdown{i}": (f"Markdown {i}", "money") for i in range(1, 6)},
+    "markdown_any": ("Any markdown", "flag"),
     # economic covariates, the last known at the origin (panel.ECON)
-    "temperature": ("Temperature", "temperature", False),
-    "fuel_price": ("Fuel price", "fuel", False),
-    "cpi": ("Consumer price index", "index", False),
-    "unemployment": ("Unemployment rate", "percent", False),
+    "temperature": ("Temperature", "temperature"),
+    "fuel_price": ("Fuel price", "fuel"),
+    "cpi": ("Consumer price index", "index"),
+    "unemployment": ("Unemployment rate", "percent"),
 }
 
 
@@ -185,7 +185,7 @@ def _subject(name, value, week: str | None) -> str:
     """The sentence's subject: what the feature says about the forecast week."""
     key = _key(name)
     spec = FEATURES.get(key)
-    label, kind, _ = spec if spec else (_fallback(name), "number", False)
+    label, kind = spec if spec else (_fallback(name), "number")
     when = f"the week of {week}" if week else "the week"
     if not _finite(value):
         return label
