@@ -139,7 +139,7 @@ def dashboard_figures_compute(*, scope: StoreScope) -> dict:
 def dashboard_figures(*, scope: StoreScope) -> dict:
     """The stored figures for an unrestricted principal while current; computed on read otherwise."""
     if not scope.restricted:
-        found = selectors_stores._snapshot("dashboard")
+        found = selectors_stores.stored_figures("dashboard")
         if found is not None:
             return found
     return dashboard_figures_compute(scope=scope)

@@ -135,7 +135,7 @@ def context(*, scope: StoreScope) -> dict:
     """What every figure of a request is computed against: the periods, the served run, the newest evaluation
     (the periods of the current stored table when unrestricted: finding the latest week scans every sale)."""
     run = selectors.latest_run()
-    stored = None if scope.restricted else _snapshot("stores")
+    stored = None if scope.restricted else stored_figures("stores")
     if stored is not None:
         p = {k: date.fromisoformat(v) for k, v in stored["periods"].items()} if stored["periods"] else None
     else:
@@ -206,7 +206,7 @@ def snapshot_fingerprint() -> dict:
             "source_run": run.pk if run else None, "source_evaluation": evaluation.pk if evaluation else None}
 
 
-def _snapshot(kind: str) -> dict | None:
+def stored_figures(kind: str) -> dict | None:
     """The stored table of every store, when it is still that of the current data, run and evaluation."""
     snap = FiguresSnapshot.objects.filter(kind=kind).first()
     if snap is None:
@@ -221,7 +221,7 @@ def store_table(*, scope: StoreScope) -> dict:
     """Every store of the scope (with sales or a stores-file row) and its figures; the worker's stored
     snapshot for an unrestricted principal while it is current."""
     if not scope.restricted:
-        found = _snapshot("stores")
+        found = stored_figures("stores")
         if found is not None:
             return found
     return store_table_compute(scope=scope)
@@ -296,7 +296,7 @@ def department_table(*, scope: StoreScope) -> dict:
     """Every department with sales in the scope's stores, summed over those stores only; the worker's
     stored snapshot for an unrestricted principal while it is current."""
     if not scope.restricted:
-        found = _snapshot("departments")
+        found = stored_figures("departments")
         if found is not None:
             return found
     return department_table_compute(scope=scope)

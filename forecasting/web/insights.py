@@ -29,7 +29,8 @@ def _inventory(request, scope):
         error = None
     except ValidationFailed as exc:
         lead_time, service_level, error = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, exc.message
-    data = selectors_insights.inventory(scope=scope, lead_time=lead_time, service_level=service_level)
+    data = selectors_insights.inventory(scope=scope, lead_time=lead_time, service_level=service_level,
+                                        first_weeks=True)
     seen, first = set(), []
     for r in data["results"]:  # the rows of the first forecast week: what to hold (and order) now
         if (r["store"], r["dept"]) not in seen:
