@@ -90,6 +90,24 @@ def snapshot(kind: str, *, scope: StoreScope) -> dict | None:
     return data
 
 
+ANOMALY_RULES = {"band": "Outside the forecast's 95% interval",
+                 "robust_z": "Far from the usual level for that time of year"}
+SERIES_ANOMALIES = 100  # the largest ones of a store or department page
+
+
+def series_anomalies(*, scope: StoreScope, store: int | None = None, dept: int | None = None) -> dict | None:
+    """The stored anomalies of one store's (department's) series in the scope, week order, each with its rule
+    in words; None before the worker first computed them."""
+    data = snapshot("anomalies", scope=scope)
+    if data is None:
+        return None
+    rows = [{**r, "rule": ANOMALY_RULES.get(r["method"], r["method"])} for r in data["results"]
+            if (store is None or r["store"] == store) and (dept is None or r["dept"] == dept)]
+    rows = sorted(rows, key=lambda r: -(r["score"] or 0))[:SERIES_ANOMALIES]
+    rows.sort(key=lambda r: (r["date"], r["store"], r["dept"]))
+    return {"results": rows, "count": len(rows), "stale": data["stale"], "computed_at": data["computed_at"]}
+
+
 def on_hand_frame(*, scope: StoreScope) -> pd.DataFrame:
     qs = scope.filter(OnHandStock.objects.all())
     return pd.DataFrame.from_records(qs.values_list("store", "dept", "on_hand"), columns=["store", "dept", "on_hand"])
