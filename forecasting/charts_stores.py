@@ -49,7 +49,7 @@ def anomaly_markers(history: list[dict], anomalies: list[dict], part: str) -> li
         if a["date"] in total:
             weeks.setdefault(a["date"], []).append(
                 f"{'Dept' if part == 'dept' else 'Store'} {a[part]}: sales {money(a['sales'])}, expected "
-                f"{money(a['lo'])} – {money(a['hi'])} ({a['rule'][0].lower()}{a['rule'][1:]})")
+                f"{money(a['lo'])} – {money(a['hi'])}; {a['rule'][0].lower()}{a['rule'][1:]}")
     if not weeks:
         return []
     dates = sorted(weeks)

@@ -90,8 +90,6 @@ def snapshot(kind: str, *, scope: StoreScope) -> dict | None:
     return data
 
 
-ANOMALY_RULES = {"band": "Outside the forecast's 95% interval",
-                 "robust_z": "Far from the usual level for that time of year"}
 SERIES_ANOMALIES = 100  # the largest ones of a store or department page
 
 
@@ -101,7 +99,7 @@ def series_anomalies(*, scope: StoreScope, store: int | None = None, dept: int |
     data = snapshot("anomalies", scope=scope)
     if data is None:
         return None
-    rows = [{**r, "rule": ANOMALY_RULES.get(r["method"], r["method"])} for r in data["results"]
+    rows = [{**r, "rule": ml_insights.ANOMALY_RULES.get(r["method"], r["method"])} for r in data["results"]
             if (store is None or r["store"] == store) and (dept is None or r["dept"] == dept)]
     rows = sorted(rows, key=lambda r: -(r["score"] or 0))[:SERIES_ANOMALIES]
     rows.sort(key=lambda r: (r["date"], r["store"], r["dept"]))

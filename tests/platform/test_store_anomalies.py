@@ -24,7 +24,7 @@ def _row(s, d, day, method, lo, hi, score):
 
 ROWS = [_row(1, 1, LATE, "band", 900.0, 1000.0, 9.0),  # the snapshot's order: largest score first
         _row(3, 1, PEAK, "robust_z", -50.0, 2500.0, 5.0),
-        _row(1, 2, PEAK, "robust_z", 100.0, 1100.0, 4.0),
+        _row(1, 2, PEAK, "seasonal_z", 100.0, 1100.0, 4.0),
         _row(1, 1, PEAK, "robust_z", 200.0, 1000.0, 3.6)]
 
 
@@ -65,7 +65,8 @@ def test_store_api_lists_its_anomalies_in_week_order_with_the_rule_in_words(shop
     assert body["stale"] is False and body["count"] == 3
     assert [(r["date"], r["dept"]) for r in body["results"]] == [("2011-11-25", 1), ("2011-11-25", 2),
                                                                  ("2012-02-10", 1)]
-    assert [r["rule"] for r in body["results"]] == ["Far from the usual level for that time of year"] * 2 + [
+    assert [r["rule"] for r in body["results"]] == [
+        "Far from the series' usual level (under a year of history)", "Far from the same week in other years",
         "Outside the forecast's 95% interval"]
     dept = api_client(t, key=t.admin_key).get("/api/v1/departments/1/").json()["anomalies"]
     assert [(r["date"], r["store"]) for r in dept["results"]] == [("2011-11-25", 1), ("2011-11-25", 3),
@@ -84,11 +85,11 @@ def test_store_page_marks_them_on_the_chart_and_lists_them(shop):
     assert m["x"] == ["2011-11-25", "2012-02-10"] and m["y"] == pytest.approx([total[PEAK], total[LATE]])
     s11, s12, s11b = seed.SALES[(1, 1, PEAK)], seed.SALES[(1, 2, PEAK)], seed.SALES[(1, 1, LATE)]
     assert m["text"] == [
-        f"Week of 2011-11-25<br>Dept 1: sales ${s11:,.0f}, expected $200 – $1,000 (far from the usual level for "
-        f"that time of year)<br>Dept 2: sales ${s12:,.0f}, expected $100 – $1,100 (far from the usual level for "
-        "that time of year)",
-        f"Week of 2012-02-10<br>Dept 1: sales ${s11b:,.0f}, expected $900 – $1,000 (outside the forecast's 95% "
-        "interval)"]
+        f"Week of 2011-11-25<br>Dept 1: sales ${s11:,.0f}, expected $200 – $1,000; far from the series' usual level "
+        f"(under a year of history)<br>Dept 2: sales ${s12:,.0f}, expected $100 – $1,100; far from the same week in "
+        "other years",
+        f"Week of 2012-02-10<br>Dept 1: sales ${s11b:,.0f}, expected $900 – $1,000; outside the forecast's 95% "
+        "interval"]
     assert m["hovertemplate"] == "%{text}<extra></extra>"
     rows = re.findall(r'<tr data-week="([\d-]+)" data-dept="(\d+)">', html)
     assert rows == [("2011-11-25", "1"), ("2011-11-25", "2"), ("2012-02-10", "1")]
