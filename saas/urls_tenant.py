@@ -57,6 +57,7 @@ urlpatterns = [
     path("forecasts/", web_models.forecast_page, name="forecasts"),
     path("forecasts/refresh/", web_models.refresh_submit, name="forecast_refresh"),
     path("insights/", web_insights.insights_page, name="insights"),
+    path("insights/status/", web_insights.insights_status, name="insights_status"),
     path("insights/on-hand/", web_insights.on_hand_submit, name="insights_on_hand"),
     path("simulator/", web_simulator.simulator_page, name="simulator"),
     path("simulator/run/", web_simulator.simulator_run, name="simulator_run"),

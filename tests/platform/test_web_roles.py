@@ -59,6 +59,7 @@ MATRIX: dict[str, str] = {
     "forecasts/": MEMBER,
     "forecasts/refresh/": ANALYST,
     "insights/": MEMBER,
+    "insights/status/": MEMBER,
     "insights/on-hand/": ANALYST,
     "simulator/": MEMBER,
     "simulator/run/": MEMBER,
