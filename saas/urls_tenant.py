@@ -34,6 +34,7 @@ urlpatterns = [
     path("api-keys/", account_views.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", account_views.api_key_revoke, name="api_key_revoke"),
     path("api-keys/<int:key_id>/stores/", account_views.api_key_stores, name="api_key_stores"),
+    path("notices/<int:notice_id>/dismiss/", account_views.notice_dismiss, name="notice_dismiss"),
     path("audit/", account_views.audit, name="audit"),
     path("audit/export.csv", account_views.audit_export_csv, name="audit_export"),
     path("billing/", billing_views.billing, name="billing"),

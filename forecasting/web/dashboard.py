@@ -28,7 +28,8 @@ def dashboard_page(request):
         "chart": charts_dashboard.total_chart(history, forecast) if history else None,
         "type_chart": charts_dashboard.store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
         "watch": watch(url_name="dashboard_status", jobs=selectors.figure_jobs_running()),
-        "notices": notices_recent() if has_perm(getattr(request.user, "role", None), "models.manage") else [],
+        "notices": notices_recent(user=request.user)
+        if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })
 
 

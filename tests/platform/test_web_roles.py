@@ -38,6 +38,7 @@ MATRIX: dict[str, str] = {
     "api-keys/": ADMIN,
     "api-keys/<int:key_id>/revoke/": ADMIN,
     "api-keys/<int:key_id>/stores/": ADMIN,
+    "notices/<int:notice_id>/dismiss/": ADMIN,
     "audit/": ADMIN,
     "audit/export.csv": ADMIN,
     "billing/": ADMIN,
