@@ -1,5 +1,5 @@
 """Server-side Plotly figures of the Stores and Departments pages. No mode bar
-(its toolbar covers the title on a phone), readable hover labels with thousands
+(forecasting/charts_base.py), readable hover labels with thousands
 separators and units, titles left-aligned and short enough for 390 px.
 
 Figures are plain dicts rendered without plotly's validation: building a
@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import plotly.io as pio
 
+from forecasting.charts_base import to_html
 from forecasting.ml.drift import COVARIATE_LABELS, MARKDOWNS
 from forecasting.templatetags.figures import money
 
@@ -25,11 +26,6 @@ def _layout(title: str, **extra) -> dict:
     return {"template": _template(), "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
             "margin": {"l": 55, "r": 15, "t": 50, "b": 40}, "height": 380, "separators": ".,",
             "legend": {"orientation": "h", "y": -0.18}, "hoverlabel": {"namelength": -1}, **extra}
-
-
-def to_html(fig: dict, div_id: str) -> str:
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, validate=False,
-                       config={"displaylogo": False, "responsive": True, "displayModeBar": False})
 
 
 def _band(points: list[dict], lo: str, hi: str, name: str, color: str) -> list[dict]:
