@@ -198,13 +198,6 @@ def freshness(*, scope: StoreScope, periods: dict | None) -> dict:
                 "at": upload.created_at.isoformat()}}
 
 
-def running_jobs() -> list[Job]:
-    """Jobs that will change what the Dashboard shows when they end."""
-    return list(Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
-                                   kind__in=[Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST,
-                                             Job.Kind.EVALUATE]).order_by("created_at")[:5])
-
-
 def dashboard(*, scope: StoreScope, figures: dict | None = None) -> dict:
     """The Dashboard's cards as the API returns them (``figures``: those already read)."""
     figures = figures if figures is not None else dashboard_figures(scope=scope)

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 from django import template
 
+from forecasting.ml.insights import ANOMALY_RULES
+
 register = template.Library()
 DASH = "—"
 
@@ -65,3 +67,9 @@ def isotime(value) -> str:
         return datetime.fromisoformat(str(value)).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return str(value)
+
+
+@register.filter
+def anomaly_rule(method) -> str:
+    """An anomaly's method (forecasting/ml/insights.py) in words."""
+    return ANOMALY_RULES.get(method, method or DASH)
