@@ -48,6 +48,8 @@ bench: install
 	$(PY) bench/fuzz.py
 	$(PY) bench/chaos.py
 	$(PY) bench/audit.py
+	$(PY) bench/simulate.py
+	$(PY) bench/pages.py
 
 services-stop:
 	$(PY) -m saas.embedded stop

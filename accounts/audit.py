@@ -64,6 +64,7 @@ ACTIONS: dict[str, str] = {
     "policy.update": "Retraining policy changed",
     "simulation.run": "Promotion scenario saved",
     "inventory.on_hand_uploaded": "Stock on hand uploaded",
+    "notice.dismiss": "Notice dismissed",
 }
 
 # Payload keys in plain words, for the Audit page (a key not listed here is

@@ -167,6 +167,8 @@ class Notice(models.Model):
     link = models.CharField(max_length=300, blank=True)
     recipients = models.JSONField(default=list, blank=True, help_text="e-mail addresses it was sent to")
     created_at = models.DateTimeField(default=timezone.now)
+    dismissed_by = models.ManyToManyField("accounts.User", blank=True, related_name="dismissed_notices",
+                                          help_text="members who dismissed it: it no longer shows on their dashboard")
 
     class Meta:
         ordering = ["-created_at", "-id"]

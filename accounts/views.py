@@ -6,12 +6,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.db import connection
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit_export, scope_services, selectors, services
+from accounts import audit_export, notices, scope_services, selectors, services
 from accounts.audit import ACTIONS, Actor, client_ip
 from accounts.audit_display import action_label, payload_fields
 from accounts.decorators import public_page, role_required, signed_in_page
@@ -216,6 +217,19 @@ def api_key_revoke(request, key_id: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("api_keys")
+
+
+@require_POST
+@role_required("models.manage")  # who sees the notices (the Dashboard's)
+def notice_dismiss(request, notice_id: int):
+    try:
+        notices.notice_dismiss(actor=Actor.from_request(request), notice_id=notice_id)
+    except ServiceError as exc:
+        return service_error_answer(request, exc, redirect_to="dashboard")
+    if getattr(request, "htmx", False):
+        return HttpResponse("")  # the notice is swapped out of the page
+    messages.success(request, "Notice dismissed.")
+    return redirect("dashboard")
 
 
 @role_required("audit.view")

@@ -3,17 +3,12 @@ loads it once from static (vendor/plotly/plotly.min.js)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
+from forecasting.charts_base import to_html
 from forecasting.ml.labels import feature_label
 
 LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380, template="plotly_white",
               legend=dict(orientation="h", y=-0.15))
-
-
-def to_html(fig, div_id: str) -> str:
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True, "displayModeBar": False})
 
 
 def backtest_chart(version) -> str:

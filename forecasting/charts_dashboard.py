@@ -2,7 +2,8 @@
 and no-mode-bar rendering as the Stores pages (forecasting/charts_stores.py)."""
 from __future__ import annotations
 
-from forecasting.charts_stores import MONEY, _band, _layout, to_html
+from forecasting.charts_base import to_html
+from forecasting.charts_stores import MONEY, _band, _layout
 
 
 def total_chart(history: list[dict], forecast: list[dict]) -> str:

@@ -3,7 +3,8 @@
 happened. No mode bar (it covers the title on a phone); money hover labels."""
 from __future__ import annotations
 
-from forecasting.charts_stores import MONEY, _band, _layout, to_html
+from forecasting.charts_base import to_html
+from forecasting.charts_stores import MONEY, _band, _layout
 
 EARLIER_COLOURS = ("#d97706", "#7c3aed", "#059669")
 

@@ -2,7 +2,8 @@
 see forecasting/charts_stores.py): the store x department volatility heatmap."""
 from __future__ import annotations
 
-from forecasting.charts_stores import _layout, to_html
+from forecasting.charts_base import to_html
+from forecasting.charts_stores import _layout
 
 
 def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | None:

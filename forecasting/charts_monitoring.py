@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from forecasting.charts import LAYOUT, to_html
+from forecasting.charts import LAYOUT
+from forecasting.charts_base import to_html
 
 EVENT_COLORS = {"trained": "#6b7280", "refreshed": "#2563eb", "drift": "#dc2626"}
 

@@ -1,9 +1,10 @@
 """The simulator's per-week chart: baseline vs scenario sales (server-side
-Plotly, no toolbar so nothing covers the figure on a phone)."""
+Plotly, no toolbar: forecasting/charts_base.py)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
+
+from forecasting.charts_base import to_html
 
 
 def simulation_chart(answer: dict, div_id: str) -> str:
@@ -16,5 +17,4 @@ def simulation_chart(answer: dict, div_id: str) -> str:
     fig.update_layout(barmode="group", height=300, template="plotly_white", margin=dict(l=60, r=10, t=10, b=40),
                       legend=dict(orientation="h", y=-0.25), yaxis=dict(title="Weekly sales ($)", tickformat="$,.0f"),
                       xaxis=dict(type="category"))
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True, "displayModeBar": False})
+    return to_html(fig, div_id)

@@ -1,5 +1,5 @@
 """Server-side Plotly figures of the Stores and Departments pages. No mode bar
-(its toolbar covers the title on a phone), readable hover labels with thousands
+(forecasting/charts_base.py), readable hover labels with thousands
 separators and units, titles left-aligned and short enough for 390 px.
 
 Figures are plain dicts rendered without plotly's validation: building a
@@ -10,7 +10,9 @@ from functools import lru_cache
 
 import plotly.io as pio
 
+from forecasting.charts_base import to_html
 from forecasting.ml.drift import COVARIATE_LABELS, MARKDOWNS
+from forecasting.templatetags.figures import money
 
 MONEY = "$%{y:,.0f}<extra>%{fullData.name}</extra>"
 
@@ -26,11 +28,6 @@ def _layout(title: str, **extra) -> dict:
             "legend": {"orientation": "h", "y": -0.18}, "hoverlabel": {"namelength": -1}, **extra}
 
 
-def to_html(fig: dict, div_id: str) -> str:
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, validate=False,
-                       config={"displaylogo": False, "responsive": True, "displayModeBar": False})
-
-
 def _band(points: list[dict], lo: str, hi: str, name: str, color: str) -> list[dict]:
     if not points or any(p.get(lo) is None or p.get(hi) is None for p in points):
         return []
@@ -39,8 +36,29 @@ def _band(points: list[dict], lo: str, hi: str, name: str, color: str) -> list[d
              "fill": "toself", "fillcolor": color, "line": {"width": 0}, "name": name, "hoverinfo": "skip"}]
 
 
-def history_chart(history: list[dict], forecast: list[dict], title: str, div_id: str) -> str:
-    """Weekly sales, the same weeks last year, and the served forecast with its 80/95% bands."""
+def anomaly_markers(history: list[dict], anomalies: list[dict], part: str) -> list[dict]:
+    """A marker on the total line at each week with an anomalous series; its hover names each series
+    (``part``: "dept" on a store's chart, "store" on a department's) with its sales, expected range and rule."""
+    total = {h["date"]: h["sales"] for h in history}
+    weeks: dict = {}
+    for a in anomalies:
+        if a["date"] in total:
+            weeks.setdefault(a["date"], []).append(
+                f"{'Dept' if part == 'dept' else 'Store'} {a[part]}: sales {money(a['sales'])}, expected "
+                f"{money(a['lo'])} – {money(a['hi'])}; {a['rule'][0].lower()}{a['rule'][1:]}")
+    if not weeks:
+        return []
+    dates = sorted(weeks)
+    return [{"type": "scatter", "mode": "markers", "name": "Anomaly", "x": dates, "y": [total[d] for d in dates],
+             "marker": {"color": "#dc2626", "size": 9, "symbol": "circle-open", "line": {"width": 2}},
+             "text": [f"Week of {d}<br>" + "<br>".join(weeks[d]) for d in dates],
+             "hovertemplate": "%{text}<extra></extra>"}]
+
+
+def history_chart(history: list[dict], forecast: list[dict], title: str, div_id: str,
+                  anomalies: list[dict] = (), part: str = "dept") -> str:
+    """Weekly sales, the same weeks last year, the served forecast with its 80/95% bands, and the weeks
+    with an anomalous series (``anomaly_markers``)."""
     dates = [h["date"] for h in history]
     data = [*_band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *_band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
@@ -53,6 +71,7 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
         data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],
                      "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
                      "hovertemplate": MONEY})
+    data.extend(anomaly_markers(history, anomalies, part))
     layout = _layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
     return to_html({"data": data, "layout": layout}, div_id)
 

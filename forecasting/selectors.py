@@ -54,9 +54,10 @@ def sales_query(*, scope: StoreScope, store: int | None = None, dept: int | None
     return qs
 
 
-def dataset_summary(*, scope: StoreScope) -> dict:
+def dataset_summary_compute(*, scope: StoreScope) -> dict:
     """Stores, departments, series, weeks, date range, total sales, negative
-    weeks, series with gaps — one SQL pass over the tenant's sales (of the scope's stores)."""
+    weeks, series with gaps — one SQL pass over the tenant's sales (of the scope's stores).
+    Readers go through ``selectors_dataset.dataset_summary`` (the worker's stored copy)."""
     cond, params = scope.sql("store")
     with connection.cursor() as cur:
         cur.execute(f"""
@@ -165,32 +166,39 @@ def series_history(*, scope: StoreScope, store: int, dept: int, weeks: int | Non
     return rows
 
 
-def _distinct_series(table: str, cond: str, params: list, run_id: int | None = None) -> set[tuple[int, int]]:
-    """Distinct (store, dept) of ``table`` by a loose index scan: one index probe per series (the primary
-    key starts with store, dept, or with run_id, store, dept) instead of reading every week's row."""
-    run = "run_id = %s AND " if run_id is not None else ""
-    first = [run_id] if run_id is not None else []
+def _distinct_series(table: str, *, run_id: int | None = None) -> set[tuple[int, int]]:
+    """Every (store, dept) pair of a table whose primary key starts with them (after ``run_id`` for
+    forecast points), by a skip scan of that index: one probe per series instead of reading every row
+    (3,300 probes instead of 420,000 rows on the Walmart data: 20 ms instead of 600)."""
+    lead, first = ("run_id, ", "%s, ") if run_id is not None else ("", "")
+    where = "WHERE run_id = %s" if run_id is not None else ""
+    keep = "WHERE n.run_id = %s" if run_id is not None else ""
+    params = [run_id] * 3 if run_id is not None else []
     with connection.cursor() as cur:
         cur.execute(f"""
-            WITH RECURSIVE pairs AS (
-                (SELECT store, dept FROM {table} WHERE {run}{cond} ORDER BY store, dept LIMIT 1)
+            WITH RECURSIVE pairs(store, dept) AS (
+                (SELECT store, dept FROM {table} {where} ORDER BY {lead}store, dept LIMIT 1)
                 UNION ALL
-                SELECT n.store, n.dept FROM pairs p, LATERAL (
-                    SELECT store, dept FROM {table} t WHERE {run}(t.store, t.dept) > (p.store, p.dept) AND {cond}
-                    ORDER BY store, dept LIMIT 1) n)
-            SELECT store, dept FROM pairs""", [*first, *params, *first, *params])
-        return {(int(a), int(b)) for a, b in cur.fetchall()}
+                SELECT n.store, n.dept FROM pairs p CROSS JOIN LATERAL (
+                    SELECT {lead}store, dept FROM {table} WHERE ({lead}store, dept) > ({first}p.store, p.dept)
+                    ORDER BY {lead}store, dept LIMIT 1) n {keep})
+            SELECT store, dept FROM pairs""", params)
+        return set(cur.fetchall())
 
 
 def series_choices(*, scope: StoreScope) -> dict:
     """Stores and departments (of the scope's stores) of every series that has
     data (sales) or a forecast: an inactive or seasonal series is never missing
     from a picker."""
-    cond, params = scope.sql("store")
-    pairs = _distinct_series("forecasting_salesrecord", cond, params)
     run = latest_run()
-    if run is not None:
-        pairs |= _distinct_series("forecasting_forecastpoint", cond, params, run_id=run.pk)
+    if scope.restricted:  # a few stores: their rows are few
+        pairs = set(scope.filter(SalesRecord.objects.all()).values_list("store", "dept").distinct())
+        if run is not None:
+            pairs |= set(scope.filter(run.points.all()).values_list("store", "dept").distinct())
+    else:
+        pairs = _distinct_series("forecasting_salesrecord")
+        if run is not None:
+            pairs |= _distinct_series("forecasting_forecastpoint", run_id=run.pk)
     stores, depts = set(), set()
     for s_, d_ in pairs:
         stores.add(s_)
@@ -242,6 +250,16 @@ def department_outlook(run, *, scope: StoreScope, limit: int = 10) -> dict:
 
 def sales_week_count() -> int:
     return SalesRecord.objects.values("date").distinct().count()
+
+
+# jobs after which the figures of the pages change (the worker stores them anew: forecasting/services/snapshots.py)
+FIGURE_JOBS = (Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST, Job.Kind.EVALUATE)
+
+
+def figure_jobs_running() -> list[Job]:
+    """Jobs that will change what the Dashboard and Insights pages show when they end."""
+    return list(Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+                                   kind__in=FIGURE_JOBS).order_by("created_at")[:5])
 
 
 def train_jobs(*, since=None) -> QuerySet[Job]:

@@ -139,7 +139,7 @@ def dashboard_figures_compute(*, scope: StoreScope) -> dict:
 def dashboard_figures(*, scope: StoreScope) -> dict:
     """The stored figures for an unrestricted principal while current; computed on read otherwise."""
     if not scope.restricted:
-        found = selectors_stores._snapshot("dashboard")
+        found = selectors_stores.stored_figures("dashboard")
         if found is not None:
             return found
     return dashboard_figures_compute(scope=scope)
@@ -196,13 +196,6 @@ def freshness(*, scope: StoreScope, periods: dict | None) -> dict:
             "last_upload": None if upload is None else {
                 "id": upload.pk, "filename": upload.original_filename, "status": upload.status,
                 "at": upload.created_at.isoformat()}}
-
-
-def running_jobs() -> list[Job]:
-    """Jobs that will change what the Dashboard shows when they end."""
-    return list(Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
-                                   kind__in=[Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST,
-                                             Job.Kind.EVALUATE]).order_by("created_at")[:5])
 
 
 def dashboard(*, scope: StoreScope, figures: dict | None = None) -> dict:

@@ -8,15 +8,19 @@ cheap), for any lead time and service level, minus the uploaded stock on hand.
 """
 from __future__ import annotations
 
+import io
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.utils import timezone
 
 from accounts.scope import StoreScope
 from forecasting import selectors
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import SERIES_COLUMNS, by_department
-from forecasting.models import ForecastPoint, InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
+from forecasting.models import InsightSnapshot, Job, ModelVersion, OnHandStock, SalesRecord
 from saas.errors import ValidationFailed
 
 DEFAULT_LEAD_TIME = 2  # weeks
@@ -63,16 +67,19 @@ def past_forecasts_frame() -> pd.DataFrame:
 
 
 def served_forecast_frame(*, scope: StoreScope | None = None) -> pd.DataFrame:
+    """The served run's points (of the scope's stores): one query, read straight into columns."""
     run = selectors.latest_run()
     cols = ["store", "dept", "date", *BAND]
     if run is None:
         return pd.DataFrame(columns=cols)
-    qs = ForecastPoint.objects.filter(run=run)
-    if scope is not None:
-        qs = scope.filter(qs)
-    df = pd.DataFrame.from_records(qs.values_list(*cols), columns=cols)
-    df["date"] = pd.to_datetime(df["date"])
-    return df
+    cond, params = (scope or StoreScope.all()).sql("store")
+    buf = io.StringIO()
+    with connection.cursor() as cur:  # COPY: tens of thousands of rows, several times faster than a fetch
+        query = cur.mogrify(f"SELECT {', '.join(cols)} FROM forecasting_forecastpoint WHERE run_id = %s AND {cond}",
+                            [run.pk, *params]).decode()
+        cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buf)
+    buf.seek(0)
+    return pd.read_csv(buf, names=cols, parse_dates=["date"])
 
 
 def snapshot(kind: str, *, scope: StoreScope) -> dict | None:
@@ -90,14 +97,44 @@ def snapshot(kind: str, *, scope: StoreScope) -> dict | None:
     return data
 
 
+SERIES_ANOMALIES = 100  # the largest ones of a store or department page
+
+
+def series_anomalies(*, scope: StoreScope, store: int | None = None, dept: int | None = None) -> dict | None:
+    """The stored anomalies of one store's (department's) series in the scope, week order, each with its rule
+    in words; None before the worker first computed them."""
+    data = snapshot("anomalies", scope=scope)
+    if data is None:
+        return None
+    rows = [{**r, "rule": ml_insights.ANOMALY_RULES.get(r["method"], r["method"])} for r in data["results"]
+            if (store is None or r["store"] == store) and (dept is None or r["dept"] == dept)]
+    rows = sorted(rows, key=lambda r: -(r["score"] or 0))[:SERIES_ANOMALIES]
+    rows.sort(key=lambda r: (r["date"], r["store"], r["dept"]))
+    return {"results": rows, "count": len(rows), "stale": data["stale"], "computed_at": data["computed_at"]}
+
+
+RECOMPUTE_WINDOW = timedelta(minutes=15)  # longer after a job: the worker failed to store them, stop waiting
+
+
+def being_recomputed() -> bool:
+    """The worker stores the figures right after a job that changed the data or the served run succeeds: in
+    between they are missing or stale. True then (for a while after the job ended)."""
+    since = timezone.now() - RECOMPUTE_WINDOW
+    if not Job.objects.filter(status=Job.Status.SUCCEEDED, kind__in=selectors.FIGURE_JOBS, finished_at__gte=since).exists():
+        return False
+    snap = InsightSnapshot.objects.filter(kind=InsightSnapshot.Kind.ANOMALIES).first()  # all kinds written at once
+    return snap is None or any(getattr(snap, k) != v for k, v in fingerprint().items())
+
+
 def on_hand_frame(*, scope: StoreScope) -> pd.DataFrame:
     qs = scope.filter(OnHandStock.objects.all())
     return pd.DataFrame.from_records(qs.values_list("store", "dept", "on_hand"), columns=["store", "dept", "on_hand"])
 
 
-def inventory(*, scope: StoreScope, lead_time: int, service_level: float) -> dict:
+def inventory(*, scope: StoreScope, lead_time: int, service_level: float, first_weeks: bool = False) -> dict:
     """Order-up-to levels of the scope's series for every week of the served forecast whose lead time fits
-    the horizon; the first week of a series with a stock figure carries the quantity to order."""
+    the horizon (``first_weeks``: only each series' first week, what to hold and order now); the first week
+    of a series with a stock figure carries the quantity to order."""
     fc = served_forecast_frame(scope=scope)
     run = selectors.latest_run()
     stock = on_hand_frame(scope=scope)
@@ -106,9 +143,12 @@ def inventory(*, scope: StoreScope, lead_time: int, service_level: float) -> dic
     else:
         df = ml_insights.inventory_targets(fc, lead_time=lead_time, service_level=service_level,
                                            on_hand=stock if len(stock) else None)
-        df["week"] = df["week"].dt.date.map(lambda d: d.isoformat())
-        rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
-                for r in df.to_dict("records")]
+        if first_weeks:
+            df = df[~df.duplicated(["store", "dept"])]
+        df["week"] = df["week"].dt.strftime("%Y-%m-%d")
+        names = list(df.columns)
+        columns = [[None if v != v else v for v in df[c].tolist()] for c in names]  # NaN (no stock) -> null
+        rows = [dict(zip(names, values)) for values in zip(*columns)]
     return {"lead_time": lead_time, "service_level": service_level, "run": run.pk if run else None,
             "horizon": run.horizon if run else None, "on_hand_rows": len(stock), "count": len(rows),
             "results": rows}

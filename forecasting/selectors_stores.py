@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from django.db import connection
 
 from accounts.scope import StoreScope
-from forecasting import selectors
+from forecasting import selectors, selectors_insights
 from forecasting.models import FiguresSnapshot, ForecastAggregate, ModelEvaluation, Store, StoreWeek
 
 YEAR = 364  # days: 52 weeks, so a week ending on a Friday maps to a Friday
@@ -135,7 +135,7 @@ def context(*, scope: StoreScope) -> dict:
     """What every figure of a request is computed against: the periods, the served run, the newest evaluation
     (the periods of the current stored table when unrestricted: finding the latest week scans every sale)."""
     run = selectors.latest_run()
-    stored = None if scope.restricted else _snapshot("stores")
+    stored = None if scope.restricted else stored_figures("stores")
     if stored is not None:
         p = {k: date.fromisoformat(v) for k, v in stored["periods"].items()} if stored["periods"] else None
     else:
@@ -206,7 +206,7 @@ def snapshot_fingerprint() -> dict:
             "source_run": run.pk if run else None, "source_evaluation": evaluation.pk if evaluation else None}
 
 
-def _snapshot(kind: str) -> dict | None:
+def stored_figures(kind: str) -> dict | None:
     """The stored table of every store, when it is still that of the current data, run and evaluation."""
     snap = FiguresSnapshot.objects.filter(kind=kind).first()
     if snap is None:
@@ -221,7 +221,7 @@ def store_table(*, scope: StoreScope) -> dict:
     """Every store of the scope (with sales or a stores-file row) and its figures; the worker's stored
     snapshot for an unrestricted principal while it is current."""
     if not scope.restricted:
-        found = _snapshot("stores")
+        found = stored_figures("stores")
         if found is not None:
             return found
     return store_table_compute(scope=scope)
@@ -264,7 +264,8 @@ def _aggregate_forecast(run, level: str, key: str) -> list[dict]:
 
 def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     """One store: figures, history with last year, the served forecast with bands, its departments ranked,
-    and its markdowns and covariates. None when the store is outside the scope or unknown."""
+    its markdowns and covariates, and its series' stored anomalies. None when the store is outside the scope
+    or unknown."""
     if not scope.allows(store):
         return None
     cond, params = _where(scope, store=store)
@@ -288,7 +289,7 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     return {"store": store, "type": (attrs or {}).get("type") or None, "size": (attrs or {}).get("size"),
             "periods": _period_dict(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
             "figures": figures, "history": history, "forecast": forecast, "departments": departments,
-            "covariates": covariates}
+            "covariates": covariates, "anomalies": selectors_insights.series_anomalies(scope=scope, store=store)}
 
 
 # ------------------------------------------------------------- departments
@@ -296,7 +297,7 @@ def department_table(*, scope: StoreScope) -> dict:
     """Every department with sales in the scope's stores, summed over those stores only; the worker's
     stored snapshot for an unrestricted principal while it is current."""
     if not scope.restricted:
-        found = _snapshot("departments")
+        found = stored_figures("departments")
         if found is not None:
             return found
     return department_table_compute(scope=scope)
@@ -341,7 +342,8 @@ def _store_rows_of_dept(rows: list[tuple], ctx: dict, scope: StoreScope, dept: i
 
 def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) -> dict | None:
     """One department across the scope's stores: figures, history with last year, the forecast (with the
-    stored coherent bands when every store is in scope), stores ranked, and a store x week heatmap."""
+    stored coherent bands when every store is in scope), stores ranked, a store x week heatmap, and its series'
+    stored anomalies."""
     cond, params = _where(scope, dept=dept)
     sales = [(s, d, float(v)) for s, d, v in _fetch(
         f"SELECT store, date, sales FROM forecasting_salesrecord WHERE {cond} ORDER BY store, date", params)]
@@ -372,4 +374,5 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
                "sales": [[cell.get((s, w)) for w in weeks] for s in heat_stores]}
     return {"dept": dept, "periods": _period_dict(ctx["periods"]),
             "run": _run_dict(run, ctx["evaluation"]), "figures": figures,
-            "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap}
+            "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap,
+            "anomalies": selectors_insights.series_anomalies(scope=scope, dept=dept)}

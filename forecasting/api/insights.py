@@ -52,7 +52,8 @@ class HotspotsView(TenantAPIView):
 
 class AnomaliesView(TenantAPIView):
     """Past weeks whose sales fell outside the 95% band of the forecast made for them (method ``band``), or,
-    without a forecast, beyond a robust z-score of 3.5 of the series (method ``robust_z``); largest first."""
+    without a forecast, beyond a robust z-score of 3.5 both from the series' level and from the same week in its
+    other years (method ``seasonal_z``; ``robust_z``, the level alone, under a year of history); largest first."""
 
     permissions_map = {"GET": "forecasts.view"}
 

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from forecasting import selectors, services
+from forecasting import selectors, selectors_dataset, services
 from forecasting.api import serializers as s
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
@@ -114,7 +114,7 @@ class DatasetSummaryView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors.dataset_summary(scope=self.scope))
+        return Response(selectors_dataset.dataset_summary(scope=self.scope))
 
 
 class SalesView(TenantAPIView):

@@ -36,6 +36,9 @@ def _num(v):
 Z80 = NormalDist().inv_cdf(0.90)  # half-width of a central 80 % band in standard deviations
 Z95 = NormalDist().inv_cdf(0.975)
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
+ANOMALY_RULES = {"band": "Outside the forecast's 95% interval",  # each method of ``anomalies``, in words
+                 "seasonal_z": "Far from the same week in other years",
+                 "robust_z": "Far from the series' usual level (under a year of history)"}
 KEYS = ["store", "dept"]
 
 
@@ -71,17 +74,65 @@ def hotspots(sales: pd.DataFrame, forecast: pd.DataFrame | None = None, errors: 
     return out[["rank", "store", "dept", "cv", "rel_width", "error", "score"]]
 
 
+YEAR_DAYS = 364  # 52 weeks: the same weekday a year earlier
+MEAN_AD_FACTOR = 1.253314  # Iglewicz and Hoaglin: the scale from the mean absolute deviation when the MAD is 0
+
+
+def _robust_scale(values: pd.Series, groups: list) -> tuple[pd.Series, pd.Series]:
+    """Per row, its group's median and robust scale: MAD / 0.6745, or 1.253314 x the mean absolute deviation
+    from the median when the MAD is 0 (a series that repeats itself exactly but once); NaN rows are ignored."""
+    med = values.groupby(groups).transform("median")
+    dev = (values - med).abs()
+    mad = dev.groupby(groups).transform("median")
+    mean_ad = dev.groupby(groups).transform("mean")
+    return med, (mad / 0.6745).where(mad > 0, MEAN_AD_FACTOR * mean_ad)
+
+
+def seasonal_baseline(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its series' sales in the same week of the other years, twice: ``exact``, the median over the
+    other years of the week 52 weeks (x years) away; ``nearest``, the same with, for each other year, that week
+    or the one next to it (holidays move by a week), whichever sold closest to this week. NaN where no other
+    year has any of those weeks."""
+    s = sales.reset_index(drop=True)
+    values = pd.Series(s["sales"].to_numpy(dtype=float), index=pd.MultiIndex.from_frame(s[KEYS + ["date"]]))
+    values = values[~values.index.duplicated()]
+    own = s["sales"].to_numpy(dtype=float)
+    years = int((s["date"].max() - s["date"].min()).days // YEAR_DAYS) if len(s) else 0
+    exact, nearest = [], []
+    for k in [*range(-years, 0), *range(1, years + 1)]:
+        cands = np.vstack([values.reindex(pd.MultiIndex.from_arrays(
+            [s["store"], s["dept"], s["date"] + pd.Timedelta(days=YEAR_DAYS * k + shift)])).to_numpy()
+            for shift in (-7, 0, 7)])
+        dist = np.where(np.isnan(cands), np.inf, np.abs(cands - own))
+        exact.append(cands[1])
+        nearest.append(cands[np.argmin(dist, axis=0), np.arange(len(s))])
+    if not exact:
+        return np.full(len(s), np.nan), np.full(len(s), np.nan)
+    return tuple(pd.DataFrame(np.vstack(p).T).median(axis=1, skipna=True).to_numpy() for p in (exact, nearest))
+
+
 def anomalies(sales: pd.DataFrame, past_forecasts: pd.DataFrame | None = None, *, z: float = ROBUST_Z) -> pd.DataFrame:
     """Past weeks whose actual sales were unusual.
 
     A week with a forecast made for it (``past_forecasts``: store, dept, date, forecast, lo95, hi95; one row per
     week, the caller picks the forecast made closest before the week) is an anomaly when its sales fell outside
-    the 95 % band (method ``band``). A week without one is judged by the robust z-score
-    0.6745 x (sales - median) / MAD of its series' history (method ``robust_z``, anomaly when |z| > ``z``;
-    a series whose MAD is 0 is skipped). Columns: store, dept, date, sales, expected, lo, hi, deviation,
-    method, score (how far outside: band widths or |z|), sorted by score, largest first."""
+    the 95 % band (method ``band``). A week without one is judged by modified z-scores (robust: median and MAD,
+    anomaly when |z| > ``z``), seasonally, so that a peak every year has (Thanksgiving, Christmas) is not one:
+
+    * ``seasonal_z``: where other years of the series have the same week (``seasonal_baseline``), the week is an
+      anomaly when both its sales are far from the series' level (z of sales) and its relative residual
+      (sales - baseline) / max(|baseline|, the series' median) is far from the series' usual one (z of
+      residuals; their spread from the exact same weeks, the week's own from the nearest, so that a holiday
+      that moved by a week still matches). A recurring peak has a small residual; a one-off spike is far on both (and the same week of
+      the other years is not: it is close to its level). Expected = baseline + the median residual, the range
+      ± ``z`` robust scales of the residuals (in dollars).
+    * ``robust_z`` (fallback, a week no other year has, e.g. under a year of history): z of sales alone,
+      expected = the series' median.
+
+    Score: how far outside (band widths, or the smaller |z|). Columns: store, dept, date, sales, expected, lo,
+    hi, deviation, method, score, sorted by score, largest first."""
     cols = ["store", "dept", "date", "sales", "expected", "lo", "hi", "deviation", "method", "score"]
-    s = sales[KEYS + ["date", "sales"]]
+    s = sales[KEYS + ["date", "sales"]].reset_index(drop=True)
     parts = []
     covered = pd.DataFrame(columns=KEYS + ["date"])
     if past_forecasts is not None and len(past_forecasts):
@@ -94,22 +145,34 @@ def anomalies(sales: pd.DataFrame, past_forecasts: pd.DataFrame | None = None, *
         b["method"] = "band"
         b["score"] = (np.maximum(b["sales"] - b["hi95"], b["lo95"] - b["sales"]) / half[out]).fillna(np.inf)
         parts.append(b)
-    med = s.groupby(KEYS)["sales"].transform("median")
-    mad = (s["sales"] - med).abs().groupby([s["store"], s["dept"]]).transform("median")
-    r = s.assign(med=med, mad=mad)
-    r = r[r["mad"] > 0]
+    groups = [s["store"], s["dept"]]
+    med, scale = _robust_scale(s["sales"].astype(float), groups)
+    exact, base = seasonal_baseline(s)
+    # relative residuals (a week that sells 2.5x the usual level varies 2.5x as much in dollars); their usual
+    # spread from the exact same weeks, a week's own residual from the nearest of them (holidays move)
+    level = s["sales"].abs().groupby(groups).transform("median")
+    exact_unit = np.maximum(np.abs(exact), level)
+    rmed, rscale = _robust_scale((s["sales"] - exact) / exact_unit.where(exact_unit > 0), groups)
+    unit = np.maximum(np.abs(base), level)
+    resid = (s["sales"] - base) / unit.where(unit > 0)
+    r = s.assign(zp=(s["sales"] - med) / scale, zr=(resid - rmed) / rscale, med=med, scale=scale,
+                 rexp=base + rmed * unit, rscale=rscale * unit)
     if len(covered):
         r = r.merge(covered.assign(_c=1), on=KEYS + ["date"], how="left")
         r = r[r["_c"].isna()]
-    r = r.assign(zs=0.6745 * (r["sales"] - r["med"]) / r["mad"])
-    r = r[r["zs"].abs() > z].copy()
-    spread = z * r["mad"] / 0.6745
-    r["expected"], r["lo"], r["hi"] = r["med"], r["med"] - spread, r["med"] + spread
-    r["method"], r["score"] = "robust_z", r["zs"].abs()
-    parts.append(r)
-    df = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
-    if df is None:
+    seasonal = r["zr"].notna() & (r["rscale"] > 0)
+    sz = r[seasonal & (r["zp"].abs() > z) & (r["zr"].abs() > z)].copy()
+    sz["expected"], sz["method"] = sz["rexp"], "seasonal_z"
+    sz["lo"], sz["hi"] = sz["rexp"] - z * sz["rscale"], sz["rexp"] + z * sz["rscale"]
+    sz["score"] = np.minimum(sz["zp"].abs(), sz["zr"].abs())
+    rz = r[~seasonal & (r["scale"] > 0) & (r["zp"].abs() > z)].copy()
+    rz["expected"], rz["method"] = rz["med"], "robust_z"
+    rz["lo"], rz["hi"] = rz["med"] - z * rz["scale"], rz["med"] + z * rz["scale"]
+    rz["score"] = rz["zp"].abs()
+    parts += [sz, rz]
+    if not any(len(p) for p in parts):
         return pd.DataFrame(columns=cols)
+    df = pd.concat([p for p in parts if len(p)], ignore_index=True)
     df["deviation"] = df["sales"] - df["expected"]
     return df[cols].sort_values(["score", "store", "dept", "date"], ascending=[False, True, True, True],
                                 ignore_index=True)

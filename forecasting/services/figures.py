@@ -1,4 +1,4 @@
-"""The Stores and Departments tables over every store, computed by the worker
+"""The Stores and Departments tables, the Dashboard's and the Data page's figures over every store, computed by the worker
 after each job that changes what they show (an upload, a training, a refresh,
 an evaluation) and stored, so that a page view only reads
 (forecasting/selectors_stores.py serves them while they are current)."""
@@ -9,12 +9,12 @@ import time
 from django.db import transaction
 
 from accounts.scope import StoreScope
-from forecasting import selectors_dashboard, selectors_stores
+from forecasting import selectors, selectors_dashboard, selectors_stores
 from forecasting.models import FiguresSnapshot
 
 # in this order: the dashboard's figures sum the stores and departments tables just stored
 KINDS = {"stores": selectors_stores.store_table_compute, "departments": selectors_stores.department_table_compute,
-         "dashboard": selectors_dashboard.dashboard_figures_compute}
+         "dashboard": selectors_dashboard.dashboard_figures_compute, "dataset": selectors.dataset_summary_compute}
 
 
 def figures_snapshot_write() -> list[FiguresSnapshot]:

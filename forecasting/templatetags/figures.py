@@ -10,6 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from forecasting.ml import labels
+from forecasting.ml.insights import ANOMALY_RULES
 
 register = template.Library()
 DASH = "—"
@@ -92,3 +93,9 @@ def feature_label(name) -> str:
 def nowrap_dates(text) -> str:
     """Escaped text whose ISO dates never break across lines ("the week of 2012-11-23")."""
     return mark_safe(ISO_DATE.sub(r'<span class="nowrap">\1</span>', escape(str(text))))
+
+
+@register.filter
+def anomaly_rule(method) -> str:
+    """An anomaly's method (forecasting/ml/insights.py) in words."""
+    return ANOMALY_RULES.get(method, method or DASH)

@@ -1,8 +1,8 @@
 """The executive Dashboard (issue 9, page 1): KPI cards like for like, the
 total history with the forecast and its bands, sales by store type, top movers
 and what needs attention. It only reads (forecasting/selectors_dashboard.py:
-the figures the worker stored, a few indexed reads), and a small status
-partial polls the jobs that change it and reloads the page when they end."""
+the figures the worker stored, a few indexed reads), and it reloads itself when
+the jobs that change it end (forecasting/web/job_watch.py)."""
 from __future__ import annotations
 
 from django.shortcuts import render
@@ -12,6 +12,7 @@ from accounts.notices import notices_recent
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import charts_dashboard, selectors, selectors_dashboard
+from forecasting.web.job_watch import watch, watch_answer
 
 
 @role_required("workspace.view")
@@ -26,16 +27,13 @@ def dashboard_page(request):
         "c": cards, "run": run, "restricted": scope.restricted,
         "chart": charts_dashboard.total_chart(history, forecast) if history else None,
         "type_chart": charts_dashboard.store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
-        "jobs": selectors_dashboard.running_jobs(),
-        "notices": notices_recent() if has_perm(getattr(request.user, "role", None), "models.manage") else [],
+        "watch": watch(url_name="dashboard_status", jobs=selectors.figure_jobs_running()),
+        "notices": notices_recent(user=request.user)
+        if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })
 
 
 @role_required("workspace.view")
 def dashboard_status(request):
     """The jobs that will change the Dashboard; once the last one ends, htmx reloads the page."""
-    jobs = selectors_dashboard.running_jobs()
-    response = render(request, "forecasting/_dashboard_status.html", {"jobs": jobs})
-    if not jobs and request.GET.get("watching"):
-        response["HX-Refresh"] = "true"
-    return response
+    return watch_answer(request, watch(url_name="dashboard_status", jobs=selectors.figure_jobs_running()))

@@ -12,7 +12,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import selectors, selectors_monitoring, services
+from forecasting import selectors, selectors_dataset, selectors_monitoring, services
 from forecasting.models import Upload
 from saas.errors import ServiceError
 from saas.web_answers import service_error_answer
@@ -27,7 +27,7 @@ class UploadForm(forms.Form):
 def data_page(request):
     scope = StoreScope.for_request(request)
     return render(request, "forecasting/data.html", {
-        "summary": selectors.dataset_summary(scope=scope),
+        "summary": selectors_dataset.dataset_summary(scope=scope),
         "uploads": selectors.upload_list(scope=scope)[:50],
         "form": UploadForm(),
         "can_upload": has_perm(request.user.role, "data.upload"),

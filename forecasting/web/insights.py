@@ -15,6 +15,7 @@ from accounts.scope import StoreScope
 from forecasting import charts_insights, selectors, selectors_insights
 from forecasting.selectors_insights import DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, inventory_params
 from forecasting.services.inventory import on_hand_upload
+from forecasting.web.job_watch import watch, watch_answer
 from saas.errors import ServiceError, ValidationFailed
 
 TOP_HOTSPOTS = 25
@@ -29,15 +30,25 @@ def _inventory(request, scope):
         error = None
     except ValidationFailed as exc:
         lead_time, service_level, error = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, exc.message
-    data = selectors_insights.inventory(scope=scope, lead_time=lead_time, service_level=service_level)
-    seen, first = set(), []
-    for r in data["results"]:  # the rows of the first forecast week: what to hold (and order) now
-        if (r["store"], r["dept"]) not in seen:
-            seen.add((r["store"], r["dept"]))
-            first.append(r)
+    data = selectors_insights.inventory(scope=scope, lead_time=lead_time, service_level=service_level,
+                                        first_weeks=True)
+    first = data["results"]  # each series' first forecast week: what to hold (and order) now
     first.sort(key=lambda r: (-(r["order"] or 0), -r["target"]))
     return {**data, "rows": first[:TOP_ORDERS], "series": len(first), "error": error,
             "service_pct": round(service_level * 100, 1)}
+
+
+def _watch() -> dict:
+    """The jobs that change the page, then the worker's recomputing of its stored figures."""
+    recomputing = "The insights figures are being recomputed for the newest data" \
+        if selectors_insights.being_recomputed() else ""
+    return watch(url_name="insights_status", jobs=selectors.figure_jobs_running(), recomputing=recomputing)
+
+
+@role_required("forecasts.view")
+def insights_status(request):
+    """Polled while a job the page shows runs; once it ended and the figures are stored, htmx reloads the page."""
+    return watch_answer(request, _watch())
 
 
 @role_required("forecasts.view")
@@ -59,6 +70,7 @@ def insights_page(request):
         "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": charts_insights.roi_scatter(roi_rows) if roi else None,
         "inventory": _inventory(request, scope) if run else None,
         "can_upload": has_perm(getattr(request.user, "role", None), "data.upload"),
+        "watch": _watch(),
     })
 
 

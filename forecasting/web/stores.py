@@ -25,8 +25,9 @@ def store_page(request, n: int):
     found = selectors_stores.store_detail(scope=scope, store=n)
     if found is None:  # outside the member's stores: the same page as an unknown store
         raise Http404(f"No store {n}.")
+    anomalies = (found["anomalies"] or {}).get("results", [])
     chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast",
-                                        "store-chart") if found["history"] else None
+                                        "store-chart", anomalies, "dept") if found["history"] else None
     covariates = charts_stores.covariate_chart(found["covariates"]) if found["covariates"] else None
     return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates})
 
@@ -44,7 +45,8 @@ def department_page(request, n: int):
     found = selectors_stores.department_detail(scope=scope, dept=n)
     if found is None:
         raise Http404(f"No sales for department {n}.")
-    chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast", "dept-chart")
+    chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast", "dept-chart",
+                                        (found["anomalies"] or {}).get("results", []), "store")
     heatmap = charts_stores.heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
         if found["heatmap"]["stores"] else None
     return render(request, "forecasting/department_detail.html", {

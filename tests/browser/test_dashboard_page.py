@@ -68,13 +68,13 @@ def test_page_reloads_when_its_job_ends(live_server_proc, page, shop):
                                  heartbeat_at=timezone.now() + timedelta(days=1))
     try:
         login(page, live_server_proc, shop)
-        page.wait_for_selector(f"#dashboard-status >> text=job #{job.pk}")
+        page.wait_for_selector(f"#job-watch >> text=job #{job.pk}")
         page.evaluate("() => { window.__before_reload = true; }")
         with in_tenant(shop):
             Job.objects.filter(pk=job.pk).update(status="succeeded")
         page.wait_for_function("() => window.__before_reload === undefined", timeout=30000)
         page.wait_for_selector("#total-chart.js-plotly-plot .main-svg")
-        assert page.locator(f"#dashboard-status >> text=job #{job.pk}").count() == 0
+        assert page.locator(f"#job-watch >> text=job #{job.pk}").count() == 0
         assert page.console_errors == [], page.console_errors
     finally:
         with in_tenant(shop):

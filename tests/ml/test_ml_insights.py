@@ -100,3 +100,83 @@ def test_inventory_rejects_bad_parameters():
         inventory_targets(fc, lead_time=1, service_level=1.0)
     higher = inventory_targets(fc, lead_time=1, service_level=0.99)["target"].iloc[0]
     assert higher > inventory_targets(fc, lead_time=1, service_level=0.9)["target"].iloc[0]
+
+
+# ------------------------------------------------- seasonal robust z-score
+WEEKLY = pd.date_range("2010-02-05", "2012-10-26", freq="7D")  # Walmart's Fridays, nearly three years
+CHRISTMAS = [pd.Timestamp("2010-12-24"), pd.Timestamp("2011-12-23")]  # 364 days apart: the same week
+THANKSGIVING = [pd.Timestamp("2010-11-26"), pd.Timestamp("2011-11-25")]
+
+
+def _weekly(values, dates=WEEKLY, store=1, dept=1) -> pd.DataFrame:
+    return pd.DataFrame({"store": store, "dept": dept, "date": dates, "sales": np.asarray(values, dtype=float)})
+
+
+def _noisy(n, seed=0):
+    return 1000 + np.random.default_rng(seed).normal(0, 20, n)
+
+
+def _plain_z(values):
+    v = np.asarray(values, dtype=float)
+    med = np.median(v)
+    return 0.6745 * (v - med) / np.median(np.abs(v - med))
+
+
+def test_a_peak_that_recurs_every_year_is_not_an_anomaly():
+    values = _noisy(len(WEEKLY))
+    peaks = WEEKLY.isin(CHRISTMAS + THANKSGIVING)
+    values[WEEKLY.isin(CHRISTMAS)] *= 2.5
+    values[WEEKLY.isin(THANKSGIVING)] *= 1.8
+    assert (np.abs(_plain_z(values)[peaks]) > 3.5).all()  # the level alone flags every holiday peak
+    a = anomalies(_weekly(values))
+    assert a.empty, a
+
+
+def test_a_peak_that_moved_by_a_week_is_not_an_anomaly_either():
+    values = _noisy(len(WEEKLY), seed=1)
+    values[WEEKLY == pd.Timestamp("2010-11-26")] *= 1.8
+    values[WEEKLY == pd.Timestamp("2011-12-02")] *= 1.8  # 371 days later, as Thanksgiving 2013 after 2012
+    assert anomalies(_weekly(values)).empty
+
+
+def test_a_one_off_spike_is_flagged_and_the_same_week_of_other_years_is_not():
+    values = _noisy(len(WEEKLY), seed=2)
+    values[WEEKLY.isin(CHRISTMAS)] *= 2.5  # recurring: not flagged
+    spike = pd.Timestamp("2011-07-08")
+    i = int(np.flatnonzero(WEEKLY == spike)[0])
+    values[i] = 5 * values[i]
+    a = anomalies(_weekly(values))
+    assert list(a["date"]) == [spike]
+    row = a.iloc[0]
+    assert row["method"] == "seasonal_z" and row["lo"] < 1100 and 900 < row["expected"] < 1100
+    assert row["sales"] == values[i] and row["deviation"] == pytest.approx(values[i] - row["expected"])
+    assert row["score"] > 3.5
+
+
+def test_a_one_off_drop_is_flagged_in_a_series_that_otherwise_repeats_exactly():
+    year = 1000 + 100 * np.sin(np.arange(52) / 52 * 2 * np.pi)
+    values = np.tile(year, 3)[:len(WEEKLY)]
+    values[100] = 100.0  # the residuals' MAD is 0: the mean absolute deviation gives the scale
+    a = anomalies(_weekly(values))
+    assert list(a["date"]) == [WEEKLY[100]] and a.iloc[0]["method"] == "seasonal_z"
+
+
+def test_less_than_a_year_of_history_falls_back_to_the_robust_z_score():
+    dates = WEEKLY[:30]
+    values = np.array([1000, 1020, 980, 1010, 990] * 6, dtype=float)
+    values[12] *= 5
+    a = anomalies(_weekly(values, dates))
+    assert list(a["date"]) == [dates[12]] and a.iloc[0]["method"] == "robust_z"
+    assert a.iloc[0]["score"] == pytest.approx(abs(_plain_z(values)[12]))
+    # a series with two years beside it keeps its own rule: each series is judged on its own history
+    both = pd.concat([_weekly(values, dates), _weekly(_noisy(len(WEEKLY), seed=4), dept=2)])
+    assert [(r.dept, r.date, r.method) for r in anomalies(both).itertuples()] == [(1, dates[12], "robust_z")]
+
+
+def test_the_forecast_band_rule_still_judges_the_weeks_with_a_forecast():
+    values = _noisy(len(WEEKLY), seed=5)
+    values[WEEKLY.isin(CHRISTMAS)] *= 2.5
+    week = CHRISTMAS[1]
+    fc = pd.DataFrame([{"store": 1, "dept": 1, "date": week, "forecast": 1000.0, "lo95": 900.0, "hi95": 1100.0}])
+    a = anomalies(_weekly(values), fc)  # the forecast missed the peak: outside its band
+    assert [(r.date, r.method) for r in a.itertuples()] == [(week, "band")]

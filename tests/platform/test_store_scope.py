@@ -353,8 +353,8 @@ def test_data_page_summary_counts_only_her_stores(scoped):
 
     t = scoped["tenant"]
     with in_tenant(t):
-        mine = selectors.dataset_summary(scope=StoreScope.only(ANALYST_STORES))
-        everyone = selectors.dataset_summary(scope=StoreScope.all())
+        mine = selectors.dataset_summary_compute(scope=StoreScope.only(ANALYST_STORES))
+        everyone = selectors.dataset_summary_compute(scope=StoreScope.all())
     assert mine["sales_rows"] < everyone["sales_rows"]
     html = _page_client(scoped).get("/data/").content.decode()
     assert f"{mine['sales_rows']:,}" in html

@@ -239,6 +239,36 @@ def test_tables_are_served_from_the_workers_snapshot_while_current(shop):
     assert client.get("/api/v1/stores/").json() == live_stores
 
 
+def test_dataset_summary_is_served_from_the_workers_snapshot_while_current(shop):
+    """The Data page's and GET /api/v1/datasets/summary/'s figures (one pass over every sales row) are
+    the worker's stored copy while the data is that it was computed from; computed on read otherwise and
+    for a store-restricted member."""
+    from django.db.models import F
+
+    from forecasting.models import FiguresSnapshot
+    from forecasting.services.figures import figures_snapshot_write
+    from tenants.models import Tenant
+
+    t, restricted = shop
+    client = _owner_api(t)
+    live = client.get("/api/v1/datasets/summary/").json()
+    with in_tenant(t):
+        figures_snapshot_write()
+        snap = FiguresSnapshot.objects.get(kind="dataset")
+        assert snap.data == live
+        snap.data = {**snap.data, "total_sales": -1.0}  # marked, to see which copy a request serves
+        snap.save()
+    assert client.get("/api/v1/datasets/summary/").json()["total_sales"] == -1.0
+    mine = api_client(t, user=restricted).get("/api/v1/datasets/summary/").json()
+    assert mine["stores"] == len(MINE) and mine["total_sales"] > 0  # her stores, computed on read
+    with in_tenant(t):  # new data: the stored copy is stale and is not served
+        Tenant.objects.filter(pk=t.tenant.pk).update(dataset_version=F("dataset_version") + 1)
+    fresh = client.get("/api/v1/datasets/summary/").json()
+    assert fresh["total_sales"] == live["total_sales"] and fresh["dataset_version"] == live["dataset_version"] + 1
+    with in_tenant(t):
+        FiguresSnapshot.objects.all().delete()
+
+
 @pytest.mark.worker
 def test_worker_stores_the_tables_after_an_upload(celery_worker_proc, django_db_blocker):
     from forecasting.models import FiguresSnapshot

@@ -1,0 +1,237 @@
+"""Bench: server time of every page and API of the decision pages (issue 9,
+acceptance 2) on the real Walmart data, against ``GET /api/v1/me/`` in the same run.
+
+A fresh tenant on the bench database goes through the product the way a
+customer's does, with every job run in this process by its Celery task
+function (``send_task`` is intercepted, so no worker or network time is
+counted, and nothing runs twice):
+
+1. the three Walmart files are uploaded, with the sales of the last
+   ``--held-back`` weeks held back;
+2. a model is trained (horizon 13, 4 backtest windows: the product's default);
+3. the held-back weeks are uploaded: the evaluate job scores the stored run on
+   them and writes the drift report; the forecast is refreshed from the newest
+   week, so the Forecast page has an earlier run to compare with actuals;
+4. after every job, the worker's step that stores the figures and insights.
+
+Then, for each page and endpoint: one warm-up, ``-n`` requests (default 20),
+median and p95, in-process (Django's test client: the server's time, no network).
+Targets: p95 <= 300 ms for every page, <= 2 s for a full-store simulation
+(every department, 13 weeks). API reads are printed with the same 300 ms mark.
+
+Run: .venv/bin/python bench/pages.py [--data DIR] [-n 20] [--held-back 8]
+(``BENCH_PG_PORT`` / ``BENCH_REDIS_PORT`` give it embedded servers of its own.)
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _data import default_data_dir  # noqa: E402
+from _django import use_bench_database  # noqa: E402
+
+use_bench_database("bench_pages")
+for _var in ("PG", "REDIS"):
+    if os.environ.get(f"BENCH_{_var}_PORT"):
+        os.environ[f"SAAS_{_var}_PORT"] = os.environ[f"BENCH_{_var}_PORT"]
+PAGE_TARGET_MS = 300.0
+SIMULATION_TARGET_MS = 2000.0
+PASSWORD = "Bench-pass-2026!"
+
+
+def split_sales(data: Path, held_back: int, folder: Path) -> tuple[Path, Path, str]:
+    """train.csv cut in two: the history, and its last ``held_back`` weeks."""
+    import pandas as pd
+
+    sales = pd.read_csv(data / "train.csv")
+    dates = sorted(sales["Date"].unique())
+    cut = dates[-held_back - 1]
+    early, late = folder / "train-history.csv", folder / "train-new-weeks.csv"
+    sales[sales["Date"] <= cut].to_csv(early, index=False)
+    sales[sales["Date"] > cut].to_csv(late, index=False)
+    return early, late, cut
+
+
+def run_queued(label: str) -> None:
+    """Run every queued job of the tenant with its task, as the worker would, until none is left."""
+    from forecasting.models import Job
+    from forecasting.services.jobs import JOB_TASKS
+    from saas.celery import app as celery_app
+
+    celery_app.loader.import_default_modules()  # the tasks, registered as the worker registers them
+
+    while True:
+        job = Job.objects.filter(status=Job.Status.QUEUED).order_by("pk").first()
+        if job is None:
+            return
+        t = time.perf_counter()
+        celery_app.tasks[JOB_TASKS[job.kind]](job.pk)
+        job.refresh_from_db()
+        print(f"  {label}: {job.get_kind_display().lower()} job {job.status} in {time.perf_counter() - t:.1f} s"
+              + (f" ({job.error})" if job.error else ""))
+        if job.status != Job.Status.SUCCEEDED:
+            raise SystemExit(f"{job.kind} job {job.status}: {job.error or job.message}")
+
+
+def prepare(data: Path, held_back: int):
+    """A tenant with the real data, a trained model, an evaluated run and a refreshed forecast."""
+    from django.core.management import call_command
+    from django_tenants.utils import tenant_context
+
+    from accounts import services as account_services
+    from accounts.audit import Actor
+    from accounts.models import User
+    from accounts.scope_services import member_set_stores
+    from forecasting.services.refresh import forecast_refresh_start
+    from forecasting.services.training import model_train_start
+    from forecasting.services.uploads import upload_create
+    from tenants.services import tenant_provision
+
+    call_command("setup_platform", verbosity=0)
+    slug = f"pages-{uuid.uuid4().hex[:6]}"
+    prov = tenant_provision(slug=slug, name="Pages bench", owner_email=f"o@{slug}.test",
+                            owner_password=PASSWORD, plan="enterprise", api_key_name="bench key")
+    folder = Path(tempfile.mkdtemp(prefix="pages-bench-"))
+    early, late, cut = split_sales(data, held_back, folder)
+    t0 = time.perf_counter()
+    with tenant_context(prov.tenant), mock.patch("saas.celery.app.send_task"):  # run here, not by a worker
+        for kind, path in (("stores", data / "stores.csv"), ("features", data / "features.csv"), ("sales", early)):
+            with open(path, "rb") as fh:
+                upload_create(actor=Actor.system(), file=fh, filename=path.name, kind=kind)
+        run_queued(f"history to {cut}")
+        model_train_start(actor=Actor.system(), horizon=13, backtest_windows=4)
+        run_queued("training")
+        with open(late, "rb") as fh:
+            upload_create(actor=Actor.system(), file=fh, filename=late.name, kind="sales")
+        run_queued(f"the {held_back} weeks after {cut}")
+        forecast_refresh_start(actor=Actor.system())
+        run_queued("refresh")
+        owner = User.objects.get(email=prov.owner_email)
+        member = account_services.member_create(actor=Actor.system(), email=f"v@{slug}.test", password=PASSWORD,
+                                                role="viewer")
+        member_set_stores(actor=Actor.system(), user_id=member.pk, stores=[1, 2, 3, 4, 5])
+        from forecasting.models import ModelVersion
+
+        version = ModelVersion.objects.get(status="active")
+    print(f"prepared in {time.perf_counter() - t0:.0f} s: model v{version.number} ({version.chosen})\n")
+    return prov, owner, member, version
+
+
+def simulation_body(store: int) -> dict:
+    from accounts.scope import StoreScope
+    from forecasting.services.simulations import simulation_options
+
+    return {"store": store, "depts": None, "weeks": simulation_options(scope=StoreScope.all())["weeks"],
+            "markdowns": {"markdown1": 10000, "markdown2": 2000, "markdown3": 500, "markdown4": 3000,
+                          "markdown5": 5000}, "margin": 0.3}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(default_data_dir()))
+    ap.add_argument("-n", type=int, default=20)
+    ap.add_argument("--held-back", type=int, default=8)
+    args = ap.parse_args()
+    data = Path(args.data)
+    if not (data / "train.csv").exists():
+        print(f"real Walmart data not found in {data}")
+        return 2
+    import django
+
+    django.setup()
+    logging.getLogger("saas.request").setLevel(logging.WARNING)  # one log line per request otherwise
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    prov, owner, member, version = prepare(data, args.held_back)
+    host = f"{prov.tenant.slug}.localhost"
+    api = Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Token {prov.api_key}")
+    web, restricted = Client(HTTP_HOST=host), Client(HTTP_HOST=host)
+    with tenant_context(prov.tenant):
+        web.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+        restricted.force_login(member, backend="django.contrib.auth.backends.ModelBackend")
+        body = simulation_body(20)
+    v = version.pk
+    cases = [  # (client, method, path, body, target ms or None)
+        ("api", "GET", "/api/v1/me/", None, None),
+        ("web", "GET", "/", None, PAGE_TARGET_MS),
+        ("restricted", "GET", "/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/stores/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/stores/20/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/departments/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/departments/92/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/forecasts/?store=20&dept=92", None, PAGE_TARGET_MS),
+        ("web", "GET", "/simulator/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/insights/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/models/", None, PAGE_TARGET_MS),
+        ("web", "GET", f"/models/{v}/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/models/retraining/", None, PAGE_TARGET_MS),
+        ("web", "GET", "/data/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/dashboard/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/stores/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/stores/20/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/departments/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/departments/92/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/forecasts/?store=20&dept=92", None, PAGE_TARGET_MS),
+        ("api", "POST", "/api/v1/forecasts/", {"store": 20, "dept": 92, "horizon": 13}, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/insights/markdown-roi/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/insights/hotspots/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/insights/anomalies/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/insights/inventory/?lead_time=2&service_level=0.95", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/insights/inventory/?lead_time=2&service_level=0.95&format=csv", None, None),
+        ("api", "GET", f"/api/v1/models/{v}/evaluations/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/monitoring/", None, PAGE_TARGET_MS),
+        ("api", "GET", "/api/v1/retraining-policy/", None, PAGE_TARGET_MS),
+        ("api", "POST", "/api/v1/simulations/", body, SIMULATION_TARGET_MS),
+        ("api", "GET", "/api/v1/reports/weekly.pdf", None, None),
+    ]
+    clients = {"api": api, "web": web, "restricted": restricted}
+    print(f"{'request':<68}{'median ms':>10}{'p95 ms':>9}{'target':>8}")
+    failed, me_p95 = [], None
+    for who, method, path, payload, target in cases:
+        client = clients[who]
+
+        def call():
+            if method == "POST":
+                return client.post(path, payload, content_type="application/json")
+            return client.get(path)
+
+        first = call()  # warm-up
+        assert first.status_code == 200, (path, first.status_code, first.content[:300])
+        lat = []
+        for _ in range(args.n):
+            t = time.perf_counter()
+            resp = call()
+            lat.append((time.perf_counter() - t) * 1000)
+            assert resp.status_code == 200, (path, resp.status_code)
+        p95 = statistics.quantiles(lat, n=20)[-1]
+        if path == "/api/v1/me/":
+            me_p95 = p95
+        label = f"{method} {path}" + (" (viewer of 5 stores)" if who == "restricted" else "")
+        if path == "/api/v1/simulations/":
+            label += " (store 20, every department, 13 weeks)"
+        mark = "-" if target is None else f"{target:.0f}"
+        print(f"{label:<68}{statistics.median(lat):>10.1f}{p95:>9.1f}{mark:>8}")
+        if target is not None and p95 > target:
+            failed.append(f"{label} p95 {p95:.0f} ms > {target:.0f} ms")
+    print(f"\nbaseline GET /api/v1/me/ p95 {me_p95:.1f} ms (framework, auth and tenant routing only)")
+    for line in failed:
+        print(f"over target: {line}")
+    print(f"{'FAIL' if failed else 'PASS'}: p95 <= {PAGE_TARGET_MS:.0f} ms for every page and API read, "
+          f"<= {SIMULATION_TARGET_MS:.0f} ms for a full-store simulation")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
