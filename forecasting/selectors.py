@@ -223,31 +223,6 @@ def total_forecast(run, *, scope: StoreScope) -> list[dict]:
         return [{"date": d, "forecast": float(f)} for d, f in cur.fetchall()]
 
 
-def department_outlook(run, *, scope: StoreScope, limit: int = 10) -> dict:
-    """Departments' forecast total over the horizon (of the scope's stores)
-    against the same weeks a year earlier (52 weeks before), largest rises and
-    falls. Like for like: last year is summed over the same series
-    (store-departments) as the forecast, not over every store that ever sold
-    in the department."""
-    cond_f, params_f = scope.sql("store")
-    cond_s, params_s = scope.sql("s.store")
-    with connection.cursor() as cur:
-        cur.execute(f"""
-            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint
-                            WHERE run_id = %s AND {cond_f}),
-                 f AS (SELECT dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
-                       FROM forecasting_forecastpoint WHERE run_id = %s AND {cond_f} GROUP BY dept),
-                 ly AS (SELECT s.dept, sum(s.sales) AS last_year FROM forecasting_salesrecord s
-                        JOIN series USING (store, dept) JOIN f ON f.dept = s.dept
-                        WHERE s.date BETWEEN f.d0 - 364 AND f.d1 - 364 AND {cond_s} GROUP BY s.dept)
-            SELECT f.dept, f.fc, ly.last_year FROM f JOIN ly USING (dept) WHERE ly.last_year > 1000
-        """, [run.pk, *params_f, run.pk, *params_f, *params_s])
-        rows = [{"dept": d, "forecast": float(fc), "last_year": float(ly), "change": float(fc) / float(ly) - 1}
-                for d, fc, ly in cur.fetchall()]
-    rows.sort(key=lambda r: r["change"])
-    return {"falls": rows[:limit], "rises": rows[::-1][:limit]}
-
-
 def sales_week_count() -> int:
     return SalesRecord.objects.values("date").distinct().count()
 

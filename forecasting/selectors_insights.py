@@ -66,13 +66,16 @@ def past_forecasts_frame() -> pd.DataFrame:
     return df
 
 
-def served_forecast_frame(*, scope: StoreScope | None = None) -> pd.DataFrame:
-    """The served run's points (of the scope's stores): one query, read straight into columns."""
+def served_forecast_frame(*, scope: StoreScope | None = None, weeks: int | None = None) -> pd.DataFrame:
+    """The served run's points (of the scope's stores; its first ``weeks`` weeks when given): one query,
+    read straight into columns."""
     run = selectors.latest_run()
     cols = ["store", "dept", "date", *BAND]
     if run is None:
         return pd.DataFrame(columns=cols)
     cond, params = (scope or StoreScope.all()).sql("store")
+    if weeks is not None:
+        cond, params = f"{cond} AND date <= %s", [*params, run.origin + timedelta(weeks=weeks)]
     buf = io.StringIO()
     with connection.cursor() as cur:  # COPY: tens of thousands of rows, several times faster than a fetch
         query = cur.mogrify(f"SELECT {', '.join(cols)} FROM forecasting_forecastpoint WHERE run_id = %s AND {cond}",
@@ -135,7 +138,7 @@ def inventory(*, scope: StoreScope, lead_time: int, service_level: float, first_
     """Order-up-to levels of the scope's series for every week of the served forecast whose lead time fits
     the horizon (``first_weeks``: only each series' first week, what to hold and order now); the first week
     of a series with a stock figure carries the quantity to order."""
-    fc = served_forecast_frame(scope=scope)
+    fc = served_forecast_frame(scope=scope, weeks=lead_time if first_weeks else None)  # first weeks: what they need
     run = selectors.latest_run()
     stock = on_hand_frame(scope=scope)
     if fc.empty:

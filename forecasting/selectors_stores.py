@@ -303,6 +303,18 @@ def department_table(*, scope: StoreScope) -> dict:
     return department_table_compute(scope=scope)
 
 
+def department_outlook(*, scope: StoreScope, limit: int = 10) -> dict:
+    """The departments whose next 13 weeks' forecast rises or falls most against the same weeks last year,
+    like for like (the same store-departments on both sides), from the Departments table (the worker's
+    stored copy while current): departments that sold under $1,000 in those weeks last year are left out."""
+    rows = [{"dept": r["dept"], "forecast": r["forecast_like_for_like"], "last_year": r["forecast_last_year"],
+             "change": r["forecast_change"]}
+            for r in department_table(scope=scope)["results"]
+            if r.get("forecast_change") is not None and (r.get("forecast_last_year") or 0) > 1000]
+    rows.sort(key=lambda r: r["change"])
+    return {"falls": rows[:limit], "rises": rows[::-1][:limit]}
+
+
 def department_table_compute(*, scope: StoreScope) -> dict:
     ctx = context(scope=scope)
     rows = _table(key="dept", scope=scope, ctx=ctx)

@@ -12,7 +12,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import charts_insights, selectors, selectors_insights
+from forecasting import charts_insights, selectors, selectors_insights, selectors_stores
 from forecasting.selectors_insights import DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, inventory_params
 from forecasting.services.inventory import on_hand_upload
 from forecasting.web.job_watch import watch, watch_answer
@@ -62,7 +62,7 @@ def insights_page(request):
     roi_rows = [r for r in (roi or {}).get("results", []) if r["markdown"] != "all"]
     return render(request, "forecasting/insights.html", {
         "active": active, "run": run, "restricted": scope.restricted,
-        "outlook": selectors.department_outlook(run, scope=scope) if run else None,
+        "outlook": selectors_stores.department_outlook(scope=scope) if run else None,
         "importance": (active.importance or [])[:10] if active else [],
         "hotspots": hotspots, "hotspot_rows": (hotspots or {}).get("results", [])[:TOP_HOTSPOTS],
         "heatmap": charts_insights.hotspot_heatmap(hotspots["results"]) if hotspots else None,

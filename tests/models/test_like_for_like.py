@@ -46,11 +46,11 @@ def _by_hand(last_year, forecast, depts=None):
 
 
 def test_outlook_and_dashboard_compare_the_same_series(tenant):
-    from forecasting import selectors
+    from forecasting import selectors, selectors_stores
 
     run, last_year, forecast = _seed(tenant)
     with in_tenant(tenant):
-        outlook = selectors.department_outlook(run, scope=StoreScope.all())
+        outlook = selectors_stores.department_outlook(scope=StoreScope.all())
         vs = selectors.forecast_vs_last_year(run, scope=StoreScope.all())
     rows = {r["dept"]: r for r in outlook["falls"]}
     for dept in (18, 7):
