@@ -9,7 +9,8 @@ claims each live hash by ``RENAME`` to a unique ``usage:claimed:...`` name
 batch to ``UsageDay`` in one transaction together with a ``UsageFlush`` row
 named after the batch (unique), and deletes the batch only after that
 commit. A batch whose ``UsageFlush`` row exists is already counted: it is
-only deleted. Rows stored and storage bytes are measured by the flush."""
+only deleted. Rows stored and storage bytes are measured by the flush, which
+also prunes what no quota counts any more (``simulation_uses_prune``)."""
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,8 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from billing.meters import COUNTERS, METERS
 from billing.models import UsageDay, UsageFlush
-from billing.selectors import storage_bytes_count, stored_rows_count
+from billing.selectors import SIMULATIONS_WINDOW, storage_bytes_count, stored_rows_count
+from forecasting.models import SimulationUse
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -127,6 +129,14 @@ def usage_measure(*, tenant: Tenant, day: date | None = None) -> None:
             UsageDay.objects.filter(pk=row.pk).update(rows_stored=rows, storage_bytes=size, updated_at=timezone.now())
 
 
+def simulation_uses_prune(*, tenant: Tenant, now=None) -> int:
+    """Delete the tenant's simulation runs older than the quota's window: nothing counts them any more (they
+    hold no inputs or results; the audit log keeps the saved scenarios). Returns the rows deleted."""
+    cutoff = (now or timezone.now()) - SIMULATIONS_WINDOW
+    with schema_context(tenant.schema_name):
+        return SimulationUse.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
 def usage_flush(*, measure: bool = True) -> int:
     """Move every counter from Redis into UsageDay; returns the batches added.
     Runs in the public schema (beat task ``billing.tasks.flush_usage``)."""
@@ -139,6 +149,7 @@ def usage_flush(*, measure: bool = True) -> int:
                     status=Tenant.Status.TEMPLATE):
                 try:
                     usage_measure(tenant=tenant)
+                    simulation_uses_prune(tenant=tenant)
                 except Exception:  # one broken schema must not stop the others' billing
                     logger.exception("usage measurement failed", extra={"tenant": tenant.slug})
         UsageFlush.objects.filter(created_at__lt=timezone.now() - timedelta(days=FLUSH_TOKENS_KEPT_DAYS)).delete()

@@ -30,8 +30,11 @@ def _trainings_today() -> int:
     return Job.objects.filter(kind=Job.Kind.TRAIN, created_at__gte=timezone.now() - timedelta(days=1)).count()
 
 
+SIMULATIONS_WINDOW = timedelta(days=1)  # the simulations-per-day quota counts the runs of the last day
+
+
 def _simulations_today() -> int:
-    return SimulationUse.objects.filter(created_at__gte=timezone.now() - timedelta(days=1)).count()
+    return SimulationUse.objects.filter(created_at__gte=timezone.now() - SIMULATIONS_WINDOW).count()
 
 
 def _stored_rows() -> int:

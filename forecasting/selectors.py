@@ -231,12 +231,6 @@ def sales_week_count() -> int:
 FIGURE_JOBS = (Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST, Job.Kind.EVALUATE)
 
 
-def figure_jobs_running() -> list[Job]:
-    """Jobs that will change what the Dashboard and Insights pages show when they end."""
-    return list(Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
-                                   kind__in=FIGURE_JOBS).order_by("created_at")[:5])
-
-
 def train_jobs(*, since=None) -> QuerySet[Job]:
     qs = Job.objects.filter(kind=Job.Kind.TRAIN).order_by("-created_at")
     return qs if since is None else qs.filter(created_at__gte=since)

@@ -14,13 +14,12 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.utils import timezone
 
 from accounts.scope import StoreScope
 from forecasting import selectors
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import SERIES_COLUMNS, by_department
-from forecasting.models import InsightSnapshot, Job, ModelVersion, OnHandStock, SalesRecord
+from forecasting.models import InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
 from saas.errors import ValidationFailed
 
 DEFAULT_LEAD_TIME = 2  # weeks
@@ -114,19 +113,6 @@ def series_anomalies(*, scope: StoreScope, store: int | None = None, dept: int |
     rows = sorted(rows, key=lambda r: -(r["score"] or 0))[:SERIES_ANOMALIES]
     rows.sort(key=lambda r: (r["date"], r["store"], r["dept"]))
     return {"results": rows, "count": len(rows), "stale": data["stale"], "computed_at": data["computed_at"]}
-
-
-RECOMPUTE_WINDOW = timedelta(minutes=15)  # longer after a job: the worker failed to store them, stop waiting
-
-
-def being_recomputed() -> bool:
-    """The worker stores the figures right after a job that changed the data or the served run succeeds: in
-    between they are missing or stale. True then (for a while after the job ended)."""
-    since = timezone.now() - RECOMPUTE_WINDOW
-    if not Job.objects.filter(status=Job.Status.SUCCEEDED, kind__in=selectors.FIGURE_JOBS, finished_at__gte=since).exists():
-        return False
-    snap = InsightSnapshot.objects.filter(kind=InsightSnapshot.Kind.ANOMALIES).first()  # all kinds written at once
-    return snap is None or any(getattr(snap, k) != v for k, v in fingerprint().items())
 
 
 def on_hand_frame(*, scope: StoreScope) -> pd.DataFrame:

@@ -111,6 +111,14 @@ def seasonal_baseline(sales: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return tuple(pd.DataFrame(np.vstack(p).T).median(axis=1, skipna=True).to_numpy() for p in (exact, nearest))
 
 
+def band_half_width(lo95: pd.Series, hi95: pd.Series, scale: pd.Series) -> pd.Series:
+    """The unit of a ``band`` anomaly's score: half the width of the week's 95 % band; for a band of zero width
+    (a forecast made with no uncertainty, e.g. a constant series), the half-width of the normal 95 % band of the
+    series' robust scale (``Z95`` x scale); NaN when the series has no spread either (no finite score)."""
+    half = ((hi95 - lo95) / 2).where(lambda h: h > 0)
+    return half.fillna(Z95 * scale.where(scale > 0))
+
+
 def anomalies(sales: pd.DataFrame, past_forecasts: pd.DataFrame | None = None, *, z: float = ROBUST_Z) -> pd.DataFrame:
     """Past weeks whose actual sales were unusual.
 
@@ -129,24 +137,27 @@ def anomalies(sales: pd.DataFrame, past_forecasts: pd.DataFrame | None = None, *
     * ``robust_z`` (fallback, a week no other year has, e.g. under a year of history): z of sales alone,
       expected = the series' median.
 
-    Score: how far outside (band widths, or the smaller |z|). Columns: store, dept, date, sales, expected, lo,
-    hi, deviation, method, score, sorted by score, largest first."""
+    Score: how far outside (band half-widths, or the smaller |z|); always finite, NaN (null in JSON) when it
+    cannot be measured: a band of zero width is replaced by the 95 % band the series' own spread gives
+    (``band_half_width``), and a week of a series without any spread either has no score. Columns: store, dept,
+    date, sales, expected, lo, hi, deviation, method, score, sorted by score, largest first (no score last)."""
     cols = ["store", "dept", "date", "sales", "expected", "lo", "hi", "deviation", "method", "score"]
     s = sales[KEYS + ["date", "sales"]].reset_index(drop=True)
     parts = []
     covered = pd.DataFrame(columns=KEYS + ["date"])
+    groups = [s["store"], s["dept"]]
+    med, scale = _robust_scale(s["sales"].astype(float), groups)
     if past_forecasts is not None and len(past_forecasts):
-        m = s.merge(past_forecasts[KEYS + ["date", "forecast", "lo95", "hi95"]], on=KEYS + ["date"])
+        m = s.assign(_scale=scale).merge(past_forecasts[KEYS + ["date", "forecast", "lo95", "hi95"]],
+                                         on=KEYS + ["date"])
         covered = m[KEYS + ["date"]]
-        half = ((m["hi95"] - m["lo95"]) / 2).where(lambda h: h > 0)
+        half = band_half_width(m["lo95"], m["hi95"], m["_scale"])
         out = (m["sales"] > m["hi95"]) | (m["sales"] < m["lo95"])
         b = m[out].copy()
         b["expected"], b["lo"], b["hi"] = b["forecast"], b["lo95"], b["hi95"]
         b["method"] = "band"
-        b["score"] = (np.maximum(b["sales"] - b["hi95"], b["lo95"] - b["sales"]) / half[out]).fillna(np.inf)
+        b["score"] = np.maximum(b["sales"] - b["hi95"], b["lo95"] - b["sales"]) / half[out]
         parts.append(b)
-    groups = [s["store"], s["dept"]]
-    med, scale = _robust_scale(s["sales"].astype(float), groups)
     exact, base = seasonal_baseline(s)
     # relative residuals (a week that sells 2.5x the usual level varies 2.5x as much in dollars); their usual
     # spread from the exact same weeks, a week's own residual from the nearest of them (holidays move)

@@ -6,6 +6,7 @@ pure pandas (forecasting/ml/insights.py)."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from django.db import transaction
@@ -26,7 +27,8 @@ def _rows(df, columns) -> list[dict]:
     for c in out.columns:
         if str(out[c].dtype).startswith("datetime"):
             out[c] = out[c].dt.date.map(lambda d: d.isoformat())
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+    # JSON has no NaN or infinity (PostgreSQL's jsonb refuses them): a figure that cannot be measured is null
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
             for r in out.to_dict("records")]
 
 

@@ -2,7 +2,8 @@
 total history with the forecast and its bands, sales by store type, top movers
 and what needs attention. It only reads (forecasting/selectors_dashboard.py:
 the figures the worker stored, a few indexed reads), and it reloads itself when
-the jobs that change it end (forecasting/web/job_watch.py)."""
+the jobs that change it end and the worker stored its new figures
+(forecasting/web/job_watch.py)."""
 from __future__ import annotations
 
 from django.shortcuts import render
@@ -12,7 +13,12 @@ from accounts.notices import notices_recent
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import charts_dashboard, selectors, selectors_dashboard
-from forecasting.web.job_watch import watch, watch_answer
+from forecasting.web.job_watch import figures_watch, watch_answer
+
+
+def _watch() -> dict:
+    """The jobs that change the Dashboard, then the worker storing its figures (FiguresSnapshot "dashboard")."""
+    return figures_watch(url_name="dashboard_status", figures=("dashboard",), words="The Dashboard's figures")
 
 
 @role_required("workspace.view")
@@ -27,7 +33,7 @@ def dashboard_page(request):
         "c": cards, "run": run, "restricted": scope.restricted,
         "chart": charts_dashboard.total_chart(history, forecast) if history else None,
         "type_chart": charts_dashboard.store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
-        "watch": watch(url_name="dashboard_status", jobs=selectors.figure_jobs_running()),
+        "watch": _watch(),
         "notices": notices_recent(user=request.user)
         if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })
@@ -35,5 +41,5 @@ def dashboard_page(request):
 
 @role_required("workspace.view")
 def dashboard_status(request):
-    """The jobs that will change the Dashboard; once the last one ends, htmx reloads the page."""
-    return watch_answer(request, watch(url_name="dashboard_status", jobs=selectors.figure_jobs_running()))
+    """Polled while a job the Dashboard shows runs; once it ended and the figures are stored, htmx reloads it."""
+    return watch_answer(request, _watch())

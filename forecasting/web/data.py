@@ -1,5 +1,8 @@
 """Data page: upload form with a progress bar that follows the job (htmx
-polling), upload history, per-upload report, dataset summary."""
+polling), upload history, per-upload report, dataset summary. When an upload
+started from the page ends, its last status answer swaps the summary and the
+history in place; when the page shows an upload started elsewhere, it reloads
+itself once that ends and the summary is stored (forecasting/web/job_watch.py)."""
 from __future__ import annotations
 
 from django import forms
@@ -13,7 +16,8 @@ from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import selectors, selectors_dataset, selectors_monitoring, services
-from forecasting.models import Upload
+from forecasting.models import Job, Upload
+from forecasting.web.job_watch import figures_watch, watch_answer
 from saas.errors import ServiceError
 from saas.web_answers import service_error_answer
 
@@ -23,14 +27,29 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "Detect from header")] + list(Upload.Kind.choices), required=False)
 
 
+def _figures(scope: StoreScope) -> dict:
+    return {"summary": selectors_dataset.dataset_summary(scope=scope), "uploads": selectors.upload_list(scope=scope)[:50]}
+
+
+def _watch() -> dict:
+    """The uploads being loaded, then the worker storing the dataset summary (FiguresSnapshot "dataset")."""
+    return figures_watch(url_name="data_status", figures=("dataset",), words="The dataset summary",
+                         kinds=(Job.Kind.INGEST,))
+
+
+@role_required("data.view")
+def data_status(request):
+    return watch_answer(request, _watch())
+
+
 @role_required("data.view")
 def data_page(request):
     scope = StoreScope.for_request(request)
     return render(request, "forecasting/data.html", {
-        "summary": selectors_dataset.dataset_summary(scope=scope),
-        "uploads": selectors.upload_list(scope=scope)[:50],
+        **_figures(scope),
         "form": UploadForm(),
         "can_upload": has_perm(request.user.role, "data.upload"),
+        "watch": _watch(),
     })
 
 
@@ -58,10 +77,14 @@ def upload_submit(request):
 
 @role_required("data.view")
 def upload_status(request, upload_id: int):
-    upload = selectors.upload_get(scope=StoreScope.for_request(request), upload_id=upload_id)
+    """Polled by the upload's card on the Data page; its last answer also brings the new summary and history."""
+    scope = StoreScope.for_request(request)
+    upload = selectors.upload_get(scope=scope, upload_id=upload_id)
     if upload is None:
         raise Http404
-    return render(request, "forecasting/_upload_status.html", {"upload": upload, "job": upload.job})
+    done = request.htmx and upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED)
+    return render(request, "forecasting/_upload_status.html", {
+        "upload": upload, "job": upload.job, "done_oob": done, **(_figures(scope) if done else {})})
 
 
 @role_required("data.view")

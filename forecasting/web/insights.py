@@ -12,10 +12,10 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import charts_insights, selectors, selectors_insights, selectors_stores
+from forecasting import charts_insights, selectors, selectors_insights, selectors_stores, selectors_watch
 from forecasting.selectors_insights import DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, inventory_params
 from forecasting.services.inventory import on_hand_upload
-from forecasting.web.job_watch import watch, watch_answer
+from forecasting.web.job_watch import figures_watch, watch_answer
 from saas.errors import ServiceError, ValidationFailed
 
 TOP_HOTSPOTS = 25
@@ -40,9 +40,7 @@ def _inventory(request, scope):
 
 def _watch() -> dict:
     """The jobs that change the page, then the worker's recomputing of its stored figures."""
-    recomputing = "The insights figures are being recomputed for the newest data" \
-        if selectors_insights.being_recomputed() else ""
-    return watch(url_name="insights_status", jobs=selectors.figure_jobs_running(), recomputing=recomputing)
+    return figures_watch(url_name="insights_status", figures=(selectors_watch.INSIGHTS,), words="The insights figures")
 
 
 @role_required("forecasts.view")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -14,24 +14,34 @@ from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import (charts, charts_forecast, charts_monitoring, selectors, selectors_forecast,
-                         selectors_monitoring)
+                         selectors_monitoring, selectors_watch)
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
+from forecasting.web.job_watch import watch, watch_answer, with_watch
 from saas.errors import ServiceError
 from saas.web_answers import service_error_answer
 
 logger = logging.getLogger(__name__)
 
 
+def _watch() -> dict:
+    """The trainings and evaluations under way: the Models pages reload when they end (new version, live accuracy)."""
+    return watch(url_name="models_status", jobs=selectors_watch.jobs_running(kinds=selectors_watch.MODEL_JOBS))
+
+
+@role_required("models.view")
+def models_status(request):
+    return watch_answer(request, _watch())
+
+
 @role_required("models.view")
 def models_page(request):
-    jobs = list(selectors.train_jobs()[:5])
     return render(request, "forecasting/models.html", {
         "versions": selectors.model_version_list(),
         "can_train": has_perm(request.user.role, "models.train"),
-        "running": [j for j in jobs if not j.is_done],
+        "watch": _watch(),
     })
 
 
@@ -39,16 +49,16 @@ def models_page(request):
 @role_required("models.train")
 def train_submit(request):
     try:
-        job = model_train_start(actor=Actor.from_request(request), horizon=int(request.POST.get("horizon", 13)),
-                                backtest_windows=int(request.POST.get("backtest_windows", 4)))
+        model_train_start(actor=Actor.from_request(request), horizon=int(request.POST.get("horizon", 13)),
+                          backtest_windows=int(request.POST.get("backtest_windows", 4)))
     except (ServiceError, ValueError) as exc:
         msg = getattr(exc, "message", str(exc))
         if request.htmx:
             return render(request, "forecasting/_job_status.html", {"error": msg})
         messages.error(request, msg)
         return redirect("models")
-    if request.htmx:
-        return render(request, "forecasting/_job_status.html", {"job": job})
+    if request.htmx:  # the page's watch lists the job and reloads the page (the new version) when it ends
+        return with_watch(request, HttpResponse(""), _watch())
     messages.success(request, "Training started.")
     return redirect("models")
 
@@ -91,7 +101,7 @@ def model_detail(request, version_id: int):
                     and (active is None or version.number < active.number))
     live = selectors_monitoring.live_accuracy_history(version=version)
     return render(request, "forecasting/model_detail.html", {
-        "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
+        "watch": _watch(), "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
         "evaluations": live["evaluations"][::-1],
         "live_chart": charts_monitoring.live_accuracy_chart(version, live["evaluations"], live["events"]),
         "backtest_chart": charts.backtest_chart(version),

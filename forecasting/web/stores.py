@@ -1,7 +1,8 @@
 """Stores and Departments pages (issue 9, pages 2-3): tables of every store
 and department of the member's stores, and a page for each. They only read
 (forecasting/selectors_stores.py): SQL aggregates over the sales and the
-served run, and the aggregates the worker stored with the run."""
+served run, and the aggregates the worker stored with the run. They update
+themselves when a job that changes them ends (forecasting/web/job_watch.py)."""
 from __future__ import annotations
 
 from django.http import Http404
@@ -9,14 +10,30 @@ from django.shortcuts import render
 
 from accounts.decorators import role_required
 from accounts.scope import StoreScope
-from forecasting import charts_stores, selectors_stores
+from forecasting import charts_stores, selectors_stores, selectors_watch
+from forecasting.web.job_watch import figures_watch, watch_answer
+
+
+def _watch() -> dict:
+    """The jobs that change the four pages, then the worker storing the tables (and the anomalies the store and
+    department pages mark): one watch for the four of them."""
+    return figures_watch(url_name="stores_status", figures=("stores", "departments", selectors_watch.INSIGHTS),
+                         words="The store and department figures")
+
+
+@role_required("forecasts.view")
+def stores_status(request):
+    """Polled while a job the Stores or Departments pages show runs; once it ended and the figures are stored,
+    htmx reloads the page."""
+    return watch_answer(request, _watch())
 
 
 @role_required("forecasts.view")
 def stores_page(request):
     scope = StoreScope.for_request(request)
     table = selectors_stores.store_table(scope=scope)
-    return render(request, "forecasting/stores.html", {"table": table, "restricted": scope.restricted})
+    return render(request, "forecasting/stores.html", {"table": table, "restricted": scope.restricted,
+                                                          "watch": _watch()})
 
 
 @role_required("forecasts.view")
@@ -29,14 +46,16 @@ def store_page(request, n: int):
     chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast",
                                         "store-chart", anomalies, "dept") if found["history"] else None
     covariates = charts_stores.covariate_chart(found["covariates"]) if found["covariates"] else None
-    return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates})
+    return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates,
+                                                                 "watch": _watch()})
 
 
 @role_required("forecasts.view")
 def departments_page(request):
     scope = StoreScope.for_request(request)
     table = selectors_stores.department_table(scope=scope)
-    return render(request, "forecasting/departments.html", {"table": table, "restricted": scope.restricted})
+    return render(request, "forecasting/departments.html", {"table": table, "restricted": scope.restricted,
+                                                          "watch": _watch()})
 
 
 @role_required("forecasts.view")
@@ -50,4 +69,4 @@ def department_page(request, n: int):
     heatmap = charts_stores.heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
         if found["heatmap"]["stores"] else None
     return render(request, "forecasting/department_detail.html", {
-        "d": found, "chart": chart, "heatmap": heatmap, "restricted": scope.restricted})
+        "d": found, "chart": chart, "heatmap": heatmap, "restricted": scope.restricted, "watch": _watch()})

@@ -2,7 +2,7 @@
 the total history/forecast chart (with its 80/95% bands) and the store-type
 chart render, no console errors; at 390 px no chart toolbar, KPI values not
 clipped and no horizontal overflow; the page reloads itself when the job it
-shows ends."""
+shows ends and the worker stored its new figures (not before: it would show stale ones)."""
 from __future__ import annotations
 
 import pytest
@@ -60,18 +60,27 @@ def test_page_reloads_when_its_job_ends(live_server_proc, page, shop):
 
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from django.db.models import F
+
+    from forecasting.models import FiguresSnapshot, Job
+    from forecasting.services.figures import figures_snapshot_write
+    from tenants.models import Tenant
 
     with in_tenant(shop):
         # queued, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it
-        job = Job.objects.create(kind="refresh", status="queued", message="waiting for a worker",
+        job = Job.objects.create(kind="ingest", status="queued", message="waiting for a worker",
                                  heartbeat_at=timezone.now() + timedelta(days=1))
     try:
         login(page, live_server_proc, shop)
         page.wait_for_selector(f"#job-watch >> text=job #{job.pk}")
         page.evaluate("() => { window.__before_reload = true; }")
+        with in_tenant(shop):  # the upload ended: new data, the Dashboard's figures not stored yet
+            Tenant.objects.filter(pk=shop.tenant.pk).update(dataset_version=F("dataset_version") + 1)
+            Job.objects.filter(pk=job.pk).update(status="succeeded", finished_at=timezone.now())
+        page.wait_for_selector("#job-watch >> text=being recomputed", timeout=30000)
+        assert page.evaluate("() => window.__before_reload") is True  # swapped in place, no reload
         with in_tenant(shop):
-            Job.objects.filter(pk=job.pk).update(status="succeeded")
+            figures_snapshot_write()
         page.wait_for_function("() => window.__before_reload === undefined", timeout=30000)
         page.wait_for_selector("#total-chart.js-plotly-plot .main-svg")
         assert page.locator(f"#job-watch >> text=job #{job.pk}").count() == 0
@@ -79,3 +88,4 @@ def test_page_reloads_when_its_job_ends(live_server_proc, page, shop):
     finally:
         with in_tenant(shop):
             Job.objects.filter(pk=job.pk).delete()
+            FiguresSnapshot.objects.all().delete()  # the other tests read the figures computed on read

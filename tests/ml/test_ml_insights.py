@@ -180,3 +180,31 @@ def test_the_forecast_band_rule_still_judges_the_weeks_with_a_forecast():
     fc = pd.DataFrame([{"store": 1, "dept": 1, "date": week, "forecast": 1000.0, "lo95": 900.0, "hi95": 1100.0}])
     a = anomalies(_weekly(values), fc)  # the forecast missed the peak: outside its band
     assert [(r.date, r.method) for r in a.itertuples()] == [(week, "band")]
+
+
+# ------------------------------------------------- a forecast band of zero width
+def _zero_width(day, point) -> pd.DataFrame:
+    return pd.DataFrame([{"store": 1, "dept": 1, "date": day, "forecast": point, "lo95": point, "hi95": point}])
+
+
+def test_a_band_of_zero_width_scores_in_the_series_own_95_percent_band():
+    """No division by a zero width (an infinite score, not JSON): the unit is then Z95 robust scales."""
+    vals = [100, 102, 98, 101, 99] * 4
+    vals[6] = 130  # above a forecast made with no uncertainty
+    sales = _sales({(1, 1): vals})
+    a = anomalies(sales, _zero_width(DATES[6], 100.0))
+    row = a[a["method"] == "band"].iloc[0]
+    med = np.median(vals)
+    scale = np.median(np.abs(np.array(vals) - med)) / 0.6745
+    assert np.isfinite(row["score"]) and row["score"] == pytest.approx(30 / (Z95 * scale))
+    assert row["lo"] == row["hi"] == 100 and row["deviation"] == 30
+    assert np.isfinite(a["score"].astype(float)).all()
+
+
+def test_a_band_of_zero_width_on_a_series_without_spread_has_no_score_and_ranks_last():
+    sales = _sales({(1, 1): [100.0] * 20, (2, 1): [100, 102, 98, 101, 99] * 4})
+    sales.loc[(sales["store"] == 2) & (sales["date"] == DATES[3]), "sales"] = 400  # an ordinary z anomaly
+    a = anomalies(sales, _zero_width(DATES[6], 90.0))  # store 1 sold 100 every week: outside [90, 90]
+    assert list(zip(a["store"], a["method"])) == [(2, "robust_z"), (1, "band")]
+    assert np.isfinite(a.iloc[0]["score"]) and np.isnan(a.iloc[1]["score"])
+    assert not np.isinf(a["score"].astype(float)).any()

@@ -245,3 +245,36 @@ def test_on_hand_upload_from_the_page(shop, django_db_blocker):
             assert resp.status_code == 302 and "/accounts/login/" in resp["Location"], (path, resp.status_code)
     with in_tenant(shop):
         assert list(OnHandStock.objects.values_list("store", "dept", "on_hand")) == [(3, 3, 12.5)]
+
+
+def test_anomalies_endpoint_is_valid_json_when_a_forecast_band_has_zero_width(django_db_blocker):
+    """A forecast made with no uncertainty (lo95 == hi95) once stored an infinite score: not JSON (the snapshot
+    could not even be stored). Now a finite score in the series' own spread, or null for a series without any."""
+    import json
+
+    from forecasting.models import ForecastPoint, SalesRecord
+    from forecasting.services.insights import insights_snapshot_write
+
+    with django_db_blocker.unblock():
+        t = provision("insights-zero-band")
+        seed.seed(t)
+        with in_tenant(t):
+            earlier = ForecastPoint.objects.filter(run__origin=seed.EARLIER_ORIGIN)
+            for p in earlier.filter(store__in=(1, 3)):  # bands of zero width, the sales outside them
+                ForecastPoint.objects.filter(pk=p.pk).update(lo95=p.forecast, hi95=p.forecast)
+            SalesRecord.objects.filter(store=3, dept=3).update(sales=500.0)  # a series without any spread
+            earlier.filter(store=3, dept=3).update(forecast=400.0, lo95=400.0, hi95=400.0)
+            insights_snapshot_write()
+    resp = _api(t).get("/api/v1/insights/anomalies/")
+    assert resp.status_code == 200
+
+    def refuse(name):
+        raise AssertionError(f"{name} in the JSON")
+
+    body = json.loads(resp.content, parse_constant=refuse)  # strict JSON: no Infinity, no NaN
+    band = [r for r in body["results"] if r["method"] == "band"]
+    spread = [r for r in band if r["store"] == 1 or (r["store"], r["dept"]) in ((3, 1), (3, 2))]
+    flat = [r for r in band if (r["store"], r["dept"]) == (3, 3)]
+    assert spread and all(isinstance(r["score"], float) and r["score"] > 0 for r in spread)
+    assert flat and all(r["score"] is None and r["lo"] == r["hi"] == 400.0 for r in flat)
+    assert body["results"][-len(flat):] == flat  # no score: listed last

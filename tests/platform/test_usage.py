@@ -167,3 +167,30 @@ def test_a_training_that_ends_is_metered_with_its_seconds(tenant):
     usage_flush(measure=False)
     row = UsageDay.objects.get(tenant_id=tenant.tenant.pk, day=timezone.now().date())
     assert row.trainings == 1 and row.training_seconds >= 0 and row.api_requests == 0
+
+
+def test_the_flush_prunes_simulation_runs_no_quota_counts_any_more(tenant, tenant_b):
+    """SimulationUse rows only feed the simulations-per-day quota: older than its window, the beat's flush
+    deletes them (in every workspace), and the quota's count is the same before and after."""
+    from datetime import timedelta
+
+    from billing.selectors import SIMULATIONS_WINDOW, usage
+    from forecasting.models import SimulationUse
+
+    now = timezone.now()
+    for t in (tenant, tenant_b):
+        with in_tenant(t):
+            SimulationUse.objects.bulk_create([
+                SimulationUse(created_at=now - timedelta(days=40)),
+                SimulationUse(created_at=now - SIMULATIONS_WINDOW - timedelta(minutes=5)),
+                SimulationUse(created_at=now - SIMULATIONS_WINDOW + timedelta(minutes=5)),  # still counted
+                SimulationUse(created_at=now)])
+    with in_tenant(tenant):
+        before = usage("simulations_per_day")
+    assert before == 2
+    usage_flush()
+    for t in (tenant, tenant_b):
+        with in_tenant(t):
+            kept = sorted(SimulationUse.objects.values_list("created_at", flat=True))
+            assert kept == [now - SIMULATIONS_WINDOW + timedelta(minutes=5), now]
+            assert usage("simulations_per_day") == before
