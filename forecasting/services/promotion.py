@@ -10,6 +10,12 @@ data (an older dataset version, another horizon or windows) the WMAEs are not
 comparable: their skill (WMAE / seasonal-naive WMAE on each one's own
 backtest) is compared instead, with the same margin.
 
+When the retraining policy sets a shadow period (``shadow_weeks`` N > 0), a
+challenger that passes this rule becomes ``shadow`` instead: its forecast run
+is stored (not served) and scored live beside the champion's; after N
+realized weeks forecasting/services/shadow.py promotes or rejects it. A newer
+challenger that passes ends an earlier shadow (rejected: superseded).
+
 Every swap runs in one transaction holding the model-version table lock, so
 there is exactly one active version at every instant (also enforced by the
 ``one_active_model`` partial unique index)."""
@@ -23,6 +29,7 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from forecasting.models import ModelVersion
+from forecasting.selectors_retraining import retraining_policy_get
 from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, ValidationFailed
 
@@ -100,13 +107,27 @@ def versions_lock() -> None:
 
 def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVersion:
     """Inside the caller's transaction (which locked the version table):
-    decide, swap the champion if the challenger wins, else reject it; audit."""
+    decide, swap the champion if the challenger wins (or start its shadow
+    period when the policy asks for one), else reject it; audit."""
     champion = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
     decision = decide(version, champion)
     version.promotion_note, version.decision, version.challenged = decision.note, decision.figures, champion
     payload = {"number": version.number, "replaced": champion.number if champion else None, "why": decision.note,
                "wmae": version.wmae, "seasonal_naive_wmae": version.baseline_wmae}
+    shadow_weeks = _shadow_weeks(version) if decision.promote and champion is not None else 0
     if decision.promote:
+        shadows_supersede(by=version)
+    if shadow_weeks:
+        version.status = ModelVersion.Status.SHADOW
+        version.promotion_note = (f"{decision.note}; in a shadow period of {shadow_weeks} week"
+                                  f"{'s' if shadow_weeks != 1 else ''} beside v{champion.number} before the decision")
+        version.decision = {**decision.figures, "shadow": {"weeks_needed": shadow_weeks, "weeks": 0,
+                                                           "champion": champion.number,
+                                                           "started_at": timezone.now().isoformat()}}
+        payload["champion"] = payload.pop("replaced")
+        audit_record(action="model.shadow_started", actor=Actor.system(), target_type="model_version",
+                     target_id=version.pk, payload={**payload, "weeks": shadow_weeks})
+    elif decision.promote:
         if champion is not None:
             champion.status = ModelVersion.Status.RETIRED
             champion.save(update_fields=["status"])
@@ -121,6 +142,33 @@ def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVe
                      target_id=version.pk, payload=payload)
     version.save(update_fields=["status", "promoted_at", "promotion_note", "decision", "challenged"])
     return version
+
+
+def _shadow_weeks(version: ModelVersion) -> int:
+    """The policy's shadow period for ``version``, at most its horizon (the
+    weeks its first forecast run covers): 0 when off."""
+    weeks = int(retraining_policy_get().shadow_weeks or 0)
+    return min(weeks, int(version.horizon)) if weeks > 0 else 0
+
+
+def shadows_supersede(*, by: ModelVersion) -> list[ModelVersion]:
+    """Inside a transaction holding the version-table lock: a newer challenger
+    that passed the backtest rule ends the shadow period of any earlier shadow,
+    which is rejected with the reason (at most one shadow at a time)."""
+    ended = []
+    for old in ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.SHADOW).exclude(pk=by.pk):
+        state = {**((old.decision or {}).get("shadow") or {}), "outcome": "superseded", "superseded_by": by.number,
+                 "decided_at": timezone.now().isoformat()}
+        old.status = ModelVersion.Status.REJECTED
+        old.decision = {**(old.decision or {}), "shadow": state}
+        old.promotion_note = (f"{old.promotion_note}; superseded by v{by.number} before the end of its shadow period "
+                              f"({state.get('weeks', 0)} of {state.get('weeks_needed')} week(s) realized)")[:2000]
+        old.save(update_fields=["status", "decision", "promotion_note"])
+        audit_record(action="model.rejected", actor=Actor.system(), target_type="model_version", target_id=old.pk,
+                     payload={"number": old.number, "champion": state.get("champion"), "superseded_by": by.number,
+                              "why": f"superseded by v{by.number} during its shadow period"})
+        ended.append(old)
+    return ended
 
 
 # --------------------------------------------------- manual promote / rollback
