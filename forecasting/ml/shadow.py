@@ -13,7 +13,9 @@ comparable.
 ``needed_weeks``; then promote when the shadow's live WMAE beats the
 champion's on those rows by at least ``margin`` (a share, as the backtest
 rule), else reject. No comparable row once the weeks are realized: reject
-(it can never be compared).
+(it can never be compared). ``waiting_for`` (e.g. the champion's refresh
+that will forecast from the shadow's origin): the weeks are realized but the
+decision waits for it.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ class ShadowDecision:
 
 def shadow_decision(*, wmae: float | None, champion_wmae: float | None, weeks: int, needed_weeks: int,
                     margin: float, rows: int | None = None, shadow_number: int | None = None,
-                    champion_number: int | None = None) -> ShadowDecision:
+                    champion_number: int | None = None, waiting_for: str | None = None) -> ShadowDecision:
     needed = max(1, int(needed_weeks))
     figures = {"wmae": wmae, "champion_wmae": champion_wmae, "weeks": int(weeks), "needed_weeks": needed,
                "rows": rows, "margin": margin, "shadow": shadow_number, "champion": champion_number}
@@ -50,6 +52,9 @@ def shadow_decision(*, wmae: float | None, champion_wmae: float | None, weeks: i
     theirs = f"v{champion_number}" if champion_number is not None else "the champion"
     if weeks < needed:
         return ShadowDecision(False, False, f"{weeks} of {needed} shadow week(s) realized: waiting", figures)
+    if waiting_for:
+        return ShadowDecision(False, False, f"{weeks} of {needed} shadow week(s) realized: waiting for {waiting_for}",
+                              figures)
     if wmae is None or champion_wmae is None:
         figures.update(improvement=None, promote=False)
         return ShadowDecision(True, False, f"{ours} cannot be compared live: no row of its {needed} shadow week(s) "

@@ -38,6 +38,7 @@ from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.jobs import (heartbeat, job_admit, job_claimed, job_create, job_enqueue, job_fail,
                                        job_progress, job_succeed)
+from forecasting.services.shadow import shadow_check
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
 from saas.errors import NotFound
@@ -91,7 +92,20 @@ def forecast_refresh_run(*, job_id: int) -> ForecastRun | None:
             return existing
         if not job_admit(job=job, message="Loading data"):
             return None
-        return _refresh_locked(job)
+        run = _refresh_locked(job)
+    if run is not None:
+        _shadow_after_refresh(job)
+    return run
+
+
+def _shadow_after_refresh(job: Job) -> None:
+    """A shadow whose weeks are realized waits for the champion's refresh
+    from its origin (forecasting/services/shadow.py): decide now. Never fails
+    the refresh (the next evaluate job checks again)."""
+    try:
+        shadow_check(job=job)
+    except Exception:
+        logger.exception("shadow check after refresh job %s failed", job.pk)
 
 
 def _result(run: ForecastRun) -> dict:

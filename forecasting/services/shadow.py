@@ -67,6 +67,19 @@ def _progress(shadow: ModelVersion, champion: ModelVersion, needed: int) -> dict
     return figures
 
 
+def _champion_refresh_pending(figures: dict, *, job: Job | None) -> bool:
+    """The champion's run compared is older than the shadow's origin while a
+    refresh (which forecasts from the newest week) is queued or running: the
+    decision waits for it, so both sides forecast from the same week; the
+    refresh job checks the shadow again when it ends."""
+    mine = ForecastRun.objects.filter(pk=figures.get("run")).first()
+    origin = figures.get("champion_origin")
+    if mine is None or (origin is not None and origin >= mine.origin.isoformat()):
+        return False
+    return Job.objects.filter(kind=Job.Kind.REFRESH, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).exclude(
+        pk=job.pk if job is not None else None).exists()
+
+
 def shadow_check(*, job: Job | None = None) -> dict | None:
     """In the current tenant (the evaluate job's worker): update the shadow's
     figures, and promote or reject it once its weeks are realized. None when
@@ -81,8 +94,9 @@ def shadow_check(*, job: Job | None = None) -> dict | None:
     needed = max(1, int(state.get("weeks_needed") or 1))
     figures = _progress(shadow, champion, needed)
     margin = settings.FORECAST_PROMOTION_MARGIN
+    waiting = "the champion's forecast refresh" if _champion_refresh_pending(figures, job=job) else None
     decision = shadow_decision(wmae=figures.get("wmae"), champion_wmae=figures.get("champion_wmae"),
-                               weeks=figures["weeks"], needed_weeks=needed, margin=margin,
+                               weeks=figures["weeks"], needed_weeks=needed, margin=margin, waiting_for=waiting,
                                rows=figures.get("rows"), shadow_number=shadow.number, champion_number=champion.number)
     state = {**state, **figures, "champion": champion.number, "margin": margin, "note": decision.note,
              "checked_at": timezone.now().isoformat()}

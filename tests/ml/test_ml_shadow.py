@@ -27,6 +27,12 @@ def test_promotes_only_when_it_beats_the_champion_by_the_margin():
     assert worse.decided and not worse.promote and worse.figures["improvement"] == pytest.approx(-0.5)
 
 
+def test_realized_weeks_can_wait_for_the_champions_refresh():
+    d = shadow_decision(wmae=10.0, champion_wmae=100.0, weeks=4, needed_weeks=4, margin=0.02,
+                        waiting_for="the champion's forecast refresh")
+    assert not d.decided and not d.promote and "4 of 4" in d.note and "refresh" in d.note
+
+
 def test_an_exact_champion_or_no_comparable_row_rejects():
     exact = shadow_decision(wmae=0.0, champion_wmae=0.0, weeks=2, needed_weeks=2, margin=0.02)
     assert exact.decided and not exact.promote and exact.figures["improvement"] is None

@@ -187,6 +187,24 @@ def test_a_shadow_not_better_by_the_margin_is_rejected_with_the_figures(tenant, 
     assert not _events(tenant, "model.promoted")
 
 
+def test_the_decision_waits_for_a_pending_refresh_of_the_champion(tenant):
+    """The champion's run compared is older than the shadow's origin while its
+    refresh is queued: wait for it, so both forecast from the same week."""
+    from forecasting.models import ForecastRun, Job
+
+    _shadow_pair(tenant, champion=30.0, shadow=11.0)
+    with in_tenant(tenant):
+        ForecastRun.objects.filter(model_version__number=1).update(origin=ORIGIN - timedelta(weeks=1))
+        refresh = Job.objects.create(kind="refresh", status="queued")
+    _actuals(tenant, 2)
+    waiting = _check(tenant)
+    assert waiting["decided"] is False and waiting["weeks"] == 2 and "waiting for the champion's" in waiting["note"]
+    assert _statuses(tenant) == {1: "active", 2: "shadow"}
+    with in_tenant(tenant):
+        Job.objects.filter(pk=refresh.pk).update(status="failed")  # no refresh coming: the older run is compared
+    assert _check(tenant)["outcome"] == "promoted"
+
+
 def test_the_model_page_shows_the_shadow_beside_the_champion_and_another_tenant_sees_none(tenant, tenant_b):
     _shadow_pair(tenant, champion=30.0, shadow=11.0)
     _actuals(tenant, 1)
