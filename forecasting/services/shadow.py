@@ -29,6 +29,7 @@ from accounts.audit import Actor, audit_record
 from forecasting import selectors_monitoring as sel
 from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.promotion import version_activate, versions_lock
+from saas.checkpoints import checkpoint
 from saas.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ def shadow_check(*, job: Job | None = None) -> dict | None:
             current.decision["live_check"] = {"outcome": "kept", "note": f"checked live in its shadow period: "
                                               f"{decision.note}", "decided_at": state["checked_at"]}
         current.save(update_fields=["decision"])
+        if decision.decided and job is not None:
+            checkpoint("shadow_deciding", job_id=job.pk)  # tests stop here: swapped or rejected, not committed
     logger.info("shadow check of v%s: %s", shadow.number, decision.note)
     return {"shadow": shadow.number, "decided": decision.decided, "outcome": state.get("outcome"),
             "weeks": figures["weeks"], "needed_weeks": needed, "note": decision.note}

@@ -147,3 +147,69 @@ def test_a_shadow_no_better_than_its_champion_is_rejected(celery_worker_proc, de
     (actor, payload), = events["model.rejected"]
     assert actor == "system" and payload["shadow"] is True and payload["weeks"] >= SHADOW_WEEKS
     assert "does not beat" in payload["why"] and f"{payload['champion_live_wmae']:,.1f}" in payload["why"]
+
+
+def test_sigkill_during_a_shadow_promotion_then_restart(celery_worker_proc, tmp_path):
+    """The worker is SIGKILLed while the evaluate job's shadow promotion is
+    swapped but not committed (checkpoint ``shadow_deciding``): PostgreSQL
+    undoes it, v1 stays the one active version and v2 the shadow; a restarted
+    worker re-runs the orphaned job, which promotes v2 once."""
+    import os
+    import signal
+    import uuid
+    from datetime import timedelta
+
+    from accounts.audit import Actor
+    from forecasting.models import ModelVersion, SalesRecord, Upload
+    from forecasting.services.jobs import job_create, job_enqueue
+    from saas.celery import app
+    from saas.checkpoints import checkpoint_arm, checkpoint_wait
+    from tests.models.test_shadow import _shadow_pair
+    from tests.models.test_training import _start_worker, wait_orphaned
+    from tests.models.versions import ORIGIN
+
+    t = provision("shadowkill")
+    _shadow_pair(t, champion=30.0, shadow=11.0)
+    session_worker = [n for r in app.control.ping(timeout=1) for n in r if n.startswith("test-")]
+    app.control.cancel_consumer("default", destination=session_worker, reply=True)  # the victim takes it
+    name = f"victim-{uuid.uuid4().hex[:6]}@%h"
+    log = tmp_path / "victim.log"
+    victim = _start_worker(name, log)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
+            assert time.monotonic() < deadline, log.read_text()
+        checkpoint_arm(t.schema, "shadow_deciding")
+        with in_tenant(t):
+            SalesRecord.objects.bulk_create([SalesRecord(store=1, dept=1, date=ORIGIN + timedelta(weeks=k),
+                                                         sales=10.0) for k in range(-3, 3)])
+            row = Upload.objects.create(original_filename="later.csv", size=1, sha256="0" * 64, file_path="/x",
+                                        status="succeeded", kind="sales")
+            job = job_create(actor=Actor.system(), kind="evaluate",
+                             params={"upload": row.pk, "after": ORIGIN.isoformat(),
+                                     "until": (ORIGIN + timedelta(weeks=2)).isoformat()})
+            job_enqueue(job)  # outside a transaction: sent at once
+        assert checkpoint_wait(t.schema, "shadow_deciding", timeout=300) == job.pk
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        wait_orphaned(t, job.pk)
+        statuses, events, _, active = _state(t)
+        assert statuses == {1: "active", 2: "shadow"} and active == 1
+        assert [p["number"] for _, p in events["model.promoted"]] == [] and events["model.rejected"] == []
+        restarted = _start_worker(name.replace("victim", "restarted"), log)
+        try:
+            done = wait_job(t, job.pk, timeout=300)
+        finally:
+            os.killpg(restarted.pid, signal.SIGTERM)
+            restarted.wait(timeout=60)
+    finally:
+        if victim.poll() is None:
+            os.killpg(victim.pid, signal.SIGKILL)
+        app.control.add_consumer("default", destination=session_worker, reply=True)
+    assert done["status"] == "succeeded" and done["attempts"] == 2, done
+    assert done["result"]["shadow"]["outcome"] == "promoted"
+    statuses, events, _, active = _state(t)
+    assert statuses == {1: "retired", 2: "active"} and active == 1
+    assert len(events["model.promoted"]) == 1
+    with in_tenant(t):
+        assert ModelVersion.objects.get(number=2).decision["shadow"]["outcome"] == "promoted"
