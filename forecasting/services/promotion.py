@@ -7,8 +7,11 @@ it must beat the champion's WMAE by at least ``FORECAST_PROMOTION_MARGIN``
 beat seasonal naive. Otherwise it is ``rejected`` and the figures that decided
 are stored on it (``decision``). When the champion was backtested on other
 data (an older dataset version, another horizon or windows) the WMAEs are not
-comparable: their skill (WMAE / seasonal-naive WMAE on each one's own
-backtest) is compared instead, with the same margin.
+comparable: when some of the challenger's backtest windows start at or after
+the champion's last training week, the champion's model is scored on those
+windows' rows (forecasting/ml/rescore.py, by the training job) and the two
+WMAEs on the same rows are compared; otherwise their skill (WMAE /
+seasonal-naive WMAE on each one's own backtest), with the same margin.
 
 When the retraining policy sets a shadow period (``shadow_weeks`` N > 0), a
 challenger that passes this rule becomes ``shadow`` instead: its forecast run
@@ -45,8 +48,11 @@ class Decision:
 
 def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None, champion_wmae: float | None = None,
                        champion_seasonal_naive_wmae: float | None = None, champion_number: int | None = None,
-                       same_backtest: bool = True, margin: float = 0.02) -> Decision:
-    """The champion/challenger rule on figures alone (no database)."""
+                       same_backtest: bool = True, margin: float = 0.02, rescored: dict | None = None) -> Decision:
+    """The champion/challenger rule on figures alone (no database).
+    ``rescored``: both scored on the same rows of the challenger's backtest
+    windows that the champion never saw (forecasting/ml/rescore.py: ``wmae``,
+    ``champion_wmae``, ``rows``, ``windows``), used when the backtests differ."""
     figures = {"wmae": wmae, "seasonal_naive_wmae": seasonal_naive_wmae, "margin": margin,
                "champion": champion_number, "champion_wmae": champion_wmae}
     if wmae is None:
@@ -62,6 +68,11 @@ def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None,
     if same_backtest and champion_wmae:
         figures["basis"] = "same_backtest"
         ours, theirs, unit = wmae, champion_wmae, "WMAE"
+    elif rescored and rescored.get("champion_wmae") and rescored.get("wmae") is not None:
+        figures.update(basis="champion_on_challenger_windows", rescored=rescored)
+        ours, theirs = rescored["wmae"], rescored["champion_wmae"]
+        unit = (f"WMAE on the {rescored['rows']:,} rows of the {len(rescored['windows'])} backtest window(s) from "
+                f"{rescored['windows'][0]} the champion never saw")
     else:
         figures["basis"] = "skill_vs_seasonal_naive"
         ours = wmae / seasonal_naive_wmae if seasonal_naive_wmae else None
@@ -75,14 +86,15 @@ def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None,
     improvement = (theirs - ours) / theirs
     by_margin = improvement >= margin - EPS
     figures.update(improvement=improvement, beats_champion_by_margin=by_margin)
-    fmt = (lambda v: f"{v:,.1f}") if unit == "WMAE" else (lambda v: f"{v:.3f}")
+    fmt = (lambda v: f"{v:,.1f}") if unit.startswith("WMAE") else (lambda v: f"{v:.3f}")
     note = (f"{unit} {fmt(ours)} vs champion v{champion_number} {fmt(theirs)}: {improvement:+.1%} "
             f"(needs {margin:.0%}); {'beats' if beats_naive else 'does not beat'} {naive_text}")
     return Decision(by_margin and beats_naive, note, figures)
 
 
-def decide(version: ModelVersion, champion: ModelVersion | None) -> Decision:
-    """``promotion_decision`` for a registered version against the champion."""
+def decide(version: ModelVersion, champion: ModelVersion | None, rescored: dict | None = None) -> Decision:
+    """``promotion_decision`` for a registered version against the champion
+    (``rescored``: used only when it scored this champion)."""
     if champion is None:
         return promotion_decision(wmae=version.wmae, seasonal_naive_wmae=version.baseline_wmae,
                                   margin=settings.FORECAST_PROMOTION_MARGIN)
@@ -91,7 +103,8 @@ def decide(version: ModelVersion, champion: ModelVersion | None) -> Decision:
     return promotion_decision(wmae=version.wmae, seasonal_naive_wmae=version.baseline_wmae,
                               champion_wmae=champion.wmae, champion_seasonal_naive_wmae=champion.baseline_wmae,
                               champion_number=champion.number, same_backtest=same,
-                              margin=settings.FORECAST_PROMOTION_MARGIN)
+                              margin=settings.FORECAST_PROMOTION_MARGIN,
+                              rescored=rescored if rescored and rescored.get("champion") == champion.number else None)
 
 
 def _lock_versions() -> None:
@@ -105,12 +118,12 @@ def versions_lock() -> None:
     _lock_versions()
 
 
-def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVersion:
+def version_promote_if_better(*, version: ModelVersion, actor: Actor, rescored: dict | None = None) -> ModelVersion:
     """Inside the caller's transaction (which locked the version table):
     decide, swap the champion if the challenger wins (or start its shadow
     period when the policy asks for one), else reject it; audit."""
     champion = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
-    decision = decide(version, champion)
+    decision = decide(version, champion, rescored)
     version.promotion_note, version.decision, version.challenged = decision.note, decision.figures, champion
     payload = {"number": version.number, "replaced": champion.number if champion else None, "why": decision.note,
                "wmae": version.wmae, "seasonal_naive_wmae": version.baseline_wmae}

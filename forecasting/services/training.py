@@ -27,6 +27,7 @@ from forecasting.services.jobs import (heartbeat, job_admit, job_claimed, job_cr
                                        job_progress, job_succeed, job_wake_next)
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.services.refresh import forecast_refresh_after_training
+from forecasting.services.rescore import champion_rescore
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
 from saas.errors import ValidationFailed
@@ -117,6 +118,11 @@ def _train_locked(job: Job) -> ModelVersion | None:
                                  backtest_windows=job.params.get("backtest_windows", 4),
                                  num_threads=settings.ML_NUM_THREADS)
             result = train(sales, features, stores, config, progress=progress)
+            data_end = sales["date"].max().date()
+            job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")
+            rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores,
+                                        dataset_version=dataset_version, horizon=config.horizon,
+                                        backtest_windows=config.backtest_windows, data_end=data_end)
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
             checkpoint("saving", job_id=job.pk)
             folder = tenant_dir("models")
@@ -128,8 +134,8 @@ def _train_locked(job: Job) -> ModelVersion | None:
             Job.objects.filter(pk=job.pk).update(result={"artifact": final.name})  # found again if we die
         seconds = time.monotonic() - started
         version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
-                            dataset_version=dataset_version, data_end=sales["date"].max().date(), stores=stores,
-                            uploads=uploads)
+                            dataset_version=dataset_version, data_end=data_end, stores=stores,
+                            uploads=uploads, rescored=rescored)
     except Exception as exc:
         logger.exception("training job %s failed", job.pk)
         if pending is not None and Path(pending).exists():
@@ -168,7 +174,7 @@ def _meter_training(started: float) -> None:
 
 
 def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,
-              data_end, stores=None, uploads=()) -> ModelVersion:
+              data_end, stores=None, uploads=(), rescored: dict | None = None) -> ModelVersion:
     with transaction.atomic():
         with connection.cursor() as cur:  # serialise version numbering and promotion
             cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
@@ -190,7 +196,7 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})
-        version_promote_if_better(version=version, actor=actor)
+        version_promote_if_better(version=version, actor=actor, rescored=rescored)
         forecast_refresh_after_training(version=version)  # a kept champion forecasts from the newest week too
         checkpoint("promoting", job_id=job.pk)  # tests stop here: registered and swapped, not committed
     return version
