@@ -104,8 +104,9 @@ def shadow_check(*, job: Job | None = None) -> dict | None:
     with transaction.atomic():
         versions_lock()
         current = ModelVersion.objects.select_for_update().get(pk=shadow.pk)
-        if current.status != ModelVersion.Status.SHADOW:
-            return None  # superseded or promoted by hand meanwhile
+        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", flat=True).first()
+        if current.status != ModelVersion.Status.SHADOW or active != champion.pk:
+            return None  # superseded, promoted by hand or another champion meanwhile: the next check sees it
         if decision.decided:
             state.update(decision.figures, decided_at=state["checked_at"])
             state["outcome"] = _promote(current, champion, decision.note, state) if decision.promote else None
