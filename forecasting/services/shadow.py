@@ -11,8 +11,8 @@ was trained), else its newest run made from an earlier origin. The figures so
 far are stored on the shadow (``decision["shadow"]``: weeks realized of N,
 its live WMAE and the champion's), read by the Model page and the Monitoring
 answer. Once the N weeks are realized the decision is taken once: promote
-(``version_activate``, kind promote, system actor, the figures in the reason)
-when its live WMAE beats the champion's by at least
+(``version_activate``, kind promote, system actor, the figures in the reason;
+owners and admins get a notice and an e-mail) when its live WMAE beats the champion's by at least
 ``FORECAST_PROMOTION_MARGIN``, else ``rejected`` with the figures
 (``model.rejected``). A version promoted after its shadow period was already
 checked live: the automatic-rollback check is recorded as done for it."""
@@ -23,9 +23,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
+from accounts.notices import notice_admins
 from forecasting import selectors_monitoring as sel
 from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.promotion import version_activate, versions_lock
@@ -137,6 +139,10 @@ def _promote(shadow: ModelVersion, champion: ModelVersion, note: str, state: dic
         state["note"] = f"{note}; promotion failed: {exc.message}"
         return f"promotion_failed: {exc.code}"
     ModelVersion.objects.filter(pk=shadow.pk).update(challenged=champion)
+    notice_admins(kind="model.promoted", title=f"Model v{shadow.number} promoted after its shadow period",
+                  body=(f"The product promoted v{shadow.number} over v{champion.number} by itself: the {note}.\n"
+                        f"v{shadow.number} is the active model; its forecasts are served."),
+                  link=reverse("model_detail", args=[shadow.pk]))
     return "promoted"
 
 

@@ -162,6 +162,12 @@ def test_a_shadow_that_beats_the_champion_live_is_promoted_after_its_weeks(tenan
     assert payload["shadow_live_wmae"] == pytest.approx(1.0) and payload["champion_live_wmae"] == pytest.approx(20.0)
     assert "v2 1.0 vs champion v1 20.0" in payload["reason"] and "2 week(s) and 2 rows" in payload["reason"]
     with in_tenant(tenant):
+        from accounts.models import Notice
+
+        notice = Notice.objects.get()
+    assert notice.kind == "model.promoted" and "v2 promoted after its shadow period" in notice.title
+    assert "v2 1.0 vs champion v1 20.0" in notice.body and tenant.owner_email in notice.recipients
+    with in_tenant(tenant):
         from forecasting.models import ModelVersion
         from forecasting.services.auto_rollback import auto_rollback_check
 
@@ -184,6 +190,10 @@ def test_a_shadow_not_better_by_the_margin_is_rejected_with_the_figures(tenant, 
     why = rejected[0]["payload"]["why"]
     assert "v2 9.9 vs champion v1 10.0" in why and "+1.4%" in why and "does not beat" in why
     assert rejected[0]["payload"]["shadow_live_wmae"] == pytest.approx(9.86)
+    with in_tenant(tenant):
+        from accounts.models import Notice
+
+        assert not Notice.objects.exists()  # a rejected shadow is routine: the Models page says it
     assert not _events(tenant, "model.promoted")
 
 
