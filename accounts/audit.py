@@ -51,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "model.promoted": "Model promoted",
     "model.rejected": "Challenger rejected",
     "model.rolled_back": "Model rolled back",
+    "model.shadow_started": "Challenger in shadow period",
     "forecast.created": "Forecast created",
     "billing.plan_changed": "Plan changed",
     "billing.statement_issued": "Monthly statement issued",
@@ -116,6 +117,12 @@ FIELD_LABELS: dict[str, str] = {
     "markdown_cost": "Markdown cost ($)",
     "upload": "Upload",
     "run": "Forecast run",
+    "shadow": "After a shadow period",
+    "shadow_live_wmae": "Live WMAE of the shadow",
+    "champion_live_wmae": "Live WMAE of the champion (same rows)",
+    "improvement": "Better by (share)",
+    "superseded_by": "Superseded by version",
+    "challenger": "Challenger version",
 }
 
 

@@ -17,13 +17,15 @@ its ``evaluate`` job, any training the policy triggered) and prints one row:
 - drift: share of series outside their 95% band, the store whose actuals moved
   furthest from the forecast (actual / forecast);
 - triggers fired (``model.retrain_triggered`` audit events and their jobs);
-- versions promoted, rejected and rolled back during the step (audit events);
+- versions promoted, rejected and rolled back during the step (audit events),
+  and those that started a shadow period (``--shadow-weeks N``: the policy's
+  shadow period; default 0, off);
 - the count of active versions (ORM, tenant schema): must be exactly 1.
 
 Ends with PASS/FAIL: one active version after every step and every job final.
 The batch files go to a temp dir; the data is never copied into the repo.
 
-Run: ML_NUM_THREADS=1 .venv/bin/python bench/lifecycle.py [--data DIR]
+Run: ML_NUM_THREADS=1 .venv/bin/python bench/lifecycle.py [--data DIR] [--shadow-weeks N]
 (data: --data, $WALMART_DATA_DIR or ../shared/data/walmart)."""
 from __future__ import annotations
 
@@ -112,8 +114,8 @@ def step_figures(tenant, *, champion, upload_job: int, first: str, last: str, si
     with tenant_context(tenant):
         ev = None
         if champion is not None:
-            # the newest realized week of the batch the champion's runs covered (a run of horizon 13 may
-            # end inside the batch: nothing refreshes the champion's forecast while challengers are rejected)
+            # the newest realized week of the batch the champion's runs covered (a champion kept after a
+            # rejected retrain is refreshed from the newest week: forecasting/services/refresh.py)
             ev = (ModelEvaluation.objects.filter(model_version=champion, last_week__gte=first, last_week__lte=last)
                   .order_by("-last_week", "-origin", "-run_id").first())
         up = Upload.objects.filter(job_id=upload_job).first()
@@ -142,11 +144,13 @@ def step_figures(tenant, *, champion, upload_job: int, first: str, last: str, si
     return {"ev": ev, "drift": drift, "store_shift": store_shift, "seq": seq, "active": active,
             "open_jobs": open_jobs, "failed": failed, "fired": fired or triggers,
             "promoted": versions("model.promoted"), "rejected": versions("model.rejected"),
-            "rolled_back": versions("model.rolled_back")}
+            "rolled_back": versions("model.rolled_back"), "shadow": versions("model.shadow_started")}
 
 
 def main() -> int:
-    args = parser(__doc__).parse_args()
+    cli = parser(__doc__)
+    cli.add_argument("--shadow-weeks", type=int, default=0, help="the policy's shadow period (0: off)")
+    args = cli.parse_args()
     data = require_data(args.data)
     import django
 
@@ -174,7 +178,7 @@ def main() -> int:
     rows, ok = [], True
     started = time.monotonic()
     try:
-        resp = api(stack, t, "PUT", "/api/v1/retraining-policy/", json=POLICY)
+        resp = api(stack, t, "PUT", "/api/v1/retraining-policy/", json={**POLICY, "shadow_weeks": args.shadow_weeks})
         assert resp.status_code == 200, resp.text
         for kind, path in (("stores", data / "stores.csv"), ("features", data / "features.csv"),
                            ("sales", tmp / "history.csv")):
@@ -198,7 +202,7 @@ def main() -> int:
               flush=True)
         ok = ok and champion is not None
         head = (f"{'batch':<24}{'champ':>6}{'live WMAE':>11}{'naive':>10}{'live wk':>8}{'out95':>7}"
-                f"{'store shift':>13}  {'triggers':<22}{'promoted':<10}{'rejected':<10}{'rolled back':<12}"
+                f"{'store shift':>13}  {'triggers':<22}{'shadow':<8}{'promoted':<10}{'rejected':<10}{'rolled back':<12}"
                 f"{'active':>6}{'s':>6}")
         print(head, flush=True)
         for i, b in enumerate(batches):
@@ -214,8 +218,8 @@ def main() -> int:
             row = (f"{b[0]}..{b[-1][5:]:<11}{'v%d' % champion.number if champion else '-':>6}"
                    f"{(f'{ev.wmae:,.0f}' if ev else '-'):>11}{(f'{ev.seasonal_naive_wmae:,.0f}' if ev else '-'):>10}"
                    f"{(ev.weeks if ev else '-'):>8}{(f'{out95:.0%}' if out95 is not None else '-'):>7}"
-                   f"{f['store_shift'] or '-':>13}  {(','.join(f['fired']) or '-'):<22}{f['promoted']:<10}"
-                   f"{f['rejected']:<10}{f['rolled_back']:<12}{len(f['active']):>6}{time.monotonic() - s:>6.0f}"
+                   f"{f['store_shift'] or '-':>13}  {(','.join(f['fired']) or '-'):<22}{f['shadow']:<8}"
+                   f"{f['promoted']:<10}{f['rejected']:<10}{f['rolled_back']:<12}{len(f['active']):>6}{time.monotonic() - s:>6.0f}"
                    + (f"  failed jobs: {','.join(f['failed'])}" if f["failed"] else "")
                    + ("" if step_ok else "  <-- NOT exactly one active version / open jobs"))
             rows.append(row)

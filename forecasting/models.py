@@ -180,6 +180,7 @@ class ModelVersion(CreatedByMixin, models.Model):
         ACTIVE = "active", "Active"
         RETIRED = "retired", "Retired"
         REJECTED = "rejected", "Rejected"
+        SHADOW = "shadow", "Shadow"  # passed the backtest rule; scored live beside the champion before the decision
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
@@ -392,6 +393,9 @@ class RetrainingPolicy(models.Model):
     degradation_tolerance = models.FloatField(default=0.10, help_text="live WMAE > (1 + this) x backtest WMAE")
     degradation_vs_naive = models.BooleanField(default=True, help_text="also when worse than seasonal naive")
     cooldown_hours = models.PositiveIntegerField(default=24)
+    shadow_weeks = models.PositiveSmallIntegerField(
+        default=0, help_text="0: off; N: a challenger that passes the backtest rule is scored live beside the "
+                             "champion for N realized weeks before it is promoted or rejected")
     last_triggered_at = models.DateTimeField(null=True, blank=True)
     last_slot_at = models.DateTimeField(null=True, blank=True,
                                         help_text="the newest schedule slot handled (or when the schedule was set)")

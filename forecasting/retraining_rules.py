@@ -30,6 +30,7 @@ UTC = dt_timezone.utc
 SCHEDULES = ("off", "weekly", "monthly")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_DAY_OF_MONTH = 28  # every month has it
+MAX_SHADOW_WEEKS = 13  # a shadow is decided on its first forecast run, whose horizon is 13 weeks by default
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,8 @@ FIELDS = {
     "degradation_tolerance": (lambda v: _fraction(v), "a number from 0 to 5 (0.10 = 10 %)"),
     "degradation_vs_naive": (_bool, "true or false"),
     "cooldown_hours": (lambda v: _whole(v, 0, 24 * 90), "a whole number of hours from 0 to 2,160"),
+    "shadow_weeks": (lambda v: _whole(v, 0, MAX_SHADOW_WEEKS),
+                     f"a whole number of weeks from 0 (off) to {MAX_SHADOW_WEEKS}"),
 }
 
 

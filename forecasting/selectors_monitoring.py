@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -14,7 +15,7 @@ from forecasting import selectors_retraining as retraining
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, ModelVersion, SalesRecord
 
 # audit actions shown as lifecycle events on the Monitoring answer and the Model page
-LIFECYCLE_ACTIONS = ("model.trained", "model.promoted", "model.rejected", "model.rolled_back",
+LIFECYCLE_ACTIONS = ("model.trained", "model.promoted", "model.rejected", "model.rolled_back", "model.shadow_started",
                      "model.retrain_triggered", "forecast.refreshed", "drift.detected")
 
 
@@ -143,6 +144,25 @@ def live_accuracy_summary(version: ModelVersion | None) -> dict | None:
             "seasonal_naive_wmae": ev.seasonal_naive_wmae, "evaluated_at": ev.evaluated_at}
 
 
+def shadow_summary() -> dict | None:
+    """The challenger in its shadow period (None: none): weeks realized of N
+    and its live WMAE beside the champion's on the same rows, as the last
+    evaluate job stored them (forecasting/services/shadow.py)."""
+    shadow = ModelVersion.objects.filter(status=ModelVersion.Status.SHADOW).order_by("-number").first()
+    if shadow is None:
+        return None
+    state = (shadow.decision or {}).get("shadow") or {}
+    wmae, theirs = state.get("wmae"), state.get("champion_wmae")
+    return {"id": shadow.pk, "number": shadow.number, "chosen": shadow.chosen, "data_end": shadow.data_end,
+            "backtest_wmae": shadow.wmae, "champion": state.get("champion"),
+            "weeks": state.get("weeks", 0), "weeks_needed": state.get("weeks_needed"),
+            "rows": state.get("rows"), "first_week": state.get("first_week"), "last_week": state.get("last_week"),
+            "wmae": wmae, "champion_wmae": theirs,
+            "improvement": (theirs - wmae) / theirs if wmae is not None and theirs else None,
+            "margin": state.get("margin", settings.FORECAST_PROMOTION_MARGIN),
+            "started_at": state.get("started_at"), "checked_at": state.get("checked_at"), "note": state.get("note")}
+
+
 def lifecycle_events(*, limit: int = 20) -> list[dict]:
     from accounts.models import AuditEvent
 
@@ -162,6 +182,7 @@ def monitoring_summary(*, scope: StoreScope) -> dict:
             "seasonal_naive_wmae": champion.baseline_wmae, "data_end": champion.data_end,
             "promoted_at": champion.promoted_at},
         "live_accuracy": live_accuracy_summary(champion),
+        "shadow": shadow_summary(),
         "drift": None if drift is None else drift_report_for_scope(drift, scope=scope),
         "next_scheduled_retrain": policy["next_scheduled_retrain"],
         # the last automatic decision (triggered or skipped, and why); the policy itself: GET /retraining-policy/

@@ -60,7 +60,8 @@ def trainings_quota() -> tuple[int, int]:
 def policy_fields(policy: RetrainingPolicy) -> dict:
     return {name: getattr(policy, name) for name in (
         "schedule", "weekday", "day_of_month", "hour", "time_zone", "on_new_data", "min_new_weeks",
-        "on_degradation", "degradation_weeks", "degradation_tolerance", "degradation_vs_naive", "cooldown_hours")}
+        "on_degradation", "degradation_weeks", "degradation_tolerance", "degradation_vs_naive", "cooldown_hours",
+        "shadow_weeks")}
 
 
 def policy_summary(policy: RetrainingPolicy | None = None, *, now: datetime | None = None) -> dict:

@@ -38,6 +38,9 @@ class MonitoringSerializer(serializers.Serializer):
 
     champion = serializers.DictField(allow_null=True)
     live_accuracy = serializers.DictField(allow_null=True)
+    shadow = serializers.DictField(allow_null=True, help_text="the challenger in its shadow period (null: none): "
+                                   "number, weeks realized of weeks_needed, its live wmae and the champion's "
+                                   "champion_wmae on the same rows")
     drift = serializers.DictField(allow_null=True)
     next_scheduled_retrain = serializers.DateTimeField(allow_null=True)
     retraining = serializers.DictField(help_text="last_decision (triggered or skipped, and why), last_triggered_at")

@@ -29,6 +29,9 @@ class RetrainingPolicyUpdateSerializer(serializers.Serializer):
     degradation_tolerance = serializers.FloatField(required=False, help_text="0.10: live WMAE 10 % above backtest")
     degradation_vs_naive = serializers.BooleanField(required=False, help_text="also when worse than seasonal naive")
     cooldown_hours = serializers.IntegerField(required=False)
+    shadow_weeks = serializers.IntegerField(required=False, help_text="0: off; 1..13: a challenger that passes the "
+                                            "backtest rule is scored live beside the champion for N realized weeks "
+                                            "before it is promoted or rejected")
 
 
 class RetrainingPolicySerializer(RetrainingPolicyUpdateSerializer):

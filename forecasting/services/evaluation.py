@@ -15,7 +15,10 @@ side, under the job's lock) then
   ``drift.detected`` (system actor) in the same transaction;
 * checks a newly promoted champion's first live weeks against the previous
   champion's and rolls back by itself when it is worse
-  (forecasting/services/auto_rollback.py).
+  (forecasting/services/auto_rollback.py);
+* updates a shadow challenger's live figures beside the champion's, and
+  promotes or rejects it once its shadow weeks are realized
+  (forecasting/services/shadow.py).
 
 Nothing is computed on a page view: pages and the API read the stored rows."""
 from __future__ import annotations
@@ -33,6 +36,7 @@ from forecasting.models import DriftReport, ForecastRun, Job, ModelEvaluation, U
 from forecasting.services.auto_rollback import auto_rollback_check
 from forecasting.services.jobs import job_admit, job_claimed, job_create, job_enqueue, job_fail, job_succeed
 from forecasting.services.retraining import retrain_after_evaluation
+from forecasting.services.shadow import shadow_check
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -74,6 +78,11 @@ def _message(result: dict) -> str:
     rollback = result.get("auto_rollback") or {}
     if rollback.get("outcome") == "rolled_back":
         text += f"; rolled back v{rollback['checked']} automatically"
+    shadow = result.get("shadow") or {}
+    if shadow.get("outcome"):
+        text += f"; shadow v{shadow['shadow']} {shadow['outcome'].replace('_', ' ')}"
+    elif shadow:
+        text += f"; shadow v{shadow['shadow']}: {shadow['weeks']} of {shadow['needed_weeks']} week(s) realized"
     if result.get("detected"):
         text += f"; drift: {result['share_outside95']:.0%} of series outside their 95% band"
     return text
@@ -96,7 +105,8 @@ def _evaluate_locked(job: Job) -> dict:
     report = _drift(upload=upload, weeks=weeks, runs=runs, sales=sales)
     return {"upload": upload.pk, "weeks": [w.isoformat() for w in weeks], "evaluations": len(evaluated),
             "runs": evaluated, "drift_report": report.pk, "share_outside95": report.share_outside95,
-            "detected": report.detected, "auto_rollback": auto_rollback_check(job=job)}
+            "detected": report.detected, "auto_rollback": auto_rollback_check(job=job),
+            "shadow": shadow_check(job=job)}  # after the rollback check: against the champion it leaves
 
 
 def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> ModelEvaluation | None:

@@ -27,12 +27,14 @@ the tenant ends (``job_wake_next``)."""
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tenants.utils import schema_context
 from psycopg2 import sql
 
 from accounts.audit import Actor
@@ -101,6 +103,28 @@ def job_fail(*, job_id: int, error: str, message: str = "Failed", result: dict |
     Job.objects.filter(pk=job_id).update(status=Job.Status.FAILED, message=message[:300], error=error[:10000],
                                          result=result or {}, finished_at=timezone.now(),
                                          heartbeat_at=timezone.now())
+
+
+@contextmanager
+def heartbeat(job_id: int, schema: str, every: float = 5.0):
+    """Keeps ``heartbeat_at`` fresh from a thread while a long step runs."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(every):
+                with schema_context(schema):
+                    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{job_id}")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 # -------------------------------------------------------------------- lock

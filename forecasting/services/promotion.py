@@ -7,8 +7,17 @@ it must beat the champion's WMAE by at least ``FORECAST_PROMOTION_MARGIN``
 beat seasonal naive. Otherwise it is ``rejected`` and the figures that decided
 are stored on it (``decision``). When the champion was backtested on other
 data (an older dataset version, another horizon or windows) the WMAEs are not
-comparable: their skill (WMAE / seasonal-naive WMAE on each one's own
-backtest) is compared instead, with the same margin.
+comparable: when some of the challenger's backtest windows start at or after
+the champion's last training week, the champion's model is scored on those
+windows' rows (forecasting/ml/rescore.py, by the training job) and the two
+WMAEs on the same rows are compared; otherwise their skill (WMAE /
+seasonal-naive WMAE on each one's own backtest), with the same margin.
+
+When the retraining policy sets a shadow period (``shadow_weeks`` N > 0), a
+challenger that passes this rule becomes ``shadow`` instead: its forecast run
+is stored (not served) and scored live beside the champion's; after N
+realized weeks forecasting/services/shadow.py promotes or rejects it. A newer
+challenger that passes ends an earlier shadow (rejected: superseded).
 
 Every swap runs in one transaction holding the model-version table lock, so
 there is exactly one active version at every instant (also enforced by the
@@ -23,6 +32,7 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from forecasting.models import ModelVersion
+from forecasting.selectors_retraining import retraining_policy_get
 from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, ValidationFailed
 
@@ -38,8 +48,11 @@ class Decision:
 
 def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None, champion_wmae: float | None = None,
                        champion_seasonal_naive_wmae: float | None = None, champion_number: int | None = None,
-                       same_backtest: bool = True, margin: float = 0.02) -> Decision:
-    """The champion/challenger rule on figures alone (no database)."""
+                       same_backtest: bool = True, margin: float = 0.02, rescored: dict | None = None) -> Decision:
+    """The champion/challenger rule on figures alone (no database).
+    ``rescored``: both scored on the same rows of the challenger's backtest
+    windows that the champion never saw (forecasting/ml/rescore.py: ``wmae``,
+    ``champion_wmae``, ``rows``, ``windows``), used when the backtests differ."""
     figures = {"wmae": wmae, "seasonal_naive_wmae": seasonal_naive_wmae, "margin": margin,
                "champion": champion_number, "champion_wmae": champion_wmae}
     if wmae is None:
@@ -55,6 +68,11 @@ def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None,
     if same_backtest and champion_wmae:
         figures["basis"] = "same_backtest"
         ours, theirs, unit = wmae, champion_wmae, "WMAE"
+    elif rescored and rescored.get("champion_wmae") and rescored.get("wmae") is not None:
+        figures.update(basis="champion_on_challenger_windows", rescored=rescored)
+        ours, theirs = rescored["wmae"], rescored["champion_wmae"]
+        unit = (f"WMAE on the {rescored['rows']:,} rows of the {len(rescored['windows'])} backtest window(s) from "
+                f"{rescored['windows'][0]} the champion never saw")
     else:
         figures["basis"] = "skill_vs_seasonal_naive"
         ours = wmae / seasonal_naive_wmae if seasonal_naive_wmae else None
@@ -68,14 +86,15 @@ def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None,
     improvement = (theirs - ours) / theirs
     by_margin = improvement >= margin - EPS
     figures.update(improvement=improvement, beats_champion_by_margin=by_margin)
-    fmt = (lambda v: f"{v:,.1f}") if unit == "WMAE" else (lambda v: f"{v:.3f}")
+    fmt = (lambda v: f"{v:,.1f}") if unit.startswith("WMAE") else (lambda v: f"{v:.3f}")
     note = (f"{unit} {fmt(ours)} vs champion v{champion_number} {fmt(theirs)}: {improvement:+.1%} "
             f"(needs {margin:.0%}); {'beats' if beats_naive else 'does not beat'} {naive_text}")
     return Decision(by_margin and beats_naive, note, figures)
 
 
-def decide(version: ModelVersion, champion: ModelVersion | None) -> Decision:
-    """``promotion_decision`` for a registered version against the champion."""
+def decide(version: ModelVersion, champion: ModelVersion | None, rescored: dict | None = None) -> Decision:
+    """``promotion_decision`` for a registered version against the champion
+    (``rescored``: used only when it scored this champion)."""
     if champion is None:
         return promotion_decision(wmae=version.wmae, seasonal_naive_wmae=version.baseline_wmae,
                                   margin=settings.FORECAST_PROMOTION_MARGIN)
@@ -84,7 +103,8 @@ def decide(version: ModelVersion, champion: ModelVersion | None) -> Decision:
     return promotion_decision(wmae=version.wmae, seasonal_naive_wmae=version.baseline_wmae,
                               champion_wmae=champion.wmae, champion_seasonal_naive_wmae=champion.baseline_wmae,
                               champion_number=champion.number, same_backtest=same,
-                              margin=settings.FORECAST_PROMOTION_MARGIN)
+                              margin=settings.FORECAST_PROMOTION_MARGIN,
+                              rescored=rescored if rescored and rescored.get("champion") == champion.number else None)
 
 
 def _lock_versions() -> None:
@@ -98,15 +118,29 @@ def versions_lock() -> None:
     _lock_versions()
 
 
-def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVersion:
+def version_promote_if_better(*, version: ModelVersion, actor: Actor, rescored: dict | None = None) -> ModelVersion:
     """Inside the caller's transaction (which locked the version table):
-    decide, swap the champion if the challenger wins, else reject it; audit."""
+    decide, swap the champion if the challenger wins (or start its shadow
+    period when the policy asks for one), else reject it; audit."""
     champion = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
-    decision = decide(version, champion)
+    decision = decide(version, champion, rescored)
     version.promotion_note, version.decision, version.challenged = decision.note, decision.figures, champion
     payload = {"number": version.number, "replaced": champion.number if champion else None, "why": decision.note,
                "wmae": version.wmae, "seasonal_naive_wmae": version.baseline_wmae}
+    shadow_weeks = _shadow_weeks(version) if decision.promote and champion is not None else 0
     if decision.promote:
+        shadows_supersede(by=version)
+    if shadow_weeks:
+        version.status = ModelVersion.Status.SHADOW
+        version.promotion_note = (f"{decision.note}; in a shadow period of {shadow_weeks} week"
+                                  f"{'s' if shadow_weeks != 1 else ''} beside v{champion.number} before the decision")
+        version.decision = {**decision.figures, "shadow": {"weeks_needed": shadow_weeks, "weeks": 0,
+                                                           "champion": champion.number,
+                                                           "started_at": timezone.now().isoformat()}}
+        payload["champion"] = payload.pop("replaced")
+        audit_record(action="model.shadow_started", actor=Actor.system(), target_type="model_version",
+                     target_id=version.pk, payload={**payload, "weeks": shadow_weeks})
+    elif decision.promote:
         if champion is not None:
             champion.status = ModelVersion.Status.RETIRED
             champion.save(update_fields=["status"])
@@ -121,6 +155,33 @@ def version_promote_if_better(*, version: ModelVersion, actor: Actor) -> ModelVe
                      target_id=version.pk, payload=payload)
     version.save(update_fields=["status", "promoted_at", "promotion_note", "decision", "challenged"])
     return version
+
+
+def _shadow_weeks(version: ModelVersion) -> int:
+    """The policy's shadow period for ``version``, at most its horizon (the
+    weeks its first forecast run covers): 0 when off."""
+    weeks = int(retraining_policy_get().shadow_weeks or 0)
+    return min(weeks, int(version.horizon)) if weeks > 0 else 0
+
+
+def shadows_supersede(*, by: ModelVersion) -> list[ModelVersion]:
+    """Inside a transaction holding the version-table lock: a newer challenger
+    that passed the backtest rule ends the shadow period of any earlier shadow,
+    which is rejected with the reason (at most one shadow at a time)."""
+    ended = []
+    for old in ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.SHADOW).exclude(pk=by.pk):
+        state = {**((old.decision or {}).get("shadow") or {}), "outcome": "superseded", "superseded_by": by.number,
+                 "decided_at": timezone.now().isoformat()}
+        old.status = ModelVersion.Status.REJECTED
+        old.decision = {**(old.decision or {}), "shadow": state}
+        old.promotion_note = (f"{old.promotion_note}; superseded by v{by.number} before the end of its shadow period "
+                              f"({state.get('weeks', 0)} of {state.get('weeks_needed')} week(s) realized)")[:2000]
+        old.save(update_fields=["status", "decision", "promotion_note"])
+        audit_record(action="model.rejected", actor=Actor.system(), target_type="model_version", target_id=old.pk,
+                     payload={"number": old.number, "champion": state.get("champion"), "superseded_by": by.number,
+                              "why": f"superseded by v{by.number} during its shadow period"})
+        ended.append(old)
+    return ended
 
 
 # --------------------------------------------------- manual promote / rollback

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, connections, transaction
-from django.utils import timezone
-from django_tenants.utils import schema_context
+from django.db import connection, transaction
 
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
@@ -27,9 +23,11 @@ from billing.services import quota_check_value, quota_reserve
 from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
 from forecasting.services.forecasts import forecast_run_write
-from forecasting.services.jobs import (job_admit, job_claimed, job_create, job_enqueue, job_fail, job_progress,
-                                       job_succeed, job_wake_next)
+from forecasting.services.jobs import (heartbeat, job_admit, job_claimed, job_create, job_enqueue, job_fail,
+                                       job_progress, job_succeed, job_wake_next)
 from forecasting.services.promotion import version_promote_if_better
+from forecasting.services.refresh import forecast_refresh_after_training
+from forecasting.services.rescore import champion_rescore
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
 from saas.errors import ValidationFailed
@@ -71,28 +69,6 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
 
 
 # ------------------------------------------------------------- worker side
-@contextmanager
-def heartbeat(job_id: int, schema: str, every: float = 5.0):
-    """Keeps ``heartbeat_at`` fresh from a thread while a long step runs."""
-    stop = threading.Event()
-
-    def beat():
-        try:
-            while not stop.wait(every):
-                with schema_context(schema):
-                    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{job_id}")
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-
-
 def model_train_run(*, job_id: int) -> ModelVersion | None:
     with job_claimed(job_id) as job:
         if job is None:
@@ -142,6 +118,11 @@ def _train_locked(job: Job) -> ModelVersion | None:
                                  backtest_windows=job.params.get("backtest_windows", 4),
                                  num_threads=settings.ML_NUM_THREADS)
             result = train(sales, features, stores, config, progress=progress)
+            data_end = sales["date"].max().date()
+            job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")
+            rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores,
+                                        dataset_version=dataset_version, horizon=config.horizon,
+                                        backtest_windows=config.backtest_windows, data_end=data_end)
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
             checkpoint("saving", job_id=job.pk)
             folder = tenant_dir("models")
@@ -153,8 +134,8 @@ def _train_locked(job: Job) -> ModelVersion | None:
             Job.objects.filter(pk=job.pk).update(result={"artifact": final.name})  # found again if we die
         seconds = time.monotonic() - started
         version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
-                            dataset_version=dataset_version, data_end=sales["date"].max().date(), stores=stores,
-                            uploads=uploads)
+                            dataset_version=dataset_version, data_end=data_end, stores=stores,
+                            uploads=uploads, rescored=rescored)
     except Exception as exc:
         logger.exception("training job %s failed", job.pk)
         if pending is not None and Path(pending).exists():
@@ -193,7 +174,7 @@ def _meter_training(started: float) -> None:
 
 
 def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,
-              data_end, stores=None, uploads=()) -> ModelVersion:
+              data_end, stores=None, uploads=(), rescored: dict | None = None) -> ModelVersion:
     with transaction.atomic():
         with connection.cursor() as cur:  # serialise version numbering and promotion
             cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
@@ -215,6 +196,7 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})
-        version_promote_if_better(version=version, actor=actor)
+        version_promote_if_better(version=version, actor=actor, rescored=rescored)
+        forecast_refresh_after_training(version=version)  # a kept champion forecasts from the newest week too
         checkpoint("promoting", job_id=job.pk)  # tests stop here: registered and swapped, not committed
     return version

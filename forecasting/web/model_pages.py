@@ -40,6 +40,7 @@ def models_status(request):
 def models_page(request):
     return render(request, "forecasting/models.html", {
         "versions": selectors.model_version_list(),
+        "shadow": selectors_monitoring.shadow_summary(),
         "can_train": has_perm(request.user.role, "models.train"),
         "watch": _watch(),
     })
@@ -100,8 +101,10 @@ def model_detail(request, version_id: int):
     can_rollback = (has_perm(request.user.role, "models.manage") and version.status != "active"
                     and (active is None or version.number < active.number))
     live = selectors_monitoring.live_accuracy_history(version=version)
+    shadow = selectors_monitoring.shadow_summary()
     return render(request, "forecasting/model_detail.html", {
         "watch": _watch(), "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
+        "shadow": shadow if shadow and version.number in (shadow["number"], shadow["champion"]) else None,
         "evaluations": live["evaluations"][::-1],
         "live_chart": charts_monitoring.live_accuracy_chart(version, live["evaluations"], live["events"]),
         "backtest_chart": charts.backtest_chart(version),

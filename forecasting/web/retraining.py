@@ -16,7 +16,7 @@ from saas.errors import ValidationFailed
 
 BOOLEANS = ("on_new_data", "on_degradation", "degradation_vs_naive")
 VALUES = ("schedule", "weekday", "day_of_month", "hour", "time_zone", "min_new_weeks", "degradation_weeks",
-          "degradation_tolerance", "cooldown_hours")
+          "degradation_tolerance", "cooldown_hours", "shadow_weeks")
 
 
 def _changes(post) -> dict:

@@ -68,3 +68,23 @@ def test_different_backtests_compare_skill_against_seasonal_naive():
 
 def test_no_wmae_is_never_promoted():
     assert not promotion_decision(wmae=None, seasonal_naive_wmae=100.0).promote
+
+
+def test_different_backtests_compare_on_the_champions_rescore_when_there_is_one():
+    rescored = {"wmae": 95.0, "champion_wmae": 100.0, "rows": 1234, "weeks": 8, "windows": ["2012-01-06"],
+                "champion": 1}
+    d = promotion_decision(wmae=500.0, seasonal_naive_wmae=600.0, champion_wmae=10.0,
+                           champion_seasonal_naive_wmae=100.0, champion_number=1, same_backtest=False,
+                           rescored=rescored)
+    # its own backtests say the champion is far better (skill 0.1 vs 0.83); on the same rows it is 5% worse
+    assert d.promote and d.figures["basis"] == "champion_on_challenger_windows"
+    assert d.figures["improvement"] == pytest.approx(0.05) and d.figures["rescored"] == rescored
+    assert "1,234 rows" in d.note and "95.0 vs champion v1 100.0" in d.note and "2012-01-06" in d.note
+    # it must still beat seasonal naive on its own backtest
+    assert not promotion_decision(wmae=500.0, seasonal_naive_wmae=400.0, champion_wmae=10.0,
+                                  champion_seasonal_naive_wmae=100.0, champion_number=1, same_backtest=False,
+                                  rescored=rescored).promote
+    # the same backtest needs no rescore: its own figures decide
+    same = promotion_decision(wmae=99.0, seasonal_naive_wmae=150.0, champion_wmae=100.0, champion_number=1,
+                              same_backtest=True, rescored=rescored)
+    assert same.figures["basis"] == "same_backtest" and not same.promote
