@@ -33,6 +33,7 @@ from django.utils import timezone
 from accounts.audit import Actor, audit_record
 from forecasting.models import ModelVersion
 from forecasting.selectors_retraining import retraining_policy_get
+from forecasting.services.refresh_queue import forecast_refresh_after_swap
 from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, ValidationFailed
 
@@ -233,4 +234,5 @@ def version_activate(*, version: ModelVersion, actor: Actor, reason: str, kind: 
                      target_type="model_version", target_id=target.pk,
                      payload={"number": target.number, "replaced": details["champion"], "reason": reason,
                               "manual": True, **(payload or {})})
+        forecast_refresh_after_swap(version=target, kind=kind)  # an older champion forecasts from the newest week
     return target

@@ -14,14 +14,8 @@ Refreshes are cheap (tens of seconds on a year of weekly data for thousands
 of series): they take no training quota and are not heavy jobs; the plan's
 API rate limits apply to the request.
 
-``forecast_refresh_after_training`` (inside a training's registration): when
-the champion kept after the decision (the challenger was rejected, or waits in
-its shadow period) serves a run older than the weeks the training saw, a
-refresh of the champion is queued (system actor, audited
-``forecast.refresh_started`` with why), so the served forecast starts from the
-newest week instead of ageing until live scoring stops. Like every refresh it
-takes no training quota: a tenant at its trainings-per-day limit still gets it.
-One queued refresh is enough (it loads the data when it runs)."""
+Refreshes the product queues by itself (after a training that kept the
+champion, after a promotion or rollback) are in ``refresh_queue.py``."""
 from __future__ import annotations
 
 import logging
@@ -34,7 +28,7 @@ from django.db import connection, transaction
 
 from accounts.audit import Actor, audit_record
 from forecasting import selectors
-from forecasting.models import ForecastRun, Job, ModelVersion
+from forecasting.models import ForecastRun, Job
 from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.jobs import (heartbeat, job_admit, job_claimed, job_create, job_enqueue, job_fail,
                                        job_progress, job_succeed)
@@ -56,29 +50,6 @@ def forecast_refresh_start(*, actor: Actor) -> Job:
         audit_record(action="forecast.refresh_started", actor=actor, target_type="job", target_id=job.pk,
                      payload={"model_version": version.number})
         job_enqueue(job)
-    return job
-
-
-def forecast_refresh_after_training(*, version: ModelVersion) -> Job | None:
-    """Inside the registration transaction of ``version`` (already decided):
-    queue a refresh of the champion when its newest run's origin is older
-    than ``version.data_end``. None when nothing is needed."""
-    champion = selectors.active_model()
-    if champion is None or champion.pk == version.pk or version.data_end is None:
-        return None
-    run = selectors.latest_run(champion)
-    if run is not None and run.origin >= version.data_end:
-        return None
-    if Job.objects.filter(kind=Job.Kind.REFRESH, status=Job.Status.QUEUED).exists():
-        return None  # a queued refresh loads the newest weeks when it runs
-    why = (f"v{version.number} ({version.get_status_display().lower()}) was trained on weeks to "
-           f"{version.data_end:%Y-%m-%d}; the champion v{champion.number}'s forecast starts after "
-           f"{run.origin:%Y-%m-%d}" if run is not None else f"the champion v{champion.number} has no forecast run")
-    params = {"model_version": champion.number, "trigger": "after_training", "challenger": version.number}
-    job = job_create(actor=Actor.system(), kind=Job.Kind.REFRESH, params=params, message="Queued")
-    audit_record(action="forecast.refresh_started", actor=Actor.system(), target_type="job", target_id=job.pk,
-                 payload={**params, "reason": why})
-    job_enqueue(job)
     return job
 
 

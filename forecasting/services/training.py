@@ -26,7 +26,7 @@ from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.jobs import (heartbeat, job_admit, job_claimed, job_create, job_enqueue, job_fail,
                                        job_progress, job_succeed, job_wake_next)
 from forecasting.services.promotion import version_promote_if_better
-from forecasting.services.refresh import forecast_refresh_after_training
+from forecasting.services.refresh_queue import forecast_refresh_after_training
 from forecasting.services.rescore import champion_rescore
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint

@@ -1,5 +1,5 @@
 """A kept champion is refreshed after a training that saw newer weeks
-(forecasting/services/refresh.py ``forecast_refresh_after_training``): a
+(forecasting/services/refresh_queue.py ``forecast_refresh_after_training``): a
 rejected challenger must not leave the champion serving a forecast that ages
 until live scoring stops. On stored rows here; with a real worker in
 test_refresh_after_training_worker.py."""
@@ -14,7 +14,7 @@ from tests.models.versions import ORIGIN, make_version
 def _after(t, version):
     from django.db import transaction
 
-    from forecasting.services.refresh import forecast_refresh_after_training
+    from forecasting.services.refresh_queue import forecast_refresh_after_training
 
     with in_tenant(t), transaction.atomic():
         return forecast_refresh_after_training(version=version)
@@ -75,3 +75,27 @@ def test_refresh_is_queued_at_the_trainings_quota(tenant, settings):
         Job.objects.bulk_create([Job(kind="train", status="succeeded") for _ in range(limit)])
         assert billing.usage("trainings_per_day") >= limit
     assert _after(tenant, challenger) is not None
+
+
+def test_a_rollback_to_a_champion_with_an_older_forecast_queues_its_refresh(tenant):
+    """After a swap the new champion's run is served; when it starts before the newest sales week
+    (a rollback to a version trained long ago), its refresh is queued in the same transaction."""
+    from accounts.audit import Actor
+    from accounts.models import AuditEvent
+    from forecasting.models import Job, SalesRecord
+    from forecasting.services.promotion import version_activate
+
+    old = make_version(tenant, forecast=10.0)  # its run's origin: ORIGIN
+    make_version(tenant, status="active", forecast=12.0)
+    with in_tenant(tenant):
+        version_activate(version=old, actor=Actor.system(), reason="back to v1", kind="rollback")
+        assert not Job.objects.filter(kind="refresh").exists()  # no sales after ORIGIN: its run is current
+        SalesRecord.objects.create(store=1, dept=1, date=ORIGIN + timedelta(weeks=2), sales=5.0)
+    make_version(tenant, status="active", forecast=12.0)
+    with in_tenant(tenant):
+        version_activate(version=old, actor=Actor.system(), reason="back to v1 again", kind="rollback")
+        job = Job.objects.get(kind="refresh")
+        event = AuditEvent.objects.get(action="forecast.refresh_started")
+    assert job.status == "queued" and job.params == {"model_version": old.number, "trigger": "after_rollback"}
+    assert f"v{old.number} became the champion (rollback)" in event.payload["reason"]
+    assert f"{ORIGIN + timedelta(weeks=2):%Y-%m-%d}" in event.payload["reason"]
