@@ -50,6 +50,7 @@ bench: install
 	$(PY) bench/audit.py
 	$(PY) bench/simulate.py
 	$(PY) bench/pages.py
+	$(PY) bench/rescore.py
 
 services-stop:
 	$(PY) -m saas.embedded stop
