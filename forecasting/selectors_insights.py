@@ -120,27 +120,35 @@ def on_hand_frame(*, scope: StoreScope) -> pd.DataFrame:
     return pd.DataFrame.from_records(qs.values_list("store", "dept", "on_hand"), columns=["store", "dept", "on_hand"])
 
 
-def inventory(*, scope: StoreScope, lead_time: int, service_level: float, first_weeks: bool = False) -> dict:
+INVENTORY_COLUMNS = ["store", "dept", "week", "demand", "safety_stock", "target", "on_hand", "order"]
+
+
+def inventory_table(*, scope: StoreScope, lead_time: int, service_level: float,
+                    first_weeks: bool = False) -> tuple[dict, pd.DataFrame]:
     """Order-up-to levels of the scope's series for every week of the served forecast whose lead time fits
     the horizon (``first_weeks``: only each series' first week, what to hold and order now); the first week
-    of a series with a stock figure carries the quantity to order."""
+    of a series with a stock figure carries the quantity to order. The answer's fields, and the rows as a
+    frame (``week`` as YYYY-MM-DD; NaN where a series has no stock figure)."""
     fc = served_forecast_frame(scope=scope, weeks=lead_time if first_weeks else None)  # first weeks: what they need
     run = selectors.latest_run()
     stock = on_hand_frame(scope=scope)
-    if fc.empty:
-        rows = []
-    else:
+    df = pd.DataFrame(columns=INVENTORY_COLUMNS)
+    if not fc.empty:
         df = ml_insights.inventory_targets(fc, lead_time=lead_time, service_level=service_level,
                                            on_hand=stock if len(stock) else None)
         if first_weeks:
             df = df[~df.duplicated(["store", "dept"])]
-        df["week"] = df["week"].dt.strftime("%Y-%m-%d")
-        names = list(df.columns)
-        columns = [[None if v != v else v for v in df[c].tolist()] for c in names]  # NaN (no stock) -> null
-        rows = [dict(zip(names, values)) for values in zip(*columns)]
-    return {"lead_time": lead_time, "service_level": service_level, "run": run.pk if run else None,
-            "horizon": run.horizon if run else None, "on_hand_rows": len(stock), "count": len(rows),
-            "results": rows}
+        df = df.assign(week=df["week"].dt.strftime("%Y-%m-%d"))[INVENTORY_COLUMNS]
+    meta = {"lead_time": lead_time, "service_level": service_level, "run": run.pk if run else None,
+            "horizon": run.horizon if run else None, "on_hand_rows": len(stock), "count": len(df)}
+    return meta, df
+
+
+def inventory(*, scope: StoreScope, lead_time: int, service_level: float, first_weeks: bool = False) -> dict:
+    """``inventory_table`` as one dict with its rows in ``results``."""
+    meta, df = inventory_table(scope=scope, lead_time=lead_time, service_level=service_level, first_weeks=first_weeks)
+    columns = [[None if v != v else v for v in df[c].tolist()] for c in INVENTORY_COLUMNS]  # NaN -> null
+    return {**meta, "results": [dict(zip(INVENTORY_COLUMNS, values)) for values in zip(*columns)]}
 
 
 def inventory_params(query) -> tuple[int, float]:

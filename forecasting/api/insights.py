@@ -3,6 +3,9 @@ targets (JSON or ``?format=csv``) and the stock-on-hand upload; every row is of
 the principal's stores only (accounts/scope.py)."""
 from __future__ import annotations
 
+import json
+
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, status
@@ -11,12 +14,10 @@ from rest_framework.response import Response
 
 from forecasting import selectors_insights
 from forecasting.api.views import CSVRenderer, stream_csv
-from forecasting.selectors_insights import inventory_params
+from forecasting.selectors_insights import INVENTORY_COLUMNS, inventory_params
 from forecasting.services.inventory import on_hand_upload
 from saas.api.base import TenantAPIView
 from saas.errors import ValidationFailed
-
-INVENTORY_COLUMNS = ["store", "dept", "week", "demand", "safety_stock", "target", "on_hand", "order"]
 
 
 def _empty(kind: str) -> dict:
@@ -75,12 +76,18 @@ class InventoryView(TenantAPIView):
         OpenApiParameter("format", str, enum=["json", "csv"])], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         lead_time, service_level = inventory_params(request.query_params)
-        data = selectors_insights.inventory(scope=self.scope, lead_time=lead_time, service_level=service_level)
         if request.query_params.get("format") == "csv":
+            data = selectors_insights.inventory(scope=self.scope, lead_time=lead_time, service_level=service_level)
             rows = ([r[c] if c in ("store", "dept", "week") or r[c] is None else round(r[c], 2)
                      for c in INVENTORY_COLUMNS] for r in data["results"])
             return stream_csv(f"inventory-lead{lead_time}-sl{service_level:g}.csv", INVENTORY_COLUMNS, rows)
-        return Response(data)
+        meta, df = selectors_insights.inventory_table(scope=self.scope, lead_time=lead_time,
+                                                      service_level=service_level)
+        # tens of thousands of rows: pandas' C encoder writes them 10x faster than building dicts for json
+        # (NaN -> null); the rest of the answer goes through the renderer as usual
+        body = json.dumps(meta, separators=(",", ":"))[:-1] + ',"results":' + (
+            df.to_json(orient="records", double_precision=6) if len(df) else "[]") + "}"
+        return HttpResponse(body, content_type="application/json")
 
 
 class OnHandUploadView(TenantAPIView):
