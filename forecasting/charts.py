@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from forecasting.charts_base import to_html
 from forecasting.ml.labels import feature_label
 
-LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380, template="plotly_white",
+LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380,  # template: charts_base's default
               legend=dict(orientation="h", y=-0.15))
 
 

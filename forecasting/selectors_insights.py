@@ -9,16 +9,18 @@ cheap), for any lead time and service level, minus the uploaded stock on hand.
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 from django.db import connection
+from django.db.models.fields.json import KT
 
 from accounts.scope import StoreScope
 from forecasting import selectors
 from forecasting.ml import insights as ml_insights
-from forecasting.ml.markdown_roi import SERIES_COLUMNS, by_department
+from forecasting.ml.markdown_roi import SERIES_COLUMNS, SUM_COLUMNS, by_department, price_departments
 from forecasting.models import InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
 from saas.errors import ValidationFailed
 
@@ -171,14 +173,40 @@ def inventory_params(query) -> tuple[int, float]:
     return lead_time, service_level
 
 
-def markdown_roi(*, scope: StoreScope, margin: float) -> dict | None:
-    """ROI per department and markdown type over the scope's stores, from the stored per-series effects,
-    best first (None before the worker first computed them)."""
-    data = snapshot("markdown_roi", scope=scope)
-    if data is None:
+def _every_store_markdown_roi() -> dict | None:
+    """The stored per-department sums over every store, read without the per-series rows (2 MB of JSON on the
+    Walmart data: most of the Insights page's time); None when the snapshot predates them."""
+    snap = (InsightSnapshot.objects.filter(kind=InsightSnapshot.Kind.MARKDOWN_ROI)
+            .annotate(departments=KT("data__departments"), model_version=KT("data__model_version"),
+                      origins=KT("data__backtest_origins"), unavailable=KT("data__unavailable"))
+            .defer("data").first())
+    if snap is None or snap.departments is None:
         return None
-    eff = pd.DataFrame.from_records(data.pop("results"), columns=SERIES_COLUMNS)
-    df = by_department(eff, margin=margin)
+    fp = fingerprint()
+    data = {"model_version": json.loads(snap.model_version) if snap.model_version else None,
+            "backtest_origins": json.loads(snap.origins) if snap.origins else [],
+            "departments": json.loads(snap.departments), "computed_at": snap.computed_at.isoformat(),
+            "stale": any(getattr(snap, k) != v for k, v in fp.items())}
+    if snap.unavailable is not None:
+        data["unavailable"] = snap.unavailable
+    return data
+
+
+def markdown_roi(*, scope: StoreScope, margin: float) -> dict | None:
+    """ROI per department and markdown type over the scope's stores, from the stored per-series effects
+    (their stored sums over every store for an unrestricted principal), priced with ``margin``, best first
+    (None before the worker first computed them)."""
+    data = None if scope.restricted else _every_store_markdown_roi()
+    if data is not None:
+        sums = pd.DataFrame.from_records(data.pop("departments"), columns=SUM_COLUMNS)
+        df = price_departments(sums, margin=margin)
+    else:
+        data = snapshot("markdown_roi", scope=scope)
+        if data is None:
+            return None
+        data.pop("departments", None)
+        eff = pd.DataFrame.from_records(data.pop("results"), columns=SERIES_COLUMNS)
+        df = by_department(eff, margin=margin)
     df = df.assign(_k=df["roi"].astype(float).fillna(-np.inf)).sort_values(["_k", "incremental_sales"],
                                                                              ascending=False).drop(columns="_k")
     rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in df.to_dict("records")]

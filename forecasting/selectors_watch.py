@@ -25,10 +25,10 @@ def jobs_running(*, kinds=selectors.FIGURE_JOBS) -> list[Job]:
 
 def _stale(figure: str) -> bool:
     if figure == INSIGHTS:
-        snap = InsightSnapshot.objects.filter(kind=InsightSnapshot.Kind.ANOMALIES).first()
+        snap = InsightSnapshot.objects.filter(kind=InsightSnapshot.Kind.ANOMALIES).defer("data").first()
         fingerprint = selectors_insights.fingerprint()
     else:
-        snap = FiguresSnapshot.objects.filter(kind=figure).first()
+        snap = FiguresSnapshot.objects.filter(kind=figure).defer("data").first()
         fingerprint = selectors_stores.snapshot_fingerprint()
     return snap is None or any(getattr(snap, k) != v for k, v in fingerprint.items())
 

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from forecasting import selectors, selectors_insights
 from forecasting.ml import insights as ml_insights
-from forecasting.ml.markdown_roi import markdown_effects
+from forecasting.ml.markdown_roi import by_department, markdown_effects
 from forecasting.models import InsightSnapshot
 from forecasting.services.forecasts import artifact_for
 from saas.errors import Conflict
@@ -45,7 +45,9 @@ def markdown_effects_compute() -> dict:
         log.warning("markdown ROI: artifact of model v%s unreadable", version.number, exc_info=True)
         return {"results": [], "model_version": version.number, "unavailable": "the model file could not be read"}
     eff = markdown_effects(art)
+    every_store = by_department(eff, margin=0.0)  # sums over every store: read as they are by unrestricted members
     return {"results": _rows(eff, ["store", "dept", "markdown", "incremental_sales", "cost"]),
+            "departments": _rows(every_store, ["dept", "markdown", "incremental_sales", "cost", "stores"]),
             "model_version": version.number, "backtest_origins": art.meta.get("params", {}).get("backtest_origins", [])}
 
 

@@ -278,3 +278,33 @@ def test_anomalies_endpoint_is_valid_json_when_a_forecast_band_has_zero_width(dj
     assert spread and all(isinstance(r["score"], float) and r["score"] > 0 for r in spread)
     assert flat and all(r["score"] is None and r["lo"] == r["hi"] == 400.0 for r in flat)
     assert body["results"][-len(flat):] == flat  # no score: listed last
+
+
+def test_markdown_roi_of_every_store_is_read_from_the_stored_department_sums(shop):
+    """An unrestricted reader gets the worker's stored per-department sums (the per-series rows are 2 MB on
+    the Walmart data); priced with any margin they equal the sums of the per-series rows."""
+    import pandas as pd
+
+    from forecasting.ml.markdown_roi import SERIES_COLUMNS, SUM_COLUMNS, by_department
+    from forecasting.models import InsightSnapshot
+
+    fake_roi(shop)
+    with in_tenant(shop):
+        snap = InsightSnapshot.objects.get(kind="markdown_roi")
+        eff = pd.DataFrame.from_records(snap.data["results"], columns=SERIES_COLUMNS)
+    client = api_client(shop, key=shop.admin_key)
+    from_series = client.get("/api/v1/insights/markdown-roi/?margin=0.4").json()
+    sums = by_department(eff, margin=0.0)[SUM_COLUMNS]
+    with in_tenant(shop):
+        InsightSnapshot.objects.filter(pk=snap.pk).update(data={**snap.data, "departments": [
+            {**r, "incremental_sales": r["incremental_sales"] + 1.0} for r in sums.to_dict("records")]})
+    from_sums = client.get("/api/v1/insights/markdown-roi/?margin=0.4").json()
+    assert len(from_sums["results"]) == len(from_series["results"]) > 0
+    by_key = {(r["dept"], r["markdown"]): r for r in from_series["results"]}
+    for r in from_sums["results"]:  # the stored sums are what is served (each marked +1 here)
+        s = by_key[(r["dept"], r["markdown"])]
+        assert r["incremental_sales"] == pytest.approx(s["incremental_sales"] + 1.0)
+        assert r["cost"] == s["cost"] and r["stores"] == s["stores"]
+        assert r["incremental_profit"] == pytest.approx(r["incremental_sales"] * 0.4 - r["cost"])
+    assert from_sums["model_version"] == 1 and from_sums["backtest_origins"] == ["2011-12-02"]
+    assert "departments" not in from_sums and "departments" not in from_series
