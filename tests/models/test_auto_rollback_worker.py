@@ -10,10 +10,7 @@
   orphan artifact, the job in a final state."""
 from __future__ import annotations
 
-import os
-import signal
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, provision
 from tests.data.helpers import upload, wait_job
-from tests.models.test_training import _start_worker, wait_orphaned
+from tests.models.victim import victim_worker
 from tests.models.test_auto_rollback import promoted_pair
 from tests.models.versions import ORIGIN
 
@@ -167,42 +164,22 @@ def test_sigkill_during_the_rollback_then_restart(celery_worker_proc, tmp_path):
     from accounts.models import AuditEvent, Notice
     from forecasting.models import ForecastRun, ModelVersion
     from forecasting.storage import tenant_dir
-    from saas.celery import app
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
 
     t = provision("rbkill")
-    session_worker = [n for r in app.control.ping(timeout=1) for n in r if n.startswith("test-")]
-    app.control.cancel_consumer("default", destination=session_worker, reply=True)  # the victim takes it
-    name = f"victim-{uuid.uuid4().hex[:6]}@%h"
-    log = tmp_path / "victim.log"
-    victim = _start_worker(name, log)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
-            assert time.monotonic() < deadline, log.read_text()
+    with victim_worker("default", tmp_path / "victim.log") as victim:  # the victim takes it
         checkpoint_arm(t.schema, "rolling_back")
         job_id = _seed_promoted_pair(t)
         assert checkpoint_wait(t.schema, "rolling_back", timeout=300) == job_id
         with in_tenant(t):  # swapped inside the worker's transaction: not visible, not committed
             assert dict(ModelVersion.objects.values_list("number", "status")) == {1: "retired", 2: "active"}
-        os.killpg(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=30)
-        wait_orphaned(t, job_id)  # PostgreSQL ended the dead worker's session, rolling its transaction back
+        victim.kill(t, job_id)  # PostgreSQL ended the dead worker's session, rolling its transaction back
         with in_tenant(t):
             assert ModelVersion.objects.filter(status="active").count() == 1
             assert ModelVersion.objects.get(status="active").number == 2
             assert not AuditEvent.objects.filter(action="model.rolled_back").exists()
             assert not Notice.objects.exists()
-        restarted = _start_worker(name.replace("victim", "restarted"), log)
-        try:
-            done = wait_job(t, job_id, timeout=300)
-        finally:
-            os.killpg(restarted.pid, signal.SIGTERM)
-            restarted.wait(timeout=60)
-    finally:
-        if victim.poll() is None:
-            os.killpg(victim.pid, signal.SIGKILL)
-        app.control.add_consumer("default", destination=session_worker, reply=True)
+        done = victim.restart_until_done(t, job_id, timeout=300)
     assert done["status"] == "succeeded" and done["attempts"] == 2, done
     assert done["result"]["auto_rollback"]["outcome"] == "rolled_back"
     with in_tenant(t):
@@ -225,7 +202,6 @@ def test_sigkill_during_a_trainings_promotion_then_restart(celery_worker_proc, t
     from forecasting.demo_data import generate
     from forecasting.models import ForecastRun, ModelVersion
     from forecasting.storage import tenant_dir
-    from saas.celery import app
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
     from tests.models.test_training import load_demo
 
@@ -233,15 +209,7 @@ def test_sigkill_during_a_trainings_promotion_then_restart(celery_worker_proc, t
     load_demo(t, generate(tmp_path / "demo", seed=7, small=True))
     client = api_client(t, key=t.admin_key)
     assert _train(client, t)["number"] == 1
-    session_worker = [n for r in app.control.ping(timeout=1) for n in r if n.startswith("test-")]
-    app.control.cancel_consumer("ml", destination=session_worker, reply=True)  # only the victim trains
-    name = f"victim-{uuid.uuid4().hex[:6]}@%h"
-    log = tmp_path / "victim.log"
-    victim = _start_worker(name, log)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
-            assert time.monotonic() < deadline, log.read_text()
+    with victim_worker("ml", tmp_path / "victim.log") as victim:  # only the victim trains
         checkpoint_arm(t.schema, "promoting")
         job_id = client.post("/api/v1/models/train/", {"horizon": HORIZON, "backtest_windows": 1},
                              format="json").json()["job"]["id"]
@@ -249,21 +217,10 @@ def test_sigkill_during_a_trainings_promotion_then_restart(celery_worker_proc, t
         with in_tenant(t):
             written = {p.name for p in tenant_dir("models").iterdir()}
         assert len(written) == 2  # v1's file and the new one, not yet referenced by a committed version
-        os.killpg(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=30)
-        wait_orphaned(t, job_id)
+        victim.kill(t, job_id)
         with in_tenant(t):
             assert dict(ModelVersion.objects.values_list("number", "status")) == {1: "active"}
-        restarted = _start_worker(name.replace("victim", "restarted"), log)
-        try:
-            done = wait_job(t, job_id, timeout=600)
-        finally:
-            os.killpg(restarted.pid, signal.SIGTERM)
-            restarted.wait(timeout=60)
-    finally:
-        if victim.poll() is None:
-            os.killpg(victim.pid, signal.SIGKILL)
-        app.control.add_consumer("ml", destination=session_worker, reply=True)
+        done = victim.restart_until_done(t, job_id)
     assert done["status"] == "succeeded" and done["attempts"] == 2, done
     with in_tenant(t):
         statuses = dict(ModelVersion.objects.values_list("number", "status"))

@@ -154,31 +154,19 @@ def test_sigkill_during_a_shadow_promotion_then_restart(celery_worker_proc, tmp_
     swapped but not committed (checkpoint ``shadow_deciding``): PostgreSQL
     undoes it, v1 stays the one active version and v2 the shadow; a restarted
     worker re-runs the orphaned job, which promotes v2 once."""
-    import os
-    import signal
-    import uuid
     from datetime import timedelta
 
     from accounts.audit import Actor
     from forecasting.models import ModelVersion, SalesRecord, Upload
     from forecasting.services.jobs import job_create, job_enqueue
-    from saas.celery import app
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
     from tests.models.test_shadow import _shadow_pair
-    from tests.models.test_training import _start_worker, wait_orphaned
+    from tests.models.victim import victim_worker
     from tests.models.versions import ORIGIN
 
     t = provision("shadowkill")
     _shadow_pair(t, champion=30.0, shadow=11.0)
-    session_worker = [n for r in app.control.ping(timeout=1) for n in r if n.startswith("test-")]
-    app.control.cancel_consumer("default", destination=session_worker, reply=True)  # the victim takes it
-    name = f"victim-{uuid.uuid4().hex[:6]}@%h"
-    log = tmp_path / "victim.log"
-    victim = _start_worker(name, log)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
-            assert time.monotonic() < deadline, log.read_text()
+    with victim_worker("default", tmp_path / "victim.log") as victim:  # the victim takes it
         checkpoint_arm(t.schema, "shadow_deciding")
         with in_tenant(t):
             SalesRecord.objects.bulk_create([SalesRecord(store=1, dept=1, date=ORIGIN + timedelta(weeks=k),
@@ -190,22 +178,11 @@ def test_sigkill_during_a_shadow_promotion_then_restart(celery_worker_proc, tmp_
                                      "until": (ORIGIN + timedelta(weeks=2)).isoformat()})
             job_enqueue(job)  # outside a transaction: sent at once
         assert checkpoint_wait(t.schema, "shadow_deciding", timeout=300) == job.pk
-        os.killpg(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=30)
-        wait_orphaned(t, job.pk)
+        victim.kill(t, job.pk)
         statuses, events, _, active = _state(t)
         assert statuses == {1: "active", 2: "shadow"} and active == 1
         assert [p["number"] for _, p in events["model.promoted"]] == [] and events["model.rejected"] == []
-        restarted = _start_worker(name.replace("victim", "restarted"), log)
-        try:
-            done = wait_job(t, job.pk, timeout=300)
-        finally:
-            os.killpg(restarted.pid, signal.SIGTERM)
-            restarted.wait(timeout=60)
-    finally:
-        if victim.poll() is None:
-            os.killpg(victim.pid, signal.SIGKILL)
-        app.control.add_consumer("default", destination=session_worker, reply=True)
+        done = victim.restart_until_done(t, job.pk, timeout=300)
     assert done["status"] == "succeeded" and done["attempts"] == 2, done
     assert done["result"]["shadow"]["outcome"] == "promoted"
     statuses, events, _, active = _state(t)

@@ -1,18 +1,13 @@
 """Training end to end with real Celery workers consuming from real Redis."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, add_member, api_client, in_tenant, die_with_parent, provision, service_env
+from tests.conftest import add_member, api_client, in_tenant, provision
 from tests.data.helpers import upload, wait_job
+from tests.models.victim import victim_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -130,45 +125,16 @@ def test_viewer_cannot_train(tenant):
     assert api_client(tenant, user=viewer).post("/api/v1/models/train/", {}, format="json").status_code == 403
 
 
-def wait_orphaned(t, job_id: int, timeout: float = 60) -> None:
-    """Until no session holds the job's lock (a killed worker's session ends)."""
-    from forecasting.services.jobs import job_lock_release, job_lock_try
-
-    deadline = time.monotonic() + timeout
-    with in_tenant(t):
-        while not job_lock_try(job_id):
-            assert time.monotonic() < deadline, "the dead worker's session still holds the job"
-            time.sleep(0.2)
-        job_lock_release(job_id)
-
-
-def _start_worker(name: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "saas", "worker", "-Q", "default,ml",
-                             "--concurrency", "1", "-n", name, "--loglevel", "INFO", "--without-mingle",
-                             "--without-gossip"],
-                            cwd=REPO, env=service_env(ML_NUM_THREADS="2"), stdout=open(log, "a"),
-                            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
-
-
 def test_sigkill_mid_training_then_restart_completes_once(celery_worker_proc, demo_files, tmp_path):
     """The worker is SIGKILLed in the middle of training (stopped at a known
     point inside the ML pipeline by a checkpoint); a restarted worker re-queues
     the orphaned job, which completes once with one version and no
     half-written artifact referenced."""
-    from saas.celery import app
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
 
     t = provision("kill")
     load_demo(t, demo_files)
-    session_worker = [n for r in app.control.ping(timeout=1) for n in r if n.startswith("test-")]
-    app.control.cancel_consumer("ml", destination=session_worker, reply=True)  # only our victim takes ml work
-    name = f"victim-{uuid.uuid4().hex[:6]}@%h"
-    log = tmp_path / "victim.log"
-    victim = _start_worker(name, log)
-    try:
-        deadline = time.monotonic() + 60
-        while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
-            assert time.monotonic() < deadline, log.read_text()
+    with victim_worker("ml", tmp_path / "victim.log") as victim:  # only our victim takes ml work
         client = api_client(t, key=t.admin_key)
         checkpoint_arm(t.schema, "training")
         job_id = client.post("/api/v1/models/train/", {"horizon": 13, "backtest_windows": 4},
@@ -176,20 +142,9 @@ def test_sigkill_mid_training_then_restart_completes_once(celery_worker_proc, de
         assert checkpoint_wait(t.schema, "training", timeout=300) == job_id  # paused inside the pipeline
         job = client.get(f"/api/v1/jobs/{job_id}/").json()
         assert job["status"] == "running" and job["attempts"] == 1, job
-        os.killpg(victim.pid, signal.SIGKILL)
-        victim.wait(timeout=30)
+        victim.kill(t, job_id)  # PostgreSQL has ended the dead worker's session
         assert client.get(f"/api/v1/jobs/{job_id}/").json()["status"] == "running"
-        wait_orphaned(t, job_id)  # PostgreSQL has ended the dead worker's session
-        restarted = _start_worker(name.replace("victim", "restarted"), log)
-        try:
-            done = wait_job(t, job_id, timeout=600)
-        finally:
-            os.killpg(restarted.pid, signal.SIGTERM)
-            restarted.wait(timeout=60)
-    finally:
-        if victim.poll() is None:
-            os.killpg(victim.pid, signal.SIGKILL)
-        app.control.add_consumer("ml", destination=session_worker, reply=True)
+        done = victim.restart_until_done(t, job_id)
     assert done["status"] == "succeeded", done
     assert done["attempts"] == 2
     from forecasting.models import ModelVersion
