@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.job_watch import page_waits_for_its_figures
 from tests.browser.test_stores_pages import login
 from tests.conftest import in_tenant, provision
 from tests.platform import stores_seed as seed
@@ -56,36 +57,14 @@ def test_phone_width_fits(live_server_proc, page, shop):
 
 
 def test_page_reloads_when_its_job_ends(live_server_proc, page, shop):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from django.db.models import F
-
-    from forecasting.models import FiguresSnapshot, Job
+    from forecasting.models import FiguresSnapshot
     from forecasting.services.figures import figures_snapshot_write
-    from tenants.models import Tenant
 
-    with in_tenant(shop):
-        # queued, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it
-        job = Job.objects.create(kind="ingest", status="queued", message="waiting for a worker",
-                                 heartbeat_at=timezone.now() + timedelta(days=1))
+    login(page, live_server_proc, shop)
     try:
-        login(page, live_server_proc, shop)
-        page.wait_for_selector(f"#job-watch >> text=job #{job.pk}")
-        page.evaluate("() => { window.__before_reload = true; }")
-        with in_tenant(shop):  # the upload ended: new data, the Dashboard's figures not stored yet
-            Tenant.objects.filter(pk=shop.tenant.pk).update(dataset_version=F("dataset_version") + 1)
-            Job.objects.filter(pk=job.pk).update(status="succeeded", finished_at=timezone.now())
-        page.wait_for_selector("#job-watch >> text=being recomputed", timeout=30000)
-        assert page.evaluate("() => window.__before_reload") is True  # swapped in place, no reload
-        with in_tenant(shop):
-            figures_snapshot_write()
-        page.wait_for_function("() => window.__before_reload === undefined", timeout=30000)
+        page_waits_for_its_figures(page, live_server_proc, shop, "/", store_figures=figures_snapshot_write)
         page.wait_for_selector("#total-chart.js-plotly-plot .main-svg")
-        assert page.locator(f"#job-watch >> text=job #{job.pk}").count() == 0
         assert page.console_errors == [], page.console_errors
     finally:
         with in_tenant(shop):
-            Job.objects.filter(pk=job.pk).delete()
             FiguresSnapshot.objects.all().delete()  # the other tests read the figures computed on read

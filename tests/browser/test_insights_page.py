@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.browser.job_watch import page_waits_for_its_figures
 from tests.conftest import PASSWORD, in_tenant, provision
 from tests.platform import stores_seed as seed
 from tests.platform.test_insights import fake_roi
@@ -72,37 +73,15 @@ def test_insights_page_at_390px(live_server_proc, page, shop):
 def test_page_updates_itself_when_its_job_ends_and_the_figures_are_stored(live_server_proc, page, shop):
     """A job that changes the data runs; it ends (the page keeps waiting: the worker has not stored the new
     figures yet, the watch says so without a reload); the figures are stored: the page reloads itself."""
-    from datetime import timedelta
-
-    from django.db.models import F
-    from django.utils import timezone
-
-    from forecasting.models import Job
     from forecasting.services.insights import insights_snapshot_write
-    from tenants.models import Tenant
 
-    with in_tenant(shop):
-        # queued, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it
-        job = Job.objects.create(kind="ingest", status="queued", message="waiting for a worker",
-                                 heartbeat_at=timezone.now() + timedelta(days=1))
+    login(page, live_server_proc, shop)
     try:
-        login(page, live_server_proc, shop)
-        page.goto(live_server_proc.url(shop, "/insights/"))
-        page.wait_for_selector(f"#job-watch >> text=job #{job.pk}")
-        page.evaluate("() => { window.__before_reload = true; }")
-        with in_tenant(shop):  # the upload ended: new data, figures not stored yet
-            Tenant.objects.filter(pk=shop.tenant.pk).update(dataset_version=F("dataset_version") + 1)
-            Job.objects.filter(pk=job.pk).update(status="succeeded", finished_at=timezone.now())
-        page.wait_for_selector("#job-watch >> text=being recomputed", timeout=30000)
-        assert page.evaluate("() => window.__before_reload") is True  # swapped in place, no reload
-        with in_tenant(shop):
-            insights_snapshot_write()
-        page.wait_for_function("() => window.__before_reload === undefined", timeout=30000)
+        page_waits_for_its_figures(page, live_server_proc, shop, "/insights/", store_figures=insights_snapshot_write)
         page.wait_for_selector("#hotspot-heatmap.js-plotly-plot .main-svg")
         assert page.locator("#job-watch .job").count() == 0
         assert page.get_by_text("Being recomputed for the newest data").count() == 0
         assert page.console_errors == [], page.console_errors
     finally:
         with in_tenant(shop):
-            Job.objects.filter(pk=job.pk).delete()
             insights_snapshot_write()

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.browser.job_watch import page_waits_for_its_figures
 from tests.conftest import PASSWORD, provision
 from tests.platform import stores_seed as seed
 
@@ -100,38 +101,15 @@ def test_phone_width_has_no_chart_toolbar(live_server_proc, page, shop, path, ch
 def test_department_page_updates_itself_when_its_job_ends_and_the_figures_are_stored(live_server_proc, page, shop):
     """A job that changes the data is under way; it ends (the page keeps waiting without a reload: the worker
     has not stored the new tables and anomalies yet); they are stored: the page reloads itself."""
-    from datetime import timedelta
-
-    from django.db.models import F
-    from django.utils import timezone
-
-    from forecasting.models import Job
     from forecasting.services.figures import figures_snapshot_write
     from forecasting.services.insights import insights_snapshot_write
-    from tenants.models import Tenant
-    from tests.conftest import in_tenant
 
-    with in_tenant(shop):
-        # queued, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it
-        job = Job.objects.create(kind="ingest", status="queued", message="waiting for a worker",
-                                 heartbeat_at=timezone.now() + timedelta(days=1))
-    try:
-        login(page, live_server_proc, shop)
-        page.goto(live_server_proc.url(shop, "/departments/2/"))
-        page.wait_for_selector(f"#job-watch >> text=job #{job.pk}")
-        page.evaluate("() => { window.__before_reload = true; }")
-        with in_tenant(shop):  # the upload ended: new data, figures not stored yet
-            Tenant.objects.filter(pk=shop.tenant.pk).update(dataset_version=F("dataset_version") + 1)
-            Job.objects.filter(pk=job.pk).update(status="succeeded", finished_at=timezone.now())
-        page.wait_for_selector("#job-watch >> text=being recomputed", timeout=30000)
-        assert page.evaluate("() => window.__before_reload") is True  # swapped in place, no reload
-        with in_tenant(shop):
-            figures_snapshot_write()
-            insights_snapshot_write()
-        page.wait_for_function("() => window.__before_reload === undefined", timeout=30000)
-        page.wait_for_selector("#heatmap-chart.js-plotly-plot .main-svg")
-        assert page.locator("#job-watch .job").count() == 0
-        assert page.console_errors == [], page.console_errors
-    finally:
-        with in_tenant(shop):
-            Job.objects.filter(pk=job.pk).delete()
+    def store_figures():
+        figures_snapshot_write()
+        insights_snapshot_write()
+
+    login(page, live_server_proc, shop)
+    page_waits_for_its_figures(page, live_server_proc, shop, "/departments/2/", store_figures=store_figures)
+    page.wait_for_selector("#heatmap-chart.js-plotly-plot .main-svg")
+    assert page.locator("#job-watch .job").count() == 0
+    assert page.console_errors == [], page.console_errors
