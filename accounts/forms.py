@@ -3,8 +3,8 @@ from datetime import timedelta
 from datetime import timezone as dt_timezone
 
 from django import forms
-from django.core.validators import validate_email
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import validate_email
 
 from accounts.audit import ACTIONS
 from accounts.roles import API_KEY_ROLES, Role

@@ -20,8 +20,9 @@ from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm,
 from accounts.roles import Role, has_perm
 from accounts.scope import key_scopes, member_scopes, parse_store_list
 from saas.errors import ServiceError
-from saas.web_answers import service_error_answer
 from saas.ratelimit import ip_ratelimit
+from saas.web_answers import service_error_answer
+
 
 @method_decorator(ip_ratelimit("login"), name="dispatch")
 class LoginView(auth_views.LoginView):

@@ -91,12 +91,12 @@ def wait_job(stack, t, job_id, timeout=1800):
 
 def provision_tenants(n: int, users: int) -> list[dict]:
     from django.conf import settings
+    from django_tenants.utils import tenant_context
 
     from accounts import services as accounts
     from accounts.audit import Actor
     from accounts.models import User
     from tenants.services import tenant_provision
-    from django_tenants.utils import tenant_context
 
     out = []
     run = uuid.uuid4().hex[:5]

@@ -30,7 +30,6 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from _data import load_walmart, parser, require_data  # noqa: E402
 
 EXPECTED_ORIGINS = ["2011-07-29", "2011-10-28", "2012-01-27", "2012-04-27"]

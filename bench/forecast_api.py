@@ -9,7 +9,6 @@ Run: .venv/bin/python bench/forecast_api.py [--data DIR] [--n 200]
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time

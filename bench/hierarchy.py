@@ -21,7 +21,6 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from _data import load_walmart, parser, require_data  # noqa: E402
 
 

@@ -8,7 +8,6 @@ memory < 600 MB.   Run: .venv/bin/python bench/ingest.py [--data DIR]
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys

@@ -13,7 +13,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from _data import load_walmart, parser, require_data  # noqa: E402
 
 P95_LIMIT_MS = 300.0

@@ -19,7 +19,6 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from _data import load_walmart, parser, require_data  # noqa: E402
 
 TRAIN_END = "2012-04-27"

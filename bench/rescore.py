@@ -23,7 +23,6 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import pandas as pd  # noqa: E402
-
 from _data import load_walmart, parser, require_data  # noqa: E402
 
 CHAMPION_END, CHALLENGER_END = "2011-12-30", "2012-04-27"

@@ -73,6 +73,8 @@ def main() -> int:
     import django
 
     django.setup()
+    import logging
+
     from django.core.management import call_command
     from django.test import Client
     from django_tenants.utils import tenant_context
@@ -82,8 +84,6 @@ def main() -> int:
     from forecasting.models import ForecastRun, ModelVersion
     from forecasting.storage import tenant_dir
     from tenants.services import tenant_provision
-
-    import logging
 
     logging.getLogger("saas.request").setLevel(logging.WARNING)  # one line per request would bury the figures
     call_command("setup_platform", verbosity=0)

@@ -79,8 +79,9 @@ def _provision(slug: str) -> tuple[float, float]:
 
 def _drop_bench_database() -> None:
     """--fresh: drop the saas_bench database (never any other)."""
-    import psycopg2
     from urllib.parse import urlsplit
+
+    import psycopg2
 
     from saas import embedded
 

@@ -15,7 +15,6 @@ import threading  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from _data import load_walmart, parser, require_data  # noqa: E402
 
 TOTAL_LIMIT_S = 150.0

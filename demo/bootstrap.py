@@ -17,9 +17,10 @@ from django_tenants.utils import tenant_context
 
 from accounts.audit import Actor
 from accounts.scope import StoreScope
-from forecasting import selectors
 from forecasting.demo_data import generate
 from forecasting.models import Job, ModelVersion, SalesRecord, Upload
+from forecasting.selectors.dataset import upload_list
+from forecasting.selectors.jobs import train_jobs
 from forecasting.services.training import model_train_start
 from forecasting.services.uploads import upload_create
 from saas.celery import app as celery_app
@@ -64,9 +65,9 @@ class DemoNotReady(Exception):
 def demo_train_if_ready() -> str:
     """In the current tenant: start the first training when the uploads are
     loaded, there is data and no model or training yet."""
-    if selectors.upload_list(scope=StoreScope.all()).filter(status__in=[Upload.Status.QUEUED, Upload.Status.RUNNING]).exists():
+    if upload_list(scope=StoreScope.all()).filter(status__in=[Upload.Status.QUEUED, Upload.Status.RUNNING]).exists():
         raise DemoNotReady
-    if ModelVersion.objects.exists() or selectors.train_jobs().exclude(status=Job.Status.FAILED).exists():
+    if ModelVersion.objects.exists() or train_jobs().exclude(status=Job.Status.FAILED).exists():
         return "model exists or training queued"
     if not SalesRecord.objects.exists():
         return "no data"

@@ -373,7 +373,7 @@ class RetrainingPolicy(models.Model):
     that adds at least ``min_new_weeks`` weeks, or when the champion's live
     accuracy degrades; never within ``cooldown_hours`` of the last automatic
     retrain nor past the plan's trainings per day. Rules:
-    forecasting/retraining_rules.py; writes: forecasting/services/retraining.py."""
+    forecasting/ml/lifecycle/retraining.py; writes: forecasting/services/retraining.py."""
 
     class Schedule(models.TextChoices):
         OFF = "off", "Off"

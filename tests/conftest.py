@@ -102,8 +102,9 @@ class T:
     tenant: object
 
     def members(self):
-        from accounts.models import User
         from django_tenants.utils import schema_context
+
+        from accounts.models import User
 
         with schema_context(self.schema):
             return list(User.objects.all())
@@ -111,6 +112,7 @@ class T:
 
 def provision(prefix: str = "t", plan: str = "pro") -> T:
     from django.conf import settings
+
     from tenants.services import tenant_provision
 
     slug = unique_slug(prefix)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from forecasting import selectors_dashboard
+from forecasting.selectors.dashboard import dashboard
 from saas.api.base import TenantAPIView
 
 
@@ -51,4 +51,4 @@ class DashboardView(TenantAPIView):
 
     @extend_schema(responses=DashboardSerializer)
     def get(self, request):
-        return Response(selectors_dashboard.dashboard(scope=self.scope))
+        return Response(dashboard(scope=self.scope))

@@ -12,9 +12,16 @@ from rest_framework import renderers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from forecasting import selectors_insights
 from forecasting.api.views import CSVRenderer, stream_csv
-from forecasting.selectors_insights import INVENTORY_COLUMNS, inventory_params
+from forecasting.selectors.insights import (
+    INVENTORY_COLUMNS,
+    inventory,
+    inventory_params,
+    inventory_table,
+    margin_param,
+    markdown_roi,
+    snapshot,
+)
 from forecasting.services.inventory import on_hand_upload
 from saas.api.base import TenantAPIView
 from saas.errors import ValidationFailed
@@ -36,8 +43,8 @@ class MarkdownRoiView(TenantAPIView):
     @extend_schema(parameters=[OpenApiParameter("margin", float, description="0..1 (default: workspace setting)")],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        margin = selectors_insights.margin_param(request.query_params)
-        return Response(selectors_insights.markdown_roi(scope=self.scope, margin=margin) or _empty("markdown ROI"))
+        margin = margin_param(request.query_params)
+        return Response(markdown_roi(scope=self.scope, margin=margin) or _empty("markdown ROI"))
 
 
 class HotspotsView(TenantAPIView):
@@ -48,7 +55,7 @@ class HotspotsView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors_insights.snapshot("hotspots", scope=self.scope) or _empty("hotspots"))
+        return Response(snapshot("hotspots", scope=self.scope) or _empty("hotspots"))
 
 
 class AnomaliesView(TenantAPIView):
@@ -60,7 +67,7 @@ class AnomaliesView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors_insights.snapshot("anomalies", scope=self.scope) or _empty("anomalies"))
+        return Response(snapshot("anomalies", scope=self.scope) or _empty("anomalies"))
 
 
 class InventoryView(TenantAPIView):
@@ -77,11 +84,11 @@ class InventoryView(TenantAPIView):
     def get(self, request):
         lead_time, service_level = inventory_params(request.query_params)
         if request.query_params.get("format") == "csv":
-            data = selectors_insights.inventory(scope=self.scope, lead_time=lead_time, service_level=service_level)
+            data = inventory(scope=self.scope, lead_time=lead_time, service_level=service_level)
             rows = ([r[c] if c in ("store", "dept", "week") or r[c] is None else round(r[c], 2)
                      for c in INVENTORY_COLUMNS] for r in data["results"])
             return stream_csv(f"inventory-lead{lead_time}-sl{service_level:g}.csv", INVENTORY_COLUMNS, rows)
-        meta, df = selectors_insights.inventory_table(scope=self.scope, lead_time=lead_time,
+        meta, df = inventory_table(scope=self.scope, lead_time=lead_time,
                                                       service_level=service_level)
         # tens of thousands of rows: pandas' C encoder writes them 10x faster than building dicts for json
         # (NaN -> null); the rest of the answer goes through the renderer as usual

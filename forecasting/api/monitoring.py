@@ -7,8 +7,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from forecasting import selectors, selectors_monitoring
 from forecasting.models import ModelEvaluation
+from forecasting.selectors.forecast import model_version_get
+from forecasting.selectors.monitoring import evaluation_list, monitoring_summary
 from saas.api.base import TenantAPIView
 from saas.api.pagination import Pagination
 from saas.errors import NotFound
@@ -57,11 +58,11 @@ class ModelEvaluationListView(TenantAPIView):
     @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
                    responses=PaginatedModelEvaluationSerializer)
     def get(self, request, pk: int):
-        version = selectors.model_version_get(version_id=pk)
+        version = model_version_get(version_id=pk)
         if version is None:
             raise NotFound("No such model version.")
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors_monitoring.evaluation_list(version=version), request, view=self)
+        page = paginator.paginate_queryset(evaluation_list(version=version), request, view=self)
         return paginator.get_paginated_response(ModelEvaluationSerializer(page, many=True).data)
 
 
@@ -75,4 +76,4 @@ class MonitoringView(TenantAPIView):
 
     @extend_schema(responses=MonitoringSerializer)
     def get(self, request):
-        return Response(selectors_monitoring.monitoring_summary(scope=self.scope))
+        return Response(monitoring_summary(scope=self.scope))

@@ -1,6 +1,6 @@
 """``GET|PUT /api/v1/retraining-policy/`` (issue 8): analysts and up read the
 tenant's retraining policy; admins and owners change it. Field rules live in
-forecasting/retraining_rules.py (one place for the API and the web form); a
+forecasting/ml/lifecycle/retraining.py (one place for the API and the web form); a
 bad field answers 400 ``validation_error`` with ``details`` naming it."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from forecasting import selectors_retraining
+from forecasting.selectors.retraining import policy_summary
 from forecasting.services.retraining import retraining_policy_update
 from saas.api.base import TenantAPIView
 from saas.errors import ValidationFailed
@@ -53,7 +53,7 @@ class RetrainingPolicyView(TenantAPIView):
 
     @extend_schema(responses=RetrainingPolicySerializer)
     def get(self, request):
-        return Response(selectors_retraining.policy_summary())
+        return Response(policy_summary())
 
     @extend_schema(request=RetrainingPolicyUpdateSerializer, responses=RetrainingPolicySerializer)
     def put(self, request):
@@ -61,4 +61,4 @@ class RetrainingPolicyView(TenantAPIView):
         if not isinstance(data, dict):
             raise ValidationFailed("Send a JSON object of the policy's fields.", details={"body": ["not an object"]})
         policy = retraining_policy_update(actor=self.actor, changes=data)
-        return Response(selectors_retraining.policy_summary(policy))
+        return Response(policy_summary(policy))

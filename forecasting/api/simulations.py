@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.roles import has_perm
-from forecasting.selectors_simulation import scenario_list
+from forecasting.selectors.simulation import scenario_list
 from forecasting.services.simulations import simulation_run
 from saas.api.base import TenantAPIView
 from saas.api.pagination import Pagination

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from forecasting import selectors_stores
+from forecasting.selectors.stores import department_detail, department_table, store_detail, store_table
 from saas.api.base import TenantAPIView
 from saas.errors import NotFound
 
@@ -61,7 +61,7 @@ class StoreListView(TenantAPIView):
 
     @extend_schema(operation_id="stores_list", responses=StoreListSerializer)
     def get(self, request):
-        return Response(selectors_stores.store_table(scope=self.scope))
+        return Response(store_table(scope=self.scope))
 
 
 class StoreDetailView(TenantAPIView):
@@ -71,7 +71,7 @@ class StoreDetailView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, n: int):
-        found = selectors_stores.store_detail(scope=self.scope, store=n)
+        found = store_detail(scope=self.scope, store=n)
         if found is None:  # outside the scope: the same answer as an unknown store
             raise NotFound(f"No store {n}.", code="store_not_found", details={"store": n})
         return Response(found)
@@ -84,7 +84,7 @@ class DepartmentListView(TenantAPIView):
 
     @extend_schema(operation_id="departments_list", responses=DepartmentListSerializer)
     def get(self, request):
-        return Response(selectors_stores.department_table(scope=self.scope))
+        return Response(department_table(scope=self.scope))
 
 
 class DepartmentDetailView(TenantAPIView):
@@ -94,7 +94,7 @@ class DepartmentDetailView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, n: int):
-        found = selectors_stores.department_detail(scope=self.scope, dept=n)
+        found = department_detail(scope=self.scope, dept=n)
         if found is None:
             raise NotFound(f"No sales for department {n} in your stores.", code="department_not_found",
                            details={"dept": n})

@@ -8,8 +8,19 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from forecasting import selectors, selectors_dataset, services
+from forecasting import services
 from forecasting.api import serializers as s
+from forecasting.selectors.dataset import dataset_summary, sales_query, upload_get, upload_list
+from forecasting.selectors.forecast import (
+    forecast_aggregate,
+    forecast_export_rows,
+    forecast_run_list,
+    forecast_series,
+    latest_run,
+    model_version_get,
+    model_version_list,
+)
+from forecasting.selectors.jobs import job_get
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
@@ -58,7 +69,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     def safely_get_queryset(self):
-        return selectors.upload_list(scope=self.scope)
+        return upload_list(scope=self.scope)
 
     def get_serializer_class(self):
         return s.UploadListSerializer if self.action == "list" else s.UploadSerializer
@@ -76,7 +87,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
 
     @extend_schema(responses=s.UploadSerializer)
     def retrieve(self, request, pk=None):
-        upload = selectors.upload_get(scope=self.scope, upload_id=pk)
+        upload = upload_get(scope=self.scope, upload_id=pk)
         if upload is None:
             raise NotFound("No such upload.")
         return Response(s.UploadSerializer(upload).data)
@@ -91,7 +102,7 @@ class UploadErrorsCSVView(TenantAPIView):
 
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, pk: int):
-        upload = selectors.upload_get(scope=self.scope, upload_id=pk)
+        upload = upload_get(scope=self.scope, upload_id=pk)
         if upload is None:
             raise NotFound("No such upload.")
         rows = ([e.get("line"), e.get("column"), e.get("value"), e.get("reason")] for e in upload.errors)
@@ -103,7 +114,7 @@ class JobView(TenantAPIView):
 
     @extend_schema(responses=s.JobSerializer)
     def get(self, request, pk: int):
-        job = selectors.job_get(scope=self.scope, job_id=pk)
+        job = job_get(scope=self.scope, job_id=pk)
         if job is None:
             raise NotFound("No such job.")
         return Response(s.JobSerializer(job).data)
@@ -114,7 +125,7 @@ class DatasetSummaryView(TenantAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(selectors_dataset.dataset_summary(scope=self.scope))
+        return Response(dataset_summary(scope=self.scope))
 
 
 class SalesView(TenantAPIView):
@@ -131,7 +142,7 @@ class SalesView(TenantAPIView):
     def get(self, request):
         filters = s.SalesFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = selectors.sales_query(scope=self.scope, **filters.validated_data)
+        qs = sales_query(scope=self.scope, **filters.validated_data)
         if request.query_params.get("format") == "csv":
             rows = ([r[0], r[1], r[2].isoformat(), r[3], "TRUE" if r[4] else "FALSE"]
                     for r in qs.values_list("store", "dept", "date", "sales", "is_holiday").iterator(chunk_size=5000))
@@ -147,14 +158,14 @@ class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
                        "promote": "models.manage", "rollback": "models.manage"}
 
     def safely_get_queryset(self):
-        return selectors.model_version_list()
+        return model_version_list()
 
     def get_serializer_class(self):
         return s.ModelVersionListSerializer
 
     @extend_schema(responses=s.ModelVersionDetailSerializer)
     def retrieve(self, request, pk=None):
-        version = selectors.model_version_get(version_id=pk)
+        version = model_version_get(version_id=pk)
         if version is None:
             raise NotFound("No such model version.")
         return Response(s.ModelVersionDetailSerializer(version).data)
@@ -180,13 +191,13 @@ class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
         return self._activate(request, pk, kind="rollback")
 
     def _activate(self, request, pk, *, kind: str):
-        version = selectors.model_version_get(version_id=pk)
+        version = model_version_get(version_id=pk)
         if version is None:
             raise NotFound("No such model version.")
         data = s.ActivateRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = version_activate(version=version, actor=self.actor, reason=data.validated_data["reason"], kind=kind)
-        return Response(s.ModelVersionDetailSerializer(selectors.model_version_get(version_id=version.pk)).data)
+        return Response(s.ModelVersionDetailSerializer(model_version_get(version_id=version.pk)).data)
 
 
 # --------------------------------------------------------------- forecasts
@@ -202,7 +213,7 @@ class ForecastView(TenantAPIView):
         q = s.ForecastQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         store, dept = q.validated_data["store"], q.validated_data["dept"]
-        found = selectors.forecast_series(scope=self.scope, store=store, dept=dept)
+        found = forecast_series(scope=self.scope, store=store, dept=dept)
         if found is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         if not found["points"] and found["status"] is None:
@@ -230,11 +241,11 @@ class ForecastExportView(TenantAPIView):
 
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request):
-        run = selectors.latest_run()
+        run = latest_run()
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         rows = ([st, d, dt.isoformat(), *(f"{v:.2f}" for v in nums), status]
-                for st, d, dt, *nums, status in selectors.forecast_export_rows(run, scope=self.scope))
+                for st, d, dt, *nums, status in forecast_export_rows(run, scope=self.scope))
         return stream_csv(f"forecast-v{run.model_version.number}-{run.origin.isoformat()}.csv",
                           ["Store", "Dept", "Date", "Forecast", "Lo80", "Hi80", "Lo95", "Hi95", "Status"], rows)
 
@@ -260,10 +271,10 @@ class ForecastAggregateView(TenantAPIView):
             if not self.scope.allows(key):  # the same answer as a store without a forecast
                 raise NotFound(f"No forecast for {level} {key}.", code="aggregate_not_found",
                                details={"level": level, "key": key})
-        run = selectors.latest_run()
+        run = latest_run()
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-        points = selectors.forecast_aggregate(run, level=level, key=key)
+        points = forecast_aggregate(run, level=level, key=key)
         if not points:
             raise NotFound(f"No forecast for {level} {key}.", code="aggregate_not_found",
                            details={"level": level, "key": key})
@@ -291,5 +302,5 @@ class ForecastRunListView(TenantAPIView):
                    responses=s.PaginatedForecastRunSerializer)
     def get(self, request):
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.forecast_run_list(), request, view=self)
+        page = paginator.paginate_queryset(forecast_run_list(), request, view=self)
         return paginator.get_paginated_response(s.ForecastRunSerializer(page, many=True).data)

@@ -52,8 +52,7 @@ import pandas as pd
 from .columns import COLUMNS, FEATURE_VALUE_FIELDS, KEYS, KINDS, SPECS, alias_names, header_key, spec_by_name
 from .copy_csv import COPY_COLUMNS, iter_copy_csv, to_copy_csv
 from .errors import IngestError
-from .fields import (Errors, MaskedErrors, clip, parse_bool, parse_date, parse_float, parse_int,
-                     parse_str)
+from .fields import Errors, MaskedErrors, clip, parse_bool, parse_date, parse_float, parse_int, parse_str
 from .reader import CsvReader, Records
 from .source import FileError, load
 

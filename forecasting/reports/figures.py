@@ -5,7 +5,7 @@ report of her stores only).
 Like for like everywhere: last week compares the series (store-departments)
 that sold in both that week and the same week 52 weeks earlier; year to date
 and the next 13 weeks sum the per-series like-for-like figures of the Stores
-table (forecasting/selectors_stores.py), so the growth figures are the ones
+table (forecasting/selectors/stores.py), so the growth figures are the ones
 the Stores page shows."""
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting import selectors, selectors_monitoring, selectors_stores
-from forecasting.selectors_stores import YEAR
+from forecasting.selectors.dataset import total_sales_history
+from forecasting.selectors.forecast import active_model, latest_run, total_forecast
+from forecasting.selectors.monitoring import (
+    drift_report_for_scope,
+    drift_report_latest,
+    largest_level_shifts,
+    live_accuracy_summary,
+)
+from forecasting.selectors.stores import YEAR, department_table, store_table
 
 TOP_MOVERS = 5
 HISTORY_WEEKS = 104
@@ -62,11 +69,11 @@ def _movers(rows: list[dict], key: str) -> dict:
 
 def _attention(*, scope: StoreScope) -> dict | None:
     """The latest drift report as the principal may see it: the largest level shifts and new/vanished series."""
-    report = selectors_monitoring.drift_report_latest()
+    report = drift_report_latest()
     if report is None:
         return None
-    body = selectors_monitoring.drift_report_for_scope(report, scope=scope)
-    shifts = selectors_monitoring.largest_level_shifts(body, limit=5)
+    body = drift_report_for_scope(report, scope=scope)
+    shifts = largest_level_shifts(body, limit=5)
     return {"first_week": body["first_week"], "last_week": body["last_week"],
             "share_outside95": body["share_outside95"], "detected": body["detected"], "shifts": shifts,
             "new_series": len((body.get("new") or {}).get("series") or []),
@@ -74,15 +81,15 @@ def _attention(*, scope: StoreScope) -> dict | None:
 
 
 def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
-    stores = selectors_stores.store_table(scope=scope)
-    depts = selectors_stores.department_table(scope=scope)
+    stores = store_table(scope=scope)
+    depts = department_table(scope=scope)
     srows, drows = stores["results"], depts["results"]
     ytd, ytd_ly = _sum(srows, "sales_ytd_like_for_like"), _sum(srows, "sales_last_year_like_for_like")
     fc, fc_ly = _sum(srows, "forecast_like_for_like"), _sum(srows, "forecast_last_year")
-    run = selectors.latest_run()
-    champion = selectors.active_model()
-    accuracy = selectors_monitoring.live_accuracy_summary(champion)
-    history = selectors.total_sales_history(scope=scope, weeks=HISTORY_WEEKS)
+    run = latest_run()
+    champion = active_model()
+    accuracy = live_accuracy_summary(champion)
+    history = total_sales_history(scope=scope, weeks=HISTORY_WEEKS)
     return {
         "generated": today or timezone.now().date(), "restricted": scope.restricted, "stores": scope.as_list(),
         "periods": stores["periods"],
@@ -94,7 +101,7 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
         "champion": None if champion is None else {"number": champion.number, "chosen": champion.chosen},
         "live_wape": (accuracy or {}).get("wape"),
         "history": history,
-        "forecast": selectors.total_forecast(run, scope=scope) if run is not None else [],
+        "forecast": total_forecast(run, scope=scope) if run is not None else [],
         "by_store_type": _by_type(srows),
         "movers": {"stores": _movers(srows, "store"), "departments": _movers(drows, "dept")},
         "attention": _attention(scope=scope),

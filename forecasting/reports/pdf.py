@@ -10,8 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
 from fpdf import FPDF  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from tenants.branding_pdf import accent_rgb, latin, pdf_letterhead  # noqa: E402
 

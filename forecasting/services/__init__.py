@@ -2,6 +2,12 @@
 transaction each, audit event inside it, side effects (Celery tasks) in
 ``transaction.on_commit``."""
 from forecasting.services.jobs import (  # noqa: F401
-    job_create, job_enqueue, job_fail, job_heartbeat, job_progress, job_start, job_succeed,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_heartbeat,
+    job_progress,
+    job_start,
+    job_succeed,
 )
 from forecasting.services.uploads import upload_create, upload_process  # noqa: F401

@@ -3,7 +3,7 @@
 When the active version was promoted over the champion it challenged
 (``challenged`` is the version its last activation replaced), its
 first live weeks are compared with that previous champion's forecasts of the
-SAME weeks and rows (forecasting/ml/rollback.py): the new champion's first
+SAME weeks and rows (forecasting/ml/lifecycle/rollback.py): the new champion's first
 forecast run (the one made at its training) against the previous champion's
 last run made before the promotion. The weeks compared are the first
 ``FORECAST_AUTO_ROLLBACK_WEEKS`` (default 4) weeks both runs forecast, fewer
@@ -29,8 +29,8 @@ from django.utils import timezone
 from accounts.audit import Actor
 from accounts.models import AuditEvent
 from accounts.notices import notice_admins
-from forecasting import selectors_monitoring as sel
 from forecasting.models import ForecastRun, Job, ModelVersion
+from forecasting.selectors.monitoring import run_points_frame, sales_frame
 from forecasting.services.promotion import version_activate, versions_lock
 from saas.checkpoints import checkpoint
 from saas.errors import Conflict
@@ -55,19 +55,19 @@ def _runs(champion: ModelVersion) -> tuple[ForecastRun | None, ForecastRun | Non
 
 def _comparison(champion: ModelVersion) -> tuple[dict | None, int]:
     """The live comparison on the weeks to compare, and how many weeks those are."""
-    from forecasting.ml.rollback import live_comparison  # pandas: loaded by workers only
+    from forecasting.ml.lifecycle.rollback import live_comparison  # pandas: loaded by workers only
 
     mine, theirs = _runs(champion)
     if mine is None or theirs is None:
         return None, 0
     end = mine.origin + timedelta(weeks=mine.horizon)
-    ours = sel.run_points_frame(mine, start=mine.origin + timedelta(days=1), end=end)
-    prev = sel.run_points_frame(theirs, start=mine.origin + timedelta(days=1), end=end)
+    ours = run_points_frame(mine, start=mine.origin + timedelta(days=1), end=end)
+    prev = run_points_frame(theirs, start=mine.origin + timedelta(days=1), end=end)
     weeks = sorted(set(ours["date"]) & set(prev["date"]))[:max(1, settings.FORECAST_AUTO_ROLLBACK_WEEKS)]
     if not weeks:
         return None, 0
     first, last = weeks[0], weeks[-1]
-    actuals = sel.sales_frame(start=first.date(), end=last.date())
+    actuals = sales_frame(start=first.date(), end=last.date())
     ours, prev = ours[ours["date"].between(first, last)], prev[prev["date"].between(first, last)]
     return live_comparison(ours, prev, actuals), len(weeks)
 
@@ -99,7 +99,7 @@ def _record_not_comparable(champion: ModelVersion) -> dict | None:
 def auto_rollback_check(*, job: Job | None = None) -> dict | None:
     """In the current tenant (the evaluate job's worker): decide, and roll
     back when the rule says so. None when there is nothing to check."""
-    from forecasting.ml.rollback import rollback_decision
+    from forecasting.ml.lifecycle.rollback import rollback_decision
 
     champion = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
     if (champion is None or champion.challenged_id is None or champion.promoted_at is None

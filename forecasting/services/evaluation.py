@@ -9,7 +9,7 @@ side, under the job's lock) then
   its realized rows (forecasting/ml/live_accuracy.py) and stores one
   ``ModelEvaluation`` per run and last realized week (a re-run replaces it);
 * writes the upload's ``DriftReport`` (forecasting/ml/drift.py) against the
-  forecast that was served for those weeks (``selectors_monitoring.reference_run``)
+  forecast that was served for those weeks (``selectors/monitoring.py: reference_run``)
   and the period it was trained on; when the share of series outside their
   95 % band exceeds ``settings.DRIFT_OUTSIDE95_ALERT`` it audits
   ``drift.detected`` (system actor) in the same transaction;
@@ -31,8 +31,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
-from forecasting import selectors_monitoring as sel
 from forecasting.models import DriftReport, ForecastRun, Job, ModelEvaluation, Upload
+from forecasting.selectors.monitoring import (
+    covariates_frame,
+    reference_run,
+    run_points_frame,
+    runs_predicting,
+    sales_frame,
+    sales_last_week,
+    sales_weeks_between,
+    series_last_seen,
+)
 from forecasting.services.auto_rollback import auto_rollback_check
 from forecasting.services.jobs import job_admit, job_claimed, job_create, job_enqueue, job_fail, job_succeed
 from forecasting.services.retraining import retrain_after_evaluation
@@ -46,7 +55,7 @@ def evaluation_after_upload(*, upload: Upload, previous_end: date | None) -> Job
     """Queue the live scoring of a sales upload that added weeks past
     ``previous_end`` (the last sales week before it loaded). Called inside the
     upload's transaction: the job is sent once it commits."""
-    new_end = sel.sales_last_week()
+    new_end = sales_last_week()
     if previous_end is None or new_end is None or new_end <= previous_end:
         return None  # a first upload has nothing forecast to score; older weeks add none
     job = job_create(actor=Actor.system(), kind=Job.Kind.EVALUATE, message="Queued",
@@ -93,13 +102,13 @@ def _evaluate_locked(job: Job) -> dict:
 
     upload = Upload.objects.filter(pk=job.params.get("upload")).first()
     after, until = date.fromisoformat(job.params["after"]), date.fromisoformat(job.params["until"])
-    weeks = sel.sales_weeks_between(after, until)
+    weeks = sales_weeks_between(after, until)
     if upload is None or not weeks:
         return {"upload": job.params.get("upload"), "weeks": [], "evaluations": 0, "runs": [],
                 "drift_report": None}
-    runs = sel.runs_predicting(first=weeks[0], last=weeks[-1])
+    runs = runs_predicting(first=weeks[0], last=weeks[-1])
     earliest = min([r.origin for r in runs] + [after])
-    sales = sel.sales_frame(start=earliest - timedelta(days=SEASON_DAYS), end=until)
+    sales = sales_frame(start=earliest - timedelta(days=SEASON_DAYS), end=until)
     version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
     evaluated = [run.pk for run in runs if _evaluate(run, sales=sales, upload=upload, version=version)]
     report = _drift(upload=upload, weeks=weeks, runs=runs, sales=sales)
@@ -112,7 +121,7 @@ def _evaluate_locked(job: Job) -> dict:
 def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> ModelEvaluation | None:
     from forecasting.ml.live_accuracy import evaluate_run
 
-    ev = evaluate_run(sel.run_points_frame(run), sales, sales, run.origin)  # realized rows: the inner join
+    ev = evaluate_run(run_points_frame(run), sales, sales, run.origin)  # realized rows: the inner join
     if ev is None:
         return None
     naive = ev["seasonal_naive"]
@@ -130,12 +139,12 @@ def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> Model
 def _drift(*, upload: Upload, weeks: list[date], runs: list[ForecastRun], sales) -> DriftReport:
     from forecasting.ml.drift import drift_report
 
-    ref = sel.reference_run(runs, first=weeks[0])
+    ref = reference_run(runs, first=weeks[0])
     train_end = ref.origin if ref is not None else weeks[0] - timedelta(weeks=1)
-    forecast = sel.run_points_frame(ref, start=weeks[0], end=weeks[-1]) if ref is not None else None
+    forecast = run_points_frame(ref, start=weeks[0], end=weeks[-1]) if ref is not None else None
     new = sales[sales["date"].between(str(weeks[0]), str(weeks[-1]))]
-    figures = drift_report(new_weeks=weeks, actuals=new, history=sel.series_last_seen(until=train_end),
-                           forecast=forecast, features=sel.covariates_frame(until=weeks[-1]), train_end=train_end)
+    figures = drift_report(new_weeks=weeks, actuals=new, history=series_last_seen(until=train_end),
+                           forecast=forecast, features=covariates_frame(until=weeks[-1]), train_end=train_end)
     share = figures["band"]["share_series_outside95"]
     threshold = settings.DRIFT_OUTSIDE95_ALERT
     detected = share is not None and share > threshold

@@ -1,7 +1,7 @@
 """The Stores and Departments tables, the Dashboard's and the Data page's figures over every store, computed by the worker
 after each job that changes what they show (an upload, a training, a refresh,
 an evaluation) and stored, so that a page view only reads
-(forecasting/selectors_stores.py serves them while they are current)."""
+(forecasting/selectors/stores.py serves them while they are current)."""
 from __future__ import annotations
 
 import time
@@ -9,17 +9,19 @@ import time
 from django.db import transaction
 
 from accounts.scope import StoreScope
-from forecasting import selectors, selectors_dashboard, selectors_stores
 from forecasting.models import FiguresSnapshot
+from forecasting.selectors.dashboard import dashboard_figures_compute
+from forecasting.selectors.dataset import dataset_summary_compute
+from forecasting.selectors.stores import department_table_compute, snapshot_fingerprint, store_table_compute
 
 # in this order: the dashboard's figures sum the stores and departments tables just stored
-KINDS = {"stores": selectors_stores.store_table_compute, "departments": selectors_stores.department_table_compute,
-         "dashboard": selectors_dashboard.dashboard_figures_compute, "dataset": selectors.dataset_summary_compute}
+KINDS = {"stores": store_table_compute, "departments": department_table_compute,
+         "dashboard": dashboard_figures_compute, "dataset": dataset_summary_compute}
 
 
 def figures_snapshot_write() -> list[FiguresSnapshot]:
     """Recompute and store the tables and the Dashboard's figures (the fingerprint is read first: a change meanwhile leaves them stale)."""
-    fingerprint = selectors_stores.snapshot_fingerprint()
+    fingerprint = snapshot_fingerprint()
     out = []
     for kind, compute in KINDS.items():
         started = time.perf_counter()

@@ -11,9 +11,9 @@ from django.db import connection
 from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_check_value
-from forecasting import selectors
 from forecasting.ml.labels import describe_drivers
 from forecasting.models import ForecastRun, ModelVersion
+from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, NotFound, ValidationFailed
 
@@ -148,12 +148,12 @@ def forecast_on_demand(*, scope: StoreScope, store: int, dept: int, horizon: int
     if not 1 <= int(horizon) <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
     quota_check_value(limit="forecast_horizon", value=int(horizon))
-    version = selectors.active_model()
+    version = active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
     from forecasting.ml.pipeline import predict_series
 
-    run = selectors.latest_run(version)
+    run = latest_run(version)
     art = artifact_for(version, run)
     try:
         out = predict_series(art, int(store), int(dept), int(horizon))

@@ -1,7 +1,7 @@
 """Volatility hotspots and anomalies of the Insights page over every store,
 computed by the worker after each upload, training, refresh and evaluation
 (forecasting/tasks.py) and stored (InsightSnapshot), so a page or API view
-only reads them (forecasting/selectors_insights.py). The figures themselves are
+only reads them (forecasting/selectors/insights.py). The figures themselves are
 pure pandas (forecasting/ml/insights.py)."""
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import time
 
 from django.db import transaction
 
-from forecasting import selectors, selectors_insights
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import by_department, markdown_effects
 from forecasting.models import InsightSnapshot
+from forecasting.selectors import insights as insights_selectors
+from forecasting.selectors.forecast import active_model, latest_run
+from forecasting.selectors.insights import past_forecasts_frame, sales_frame, served_forecast_frame
 from forecasting.services.forecasts import artifact_for
 from saas.errors import Conflict
 
@@ -35,10 +37,10 @@ def _rows(df, columns) -> list[dict]:
 def markdown_effects_compute() -> dict:
     """The active model's markdown effects per series over its backtest weeks (forecasting/ml/markdown_roi.py);
     summed per department and priced with the gross margin on read."""
-    version = selectors.active_model()
+    version = active_model()
     if version is None:
         return {"results": [], "model_version": None}
-    run = selectors.latest_run(version)
+    run = latest_run(version)
     try:
         art = artifact_for(version, run)
     except Conflict:  # the model file is missing or damaged (artifact_unreadable): the other figures still count
@@ -53,11 +55,11 @@ def markdown_effects_compute() -> dict:
 
 def insights_compute() -> dict:
     """Every figure over every store, as JSON-ready dicts."""
-    sales = selectors_insights.sales_frame()
+    sales = sales_frame()
     if sales.empty:
         return {"hotspots": {"results": []}, "anomalies": {"results": []}, "markdown_roi": {"results": []}}
-    past = selectors_insights.past_forecasts_frame()
-    served = selectors_insights.served_forecast_frame()
+    past = past_forecasts_frame()
+    served = served_forecast_frame()
     errors = ml_insights.forecast_errors(sales, past)
     hot = ml_insights.hotspots(sales, served, errors)
     anomalies = ml_insights.anomalies(sales, past).head(MAX_ANOMALIES)
@@ -72,7 +74,7 @@ def insights_compute() -> dict:
 
 def insights_snapshot_write() -> list[InsightSnapshot]:
     """Recompute and store both figures (the fingerprint is read first: a change meanwhile leaves them stale)."""
-    fingerprint = selectors_insights.fingerprint()
+    fingerprint = insights_selectors.fingerprint()
     started = time.perf_counter()
     data = insights_compute()
     seconds = round(time.perf_counter() - started, 3)

@@ -1,5 +1,5 @@
 """Stock on hand (``Store,Dept,OnHand``), from which the inventory targets of the
-Insights page give the quantity to order (forecasting/selectors_insights.py).
+Insights page give the quantity to order (forecasting/selectors/insights.py).
 An upload is checked whole first: any bad row refuses it with every error
 (row, field, reason) and nothing stored changes; a good one replaces the stock
 of the uploader's stores in one transaction with its audit event."""

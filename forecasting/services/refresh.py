@@ -27,11 +27,20 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.audit import Actor, audit_record
-from forecasting import selectors
 from forecasting.models import ForecastRun, Job
+from forecasting.selectors.dataset import training_frames
+from forecasting.selectors.forecast import active_model
 from forecasting.services.forecasts import forecast_run_write
-from forecasting.services.jobs import (heartbeat, job_admit, job_claimed, job_create, job_enqueue, job_fail,
-                                       job_progress, job_succeed)
+from forecasting.services.jobs import (
+    heartbeat,
+    job_admit,
+    job_claimed,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_progress,
+    job_succeed,
+)
 from forecasting.services.shadow import shadow_check
 from forecasting.storage import tenant_dir
 from saas.checkpoints import checkpoint
@@ -41,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 
 def forecast_refresh_start(*, actor: Actor) -> Job:
-    version = selectors.active_model()
+    version = active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
     with transaction.atomic():
@@ -97,11 +106,11 @@ def _refresh_locked(job: Job) -> ForecastRun | None:
     stages: dict[str, float] = {}
     pending = None
     try:
-        version = selectors.active_model()
+        version = active_model()
         if version is None:
             raise LookupError("there is no active model any more: train one first")
         with heartbeat(job.pk, connection.schema_name):
-            sales, features, stores = selectors.training_frames()
+            sales, features, stores = training_frames()
             stages["load"] = time.monotonic() - started
             if not len(sales):
                 raise ValueError("there are no sales to forecast from")

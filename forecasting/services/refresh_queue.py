@@ -20,13 +20,14 @@ from __future__ import annotations
 from datetime import date
 
 from accounts.audit import Actor, audit_record
-from forecasting import selectors, selectors_monitoring
 from forecasting.models import Job, ModelVersion
+from forecasting.selectors.forecast import active_model, latest_run
+from forecasting.selectors.monitoring import sales_last_week
 from forecasting.services.jobs import job_create, job_enqueue
 
 
 def _queue(*, champion: ModelVersion, data_end: date, params: dict, why) -> Job | None:
-    run = selectors.latest_run(champion)
+    run = latest_run(champion)
     if run is not None and run.origin >= data_end:
         return None
     if Job.objects.filter(kind=Job.Kind.REFRESH, status=Job.Status.QUEUED).exists():
@@ -43,7 +44,7 @@ def forecast_refresh_after_training(*, version: ModelVersion) -> Job | None:
     """Inside the registration transaction of ``version`` (already decided):
     queue a refresh of the champion when its newest run's origin is older
     than ``version.data_end``. None when nothing is needed."""
-    champion = selectors.active_model()
+    champion = active_model()
     if champion is None or champion.pk == version.pk or version.data_end is None:
         return None
 
@@ -59,7 +60,7 @@ def forecast_refresh_after_training(*, version: ModelVersion) -> Job | None:
 def forecast_refresh_after_swap(*, version: ModelVersion, kind: str) -> Job | None:
     """Inside the promotion or rollback that made ``version`` the champion:
     queue its refresh when its newest run is older than the newest sales week."""
-    last = selectors_monitoring.sales_last_week()
+    last = sales_last_week()
     if last is None:
         return None
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from django.conf import settings
 
-from forecasting import selectors
+from forecasting.selectors.forecast import active_model
 from forecasting.services.promotion import artifact_problem
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def champion_rescore(*, result, sales, features, stores, dataset_version: int, h
     from forecasting.ml.pipeline import load_artifact  # LightGBM & co.: loaded by workers only
     from forecasting.ml.rescore import rescore_on_windows
 
-    champion = selectors.active_model()
+    champion = active_model()
     if champion is None or champion.data_end is None or champion.data_end >= data_end:
         return None
     if (champion.dataset_version, champion.horizon, champion.backtest_windows) == (

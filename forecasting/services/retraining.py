@@ -1,7 +1,7 @@
 """Automatic retraining: the policy's writes and the retrain decisions.
 
 * ``retraining_policy_update`` (admins, API and web form): validates every
-  field (forecasting/retraining_rules.py), writes the tenant's one policy row
+  field (forecasting/ml/lifecycle/retraining.py), writes the tenant's one policy row
   and audits ``policy.update`` with the changed fields, in one transaction.
   Setting or changing the schedule makes only slots after that moment due.
 * ``retrain_scheduled_all`` (beat, every few minutes; idempotent): in every
@@ -25,9 +25,10 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from accounts.audit import Actor, audit_record
-from forecasting import selectors_retraining as sel
+from forecasting.ml.lifecycle.retraining import latest_slot, policy_clean, retrain_decision
 from forecasting.models import RetrainingPolicy
-from forecasting.retraining_rules import latest_slot, policy_clean, retrain_decision
+from forecasting.selectors import retraining as retraining_selectors
+from forecasting.selectors.retraining import live_accuracy_recent, retraining_policy_get, trainings_quota
 from forecasting.services.training import model_train_start
 from saas.errors import ServiceError, ValidationFailed
 from tenants.models import Tenant
@@ -67,7 +68,7 @@ def retraining_policy_update(*, actor: Actor, changes: dict) -> RetrainingPolicy
 
 
 def _train_settings() -> dict:
-    champion = sel.champion()
+    champion = retraining_selectors.champion()
     if champion is None:
         return {"horizon": DEFAULT_HORIZON, "backtest_windows": DEFAULT_BACKTEST_WINDOWS}
     return {"horizon": champion.horizon, "backtest_windows": champion.backtest_windows}
@@ -82,7 +83,7 @@ def _consider(*, new_weeks: int = 0, live: dict | None = None, backtest_wmae: fl
         if not RetrainingPolicy.objects.filter(pk=1).exists():
             return None  # never set: everything off
         policy = _locked_policy()
-        used, allowed = sel.trainings_quota()
+        used, allowed = trainings_quota()
         decision = retrain_decision(
             policy, now, new_weeks=new_weeks, live_wmae_recent=live and live["wmae"], backtest_wmae=backtest_wmae,
             naive_wmae_recent=live and live["seasonal_naive_wmae"], trainings_today=used, trainings_limit=allowed,
@@ -112,7 +113,7 @@ def _consider(*, new_weeks: int = 0, live: dict | None = None, backtest_wmae: fl
 
 def retrain_scheduled(*, now=None) -> dict | None:
     """The current tenant's schedule: retrain when a slot is due (once per slot)."""
-    policy = sel.retraining_policy_get()
+    policy = retraining_policy_get()
     if policy._state.adding or latest_slot(policy, now or timezone.now()) is None:
         return None
     return _consider(now=now)
@@ -139,13 +140,13 @@ def retrain_after_evaluation(*, result: dict) -> dict | None:
     data (the weeks it added) and degradation (the champion's last K realized
     weeks). Never fails the caller: a failure is logged."""
     try:
-        policy = sel.retraining_policy_get()
+        policy = retraining_policy_get()
         if policy._state.adding or not (policy.on_new_data or policy.on_degradation):
             return None
-        champion = sel.champion()
+        champion = retraining_selectors.champion()
         live = None
         if policy.on_degradation and champion is not None:
-            live = sel.live_accuracy_recent(version=champion, weeks=policy.degradation_weeks)
+            live = live_accuracy_recent(version=champion, weeks=policy.degradation_weeks)
         return _consider(new_weeks=len(result.get("weeks") or []), live=live,
                          backtest_wmae=champion.wmae if champion is not None else None)
     except Exception:

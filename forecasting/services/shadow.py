@@ -5,7 +5,7 @@ rule while the retraining policy asked for a shadow period of N weeks. Its
 first forecast run (made at its training, origin = its data end) is scored
 live by the evaluate job like every stored run (``ModelEvaluation`` rows for
 the shadow version). Here its first N forecast weeks are compared with the
-champion's forecast of the SAME weeks and rows (forecasting/ml/shadow.py):
+champion's forecast of the SAME weeks and rows (forecasting/ml/lifecycle/shadow.py):
 the champion's run from the same origin (the refresh queued when the shadow
 was trained), else its newest run made from an earlier origin. The figures so
 far are stored on the shadow (``decision["shadow"]``: weeks realized of N,
@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from accounts.notices import notice_admins
-from forecasting import selectors_monitoring as sel
 from forecasting.models import ForecastRun, Job, ModelVersion
+from forecasting.selectors.monitoring import run_points_frame, sales_frame, sales_weeks_between
 from forecasting.services.promotion import version_activate, versions_lock
 from saas.checkpoints import checkpoint
 from saas.errors import Conflict
@@ -49,20 +49,20 @@ def shadow_runs(shadow: ModelVersion, champion: ModelVersion) -> tuple[ForecastR
 
 def _progress(shadow: ModelVersion, champion: ModelVersion, needed: int) -> dict:
     """The live comparison on the shadow's first ``needed`` forecast weeks realized so far."""
-    from forecasting.ml.shadow import shadow_comparison  # pandas: loaded by workers only
+    from forecasting.ml.lifecycle.shadow import shadow_comparison  # pandas: loaded by workers only
 
     mine, theirs = shadow_runs(shadow, champion)
     if mine is None:
         return {"weeks": 0}
     first, last = mine.origin + timedelta(weeks=1), mine.origin + timedelta(weeks=needed)
-    realized = sel.sales_weeks_between(mine.origin, last)
+    realized = sales_weeks_between(mine.origin, last)
     figures = {"weeks": len(realized), "run": mine.pk, "champion_run": theirs.pk if theirs else None,
                "champion_origin": theirs.origin.isoformat() if theirs else None}
     if not realized or theirs is None:
         return figures
-    live = shadow_comparison(sel.run_points_frame(mine, start=first, end=last),
-                             sel.run_points_frame(theirs, start=first, end=last),
-                             sel.sales_frame(start=first, end=last))
+    live = shadow_comparison(run_points_frame(mine, start=first, end=last),
+                             run_points_frame(theirs, start=first, end=last),
+                             sales_frame(start=first, end=last))
     if live is not None:
         figures.update({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in live.items()
                         if k != "weeks"})
@@ -87,7 +87,7 @@ def shadow_check(*, job: Job | None = None) -> dict | None:
     """In the current tenant (the evaluate job's worker): update the shadow's
     figures, and promote or reject it once its weeks are realized. None when
     there is no shadow."""
-    from forecasting.ml.shadow import shadow_decision
+    from forecasting.ml.lifecycle.shadow import shadow_decision
 
     shadow = ModelVersion.objects.filter(status=ModelVersion.Status.SHADOW).order_by("-number").first()
     champion = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()

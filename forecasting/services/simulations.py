@@ -9,9 +9,9 @@ from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_reserve
-from forecasting import selectors
 from forecasting.ml.simulate import SimulationInputError, forecast_weeks, simulate, store_depts, training_max
 from forecasting.models import Scenario, SimulationUse
+from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.services.forecasts import artifact_for
 from saas.errors import NotFound, ValidationFailed
 
@@ -27,17 +27,17 @@ def _store_not_found(store) -> NotFound:
 
 
 def _active_artifact():
-    version = selectors.active_model()
+    version = active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-    run = selectors.latest_run(version)
+    run = latest_run(version)
     return version, run, artifact_for(version, run)
 
 
 def simulation_options(*, scope: StoreScope) -> dict | None:
     """What the simulator page offers: the forecast weeks, the principal's
     stores with their departments, the training maxima; None without a model."""
-    version = selectors.active_model()
+    version = active_model()
     if version is None:
         return None
     _, _, art = _active_artifact()

@@ -20,11 +20,20 @@ from django.db import connection, transaction
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
-from forecasting import selectors
 from forecasting.models import ForecastRun, Job, ModelVersion
+from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
 from forecasting.services.forecasts import forecast_run_write
-from forecasting.services.jobs import (heartbeat, job_admit, job_claimed, job_create, job_enqueue, job_fail,
-                                       job_progress, job_succeed, job_wake_next)
+from forecasting.services.jobs import (
+    heartbeat,
+    job_admit,
+    job_claimed,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_progress,
+    job_succeed,
+    job_wake_next,
+)
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.services.refresh_queue import forecast_refresh_after_training
 from forecasting.services.rescore import champion_rescore
@@ -51,7 +60,7 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
     quota_check_value(limit="forecast_horizon", value=horizon)
     if not 1 <= backtest_windows <= 12:
         raise ValidationFailed("backtest_windows must be between 1 and 12.", details={"backtest_windows": ["1..12"]})
-    weeks = selectors.sales_week_count()
+    weeks = sales_week_count()
     needed = MIN_WEEKS + horizon * backtest_windows
     if weeks < needed:
         raise ValidationFailed(
@@ -111,8 +120,8 @@ def _train_locked(job: Job) -> ModelVersion | None:
     try:
         with heartbeat(job.pk, schema):
             dataset_version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
-            uploads = selectors.uploads_loaded_ids(dataset_version=dataset_version)
-            sales, features, stores = selectors.training_frames()
+            uploads = uploads_loaded_ids(dataset_version=dataset_version)
+            sales, features, stores = training_frames()
             job_progress(job_id=job.pk, progress=0.05, message="Features")
             config = TrainConfig(horizon=job.params.get("horizon", 13),
                                  backtest_windows=job.params.get("backtest_windows", 4),

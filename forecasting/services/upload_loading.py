@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from forecasting.ingest.copy_csv import to_copy_csv
 from forecasting.ingest.pgcopy import binary_supported, from_copy_binary, to_copy_binary
 
+
 @dataclass
 class LoadCounts:
     inserted: int

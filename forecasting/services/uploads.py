@@ -17,11 +17,10 @@ from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.selectors import current_limits
 from billing.services import quota_check_value, quota_reserve
-from forecasting import selectors_monitoring
 from forecasting.models import Job, Upload
+from forecasting.selectors.monitoring import sales_last_week
 from forecasting.services.evaluation import evaluation_after_upload
-from forecasting.services.jobs import (job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress,
-                                       job_succeed)
+from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress, job_succeed
 from forecasting.services.upload_loading import LoadCounts, load_frame
 from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
 from forecasting.storage import tenant_path
@@ -182,7 +181,7 @@ def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCount
     """One transaction: the rows, the upload's counts, the dataset version and
     the audit event commit together or not at all."""
     with transaction.atomic():
-        previous_end = selectors_monitoring.sales_last_week() if result.kind == "sales" else None
+        previous_end = sales_last_week() if result.kind == "sales" else None
         counts = load_frame(kind=result.kind, frame=result.frame)
         if counts.inserted and result.kind in ("sales", "features"):
             quota_reserve(limit="stored_rows", amount=counts.inserted, written=True)  # else all rolls back

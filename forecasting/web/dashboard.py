@@ -1,6 +1,6 @@
 """The executive Dashboard (issue 9, page 1): KPI cards like for like, the
 total history with the forecast and its bands, sales by store type, top movers
-and what needs attention. It only reads (forecasting/selectors_dashboard.py:
+and what needs attention. It only reads (forecasting/selectors/dashboard.py:
 the figures the worker stored, a few indexed reads), and it reloads itself when
 the jobs that change it end and the worker stored its new figures
 (forecasting/web/job_watch.py)."""
@@ -12,7 +12,9 @@ from accounts.decorators import role_required
 from accounts.notices import notices_recent
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import charts_dashboard, selectors, selectors_dashboard
+from forecasting.charts.dashboard import store_type_chart, total_chart
+from forecasting.selectors.dashboard import dashboard, dashboard_figures, total_forecast
+from forecasting.selectors.forecast import latest_run
 from forecasting.web.job_watch import figures_watch, watch_answer
 
 
@@ -24,15 +26,15 @@ def _watch() -> dict:
 @role_required("workspace.view")
 def dashboard_page(request):
     scope = StoreScope.for_request(request)
-    figures = selectors_dashboard.dashboard_figures(scope=scope)
-    cards = selectors_dashboard.dashboard(scope=scope, figures=figures)
-    run = selectors.latest_run()
-    forecast = selectors_dashboard.total_forecast(scope=scope, run=run)
+    figures = dashboard_figures(scope=scope)
+    cards = dashboard(scope=scope, figures=figures)
+    run = latest_run()
+    forecast = total_forecast(scope=scope, run=run)
     history = figures["history"]
     return render(request, "forecasting/dashboard.html", {
         "c": cards, "run": run, "restricted": scope.restricted,
-        "chart": charts_dashboard.total_chart(history, forecast) if history else None,
-        "type_chart": charts_dashboard.store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
+        "chart": total_chart(history, forecast) if history else None,
+        "type_chart": store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
         "watch": _watch(),
         "notices": notices_recent(user=request.user)
         if has_perm(getattr(request.user, "role", None), "models.manage") else [],

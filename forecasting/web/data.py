@@ -15,8 +15,10 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import selectors, selectors_dataset, selectors_monitoring, services
+from forecasting import services
 from forecasting.models import Job, Upload
+from forecasting.selectors.dataset import dataset_summary, upload_get, upload_list
+from forecasting.selectors.monitoring import drift_report_for_scope, drift_report_of_upload, largest_level_shifts
 from forecasting.web.job_watch import figures_watch, watch_answer
 from saas.errors import ServiceError
 from saas.web_answers import service_error_answer
@@ -28,7 +30,7 @@ class UploadForm(forms.Form):
 
 
 def _figures(scope: StoreScope) -> dict:
-    return {"summary": selectors_dataset.dataset_summary(scope=scope), "uploads": selectors.upload_list(scope=scope)[:50]}
+    return {"summary": dataset_summary(scope=scope), "uploads": upload_list(scope=scope)[:50]}
 
 
 def _watch() -> dict:
@@ -79,7 +81,7 @@ def upload_submit(request):
 def upload_status(request, upload_id: int):
     """Polled by the upload's card on the Data page; its last answer also brings the new summary and history."""
     scope = StoreScope.for_request(request)
-    upload = selectors.upload_get(scope=scope, upload_id=upload_id)
+    upload = upload_get(scope=scope, upload_id=upload_id)
     if upload is None:
         raise Http404
     done = request.htmx and upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED)
@@ -90,11 +92,11 @@ def upload_status(request, upload_id: int):
 @role_required("data.view")
 def upload_report(request, upload_id: int):
     scope = StoreScope.for_request(request)
-    upload = selectors.upload_get(scope=scope, upload_id=upload_id)
+    upload = upload_get(scope=scope, upload_id=upload_id)
     if upload is None:
         raise Http404
-    report = selectors_monitoring.drift_report_of_upload(upload=upload)
-    drift = None if report is None else selectors_monitoring.drift_report_for_scope(report, scope=scope)
+    report = drift_report_of_upload(upload=upload)
+    drift = None if report is None else drift_report_for_scope(report, scope=scope)
     if drift is not None:
-        drift["largest"] = selectors_monitoring.largest_level_shifts(drift)
+        drift["largest"] = largest_level_shifts(drift)
     return render(request, "forecasting/upload_report.html", {"upload": upload, "job": upload.job, "drift": drift})

@@ -1,7 +1,7 @@
 """Insights page (issue 9, page 6): the department outlook, markdown ROI,
 volatility hotspots and anomalies (the worker's stored figures, forecasting/services/insights.py)
 and inventory targets for a lead time and service level (computed on read from
-the served forecast's bands, forecasting/selectors_insights.py). It only reads."""
+the served forecast's bands, forecasting/selectors/insights.py). It only reads."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -12,8 +12,19 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import charts_insights, selectors, selectors_insights, selectors_stores, selectors_watch
-from forecasting.selectors_insights import DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, inventory_params
+from forecasting.charts.insights import hotspot_heatmap, roi_scatter
+from forecasting.selectors.forecast import active_model, latest_run
+from forecasting.selectors.insights import (
+    DEFAULT_LEAD_TIME,
+    DEFAULT_SERVICE_LEVEL,
+    inventory,
+    inventory_params,
+    margin_param,
+    markdown_roi,
+    snapshot,
+)
+from forecasting.selectors.jobs import INSIGHTS
+from forecasting.selectors.stores import department_outlook
 from forecasting.services.inventory import on_hand_upload
 from forecasting.web.job_watch import figures_watch, watch_answer
 from saas.errors import ServiceError, ValidationFailed
@@ -30,7 +41,7 @@ def _inventory(request, scope):
         error = None
     except ValidationFailed as exc:
         lead_time, service_level, error = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, exc.message
-    data = selectors_insights.inventory(scope=scope, lead_time=lead_time, service_level=service_level,
+    data = inventory(scope=scope, lead_time=lead_time, service_level=service_level,
                                         first_weeks=True)
     first = data["results"]  # each series' first forecast week: what to hold (and order) now
     first.sort(key=lambda r: (-(r["order"] or 0), -r["target"]))
@@ -40,7 +51,7 @@ def _inventory(request, scope):
 
 def _watch() -> dict:
     """The jobs that change the page, then the worker's recomputing of its stored figures."""
-    return figures_watch(url_name="insights_status", figures=(selectors_watch.INSIGHTS,), words="The insights figures")
+    return figures_watch(url_name="insights_status", figures=(INSIGHTS,), words="The insights figures")
 
 
 @role_required("forecasts.view")
@@ -52,20 +63,20 @@ def insights_status(request):
 @role_required("forecasts.view")
 def insights_page(request):
     scope = StoreScope.for_request(request)
-    active = selectors.active_model()
-    run = selectors.latest_run(active) if active else None
-    hotspots = selectors_insights.snapshot("hotspots", scope=scope)
-    anomalies = selectors_insights.snapshot("anomalies", scope=scope)
-    roi = selectors_insights.markdown_roi(scope=scope, margin=selectors_insights.margin_param({}))
+    active = active_model()
+    run = latest_run(active) if active else None
+    hotspots = snapshot("hotspots", scope=scope)
+    anomalies = snapshot("anomalies", scope=scope)
+    roi = markdown_roi(scope=scope, margin=margin_param({}))
     roi_rows = [r for r in (roi or {}).get("results", []) if r["markdown"] != "all"]
     return render(request, "forecasting/insights.html", {
         "active": active, "run": run, "restricted": scope.restricted,
-        "outlook": selectors_stores.department_outlook(scope=scope) if run else None,
+        "outlook": department_outlook(scope=scope) if run else None,
         "importance": (active.importance or [])[:10] if active else [],
         "hotspots": hotspots, "hotspot_rows": (hotspots or {}).get("results", [])[:TOP_HOTSPOTS],
-        "heatmap": charts_insights.hotspot_heatmap(hotspots["results"]) if hotspots else None,
+        "heatmap": hotspot_heatmap(hotspots["results"]) if hotspots else None,
         "anomalies": anomalies, "anomaly_rows": (anomalies or {}).get("results", [])[:TOP_ANOMALIES],
-        "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": charts_insights.roi_scatter(roi_rows) if roi else None,
+        "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": roi_scatter(roi_rows) if roi else None,
         "inventory": _inventory(request, scope) if run else None,
         "can_upload": has_perm(getattr(request.user, "role", None), "data.upload"),
         "watch": _watch(),

@@ -6,14 +6,14 @@ route answers with ``watch_answer``: the same partial, and once nothing is
 under way any more, ``HX-Refresh`` so htmx reloads the page with the new
 figures. "Under way": a job that changes the page is queued or running, or it
 succeeded and the worker is still storing the page's figures
-(forecasting/selectors_watch.py)."""
+(forecasting/selectors/jobs.py)."""
 from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from forecasting import selectors, selectors_watch
+from forecasting.selectors.jobs import FIGURE_JOBS, being_recomputed, jobs_running
 
 
 def watch(*, url_name: str, jobs: list, recomputing: str = "") -> dict:
@@ -22,12 +22,12 @@ def watch(*, url_name: str, jobs: list, recomputing: str = "") -> dict:
     return {"url_name": url_name, "jobs": jobs, "recomputing": recomputing, "active": bool(jobs or recomputing)}
 
 
-def figures_watch(*, url_name: str, figures: tuple[str, ...], words: str, kinds=selectors.FIGURE_JOBS) -> dict:
-    """The watch of a page showing the worker's stored ``figures`` (selectors_watch.being_recomputed): the jobs
+def figures_watch(*, url_name: str, figures: tuple[str, ...], words: str, kinds=FIGURE_JOBS) -> dict:
+    """The watch of a page showing the worker's stored ``figures`` (selectors/jobs.py being_recomputed): the jobs
     of ``kinds`` under way, then "``words`` are being recomputed" until the worker stored them."""
     recomputing = f"{words} are being recomputed for the newest data" \
-        if selectors_watch.being_recomputed(figures=figures) else ""
-    return watch(url_name=url_name, jobs=selectors_watch.jobs_running(kinds=kinds), recomputing=recomputing)
+        if being_recomputed(figures=figures) else ""
+    return watch(url_name=url_name, jobs=jobs_running(kinds=kinds), recomputing=recomputing)
 
 
 def watch_answer(request, state: dict):

@@ -13,8 +13,20 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting import (charts, charts_forecast, charts_monitoring, selectors, selectors_forecast,
-                         selectors_monitoring, selectors_watch)
+from forecasting.charts.forecast import forecast_chart
+from forecasting.charts.model import backtest_chart, importance_chart
+from forecasting.charts.monitoring import live_accuracy_chart
+from forecasting.selectors.dataset import series_choices, series_history
+from forecasting.selectors.forecast import (
+    active_model,
+    earlier_forecasts,
+    forecast_series,
+    last_year_overlay,
+    model_version_get,
+    model_version_list,
+)
+from forecasting.selectors.jobs import MODEL_JOBS, job_get, jobs_running
+from forecasting.selectors.monitoring import live_accuracy_history, shadow_summary
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
@@ -28,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 def _watch() -> dict:
     """The trainings and evaluations under way: the Models pages reload when they end (new version, live accuracy)."""
-    return watch(url_name="models_status", jobs=selectors_watch.jobs_running(kinds=selectors_watch.MODEL_JOBS))
+    return watch(url_name="models_status", jobs=jobs_running(kinds=MODEL_JOBS))
 
 
 @role_required("models.view")
@@ -39,8 +51,8 @@ def models_status(request):
 @role_required("models.view")
 def models_page(request):
     return render(request, "forecasting/models.html", {
-        "versions": selectors.model_version_list(),
-        "shadow": selectors_monitoring.shadow_summary(),
+        "versions": model_version_list(),
+        "shadow": shadow_summary(),
         "can_train": has_perm(request.user.role, "models.train"),
         "watch": _watch(),
     })
@@ -80,7 +92,7 @@ def refresh_submit(request):
 
 @role_required("models.view")
 def job_status(request, job_id: int):
-    job = selectors.job_get(scope=StoreScope.for_request(request), job_id=job_id)
+    job = job_get(scope=StoreScope.for_request(request), job_id=job_id)
     if job is None:
         raise Http404
     return render(request, "forecasting/_job_status.html", {"job": job})
@@ -88,7 +100,7 @@ def job_status(request, job_id: int):
 
 @role_required("models.view")
 def model_detail(request, version_id: int):
-    version = selectors.model_version_get(version_id=version_id)
+    version = model_version_get(version_id=version_id)
     if version is None:
         raise Http404
     rows = []
@@ -97,18 +109,18 @@ def model_detail(request, version_id: int):
         m = version.metrics.get(name)
         if m:
             rows.append((name, m))
-    active = selectors.active_model()
+    active = active_model()
     can_rollback = (has_perm(request.user.role, "models.manage") and version.status != "active"
                     and (active is None or version.number < active.number))
-    live = selectors_monitoring.live_accuracy_history(version=version)
-    shadow = selectors_monitoring.shadow_summary()
+    live = live_accuracy_history(version=version)
+    shadow = shadow_summary()
     return render(request, "forecasting/model_detail.html", {
         "watch": _watch(), "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
         "shadow": shadow if shadow and version.number in (shadow["number"], shadow["champion"]) else None,
         "evaluations": live["evaluations"][::-1],
-        "live_chart": charts_monitoring.live_accuracy_chart(version, live["evaluations"], live["events"]),
-        "backtest_chart": charts.backtest_chart(version),
-        "importance_chart": charts.importance_chart(version),
+        "live_chart": live_accuracy_chart(version, live["evaluations"], live["events"]),
+        "backtest_chart": backtest_chart(version),
+        "importance_chart": importance_chart(version),
     })
 
 
@@ -116,7 +128,7 @@ def model_detail(request, version_id: int):
 @role_required("models.manage")
 def rollback_submit(request, version_id: int):
     """Roll back to an earlier version (owners and admins), with a reason."""
-    version = selectors.model_version_get(version_id=version_id)
+    version = model_version_get(version_id=version_id)
     if version is None:
         raise Http404
     try:
@@ -138,11 +150,11 @@ def _series_options(pairs: list[tuple[int, int]]) -> str:
 @role_required("forecasts.view")
 def forecast_page(request):
     scope = StoreScope.for_request(request)
-    choices = selectors.series_choices(scope=scope)
+    choices = series_choices(scope=scope)
     store = request.GET.get("store") or (choices["stores"][0] if choices["stores"] else None)
     dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
     ctx = {"choices": choices, "series_options": _series_options(choices["pairs"]), "store": store, "dept": dept,
-           "active": selectors.active_model(),
+           "active": active_model(),
            "can_refresh": has_perm(request.user.role, "models.train"),
            "can_upload": has_perm(request.user.role, "data.upload")}
     try:
@@ -150,8 +162,8 @@ def forecast_page(request):
     except (TypeError, ValueError):
         return render(request, "forecasting/forecast.html", ctx)
     ctx.update(store=store, dept=dept)
-    found = selectors.forecast_series(scope=scope, store=store, dept=dept)
-    history = selectors.series_history(scope=scope, store=store, dept=dept)
+    found = forecast_series(scope=scope, store=store, dept=dept)
+    history = series_history(scope=scope, store=store, dept=dept)
     points = found["points"] if found else []
     run = found["run"] if found else None
     drivers, drivers_error = [], None
@@ -161,14 +173,14 @@ def forecast_page(request):
         except ServiceError as exc:  # e.g. the model file is unreadable: the stored forecast is shown, without drivers
             drivers_error = exc.message
     dates = [h["date"] for h in history] + [p["date"] for p in points]
-    last_year = selectors_forecast.last_year_overlay(scope=scope, store=store, dept=dept, dates=dates)
-    earlier = selectors_forecast.earlier_forecasts(scope=scope, store=store, dept=dept, served=run)
+    last_year = last_year_overlay(scope=scope, store=store, dept=dept, dates=dates)
+    earlier = earlier_forecasts(scope=scope, store=store, dept=dept, served=run)
     ly_by_date = {r["date"]: r["sales"] for r in last_year}
     ctx.update(points=[{**p, "last_year": ly_by_date.get(p["date"])} for p in points],
                pooled=found["pooled"] if found else False, drivers=drivers, drivers_error=drivers_error,
                driver_week=points[0]["date"] if points else None, earlier=earlier,
                status=found.get("status") if found else None, run=run,
-               chart=charts_forecast.forecast_chart(history, points, f"Store {store} · Department {dept}",
+               chart=forecast_chart(history, points, f"Store {store} · Department {dept}",
                                                     last_year=last_year, earlier=earlier)
                if (history or points) else None)
     return render(request, "forecasting/forecast.html", ctx)

@@ -1,6 +1,6 @@
 """The retraining policy page (Models > Retraining): analysts and up read
 it, with its next scheduled retrain and last decision; admins and owners
-change it. Validation is the service's (forecasting/retraining_rules.py)."""
+change it. Validation is the service's (forecasting/ml/lifecycle/retraining.py)."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
-from forecasting import selectors_retraining
-from forecasting.retraining_rules import WEEKDAYS, time_zones
+from forecasting.ml.lifecycle.retraining import WEEKDAYS, time_zones
+from forecasting.selectors.retraining import policy_summary
 from forecasting.services.retraining import retraining_policy_update
 from saas.errors import ValidationFailed
 
@@ -41,7 +41,7 @@ def retraining_policy_page(request):
         else:
             messages.success(request, "Retraining policy saved.")
             return redirect("retraining_policy")
-    summary = selectors_retraining.policy_summary()
+    summary = policy_summary()
     return render(request, "forecasting/retraining.html", {
         "policy": summary, "values": {**summary, **(values or {})}, "errors": errors, "can_edit": can_edit,
         "weekdays": list(enumerate(WEEKDAYS)), "hours": range(24), "days": range(1, 29),

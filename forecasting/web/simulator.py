@@ -9,9 +9,9 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting.charts_simulation import simulation_chart
+from forecasting.charts.simulation import simulation_chart
 from forecasting.ml.simulate import LABELS
-from forecasting.selectors_simulation import scenario_list
+from forecasting.selectors.simulation import scenario_list
 from forecasting.services.simulations import simulation_options, simulation_run
 from saas.errors import ServiceError
 

@@ -1,6 +1,6 @@
 """Stores and Departments pages (issue 9, pages 2-3): tables of every store
 and department of the member's stores, and a page for each. They only read
-(forecasting/selectors_stores.py): SQL aggregates over the sales and the
+(forecasting/selectors/stores.py): SQL aggregates over the sales and the
 served run, and the aggregates the worker stored with the run. They update
 themselves when a job that changes them ends (forecasting/web/job_watch.py)."""
 from __future__ import annotations
@@ -10,14 +10,16 @@ from django.shortcuts import render
 
 from accounts.decorators import role_required
 from accounts.scope import StoreScope
-from forecasting import charts_stores, selectors_stores, selectors_watch
+from forecasting.charts.stores import covariate_chart, heatmap_chart, history_chart
+from forecasting.selectors.jobs import INSIGHTS
+from forecasting.selectors.stores import department_detail, department_table, store_detail, store_table
 from forecasting.web.job_watch import figures_watch, watch_answer
 
 
 def _watch() -> dict:
     """The jobs that change the four pages, then the worker storing the tables (and the anomalies the store and
     department pages mark): one watch for the four of them."""
-    return figures_watch(url_name="stores_status", figures=("stores", "departments", selectors_watch.INSIGHTS),
+    return figures_watch(url_name="stores_status", figures=("stores", "departments", INSIGHTS),
                          words="The store and department figures")
 
 
@@ -31,7 +33,7 @@ def stores_status(request):
 @role_required("forecasts.view")
 def stores_page(request):
     scope = StoreScope.for_request(request)
-    table = selectors_stores.store_table(scope=scope)
+    table = store_table(scope=scope)
     return render(request, "forecasting/stores.html", {"table": table, "restricted": scope.restricted,
                                                           "watch": _watch()})
 
@@ -39,13 +41,13 @@ def stores_page(request):
 @role_required("forecasts.view")
 def store_page(request, n: int):
     scope = StoreScope.for_request(request)
-    found = selectors_stores.store_detail(scope=scope, store=n)
+    found = store_detail(scope=scope, store=n)
     if found is None:  # outside the member's stores: the same page as an unknown store
         raise Http404(f"No store {n}.")
     anomalies = (found["anomalies"] or {}).get("results", [])
-    chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast",
+    chart = history_chart(found["history"], found["forecast"], "Weekly sales and forecast",
                                         "store-chart", anomalies, "dept") if found["history"] else None
-    covariates = charts_stores.covariate_chart(found["covariates"]) if found["covariates"] else None
+    covariates = covariate_chart(found["covariates"]) if found["covariates"] else None
     return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates,
                                                                  "watch": _watch()})
 
@@ -53,7 +55,7 @@ def store_page(request, n: int):
 @role_required("forecasts.view")
 def departments_page(request):
     scope = StoreScope.for_request(request)
-    table = selectors_stores.department_table(scope=scope)
+    table = department_table(scope=scope)
     return render(request, "forecasting/departments.html", {"table": table, "restricted": scope.restricted,
                                                           "watch": _watch()})
 
@@ -61,12 +63,12 @@ def departments_page(request):
 @role_required("forecasts.view")
 def department_page(request, n: int):
     scope = StoreScope.for_request(request)
-    found = selectors_stores.department_detail(scope=scope, dept=n)
+    found = department_detail(scope=scope, dept=n)
     if found is None:
         raise Http404(f"No sales for department {n}.")
-    chart = charts_stores.history_chart(found["history"], found["forecast"], "Weekly sales and forecast", "dept-chart",
+    chart = history_chart(found["history"], found["forecast"], "Weekly sales and forecast", "dept-chart",
                                         (found["anomalies"] or {}).get("results", []), "store")
-    heatmap = charts_stores.heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
+    heatmap = heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
         if found["heatmap"]["stores"] else None
     return render(request, "forecasting/department_detail.html", {
         "d": found, "chart": chart, "heatmap": heatmap, "restricted": scope.restricted, "watch": _watch()})

@@ -3,8 +3,12 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import views as account_views
 from saas.api.docs import DocsView, SchemaView
-from tenants.api.views import (WorkspaceBrandingView, WorkspaceDeletionView, WorkspaceExportDownloadView,
-                               WorkspaceExportsView)
+from tenants.api.views import (
+                               WorkspaceBrandingView,
+                               WorkspaceDeletionView,
+                               WorkspaceExportDownloadView,
+                               WorkspaceExportsView,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False

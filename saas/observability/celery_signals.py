@@ -5,9 +5,8 @@ and Sentry."""
 from __future__ import annotations
 
 import logging
-import time
-
 import os
+import time
 
 from celery.signals import before_task_publish, task_postrun, task_prerun, worker_ready
 from django.db import connection

@@ -13,9 +13,10 @@ def trained_workspace(celery_worker_proc, django_db_setup, django_db_blocker, tm
     build it once for every browser test that only reads."""
     import time
 
-    from forecasting import selectors_insights, selectors_stores
     from forecasting.demo_data import generate
     from forecasting.models import FiguresSnapshot, InsightSnapshot
+    from forecasting.selectors.insights import fingerprint
+    from forecasting.selectors.stores import snapshot_fingerprint
     from tests.conftest import api_client, in_tenant, provision
     from tests.data.helpers import upload, wait_job
 
@@ -29,7 +30,7 @@ def trained_workspace(celery_worker_proc, django_db_setup, django_db_blocker, tm
         deadline = time.monotonic() + 300  # the worker stores the figures right after marking the job done
         while True:
             with in_tenant(t):
-                fp, ffp = selectors_insights.fingerprint(), selectors_stores.snapshot_fingerprint()
+                fp, ffp = fingerprint(), snapshot_fingerprint()
                 insights = InsightSnapshot.objects.filter(kind="anomalies", **fp).exists()
                 figures = FiguresSnapshot.objects.filter(kind="stores", **ffp).exists()
             if insights and figures:

@@ -57,7 +57,7 @@ def _series(t):
     from django.db.models import Avg
 
     from forecasting.models import ForecastPoint
-    from forecasting.selectors import latest_run
+    from forecasting.selectors.forecast import latest_run
     from tests.conftest import in_tenant
 
     with in_tenant(t):

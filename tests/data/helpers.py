@@ -44,7 +44,7 @@ def upload(t, path_or_bytes, name: str | None = None, kind: str | None = None, k
 
 
 def table_counts(t) -> dict:
-    from forecasting.models import SalesRecord, Store, StoreWeek, Upload
+    from forecasting.models import SalesRecord, Store, StoreWeek
 
     with in_tenant(t):
         return {m.__name__: m.objects.count() for m in (SalesRecord, Store, StoreWeek)}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import WALMART_DIR, add_key, add_member, api_client, in_tenant, provision
-from tests.data.helpers import table_counts, upload, wait_job
+from tests.data.helpers import table_counts, upload
 
 pytestmark = pytest.mark.worker
 CORPUS = Path(__file__).resolve().parent.parent / "ingest" / "corpus"

@@ -9,8 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.demo_data import (FEATURES_HEADER, SMALL, STORES_HEADER, TRAIN_HEADER, generate,
-                                   holiday_dates, holiday_week_flags, main)
+from forecasting.demo_data import (
+    FEATURES_HEADER,
+    SMALL,
+    STORES_HEADER,
+    TRAIN_HEADER,
+    generate,
+    holiday_dates,
+    holiday_week_flags,
+    main,
+)
 from forecasting.ingest.parsing import parse_upload
 
 ROOT = Path(__file__).resolve().parents[2]

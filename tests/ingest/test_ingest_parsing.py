@@ -11,8 +11,16 @@ import pandas as pd
 import pytest
 
 from forecasting.ingest import parsing
-from forecasting.ingest.parsing import (COPY_COLUMNS, KINDS, IngestError, ParseLimits,
-                                        ParseResult, iter_copy_csv, parse_upload, to_copy_csv)
+from forecasting.ingest.parsing import (
+    COPY_COLUMNS,
+    KINDS,
+    IngestError,
+    ParseLimits,
+    ParseResult,
+    iter_copy_csv,
+    parse_upload,
+    to_copy_csv,
+)
 
 CORPUS = Path(__file__).with_name("corpus")
 HDR = "Store,Dept,Date,Weekly_Sales,IsHoliday"

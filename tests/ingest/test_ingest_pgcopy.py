@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 from forecasting.ingest.parsing import parse_upload
-from forecasting.ingest.pgcopy import (HEADER, TRAILER, CopyFormatError, binary_supported, from_copy_binary,
-                                       to_copy_binary)
+from forecasting.ingest.pgcopy import (
+    HEADER,
+    TRAILER,
+    CopyFormatError,
+    binary_supported,
+    from_copy_binary,
+    to_copy_binary,
+)
 
 
 def _frame():

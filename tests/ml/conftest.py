@@ -13,7 +13,6 @@ if HERE not in sys.path:
 from _ml_synth import make_data  # noqa: E402
 
 
-
 @pytest.fixture(scope="session")
 def ml_data():
     return make_data(extras=True)

@@ -1,6 +1,5 @@
 import numpy as np
 import pandas as pd
-
 from _ml_synth import make_data
 
 

@@ -10,8 +10,14 @@ import pytest
 from forecasting.ml import labels
 from forecasting.ml.calendar_feats import calendar_frame
 from forecasting.ml.features import feature_names
-from forecasting.ml.labels import (about_dollars, describe_drivers, driver_sentence, feature_label,
-                                   feature_label_with_unit, format_feature_value)
+from forecasting.ml.labels import (
+    about_dollars,
+    describe_drivers,
+    driver_sentence,
+    feature_label,
+    feature_label_with_unit,
+    format_feature_value,
+)
 from forecasting.ml.panel import build_panel
 
 

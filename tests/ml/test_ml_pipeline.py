@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from _ml_synth import REPO, make_data
 
 ML_DIR = Path(REPO) / "forecasting" / "ml"

@@ -2,7 +2,6 @@
 the backtest, the choice, the artifact and the on-demand forecast."""
 import numpy as np
 import pytest
-
 from _ml_synth import make_data
 
 
@@ -32,7 +31,7 @@ def _toy():
 @pytest.fixture(scope="module")
 def toy_run(tmp_path_factory):
     from forecasting.ml.candidates import names, registered
-    from forecasting.ml.pipeline import TrainConfig, load_artifact, save_artifact, train
+    from forecasting.ml.pipeline import TrainConfig, save_artifact, train
     sales, features, stores = make_data(n_stores=4, n_depts=3, weeks=110, seed=2)
     path = tmp_path_factory.mktemp("toy") / "m.zip"
     with registered(_toy()):

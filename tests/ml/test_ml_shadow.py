@@ -1,10 +1,10 @@
-"""The shadow-period rule (forecasting/ml/shadow.py) on numbers and small frames alone."""
+"""The shadow-period rule (forecasting/ml/lifecycle/shadow.py) on numbers and small frames alone."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from forecasting.ml.shadow import shadow_comparison, shadow_decision
+from forecasting.ml.lifecycle.shadow import shadow_comparison, shadow_decision
 
 
 def test_waits_until_the_shadow_weeks_are_realized():

@@ -11,8 +11,14 @@ import pytest
 from forecasting.ml.artifact import ForecastArtifact
 from forecasting.ml.panel import MARKDOWNS
 from forecasting.ml.prediction import predict_series
-from forecasting.ml.simulate import (SimulationInputError, forecast_weeks, markdown_weight, simulate,
-                                     store_depts, training_max)
+from forecasting.ml.simulate import (
+    SimulationInputError,
+    forecast_weeks,
+    markdown_weight,
+    simulate,
+    store_depts,
+    training_max,
+)
 
 STORE = 2
 

@@ -19,9 +19,9 @@ import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, provision
 from tests.data.helpers import upload, wait_job
-from tests.models.victim import victim_worker
 from tests.models.test_auto_rollback import promoted_pair
 from tests.models.versions import ORIGIN
+from tests.models.victim import victim_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 BOOSTED, LATER, HORIZON = 4, 4, 8

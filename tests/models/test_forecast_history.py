@@ -1,5 +1,5 @@
 """The Forecast page's last year overlay and its earlier forecasts against what
-happened (forecasting/selectors_forecast.py), with every figure worked out by
+happened (forecasting/selectors/forecast.py), with every figure worked out by
 hand from the rows seeded here, and the page that shows them."""
 from __future__ import annotations
 
@@ -53,16 +53,17 @@ def _seed(t):
 
 
 def test_last_year_is_drawn_on_this_years_dates(tenant):
-    from forecasting import selectors, selectors_forecast
+    from forecasting.selectors.dataset import series_history
+    from forecasting.selectors.forecast import forecast_series, last_year_overlay
 
     _seed(tenant)
     with in_tenant(tenant):
         scope = StoreScope.all()
-        history = selectors.series_history(scope=scope, store=1, dept=18)
-        points = selectors.forecast_series(scope=scope, store=1, dept=18)["points"]
+        history = series_history(scope=scope, store=1, dept=18)
+        points = forecast_series(scope=scope, store=1, dept=18)["points"]
         dates = [h["date"] for h in history] + [p["date"] for p in points]
-        ly = selectors_forecast.last_year_overlay(scope=scope, store=1, dept=18, dates=dates)
-        assert selectors_forecast.last_year_overlay(scope=StoreScope.only([2]), store=1, dept=18, dates=dates) == []
+        ly = last_year_overlay(scope=scope, store=1, dept=18, dates=dates)
+        assert last_year_overlay(scope=StoreScope.only([2]), store=1, dept=18, dates=dates) == []
     # 2010-07-02 -> 2011-07-01; 2011-07-01..07-29 -> 2012-06-29..07-27; 2011-08-05..08-19 -> the forecast weeks
     # (2011-08-26 had no sale, so 2012-08-24 has no last-year point)
     assert [(r["date"], r["sales"]) for r in ly] == [
@@ -73,13 +74,13 @@ def test_last_year_is_drawn_on_this_years_dates(tenant):
 
 
 def test_earlier_forecasts_against_actuals(tenant):
-    from forecasting import selectors_forecast
+    from forecasting.selectors.forecast import earlier_forecasts
 
     _, served, runs = _seed(tenant)
     with in_tenant(tenant):
-        out = selectors_forecast.earlier_forecasts(scope=StoreScope.all(), store=1, dept=18, served=served)
-        assert selectors_forecast.earlier_forecasts(scope=StoreScope.only([2]), store=1, dept=18, served=served) == []
-        assert selectors_forecast.earlier_forecasts(scope=StoreScope.all(), store=9, dept=9, served=served) == []
+        out = earlier_forecasts(scope=StoreScope.all(), store=1, dept=18, served=served)
+        assert earlier_forecasts(scope=StoreScope.only([2]), store=1, dept=18, served=served) == []
+        assert earlier_forecasts(scope=StoreScope.all(), store=9, dept=9, served=served) == []
     # newest three with actuals: a, b, c (d is the fourth; "other" forecasts another store; served is excluded)
     assert [e["run"].pk for e in out] == [runs["a"].pk, runs["b"].pk, runs["c"].pk]
     a, b, c = out
@@ -144,18 +145,19 @@ def test_another_workspace_sees_none_of_it(tenant):
 
 def test_series_choices_by_loose_index_scan(tenant):
     """The pickers' series (one index probe per series) are exactly the distinct pairs, scope applied."""
-    from forecasting import selectors
     from forecasting.models import ForecastPoint, SalesRecord
+    from forecasting.selectors.dataset import series_choices
+    from forecasting.selectors.forecast import latest_run
 
     _seed(tenant)
     with in_tenant(tenant):
         SalesRecord.objects.bulk_create([SalesRecord(store=s, dept=d, date=ORIGIN, sales=1.0)
                                          for s, d in ((1, 2), (3, 1), (3, 99), (10, 5))])
-        served = selectors.latest_run()
+        served = latest_run()
         ForecastPoint.objects.create(run=served, store=7, dept=7, date=ORIGIN + WEEK, forecast=1, lo80=0, hi80=2,
                                      lo95=0, hi95=3)  # forecast without sales rows: listed too
-        everything = selectors.series_choices(scope=StoreScope.all())
-        some = selectors.series_choices(scope=StoreScope.only([3, 7]))
+        everything = series_choices(scope=StoreScope.all())
+        some = series_choices(scope=StoreScope.only([3, 7]))
     assert everything["pairs"] == [(1, 2), (1, 18), (2, 18), (3, 1), (3, 99), (7, 7), (10, 5)]
     assert everything["stores"] == [1, 2, 3, 7, 10] and everything["depts"] == [1, 2, 5, 7, 18, 99]
     assert some["pairs"] == [(3, 1), (3, 99), (7, 7)] and some["series"] == 3

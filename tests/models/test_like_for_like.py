@@ -46,12 +46,13 @@ def _by_hand(last_year, forecast, depts=None):
 
 
 def test_outlook_and_dashboard_compare_the_same_series(tenant):
-    from forecasting import selectors, selectors_stores
+    from forecasting.selectors.forecast import forecast_vs_last_year
+    from forecasting.selectors.stores import department_outlook
 
     run, last_year, forecast = _seed(tenant)
     with in_tenant(tenant):
-        outlook = selectors_stores.department_outlook(scope=StoreScope.all())
-        vs = selectors.forecast_vs_last_year(run, scope=StoreScope.all())
+        outlook = department_outlook(scope=StoreScope.all())
+        vs = forecast_vs_last_year(run, scope=StoreScope.all())
     rows = {r["dept"]: r for r in outlook["falls"]}
     for dept in (18, 7):
         fc, ly, change = _by_hand(last_year, forecast, {dept})

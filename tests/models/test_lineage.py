@@ -27,8 +27,8 @@ def test_code_version_from_settings_else_git(settings):
 
 
 def test_uploads_loaded_ids_are_the_loaded_uploads_of_the_dataset_version(tenant):
-    from forecasting import selectors
     from forecasting.models import Upload
+    from forecasting.selectors.dataset import uploads_loaded_ids
 
     def up(status, version):
         return Upload.objects.create(kind="sales", original_filename="s.csv", size=1, sha256="0" * 64, file_path="",
@@ -37,7 +37,7 @@ def test_uploads_loaded_ids_are_the_loaded_uploads_of_the_dataset_version(tenant
     with in_tenant(tenant):
         first, second = up("succeeded", 1), up("succeeded", 2)
         up("failed", None), up("succeeded", 3)
-        assert selectors.uploads_loaded_ids(dataset_version=2) == [first, second]
+        assert uploads_loaded_ids(dataset_version=2) == [first, second]
 
 
 def test_training_job_records_its_trigger(tenant, monkeypatch):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from forecasting.services.promotion import promotion_decision
+from forecasting.ml.lifecycle.promotion import promotion_decision
 
 
 @pytest.fixture(autouse=True)

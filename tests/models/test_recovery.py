@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.conftest import in_tenant, provision
+from tests.conftest import in_tenant
 
 
 @contextmanager

@@ -4,7 +4,8 @@ training in test_retraining_worker.py), new data and degradation after an
 evaluate job, the policy's API and its web form."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 
@@ -157,7 +158,7 @@ def test_new_data_after_an_evaluation_retrains_then_cools_down(db_access):
 
 def test_degradation_reads_the_champions_last_k_realized_weeks(db_access):
     from forecasting.models import ForecastRun, ModelEvaluation
-    from forecasting.selectors_retraining import live_accuracy_recent
+    from forecasting.selectors.retraining import live_accuracy_recent
     from forecasting.services.retraining import retrain_after_evaluation
     from tests.models.versions import ORIGIN, make_version
 

@@ -1,4 +1,4 @@
-"""The pure rules of automatic retraining (forecasting/retraining_rules.py):
+"""The pure rules of automatic retraining (forecasting/ml/lifecycle/retraining.py):
 schedule slots in the tenant's time zone (DST-safe), the decision of each
 trigger, cool-down, quota, and validation."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from forecasting.retraining_rules import latest_slot, next_scheduled_retrain, policy_clean, retrain_decision
+from forecasting.ml.lifecycle.retraining import latest_slot, next_scheduled_retrain, policy_clean, retrain_decision
 
 UTC = timezone.utc
 

@@ -1,11 +1,11 @@
-"""The automatic-rollback rule (forecasting/ml/rollback.py) on numbers and
+"""The automatic-rollback rule (forecasting/ml/lifecycle/rollback.py) on numbers and
 small frames alone."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from forecasting.ml.rollback import live_comparison, rollback_decision
+from forecasting.ml.lifecycle.rollback import live_comparison, rollback_decision
 
 
 def test_worse_by_more_than_the_margin_rolls_back():

@@ -22,9 +22,9 @@ def _policy(t, weeks: int):
 
 
 def _challenge(t, version):
-    from accounts.audit import Actor
     from django.db import transaction
 
+    from accounts.audit import Actor
     from forecasting.services.promotion import version_promote_if_better, versions_lock
 
     with in_tenant(t), transaction.atomic():

@@ -161,8 +161,8 @@ def test_sigkill_during_a_shadow_promotion_then_restart(celery_worker_proc, tmp_
     from forecasting.services.jobs import job_create, job_enqueue
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
     from tests.models.test_shadow import _shadow_pair
-    from tests.models.victim import victim_worker
     from tests.models.versions import ORIGIN
+    from tests.models.victim import victim_worker
 
     t = provision("shadowkill")
     _shadow_pair(t, champion=30.0, shadow=11.0)

@@ -3,7 +3,6 @@ call each endpoint with a fresh target object."""
 from __future__ import annotations
 
 import re
-import uuid
 
 from django.urls import get_resolver
 

@@ -57,8 +57,16 @@ def earlier_forecast_value(s: int, d: int, day: date) -> float:
 
 
 def seed(t) -> None:
-    from forecasting.models import (ForecastAggregate, ForecastPoint, ForecastRun, ModelEvaluation, ModelVersion,
-                                    SalesRecord, Store, StoreWeek)
+    from forecasting.models import (
+        ForecastAggregate,
+        ForecastPoint,
+        ForecastRun,
+        ModelEvaluation,
+        ModelVersion,
+        SalesRecord,
+        Store,
+        StoreWeek,
+    )
 
     with in_tenant(t):
         for n, (kind, size) in STORES.items():

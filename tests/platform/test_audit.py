@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from tests.conftest import add_member, api_client, in_tenant, provision
+from tests.conftest import api_client, in_tenant
 from tests.platform.endpoints import discover_api_endpoints
 from tests.platform.targets import build
 
@@ -37,8 +37,9 @@ def _owner_client(t, endpoint, target):
 
 def _give_data(t):
     """Enough weekly sales for a small training request to be accepted."""
-    from forecasting.models import SalesRecord
     import datetime as dt
+
+    from forecasting.models import SalesRecord
 
     with in_tenant(t):
         start = dt.date(2010, 2, 5)

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from tests.conftest import REPO, add_member, api_client, in_tenant, provision, service_env
+from tests.conftest import REPO, add_member, in_tenant, service_env
 
 TRIGGER = "accounts_auditevent_no_update_delete"
 

@@ -1,4 +1,4 @@
-"""Every server-side Plotly chart renders through forecasting/charts_base.py's
+"""Every server-side Plotly chart renders through forecasting/charts/base.py's
 ``to_html`` with the one shared config (no mode bar: its toolbar covers the
 title on a phone); no module renders a figure any other way."""
 from __future__ import annotations
@@ -19,7 +19,7 @@ def test_only_charts_base_renders_figures():
         for path in (REPO / folder).rglob("*"):
             if path.suffix not in (".py", ".html", ".js") or "vendor" in path.parts:
                 continue
-            if path == REPO / "forecasting" / "charts_base.py":
+            if path == REPO / "forecasting" / "charts" / "base.py":
                 continue
             if OTHER_RENDERING.search(path.read_text(encoding="utf-8", errors="replace")):
                 offenders.append(str(path.relative_to(REPO)))
@@ -27,7 +27,7 @@ def test_only_charts_base_renders_figures():
 
 
 def test_the_shared_config_has_no_mode_bar():
-    from forecasting.charts_base import CONFIG, to_html
+    from forecasting.charts.base import CONFIG, to_html
 
     assert CONFIG["displayModeBar"] is False and CONFIG["displaylogo"] is False
     for fig in (go.Figure(go.Bar(x=[1], y=[2])), {"data": [{"type": "bar", "x": [1], "y": [2]}], "layout": {}}):

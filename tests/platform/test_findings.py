@@ -82,7 +82,6 @@ def test_free_plan_cannot_forecast_past_its_horizon_on_demand(db_access):
 def test_signup_creates_no_key(db_access):
     from accounts.models import ApiKey
     from tenants.services import tenant_provision
-
     from tests.conftest import unique_slug
 
     slug = unique_slug("nokey")

@@ -3,14 +3,12 @@ cookie and an API key of tenant A used on tenant B's host are refused
 (401/403/404, never B's data) for every endpoint."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.conftest import api_client, in_tenant, provision
-from tests.platform.test_roles import MATRIX
 from tests.platform.endpoints import discover_api_endpoints
 from tests.platform.targets import build
+from tests.platform.test_roles import MATRIX
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Pages update themselves when a job they show ends (issue 9), through the one
-watcher (forecasting/web/job_watch.py + forecasting/selectors_watch.py): the
+watcher (forecasting/web/job_watch.py + forecasting/selectors/jobs.py): the
 Dashboard, the Stores and Departments pages, the Models pages and the Data page
 keep polling their status route while a job that changes them is queued or
 running and, for the pages showing the worker's stored figures, after the job

@@ -2,11 +2,9 @@
 status in ONE table; the test fails if an endpoint is missing from it."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.conftest import add_key, add_member, api_client, in_tenant
+from tests.conftest import add_key, add_member, api_client
 from tests.platform.endpoints import discover_api_endpoints
 
 PRINCIPALS = ["anonymous", "viewer", "analyst", "admin", "owner", "key_viewer", "key_analyst", "key_admin"]

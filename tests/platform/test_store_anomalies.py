@@ -29,13 +29,13 @@ ROWS = [_row(1, 1, LATE, "band", 900.0, 1000.0, 9.0),  # the snapshot's order: l
 
 
 def _store_snapshot(t, rows):
-    from forecasting import selectors_insights
     from forecasting.models import InsightSnapshot
+    from forecasting.selectors.insights import fingerprint
 
     with in_tenant(t):
         InsightSnapshot.objects.update_or_create(kind="anomalies", defaults={
             "data": {"results": rows, "band_weeks": 0, "truncated_at": 2000}, "seconds": 0.1,
-            **selectors_insights.fingerprint()})
+            **fingerprint()})
 
 
 @pytest.fixture(scope="module")

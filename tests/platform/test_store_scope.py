@@ -348,13 +348,13 @@ def test_pages_render_for_a_restricted_analyst(scoped, path):
 
 
 def test_data_page_summary_counts_only_her_stores(scoped):
-    from forecasting import selectors
     from accounts.scope import StoreScope
+    from forecasting.selectors.dataset import dataset_summary_compute
 
     t = scoped["tenant"]
     with in_tenant(t):
-        mine = selectors.dataset_summary_compute(scope=StoreScope.only(ANALYST_STORES))
-        everyone = selectors.dataset_summary_compute(scope=StoreScope.all())
+        mine = dataset_summary_compute(scope=StoreScope.only(ANALYST_STORES))
+        everyone = dataset_summary_compute(scope=StoreScope.all())
     assert mine["sales_rows"] < everyone["sales_rows"]
     html = _page_client(scoped).get("/data/").content.decode()
     assert f"{mine['sales_rows']:,}" in html

@@ -212,8 +212,8 @@ def test_tables_are_served_from_the_workers_snapshot_while_current(shop):
     from django.db.models import F
 
     from accounts.scope import StoreScope
-    from forecasting import selectors_stores
     from forecasting.models import FiguresSnapshot
+    from forecasting.selectors.stores import store_table
     from forecasting.services.figures import figures_snapshot_write
     from tenants.models import Tenant
 
@@ -234,7 +234,7 @@ def test_tables_are_served_from_the_workers_snapshot_while_current(shop):
     assert {r["store"] for r in api_client(t, user=restricted).get("/api/v1/stores/").json()["results"]} == MINE
     with in_tenant(t):  # new data: the snapshot is stale, the figures are computed on read
         Tenant.objects.filter(pk=t.tenant.pk).update(dataset_version=F("dataset_version") + 1)
-        assert selectors_stores.store_table(scope=StoreScope.all()) == live_stores
+        assert store_table(scope=StoreScope.all()) == live_stores
         FiguresSnapshot.objects.all().delete()
     assert client.get("/api/v1/stores/").json() == live_stores
 

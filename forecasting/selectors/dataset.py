@@ -1,4 +1,9 @@
-"""Read queries of the forecasting app."""
+"""The dataset summary of the Data page and ``GET /api/v1/datasets/summary/``:
+the worker's stored copy over every store (FiguresSnapshot ``dataset``, written
+after each job by forecasting/services/figures.py) while it is that of the
+current data; computed on read otherwise, and always for a store-restricted
+principal (her stores only). One pass over every sales row takes about 0.4 s on
+the Walmart data: too slow for a page view."""
 from __future__ import annotations
 
 import io
@@ -8,7 +13,17 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.scope import StoreScope
-from forecasting.models import Job, SalesRecord, Upload
+from forecasting.models import SalesRecord, Upload
+from forecasting.selectors.stores import stored_figures
+from forecasting.selectors.workspace import dataset_version
+
+
+def dataset_summary(*, scope: StoreScope) -> dict:
+    if not scope.restricted:
+        found = stored_figures("dataset")
+        if found is not None:
+            return found
+    return dataset_summary_compute(scope=scope)
 
 
 def upload_list(*, scope: StoreScope) -> QuerySet[Upload]:
@@ -23,22 +38,6 @@ def upload_get(*, scope: StoreScope, upload_id) -> Upload | None:
     except (Upload.DoesNotExist, ValueError, TypeError):
         return None
 
-
-def job_get(*, scope: StoreScope, job_id) -> Job | None:
-    """A job; an ingest job's result describes its file, so a store-restricted
-    principal sees only those of its own uploads."""
-    qs = Job.objects.all()
-    if scope.restricted:
-        others = Upload.objects.exclude(pk__in=scope.own_uploads(Upload.objects.all()).values("pk"))
-        qs = qs.exclude(pk__in=others.exclude(job_id=None).values("job_id"))
-    try:
-        return qs.get(pk=int(job_id))
-    except (Job.DoesNotExist, ValueError, TypeError):
-        return None
-
-
-# Every selector reading Store-keyed rows takes ``scope`` (accounts/scope.py),
-# keyword-only and without a default: a caller cannot forget it.
 
 def sales_query(*, scope: StoreScope, store: int | None = None, dept: int | None = None, start: date | None = None,
                 end: date | None = None) -> QuerySet[SalesRecord]:
@@ -57,7 +56,7 @@ def sales_query(*, scope: StoreScope, store: int | None = None, dept: int | None
 def dataset_summary_compute(*, scope: StoreScope) -> dict:
     """Stores, departments, series, weeks, date range, total sales, negative
     weeks, series with gaps — one SQL pass over the tenant's sales (of the scope's stores).
-    Readers go through ``selectors_dataset.dataset_summary`` (the worker's stored copy)."""
+    Readers go through ``selectors/dataset.py: dataset_summary`` (the worker's stored copy)."""
     cond, params = scope.sql("store")
     with connection.cursor() as cur:
         cur.execute(f"""
@@ -85,9 +84,7 @@ def dataset_summary_compute(*, scope: StoreScope) -> dict:
         store_rows = cur.fetchone()[0]
         cur.execute(f"SELECT count(*), min(date), max(date) FROM forecasting_storeweek WHERE {cond}", params)
         fw_rows, fw_first, fw_last = cur.fetchone()
-    from tenants.models import Tenant
-
-    version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
+    version = dataset_version()
     return {
         "dataset_version": version,
         "sales_rows": rows,
@@ -104,57 +101,6 @@ def dataset_summary_compute(*, scope: StoreScope) -> dict:
         "covariates": {"rows": fw_rows, "start": fw_first.isoformat() if fw_first else None,
                        "end": fw_last.isoformat() if fw_last else None},
     }
-
-
-def model_version_list():
-    from forecasting.models import ModelVersion
-
-    return ModelVersion.objects.select_related("job", "challenged").order_by("-number")
-
-
-def model_version_get(*, version_id):
-    from forecasting.models import ModelVersion
-
-    try:
-        return model_version_list().get(pk=int(version_id))
-    except (ModelVersion.DoesNotExist, ValueError, TypeError):
-        return None
-
-
-def active_model():
-    from forecasting.models import ModelVersion
-
-    return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
-
-
-def latest_run(version=None):
-    from forecasting.models import ForecastRun
-
-    version = version or active_model()
-    if version is None:
-        return None
-    return ForecastRun.objects.filter(model_version=version).order_by("-created_at", "-id").first()
-
-
-def forecast_series(*, scope: StoreScope, store: int, dept: int) -> dict | None:
-    """The active model's latest stored forecast of one series (no points
-    when the store is outside the scope: the same answer as an unknown series)."""
-    run = latest_run()
-    if run is None:
-        return None
-    if not scope.allows(store):
-        return {"run": run, "points": [], "pooled": False, "status": None}  # as if it had no data
-    points = list(run.points.filter(store=store, dept=dept).order_by("date")
-                  .values("date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled", "status"))
-    if not points:
-        has_data = SalesRecord.objects.filter(store=store, dept=dept).exists()
-        return {"run": run, "points": [], "pooled": False, "status": "inactive" if has_data else None}
-    return {"run": run, "points": points, "pooled": bool(points[0]["pooled"]), "status": points[0]["status"]}
-
-
-def forecast_export_rows(run, *, scope: StoreScope):
-    return scope.filter(run.points.all()).order_by("store", "dept", "date").values_list(
-        "store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "status").iterator(chunk_size=5000)
 
 
 def series_history(*, scope: StoreScope, store: int, dept: int, weeks: int | None = None) -> list[dict]:
@@ -215,25 +161,8 @@ def total_sales_history(*, scope: StoreScope, weeks: int = 104) -> list[dict]:
     return [{"date": d, "sales": float(s)} for d, s in reversed(rows)]
 
 
-def total_forecast(run, *, scope: StoreScope) -> list[dict]:
-    cond, params = scope.sql("store")
-    with connection.cursor() as cur:
-        cur.execute(f"""SELECT date, sum(forecast) FROM forecasting_forecastpoint WHERE run_id = %s AND {cond}
-                        GROUP BY date ORDER BY date""", [run.pk, *params])
-        return [{"date": d, "forecast": float(f)} for d, f in cur.fetchall()]
-
-
 def sales_week_count() -> int:
     return SalesRecord.objects.values("date").distinct().count()
-
-
-# jobs after which the figures of the pages change (the worker stores them anew: forecasting/services/snapshots.py)
-FIGURE_JOBS = (Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST, Job.Kind.EVALUATE)
-
-
-def train_jobs(*, since=None) -> QuerySet[Job]:
-    qs = Job.objects.filter(kind=Job.Kind.TRAIN).order_by("-created_at")
-    return qs if since is None else qs.filter(created_at__gte=since)
 
 
 def latest_upload(*, scope: StoreScope) -> Upload | None:
@@ -268,39 +197,3 @@ def training_frames():
     features["is_holiday"] = features["is_holiday"].map({"t": True, "f": False}).fillna(False).astype(bool)
     stores = frame("SELECT number, type, size FROM forecasting_store", ["store", "type", "size"])
     return sales, (features if len(features) else None), (stores if len(stores) else None)
-
-
-# ------------------------------------------------ runs, aggregates, like for like
-def forecast_run_list() -> QuerySet:
-    """Every stored forecast run, newest first (train and refresh runs of every version)."""
-    from forecasting.models import ForecastRun
-
-    return ForecastRun.objects.select_related("model_version").order_by("-created_at", "-id")
-
-
-def forecast_aggregate(run, *, level: str, key: str) -> list[dict]:
-    """The stored coherent forecast of one aggregate of ``run`` (computed by the worker)."""
-    return list(run.aggregates.filter(level=level, key=key).order_by("date")
-                .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
-
-
-def forecast_vs_last_year(run, *, scope: StoreScope) -> dict:
-    """The run's total forecast over its horizon (of the scope's stores)
-    against the same weeks a year earlier (364 days before), both over the same
-    series: those forecast by the run."""
-    cond, params = scope.sql("store")
-    with connection.cursor() as cur:
-        cur.execute(f"""
-            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint
-                            WHERE run_id = %s AND {cond}),
-                 span AS (SELECT min(date) AS d0, max(date) AS d1, sum(forecast) AS fc
-                          FROM forecasting_forecastpoint WHERE run_id = %s AND {cond})
-            SELECT span.fc, (SELECT sum(s.sales) FROM forecasting_salesrecord s JOIN series USING (store, dept)
-                             WHERE s.date BETWEEN span.d0 - 364 AND span.d1 - 364),
-                   (SELECT count(*) FROM series)
-            FROM span
-        """, [run.pk, *params, run.pk, *params])
-        fc, ly, n = cur.fetchone()
-    fc, ly = float(fc or 0.0), (float(ly) if ly is not None else None)
-    return {"forecast": fc, "last_year": ly, "series": int(n or 0),
-            "change": (fc / ly - 1.0) if ly else None}

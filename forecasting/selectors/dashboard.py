@@ -8,7 +8,7 @@ is current, a store-restricted member's figures are computed on read over her
 stores only (few stores). The light part (live accuracy, champion, freshness,
 what needs attention) is a handful of indexed reads on each view.
 
-Like for like, as on the Stores page (forecasting/selectors_stores.py): every
+Like for like, as on the Stores page (forecasting/selectors/stores.py): every
 growth figure sums both sides over the same series (store-departments), those
 with sales (or a forecast) in the period and sales in the same weeks 364 days
 earlier. Year to date and the 13-week forecast are the sums of the Stores
@@ -21,10 +21,16 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting import selectors, selectors_monitoring, selectors_stores
 from forecasting.models import DriftReport, ForecastAggregate, Job
+from forecasting.selectors import forecast as forecast_selectors
+from forecasting.selectors import stores as stores_selectors
+from forecasting.selectors.dataset import latest_upload
+from forecasting.selectors.forecast import active_model, latest_run
+from forecasting.selectors.jobs import job_get
+from forecasting.selectors.monitoring import live_accuracy_summary
+from forecasting.selectors.stores import FORECAST_WEEKS, _fetch, department_table, store_table, stored_figures
 
-YEAR = selectors_stores.YEAR
+YEAR = stores_selectors.YEAR
 HISTORY_WEEKS = 156
 MOVERS = 5
 ATTENTION_DAYS = 7
@@ -47,7 +53,7 @@ def last_week_card(*, scope: StoreScope, week: date | None) -> dict | None:
         return None
     cond, params = scope.sql("store")
     before = week - timedelta(days=YEAR)
-    (cur, lfl, ly, n), = selectors_stores._fetch(f"""
+    (cur, lfl, ly, n), = _fetch(f"""
         WITH c AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s),
              p AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s)
         SELECT sum(c.sales), sum(c.sales) FILTER (WHERE p.sales IS NOT NULL), sum(p.sales), count(p.sales)
@@ -63,7 +69,7 @@ def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:
         return None
     cond, params = scope.sql("store")
     end = run.origin + timedelta(weeks=weeks)
-    (fc, lfl, ly, n, d0, d1), = selectors_stores._fetch(f"""
+    (fc, lfl, ly, n, d0, d1), = _fetch(f"""
         WITH f AS (SELECT store, dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
                    FROM forecasting_forecastpoint WHERE run_id = %s AND {cond} AND date <= %s GROUP BY store, dept),
              ly AS (SELECT s.store, s.dept, sum(s.sales) AS s FROM forecasting_salesrecord s JOIN f USING (store, dept)
@@ -105,7 +111,7 @@ def _history(scope: StoreScope, end: date | None) -> list[dict]:
     if end is None:
         return []
     cond, params = scope.sql("store")
-    rows = selectors_stores._fetch(f"""SELECT date, sum(sales) FROM forecasting_salesrecord
+    rows = _fetch(f"""SELECT date, sum(sales) FROM forecasting_salesrecord
                                       WHERE {cond} AND date > %s GROUP BY date ORDER BY date""",
                                    [*params, end - timedelta(weeks=HISTORY_WEEKS)])
     return [{"date": d.isoformat(), "sales": float(v)} for d, v in rows]
@@ -113,10 +119,10 @@ def _history(scope: StoreScope, end: date | None) -> list[dict]:
 
 def dashboard_figures_compute(*, scope: StoreScope) -> dict:
     """Every heavy figure of the Dashboard over the scope's stores (the worker stores the unrestricted one)."""
-    stores = selectors_stores.store_table(scope=scope)
-    depts = selectors_stores.department_table(scope=scope)
+    stores = store_table(scope=scope)
+    depts = department_table(scope=scope)
     periods = stores["periods"]
-    run = selectors.latest_run()
+    run = latest_run()
     latest = date.fromisoformat(periods["ytd_end"]) if periods else None
     rows = stores["results"]
     ytd = None
@@ -129,7 +135,7 @@ def dashboard_figures_compute(*, scope: StoreScope) -> dict:
         "periods": periods, "run": stores["run"],
         "cards": {"last_week": last_week_card(scope=scope, week=latest), "year_to_date": ytd,
                   "next_4_weeks": forecast_card(scope=scope, run=run, weeks=4),
-                  "next_13_weeks": forecast_card(scope=scope, run=run, weeks=selectors_stores.FORECAST_WEEKS)},
+                  "next_13_weeks": forecast_card(scope=scope, run=run, weeks=FORECAST_WEEKS)},
         "by_store_type": _by_store_type(rows),
         "top_movers": {"stores": _movers(rows, "store"), "departments": _movers(depts["results"], "dept")},
         "history": _history(scope, latest),
@@ -139,7 +145,7 @@ def dashboard_figures_compute(*, scope: StoreScope) -> dict:
 def dashboard_figures(*, scope: StoreScope) -> dict:
     """The stored figures for an unrestricted principal while current; computed on read otherwise."""
     if not scope.restricted:
-        found = selectors_stores.stored_figures("dashboard")
+        found = stored_figures("dashboard")
         if found is not None:
             return found
     return dashboard_figures_compute(scope=scope)
@@ -157,7 +163,7 @@ def total_forecast(*, scope: StoreScope, run) -> list[dict]:
             return [{**r, "date": r["date"].isoformat()} for r in rows]
     return [{"date": r["date"].isoformat() if hasattr(r["date"], "isoformat") else r["date"],
              "forecast": r["forecast"], "lo80": None, "hi80": None, "lo95": None, "hi95": None}
-            for r in selectors.total_forecast(run, scope=scope)]
+            for r in forecast_selectors.total_forecast(run, scope=scope)]
 
 
 def attention(*, scope: StoreScope) -> dict:
@@ -166,7 +172,7 @@ def attention(*, scope: StoreScope) -> dict:
     drift = list(DriftReport.objects.filter(detected=True, created_at__gte=since).order_by("-created_at")[:5])
     failed_qs = Job.objects.filter(status=Job.Status.FAILED, finished_at__gte=since)
     if scope.restricted:  # an ingest job of another member's upload describes her file: not shown
-        visible = [j for j in failed_qs[:50] if selectors.job_get(scope=scope, job_id=j.pk) is not None]
+        visible = [j for j in failed_qs[:50] if job_get(scope=scope, job_id=j.pk) is not None]
     else:
         visible = list(failed_qs[:50])
     return {"drift": [{"id": d.pk, "upload": d.upload_id, "first_week": d.first_week.isoformat(),
@@ -180,10 +186,10 @@ def attention(*, scope: StoreScope) -> dict:
 
 def live_accuracy(*, scope: StoreScope) -> dict | None:
     """The champion and the WAPE of its latest live evaluation (tenant-wide, as on the Model page)."""
-    champion = selectors.active_model()
+    champion = active_model()
     if champion is None:
         return None
-    live = selectors_monitoring.live_accuracy_summary(champion) or {}
+    live = live_accuracy_summary(champion) or {}
     return {"model_version": champion.number, "chosen": champion.chosen,
             "promoted_at": champion.promoted_at.isoformat() if champion.promoted_at else None,
             "wape": live.get("wape"), "first_week": live["first_week"].isoformat() if live.get("first_week") else None,
@@ -191,7 +197,7 @@ def live_accuracy(*, scope: StoreScope) -> dict | None:
 
 
 def freshness(*, scope: StoreScope, periods: dict | None) -> dict:
-    upload = selectors.latest_upload(scope=scope)
+    upload = latest_upload(scope=scope)
     return {"latest_week": periods["ytd_end"] if periods else None,
             "last_upload": None if upload is None else {
                 "id": upload.pk, "filename": upload.original_filename, "status": upload.status,

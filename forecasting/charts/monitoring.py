@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from forecasting.charts import LAYOUT
-from forecasting.charts_base import to_html
+from forecasting.charts.base import LAYOUT, to_html
 
 EVENT_COLORS = {"trained": "#6b7280", "refreshed": "#2563eb", "drift": "#dc2626"}
 

@@ -1,39 +1,14 @@
 """Server-side Plotly figures of the Stores and Departments pages. No mode bar
-(forecasting/charts_base.py), readable hover labels with thousands
+(forecasting/charts/base.py), readable hover labels with thousands
 separators and units, titles left-aligned and short enough for 390 px.
 
 Figures are plain dicts rendered without plotly's validation: building a
 ``go.Figure`` costs ~90 ms a chart, the dict ~0.1 ms (these pages render two)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
-import plotly.io as pio
-
-from forecasting.charts_base import to_html
+from forecasting.charts.base import MONEY, band, layout, to_html
 from forecasting.ml.drift import COVARIATE_LABELS, MARKDOWNS
 from forecasting.templatetags.figures import money
-
-MONEY = "$%{y:,.0f}<extra>%{fullData.name}</extra>"
-
-
-@lru_cache(maxsize=1)
-def _template() -> dict:
-    return pio.templates["plotly_white"].to_plotly_json()
-
-
-def _layout(title: str, **extra) -> dict:
-    return {"template": _template(), "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-            "margin": {"l": 55, "r": 15, "t": 50, "b": 40}, "height": 380, "separators": ".,",
-            "legend": {"orientation": "h", "y": -0.18}, "hoverlabel": {"namelength": -1}, **extra}
-
-
-def _band(points: list[dict], lo: str, hi: str, name: str, color: str) -> list[dict]:
-    if not points or any(p.get(lo) is None or p.get(hi) is None for p in points):
-        return []
-    dates = [p["date"] for p in points]
-    return [{"type": "scatter", "x": dates + dates[::-1], "y": [p[hi] for p in points] + [p[lo] for p in points][::-1],
-             "fill": "toself", "fillcolor": color, "line": {"width": 0}, "name": name, "hoverinfo": "skip"}]
 
 
 def anomaly_markers(history: list[dict], anomalies: list[dict], part: str) -> list[dict]:
@@ -60,8 +35,8 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
     """Weekly sales, the same weeks last year, the served forecast with its 80/95% bands, and the weeks
     with an anomalous series (``anomaly_markers``)."""
     dates = [h["date"] for h in history]
-    data = [*_band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
-            *_band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
+    data = [*band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
+            *band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
             {"type": "scatter", "x": dates, "y": [h["sales"] for h in history], "mode": "lines", "name": "Sales",
              "line": {"color": "#111827", "width": 1.5}, "hovertemplate": MONEY},
             {"type": "scatter", "x": dates, "y": [h["last_year"] for h in history], "mode": "lines",
@@ -72,8 +47,8 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
                      "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
                      "hovertemplate": MONEY})
     data.extend(anomaly_markers(history, anomalies, part))
-    layout = _layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
-    return to_html({"data": data, "layout": layout}, div_id)
+    fig_layout = layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
+    return to_html({"data": data, "layout": fig_layout}, div_id)
 
 
 def covariate_chart(rows: list[dict], div_id: str = "covariate-chart") -> str:
@@ -91,11 +66,11 @@ def covariate_chart(rows: list[dict], div_id: str = "covariate-chart") -> str:
             data.append({"type": "scatter", "x": dates, "y": values, "name": COVARIATE_LABELS[col], "mode": "lines",
                          "yaxis": "y2", "line": {"color": color, "width": 1},
                          "hovertemplate": fmt + "<extra>" + COVARIATE_LABELS[col] + "</extra>"})
-    layout = _layout("Markdowns and covariates", barmode="stack",
+    fig_layout = layout("Markdowns and covariates", barmode="stack",
                      yaxis={"title": {"text": "Markdowns ($)"}, "tickformat": "$~s"},
                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
                              "title": {"text": "°F / $ per gallon"}})
-    return to_html({"data": data, "layout": layout}, div_id)
+    return to_html({"data": data, "layout": fig_layout}, div_id)
 
 
 def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart") -> str:
@@ -103,6 +78,6 @@ def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart") -> s
     data = [{"type": "heatmap", "x": heatmap["weeks"], "y": [f"Store {s}" for s in heatmap["stores"]],
              "z": heatmap["sales"], "colorscale": "Blues", "colorbar": {"title": {"text": "$"}, "tickformat": "~s"},
              "hovertemplate": "%{y}, week of %{x}: $%{z:,.0f}<extra></extra>"}]
-    layout = _layout(title, height=max(300, 22 * len(heatmap["stores"]) + 120),
+    fig_layout = layout(title, height=max(300, 22 * len(heatmap["stores"]) + 120),
                      yaxis={"autorange": "reversed", "type": "category"})
-    return to_html({"data": data, "layout": layout}, div_id)
+    return to_html({"data": data, "layout": fig_layout}, div_id)

@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 
 from accounts.audit import ACTIONS
 from accounts.scope import StoreScope
-from forecasting import selectors_retraining as retraining
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, ModelVersion, SalesRecord
+from forecasting.selectors.retraining import policy_summary
 
 # audit actions shown as lifecycle events on the Monitoring answer and the Model page
 LIFECYCLE_ACTIONS = ("model.trained", "model.promoted", "model.rejected", "model.rolled_back", "model.shadow_started",
@@ -175,7 +175,7 @@ def lifecycle_events(*, limit: int = 20) -> list[dict]:
 def monitoring_summary(*, scope: StoreScope) -> dict:
     champion = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
     drift = drift_report_latest()
-    policy = retraining.policy_summary()
+    policy = policy_summary()
     return {
         "champion": None if champion is None else {
             "id": champion.pk, "number": champion.number, "chosen": champion.chosen, "wmae": champion.wmae,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .live_accuracy import point_figures
+from ..live_accuracy import point_figures
 
 KEYS = ["store", "dept", "date"]
 EPS = 1e-12

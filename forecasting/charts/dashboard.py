@@ -1,15 +1,14 @@
 """Server-side Plotly figures of the Dashboard: the same dict figures, layout
-and no-mode-bar rendering as the Stores pages (forecasting/charts_stores.py)."""
+and no-mode-bar rendering as the Stores pages (forecasting/charts/stores.py)."""
 from __future__ import annotations
 
-from forecasting.charts_base import to_html
-from forecasting.charts_stores import MONEY, _band, _layout
+from forecasting.charts.base import MONEY, band, layout, to_html
 
 
 def total_chart(history: list[dict], forecast: list[dict]) -> str:
     """Weekly total sales and the served forecast with its 80/95% bands (when stored)."""
-    data = [*_band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
-            *_band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
+    data = [*band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
+            *band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
             {"type": "scatter", "x": [h["date"] for h in history], "y": [h["sales"] for h in history],
              "mode": "lines", "name": "Total sales", "line": {"color": "#111827", "width": 1.5},
              "hovertemplate": MONEY}]
@@ -17,9 +16,9 @@ def total_chart(history: list[dict], forecast: list[dict]) -> str:
         data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],
                      "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
                      "hovertemplate": MONEY})
-    layout = _layout("Total weekly sales and forecast", yaxis={"title": {"text": "Weekly sales ($)"},
+    fig_layout = layout("Total weekly sales and forecast", yaxis={"title": {"text": "Weekly sales ($)"},
                                                                 "tickformat": "$~s"})
-    return to_html({"data": data, "layout": layout}, "total-chart")
+    return to_html({"data": data, "layout": fig_layout}, "total-chart")
 
 
 def store_type_chart(rows: list[dict]) -> str:
@@ -29,6 +28,6 @@ def store_type_chart(rows: list[dict]) -> str:
              "marker": {"color": "#2563eb"}, "name": "Sales YTD",
              "hovertemplate": "%{x}: $%{y:,.0f} (%{customdata[0]} stores, %{customdata[1]} vs last year)"
                               "<extra></extra>"}]
-    layout = _layout("Sales year to date by store type", height=300,
+    fig_layout = layout("Sales year to date by store type", height=300,
                      yaxis={"title": {"text": "Sales ($)"}, "tickformat": "$~s"}, showlegend=False)
-    return to_html({"data": data, "layout": layout}, "type-chart")
+    return to_html({"data": data, "layout": fig_layout}, "type-chart")

@@ -7,17 +7,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from forecasting import selectors, selectors_insights, selectors_stores
-from forecasting.models import FiguresSnapshot, InsightSnapshot, Job
+from accounts.scope import StoreScope
+from forecasting.models import FiguresSnapshot, InsightSnapshot, Job, Upload
+from forecasting.selectors.insights import fingerprint as insights_fingerprint
+from forecasting.selectors.stores import snapshot_fingerprint
 
+# jobs after which the figures of the pages change (the worker stores them anew: forecasting/services/snapshots.py)
+FIGURE_JOBS = (Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST, Job.Kind.EVALUATE)
 RECOMPUTE_WINDOW = timedelta(minutes=15)  # longer after a job: the worker failed to store them, stop waiting
 INSIGHTS = "insights"  # the Insights snapshot (all its kinds are written at once); any other name: a FiguresSnapshot kind
 MODEL_JOBS = (Job.Kind.TRAIN, Job.Kind.EVALUATE)  # what changes the Models pages (versions, live accuracy)
 
 
-def jobs_running(*, kinds=selectors.FIGURE_JOBS) -> list[Job]:
+def jobs_running(*, kinds=FIGURE_JOBS) -> list[Job]:
     """The queued or running jobs of these kinds, oldest first (a page lists at most five)."""
     return list(Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
                                    kind__in=kinds).order_by("created_at")[:5])
@@ -26,10 +31,10 @@ def jobs_running(*, kinds=selectors.FIGURE_JOBS) -> list[Job]:
 def _stale(figure: str) -> bool:
     if figure == INSIGHTS:
         snap = InsightSnapshot.objects.filter(kind=InsightSnapshot.Kind.ANOMALIES).defer("data").first()
-        fingerprint = selectors_insights.fingerprint()
+        fingerprint = insights_fingerprint()
     else:
         snap = FiguresSnapshot.objects.filter(kind=figure).defer("data").first()
-        fingerprint = selectors_stores.snapshot_fingerprint()
+        fingerprint = snapshot_fingerprint()
     return snap is None or any(getattr(snap, k) != v for k, v in fingerprint.items())
 
 
@@ -37,7 +42,26 @@ def being_recomputed(*, figures: tuple[str, ...]) -> bool:
     """True while one of the page's stored ``figures`` is missing or stale after a job that changes them
     succeeded (for a while after it ended)."""
     since = timezone.now() - RECOMPUTE_WINDOW
-    if not Job.objects.filter(status=Job.Status.SUCCEEDED, kind__in=selectors.FIGURE_JOBS,
+    if not Job.objects.filter(status=Job.Status.SUCCEEDED, kind__in=FIGURE_JOBS,
                               finished_at__gte=since).exists():
         return False
     return any(_stale(figure) for figure in figures)
+
+
+def job_get(*, scope: StoreScope, job_id) -> Job | None:
+    """A job; an ingest job's result describes its file, so a store-restricted
+    principal sees only those of its own uploads."""
+    qs = Job.objects.all()
+    if scope.restricted:
+        others = Upload.objects.exclude(pk__in=scope.own_uploads(Upload.objects.all()).values("pk"))
+        qs = qs.exclude(pk__in=others.exclude(job_id=None).values("job_id"))
+    try:
+        return qs.get(pk=int(job_id))
+    except (Job.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+
+def train_jobs(*, since=None) -> QuerySet[Job]:
+    qs = Job.objects.filter(kind=Job.Kind.TRAIN).order_by("-created_at")
+    return qs if since is None else qs.filter(created_at__gte=since)

@@ -5,14 +5,13 @@ answer show it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from billing import selectors as billing
+from forecasting.ml.lifecycle.retraining import next_scheduled_retrain, schedule_label
 from forecasting.models import ModelEvaluation, ModelVersion, RetrainingPolicy
-from forecasting.retraining_rules import next_scheduled_retrain, schedule_label
 
 
 def retraining_policy_get() -> RetrainingPolicy:

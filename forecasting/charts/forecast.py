@@ -3,8 +3,7 @@
 happened. No mode bar (it covers the title on a phone); money hover labels."""
 from __future__ import annotations
 
-from forecasting.charts_base import to_html
-from forecasting.charts_stores import MONEY, _band, _layout
+from forecasting.charts.base import MONEY, band, layout, to_html
 
 EARLIER_COLOURS = ("#d97706", "#7c3aed", "#059669")
 
@@ -20,10 +19,10 @@ def earlier_name(run: dict) -> str:
 def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_year: list[dict] = (),
                    earlier: list[dict] = ()) -> str:
     """``history`` [{date, sales}], ``points`` the served forecast, ``last_year`` [{date, sales}] drawn on this
-    year's dates, ``earlier`` runs of ``selectors_forecast.earlier_forecasts`` (dashed, one trace each)."""
+    year's dates, ``earlier`` runs of ``selectors/forecast.py: earlier_forecasts`` (dashed, one trace each)."""
     pts = [{**p, "date": _iso(p["date"])} for p in points]
-    data = [*_band(pts, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
-            *_band(pts, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
+    data = [*band(pts, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
+            *band(pts, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
             {"type": "scatter", "x": [_iso(h["date"]) for h in history], "y": [h["sales"] for h in history],
              "mode": "lines", "name": "History", "line": {"color": "#111827", "width": 1.5}, "hovertemplate": MONEY}]
     if last_year:
@@ -39,5 +38,5 @@ def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_
         data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["forecast"] for p in pts],
                      "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
                      "hovertemplate": MONEY})
-    layout = _layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
-    return to_html({"data": data, "layout": layout}, "forecast-chart")
+    fig_layout = layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
+    return to_html({"data": data, "layout": fig_layout}, "forecast-chart")

@@ -1,10 +1,10 @@
 """The simulator's per-week chart: baseline vs scenario sales (server-side
-Plotly, no toolbar: forecasting/charts_base.py)."""
+Plotly, no toolbar: forecasting/charts/base.py)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from forecasting.charts_base import to_html
+from forecasting.charts.base import to_html
 
 
 def simulation_chart(answer: dict, div_id: str) -> str:

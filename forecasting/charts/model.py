@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from forecasting.charts_base import to_html
+from forecasting.charts.base import LAYOUT, to_html
 from forecasting.ml.labels import feature_label
-
-LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380,  # template: charts_base's default
-              legend=dict(orientation="h", y=-0.15))
 
 
 def backtest_chart(version) -> str:
@@ -37,14 +34,3 @@ def importance_chart(version, top: int = 20) -> str:
     fig.update_xaxes(tickformat=".0%")
     fig.update_yaxes(automargin=True)
     return to_html(fig, "importance-chart")
-
-
-def total_chart(history: list[dict], forecast: list[dict]) -> str:
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[h["date"] for h in history], y=[h["sales"] for h in history], mode="lines",
-                             name="Total sales", line=dict(color="#111827")))
-    if forecast:
-        fig.add_trace(go.Scatter(x=[f["date"] for f in forecast], y=[f["forecast"] for f in forecast],
-                                 mode="lines+markers", name="Forecast (active model)", line=dict(color="#2563eb")))
-    fig.update_layout(title="All stores and departments", yaxis_title="Weekly sales", **LAYOUT)
-    return to_html(fig, "total-chart")

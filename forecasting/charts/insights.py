@@ -1,9 +1,8 @@
 """Server-side Plotly figures of the Insights page (plain dicts, no mode bar:
-see forecasting/charts_stores.py): the store x department volatility heatmap."""
+see forecasting/charts/stores.py): the store x department volatility heatmap."""
 from __future__ import annotations
 
-from forecasting.charts_base import to_html
-from forecasting.charts_stores import _layout
+from forecasting.charts.base import layout, to_html
 
 
 def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | None:
@@ -20,9 +19,9 @@ def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | 
     data = [{"type": "heatmap", "x": [f"Dept {d}" for d in depts], "y": [f"Store {s}" for s in stores], "z": z,
              "colorscale": "YlOrRd", "zmin": 0, "colorbar": {"title": {"text": "CV"}},
              "hovertemplate": "%{y}, %{x}: coefficient of variation %{z:.2f}<extra></extra>", "hoverongaps": False}]
-    layout = _layout("Volatility by store and department", height=max(300, 18 * len(stores) + 140),
+    fig_layout = layout("Volatility by store and department", height=max(300, 18 * len(stores) + 140),
                      xaxis={"type": "category", "tickangle": -45}, yaxis={"autorange": "reversed", "type": "category"})
-    return to_html({"data": data, "layout": layout}, div_id)
+    return to_html({"data": data, "layout": fig_layout}, div_id)
 
 
 def roi_scatter(rows: list[dict], div_id: str = "roi-scatter") -> str | None:
@@ -40,7 +39,7 @@ def roi_scatter(rows: list[dict], div_id: str = "roi-scatter") -> str | None:
                      "customdata": [None if r["roi"] is None else round(r["roi"] * 100, 1) for r in pts],
                      "hovertemplate": "%{text}, " + label + "<br>cost $%{x:,.0f}<br>incremental sales $%{y:,.0f}"
                                       "<br>ROI %{customdata:,.1f}%<extra></extra>"})
-    layout = _layout("Markdown cost vs incremental sales", xaxis={"title": {"text": "Markdown cost ($)"},
+    fig_layout = layout("Markdown cost vs incremental sales", xaxis={"title": {"text": "Markdown cost ($)"},
                                                                    "tickformat": "$~s"},
                      yaxis={"title": {"text": "Incremental sales ($)"}, "tickformat": "$~s"})
-    return to_html({"data": data, "layout": layout}, div_id)
+    return to_html({"data": data, "layout": fig_layout}, div_id)

@@ -23,8 +23,10 @@ from datetime import date, timedelta
 from django.db import connection
 
 from accounts.scope import StoreScope
-from forecasting import selectors, selectors_insights
 from forecasting.models import FiguresSnapshot, ForecastAggregate, ModelEvaluation, Store, StoreWeek
+from forecasting.selectors.forecast import latest_run
+from forecasting.selectors.insights import series_anomalies
+from forecasting.selectors.workspace import dataset_version
 
 YEAR = 364  # days: 52 weeks, so a week ending on a Friday maps to a Friday
 FORECAST_WEEKS = 13
@@ -134,7 +136,7 @@ def _volatility_figures(key: str, cond: str, params: list, p: dict) -> dict:
 def context(*, scope: StoreScope) -> dict:
     """What every figure of a request is computed against: the periods, the served run, the newest evaluation
     (the periods of the current stored table when unrestricted: finding the latest week scans every sale)."""
-    run = selectors.latest_run()
+    run = latest_run()
     stored = None if scope.restricted else stored_figures("stores")
     if stored is not None:
         p = {k: date.fromisoformat(v) for k, v in stored["periods"].items()} if stored["periods"] else None
@@ -198,11 +200,9 @@ def _run_dict(run, evaluation) -> dict | None:
 # ------------------------------------------------------------------ stores
 def snapshot_fingerprint() -> dict:
     """What a stored snapshot must have been computed from to be served."""
-    from tenants.models import Tenant
-
-    run = selectors.latest_run()
+    run = latest_run()
     evaluation = latest_evaluation() if run is not None else None
-    return {"dataset_version": Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk),
+    return {"dataset_version": dataset_version(),
             "source_run": run.pk if run else None, "source_evaluation": evaluation.pk if evaluation else None}
 
 
@@ -289,7 +289,7 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     return {"store": store, "type": (attrs or {}).get("type") or None, "size": (attrs or {}).get("size"),
             "periods": _period_dict(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
             "figures": figures, "history": history, "forecast": forecast, "departments": departments,
-            "covariates": covariates, "anomalies": selectors_insights.series_anomalies(scope=scope, store=store)}
+            "covariates": covariates, "anomalies": series_anomalies(scope=scope, store=store)}
 
 
 # ------------------------------------------------------------- departments
@@ -387,4 +387,4 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     return {"dept": dept, "periods": _period_dict(ctx["periods"]),
             "run": _run_dict(run, ctx["evaluation"]), "figures": figures,
             "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap,
-            "anomalies": selectors_insights.series_anomalies(scope=scope, dept=dept)}
+            "anomalies": series_anomalies(scope=scope, dept=dept)}

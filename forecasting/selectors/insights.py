@@ -18,10 +18,11 @@ from django.db import connection
 from django.db.models.fields.json import KT
 
 from accounts.scope import StoreScope
-from forecasting import selectors
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import SERIES_COLUMNS, SUM_COLUMNS, by_department, price_departments
 from forecasting.models import InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
+from forecasting.selectors.forecast import latest_run
+from forecasting.selectors.workspace import dataset_version
 from saas.errors import ValidationFailed
 
 DEFAULT_LEAD_TIME = 2  # weeks
@@ -32,10 +33,8 @@ SERVED_STATUSES = (ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED)  # v
 
 def fingerprint() -> dict:
     """What a stored snapshot must have been computed from to be served."""
-    from tenants.models import Tenant
-
-    run = selectors.latest_run()
-    return {"dataset_version": Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk),
+    run = latest_run()
+    return {"dataset_version": dataset_version(),
             "source_run": run.pk if run else None}
 
 
@@ -70,7 +69,7 @@ def past_forecasts_frame() -> pd.DataFrame:
 def served_forecast_frame(*, scope: StoreScope | None = None, weeks: int | None = None) -> pd.DataFrame:
     """The served run's points (of the scope's stores; its first ``weeks`` weeks when given): one query,
     read straight into columns."""
-    run = selectors.latest_run()
+    run = latest_run()
     cols = ["store", "dept", "date", *BAND]
     if run is None:
         return pd.DataFrame(columns=cols)
@@ -132,7 +131,7 @@ def inventory_table(*, scope: StoreScope, lead_time: int, service_level: float,
     of a series with a stock figure carries the quantity to order. The answer's fields, and the rows as a
     frame (``week`` as YYYY-MM-DD; NaN where a series has no stock figure)."""
     fc = served_forecast_frame(scope=scope, weeks=lead_time if first_weeks else None)  # first weeks: what they need
-    run = selectors.latest_run()
+    run = latest_run()
     stock = on_hand_frame(scope=scope)
     df = pd.DataFrame(columns=INVENTORY_COLUMNS)
     if not fc.empty:

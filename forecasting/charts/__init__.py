@@ -1,0 +1,1 @@
+"""Server-side Plotly figures, one module per page area; base.py holds what they share."""

@@ -1,0 +1,165 @@
+"""Reads of the Forecast page beyond the served forecast: the series' sales
+a year earlier, and how its earlier stored forecasts compare with what
+happened. Store-keyed rows are read through ``scope`` (accounts/scope.py): a
+store outside it answers as a series without data."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import Max, QuerySet
+
+from accounts.scope import StoreScope
+from forecasting.models import ForecastPoint, ForecastRun, SalesRecord
+
+YEAR = timedelta(days=364)  # 52 weeks: the same weekday, the like-for-like week
+CANDIDATE_RUNS = 20  # newest earlier runs looked at for weeks with actuals
+
+
+def last_year_overlay(*, scope: StoreScope, store: int, dept: int, dates: list[date]) -> list[dict]:
+    """The series' actual sales 52 weeks before each of ``dates``, drawn on the date it corresponds to
+    this year: [{date, sales, last_year_date}] in date order; weeks without a sale a year earlier are left out."""
+    if not dates or not scope.allows(store):
+        return []
+    wanted = set(dates)
+    rows = (SalesRecord.objects.filter(store=store, dept=dept, date__gte=min(dates) - YEAR,
+                                       date__lte=max(dates) - YEAR)
+            .order_by("date").values_list("date", "sales"))
+    return [{"date": d + YEAR, "sales": float(s), "last_year_date": d} for d, s in rows if d + YEAR in wanted]
+
+
+def earlier_forecasts(*, scope: StoreScope, store: int, dept: int, served: ForecastRun | None,
+                      limit: int = 3) -> list[dict]:
+    """The newest ``limit`` stored runs other than ``served`` that forecast weeks of this series which have
+    actual sales now, newest origin first. Each: {run, origin, model_version, kind, points: [{date, forecast,
+    actual}] (the weeks with actuals), weeks, first, last, forecast_total, actual_total, error} where ``error``
+    = forecast_total / actual_total - 1 (positive: the forecast was too high; None when nothing sold)."""
+    if not scope.allows(store):
+        return []
+    last_actual = SalesRecord.objects.filter(store=store, dept=dept).aggregate(d=Max("date"))["d"]
+    if last_actual is None:
+        return []
+    runs = ForecastRun.objects.select_related("model_version").filter(origin__lt=last_actual)
+    if served is not None:
+        runs = runs.exclude(pk=served.pk)
+    runs = list(runs.order_by("-origin", "-created_at", "-id")[:CANDIDATE_RUNS])
+    if not runs:
+        return []
+    points = list(ForecastPoint.objects.filter(run_id__in=[r.pk for r in runs], store=store, dept=dept)
+                  .order_by("date").values_list("run_id", "date", "forecast"))
+    if not points:
+        return []
+    dates = {d for _, d, _ in points}
+    actual = dict(SalesRecord.objects.filter(store=store, dept=dept, date__gte=min(dates), date__lte=max(dates))
+                  .values_list("date", "sales"))
+    by_run: dict[int, list[dict]] = {}
+    for run_id, d, f in points:
+        if d in actual:
+            by_run.setdefault(run_id, []).append({"date": d, "forecast": float(f), "actual": float(actual[d])})
+    out = []
+    for run in runs:
+        pts = by_run.get(run.pk)
+        if not pts:
+            continue
+        fc, act = sum(p["forecast"] for p in pts), sum(p["actual"] for p in pts)
+        out.append({"run": run, "origin": run.origin, "model_version": run.model_version.number, "kind": run.kind,
+                    "points": pts, "weeks": len(pts), "first": pts[0]["date"], "last": pts[-1]["date"],
+                    "forecast_total": fc, "actual_total": act, "error": (fc / act - 1.0) if act > 0 else None})
+        if len(out) == limit:
+            break
+    return out
+
+
+def model_version_list():
+    from forecasting.models import ModelVersion
+
+    return ModelVersion.objects.select_related("job", "challenged").order_by("-number")
+
+
+def model_version_get(*, version_id):
+    from forecasting.models import ModelVersion
+
+    try:
+        return model_version_list().get(pk=int(version_id))
+    except (ModelVersion.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def active_model():
+    from forecasting.models import ModelVersion
+
+    return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+
+
+def latest_run(version=None):
+    from forecasting.models import ForecastRun
+
+    version = version or active_model()
+    if version is None:
+        return None
+    return ForecastRun.objects.filter(model_version=version).order_by("-created_at", "-id").first()
+
+
+def forecast_series(*, scope: StoreScope, store: int, dept: int) -> dict | None:
+    """The active model's latest stored forecast of one series (no points
+    when the store is outside the scope: the same answer as an unknown series)."""
+    run = latest_run()
+    if run is None:
+        return None
+    if not scope.allows(store):
+        return {"run": run, "points": [], "pooled": False, "status": None}  # as if it had no data
+    points = list(run.points.filter(store=store, dept=dept).order_by("date")
+                  .values("date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled", "status"))
+    if not points:
+        has_data = SalesRecord.objects.filter(store=store, dept=dept).exists()
+        return {"run": run, "points": [], "pooled": False, "status": "inactive" if has_data else None}
+    return {"run": run, "points": points, "pooled": bool(points[0]["pooled"]), "status": points[0]["status"]}
+
+
+def forecast_export_rows(run, *, scope: StoreScope):
+    return scope.filter(run.points.all()).order_by("store", "dept", "date").values_list(
+        "store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "status").iterator(chunk_size=5000)
+
+
+def total_forecast(run, *, scope: StoreScope) -> list[dict]:
+    cond, params = scope.sql("store")
+    with connection.cursor() as cur:
+        cur.execute(f"""SELECT date, sum(forecast) FROM forecasting_forecastpoint WHERE run_id = %s AND {cond}
+                        GROUP BY date ORDER BY date""", [run.pk, *params])
+        return [{"date": d, "forecast": float(f)} for d, f in cur.fetchall()]
+
+
+# ------------------------------------------------ runs, aggregates, like for like
+def forecast_run_list() -> QuerySet:
+    """Every stored forecast run, newest first (train and refresh runs of every version)."""
+    from forecasting.models import ForecastRun
+
+    return ForecastRun.objects.select_related("model_version").order_by("-created_at", "-id")
+
+
+def forecast_aggregate(run, *, level: str, key: str) -> list[dict]:
+    """The stored coherent forecast of one aggregate of ``run`` (computed by the worker)."""
+    return list(run.aggregates.filter(level=level, key=key).order_by("date")
+                .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
+
+
+def forecast_vs_last_year(run, *, scope: StoreScope) -> dict:
+    """The run's total forecast over its horizon (of the scope's stores)
+    against the same weeks a year earlier (364 days before), both over the same
+    series: those forecast by the run."""
+    cond, params = scope.sql("store")
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            WITH series AS (SELECT DISTINCT store, dept FROM forecasting_forecastpoint
+                            WHERE run_id = %s AND {cond}),
+                 span AS (SELECT min(date) AS d0, max(date) AS d1, sum(forecast) AS fc
+                          FROM forecasting_forecastpoint WHERE run_id = %s AND {cond})
+            SELECT span.fc, (SELECT sum(s.sales) FROM forecasting_salesrecord s JOIN series USING (store, dept)
+                             WHERE s.date BETWEEN span.d0 - 364 AND span.d1 - 364),
+                   (SELECT count(*) FROM series)
+            FROM span
+        """, [run.pk, *params, run.pk, *params])
+        fc, ly, n = cur.fetchone()
+    fc, ly = float(fc or 0.0), (float(ly) if ly is not None else None)
+    return {"forecast": fc, "last_year": ly, "series": int(n or 0),
+            "change": (fc / ly - 1.0) if ly else None}
