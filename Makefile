@@ -32,7 +32,11 @@ chromium:
 	  else echo "warning: /usr/bin/chromium missing and apt not usable; browser tests will be skipped"; fi; \
 	fi
 
-test: install chromium
+# ruff, pinned; the rules and why each is on are in ruff.toml
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install chromium lint
 	$(PY) -m pytest
 
 bench: install

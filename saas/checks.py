@@ -7,6 +7,10 @@ permission that exists (E004)."""
 from django.core.checks import Error, register
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.decorators import SIGNED_IN
+from accounts.roles import PERMISSIONS
+from saas.api.base import TenantAPIMixin, replaced_hooks
+
 
 def iter_patterns(patterns, prefix=""):
     for p in patterns:
@@ -22,7 +26,6 @@ def view_class(pattern):
 
 
 def unsafe_api_routes(urlconf: str = "saas.urls_tenant") -> list[str]:
-    from saas.api.base import TenantAPIMixin
 
     unsafe = []
     for route, pattern in iter_patterns(get_resolver(urlconf).url_patterns):
@@ -36,7 +39,6 @@ def unsafe_api_routes(urlconf: str = "saas.urls_tenant") -> list[str]:
 
 def replaced_api_hooks(urlconf: str = "saas.urls_tenant") -> dict[str, list[str]]:
     """{route: [hook, ...]} for API views whose final hooks are not the base's."""
-    from saas.api.base import TenantAPIMixin, replaced_hooks
 
     found = {}
     for route, pattern in iter_patterns(get_resolver(urlconf).url_patterns):
@@ -50,8 +52,6 @@ def replaced_api_hooks(urlconf: str = "saas.urls_tenant") -> dict[str, list[str]
 
 def undeclared_web_routes(urlconf: str = "saas.urls_tenant") -> tuple[list[str], dict[str, str]]:
     """(routes without a declared requirement, {route: unknown permission})."""
-    from accounts.decorators import SIGNED_IN
-    from accounts.roles import PERMISSIONS
 
     missing, unknown = [], {}
     for route, pattern in iter_patterns(get_resolver(urlconf).url_patterns):

@@ -16,15 +16,20 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg2
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +92,6 @@ class _PgUser:
 
 
 def _pgserver_utils():
-    import warnings
 
     with warnings.catch_warnings():  # pgserver's __init__ warns about XDG_RUNTIME_DIR
         warnings.simplefilter("ignore")
@@ -98,7 +102,6 @@ def _pgserver_utils():
 def _pg_user() -> _PgUser:
     if os.geteuid() != 0:
         return _PgUser(None, None, None)
-    import pwd
 
     ensure_user_exists = _pgserver_utils().ensure_user_exists
 
@@ -117,7 +120,6 @@ def _pg_bin() -> Path:
 def _pg_prepare_permissions(pgdata: Path, user: _PgUser) -> None:
     if user.name is None:
         return
-    import stat
 
     utils = _pgserver_utils()
     ensure_folder_permissions, ensure_prefix_permissions = (
@@ -198,7 +200,6 @@ def stop_postgres() -> None:
 def ensure_database(name: str, **server) -> None:
     """Create database ``name`` if missing, on the embedded server or on the
     one given by ``server`` (psycopg2 keywords: host, port, user, password)."""
-    import psycopg2
 
     server = server or {"host": "127.0.0.1", "port": pg_port(), "user": "postgres"}
     conn = psycopg2.connect(dbname="postgres", **server)

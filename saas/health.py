@@ -3,11 +3,13 @@ from __future__ import annotations
 import threading
 import time
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
 from saas.beat import last_heartbeat
+from saas.celery import app
 from saas.observability.internal import is_internal_request
 
 
@@ -23,7 +25,6 @@ def _check_db() -> dict:
 
 
 def _check_redis() -> dict:
-    import redis
 
     start = time.monotonic()
     try:
@@ -37,7 +38,6 @@ def _check_redis() -> dict:
 def _check_workers() -> dict:
     """Every queue has a consumer: an upload waits forever if the ingest
     worker is gone even while the ML worker answers."""
-    from saas.celery import app
 
     try:
         replies = app.control.inspect(timeout=1.0).active_queues() or {}

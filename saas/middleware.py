@@ -14,6 +14,7 @@ from django_tenants.utils import get_public_schema_name
 
 from billing.plans import PLANS
 from saas.api.errors import error_body
+from saas.health import healthz
 from tenants.operator_auth import console_session, is_console_request, save_console_session
 
 # fullmatch: "$" alone would accept a trailing newline
@@ -80,7 +81,6 @@ class HealthzMiddleware:
 
     def __call__(self, request):
         if request.path in ("/healthz", "/healthz/"):
-            from saas.health import healthz
 
             return healthz(request)
         return self.get_response(request)

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import fastpath
 from .columns import COLUMNS, FEATURE_VALUE_FIELDS, KEYS, KINDS, SPECS, alias_names, header_key, spec_by_name
 from .copy_csv import COPY_COLUMNS, iter_copy_csv, to_copy_csv
 from .errors import IngestError
@@ -183,8 +184,6 @@ def parse_upload(path_or_fileobj, filename: str = "", kind: str | None = None,
         if source.compression is None and str(filename).lower().endswith(".gz"):
             res.warnings.append("file name ends in .gz but the content is not compressed; "
                                 "read it as plain CSV")
-        from . import fastpath
-
         if fastpath.try_fast_sales(res, source.data, kind, limits, resolve_header=_resolve_header,
                                    make_result=ParseResult, stats=_stats):
             return res

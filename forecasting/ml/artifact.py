@@ -34,6 +34,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+from .candidates import get
 from .panel import Panel
 
 _PANEL_ARRAYS = ["keys", "Y", "hol", "cal", "stores", "store_idx", "depts", "dept_idx", "md", "econ",
@@ -124,7 +125,6 @@ class ForecastArtifact:
         if self._states is None:
             self._states = {}
         if name not in self._states:
-            from .candidates import get
             c = get(name)
             if c is None:
                 raise LookupError(f"candidate {name!r} of this model is not registered in this process")

@@ -35,6 +35,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .features import series_scale
+from .status import live_mask
+
 LEVELS = (0.80, 0.95)
 SEGMENTS = ("calm", "holiday")
 BUCKETS = 1
@@ -52,8 +55,6 @@ def noise(Y0: np.ndarray, o: int, scale: np.ndarray) -> np.ndarray:
 
 def turbulence(Y: np.ndarray, o: int, steps: int, live_weeks: int = 52) -> np.ndarray:
     """Turbulence of the target weeks o+1..o+steps (see the module doc)."""
-    from .features import series_scale
-    from .status import live_mask
 
     Y0 = np.nan_to_num(Y[:, : o + 1])
     act = live_mask(Y, o, live_weeks)

@@ -11,6 +11,8 @@ import multiprocessing
 import os
 
 import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits  # comes with scikit-learn
 
 SVD_RANK = 10
 LEVEL_WEEKS = 13
@@ -54,11 +56,6 @@ def svd_smooth(Y0h: np.ndarray, groups: list, k: int = SVD_RANK):
     """
     S = Y0h.copy()
     bases = []
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        _svd_groups(Y0h, S, groups, k, bases)
-        return S, bases
     with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: threads only cost
         _svd_groups(Y0h, S, groups, k, bases)
     return S, bases
@@ -168,7 +165,6 @@ def _mstl_model(L: int, season_length: int):
 def mstl_forecast(Y0h: np.ndarray, H: int, n_jobs: int = 1, season_length: int = 52) -> np.ndarray:
     """statsforecast MSTL (season 52, simple exponential smoothing of the trend)
     per series on the zero-filled history."""
-    import pandas as pd
     from statsforecast import StatsForecast
 
     n, L = Y0h.shape

@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pandas as pd
 from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.scope import StoreScope
 from forecasting.models import SalesRecord, Upload
+from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.stores import stored_figures
 from forecasting.selectors.workspace import dataset_version
 
@@ -177,7 +179,6 @@ def uploads_loaded_ids(*, dataset_version: int) -> list[int]:
 
 def training_frames():
     """The tenant's sales, covariates and store attributes as DataFrames."""
-    import pandas as pd
 
     def frame(sql: str, columns: list[str]):
         buf = io.StringIO()

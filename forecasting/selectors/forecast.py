@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Max, QuerySet
 
 from accounts.scope import StoreScope
-from forecasting.models import ForecastPoint, ForecastRun, SalesRecord
+from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord
 
 YEAR = timedelta(days=364)  # 52 weeks: the same weekday, the like-for-like week
 CANDIDATE_RUNS = 20  # newest earlier runs looked at for weeks with actuals
@@ -71,13 +71,11 @@ def earlier_forecasts(*, scope: StoreScope, store: int, dept: int, served: Forec
 
 
 def model_version_list():
-    from forecasting.models import ModelVersion
 
     return ModelVersion.objects.select_related("job", "challenged").order_by("-number")
 
 
 def model_version_get(*, version_id):
-    from forecasting.models import ModelVersion
 
     try:
         return model_version_list().get(pk=int(version_id))
@@ -86,13 +84,11 @@ def model_version_get(*, version_id):
 
 
 def active_model():
-    from forecasting.models import ModelVersion
 
     return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
 
 
 def latest_run(version=None):
-    from forecasting.models import ForecastRun
 
     version = version or active_model()
     if version is None:
@@ -132,7 +128,6 @@ def total_forecast(run, *, scope: StoreScope) -> list[dict]:
 # ------------------------------------------------ runs, aggregates, like for like
 def forecast_run_list() -> QuerySet:
     """Every stored forecast run, newest first (train and refresh runs of every version)."""
-    from forecasting.models import ForecastRun
 
     return ForecastRun.objects.select_related("model_version").order_by("-created_at", "-id")
 

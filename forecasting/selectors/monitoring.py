@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import pandas as pd
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.audit import ACTIONS
+from accounts.models import AuditEvent
 from accounts.scope import StoreScope
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, ModelVersion, SalesRecord
 from forecasting.selectors.retraining import policy_summary
@@ -21,7 +23,6 @@ LIFECYCLE_ACTIONS = ("model.trained", "model.promoted", "model.rejected", "model
 
 # ------------------------------------------------------ worker-side frames
 def _frame(sql: str, params: list, columns: list[str]):
-    import pandas as pd
 
     buf = io.StringIO()
     with connection.cursor() as cur:
@@ -164,7 +165,6 @@ def shadow_summary() -> dict | None:
 
 
 def lifecycle_events(*, limit: int = 20) -> list[dict]:
-    from accounts.models import AuditEvent
 
     rows = (AuditEvent.objects.filter(action__in=LIFECYCLE_ACTIONS).order_by("-sequence")
             .values("action", "created_at", "target_type", "target_id", "payload")[:limit])
@@ -199,7 +199,6 @@ def live_accuracy_history(*, version: ModelVersion) -> dict:
     (first new week of each report that detected it), and any other lifecycle
     event audited (promoted, rolled back, retrain triggered, ...) at the last
     realized week scored before it happened."""
-    from accounts.models import AuditEvent
 
     evaluations = list(ModelEvaluation.objects.filter(model_version=version).order_by("last_week", "run_id"))
     events = []

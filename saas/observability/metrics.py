@@ -13,6 +13,10 @@ from __future__ import annotations
 import logging
 import os
 
+from celery import current_app as app  # this module is loaded while saas.celery builds the app
+from django.apps import apps
+from django.conf import settings  # both lazy: importing saas must not load the settings
+from django.db import connection
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -51,8 +55,6 @@ class PlatformCollector:
     def _queues(self):
         depth = GaugeMetricFamily("saas_celery_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"])
         try:
-            from saas.celery import app
-
             with app.connection_for_write() as conn:
                 client = conn.default_channel.client
                 for queue in app.conf.task_queues or ():
@@ -63,9 +65,7 @@ class PlatformCollector:
         yield depth
 
     def _tenants(self):
-        from django.db import connection
 
-        from tenants.models import Tenant
 
         families = {
             name: GaugeMetricFamily(f"saas_{name}", f"{name.capitalize()} by tenant and status.",
@@ -75,7 +75,7 @@ class PlatformCollector:
         rows = GaugeMetricFamily("saas_tenant_stored_rows", "Live rows in a tenant's tables (statistics).",
                                  labels=["tenant"])
         try:
-            schemas = list(Tenant.objects.exclude(schema_name="public").exclude(status="template")
+            schemas = list(apps.get_model(settings.TENANT_MODEL).objects.exclude(schema_name="public").exclude(status="template")
                            .values_list("schema_name", flat=True))
             with connection.cursor() as cur:
                 for name, table in _STATUS_TABLES.items():

@@ -104,6 +104,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_prometheus",
+    "demo",  # `make run`'s demo workspace (manage.py demo_provision)
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

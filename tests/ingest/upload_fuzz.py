@@ -34,7 +34,7 @@ def run(*, n: int, seed: int, post: Callable, get: Callable, counts: Callable, t
     """``post(name, data, kind) -> (status, json)``, ``get(path) -> (status, json or bytes)``,
     ``counts() -> dict`` of the tenant's data tables."""
     out = Outcome()
-    for name, kind, data, label in generate(n, seed):
+    for name, kind, data, _label in generate(n, seed):
         out.files += 1
         before = counts()
         status, body = _patient(post, name, data, kind)

@@ -118,7 +118,7 @@ def test_member_quota(tenant):
 def test_login_lockout_after_failures_per_username_and_ip(tenant):
     client = web_client(tenant)
     for _ in range(5):
-        r = client.post("/accounts/login/", {"username": tenant.owner_email, "password": "nope"}, REMOTE_ADDR="10.9.9.9")
+        client.post("/accounts/login/", {"username": tenant.owner_email, "password": "nope"}, REMOTE_ADDR="10.9.9.9")
     locked = client.post("/accounts/login/", {"username": tenant.owner_email, "password": PASSWORD},
                          REMOTE_ADDR="10.9.9.9")
     assert locked.status_code == 429 and b"locked" in locked.content

@@ -62,7 +62,7 @@ def test_store_list_fields_and_like_for_like(shop):
         assert rows[s]["forecast_change"] == pytest.approx(seed.forecast_change_by_hand(stores={s}))
         assert rows[s]["accuracy_wape"] == pytest.approx(seed.wape_by_hand(stores={s}))
         totals = {}
-        for (st, d, w), v in seed.SALES.items():
+        for (st, _d, w), v in seed.SALES.items():
             if st == s and w > seed.LAST - timedelta(days=364):
                 totals[w] = totals.get(w, 0.0) + v
         assert rows[s]["volatility"] == pytest.approx(_cv(list(totals.values())))
