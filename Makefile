@@ -58,7 +58,7 @@ bench: install
 
 services-stop:
 	$(PY) -m saas.embedded stop
-	SAAS_VAR_DIR=var/test SAAS_PG_PORT=55439 SAAS_REDIS_PORT=56389 $(PY) -m saas.embedded stop
+	$(PY) -m saas.embedded stop --test
 
 clean: services-stop
 	rm -rf var/test

@@ -10,10 +10,12 @@ user ``pgserver`` (created on demand, as the pgserver wheel itself does).
     python -m saas.embedded start   # start both (idempotent), print URLs
     python -m saas.embedded stop    # stop both
     python -m saas.embedded status
+    python -m saas.embedded stop --test   # the suite's servers (var/test)
 """
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import pwd
@@ -46,6 +48,15 @@ def pg_port() -> int:
 
 def redis_port() -> int:
     return int(os.environ.get("SAAS_REDIS_PORT", "63799"))
+
+
+def use_test_servers() -> None:
+    """The suite's own servers: under var/test, on ports derived from the checkout's path, so two
+    clones running `make test` side by side never share (or drop) each other's database."""
+    offset = int(hashlib.sha256(str(REPO_ROOT).encode()).hexdigest(), 16) % 400
+    os.environ.setdefault("SAAS_VAR_DIR", str(REPO_ROOT / "var" / "test"))
+    os.environ.setdefault("SAAS_PG_PORT", str(55100 + offset))
+    os.environ.setdefault("SAAS_REDIS_PORT", str(56100 + offset))
 
 
 def database_url(name: str) -> str:
@@ -276,6 +287,8 @@ def stop_all() -> None:
 
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "status"
+    if "--test" in argv:  # the suite's servers (saas/settings/test.py)
+        use_test_servers()
     db = os.environ.get("SAAS_DB_NAME", "saas")
     if cmd == "start":
         started = ensure_started(db)

@@ -3,10 +3,10 @@ suite never touches the `make run` data."""
 import os
 from pathlib import Path
 
+from saas import embedded
+
 os.environ.setdefault("SAAS_DB_NAME", "saas_test")
-os.environ.setdefault("SAAS_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
-os.environ.setdefault("SAAS_PG_PORT", "55439")
-os.environ.setdefault("SAAS_REDIS_PORT", "56389")
+embedded.use_test_servers()  # var/test, ports of this checkout's own
 
 from .base import *  # noqa: E402,F401,F403
 
