@@ -55,6 +55,12 @@ bench: install
 	$(PY) bench/simulate.py
 	$(PY) bench/pages.py
 	$(PY) bench/rescore.py
+	$(PY) bench/refresh.py
+	$(PY) bench/refresh_product.py
+	$(PY) bench/hierarchy.py
+	$(PY) bench/lifecycle.py
+	$(PY) bench/fuzz_uploads.py
+	$(PY) bench/gzip_members.py
 
 services-stop:
 	$(PY) -m saas.embedded stop

@@ -31,7 +31,7 @@ def free_port() -> int:
 class Stack:
     """gunicorn + a Celery worker on the bench database, like ``make run``."""
 
-    def __init__(self, var: Path):
+    def __init__(self, var: Path, web_workers: int = 2):
         from django.conf import settings
 
         self.port = free_port()
@@ -43,7 +43,8 @@ class Stack:
         (var / "prometheus").mkdir(parents=True, exist_ok=True)
         bin_dir = Path(sys.executable).parent
         self.web = subprocess.Popen([str(bin_dir / "gunicorn"), "saas.wsgi", "--bind", f"127.0.0.1:{self.port}",
-                                     "--workers", "2", "--threads", "4", "--timeout", "120"], cwd=REPO, env=env,
+                                     "--workers", str(web_workers), "--threads", "4", "--timeout", "120"], cwd=REPO,
+                                    env=env,
                                     stdout=open(var / "web.log", "w"), stderr=subprocess.STDOUT,
                                     start_new_session=True)
         # the worker runs at a lower CPU priority, as it would on its own machine

@@ -16,7 +16,11 @@ the outage while it lasted. Printed as a table, then PASS/FAIL.
 A bench, not a test: it kills processes while jobs run and polls for the
 moment to do so; a job that finished before the fault is reported as such.
 
-Run: .venv/bin/python bench/chaos.py  (embedded servers only: it restarts them)."""
+Run: .venv/bin/python bench/chaos.py [--quick]  (embedded servers only: it restarts them).
+--quick: embedded PostgreSQL and Redis of its own (a temp folder, free ports,
+stopped at the end: DATABASE_URL/REDIS_URL are ignored), smaller uploads, and
+beat's heartbeat aged by the bench instead of waiting the 150 s it takes to go
+stale; the verdict is printed, not enforced."""
 from __future__ import annotations
 
 import os
@@ -31,12 +35,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+from _data import is_quick, verdict  # noqa: E402
 from _django import use_bench_database  # noqa: E402
-
-use_bench_database("saas_bench_chaos")
 from _stack import api, free_port, provision_tenants, wait_job  # noqa: E402
 
-if os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"):
+QUICK = is_quick()
+if QUICK:  # servers of its own, whatever the caller's: they are restarted
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+use_bench_database("saas_bench_chaos")
+if QUICK:
+    os.environ["SAAS_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-chaos-quick-")
+    os.environ["SAAS_PG_PORT"], os.environ["SAAS_REDIS_PORT"] = str(free_port()), str(free_port())
+elif os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"):
     sys.exit("bench/chaos.py restarts the embedded PostgreSQL and Redis: unset DATABASE_URL/REDIS_URL")
 
 
@@ -154,6 +165,41 @@ def train(stack, t):
 
 
 def main() -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="servers of its own, small uploads; verdict not enforced")
+    args = ap.parse_args()
+    if not args.quick:
+        return _main(quick=False)
+    from saas import embedded
+
+    try:
+        return _main(quick=True)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        embedded.stop_redis()
+        embedded.stop_postgres()
+        import shutil
+
+        shutil.rmtree(os.environ["SAAS_VAR_DIR"], ignore_errors=True)
+
+
+def age_beat_heartbeat() -> None:
+    """Quick mode: make beat's last heartbeat older than /healthz tolerates (what
+    150 s without beat would do)."""
+    from django.core.cache import cache
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from saas.beat import HEARTBEAT_KEY
+
+    with schema_context(get_public_schema_name()):
+        cache.set(HEARTBEAT_KEY, time.time() - 3600, timeout=None)
+
+
+def _main(quick: bool) -> int:
     import django
 
     django.setup()
@@ -165,7 +211,8 @@ def main() -> int:
     call_command("setup_platform", verbosity=0)
     var = Path(tempfile.mkdtemp(prefix="saas-chaos-"))
     small = generate(var / "small", seed=11, small=True)
-    big = generate(var / "big", seed=12, stores=20, depts=40)  # an upload that takes a moment
+    big = (generate(var / "big", seed=12, stores=6, depts=10) if quick else
+           generate(var / "big", seed=12, stores=20, depts=40))  # an upload that takes a moment
     big_rows = sum(1 for _ in open(big["sales"])) - 1
     tenants = provision_tenants(5, users=1)
     stack = Stack(var)
@@ -231,12 +278,15 @@ def main() -> int:
         # 5. stop beat: /healthz says so once its heartbeat is stale
         t = tenants[4]
         stack.beat.kill(signal.SIGTERM)
+        if quick:
+            print("quick mode: beat's heartbeat aged by the bench instead of waiting for it to go stale", flush=True)
+            age_beat_heartbeat()
         deadline = time.monotonic() + 240
         seen = False
         while time.monotonic() < deadline and not seen:
             beat = stack.health().get("beat", {})
             seen = beat.get("ok") is False
-            time.sleep(5)
+            time.sleep(0 if seen else 1 if quick else 5)
         stack.beat.start()
         record("stop beat", t, seen, [train(stack, t)])
     finally:
@@ -251,7 +301,7 @@ def main() -> int:
     ok = all(r[-1] for r in rows)
     print(f"{'PASS' if ok else 'FAIL'}: every fault ends with final jobs, whole uploads, at most one active model, "
           f"no orphan artifact, and /healthz reporting the outage ({big_rows:,} rows in the big upload)")
-    return 0 if ok else 1
+    return verdict(ok, quick)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ Prints B's waits (queued -> started) and totals per run. PASS when, with the
 cap, B's training starts within the duration of one of A's trainings and at
 least 4x sooner than without the cap.
 
-Run: .venv/bin/python bench/fairness.py [--n 20]
+Run: .venv/bin/python bench/fairness.py [--n 20] [--quick]
+(--quick: A queues 2 trainings of 1 backtest window each, quick database; the
+verdict is printed, not enforced.)
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+from _data import add_quick, verdict  # noqa: E402
 from _django import use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_fair")
@@ -103,7 +106,7 @@ def load(tenant, files) -> None:
         wait_done(tenant, job_id)
 
 
-def run(label: str, n_a: int, cap: int, files, log: Path) -> dict:
+def run(label: str, n_a: int, cap: int, files, log: Path, windows: int = 4) -> dict:
     from django_tenants.utils import tenant_context
 
     from accounts.audit import Actor
@@ -120,11 +123,11 @@ def run(label: str, n_a: int, cap: int, files, log: Path) -> dict:
         a_jobs = []
         with tenant_context(a):
             for _ in range(n_a):
-                a_jobs.append(model_train_start(actor=Actor.system(), horizon=13, backtest_windows=4).pk)
+                a_jobs.append(model_train_start(actor=Actor.system(), horizon=13, backtest_windows=windows).pk)
         with tenant_context(b):
             up = upload_create(actor=Actor.system(), file=io.BytesIO(files["sales"].read_bytes()),
                                filename="again.csv", kind="sales").job_id
-            tr = model_train_start(actor=Actor.system(), horizon=13, backtest_windows=4).pk
+            tr = model_train_start(actor=Actor.system(), horizon=13, backtest_windows=windows).pk
         up_job, tr_job = wait_done(b, up), wait_done(b, tr)
         first_a = wait_done(a, a_jobs[0]) if a_jobs else None
         if n_a:
@@ -146,7 +149,11 @@ def run(label: str, n_a: int, cap: int, files, log: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=20, help="trainings tenant A queues (default 20)")
+    add_quick(ap)
     args = ap.parse_args()
+    windows = 4
+    if args.quick:
+        args.n, windows = min(args.n, 2), 1
     import django
 
     django.setup()
@@ -158,8 +165,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="fair-"))
     files = generate(tmp / "data", seed=3, small=True)
     log = tmp / "worker.log"
-    rows = [run("alone", 0, 1, files, log), run("capped", args.n, 1, files, log),
-            run("uncapped", args.n, 999, files, log)]
+    rows = [run("alone", 0, 1, files, log, windows), run("capped", args.n, 1, files, log, windows),
+            run("uncapped", args.n, 999, files, log, windows)]
     print(f"\nTenant B's upload and training while tenant A has {args.n} trainings queued "
           "(seconds; wait = queued -> started)")
     print(f"{'run':<10} {'upload wait':>12} {'upload total':>13} {'training wait':>14} {'training total':>15}")
@@ -173,7 +180,7 @@ def main() -> int:
     print(f"{'PASS' if ok else 'FAIL'}: with the cap B's training waited {capped['train_wait']:.1f} s "
           f"(<= one A training {one_a:.1f} s; without the cap {uncapped['train_wait']:.1f} s, alone "
           f"{alone['train_wait']:.1f} s)")
-    return 0 if ok else 1
+    return verdict(ok, args.quick)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ outcomes, then PASS/FAIL: no 5xx, every job ends, every failed upload has a
 clear report and wrote nothing, every loaded one accounts for its rows.
 Baseline in the same run: the time of one valid upload.
 
-Run: .venv/bin/python bench/fuzz_uploads.py [--n 1000] [--seed 0]"""
+Run: .venv/bin/python bench/fuzz_uploads.py [--n 1000] [--seed 0] [--quick]
+(--quick: 30 files, one web worker, quick database; target not enforced)"""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+from _data import add_quick, verdict  # noqa: E402
 from _django import use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_fuzz_uploads")
@@ -28,7 +30,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+    add_quick(ap)
     args = ap.parse_args()
+    if args.quick:
+        args.n = min(args.n, 30)
     import django
 
     django.setup()
@@ -42,7 +47,7 @@ def main() -> int:
     call_command("setup_platform", verbosity=0)
     (t,) = provision_tenants(1, users=1)
     tenant = Tenant.objects.get(slug=t["slug"])
-    stack = Stack(Path(tempfile.mkdtemp(prefix="saas-fuzz-uploads-")))
+    stack = Stack(Path(tempfile.mkdtemp(prefix="saas-fuzz-uploads-")), web_workers=1 if args.quick else 2)
 
     def post(name, data, kind):
         resp = api(stack, t, "POST", "/api/v1/uploads/", files={"file": (name, data)},
@@ -83,7 +88,7 @@ def main() -> int:
     ok = out.files >= args.n and fivexx == 0 and not out.problems
     print(f"{'PASS' if ok else 'FAIL'}: {fivexx} 5xx (target 0), {len(out.problems)} files without a clear outcome "
           f"(target 0), {out.files:,} files (target >= {args.n:,})")
-    return 0 if ok else 1
+    return verdict(ok, args.quick)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ MinTrace(mint_shrink) in windows 2-4, its error covariance estimated from the
 residuals of the earlier windows only (out of sample).  Scored with WMAE per
 level; the product keeps bottom-up unless MinT is more accurate at every level.
 Needs: pip install -r requirements/bench.txt (hierarchicalforecast).
+--quick: generated data, 2 windows; without hierarchicalforecast only bottom-up
+and the base forecasts are scored (the MinT rows are skipped with a note).
 """
 import os
 import sys
@@ -21,7 +23,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
-from _data import load_walmart, parser, require_data  # noqa: E402
+from _data import load_walmart, optional, parser, quick_data, require_data  # noqa: E402
 
 
 def summing_matrix(panel, stype):
@@ -44,9 +46,11 @@ def main():
     p = parser(__doc__)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
-    data = require_data(args.data)
+    data = quick_data() if args.quick else require_data(args.data)
     warnings.filterwarnings("ignore")
-    from hierarchicalforecast.methods import MinTrace
+    with_mint = optional("hierarchicalforecast", "MinT reconciliation (mint_wls_struct, mint_shrink)", args.quick)
+    if with_mint:
+        from hierarchicalforecast.methods import MinTrace
 
     from forecasting.ml.hierarchy import panel_store_types
     from forecasting.ml.models import mstl_forecast, seasonal_profile
@@ -54,7 +58,8 @@ def main():
 
     sales, features, stores = load_walmart(data)
     t0 = time.perf_counter()
-    res = train(sales, features, stores, TrainConfig(horizon=13, backtest_windows=4, num_threads=args.threads, seed=0))
+    res = train(sales, features, stores, TrainConfig(horizon=13, backtest_windows=2 if args.quick else 4,
+                                                     num_threads=args.threads, seed=0))
     print(f"train(): {time.perf_counter() - t0:.1f} s, chosen {res.chosen}")
     P = res.artifact.panel
     Y0 = np.nan_to_num(P.Y)
@@ -64,7 +69,7 @@ def main():
     S = np.vstack([Sagg, np.eye(n)])
     m = Sagg.shape[0]
     tags["series"] = np.arange(m, m + n)
-    methods = ["bottom_up", "base", "mint_wls_struct", "mint_shrink"]
+    methods = ["bottom_up", "base"] + (["mint_wls_struct", "mint_shrink"] if with_mint else [])
     scores = {k: {lv: [] for lv in tags} for k in methods}
     hist_f, hist_y = [], []
     for k, w in enumerate(res.windows):
@@ -76,9 +81,10 @@ def main():
         y_hat = np.vstack([base, fb])
         y_all = S @ yb
         hol = P.hol[o + 1: o + 1 + h]
-        out = {"bottom_up": S @ fb, "base": np.vstack([base, S[m:] @ fb]),
-               "mint_wls_struct": MinTrace(method="wls_struct").fit_predict(S=S, y_hat=y_hat)["mean"]}
-        if hist_f:
+        out = {"bottom_up": S @ fb, "base": np.vstack([base, S[m:] @ fb])}
+        if with_mint:
+            out["mint_wls_struct"] = MinTrace(method="wls_struct").fit_predict(S=S, y_hat=y_hat)["mean"]
+        if with_mint and hist_f:
             out["mint_shrink"] = MinTrace(method="mint_shrink").fit_predict(
                 S=S, y_hat=y_hat, y_insample=np.hstack(hist_y), y_hat_insample=np.hstack(hist_f))["mean"]
         hist_f.append(y_hat)

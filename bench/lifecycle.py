@@ -26,7 +26,9 @@ Ends with PASS/FAIL: one active version after every step and every job final.
 The batch files go to a temp dir; the data is never copied into the repo.
 
 Run: ML_NUM_THREADS=1 .venv/bin/python bench/lifecycle.py [--data DIR] [--shadow-weeks N]
-(data: --data, $WALMART_DATA_DIR or ../shared/data/walmart)."""
+(data: --data, $WALMART_DATA_DIR or ../shared/data/walmart).
+--quick: the generator's small data (same calendar), 2 batches (to 2012-02-24),
+one web worker, quick database; the verdict is printed, not enforced."""
 from __future__ import annotations
 
 import os
@@ -40,13 +42,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
-from _data import parser, require_data  # noqa: E402
+from _data import parser, quick_data, require_data, verdict  # noqa: E402
 from _django import use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_lifecycle")
 from _stack import Stack, api, provision_tenants, wait_job  # noqa: E402
 
 HISTORY_END, LAST_WEEK, BATCH = "2011-12-30", "2012-07-27", 4
+QUICK_LAST_WEEK = "2012-02-24"  # two batches
 POLICY = {"schedule": "off", "on_new_data": True, "min_new_weeks": 4, "on_degradation": True,
           "cooldown_hours": 0}
 FINAL = ("succeeded", "failed")
@@ -55,8 +58,8 @@ FINAL = ("succeeded", "failed")
 class LifecycleStack(Stack):
     """The bench stack plus beat (the product's periodic tasks run as in production)."""
 
-    def __init__(self, var: Path):
-        super().__init__(var)
+    def __init__(self, var: Path, web_workers: int = 2):
+        super().__init__(var, web_workers=web_workers)
         from django.conf import settings
 
         env = os.environ.copy()
@@ -83,9 +86,9 @@ def upload(stack, t, path: Path, kind: str) -> int:
     return resp.json()["job"]["id"]
 
 
-def settle(tenant, since_job: int, timeout=1500) -> list:
+def settle(tenant, since_job: int, timeout=1500, poll: float = 3) -> list:
     """Wait until the upload's evaluate job exists and no job is queued or
-    running (twice in a row, 3 s apart: a job may enqueue the next one)."""
+    running (twice in a row, ``poll`` s apart: a job may enqueue the next one)."""
     from django_tenants.utils import tenant_context
 
     from forecasting.models import Job
@@ -101,7 +104,7 @@ def settle(tenant, since_job: int, timeout=1500) -> list:
                 return jobs
         else:
             quiet = 0
-        time.sleep(3)
+        time.sleep(poll)
     raise RuntimeError(f"jobs since {since_job} not final in {timeout}s")
 
 
@@ -151,7 +154,8 @@ def main() -> int:
     cli = parser(__doc__)
     cli.add_argument("--shadow-weeks", type=int, default=0, help="the policy's shadow period (0: off)")
     args = cli.parse_args()
-    data = require_data(args.data)
+    data = quick_data() if args.quick else require_data(args.data)
+    last_week, poll = (QUICK_LAST_WEEK, 1) if args.quick else (LAST_WEEK, 3)
     import django
 
     django.setup()
@@ -167,14 +171,14 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-lifecycle-"))
     sales = pd.read_csv(data / "train.csv")
     sales[sales["Date"] <= HISTORY_END].to_csv(tmp / "history.csv", index=False)
-    weeks = sorted(d for d in sales["Date"].unique() if HISTORY_END < d <= LAST_WEEK)
+    weeks = sorted(d for d in sales["Date"].unique() if HISTORY_END < d <= last_week)
     batches = [weeks[i:i + BATCH] for i in range(0, len(weeks), BATCH)]
     for i, b in enumerate(batches):
         sales[sales["Date"].isin(b)].to_csv(tmp / f"batch{i + 1:02d}.csv", index=False)
 
     t = provision_tenants(1, users=1)[0]
     tenant = Tenant.objects.get(slug=t["slug"])
-    stack = LifecycleStack(tmp)
+    stack = LifecycleStack(tmp, web_workers=1 if args.quick else 2)
     rows, ok = [], True
     started = time.monotonic()
     try:
@@ -187,12 +191,12 @@ def main() -> int:
         with tenant_context(tenant):
             from forecasting.models import Job
             first_job = Job.objects.order_by("pk").first().pk
-        settle(tenant, first_job)
+        settle(tenant, first_job, poll=poll)
         s = time.monotonic()
         resp = api(stack, t, "POST", "/api/v1/models/train/", json={"horizon": 13, "backtest_windows": 2})
         assert resp.status_code == 202, resp.text
         job = wait_job(stack, t, resp.json()["job"]["id"])
-        settle(tenant, resp.json()["job"]["id"])
+        settle(tenant, resp.json()["job"]["id"], poll=poll)
         with tenant_context(tenant):
             champion = ModelVersion.objects.filter(status="active").first()
             seq = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
@@ -208,7 +212,7 @@ def main() -> int:
         for i, b in enumerate(batches):
             s = time.monotonic()
             job_id = upload(stack, t, tmp / f"batch{i + 1:02d}.csv", "sales")
-            settle(tenant, job_id)
+            settle(tenant, job_id, poll=poll)
             f = step_figures(tenant, champion=champion, upload_job=job_id, first=b[0], last=b[-1], since_seq=seq)
             seq = f["seq"]
             ev = f["ev"]
@@ -234,7 +238,7 @@ def main() -> int:
     print(f"\n{len(batches)} batches in {(time.monotonic() - started) / 60:.1f} min (tenant {t['slug']}, "
           f"logs in {tmp})")
     print(f"{'PASS' if ok else 'FAIL'}: exactly one active version after every step, every job final")
-    return 0 if ok else 1
+    return verdict(ok, args.quick)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,10 @@ and training are timed against the same upload and training on an idle
 system.
 
 Run: .venv/bin/python bench/load.py [--tenants 10] [--users 5] [--seconds 120]
-(needs `pip install -r requirements/bench.txt` for Locust; `make bench` does it)."""
+(needs `pip install -r requirements/bench.txt` for Locust; `make bench` does it).
+--quick: 2 tenants x 1 user for 10 s, A queues 2 trainings, one web worker,
+quick database; without Locust the load part is skipped with a note; targets
+not enforced."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+from _data import add_quick, optional, verdict  # noqa: E402
 from _django import use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_load")
@@ -54,7 +58,7 @@ def run_locust(stack, tenants, users, seconds, var: Path) -> list[dict]:
     return stats
 
 
-def fair_scheduling(stack, tenants, files) -> tuple[float, float, float, float]:
+def fair_scheduling(stack, tenants, files, queued: int = 20) -> tuple[float, float, float, float]:
     """(B's upload+training seconds idle, the same while A has 20 trainings queued)."""
     a, b = tenants[0], tenants[1]
 
@@ -70,7 +74,7 @@ def fair_scheduling(stack, tenants, files) -> tuple[float, float, float, float]:
 
     idle_upload, idle_total = b_round()
     a_jobs = []
-    for _ in range(20):
+    for _ in range(queued):
         resp = api(stack, a, "POST", "/api/v1/models/train/", json={"horizon": 13, "backtest_windows": 2})
         if resp.status_code == 202:
             a_jobs.append(resp.json()["job"]["id"])
@@ -85,7 +89,11 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=5, help="users per tenant")
     ap.add_argument("--seconds", type=int, default=120)
     ap.add_argument("--skip-fairness", action="store_true")
+    add_quick(ap)
     args = ap.parse_args()
+    if args.quick:
+        args.tenants, args.users, args.seconds = 2, 1, 10
+    with_locust = optional("locust", "the Locust load (per-endpoint table)", args.quick)
     import django
 
     django.setup()
@@ -97,13 +105,13 @@ def main() -> int:
     var = Path(tempfile.mkdtemp(prefix="saas-load-"))
     files = generate(var / "data", seed=5, small=True)
     tenants = provision_tenants(args.tenants, args.users)
-    stack = Stack(var)
+    stack = Stack(var, web_workers=1 if args.quick else 2)
     try:
         t0 = time.monotonic()
         train_s = load_and_train(stack, tenants, files)
         print(f"{len(tenants)} tenants loaded and trained in {time.monotonic() - t0:.0f} s (trainings {train_s:.0f} s)")
         base = baseline_me(stack, tenants[0])
-        stats = run_locust(stack, tenants, args.tenants * args.users, args.seconds, var)
+        stats = run_locust(stack, tenants, args.tenants * args.users, args.seconds, var) if with_locust else []
         print(f"\n{'endpoint':<36}{'requests':>9}{'5xx':>6}{'median ms':>11}{'p95 ms':>9}")
         total_5xx, worst_read = 0, 0.0
         for r in sorted(stats, key=lambda r: r["Name"]):
@@ -114,17 +122,18 @@ def main() -> int:
             if is_read:
                 worst_read = max(worst_read, p95)
         print(f"baseline GET /api/v1/me/ (idle, same run): p95 {base:.1f} ms")
-        ok = total_5xx == 0 and worst_read <= READ_TARGET_MS
+        ok = total_5xx == 0 and worst_read <= READ_TARGET_MS and with_locust
         print(f"{'PASS' if ok else 'FAIL'}: {total_5xx} 5xx (target 0); worst read p95 {worst_read:.0f} ms "
               f"(target <= {READ_TARGET_MS} ms)")
         if not args.skip_fairness:
-            iu, bu, it, bt = fair_scheduling(stack, tenants, files)
-            print(f"fair scheduling: tenant B's upload {iu:.1f} s idle vs {bu:.1f} s while A has 20 trainings queued; "
+            queued = 2 if args.quick else 20
+            iu, bu, it, bt = fair_scheduling(stack, tenants, files, queued)
+            print(f"fair scheduling: tenant B's upload {iu:.1f} s idle vs {bu:.1f} s while A has {queued} trainings queued; "
                   f"B's upload + training {it:.1f} s idle vs {bt:.1f} s")
             fair = bt <= max(3 * it, it + 60)
             print(f"{'PASS' if fair else 'FAIL'}: another tenant's work is not held behind A's queue")
             ok = ok and fair
-        return 0 if ok else 1
+        return verdict(ok, args.quick)
     finally:
         stack.stop()
 

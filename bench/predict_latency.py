@@ -13,25 +13,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from _data import load_walmart, parser, require_data  # noqa: E402
+from _data import load_walmart, parser, quick_data, require_data, verdict  # noqa: E402
 
 P95_LIMIT_MS = 300.0
 
 
 def main():
     p = parser(__doc__)
-    p.add_argument("--artifact", default="/tmp/forecast-bench-artifact.zip")
+    p.add_argument("--artifact", default=None, help="default /tmp/forecast-bench-artifact.zip, with --quick "
+                   "/tmp/forecast-bench-artifact-quick.zip (bench/train.py [--quick] writes them)")
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
-    data = require_data(args.data)
+    args.artifact = args.artifact or f"/tmp/forecast-bench-artifact{'-quick' if args.quick else ''}.zip"
+    if args.quick:
+        args.n = min(args.n, 20)
+    data = quick_data() if args.quick else require_data(args.data)
 
     from forecasting.ml.pipeline import TrainConfig, load_artifact, predict_series, save_artifact, train
 
     sales, features, stores = load_walmart(data)
     if not os.path.isfile(args.artifact):
         print(f"{args.artifact} missing: training one (bench/train.py writes it)...", flush=True)
-        res = train(sales, features, stores, TrainConfig(horizon=13, backtest_windows=4, num_threads=2, seed=0))
+        res = train(sales, features, stores, TrainConfig(horizon=13, backtest_windows=2 if args.quick else 4,
+                                                         num_threads=2, seed=0))
         save_artifact(res.artifact, args.artifact)
 
     t0 = time.perf_counter()
@@ -85,7 +90,7 @@ def main():
     print(f"{'PASS' if p95 <= P95_LIMIT_MS else 'FAIL'}: p95 stored history {p95:.2f} ms <= {P95_LIMIT_MS:.0f} ms")
     print(f"{'PASS' if q95 <= P95_LIMIT_MS else 'FAIL'}: p95 explicit history {q95:.2f} ms <= {P95_LIMIT_MS:.0f} ms")
     print(f"{'PASS' if r95 <= P95_LIMIT_MS else 'FAIL'}: p95 horizon 52 {r95:.2f} ms <= {P95_LIMIT_MS:.0f} ms")
-    return 0 if ok else 1
+    return verdict(ok, args.quick)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ both WMAEs on them, and the verdict of the promotion rule (2 % margin) on
 this basis beside the one it would take on skill vs seasonal naive (each on
 its own backtest; the challenger must also beat seasonal naive on its own).
 
-Run: .venv/bin/python bench/rescore.py [--data DIR] [--threads N]
+Run: .venv/bin/python bench/rescore.py [--data DIR] [--threads N] [--quick]
 """
 import os
 import sys
@@ -23,7 +23,7 @@ import time  # noqa: E402
 import warnings  # noqa: E402
 
 import pandas as pd  # noqa: E402
-from _data import load_walmart, parser, require_data  # noqa: E402
+from _data import load_walmart, parser, quick_data, require_data, verdict  # noqa: E402
 
 CHAMPION_END, CHALLENGER_END = "2011-12-30", "2012-04-27"
 SHARE_LIMIT = 0.25
@@ -34,7 +34,7 @@ def main():
     p = parser(__doc__)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
-    data = require_data(args.data)
+    data = quick_data() if args.quick else require_data(args.data)
     warnings.filterwarnings("ignore")
 
     from forecasting.ml.pipeline import TrainConfig, train
@@ -61,7 +61,7 @@ def main():
           f"{', '.join(b['origin'] for b in challenger.backtest)}")
     if got is None:
         print("no challenger window starts at or after the champion's origin: FAIL")
-        return 1
+        return verdict(False, args.quick)
     share = t_rescore / t_challenger
     print(f"rescore: {t_rescore:.1f} s = {share:.0%} of the challenger's training (limit {SHARE_LIMIT:.0%}); "
           f"windows {', '.join(got['windows'])}, {got['rows']:,} rows, {got['weeks']} weeks")
@@ -77,7 +77,7 @@ def main():
           f"{'promote' if skill_gain >= MARGIN else 'reject'} ({skill_gain:+.1%})")
     ok = share <= SHARE_LIMIT
     print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    return verdict(ok, args.quick)
 
 
 if __name__ == "__main__":

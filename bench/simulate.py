@@ -10,7 +10,9 @@ The model is trained in-process with the product's default set-up (horizon 13,
 generator's full-size data (forecasting/demo_data.py); ``--artifact`` keeps
 it between runs.
 
-Run: .venv/bin/python bench/simulate.py [--data DIR] [--n 20] [--artifact PATH]
+Run: .venv/bin/python bench/simulate.py [--data DIR] [--n 20] [--artifact PATH] [--quick]
+(--quick: a model of the generator's small data, 2 backtest windows, or the one
+bench/train.py --quick wrote when given as --artifact; 5 requests; target not enforced)
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
-from _data import default_data_dir, load_walmart  # noqa: E402
+from _data import add_quick, default_data_dir, load_walmart, quick_data, verdict  # noqa: E402
 from _django import use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_simulate")
@@ -41,13 +43,15 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def trained_artifact(data: Path, path: Path):
+def trained_artifact(data: Path, path: Path, quick: bool = False):
     from forecasting.ml.pipeline import TrainConfig, load_artifact, save_artifact, train
 
     if path.is_file():
         print(f"model: {path} (delete it to retrain)")
         return load_artifact(path)
-    if (data / "train.csv").is_file():
+    if quick:
+        data, source = quick_data(), "the generator's small data (quick mode)"
+    elif (data / "train.csv").is_file():
         source = f"the real Walmart files in {data}"
     else:
         from forecasting.demo_data import generate
@@ -57,7 +61,8 @@ def trained_artifact(data: Path, path: Path):
         source = "the generator's data (45 stores x 80 departments; no Walmart files found)"
     sales, features, stores = load_walmart(data)
     t = time.perf_counter()
-    res = train(sales, features, stores, TrainConfig(horizon=13, backtest_windows=4, num_threads=2, seed=0))
+    res = train(sales, features, stores, TrainConfig(horizon=13, backtest_windows=2 if quick else 4, num_threads=2,
+                                                     seed=0))
     save_artifact(res.artifact, path)
     print(f"model: trained on {source} in {time.perf_counter() - t:.0f} s ({res.chosen}), saved to {path}")
     return res.artifact
@@ -67,9 +72,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(default_data_dir()))
     ap.add_argument("--n", type=int, default=20)
-    ap.add_argument("--artifact", default=str(Path(tempfile.gettempdir()) / "simulate-bench-artifact.zip"))
+    ap.add_argument("--artifact", default=None, help="default: simulate-bench-artifact[-quick].zip in the temp dir")
+    add_quick(ap)
     args = ap.parse_args()
-    art = trained_artifact(Path(args.data), Path(args.artifact))
+    if args.quick:
+        args.n = min(args.n, 5)
+    args.artifact = args.artifact or str(Path(tempfile.gettempdir()) /
+                                         f"simulate-bench-artifact{'-quick' if args.quick else ''}.zip")
+    art = trained_artifact(Path(args.data), Path(args.artifact), quick=args.quick)
     import django
 
     django.setup()
@@ -136,7 +146,7 @@ def main() -> int:
     print(f"baseline GET /api/v1/me/ x{len(base)}: median {pct(base, 50):.1f} ms, p95 {pct(base, 95):.1f} ms")
     ok = p95 <= TARGET_MS
     print(f"{'PASS' if ok else 'FAIL'}: full-store simulation p95 {p95:.1f} ms (target <= {TARGET_MS:.0f} ms)")
-    return 0 if ok else 1
+    return verdict(ok, args.quick)
 
 
 if __name__ == "__main__":
