@@ -12,9 +12,10 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit_export, notices, scope_services, selectors, services
+from accounts import notices, scope_services, selectors, services
 from accounts.audit import ACTIONS, Actor, client_ip
-from accounts.audit_display import action_label, payload_fields
+from accounts.audit.display import action_label, payload_fields
+from accounts.audit.export import csv_response, export_filename
 from accounts.decorators import public_page, role_required, signed_in_page
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
@@ -258,5 +259,5 @@ def audit_export_csv(request):
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return audit(request)
-    return audit_export.csv_response(selectors.audit_event_list(**form.filters()),
-                                     filename=audit_export.export_filename(connection.tenant.slug))
+    return csv_response(selectors.audit_event_list(**form.filters()),
+                        filename=export_filename(connection.tenant.slug))

@@ -6,8 +6,9 @@ from rest_framework import exceptions, mixins, renderers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import audit_export, scope_services, selectors, services
+from accounts import scope_services, selectors, services
 from accounts.api import serializers as s
+from accounts.audit.export import csv_response, export_filename
 from accounts.forms import AuditFilterForm
 from accounts.models import ApiKey
 from accounts.scope import StoreScope
@@ -197,5 +198,5 @@ class AuditEventExportView(TenantAPIView):
         form = AuditFilterForm(request.query_params)
         if not form.is_valid():
             raise exceptions.ValidationError(form.error_details())
-        return audit_export.csv_response(selectors.audit_event_list(**form.filters()),
-                                         filename=audit_export.export_filename(connection.tenant.slug))
+        return csv_response(selectors.audit_event_list(**form.filters()),
+                            filename=export_filename(connection.tenant.slug))

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit_hash import content_hash, fields_of
+from accounts.audit.hash import content_hash, fields_of
 from saas.client_ip import client_ip as resolve_client_ip
 
 ACTIONS: dict[str, str] = {
@@ -202,7 +202,7 @@ def audit_record(*, action: str, actor: Actor, target_type: str = "", target_id:
                  payload: dict | None = None):
     """Appends one event to this tenant's chain. Inside the caller's
     transaction (or its own): the chain head stays locked until it ends."""
-    from accounts.audit_chain import lock_head
+    from accounts.audit.chain import lock_head
     from accounts.models import AuditEvent
 
     if action not in ACTIONS:
