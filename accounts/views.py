@@ -13,13 +13,15 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import notices, scope_services, selectors, services
-from accounts.audit import ACTIONS, Actor, client_ip
+from accounts.audit import Actor
 from accounts.audit.display import action_label, payload_fields
 from accounts.audit.export import csv_response, export_filename
+from accounts.audit.registry import ACTIONS
 from accounts.decorators import public_page, role_required, signed_in_page
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
 from accounts.scope import key_scopes, member_scopes, parse_store_list
+from saas.client_ip import client_ip
 from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
 from saas.web_answers import service_error_answer

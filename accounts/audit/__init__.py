@@ -1,7 +1,17 @@
 """The audit log of a tenant: who did what, when, from where, in a
-tamper-evident chain. ``Actor`` and ``audit_record`` are re-exported here
-(``from accounts.audit import Actor, audit_record``); the registry and
-``client_ip`` too, until their importers read them from their modules."""
-from accounts.audit.record import ACTIONS, FIELD_LABELS, Actor, audit_record, client_ip
+tamper-evident chain.
 
-__all__ = ["ACTIONS", "FIELD_LABELS", "Actor", "audit_record", "client_ip"]
+The package's public API, re-exported here because services across the project
+write events: ``Actor`` and ``audit_record`` (both from ``record.py``), and
+nothing else. Every other name is imported from its module:
+
+- ``registry.py``: ``ACTIONS`` (every action code and its label) and ``FIELD_LABELS``;
+- ``record.py``: ``Actor`` and ``audit_record``, the writer;
+- ``chain.py``: the chain head lock and ``verify_chain``;
+- ``hash.py``: the frozen canonical form and ``content_hash`` (pure Python);
+- ``export.py``: the log as CSV;
+- ``display.py``: how events read on the Audit page.
+"""
+from accounts.audit.record import Actor, audit_record
+
+__all__ = ["Actor", "audit_record"]

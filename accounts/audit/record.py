@@ -1,8 +1,10 @@
-"""Audit action registry and the writer used by service functions.
+"""The audit writer used by service functions: ``Actor`` (who did something,
+and from where) and ``audit_record``.
 
-Every action code lives in ``ACTIONS``; writing an unknown code is a bug and
-raises. Events are written in the same transaction as the change they record
-(service functions call ``audit_record`` inside their ``transaction.atomic``).
+Writing an action code missing from ``accounts.audit.registry.ACTIONS`` is a
+bug and raises. Events are written in the same transaction as the change they
+record (service functions call ``audit_record`` inside their
+``transaction.atomic``); the chain itself is in ``accounts.audit.chain``.
 """
 from __future__ import annotations
 
@@ -13,118 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit.hash import content_hash, fields_of
-from saas.client_ip import client_ip as resolve_client_ip
-
-ACTIONS: dict[str, str] = {
-    "auth.login": "User logged in",
-    "auth.login_failed": "Failed login attempt",
-    "auth.logout": "User logged out",
-    "auth.password_change": "User changed their password",
-    "auth.password_reset": "User reset their password",
-    "member.create": "Member created",
-    "member.invite": "Member invited",
-    "member.invite_resend": "Invitation re-sent",
-    "member.role_change": "Member role changed",
-    "member.deactivate": "Member deactivated",
-    "member.reactivate": "Member reactivated",
-    "member.stores_change": "Member's stores changed",
-    "api_key.create": "API key created",
-    "api_key.revoke": "API key revoked",
-    "api_key.stores_change": "API key's stores changed",
-    "tenant.provision": "Workspace provisioned",
-    "tenant.suspend": "Workspace suspended",
-    "tenant.unsuspend": "Workspace reactivated",
-    "tenant.deletion_requested": "Workspace deletion requested",
-    "tenant.deletion_cancelled": "Workspace deletion cancelled",
-    "tenant.export_requested": "Workspace data export requested",
-    "tenant.export_downloaded": "Workspace data export downloaded",
-    "tenant.restored": "Workspace restored from a backup",
-    "workspace.branding_update": "Workspace branding changed",
-    "workspace.margin_update": "Gross margin changed",
-    "tenant.plan_set": "Plan changed by the platform operator",
-    "upload.create": "Upload received",
-    "upload.succeeded": "Upload loaded",
-    "upload.failed": "Upload failed",
-    "model.train_started": "Training started",
-    "model.trained": "Model trained",
-    "model.train_failed": "Training failed",
-    "model.promoted": "Model promoted",
-    "model.rejected": "Challenger rejected",
-    "model.rolled_back": "Model rolled back",
-    "model.shadow_started": "Challenger in shadow period",
-    "forecast.created": "Forecast created",
-    "billing.plan_changed": "Plan changed",
-    "billing.statement_issued": "Monthly statement issued",
-    "report.weekly_subscription": "Weekly report subscription changed",
-    "report.weekly_sent": "Weekly report e-mailed",
-    "forecast.refresh_started": "Forecast refresh started",
-    "forecast.refreshed": "Forecast refreshed",
-    "forecast.refresh_failed": "Forecast refresh failed",
-    "drift.detected": "Drift detected in new weeks",
-    "model.retrain_triggered": "Retraining triggered",
-    "policy.update": "Retraining policy changed",
-    "simulation.run": "Promotion scenario saved",
-    "inventory.on_hand_uploaded": "Stock on hand uploaded",
-    "notice.dismiss": "Notice dismissed",
-}
-
-# Payload keys in plain words, for the Audit page (a key not listed here is
-# shown with its underscores as spaces).
-FIELD_LABELS: dict[str, str] = {
-    "email": "E-mail",
-    "role": "Role",
-    "from": "Previous role",
-    "to": "New role",
-    "name": "Name",
-    "prefix": "Key prefix",
-    "plan": "Plan",
-    "reason": "Reason",
-    "username": "Username tried",
-    "filename": "File",
-    "size": "Size (bytes)",
-    "sha256": "SHA-256",
-    "kind": "Kind",
-    "rows": "Rows",
-    "inserted": "Rows inserted",
-    "updated": "Rows updated",
-    "unchanged": "Rows unchanged",
-    "error_count": "Errors",
-    "dataset_version": "Dataset version",
-    "horizon": "Horizon (weeks)",
-    "backtest_windows": "Backtest windows",
-    "number": "Model version",
-    "chosen": "Model chosen",
-    "wmae": "WMAE",
-    "seasonal_naive_wmae": "Seasonal-naive WMAE",
-    "replaced": "Replaced version",
-    "why": "Why",
-    "champion": "Champion",
-    "trigger": "Trigger",
-    "manual": "By hand",
-    "automatic": "Automatic",
-    "live_wmae": "Live WMAE of the version rolled back",
-    "previous_live_wmae": "Live WMAE of the restored version (same rows)",
-    "worse_by": "Worse by (share)",
-    "margin": "Margin (share)",
-    "error": "Error",
-    "share_outside95": "Share of series outside their 95% band",
-    "series_outside95": "Series outside their 95% band",
-    "series": "Series",
-    "threshold": "Alert threshold",
-    "weeks": "Weeks",
-    "store": "Store",
-    "incremental_sales": "Incremental sales ($)",
-    "markdown_cost": "Markdown cost ($)",
-    "upload": "Upload",
-    "run": "Forecast run",
-    "shadow": "After a shadow period",
-    "shadow_live_wmae": "Live WMAE of the shadow",
-    "champion_live_wmae": "Live WMAE of the champion (same rows)",
-    "improvement": "Better by (share)",
-    "superseded_by": "Superseded by version",
-    "challenger": "Challenger version",
-}
-
+from accounts.audit.registry import ACTIONS
+from saas.client_ip import client_ip
 
 ACTOR_KINDS = ("user", "key", "system")
 
@@ -191,11 +83,6 @@ class Actor:
         if self.kind == "user":
             return self.user.email
         return "system"
-
-
-def client_ip(request) -> str | None:
-    # X-Forwarded-For with SAAS_TRUSTED_PROXIES trusted hops (saas/client_ip.py)
-    return resolve_client_ip(request)
 
 
 def audit_record(*, action: str, actor: Actor, target_type: str = "", target_id: str | int | None = None,

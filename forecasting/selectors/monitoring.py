@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from accounts.audit import ACTIONS
+from accounts.audit.registry import ACTIONS
 from accounts.scope import StoreScope
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, ModelVersion, SalesRecord
 from forecasting.selectors.retraining import policy_summary
