@@ -93,8 +93,6 @@ def handoff(request):
     """Signup on the public site ends here, on the new workspace's host. The GET
     only renders a form that posts the token (auto-submitted, with a button when
     scripts are off): a GET never logs anyone in (login CSRF, link prefetchers)."""
-    from django.db import connection
-
     if request.method == "GET":
         response = render(request, "accounts/handoff.html", {"token": request.GET.get("token", "")})
         response["Cache-Control"] = "no-store"  # the page carries the token

@@ -14,8 +14,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit.chain import lock_head
 from accounts.audit.hash import content_hash, fields_of
 from accounts.audit.registry import ACTIONS
+from accounts.models import AuditEvent
 from saas.client_ip import client_ip
 
 ACTOR_KINDS = ("user", "key", "system")
@@ -89,9 +91,6 @@ def audit_record(*, action: str, actor: Actor, target_type: str = "", target_id:
                  payload: dict | None = None):
     """Appends one event to this tenant's chain. Inside the caller's
     transaction (or its own): the chain head stays locked until it ends."""
-    from accounts.audit.chain import lock_head
-    from accounts.models import AuditEvent
-
     if action not in ACTIONS:
         raise ValueError(f"unregistered audit action {action!r}")
     with transaction.atomic(savepoint=False):
