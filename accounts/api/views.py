@@ -99,14 +99,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         member = selectors.member_get(user_id=pk)
         if member is None:
             raise NotFound("No such member.")
-        if request.method == "PUT":
-            data = s.StoreScopeSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            scope = scope_services.member_set_stores(actor=self.actor, user_id=member.pk,
-                                                     stores=data.validated_data["stores"])
-        else:
-            scope = StoreScope.for_principal(member)
-        return Response(_scope_body(scope))
+        return _stores_answer(request, member, lambda stores: scope_services.member_set_stores(
+            actor=self.actor, user_id=member.pk, stores=stores))
 
 
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -139,18 +133,20 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         key = selectors.api_key_get(key_id=pk)
         if key is None:
             raise NotFound("No such API key.")
-        if request.method == "PUT":
-            data = s.StoreScopeSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            scope = scope_services.api_key_set_stores(actor=self.actor, key_id=key.pk,
-                                                      stores=data.validated_data["stores"])
-        else:
-            scope = StoreScope.for_principal(key)
-        return Response(_scope_body(scope))
+        return _stores_answer(request, key, lambda stores: scope_services.api_key_set_stores(
+            actor=self.actor, key_id=key.pk, stores=stores))
 
 
-def _scope_body(scope: StoreScope) -> dict:
-    return {"restricted": scope.restricted, "stores": scope.as_list() or []}
+def _stores_answer(request, principal, set_stores) -> Response:
+    """The ``stores`` action of a member or a key: GET reads the principal's
+    stores; PUT validates the body and replaces them through ``set_stores``."""
+    if request.method == "PUT":
+        data = s.StoreScopeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        scope = set_stores(data.validated_data["stores"])
+    else:
+        scope = StoreScope.for_principal(principal)
+    return Response({"restricted": scope.restricted, "stores": scope.as_list() or []})
 
 
 AUDIT_FILTER_PARAMETERS = [
