@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import validate_email
 
-from accounts.audit import ACTIONS
+from accounts.audit.registry import ACTIONS
 from accounts.roles import API_KEY_ROLES, Role
 
 

@@ -106,7 +106,7 @@ class ApiKey(models.Model):
 class AuditEvent(models.Model):
     """Append-only: a trigger (migration 0002) rejects UPDATE, DELETE and TRUNCATE.
     Tamper-evident: each event is chained to the one before it by hash
-    (``accounts.audit_hash``); write only through ``accounts.audit.audit_record``."""
+    (``accounts.audit.hash``); write only through ``accounts.audit.audit_record``."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=64, db_index=True)

@@ -2,11 +2,14 @@
 transaction each, the audit event written inside it, e-mail after commit."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -291,19 +294,12 @@ HANDOFF_MAX_AGE = 120
 
 
 def handoff_token_create(*, schema: str, user_id: int) -> str:
-    import uuid
-
-    from django.core import signing
-
     return signing.dumps({"schema": schema, "user": user_id, "nonce": uuid.uuid4().hex}, salt=HANDOFF_SALT)
 
 
 def handoff_token_consume(*, token: str) -> User | None:
     """The member the token was made for, if it is valid, unused and meant for
     this tenant; None otherwise. Marks the token used."""
-    from django.core import signing
-    from django.core.cache import cache
-
     try:
         data = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
     except signing.BadSignature:

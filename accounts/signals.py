@@ -3,8 +3,9 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import connection
 from django.dispatch import receiver
 
-from accounts.audit import Actor, client_ip
+from accounts.audit import Actor
 from accounts.services import auth_event_record
+from saas.client_ip import client_ip
 
 
 def _in_tenant() -> bool:

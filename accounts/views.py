@@ -12,13 +12,16 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit_export, notices, scope_services, selectors, services
-from accounts.audit import ACTIONS, Actor, client_ip
-from accounts.audit_display import action_label, payload_fields
+from accounts import notices, scope_services, selectors, services
+from accounts.audit import Actor
+from accounts.audit.display import action_label, payload_fields
+from accounts.audit.export import csv_response, export_filename
+from accounts.audit.registry import ACTIONS
 from accounts.decorators import public_page, role_required, signed_in_page
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
 from accounts.scope import key_scopes, member_scopes, parse_store_list
+from saas.client_ip import client_ip
 from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
 from saas.web_answers import service_error_answer
@@ -90,8 +93,6 @@ def handoff(request):
     """Signup on the public site ends here, on the new workspace's host. The GET
     only renders a form that posts the token (auto-submitted, with a button when
     scripts are off): a GET never logs anyone in (login CSRF, link prefetchers)."""
-    from django.db import connection
-
     if request.method == "GET":
         response = render(request, "accounts/handoff.html", {"token": request.GET.get("token", "")})
         response["Cache-Control"] = "no-store"  # the page carries the token
@@ -258,5 +259,5 @@ def audit_export_csv(request):
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return audit(request)
-    return audit_export.csv_response(selectors.audit_event_list(**form.filters()),
-                                     filename=audit_export.export_filename(connection.tenant.slug))
+    return csv_response(selectors.audit_event_list(**form.filters()),
+                        filename=export_filename(connection.tenant.slug))

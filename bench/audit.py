@@ -106,7 +106,7 @@ def main() -> int:
     _setup()
     from django_tenants.utils import tenant_context
 
-    from accounts.audit_chain import verify_chain
+    from accounts.audit.chain import verify_chain
 
     chained_t, plain_t = _tenant("auditbench"), _tenant("auditbase")
     with tenant_context(plain_t):

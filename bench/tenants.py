@@ -115,7 +115,7 @@ def _check_tenant(slug: str) -> None:
     from django.db.migrations.executor import MigrationExecutor
     from django_tenants.utils import schema_context
 
-    from accounts.audit_chain import verify_chain
+    from accounts.audit.chain import verify_chain
     from accounts.models import ApiKey, User
     from tenants.models import Tenant
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
-from accounts.audit import client_ip
+from saas.client_ip import client_ip
 
 WINDOW = 60  # seconds
 

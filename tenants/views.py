@@ -1,7 +1,8 @@
 from django.shortcuts import redirect, render
 
-from accounts.audit import Actor, client_ip
+from accounts.audit import Actor
 from accounts.services import handoff_token_create
+from saas.client_ip import client_ip
 from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
 from tenants.forms import SignupForm

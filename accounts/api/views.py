@@ -6,8 +6,9 @@ from rest_framework import exceptions, mixins, renderers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import audit_export, scope_services, selectors, services
+from accounts import scope_services, selectors, services
 from accounts.api import serializers as s
+from accounts.audit.export import csv_response, export_filename
 from accounts.forms import AuditFilterForm
 from accounts.models import ApiKey
 from accounts.scope import StoreScope
@@ -98,14 +99,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         member = selectors.member_get(user_id=pk)
         if member is None:
             raise NotFound("No such member.")
-        if request.method == "PUT":
-            data = s.StoreScopeSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            scope = scope_services.member_set_stores(actor=self.actor, user_id=member.pk,
-                                                     stores=data.validated_data["stores"])
-        else:
-            scope = StoreScope.for_principal(member)
-        return Response(_scope_body(scope))
+        return _stores_answer(request, member, lambda stores: scope_services.member_set_stores(
+            actor=self.actor, user_id=member.pk, stores=stores))
 
 
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -138,18 +133,20 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         key = selectors.api_key_get(key_id=pk)
         if key is None:
             raise NotFound("No such API key.")
-        if request.method == "PUT":
-            data = s.StoreScopeSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            scope = scope_services.api_key_set_stores(actor=self.actor, key_id=key.pk,
-                                                      stores=data.validated_data["stores"])
-        else:
-            scope = StoreScope.for_principal(key)
-        return Response(_scope_body(scope))
+        return _stores_answer(request, key, lambda stores: scope_services.api_key_set_stores(
+            actor=self.actor, key_id=key.pk, stores=stores))
 
 
-def _scope_body(scope: StoreScope) -> dict:
-    return {"restricted": scope.restricted, "stores": scope.as_list() or []}
+def _stores_answer(request, principal, set_stores) -> Response:
+    """The ``stores`` action of a member or a key: GET reads the principal's
+    stores; PUT validates the body and replaces them through ``set_stores``."""
+    if request.method == "PUT":
+        data = s.StoreScopeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        scope = set_stores(data.validated_data["stores"])
+    else:
+        scope = StoreScope.for_principal(principal)
+    return Response({"restricted": scope.restricted, "stores": scope.as_list() or []})
 
 
 AUDIT_FILTER_PARAMETERS = [
@@ -197,5 +194,5 @@ class AuditEventExportView(TenantAPIView):
         form = AuditFilterForm(request.query_params)
         if not form.is_valid():
             raise exceptions.ValidationError(form.error_details())
-        return audit_export.csv_response(selectors.audit_event_list(**form.filters()),
-                                         filename=audit_export.export_filename(connection.tenant.slug))
+        return csv_response(selectors.audit_event_list(**form.filters()),
+                            filename=export_filename(connection.tenant.slug))

@@ -1,12 +1,12 @@
 """Tamper-evident audit: chain every event to the one before it by hash.
 
 Existing events are backfilled in their order (created_at, id) with the same
-hash function new events use (``accounts.audit_hash``, whose canonical form is
+hash function new events use (``accounts.audit.hash``, whose canonical form is
 frozen). The append-only trigger is switched off for this backfill only, in
 this migration's transaction, and back on before it commits."""
 from django.db import migrations, models
 
-from accounts.audit_hash import GENESIS, content_hash, fields_of
+from accounts.audit.hash import GENESIS, content_hash, fields_of
 
 TRIGGER = "accounts_auditevent_no_update_delete"
 UPDATE = "UPDATE accounts_auditevent SET sequence = %s, prev_hash = %s, hash = %s WHERE id = %s"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from accounts.audit import ACTIONS
+from accounts.audit.registry import ACTIONS
 from accounts.models import AuditEvent
 from accounts.scope import StoreScope
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, ModelVersion, SalesRecord

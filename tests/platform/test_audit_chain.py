@@ -50,7 +50,7 @@ def _grow(t, n=4):
 
 
 def test_events_are_chained(tenant):
-    from accounts.audit_hash import GENESIS, content_hash, fields_of
+    from accounts.audit.hash import GENESIS, content_hash, fields_of
 
     _grow(tenant, 2)
     events = _events(tenant)
@@ -99,7 +99,7 @@ def test_updated_payload_is_named(tenant):
 
 def test_rehashed_edit_is_named_by_the_next_link(tenant):
     """An editor who also recomputes the edited row's hash breaks the next link."""
-    from accounts.audit_hash import content_hash, fields_of
+    from accounts.audit.hash import content_hash, fields_of
 
     _grow(tenant)
     events = _events(tenant)
@@ -241,7 +241,7 @@ def test_trigger_is_still_there(tenant):
 def test_event_inserted_beside_the_head_is_named(tenant):
     """A row inserted straight into the table (the trigger allows INSERT) but
     not through audit_record does not move the head."""
-    from accounts.audit_hash import content_hash, fields_of
+    from accounts.audit.hash import content_hash, fields_of
 
     last = _events(tenant)[-1]
     forged = {**fields_of(last), "sequence": last.sequence + 1, "prev_hash": last.hash, "action": "member.create"}
@@ -260,8 +260,7 @@ def test_event_inserted_beside_the_head_is_named(tenant):
 def test_verify_while_writers_append(tenant):
     """An event committed by another writer after verify read the head, before
     its walk, is not taken for a break."""
-    from accounts import audit_chain
-    from accounts.audit import Actor, audit_record
+    from accounts.audit import Actor, audit_record, chain
     from accounts.models import AuditEvent
 
     _grow(tenant, 2)
@@ -287,13 +286,13 @@ def test_verify_while_writers_append(tenant):
                 t.join(60)
             return getattr(AuditEvent, name)
 
-    real = audit_chain.AuditEvent
-    audit_chain.AuditEvent = LateWriter()
+    real = chain.AuditEvent
+    chain.AuditEvent = LateWriter()
     try:
         with in_tenant(tenant):
-            report = audit_chain.verify_chain(chunk_size=2)
+            report = chain.verify_chain(chunk_size=2)
     finally:
-        audit_chain.AuditEvent = real
+        chain.AuditEvent = real
     assert LateWriter.written
     assert report.ok, report.first_break
     assert report.events == report.head_sequence == len(_events(tenant)) - 1

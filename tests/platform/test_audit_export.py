@@ -25,7 +25,7 @@ def _csv(resp) -> list[dict]:
 
 
 def test_csv_safe():
-    from accounts.audit_export import csv_safe
+    from accounts.audit.export import csv_safe
 
     for bad in ("=1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x")'):
         assert csv_safe(bad) == "'" + bad

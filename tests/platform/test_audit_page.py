@@ -41,7 +41,7 @@ def test_details_are_labelled_fields(tenant):
 
 
 def test_payload_display_formats():
-    from accounts.audit_display import payload_fields
+    from accounts.audit.display import payload_fields
 
     fields = {f.label: (f.text, f.full) for f in payload_fields(
         {"rows": 1234567, "wmae": 1234.5678, "sha256": "ab" * 32, "replaced": None, "some_new_key": [1, 2]})}

@@ -24,7 +24,7 @@ PROXY = "172.18.0.5"
     (1, "6.6.6.6, 2001:db8::1", "2001:db8::1"),
 ])
 def test_client_ip_resolution(settings, hops, xff, expected):
-    from accounts.audit import client_ip
+    from saas.client_ip import client_ip
 
     settings.SAAS_TRUSTED_PROXIES = hops
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=xff)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from accounts.audit_chain import verify_chain
+from accounts.audit.chain import verify_chain
 from tenants.models import Tenant
 
 

@@ -1,6 +1,6 @@
 """The tamper-evident audit chain of one tenant (one PostgreSQL schema): the
-hash. Pure Python, no Django, so migrations can import it (see audit_chain.py
-for writing and verifying).
+hash. Pure Python, no Django, so migrations can import it (see
+accounts/audit/chain.py for writing and verifying).
 
 Every ``AuditEvent`` carries a ``sequence`` number (1, 2, 3, ... with no gap),
 the ``prev_hash`` of the event before it (``GENESIS`` for the first one) and

@@ -10,7 +10,7 @@ from datetime import timezone as dt_timezone
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from accounts.audit import ACTIONS
+from accounts.audit.registry import ACTIONS
 from saas.csv_safe import safe_cell
 
 HEADER = ["id", "sequence", "created_at", "action", "action_label", "actor", "actor_user_id", "actor_api_key_id",

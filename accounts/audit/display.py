@@ -1,12 +1,12 @@
 """How audit events read on the Audit page: payload keys as labelled fields
-(labels from ``accounts.audit.FIELD_LABELS``), values in plain text."""
+(labels from ``accounts.audit.registry.FIELD_LABELS``), values in plain text."""
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
 
-from accounts.audit import ACTIONS, FIELD_LABELS
+from accounts.audit.registry import ACTIONS, FIELD_LABELS
 
 _HEX_DIGEST = re.compile(r"[0-9a-f]{40,}")
 

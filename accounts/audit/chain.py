@@ -1,12 +1,12 @@
 """Writing and verifying the audit chain of the current schema; the format
-and the hash are in ``accounts.audit_hash`` (read its docstring)."""
+and the hash are in ``accounts.audit.hash`` (read its docstring)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db import connection
 
-from accounts.audit_hash import GENESIS, content_hash, fields_of
+from accounts.audit.hash import GENESIS, content_hash, fields_of
 from accounts.models import AuditChainHead, AuditEvent
 
 
