@@ -35,7 +35,9 @@ class CreatedByMixin(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    """Lifecycle shared by jobs and uploads."""
+    """Lifecycle shared by jobs and uploads. A model with ``Status = RunStatus``
+    and a ``job`` link follows its job: recovery queues its running row again
+    with the job (jobs/recovery.py)."""
 
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
