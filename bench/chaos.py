@@ -132,7 +132,8 @@ def invariants(t, expected_sales: int | None) -> dict:
     from django.conf import settings
     from django_tenants.utils import tenant_context
 
-    from forecasting.models import Job, ModelVersion, SalesRecord
+    from forecasting.models import ModelVersion, SalesRecord
+    from jobs.models import Job
     from tenants.models import Tenant
 
     with tenant_context(Tenant.objects.get(slug=t["slug"])):

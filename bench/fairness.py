@@ -69,7 +69,7 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
 def wait_done(tenant, job_id: int, timeout: float = 3600):
     from django_tenants.utils import tenant_context
 
-    from forecasting.models import Job
+    from jobs.models import Job
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -91,7 +91,7 @@ def settle(tenant, since_job: int, timeout=1500, poll: float = 3) -> list:
     running (twice in a row, ``poll`` s apart: a job may enqueue the next one)."""
     from django_tenants.utils import tenant_context
 
-    from forecasting.models import Job
+    from jobs.models import Job
 
     deadline, quiet = time.monotonic() + timeout, 0
     while time.monotonic() < deadline:
@@ -112,7 +112,8 @@ def step_figures(tenant, *, champion, upload_job: int, first: str, last: str, si
     from django_tenants.utils import tenant_context
 
     from accounts.models import AuditEvent
-    from forecasting.models import DriftReport, Job, ModelEvaluation, ModelVersion, Upload
+    from forecasting.models import DriftReport, ModelEvaluation, ModelVersion, Upload
+    from jobs.models import Job
 
     with tenant_context(tenant):
         ev = None
@@ -189,7 +190,7 @@ def main() -> int:
             assert wait_job(stack, t, upload(stack, t, path, kind))["status"] == "succeeded", kind
         # the history upload may itself trigger a retrain (new data): let it end before the manual one
         with tenant_context(tenant):
-            from forecasting.models import Job
+            from jobs.models import Job
             first_job = Job.objects.order_by("pk").first().pk
         settle(tenant, first_job, poll=poll)
         s = time.monotonic()

@@ -72,8 +72,8 @@ def split_sales(data: Path, held_back: int, folder: Path) -> tuple[Path, Path, s
 
 def run_queued(label: str) -> None:
     """Run every queued job of the tenant with its task, as the worker would, until none is left."""
-    from forecasting.models import Job
-    from forecasting.services.jobs import JOB_TASKS
+    from jobs.models import Job
+    from jobs.services import JOB_TASKS
     from saas.celery import app as celery_app
 
     celery_app.loader.import_default_modules()  # the tasks, registered as the worker registers them

@@ -92,7 +92,7 @@ def main() -> int:
     from forecasting.ml.pipeline import save_artifact
     from forecasting.ml.simulate import forecast_weeks, store_depts
     from forecasting.models import ForecastRun, ModelVersion
-    from forecasting.storage import tenant_dir
+    from saas.storage import tenant_dir
     from tenants.services import tenant_provision
 
     logging.getLogger("saas.request").setLevel(logging.WARNING)  # one line per request would bury the figures

@@ -15,7 +15,8 @@ from accounts.models import ApiKey, User
 from billing.meters import METERS
 from billing.models import Statement, UsageDay
 from billing.plans import PLANS, PlanLimits, plan_limits
-from forecasting.models import Job, SalesRecord, SimulationUse, StoreWeek, Upload
+from forecasting.models import SalesRecord, SimulationUse, StoreWeek, Upload
+from jobs.models import Job
 
 
 def _members() -> int:

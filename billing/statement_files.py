@@ -11,8 +11,8 @@ from fpdf import FPDF
 from billing.meters import METERS
 from billing.models import Statement
 from saas.csv_safe import csv_writer
-from tenants.branding_pdf import latin as _latin
-from tenants.branding_pdf import pdf_letterhead
+from saas.pdf_branding import latin as _latin
+from saas.pdf_branding import pdf_letterhead
 
 CSV_HEADER = ["statement", "workspace", "period_start", "period_end", "plan", "currency", "code", "description", "quantity",
               "unit", "unit_price", "amount"]

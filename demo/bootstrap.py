@@ -18,11 +18,12 @@ from django_tenants.utils import tenant_context
 from accounts.audit import Actor
 from accounts.scope import StoreScope
 from forecasting.demo_data import generate
-from forecasting.models import Job, ModelVersion, SalesRecord, Upload
+from forecasting.models import ModelVersion, SalesRecord, Upload
 from forecasting.selectors.dataset import upload_list
 from forecasting.selectors.jobs import train_jobs
 from forecasting.services.training import model_train_start
 from forecasting.services.uploads import upload_create
+from jobs.models import Job
 from saas.celery import app as celery_app
 
 logger = logging.getLogger(__name__)

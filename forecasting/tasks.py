@@ -1,17 +1,17 @@
 """Celery tasks: thin wrappers around services; each takes a job id and runs
 in the schema of the tenant that enqueued it (tenant-schemas-celery). They
-are sent by name (``forecasting.services.jobs.job_enqueue``), so nothing in
+are sent by name (``jobs.services.job_enqueue``), so nothing in
 the services imports this module."""
 from celery import shared_task
 
 from forecasting.reports.delivery import weekly_reports_send_due
 from forecasting.services.evaluation import evaluation_run
-from forecasting.services.recovery import jobs_recover_all
 from forecasting.services.refresh import forecast_refresh_run
 from forecasting.services.retraining import retrain_scheduled_all
 from forecasting.services.snapshots import snapshots_after_job
 from forecasting.services.training import model_train_run
 from forecasting.services.uploads import upload_process
+from jobs.recovery import jobs_recover_all
 
 
 @shared_task(name="forecasting.tasks.ingest_upload", acks_late=True, ignore_result=True)

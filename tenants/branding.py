@@ -3,7 +3,7 @@
 The logo is checked from its bytes with Pillow (PNG, JPEG or WebP only; SVG is
 refused because it can carry scripts), size-limited, then re-encoded to a PNG
 of at most ``LOGO_MAX_SIDE`` pixels, so what is served is always an image we
-wrote ourselves. It lives in the tenant's own files (forecasting/storage.py:
+wrote ourselves. It lives in the tenant's own files (saas/storage.py:
 var/media/tenants/<schema>/branding/) and is served by a view on the tenant's
 host only (tenants/web.py ``workspace_logo``).
 """
@@ -20,15 +20,14 @@ from PIL import Image, UnidentifiedImageError
 
 from accounts.audit import Actor, audit_record
 from accounts.roles import Role
-from forecasting.storage import tenant_path
 from saas.errors import Forbidden, ValidationFailed
+from saas.storage import LOGO_DIR, tenant_path
 from tenants.models import Tenant
 
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_MAX_PIXELS = 4096 * 4096  # refuse decompression bombs before decoding
 LOGO_MAX_SIDE = 512
 LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
-LOGO_DIR = "branding"
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 UNSET = object()
 
@@ -85,14 +84,6 @@ def clean_logo(upload) -> bytes:
             Image.DecompressionBombWarning):
         raise _logo_error("the file is not a readable PNG, JPEG or WebP image.")
     return out.getvalue()
-
-
-def logo_path(tenant: Tenant):
-    """The tenant's logo file, or None. Always under the tenant's own folder."""
-    if not tenant.logo_file:
-        return None
-    path = tenant_path(LOGO_DIR, tenant.logo_file, schema_name=tenant.schema_name)
-    return path if path.is_file() else None
 
 
 def branding_update(*, actor: Actor, display_name=UNSET, accent_color=UNSET, logo=UNSET,

@@ -20,7 +20,7 @@ from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
 from accounts.roles import Role
-from forecasting.services.recovery import jobs_resume
+from jobs.recovery import jobs_resume
 from saas.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tenants.models import PlatformEvent, Tenant
 

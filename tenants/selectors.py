@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from forecasting.models import Job
+from jobs.models import Job
 from tenants.models import Tenant
 
 

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context, schema_exists, tenant_context
 
 from accounts.audit import Actor, audit_record
 from billing.plans import PLANS
-from forecasting.services.recovery import jobs_resume
+from jobs.recovery import jobs_resume
 from saas.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Domain, PlatformEvent, Tenant
 

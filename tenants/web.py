@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET
 from accounts.audit import Actor
 from accounts.decorators import public_page, role_required
 from saas.errors import ServiceError
+from saas.storage import logo_path
 from saas.web_answers import service_error_answer
-from tenants.branding import LOGO_MAX_BYTES, branding_update, logo_path
+from tenants.branding import LOGO_MAX_BYTES, branding_update
 from tenants.deletion import grace_period, tenant_deletion_cancel, tenant_deletion_request
 from tenants.export import workspace_export_download, workspace_export_start
 from tenants.margin import gross_margin_update

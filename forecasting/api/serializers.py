@@ -1,22 +1,8 @@
 from rest_framework import serializers
 
 from forecasting.ml.labels import feature_label
-from forecasting.models import ForecastAggregate, ForecastRun, Job, SalesRecord, SeriesStatus, Upload
-
-
-class JobSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Job
-        fields = ["id", "kind", "status", "progress", "message", "result", "error", "attempts", "created_at",
-                  "started_at", "finished_at"]
-        read_only_fields = fields
-
-
-class JobBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Job
-        fields = ["id", "status", "progress"]
-        read_only_fields = fields
+from forecasting.models import ForecastAggregate, ForecastRun, SalesRecord, SeriesStatus, Upload
+from jobs.serializers import JobBriefSerializer
 
 
 class UploadSerializer(serializers.ModelSerializer):

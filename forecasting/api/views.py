@@ -25,6 +25,7 @@ from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
+from jobs.serializers import JobBriefSerializer, JobSerializer
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.api.pagination import Pagination
 from saas.csv_safe import csv_writer
@@ -82,7 +83,7 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
         upload = services.upload_create(actor=self.actor, file=f, filename=f.name,
                                         kind=data.validated_data.get("kind") or None)
         body = {"id": upload.pk, "status": upload.status, "kind": upload.kind or None,
-                "job": s.JobBriefSerializer(upload.job).data}
+                "job": JobBriefSerializer(upload.job).data}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=s.UploadSerializer)
@@ -112,12 +113,12 @@ class UploadErrorsCSVView(TenantAPIView):
 class JobView(TenantAPIView):
     permissions_map = {"GET": "data.view"}
 
-    @extend_schema(responses=s.JobSerializer)
+    @extend_schema(responses=JobSerializer)
     def get(self, request, pk: int):
         job = job_get(scope=self.scope, job_id=pk)
         if job is None:
             raise NotFound("No such job.")
-        return Response(s.JobSerializer(job).data)
+        return Response(JobSerializer(job).data)
 
 
 class DatasetSummaryView(TenantAPIView):
@@ -176,7 +177,7 @@ class ModelViewSet(mixins.ListModelMixin, TenantViewSet):
         data = s.TrainRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = model_train_start(actor=self.actor, **data.validated_data)
-        return Response({"job": s.JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
+        return Response({"job": JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=s.ActivateRequestSerializer, responses={200: s.ModelVersionDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -290,7 +291,7 @@ class ForecastRefreshView(TenantAPIView):
     @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
         job = forecast_refresh_start(actor=self.actor)
-        return Response({"job": s.JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
+        return Response({"job": JobSerializer(job).data}, status=status.HTTP_202_ACCEPTED)
 
 
 class ForecastRunListView(TenantAPIView):

@@ -16,14 +16,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context, tenant_context
 
 from accounts.audit import Actor, audit_record
 from accounts.models import AuditEvent, User
 from accounts.scope import StoreScope
 from forecasting.reports.figures import weekly_report
 from forecasting.reports.pdf import kpi_rows, money, pct, report_filename, report_pdf
-from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x5EEC1  # pg_advisory_xact_lock key of the weekly send (per schema: one database lock per workspace)
@@ -107,7 +106,7 @@ def _deliver(messages: list[EmailMultiAlternatives]) -> None:
 
 def weekly_reports_send_due(*, today: date | None = None) -> int:
     """Every live workspace's weekly report (beat, hourly; once per week each)."""
-    sent = 0
+    sent, Tenant = 0, get_tenant_model()
     with schema_context(get_public_schema_name()):
         tenants = list(Tenant.objects.exclude(schema_name=get_public_schema_name())
                        .filter(status=Tenant.Status.ACTIVE).order_by("pk"))

@@ -1,5 +1,5 @@
 """The weekly report as a PDF (fpdf2), in the workspace's branding
-(tenants/branding_pdf.py). Charts are drawn with matplotlib (Agg, no browser)
+(saas/pdf_branding.py). Charts are drawn with matplotlib (Agg, no browser)
 into PNGs embedded in the page."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from fpdf import FPDF  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from tenants.branding_pdf import accent_rgb, latin, pdf_letterhead  # noqa: E402
+from saas.pdf_branding import accent_rgb, latin, pdf_letterhead  # noqa: E402
 
 
 def money(value) -> str:

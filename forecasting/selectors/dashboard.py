@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting.models import DriftReport, ForecastAggregate, Job
+from forecasting.models import DriftReport, ForecastAggregate
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
 from forecasting.selectors.dataset import latest_upload
@@ -29,6 +29,7 @@ from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.jobs import job_get
 from forecasting.selectors.monitoring import live_accuracy_summary
 from forecasting.selectors.stores import FORECAST_WEEKS, _fetch, department_table, store_table, stored_figures
+from jobs.models import Job
 
 YEAR = stores_selectors.YEAR
 HISTORY_WEEKS = 156

@@ -11,21 +11,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting.models import FiguresSnapshot, InsightSnapshot, Job, Upload
+from forecasting.models import FiguresSnapshot, InsightSnapshot, Upload
 from forecasting.selectors.insights import fingerprint as insights_fingerprint
 from forecasting.selectors.stores import snapshot_fingerprint
+from jobs.models import Job
 
 # jobs after which the figures of the pages change (the worker stores them anew: forecasting/services/snapshots.py)
 FIGURE_JOBS = (Job.Kind.INGEST, Job.Kind.TRAIN, Job.Kind.REFRESH, Job.Kind.FORECAST, Job.Kind.EVALUATE)
 RECOMPUTE_WINDOW = timedelta(minutes=15)  # longer after a job: the worker failed to store them, stop waiting
 INSIGHTS = "insights"  # the Insights snapshot (all its kinds are written at once); any other name: a FiguresSnapshot kind
 MODEL_JOBS = (Job.Kind.TRAIN, Job.Kind.EVALUATE)  # what changes the Models pages (versions, live accuracy)
-
-
-def jobs_running(*, kinds=FIGURE_JOBS) -> list[Job]:
-    """The queued or running jobs of these kinds, oldest first (a page lists at most five)."""
-    return list(Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
-                                   kind__in=kinds).order_by("created_at")[:5])
 
 
 def _stale(figure: str) -> bool:
@@ -59,7 +54,6 @@ def job_get(*, scope: StoreScope, job_id) -> Job | None:
         return qs.get(pk=int(job_id))
     except (Job.DoesNotExist, ValueError, TypeError):
         return None
-
 
 
 def train_jobs(*, since=None) -> QuerySet[Job]:

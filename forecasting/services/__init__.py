@@ -1,7 +1,8 @@
 """Write operations of the forecasting app. Keyword-only functions, one
 transaction each, audit event inside it, side effects (Celery tasks) in
 ``transaction.on_commit``."""
-from forecasting.services.jobs import (  # noqa: F401
+from forecasting.services.uploads import upload_create, upload_process  # noqa: F401
+from jobs.services import (  # noqa: F401
     job_create,
     job_enqueue,
     job_fail,
@@ -10,4 +11,3 @@ from forecasting.services.jobs import (  # noqa: F401
     job_start,
     job_succeed,
 )
-from forecasting.services.uploads import upload_create, upload_process  # noqa: F401

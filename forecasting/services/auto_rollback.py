@@ -29,9 +29,10 @@ from django.utils import timezone
 from accounts.audit import Actor
 from accounts.models import AuditEvent
 from accounts.notices import notice_admins
-from forecasting.models import ForecastRun, Job, ModelVersion
+from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.monitoring import run_points_frame, sales_frame
 from forecasting.services.promotion import version_activate, versions_lock
+from jobs.models import Job
 from saas.checkpoints import checkpoint
 from saas.errors import Conflict
 

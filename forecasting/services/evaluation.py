@@ -27,11 +27,11 @@ import logging
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
-from forecasting.models import DriftReport, ForecastRun, Job, ModelEvaluation, Upload
+from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, Upload
 from forecasting.selectors.monitoring import (
     covariates_frame,
     reference_run,
@@ -42,11 +42,12 @@ from forecasting.selectors.monitoring import (
     sales_weeks_between,
     series_last_seen,
 )
+from forecasting.selectors.workspace import dataset_version
 from forecasting.services.auto_rollback import auto_rollback_check
-from forecasting.services.jobs import job_admit, job_claimed, job_create, job_enqueue, job_fail, job_succeed
 from forecasting.services.retraining import retrain_after_evaluation
 from forecasting.services.shadow import shadow_check
-from tenants.models import Tenant
+from jobs.models import Job
+from jobs.services import job_create, job_enqueue, job_run, job_succeed
 
 logger = logging.getLogger(__name__)
 
@@ -65,20 +66,14 @@ def evaluation_after_upload(*, upload: Upload, previous_end: date | None) -> Job
 
 
 def evaluation_run(*, job_id: int) -> dict | None:
-    with job_claimed(job_id) as job:
-        if job is None:
-            return None
-        if not job_admit(job=job, message="Scoring stored forecasts"):
-            return None
-        try:
-            result = _evaluate_locked(job)
-        except Exception as exc:
-            logger.exception("evaluate job %s failed", job_id)
-            job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}", message="Live scoring failed")
-            return None
-        job_succeed(job_id=job_id, result=result, message=_message(result))
-        retrain_after_evaluation(result=result)  # the retraining policy: new data, degradation
-        return result
+    return job_run(job_id, admit="Scoring stored forecasts", work=_evaluate_and_decide, failed="Live scoring failed")
+
+
+def _evaluate_and_decide(job: Job) -> dict:
+    result = _evaluate_locked(job)
+    job_succeed(job_id=job.pk, result=result, message=_message(result))
+    retrain_after_evaluation(result=result)  # the retraining policy: new data, degradation (never raises)
+    return result
 
 
 def _message(result: dict) -> str:
@@ -109,7 +104,7 @@ def _evaluate_locked(job: Job) -> dict:
     runs = runs_predicting(first=weeks[0], last=weeks[-1])
     earliest = min([r.origin for r in runs] + [after])
     sales = sales_frame(start=earliest - timedelta(days=SEASON_DAYS), end=until)
-    version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
+    version = dataset_version()
     evaluated = [run.pk for run in runs if _evaluate(run, sales=sales, upload=upload, version=version)]
     report = _drift(upload=upload, weeks=weeks, runs=runs, sales=sales)
     return {"upload": upload.pk, "weeks": [w.isoformat() for w in weeks], "evaluations": len(evaluated),

@@ -14,8 +14,8 @@ from billing.services import quota_check_value
 from forecasting.ml.labels import describe_drivers
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.forecast import active_model, latest_run
-from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, NotFound, ValidationFailed
+from saas.storage import tenant_file_problem
 
 
 def _copy(table: str, cols: list[str], frame) -> None:

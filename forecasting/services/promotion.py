@@ -33,8 +33,8 @@ from forecasting.ml.lifecycle.promotion import Decision, promotion_decision
 from forecasting.models import ModelVersion
 from forecasting.selectors.retraining import retraining_policy_get
 from forecasting.services.refresh_queue import forecast_refresh_after_swap
-from forecasting.storage import tenant_file_problem
 from saas.errors import Conflict, ValidationFailed
+from saas.storage import tenant_file_problem
 
 
 def decide(version: ModelVersion, champion: ModelVersion | None, rescored: dict | None = None) -> Decision:

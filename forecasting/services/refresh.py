@@ -27,24 +27,16 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.audit import Actor, audit_record
-from forecasting.models import ForecastRun, Job
+from forecasting.models import ForecastRun
 from forecasting.selectors.dataset import training_frames
 from forecasting.selectors.forecast import active_model
 from forecasting.services.forecasts import forecast_run_write
-from forecasting.services.jobs import (
-    heartbeat,
-    job_admit,
-    job_claimed,
-    job_create,
-    job_enqueue,
-    job_fail,
-    job_progress,
-    job_succeed,
-)
 from forecasting.services.shadow import shadow_check
-from forecasting.storage import tenant_dir
+from jobs.models import Job
+from jobs.services import Done, heartbeat, job_create, job_enqueue, job_progress, job_run, job_succeed
 from saas.checkpoints import checkpoint
 from saas.errors import NotFound
+from saas.storage import tenant_dir
 
 logger = logging.getLogger(__name__)
 
@@ -63,22 +55,19 @@ def forecast_refresh_start(*, actor: Actor) -> Job:
 
 
 def forecast_refresh_run(*, job_id: int) -> ForecastRun | None:
-    with job_claimed(job_id) as job:
-        if job is None:
-            return None
-        existing = ForecastRun.objects.filter(job_id=job_id).first()
-        if existing is not None:  # written before a crash: just finish the job
-            job_succeed(job_id=job_id, result=_result(existing), message=_message(existing))
-            return existing
-        if not job_admit(job=job, message="Loading data"):
-            return None
-        run = _refresh_locked(job)
-    if run is not None:
-        _shadow_after_refresh(job)
-    return run
+    return job_run(job_id, admit="Loading data", done=_refreshed_before, work=_refresh_locked,
+                   failed="Refresh failed", then=_shadow_after_refresh)
 
 
-def _shadow_after_refresh(job: Job) -> None:
+def _refreshed_before(job: Job) -> Done[ForecastRun] | None:
+    existing = ForecastRun.objects.filter(job_id=job.pk).first()
+    if existing is None:
+        return None
+    job_succeed(job_id=job.pk, result=_result(existing), message=_message(existing))  # written before a crash
+    return Done(existing)
+
+
+def _shadow_after_refresh(job: Job, run: ForecastRun) -> None:
     """A shadow whose weeks are realized waits for the champion's refresh
     from its origin (forecasting/services/shadow.py): decide now. Never fails
     the refresh (the next evaluate job checks again)."""
@@ -98,7 +87,7 @@ def _message(run: ForecastRun) -> str:
     return f"Forecast refreshed from {run.origin.isoformat()} with v{run.model_version.number}"
 
 
-def _refresh_locked(job: Job) -> ForecastRun | None:
+def _refresh_locked(job: Job) -> ForecastRun:
     from forecasting.ml.pipeline import load_artifact, refresh_forecast, save_artifact
 
     actor = job.actor
@@ -139,15 +128,13 @@ def _refresh_locked(job: Job) -> ForecastRun | None:
             audit_record(action="forecast.refreshed", actor=actor, target_type="forecast_run", target_id=run.pk,
                          payload={"model_version": version.number, "origin": run.origin.isoformat(),
                                   "series": run.series, "seconds": round(seconds, 1)})
-    except Exception as exc:
-        logger.exception("refresh job %s failed", job.pk)
+    except Exception as exc:  # no file left behind, audited; job_run fails the job
         if pending is not None and Path(pending).exists():
             Path(pending).unlink(missing_ok=True)
         with transaction.atomic():
             audit_record(action="forecast.refresh_failed", actor=actor, target_type="job", target_id=job.pk,
                          payload={"error": f"{type(exc).__name__}: {exc}"[:500]})
-        job_fail(job_id=job.pk, error=f"{type(exc).__name__}: {exc}", message="Refresh failed")
-        return None
+        raise
     stages["write"] = time.monotonic() - started - seconds
     job_succeed(job_id=job.pk, result={**_result(run), "stages": {k: round(v, 2) for k, v in stages.items()}},
                 message=_message(run))

@@ -20,10 +20,11 @@ from __future__ import annotations
 from datetime import date
 
 from accounts.audit import Actor, audit_record
-from forecasting.models import Job, ModelVersion
+from forecasting.models import ModelVersion
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.monitoring import sales_last_week
-from forecasting.services.jobs import job_create, job_enqueue
+from jobs.models import Job
+from jobs.services import job_create, job_enqueue
 
 
 def _queue(*, champion: ModelVersion, data_end: date, params: dict, why) -> Job | None:

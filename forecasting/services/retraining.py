@@ -22,7 +22,7 @@ import logging
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model, tenant_context
 
 from accounts.audit import Actor, audit_record
 from forecasting.ml.lifecycle.retraining import latest_slot, policy_clean, retrain_decision
@@ -31,7 +31,6 @@ from forecasting.selectors import retraining as retraining_selectors
 from forecasting.selectors.retraining import live_accuracy_recent, retraining_policy_get, trainings_quota
 from forecasting.services.training import model_train_start
 from saas.errors import ServiceError, ValidationFailed
-from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 SCHEDULE_FIELDS = ("schedule", "weekday", "day_of_month", "hour", "time_zone")
@@ -122,7 +121,7 @@ def retrain_scheduled(*, now=None) -> dict | None:
 def retrain_scheduled_all(*, now=None) -> int:
     """Beat: every open workspace's schedule. One workspace's failure is
     logged and does not hold up the others (tried again at the next tick)."""
-    count = 0
+    count, Tenant = 0, get_tenant_model()
     tenants = (Tenant.objects.exclude(schema_name=get_public_schema_name()).exclude(status=Tenant.Status.TEMPLATE)
                .filter(status=Tenant.Status.ACTIVE))
     for tenant in tenants:

@@ -28,9 +28,10 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from accounts.notices import notice_admins
-from forecasting.models import ForecastRun, Job, ModelVersion
+from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.monitoring import run_points_frame, sales_frame, sales_weeks_between
 from forecasting.services.promotion import version_activate, versions_lock
+from jobs.models import Job
 from saas.checkpoints import checkpoint
 from saas.errors import Conflict
 

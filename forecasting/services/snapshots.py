@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from forecasting.models import Job
 from forecasting.services.figures import figures_snapshot_write
 from forecasting.services.insights import insights_snapshot_write
+from jobs.models import Job
 
 log = logging.getLogger(__name__)
 

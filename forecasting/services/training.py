@@ -2,7 +2,7 @@
 
 ``model_train_start`` (request side) creates the Job and enqueues it (the
 ``ml`` queue) after commit. ``model_train_run`` (worker side) is idempotent
-and runs under the job's lock (``forecasting/services/jobs.py``), so a
+and runs under the job's lock (``jobs/services.py``), so a
 redelivered or re-queued task (worker SIGKILLed mid-training) completes the
 job exactly once and registers exactly one version. Admission caps the
 trainings running at once per tenant. Promotion: ``promotion.py``; stored
@@ -20,28 +20,19 @@ from django.db import connection, transaction
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
-from forecasting.models import ForecastRun, Job, ModelVersion
+from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
+from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
 from forecasting.services.forecasts import forecast_run_write
-from forecasting.services.jobs import (
-    heartbeat,
-    job_admit,
-    job_claimed,
-    job_create,
-    job_enqueue,
-    job_fail,
-    job_progress,
-    job_succeed,
-    job_wake_next,
-)
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.services.refresh_queue import forecast_refresh_after_training
 from forecasting.services.rescore import champion_rescore
-from forecasting.storage import tenant_dir
+from jobs.models import Job
+from jobs.services import Done, heartbeat, job_create, job_enqueue, job_progress, job_run, job_succeed
 from saas.checkpoints import checkpoint
 from saas.errors import ValidationFailed
+from saas.storage import tenant_dir
 from saas.version import code_version
-from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 MIN_WEEKS = 20
@@ -79,23 +70,23 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
 
 # ------------------------------------------------------------- worker side
 def model_train_run(*, job_id: int) -> ModelVersion | None:
-    with job_claimed(job_id) as job:
-        if job is None:
-            return None
-        existing = ModelVersion.objects.filter(job_id=job_id).first()
-        if existing is not None:  # registered before a crash: just finish the job
-            job_succeed(job_id=job_id, result={"model_version": existing.pk, "number": existing.number},
-                        message=f"Registered v{existing.number}")
-            return existing
-        if not job_admit(job=job, message="Loading data"):
-            return None
-        try:
-            return _train_locked(job)
-        finally:
-            job_wake_next()
+    return job_run(job_id, admit="Loading data", done=_registered_before, work=_train_locked,
+                   failed="Training failed")
 
 
-def _train_locked(job: Job) -> ModelVersion | None:
+def _registered_before(job: Job) -> Done[ModelVersion] | None:
+    existing = ModelVersion.objects.filter(job_id=job.pk).first()
+    if existing is None:
+        return None
+    # registered before a crash: just finish the job
+    job_succeed(job_id=job.pk, result={"model_version": existing.pk, "number": existing.number},
+                message=f"Registered v{existing.number}")
+    return Done(existing)
+
+
+def _train_locked(job: Job) -> ModelVersion:
+    """Train, save and register; a failure leaves no file behind, is audited and metered, and fails the job
+    (``job_run``)."""
     # LightGBM & co. are imported by the worker that trains, never by the web process
     from forecasting.ml.pipeline import TrainConfig, save_artifact, train
 
@@ -119,7 +110,7 @@ def _train_locked(job: Job) -> ModelVersion | None:
 
     try:
         with heartbeat(job.pk, schema):
-            dataset_version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=connection.tenant.pk)
+            dataset_version = workspace_dataset_version()
             uploads = uploads_loaded_ids(dataset_version=dataset_version)
             sales, features, stores = training_frames()
             job_progress(job_id=job.pk, progress=0.05, message="Features")
@@ -146,16 +137,14 @@ def _train_locked(job: Job) -> ModelVersion | None:
                             dataset_version=dataset_version, data_end=data_end, stores=stores,
                             uploads=uploads, rescored=rescored)
     except Exception as exc:
-        logger.exception("training job %s failed", job.pk)
         if pending is not None and Path(pending).exists():
             Path(pending).unlink(missing_ok=True)
         _artifact_drop_unreferenced(final)
         with transaction.atomic():
             audit_record(action="model.train_failed", actor=actor, target_type="job", target_id=job.pk,
                          payload={"error": f"{type(exc).__name__}: {exc}"[:500]})
-        job_fail(job_id=job.pk, error=f"{type(exc).__name__}: {exc}", message="Training failed")
         _meter_training(started)
-        return None
+        raise
     _meter_training(started)
     job_succeed(job_id=job.pk, message=f"Registered v{version.number}" + (" (active)" if version.status == "active" else ""),
                 result={"model_version": version.pk, "number": version.number, "status": version.status,

@@ -12,21 +12,22 @@ import uuid
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tenants.utils import get_tenant_model
 
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.selectors import current_limits
 from billing.services import quota_check_value, quota_reserve
-from forecasting.models import Job, Upload
+from forecasting.models import Upload
 from forecasting.selectors.monitoring import sales_last_week
 from forecasting.services.evaluation import evaluation_after_upload
-from forecasting.services.jobs import job_admit, job_create, job_enqueue, job_fail, job_lock, job_progress, job_succeed
 from forecasting.services.upload_loading import LoadCounts, load_frame
 from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
-from forecasting.storage import tenant_path
+from jobs.models import Job
+from jobs.services import Done, job_create, job_enqueue, job_fail, job_progress, job_run, job_succeed
 from saas.checkpoints import checkpoint
 from saas.errors import QuotaExceeded, ValidationFailed
-from tenants.models import Tenant
+from saas.storage import tenant_path
 
 logger = logging.getLogger(__name__)
 
@@ -104,16 +105,22 @@ def _fail(upload: Upload, *, actor: Actor, errors: list, error_count: int, warni
 def upload_process(*, job_id: int) -> Upload | None:
     """Parse, validate and load the upload of ingest job ``job_id``, under
     the job's lock. Idempotent: a finished upload is left as it is (a
-    redelivered task is harmless)."""
-    with job_lock(job_id) as held:
-        if not held:
-            return None  # another worker is loading it
-        upload = Upload.objects.select_related("created_by", "created_by_key", "job").filter(job_id=job_id).first()
-        if upload is None or upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
-            return upload
-        if not job_admit(job=upload.job, message="Reading file"):
-            return upload
-        return _process_locked(upload)
+    redelivered task is harmless). Failures are the upload's own (``_fail``:
+    the job fails with the upload's reason)."""
+    return job_run(job_id, admit="Reading file", done=_loaded_before,
+                   work=lambda job: _process_locked(_upload_of(job)))
+
+
+def _upload_of(job) -> Upload | None:
+    return Upload.objects.select_related("created_by", "created_by_key", "job").filter(job_id=job.pk).first()
+
+
+def _loaded_before(job) -> Done[Upload] | None:
+    """Nothing to load: the upload is gone, or it was loaded (or refused) before."""
+    upload = _upload_of(job)
+    if upload is None or upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
+        return Done(upload)
+    return None
 
 
 def _process_locked(upload: Upload) -> Upload:
@@ -187,7 +194,7 @@ def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCount
             quota_reserve(limit="stored_rows", amount=counts.inserted, written=True)  # else all rolls back
         changed = counts.inserted + counts.updated > 0
         version = None
-        tenant = connection.tenant
+        tenant, Tenant = connection.tenant, get_tenant_model()
         if changed:
             Tenant.objects.filter(pk=tenant.pk).update(dataset_version=F("dataset_version") + 1)
             version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=tenant.pk)

@@ -16,10 +16,11 @@ from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting import services
-from forecasting.models import Job, Upload
+from forecasting.models import Upload
 from forecasting.selectors.dataset import dataset_summary, upload_get, upload_list
 from forecasting.selectors.monitoring import drift_report_for_scope, drift_report_of_upload, largest_level_shifts
 from forecasting.web.job_watch import figures_watch, watch_answer
+from jobs.models import Job
 from saas.errors import ServiceError
 from saas.web_answers import service_error_answer
 

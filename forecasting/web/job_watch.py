@@ -13,7 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from forecasting.selectors.jobs import FIGURE_JOBS, being_recomputed, jobs_running
+from forecasting.selectors.jobs import FIGURE_JOBS, being_recomputed
+from jobs.selectors import jobs_running
 
 
 def watch(*, url_name: str, jobs: list, recomputing: str = "") -> dict:

@@ -25,13 +25,14 @@ from forecasting.selectors.forecast import (
     model_version_get,
     model_version_list,
 )
-from forecasting.selectors.jobs import MODEL_JOBS, job_get, jobs_running
+from forecasting.selectors.jobs import MODEL_JOBS, job_get
 from forecasting.selectors.monitoring import live_accuracy_history, shadow_summary
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
 from forecasting.services.training import model_train_start
 from forecasting.web.job_watch import watch, watch_answer, with_watch
+from jobs.selectors import jobs_running
 from saas.errors import ServiceError
 from saas.web_answers import service_error_answer
 

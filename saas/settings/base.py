@@ -113,6 +113,7 @@ TENANT_APPS = [
     "accounts",
     "guardian",
     "axes",
+    "jobs",
     "forecasting",
 ]
 # admin's LogEntry points at members (tenant schemas): no table for it; operator
@@ -307,7 +308,7 @@ FORECAST_AUTO_ROLLBACK_WEEKS = int(os.environ.get("FORECAST_AUTO_ROLLBACK_WEEKS"
 # code version recorded on every model version (lineage); empty: the git commit when there is one
 CODE_VERSION = os.environ.get("SAAS_CODE_VERSION", "")
 JOB_CHECKPOINTS = False  # saas/checkpoints.py: tests only (saas.settings.test)
-# fair scheduling and recovery (forecasting/services/jobs.py, recovery.py)
+# fair scheduling and recovery (jobs/services.py, recovery.py)
 JOBS_HEAVY_PER_TENANT = int(os.environ.get("JOBS_HEAVY_PER_TENANT", "1"))  # trainings running at once per tenant
 JOBS_WAIT_COUNTDOWN = 30  # seconds before a waiting job asks again (sooner when a training ends)
 JOBS_QUEUED_STALE_SECONDS = 600  # a queued job silent this long lost its message: sent again

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from forecasting.api.serializers import JobSerializer
+from jobs.serializers import JobSerializer
 from saas.api.base import TenantAPIView
 from tenants import selectors
 from tenants.branding import branding_update

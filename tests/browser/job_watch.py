@@ -15,7 +15,7 @@ def page_waits_for_its_figures(page, server, t, path: str, *, store_figures) -> 
     from django.db.models import F
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from jobs.models import Job
     from tenants.models import Tenant
 
     with in_tenant(t):

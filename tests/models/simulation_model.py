@@ -25,7 +25,7 @@ def install_model(t):
     """Save the artifact under the tenant's models folder; an active version and its run."""
     from forecasting.ml.pipeline import save_artifact
     from forecasting.models import ForecastRun, ModelVersion
-    from forecasting.storage import tenant_dir
+    from saas.storage import tenant_dir
 
     res = trained_result()
     with in_tenant(t):

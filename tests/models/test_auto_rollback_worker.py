@@ -47,7 +47,7 @@ def boosted_demo(tmp_path_factory):
 
 
 def _evaluate_job(t, upload_id: int, timeout: float = 300.0) -> dict:
-    from forecasting.models import Job
+    from jobs.models import Job
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -140,8 +140,9 @@ def _seed_promoted_pair(t):
     """v1 (forecast 10) was replaced by v2 (forecast 40), which challenged it;
     the 2 weeks both forecast have actuals of 10; an evaluate job for them."""
     from accounts.audit import Actor
-    from forecasting.models import Job, SalesRecord, Upload
-    from forecasting.services.jobs import job_create, job_enqueue
+    from forecasting.models import SalesRecord, Upload
+    from jobs.models import Job
+    from jobs.services import job_create, job_enqueue
 
     promoted_pair(t, previous=12.0, champion=40.0)
     with in_tenant(t):
@@ -163,8 +164,8 @@ def test_sigkill_during_the_rollback_then_restart(celery_worker_proc, tmp_path):
     rolls back once and succeeds."""
     from accounts.models import AuditEvent, Notice
     from forecasting.models import ForecastRun, ModelVersion
-    from forecasting.storage import tenant_dir
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
+    from saas.storage import tenant_dir
 
     t = provision("rbkill")
     with victim_worker("default", tmp_path / "victim.log") as victim:  # the victim takes it
@@ -201,8 +202,8 @@ def test_sigkill_during_a_trainings_promotion_then_restart(celery_worker_proc, t
     no version references."""
     from forecasting.demo_data import generate
     from forecasting.models import ForecastRun, ModelVersion
-    from forecasting.storage import tenant_dir
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
+    from saas.storage import tenant_dir
     from tests.models.test_training import load_demo
 
     t = provision("promokill")

@@ -84,7 +84,7 @@ def test_pages_show_like_for_like_figures(tenant):
 def test_refresh_button_roles_and_other_tenant(tenant, django_db_blocker):
     """The Forecast page's refresh (web route): analysts and up start a refresh
     job; a viewer gets 403; a session of another workspace is sent to log in."""
-    from forecasting.models import Job
+    from jobs.models import Job
     from tests.conftest import add_member, provision
 
     other = provision("b")

@@ -42,8 +42,9 @@ def test_uploads_loaded_ids_are_the_loaded_uploads_of_the_dataset_version(tenant
 
 def test_training_job_records_its_trigger(tenant, monkeypatch):
     from accounts.audit import Actor
-    from forecasting.models import Job, SalesRecord
+    from forecasting.models import SalesRecord
     from forecasting.services.training import model_train_start
+    from jobs.models import Job
     from saas.celery import app
 
     monkeypatch.setattr(app, "send_task", lambda *a, **k: None)  # the job's run is tested with a real worker

@@ -33,7 +33,7 @@ def split_demo(tmp_path_factory):
 
 
 def _evaluate_job(t, upload_id: int, timeout: float = 300.0) -> dict:
-    from forecasting.models import Job
+    from jobs.models import Job
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

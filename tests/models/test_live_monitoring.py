@@ -58,9 +58,9 @@ def seeded(db_access):
 
 def _evaluate(t, upload) -> dict:
     from accounts.audit import Actor
-    from forecasting.models import Job
     from forecasting.services.evaluation import evaluation_run
-    from forecasting.services.jobs import job_create
+    from jobs.models import Job
+    from jobs.services import job_create
 
     with in_tenant(t):
         job = job_create(actor=Actor.system(), kind=Job.Kind.EVALUATE,
@@ -130,8 +130,9 @@ def test_evaluating_again_replaces_and_does_not_repeat_the_alert(seeded):
 
 
 def test_only_uploads_adding_weeks_queue_an_evaluation(db_access):
-    from forecasting.models import Job, Upload
+    from forecasting.models import Upload
     from forecasting.services.evaluation import evaluation_after_upload
+    from jobs.models import Job
 
     t = provision("live-gate")
     with in_tenant(t):

@@ -22,7 +22,7 @@ def held_by_worker(t, job_id: int):
     database session, that took the lock the way a worker does."""
     from django.db import connection
 
-    from forecasting.services.jobs import job_lock_release, job_lock_try
+    from jobs.services import job_lock_release, job_lock_try
 
     taken, done, result = threading.Event(), threading.Event(), {}
 
@@ -63,8 +63,8 @@ def _sent_job_ids(sent) -> list[int]:
 
 
 def test_running_job_without_lock_holder_is_requeued(tenant, sent):
-    from forecasting.models import Job
-    from forecasting.services.recovery import jobs_recover
+    from jobs.models import Job
+    from jobs.recovery import jobs_recover
 
     with in_tenant(tenant):
         orphan = Job.objects.create(kind="train", status="running", params={"horizon": 4})
@@ -98,9 +98,9 @@ def _colliding_slugs() -> tuple[str, str]:
 def test_job_locks_of_tenants_never_collide(db_access, sent):
     """Job ids restart at 1 in every tenant; two tenants whose schema names
     hash alike must still lock their own job 7 independently."""
-    from forecasting.models import Job
-    from forecasting.services.jobs import job_lock_release, job_lock_try
-    from forecasting.services.recovery import jobs_recover
+    from jobs.models import Job
+    from jobs.recovery import jobs_recover
+    from jobs.services import job_lock_release, job_lock_try
 
     slug_a, slug_b = _colliding_slugs()
     a, b = provision_slug(slug_a), provision_slug(slug_b)
@@ -134,8 +134,8 @@ def test_queued_job_whose_message_was_lost_is_sent_again(tenant, sent):
     nor one a worker holds right now."""
     from django.utils import timezone
 
-    from forecasting.models import Job
-    from forecasting.services.recovery import jobs_recover
+    from jobs.models import Job
+    from jobs.recovery import jobs_recover
 
     old = timezone.now() - dt.timedelta(hours=1)
     with in_tenant(tenant):

@@ -22,7 +22,8 @@ def _after(t, version):
 
 def test_a_rejected_challenger_on_newer_weeks_queues_one_audited_refresh_of_the_champion(tenant):
     from accounts.models import AuditEvent
-    from forecasting.models import Job, ModelVersion
+    from forecasting.models import ModelVersion
+    from jobs.models import Job
 
     champion = make_version(tenant, status="active", forecast=10.0)  # its run's origin: ORIGIN
     challenger = make_version(tenant, status="rejected")
@@ -47,7 +48,7 @@ def test_a_rejected_challenger_on_newer_weeks_queues_one_audited_refresh_of_the_
 
 
 def test_no_refresh_when_the_champion_already_forecasts_from_the_trained_weeks(tenant):
-    from forecasting.models import Job
+    from jobs.models import Job
 
     make_version(tenant, status="active", forecast=10.0)
     same_weeks = make_version(tenant, status="rejected")  # data_end == the champion's run origin
@@ -70,7 +71,7 @@ def test_refresh_is_queued_at_the_trainings_quota(tenant, settings):
         ModelVersion.objects.filter(pk=challenger.pk).update(data_end=ORIGIN + timedelta(weeks=1))
         challenger.refresh_from_db()
         limit = billing.allowed("trainings_per_day")
-        from forecasting.models import Job
+        from jobs.models import Job
 
         Job.objects.bulk_create([Job(kind="train", status="succeeded") for _ in range(limit)])
         assert billing.usage("trainings_per_day") >= limit
@@ -82,8 +83,9 @@ def test_a_rollback_to_a_champion_with_an_older_forecast_queues_its_refresh(tena
     (a rollback to a version trained long ago), its refresh is queued in the same transaction."""
     from accounts.audit import Actor
     from accounts.models import AuditEvent
-    from forecasting.models import Job, SalesRecord
+    from forecasting.models import SalesRecord
     from forecasting.services.promotion import version_activate
+    from jobs.models import Job
 
     old = make_version(tenant, forecast=10.0)  # its run's origin: ORIGIN
     make_version(tenant, status="active", forecast=12.0)

@@ -38,8 +38,9 @@ def _train(client, t) -> dict:
 
 def test_a_rejected_retrain_leaves_the_champion_forecasting_from_the_newest_week(celery_worker_proc, split_demo):
     from accounts.models import AuditEvent
-    from forecasting.models import Job, ModelVersion
+    from forecasting.models import ModelVersion
     from forecasting.selectors.forecast import latest_run
+    from jobs.models import Job
 
     d = split_demo
     t = provision("keptfresh")

@@ -45,7 +45,7 @@ def policy_row(t):
 
 
 def train_jobs(t):
-    from forecasting.models import Job
+    from jobs.models import Job
 
     with in_tenant(t):
         return list(Job.objects.filter(kind="train").order_by("pk"))
@@ -69,7 +69,7 @@ def test_beat_retrains_the_due_tenant_once_and_not_the_others(db_access):
     set_policy(not_due, schedule="weekly", weekday=0, hour=3, set_at=before)  # 03:00: not yet
     set_policy(at_quota, schedule="weekly", weekday=0, hour=2, set_at=before)
     from billing import selectors as billing
-    from forecasting.models import Job
+    from jobs.models import Job
 
     with in_tenant(at_quota):
         Job.objects.bulk_create([Job(kind="train", status="succeeded")

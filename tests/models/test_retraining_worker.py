@@ -26,8 +26,9 @@ def test_beat_retrain_runs_in_the_worker_and_the_evaluate_hook_applies_the_polic
     from django.utils import timezone
 
     from accounts.audit import Actor
-    from forecasting.models import Job, ModelVersion, RetrainingPolicy
+    from forecasting.models import ModelVersion, RetrainingPolicy
     from forecasting.services.retraining import retrain_scheduled_all, retraining_policy_update
+    from jobs.models import Job
 
     t = provision("rt-worker")
     lines = demo_files["sales"].read_bytes().decode().splitlines()

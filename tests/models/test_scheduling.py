@@ -17,7 +17,7 @@ SALES = b"Store,Dept,Date,Weekly_Sales,IsHoliday\n1,1,2010-02-05,100.5,FALSE\n1,
 
 def wait_until(t, job_id: int, predicate, timeout: float = 120) -> dict:
     """The job's row once ``predicate`` holds for it."""
-    from forecasting.models import Job
+    from jobs.models import Job
 
     deadline = time.monotonic() + timeout
     while True:
@@ -80,7 +80,7 @@ def test_one_tenants_trainings_do_not_delay_another_tenants_upload_and_training(
         other = client_b.post("/api/v1/models/train/", body, format="json").json()["job"]["id"]
         assert wait_job(b, other, timeout=600)["status"] == "succeeded"  # ... and B's training runs
         with in_tenant(a):
-            from forecasting.models import Job
+            from jobs.models import Job
 
             assert dict(Job.objects.filter(pk__in=[first, second]).values_list("pk", "status")) == {
                 first: "running", second: "queued"}

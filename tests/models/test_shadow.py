@@ -200,7 +200,8 @@ def test_a_shadow_not_better_by_the_margin_is_rejected_with_the_figures(tenant, 
 def test_the_decision_waits_for_a_pending_refresh_of_the_champion(tenant):
     """The champion's run compared is older than the shadow's origin while its
     refresh is queued: wait for it, so both forecast from the same week."""
-    from forecasting.models import ForecastRun, Job
+    from forecasting.models import ForecastRun
+    from jobs.models import Job
 
     _shadow_pair(tenant, champion=30.0, shadow=11.0)
     with in_tenant(tenant):

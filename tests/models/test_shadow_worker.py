@@ -75,7 +75,7 @@ def _first_champion(client, t) -> None:
 
 
 def _evaluate_job(t, upload_id: int) -> dict:
-    from forecasting.models import Job
+    from jobs.models import Job
 
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -158,7 +158,7 @@ def test_sigkill_during_a_shadow_promotion_then_restart(celery_worker_proc, tmp_
 
     from accounts.audit import Actor
     from forecasting.models import ModelVersion, SalesRecord, Upload
-    from forecasting.services.jobs import job_create, job_enqueue
+    from jobs.services import job_create, job_enqueue
     from saas.checkpoints import checkpoint_arm, checkpoint_wait
     from tests.models.test_shadow import _shadow_pair
     from tests.models.versions import ORIGIN

@@ -1,6 +1,8 @@
 """Structure of background work: services never import tasks (a job is sent
 by task name through ``job_enqueue``), the project's modules import each
-other without cycles, and every job kind sent names a registered task."""
+other without cycles, the apps keep to their layers (forecasting and tenants
+never import each other; jobs imports neither), and every job kind sent
+names a registered task."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +12,9 @@ import pytest
 
 from tests.conftest import REPO
 
-PACKAGES = ("accounts", "billing", "demo", "forecasting", "saas", "tenants")
+PACKAGES = ("accounts", "billing", "demo", "forecasting", "jobs", "saas", "tenants")
+# app -> the apps it must never import (at the top of a module or inside a function)
+FORBIDDEN = {"forecasting": ("tenants",), "tenants": ("forecasting",), "jobs": ("forecasting", "tenants")}
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +55,16 @@ def test_only_the_worker_entry_points_import_tasks():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def test_apps_keep_to_their_layers():
+    offenders = {}
+    for name, path in _modules().items():
+        banned = FORBIDDEN.get(name.split(".")[0], ())
+        found = sorted(m for m in _imports(path, top_level_only=False) if m.split(".")[0] in banned)
+        if found:
+            offenders[name] = found
+    assert offenders == {}
+
+
 def test_project_modules_import_each_other_without_cycles():
     modules = _modules()
     graph = {name: _imports(path, top_level_only=True) & set(modules) for name, path in modules.items()}
@@ -73,7 +87,7 @@ def test_project_modules_import_each_other_without_cycles():
 def test_every_job_kind_sent_names_a_registered_task_taking_a_job_id():
     import inspect
 
-    from forecasting.services.jobs import JOB_TASKS
+    from jobs.services import JOB_TASKS
     from saas.celery import app
 
     app.loader.import_default_modules()

@@ -17,7 +17,7 @@ def make_version(t, *, status: str = "retired", wmae: float = 100.0, naive: floa
                  artifact: bool = True, forecast: float | None = None):
     """A version numbered after the newest one. ``status="active"`` retires the current champion first."""
     from forecasting.models import ForecastPoint, ForecastRun, ModelVersion
-    from forecasting.storage import tenant_dir
+    from saas.storage import tenant_dir
 
     with in_tenant(t):
         n = (ModelVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1

@@ -27,7 +27,7 @@ from tests.data.helpers import wait_job
 
 def wait_orphaned(t, job_id: int, timeout: float = 60) -> None:
     """Until no session holds the job's lock (a killed worker's session ends)."""
-    from forecasting.services.jobs import job_lock_release, job_lock_try
+    from jobs.services import job_lock_release, job_lock_try
 
     deadline = time.monotonic() + timeout
     with in_tenant(t):

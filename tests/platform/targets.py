@@ -84,7 +84,8 @@ SMALL_SALES = (b"Store,Dept,Date,Weekly_Sales,IsHoliday\n1,1,2010-02-05,100.5,FA
 
 def small_upload(t, content: bytes = SMALL_SALES, status: str = "failed"):
     """An Upload row (and its Job) created directly, with an error report."""
-    from forecasting.models import Job, Upload
+    from forecasting.models import Upload
+    from jobs.models import Job
     from tests.conftest import in_tenant
 
     with in_tenant(t):

@@ -82,7 +82,7 @@ def test_logo_is_reencoded_and_served_only_on_its_tenants_host(tenant, tenant_b)
     assert resp.status_code == 200, resp.content
     assert resp.json()["logo_url"].startswith(f"http://{tenant.host}")
     t = _fresh(tenant)
-    from tenants.branding import logo_path
+    from saas.storage import logo_path
 
     path = logo_path(t)
     assert path is not None and f"/tenants/{tenant.schema}/branding/" in str(path)

@@ -117,7 +117,8 @@ def test_restricted_member_gets_her_stores_figures_only(shop):
 def test_attention_lists_failed_jobs_and_detected_drift(shop):
     from django.utils import timezone
 
-    from forecasting.models import DriftReport, Job
+    from forecasting.models import DriftReport
+    from jobs.models import Job
     from tests.platform.targets import small_upload
 
     t, _ = shop
@@ -201,7 +202,7 @@ def test_stored_figures_are_what_a_page_reads(shop):
 def test_status_partial_reloads_the_page_when_its_job_ends(shop):
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from jobs.models import Job
 
     t, _ = shop
     client = web_client(t, user=add_member(t, "viewer"))

@@ -37,7 +37,7 @@ def _poll(client):
 def queued_job(shop):
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from jobs.models import Job
 
     with in_tenant(shop):
         # queued, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it
@@ -51,7 +51,7 @@ def queued_job(shop):
 def test_reloads_when_the_job_ends_and_its_figures_are_current(shop, queued_job):
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from jobs.models import Job
 
     client = web_client(shop, user=add_member(shop, "viewer"))
     page = client.get("/insights/").content.decode()
@@ -68,8 +68,8 @@ def test_waits_for_the_worker_to_store_the_new_figures(shop, queued_job):
     from django.db.models import F
     from django.utils import timezone
 
-    from forecasting.models import Job
     from forecasting.services.insights import insights_snapshot_write
+    from jobs.models import Job
     from tenants.models import Tenant
 
     client = web_client(shop, user=add_member(shop, "viewer"))

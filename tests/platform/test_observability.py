@@ -37,7 +37,7 @@ def test_metrics_answer_internal_callers_only(db_access):
 
 
 def test_metrics_report_routes_queries_jobs_and_queues(tenant):
-    from forecasting.models import Job
+    from jobs.models import Job
 
     client = api_client(tenant, key=tenant.admin_key)
     assert client.get("/api/v1/me/").status_code == 200

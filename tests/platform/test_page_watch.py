@@ -50,7 +50,7 @@ def job(shop):
     """A queued job, with a sign of life ahead: job recovery (a worker's start or beat) never re-sends it."""
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from jobs.models import Job
 
     made = []
 
@@ -70,7 +70,7 @@ def _new_data_and_end(shop, job):
     from django.db.models import F
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from jobs.models import Job
     from tenants.models import Tenant
 
     with in_tenant(shop):
@@ -117,7 +117,7 @@ def test_page_waits_for_the_job_then_for_its_stored_figures(shop, viewer, job, p
 
 
 def test_a_failed_job_reloads_at_once_and_an_unwatched_poll_never_reloads(shop, viewer, job):
-    from forecasting.models import Job
+    from jobs.models import Job
 
     running = job("ingest")
     with in_tenant(shop):  # nothing was written: the figures stay current
@@ -130,7 +130,7 @@ def test_a_failed_job_reloads_at_once_and_an_unwatched_poll_never_reloads(shop, 
 def test_models_pages_wait_for_trainings_and_evaluations_only(shop, viewer, job):
     from django.utils import timezone
 
-    from forecasting.models import Job
+    from jobs.models import Job
 
     refresh = job("refresh")  # changes the figures, not the versions: the Models pages do not wait for it
     assert 'hx-get="/models/status/' not in viewer.get("/models/").content.decode()

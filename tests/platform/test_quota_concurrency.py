@@ -88,7 +88,7 @@ def _setup(t, limit: str) -> int:
 
 def _count(t, limit: str) -> int:
     from accounts.models import ApiKey, User
-    from forecasting.models import Job
+    from jobs.models import Job
 
     with in_tenant(t):
         return {"members": lambda: User.objects.filter(is_active=True).count(),

@@ -63,7 +63,8 @@ def assert_quota_error(resp, limit: str, plan: str, status: int = 402):
 def _fill(t, limit: str, upto: int) -> None:
     """Bring a counted limit's usage to ``upto`` with plain rows (fast)."""
     from accounts.models import ApiKey, User, hash_key
-    from forecasting.models import Job, Upload
+    from forecasting.models import Upload
+    from jobs.models import Job
 
     with in_tenant(t):
         from billing.selectors import usage

@@ -31,7 +31,7 @@ def test_backup_then_restore_under_a_new_slug(db_access, celery_worker_proc, tmp
 
     from accounts.models import AuditEvent
     from forecasting.models import SalesRecord, Upload
-    from forecasting.storage import tenant_path
+    from saas.storage import tenant_path
     from tenants.models import PlatformEvent, Tenant
 
     src = provision("bk")

@@ -156,9 +156,9 @@ def test_a_training_that_ends_is_metered_with_its_seconds(tenant):
     once), it still counts one training."""
     from accounts.audit import Actor
     from billing.models import UsageDay
-    from forecasting.models import Job
-    from forecasting.services.jobs import job_create
     from forecasting.services.training import model_train_run
+    from jobs.models import Job
+    from jobs.services import job_create
 
     with in_tenant(tenant):
         job = job_create(actor=Actor.system(), kind=Job.Kind.TRAIN, params={"horizon": 4, "backtest_windows": 1})

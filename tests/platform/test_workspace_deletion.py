@@ -80,7 +80,7 @@ def test_owner_schedules_then_cancels_deletion(db_access):
 def test_purge_drops_schema_files_and_rows_only_when_due(db_access):
     from django.conf import settings
 
-    from forecasting.storage import tenant_path
+    from saas.storage import tenant_path
     from tenants.deletion import tenants_purge_due
     from tenants.models import Domain, PlatformEvent, Tenant
 

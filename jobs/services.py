@@ -23,24 +23,31 @@ schema name could, for a chosen slug).
 kinds (training), when fewer than ``JOBS_HEAVY_PER_TENANT`` of the tenant's
 heavy jobs are running; otherwise it stays queued, says why, and is sent
 again after ``JOBS_WAIT_COUNTDOWN`` seconds -- or at once when a heavy job of
-the tenant ends (``job_wake_next``)."""
+the tenant ends (``job_wake_next``).
+
+**Running.** Every kind's task runs its job through ``job_run``: the claim
+(the lock), the already-done check, admission, then the kind's work, with
+failures recorded on the job. A new kind is one ``job_run`` call (its work
+function) plus one line in ``JOB_TASKS``."""
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 from psycopg2 import sql
 
 from accounts.audit import Actor
-from forecasting.models import Job, JobLock
+from jobs.models import Job, JobLock
 from saas.celery import app as celery_app
-from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +59,7 @@ JOB_TASKS = {
     Job.Kind.EVALUATE: "forecasting.tasks.evaluate_forecasts",
 }
 HEAVY_KINDS = (Job.Kind.TRAIN,)
+T = TypeVar("T")
 _ADMISSION_LOCK_CLASS = 0x4A4F4253  # pg_advisory_xact_lock(class, tenant id): one admission at a time per tenant
 
 
@@ -194,6 +202,58 @@ def job_claimed(job_id: int):
         yield None if job is None or job.is_done else job
 
 
+# ------------------------------------------------------------------- run
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """What a ``done`` check returns when the job needs no run (it ended
+    before its worker died, or it has nothing to work on): ``job_run`` returns
+    ``result`` without admitting the job."""
+
+    result: T | None = None
+
+
+def job_run(job_id: int, *, admit: str, work: Callable[[Job], T], failed: str | None = None,
+            done: Callable[[Job], Done[T] | None] | None = None, reraise: bool = False,
+            then: Callable[[Job, T], object] | None = None) -> T | None:
+    """Run job ``job_id`` of the current tenant on this worker; what ``work`` returned, or None.
+
+    1. The claim (``job_claimed``): None when another worker holds the job or it has already ended (a
+       redelivered task is harmless).
+    2. ``done(job)``: a ``Done`` when what the job does was already done (e.g. committed before a crash: the
+       check finishes the job) or has nothing to work on; it is returned as it is.
+    3. Admission (``job_admit``, the job's message ``admit``): None when the job stays queued.
+    4. ``work(job)``, under the job's lock; it records the job's success itself (``job_succeed``). When it
+       raises and ``failed`` is given, the error is logged and the job fails with the message ``failed``
+       (then the exception is raised again if ``reraise``, else None is returned); with ``failed=None``,
+       ``work`` records its own failures and an exception goes up as it is. A heavy kind's ending sends the
+       tenant's next waiting heavy job (``job_wake_next``).
+    5. ``then(job, result)``, after the lock is released, when ``work`` returned something."""
+    with job_claimed(job_id) as job:
+        if job is None:
+            return None
+        finished = done(job) if done is not None else None
+        if finished is not None:
+            return finished.result
+        if not job_admit(job=job, message=admit):
+            return None
+        try:
+            result = work(job)
+        except Exception as exc:
+            if failed is None:
+                raise
+            logger.exception("%s job %s failed", job.kind, job.pk)
+            job_fail(job_id=job.pk, error=f"{type(exc).__name__}: {exc}", message=failed)
+            if reraise:
+                raise
+            return None
+        finally:
+            if job.kind in HEAVY_KINDS:
+                job_wake_next()
+    if then is not None and result is not None:
+        then(job, result)
+    return result
+
+
 # --------------------------------------------------------------- admission
 def job_admit(*, job: Job, message: str) -> bool:
     """Called by the worker holding the job's lock. True: the job is now
@@ -202,6 +262,7 @@ def job_admit(*, job: Job, message: str) -> bool:
         if job.kind in HEAVY_KINDS:
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADMISSION_LOCK_CLASS, connection.tenant.pk])
+        Tenant = get_tenant_model()
         status = Tenant.objects.values_list("status", flat=True).get(pk=connection.tenant.pk)
         # during a deletion's grace period owners may still take their data out
         if status == Tenant.Status.SUSPENDED or (status == Tenant.Status.DELETING and job.kind != Job.Kind.EXPORT):

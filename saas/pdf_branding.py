@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from tenants.branding import logo_path
+from saas.storage import logo_path
 
 DEFAULT_ACCENT = "#1f6feb"
 

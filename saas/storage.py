@@ -10,6 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+LOGO_DIR = "branding"  # the workspace's logo (tenants/branding.py writes it)
+
 
 def tenant_root(schema_name: str | None = None) -> Path:
     schema = schema_name or connection.schema_name
@@ -57,3 +59,11 @@ def tenant_file_problem(path: str, sha256: str) -> str | None:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return None if digest.hexdigest() == sha256 else "mismatch"
+
+
+def logo_path(tenant):
+    """The tenant's logo file, or None. Always under the tenant's own folder."""
+    if not tenant.logo_file:
+        return None
+    path = tenant_path(LOGO_DIR, tenant.logo_file, schema_name=tenant.schema_name)
+    return path if path.is_file() else None

@@ -16,14 +16,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
+from django_tenants.utils import get_tenant_model, tenant_context
 
-from forecasting.models import Job, Upload
-from forecasting.services.jobs import job_enqueue
-from tenants.models import Tenant
+from jobs.models import Job, RunStatus
+from jobs.services import job_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def jobs_recover() -> list[int]:
     """In the current tenant: the ids of the jobs sent again (or, in a
     suspended tenant, put back in the queue)."""
     now = timezone.now()
+    Tenant = get_tenant_model()
     suspended = Tenant.objects.filter(pk=connection.tenant.pk, status=Tenant.Status.SUSPENDED).exists()
     recovered = []
     with connection.cursor() as cur:  # jobs created without their lock row (any path) get one
@@ -57,7 +58,8 @@ def jobs_recover() -> list[int]:
                         status=Job.Status.QUEUED, message="Re-queued after a worker was lost",
                         heartbeat_at=now):
                     continue
-                Upload.objects.filter(job_id=job.pk, status=Upload.Status.RUNNING).update(status=Upload.Status.QUEUED)
+                for model in _followers():  # an ingest job's upload
+                    model.objects.filter(job_id=job.pk, status=RunStatus.RUNNING).update(status=RunStatus.QUEUED)
                 logger.warning("re-queued orphaned job %s (%s) in %s", job.pk, job.kind, connection.schema_name)
             elif suspended or not Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(heartbeat_at=now):
                 continue
@@ -78,7 +80,17 @@ def jobs_resume() -> list[int]:
     return [job.pk for job in jobs]
 
 
+def _followers() -> list:
+    """The models whose rows go through their job's lifecycle (``Status =
+    RunStatus`` and a ``job`` link, e.g. forecasting's Upload): a re-queued
+    job's running row is queued again with it."""
+    return [model for model in apps.get_models()
+            if model is not Job and getattr(model, "Status", None) is RunStatus
+            and any(f.name == "job" and f.related_model is Job for f in model._meta.concrete_fields)]
+
+
 def jobs_recover_all() -> int:
+    Tenant = get_tenant_model()
     total = 0
     for tenant in Tenant.objects.exclude(schema_name="public").exclude(status=Tenant.Status.TEMPLATE):
         with tenant_context(tenant):
