@@ -33,7 +33,7 @@ from _django import use_bench_database  # noqa: E402
 use_bench_database("saas_bench_fuzz")
 from _stack import Stack, api, baseline_me, load_and_train, provision_tenants  # noqa: E402
 
-from tests.fuzzing import run_schemathesis  # noqa: E402
+from tests.support.fuzzing import run_schemathesis  # noqa: E402
 
 # read-only principals first: the admins' fuzzing deletes keys and members
 # --quick: schemathesis' coverage phase sends ~35 requests per operation whatever --examples says

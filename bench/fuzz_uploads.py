@@ -42,7 +42,7 @@ def main() -> int:
 
     from forecasting.models import SalesRecord, Store, StoreWeek
     from tenants.models import Tenant
-    from tests.ingest.upload_fuzz import run
+    from tests.forecasting.ingest.upload_fuzz import run
 
     call_command("setup_platform", verbosity=0)
     (t,) = provision_tenants(1, users=1)

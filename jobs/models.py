@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.audit import Actor
+
 
 class CreatedByMixin(models.Model):
     """Who started it: a member or an API key (or neither: the system)."""
@@ -25,8 +27,6 @@ class CreatedByMixin(models.Model):
 
     @property
     def actor(self):
-        from accounts.audit import Actor
-
         return Actor.recorded(user=self.created_by, api_key=self.created_by_key)
 
     @property

@@ -26,7 +26,6 @@ def view_class(pattern):
 
 
 def unsafe_api_routes(urlconf: str = "saas.urls_tenant") -> list[str]:
-
     unsafe = []
     for route, pattern in iter_patterns(get_resolver(urlconf).url_patterns):
         if not route.startswith("api/"):

@@ -103,7 +103,6 @@ class _PgUser:
 
 
 def _pgserver_utils():
-
     with warnings.catch_warnings():  # pgserver's __init__ warns about XDG_RUNTIME_DIR
         warnings.simplefilter("ignore")
         from pgserver import utils

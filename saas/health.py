@@ -25,7 +25,6 @@ def _check_db() -> dict:
 
 
 def _check_redis() -> dict:
-
     start = time.monotonic()
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)

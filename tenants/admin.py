@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django_tenants.utils import schema_context
 
+from accounts.models import AuditEvent
 from billing.models import Statement
 from billing.plans import PLAN_CHOICES
+from billing.selectors import usage
 from saas.errors import ServiceError
 from tenants import operator as ops
 from tenants.models import Domain, PlatformEvent, Tenant
@@ -79,8 +81,6 @@ def _usage(tenant: Tenant) -> dict:
     """Today's figures of a tenant, read in its schema."""
     cache = getattr(tenant, "_usage", None)
     if cache is None:
-        from accounts.models import AuditEvent
-        from billing.selectors import usage
 
         with schema_context(tenant.schema_name):
             last = AuditEvent.objects.order_by("-created_at").values_list("created_at", flat=True).first()

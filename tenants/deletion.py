@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
+from accounts.models import User
 from accounts.roles import Role
 from jobs.recovery import jobs_resume
 from saas.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -44,8 +45,6 @@ def _locked_current_tenant() -> Tenant:
 
 
 def _owner_emails() -> list[str]:
-    from accounts.models import User
-
     return list(User.objects.filter(role=Role.OWNER, is_active=True).values_list("email", flat=True))
 
 

@@ -10,7 +10,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists, tenant_context
 
+from accounts import services as account_services
 from accounts.audit import Actor, audit_record
+from accounts.roles import Role
 from billing.plans import PLANS
 from jobs.recovery import jobs_resume
 from saas.errors import Conflict, NotFound, ValidationFailed
@@ -66,8 +68,6 @@ def tenant_provision(*, slug: str, name: str, owner_email: str, owner_password: 
                      actor: Actor | None = None, api_key_name: str | None = None) -> Provisioned:
     """The workspace and its owner. No API key unless ``api_key_name`` is
     given (the operator's CLI): the signup creates none."""
-    from accounts import services as account_services
-    from accounts.roles import Role
 
     slug = validate_slug(slug)
     name = (name or "").strip()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -41,7 +43,6 @@ class CSVRenderer(renderers.BaseRenderer):
         if isinstance(data, (bytes, str)):
             return data
         # errors in CSV endpoints are still JSON-shaped
-        import json
 
         return json.dumps(data).encode()
 

@@ -4,7 +4,7 @@ page loads it once from static: vendor/plotly/plotly.min.js).
 
 No mode bar: its toolbar covers a chart's title on a phone (390 px) and its
 tools are of no use for reading a figure. The template is the product's default. Every chart builder renders
-through ``to_html`` (tests/platform/test_chart_config.py)."""
+through ``to_html`` (tests/architecture/test_chart_config.py)."""
 from __future__ import annotations
 
 from functools import lru_cache

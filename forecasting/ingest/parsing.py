@@ -4,7 +4,7 @@ Pure Python + pandas (+ pyarrow for the fast path of plain sales files, see
 :mod:`.fastpath`: same results, only faster); no Django import.  Entry point:
 :func:`parse_upload`.
 
-Decisions (documented, and covered by tests/ingest):
+Decisions (documented, and covered by tests/forecasting/ingest):
 
 * Bad input never raises: every problem comes back as ``ParseResult(ok=False)``
   with errors ``{"line", "column", "value", "reason"}``.  Whole-file problems

@@ -15,7 +15,7 @@ The method (also what the simulator page says):
   Pooled series (less than a year of history) are forecast without the
   model, so without markdowns: their change is 0.  This is exactly what the
   model would forecast if the features file held the entered amounts
-  (``tests/ml/test_ml_simulate.py`` checks it against ``predict_series`` on
+  (``tests/forecasting/ml/test_simulate.py`` checks it against ``predict_series`` on
   an artifact whose markdowns were edited);
 * **incremental_sales** = scenario - baseline summed over departments and
   weeks; **lo80/hi80** = incremental_sales -/+ the forecast's own 80 %

@@ -71,12 +71,10 @@ def earlier_forecasts(*, scope: StoreScope, store: int, dept: int, served: Forec
 
 
 def model_version_list():
-
     return ModelVersion.objects.select_related("job", "challenged").order_by("-number")
 
 
 def model_version_get(*, version_id):
-
     try:
         return model_version_list().get(pk=int(version_id))
     except (ModelVersion.DoesNotExist, ValueError, TypeError):
@@ -84,12 +82,10 @@ def model_version_get(*, version_id):
 
 
 def active_model():
-
     return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
 
 
 def latest_run(version=None):
-
     version = version or active_model()
     if version is None:
         return None

@@ -23,7 +23,6 @@ LIFECYCLE_ACTIONS = ("model.trained", "model.promoted", "model.rejected", "model
 
 # ------------------------------------------------------ worker-side frames
 def _frame(sql: str, params: list, columns: list[str]):
-
     buf = io.StringIO()
     with connection.cursor() as cur:
         query = cur.mogrify(sql, params).decode()
@@ -165,7 +164,6 @@ def shadow_summary() -> dict | None:
 
 
 def lifecycle_events(*, limit: int = 20) -> list[dict]:
-
     rows = (AuditEvent.objects.filter(action__in=LIFECYCLE_ACTIONS).order_by("-sequence")
             .values("action", "created_at", "target_type", "target_id", "payload")[:limit])
     return [{"action": r["action"], "label": ACTIONS[r["action"]], "at": r["created_at"],

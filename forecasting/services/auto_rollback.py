@@ -29,6 +29,10 @@ from django.utils import timezone
 from accounts.audit import Actor
 from accounts.models import AuditEvent
 from accounts.notices import notice_admins
+from forecasting.ml.lifecycle.rollback import (
+    live_comparison,
+    rollback_decision,
+)
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.monitoring import run_points_frame, sales_frame
 from forecasting.services.promotion import version_activate, versions_lock
@@ -56,7 +60,6 @@ def _runs(champion: ModelVersion) -> tuple[ForecastRun | None, ForecastRun | Non
 
 def _comparison(champion: ModelVersion) -> tuple[dict | None, int]:
     """The live comparison on the weeks to compare, and how many weeks those are."""
-    from forecasting.ml.lifecycle.rollback import live_comparison  # pandas: loaded by workers only
 
     mine, theirs = _runs(champion)
     if mine is None or theirs is None:
@@ -100,7 +103,6 @@ def _record_not_comparable(champion: ModelVersion) -> dict | None:
 def auto_rollback_check(*, job: Job | None = None) -> dict | None:
     """In the current tenant (the evaluate job's worker): decide, and roll
     back when the rule says so. None when there is nothing to check."""
-    from forecasting.ml.lifecycle.rollback import rollback_decision
 
     champion = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
     if (champion is None or champion.challenged_id is None or champion.promoted_at is None

@@ -31,6 +31,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
+from forecasting.ml.drift import drift_report
+from forecasting.ml.live_accuracy import (
+    SEASON_DAYS,
+    evaluate_run,
+)
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, Upload
 from forecasting.selectors.monitoring import (
     covariates_frame,
@@ -93,8 +98,6 @@ def _message(result: dict) -> str:
 
 
 def _evaluate_locked(job: Job) -> dict:
-    from forecasting.ml.live_accuracy import SEASON_DAYS  # pandas: loaded by workers only
-
     upload = Upload.objects.filter(pk=job.params.get("upload")).first()
     after, until = date.fromisoformat(job.params["after"]), date.fromisoformat(job.params["until"])
     weeks = sales_weeks_between(after, until)
@@ -114,8 +117,6 @@ def _evaluate_locked(job: Job) -> dict:
 
 
 def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> ModelEvaluation | None:
-    from forecasting.ml.live_accuracy import evaluate_run
-
     ev = evaluate_run(run_points_frame(run), sales, sales, run.origin)  # realized rows: the inner join
     if ev is None:
         return None
@@ -132,8 +133,6 @@ def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> Model
 
 
 def _drift(*, upload: Upload, weeks: list[date], runs: list[ForecastRun], sales) -> DriftReport:
-    from forecasting.ml.drift import drift_report
-
     ref = reference_run(runs, first=weeks[0])
     train_end = ref.origin if ref is not None else weeks[0] - timedelta(weeks=1)
     forecast = run_points_frame(ref, start=weeks[0], end=weeks[-1]) if ref is not None else None

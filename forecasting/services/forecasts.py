@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pandas as pd
 from django.db import connection
 
 from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_check_value
 from forecasting.ml.labels import describe_drivers
+from forecasting.ml.pipeline import aggregate, load_artifact, predict_series
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.forecast import active_model, latest_run
 from saas.errors import Conflict, NotFound, ValidationFailed
@@ -48,9 +50,7 @@ def aggregate_frames(*, forecast, stores, quantiles: dict | None):
     """Every aggregate of the hierarchy (total, each store type, store and
     department) of a forecast frame, via the ML core's ``aggregate``: one
     DataFrame level, key, date, forecast, lo80, hi80, lo95, hi95."""
-    import pandas as pd
 
-    from forecasting.ml.pipeline import aggregate
 
     fc = forecast.assign(status=_status_of(forecast).to_numpy())
     fc = fc[fc["status"] != "inactive"]
@@ -116,7 +116,6 @@ def artifact_for(version: ModelVersion, run: ForecastRun | None = None):
     A refresh run carries the model state moved to its origin: with ``run``,
     that state is used. LightGBM is imported only here, on first use (never
     by the web at start)."""
-    from forecasting.ml.pipeline import load_artifact
 
     path, sha = version.artifact_path, version.artifact_sha256
     if run is not None and run.artifact_path:
@@ -151,7 +150,6 @@ def forecast_on_demand(*, scope: StoreScope, store: int, dept: int, horizon: int
     version = active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-    from forecasting.ml.pipeline import predict_series
 
     run = latest_run(version)
     art = artifact_for(version, run)

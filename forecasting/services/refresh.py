@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.audit import Actor, audit_record
+from forecasting.ml.pipeline import load_artifact, refresh_forecast, save_artifact
 from forecasting.models import ForecastRun
 from forecasting.selectors.dataset import training_frames
 from forecasting.selectors.forecast import active_model
@@ -88,8 +89,6 @@ def _message(run: ForecastRun) -> str:
 
 
 def _refresh_locked(job: Job) -> ForecastRun:
-    from forecasting.ml.pipeline import load_artifact, refresh_forecast, save_artifact
-
     actor = job.actor
     started = time.monotonic()
     stages: dict[str, float] = {}

@@ -14,6 +14,8 @@ from datetime import date
 
 from django.conf import settings
 
+from forecasting.ml.pipeline import load_artifact
+from forecasting.ml.rescore import rescore_on_windows
 from forecasting.selectors.forecast import active_model
 from forecasting.services.promotion import artifact_problem
 
@@ -24,8 +26,6 @@ def champion_rescore(*, result, sales, features, stores, dataset_version: int, h
                      backtest_windows: int, data_end: date) -> dict | None:
     """Figures for ``promotion_decision(rescored=...)`` (with the champion's
     number), or None when not needed or not possible."""
-    from forecasting.ml.pipeline import load_artifact  # LightGBM & co.: loaded by workers only
-    from forecasting.ml.rescore import rescore_on_windows
 
     champion = active_model()
     if champion is None or champion.data_end is None or champion.data_end >= data_end:

@@ -28,6 +28,10 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from accounts.notices import notice_admins
+from forecasting.ml.lifecycle.shadow import (
+    shadow_comparison,
+    shadow_decision,
+)
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.monitoring import run_points_frame, sales_frame, sales_weeks_between
 from forecasting.services.promotion import version_activate, versions_lock
@@ -50,7 +54,6 @@ def shadow_runs(shadow: ModelVersion, champion: ModelVersion) -> tuple[ForecastR
 
 def _progress(shadow: ModelVersion, champion: ModelVersion, needed: int) -> dict:
     """The live comparison on the shadow's first ``needed`` forecast weeks realized so far."""
-    from forecasting.ml.lifecycle.shadow import shadow_comparison  # pandas: loaded by workers only
 
     mine, theirs = shadow_runs(shadow, champion)
     if mine is None:
@@ -88,7 +91,6 @@ def shadow_check(*, job: Job | None = None) -> dict | None:
     """In the current tenant (the evaluate job's worker): update the shadow's
     figures, and promote or reject it once its weeks are realized. None when
     there is no shadow."""
-    from forecasting.ml.lifecycle.shadow import shadow_decision
 
     shadow = ModelVersion.objects.filter(status=ModelVersion.Status.SHADOW).order_by("-number").first()
     champion = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
+from forecasting.ml.pipeline import TrainConfig, save_artifact, train
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
@@ -87,8 +88,6 @@ def _registered_before(job: Job) -> Done[ModelVersion] | None:
 def _train_locked(job: Job) -> ModelVersion:
     """Train, save and register; a failure leaves no file behind, is audited and metered, and fails the job
     (``job_run``)."""
-    # LightGBM & co. are imported by the worker that trains, never by the web process
-    from forecasting.ml.pipeline import TrainConfig, save_artifact, train
 
     actor = job.actor
     schema = connection.schema_name

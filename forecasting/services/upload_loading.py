@@ -154,13 +154,11 @@ class _stage:
 
 
 def _copy_in(cur, sql: str, payload) -> None:
-
     with _stage("copy"):
         cur.cursor.copy_expert(sql, io.BytesIO(payload), size=_COPY_CHUNK)
 
 
 def _encode(frame, kind: str, rows=None):
-
     with _stage("encode"):
         return to_copy_binary(frame, kind, rows=rows)
 

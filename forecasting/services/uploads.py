@@ -18,6 +18,7 @@ from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.selectors import current_limits
 from billing.services import quota_check_value, quota_reserve
+from forecasting.ingest.parsing import ParseLimits, parse_upload
 from forecasting.models import Upload
 from forecasting.selectors.monitoring import sales_last_week
 from forecasting.services.evaluation import evaluation_after_upload
@@ -124,8 +125,6 @@ def _loaded_before(job) -> Done[Upload] | None:
 
 
 def _process_locked(upload: Upload) -> Upload:
-    from forecasting.ingest.parsing import ParseLimits, parse_upload  # pandas: loaded by workers only
-
     actor = upload.actor
     job_id = upload.job_id
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.RUNNING)

@@ -65,8 +65,6 @@ class PlatformCollector:
         yield depth
 
     def _tenants(self):
-
-
         families = {
             name: GaugeMetricFamily(f"saas_{name}", f"{name.capitalize()} by tenant and status.",
                                     labels=["tenant", "status"])

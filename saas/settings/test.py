@@ -13,7 +13,7 @@ from .base import *  # noqa: E402,F401,F403
 DEBUG = False
 PASSWORD_HASHERS = ["saas.hashers.FastArgon2PasswordHasher"]  # argon2, cheap parameters
 # the suite polls jobs and signs up from one address far faster than any client; the
-# limiter's own tests (tests/platform/test_rate_limits.py) switch it on
+# limiter's own tests (tests/saas/test_rate_limits.py) switch it on
 RATE_LIMITS = False
 AXES_FAILURE_LIMIT = 5
 # uploads and model artifacts of the suite stay under var/test (never the dev workspace's files)

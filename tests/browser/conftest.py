@@ -18,7 +18,7 @@ def trained_workspace(celery_worker_proc, django_db_setup, django_db_blocker, tm
     from forecasting.selectors.insights import fingerprint
     from forecasting.selectors.stores import snapshot_fingerprint
     from tests.conftest import api_client, in_tenant, provision
-    from tests.data.helpers import upload, wait_job
+    from tests.support.data import upload, wait_job
 
     with django_db_blocker.unblock():
         t = provision("trainedws")

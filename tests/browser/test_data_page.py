@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.test_stores_pages import login
 from tests.conftest import provision
-from tests.data.helpers import upload
+from tests.support.data import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
 

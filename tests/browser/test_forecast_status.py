@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import PASSWORD, api_client, provision
-from tests.data.helpers import upload, wait_job
+from tests.support.data import upload, wait_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
 

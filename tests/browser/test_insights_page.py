@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from tests.browser.job_watch import page_waits_for_its_figures
 from tests.conftest import PASSWORD, in_tenant, provision
-from tests.platform import stores_seed as seed
-from tests.platform.test_insights import fake_roi
+from tests.forecasting.web.test_insights import fake_roi
+from tests.support import stores_seed as seed
+from tests.support.job_watch import page_waits_for_its_figures
 
 pytestmark = [pytest.mark.browser]
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.browser.test_forecast_page import login
 from tests.conftest import api_client, in_tenant, provision
-from tests.data.helpers import upload, wait_job
-from tests.models.test_live_accuracy_worker import LATER_WEEKS, _evaluate_job
+from tests.forecasting.services.test_live_accuracy_worker import LATER_WEEKS, _evaluate_job
+from tests.support.data import upload, wait_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
 

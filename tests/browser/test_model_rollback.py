@@ -1,6 +1,6 @@
 """Issue 8, acceptance 6 (the rollback part): on the Model page admins see the
 rollback control and use it (with a reason); analysts do not see it. Versions
-are rows with real artifact files (tests/models/versions.py): no training."""
+are rows with real artifact files (tests/support/versions.py): no training."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD, add_member, api_client, in_tenant, provision
-from tests.models.versions import make_version
+from tests.support.versions import make_version
 
 pytestmark = [pytest.mark.browser]
 

@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.browser]
 
 def test_the_shadow_period_is_set_and_shown(live_server_proc, page):
     from forecasting.models import ModelVersion, RetrainingPolicy
-    from tests.models.test_shadow import _actuals, _challenge, _check
-    from tests.models.versions import make_version
+    from tests.forecasting.services.test_shadow import _actuals, _challenge, _check
+    from tests.support.versions import make_version
 
     t = provision("shadowpage")
     login(page, live_server_proc, t)

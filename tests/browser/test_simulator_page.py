@@ -1,7 +1,7 @@
 """Acceptance 1 of issue 9 for page 5: the Promotion simulator answers in the
 browser, the answer changes with the inputs, two scenarios sit side by side,
 and the page fits 390 px without console errors. The tenant's active model is
-a real artifact trained in-process (tests/models/simulation_model.py): the
+a real artifact trained in-process (tests/support/simulation_model.py): the
 page only reads it, so no training job is needed here."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser.test_forecast_page import login
 from tests.conftest import provision
-from tests.models.simulation_model import install_model
+from tests.support.simulation_model import install_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from tests.browser.job_watch import page_waits_for_its_figures
 from tests.conftest import PASSWORD, provision
-from tests.platform import stores_seed as seed
+from tests.support import stores_seed as seed
+from tests.support.job_watch import page_waits_for_its_figures
 
 pytestmark = [pytest.mark.browser]
 
