@@ -19,25 +19,23 @@ champion, after a promotion or rollback) are in ``refresh_queue.py``."""
 from __future__ import annotations
 
 import logging
-import os
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.audit import Actor, audit_record
-from forecasting.ml.pipeline import load_artifact, refresh_forecast, save_artifact
+from forecasting.ml.pipeline import load_artifact, refresh_forecast
 from forecasting.models import ForecastRun
 from forecasting.selectors.dataset import training_frames
 from forecasting.selectors.forecast import active_model
+from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.shadow import shadow_check
 from jobs.models import Job
 from jobs.services import Done, heartbeat, job_create, job_enqueue, job_progress, job_run, job_succeed
 from saas.checkpoints import checkpoint
 from saas.errors import NotFound
-from saas.storage import tenant_dir
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +90,6 @@ def _refresh_locked(job: Job) -> ForecastRun:
     actor = job.actor
     started = time.monotonic()
     stages: dict[str, float] = {}
-    pending = None
     try:
         version = active_model()
         if version is None:
@@ -109,12 +106,7 @@ def _refresh_locked(job: Job) -> ForecastRun:
             stages["refresh"] = time.monotonic() - started - stages["load"]
             stages.update({f"refresh_{k}": v for k, v in (result.timings or {}).items()})
             job_progress(job_id=job.pk, progress=0.85, message="Saving")
-            folder = tenant_dir("models")
-            pending = folder / f".pending-job{job.pk}.fcm"
-            sha = save_artifact(result.artifact, pending)
-            final = folder / f"{sha}.fcm"
-            os.replace(pending, final)
-            pending = None
+            sha, final = artifact_write(result.artifact, job_id=job.pk)
         stages["save"] = time.monotonic() - started - stages["load"] - stages["refresh"]
         seconds = time.monotonic() - started
         with transaction.atomic():
@@ -128,8 +120,6 @@ def _refresh_locked(job: Job) -> ForecastRun:
                          payload={"model_version": version.number, "origin": run.origin.isoformat(),
                                   "series": run.series, "seconds": round(seconds, 1)})
     except Exception as exc:  # no file left behind, audited; job_run fails the job
-        if pending is not None and Path(pending).exists():
-            Path(pending).unlink(missing_ok=True)
         with transaction.atomic():
             audit_record(action="forecast.refresh_failed", actor=actor, target_type="job", target_id=job.pk,
                          payload={"error": f"{type(exc).__name__}: {exc}"[:500]})

@@ -10,7 +10,6 @@ and on-demand forecasts: ``forecasts.py``."""
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -20,10 +19,11 @@ from django.db import connection, transaction
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
-from forecasting.ml.pipeline import TrainConfig, save_artifact, train
+from forecasting.ml.pipeline import TrainConfig, train
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
+from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.services.refresh_queue import forecast_refresh_after_training
@@ -92,7 +92,7 @@ def _train_locked(job: Job) -> ModelVersion:
     actor = job.actor
     schema = connection.schema_name
     started = time.monotonic()
-    pending = final = None
+    final = None
     earlier = (job.result or {}).get("artifact")  # the file of an attempt that died before registering
     _artifact_drop_unreferenced(tenant_dir("models") / Path(earlier).name if earlier else None)
     last = [0.0]
@@ -124,20 +124,13 @@ def _train_locked(job: Job) -> ModelVersion:
                                         backtest_windows=config.backtest_windows, data_end=data_end)
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
             checkpoint("saving", job_id=job.pk)
-            folder = tenant_dir("models")
-            pending = folder / f".pending-job{job.pk}.fcm"
-            sha = save_artifact(result.artifact, pending)
-            final = folder / f"{sha}.fcm"
-            os.replace(pending, final)
-            pending = None
+            sha, final = artifact_write(result.artifact, job_id=job.pk)
             Job.objects.filter(pk=job.pk).update(result={"artifact": final.name})  # found again if we die
         seconds = time.monotonic() - started
         version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
                             dataset_version=dataset_version, data_end=data_end, stores=stores,
                             uploads=uploads, rescored=rescored)
     except Exception as exc:
-        if pending is not None and Path(pending).exists():
-            Path(pending).unlink(missing_ok=True)
         _artifact_drop_unreferenced(final)
         with transaction.atomic():
             audit_record(action="model.train_failed", actor=actor, target_type="job", target_id=job.pk,
