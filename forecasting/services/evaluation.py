@@ -76,8 +76,10 @@ def evaluation_run(*, job_id: int) -> dict | None:
 
 def _evaluate_and_decide(job: Job) -> dict:
     result = _evaluate_locked(job)
+    # the retraining policy (new data, degradation; never raises) decides before the job is done, so whoever
+    # sees the job succeed also sees its decision
+    retrain_after_evaluation(result=result)
     job_succeed(job_id=job.pk, result=result, message=_message(result))
-    retrain_after_evaluation(result=result)  # the retraining policy: new data, degradation (never raises)
     return result
 
 
