@@ -36,31 +36,18 @@ chromium:
 lint: install
 	$(VENV)/bin/ruff check .
 
+# the suite in TEST_WORKERS processes (pytest-xdist), a module per process at a time: each has its own
+# database, Redis database, Celery worker and gunicorn (saas/settings/test.py)
+TEST_WORKERS ?= 2
 test: install chromium lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
+# every benchmark, each to the end whatever the others printed; the summary names the ones that FAILED
+BENCH_SCRIPTS := tenants ingest train accuracy predict_latency forecast_api fairness load fuzz chaos audit simulate pages rescore refresh refresh_product hierarchy lifecycle fuzz_uploads gzip_members
 bench: install
 	$(PY) -m pip install --quiet -r requirements/bench.txt
-	$(PY) bench/tenants.py
-	$(PY) bench/ingest.py
-	$(PY) bench/train.py
-	$(PY) bench/accuracy.py
-	$(PY) bench/predict_latency.py
-	$(PY) bench/forecast_api.py
-	$(PY) bench/fairness.py
-	$(PY) bench/load.py
-	$(PY) bench/fuzz.py
-	$(PY) bench/chaos.py
-	$(PY) bench/audit.py
-	$(PY) bench/simulate.py
-	$(PY) bench/pages.py
-	$(PY) bench/rescore.py
-	$(PY) bench/refresh.py
-	$(PY) bench/refresh_product.py
-	$(PY) bench/hierarchy.py
-	$(PY) bench/lifecycle.py
-	$(PY) bench/fuzz_uploads.py
-	$(PY) bench/gzip_members.py
+	@failed=""; for s in $(BENCH_SCRIPTS); do echo "== bench/$$s.py"; $(PY) bench/$$s.py || failed="$$failed $$s"; done; \
+	if [ -n "$$failed" ]; then echo "make bench: FAILED:$$failed"; exit 1; fi; echo "make bench: every script PASSED"
 
 services-stop:
 	$(PY) -m saas.embedded stop

@@ -45,7 +45,7 @@ if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
     if os.environ.get("SAAS_NO_AUTOSTART") != "1":
         embedded.ensure_started(SAAS_DB_NAME)
     DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.database_url(SAAS_DB_NAME)
-    REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url(0)
+    REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url(int(os.environ.get("SAAS_REDIS_DB", "0")))
 else:
     DATABASE_URL = os.environ["DATABASE_URL"]
     REDIS_URL = os.environ["REDIS_URL"]

@@ -2,11 +2,31 @@
 suite never touches the `make run` data."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from saas import embedded
 
-os.environ.setdefault("SAAS_DB_NAME", "saas_test")
+
+def _db_of_worker(url: str, worker: str) -> str:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    return url if name.endswith(f"_{worker}") else urlunsplit(parts._replace(path=f"/{name}_{worker}"))
+
+
+def _redis_of_worker(url: str, worker: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{1 + int(worker.removeprefix('gw'))}"))
+
+
 embedded.use_test_servers()  # var/test, ports of this checkout's own
+# `make test` runs the suite in parallel processes (pytest-xdist: gw0, gw1, ...): each has a database and a
+# Redis database (broker, cache) of its own, and so do the worker and gunicorn it starts (they inherit both)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+os.environ.setdefault("SAAS_DB_NAME", f"saas_test_{WORKER}" if WORKER else "saas_test")
+if WORKER:
+    os.environ.setdefault("SAAS_REDIS_DB", str(1 + int(WORKER.removeprefix("gw"))))
+    for name, per_worker in (("DATABASE_URL", _db_of_worker), ("REDIS_URL", _redis_of_worker)):
+        if os.environ.get(name):
+            os.environ[name] = per_worker(os.environ[name], WORKER)
 
 from .base import *  # noqa: E402,F401,F403
 

@@ -217,11 +217,11 @@ def _small_plan(monkeypatch, plan: str, **limits):
 def test_upload_rows_at_and_past_the_limit(plan_tenants, plan, monkeypatch):
     """The plan's rows-per-upload reach the parser (checked with the plan's
     own number, then at a boundary small enough to upload for real)."""
-    from forecasting.ingest import parsing
+    from forecasting.services import uploads
 
     seen = []
-    real = parsing.parse_upload
-    monkeypatch.setattr(parsing, "parse_upload", lambda *a, **k: seen.append(k["limits"]) or real(*a, **k))
+    real = uploads.parse_upload  # the parser as the upload service calls it
+    monkeypatch.setattr(uploads, "parse_upload", lambda *a, **k: seen.append(k["limits"]) or real(*a, **k))
     t = plan_tenants[plan]
     assert _ingest(t, _sales_csv(3)).status == "succeeded"
     assert seen[-1].max_rows == PLANS[plan].max_upload_rows
