@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
+from psycopg2 import errors as pg_errors
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -214,11 +215,15 @@ def ensure_database(name: str, **server) -> None:
     server = server or {"host": "127.0.0.1", "port": pg_port(), "user": "postgres"}
     conn = psycopg2.connect(dbname="postgres", **server)
     conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{name}"')
+    except (pg_errors.DuplicateDatabase, pg_errors.UniqueViolation):
+        pass  # another process created it at the same moment
+    finally:
+        conn.close()
 
 
 # ------------------------------------------------------------------------ redis

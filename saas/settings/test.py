@@ -21,9 +21,10 @@ embedded.use_test_servers()  # var/test, ports of this checkout's own
 # `make test` runs the suite in parallel processes (pytest-xdist: gw0, gw1, ...): each has a database and a
 # Redis database (broker, cache) of its own, and so do the worker and gunicorn it starts (they inherit both)
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-os.environ.setdefault("SAAS_DB_NAME", f"saas_test_{WORKER}" if WORKER else "saas_test")
+# (set, not defaulted: xdist's workers inherit the environment of the process that started them)
+os.environ["SAAS_DB_NAME"] = os.environ.get("SAAS_TEST_DB_NAME", "saas_test") + (f"_{WORKER}" if WORKER else "")
 if WORKER:
-    os.environ.setdefault("SAAS_REDIS_DB", str(1 + int(WORKER.removeprefix("gw"))))
+    os.environ["SAAS_REDIS_DB"] = str(1 + int(WORKER.removeprefix("gw")))
     for name, per_worker in (("DATABASE_URL", _db_of_worker), ("REDIS_URL", _redis_of_worker)):
         if os.environ.get(name):
             os.environ[name] = per_worker(os.environ[name], WORKER)
