@@ -94,7 +94,7 @@ def provision_tenants(n: int, users: int) -> list[dict]:
     from django.conf import settings
     from django_tenants.utils import tenant_context
 
-    from accounts import services as accounts
+    from accounts import services as account_services
     from accounts.audit import Actor
     from accounts.models import User
     from tenants.services import tenant_provision
@@ -107,11 +107,11 @@ def provision_tenants(n: int, users: int) -> list[dict]:
                                 owner_password=PASSWORD, plan="enterprise")
         with tenant_context(prov.tenant):
             owner = User.objects.get(email=prov.owner_email)  # a key belongs to a member
-            key = accounts.api_key_create(actor=Actor.for_user(owner), name="load", role="admin").raw
+            key = account_services.api_key_create(actor=Actor.for_user(owner), name="load", role="admin").raw
             accounts_ = [{"email": prov.owner_email, "password": PASSWORD}]
             for u in range(users - 1):
                 email = f"analyst{u}@{slug}.test"
-                accounts.member_create(actor=Actor.system(), email=email, password=PASSWORD, role="analyst")
+                account_services.member_create(actor=Actor.system(), email=email, password=PASSWORD, role="analyst")
                 accounts_.append({"email": email, "password": PASSWORD})
         host = f"{slug}.{settings.SAAS_BASE_DOMAIN}"
         out.append({"slug": slug, "host": host, "key": key, "users": accounts_,

@@ -142,24 +142,24 @@ def in_tenant(t: T):
 
 
 def add_member(t: T, role: str, email: str | None = None, password: str = PASSWORD):
-    from accounts import services
+    from accounts import services as account_services
     from accounts.audit import Actor
 
     with in_tenant(t):
-        return services.member_create(actor=Actor.system(), email=email or f"{role}-{uuid.uuid4().hex[:6]}@{t.slug}.test",
+        return account_services.member_create(actor=Actor.system(), email=email or f"{role}-{uuid.uuid4().hex[:6]}@{t.slug}.test",
                                       password=password, role=role)
 
 
 def add_key(t: T, role: str, name: str | None = None, creator=None) -> str:
     """A key created by ``creator`` (default: the first owner): a key acts
     with at most its creator's role."""
-    from accounts import services
+    from accounts import services as account_services
     from accounts.audit import Actor
     from accounts.models import User
 
     with in_tenant(t):
         creator = creator or User.objects.filter(role="owner", is_active=True).order_by("pk").first()
-        return services.api_key_create(actor=Actor.for_user(creator), name=name or f"{role} key", role=role).raw
+        return account_services.api_key_create(actor=Actor.for_user(creator), name=name or f"{role} key", role=role).raw
 
 
 def web_client(t: T, user=None):

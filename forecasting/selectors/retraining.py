@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from billing import selectors as billing
+from billing import selectors as billing_selectors
 from forecasting.ml.lifecycle.retraining import next_scheduled_retrain, schedule_label
 from forecasting.models import ModelEvaluation, ModelVersion, RetrainingPolicy
 
@@ -53,7 +53,7 @@ def live_accuracy_recent(*, version: ModelVersion, weeks: int) -> dict | None:
 
 def trainings_quota() -> tuple[int, int]:
     """(trainings started in the last 24 hours, the plan's allowance)."""
-    return billing.usage("trainings_per_day"), billing.allowed("trainings_per_day")
+    return billing_selectors.usage("trainings_per_day"), billing_selectors.allowed("trainings_per_day")
 
 
 def policy_fields(policy: RetrainingPolicy) -> dict:

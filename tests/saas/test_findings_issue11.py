@@ -174,7 +174,7 @@ def test_anonymous_request_has_no_actor(tenant):
 
 
 def test_unknown_actor_kind_is_refused_by_services(tenant):
-    from accounts import services
+    from accounts import services as account_services
     from accounts.audit import Actor
 
     bogus = object.__new__(Actor)
@@ -182,4 +182,4 @@ def test_unknown_actor_kind_is_refused_by_services(tenant):
     object.__setattr__(bogus, "user", None)
     object.__setattr__(bogus, "api_key", None)
     with in_tenant(tenant), pytest.raises(ValueError):
-        services.member_invite(actor=bogus, email="x@example.com", role="viewer")
+        account_services.member_invite(actor=bogus, email="x@example.com", role="viewer")

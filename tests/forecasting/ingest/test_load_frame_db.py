@@ -30,11 +30,11 @@ def _base(n_stores=5, n_depts=4, n_weeks=6):
 def _load(rows, kind="sales"):
     from django.db import transaction
 
-    from forecasting.services import upload_loading as uploads
+    from forecasting.services import upload_loading
 
     with transaction.atomic():
-        counts = uploads.load_frame(kind=kind, frame=_frame(rows) if kind == "sales" else rows)
-    return (counts.inserted, counts.updated, counts.unchanged), uploads._LAST_LOAD.get("path")
+        counts = upload_loading.load_frame(kind=kind, frame=_frame(rows) if kind == "sales" else rows)
+    return (counts.inserted, counts.updated, counts.unchanged), upload_loading._LAST_LOAD.get("path")
 
 
 def _table():
@@ -96,9 +96,9 @@ def test_first_load_reupload_and_changes(t):
 def test_first_big_load_rebuilds_the_primary_key(t, monkeypatch):
     from django.db import IntegrityError, connection, transaction
 
-    from forecasting.services import upload_loading as uploads
+    from forecasting.services import upload_loading
 
-    monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
+    monkeypatch.setattr(upload_loading, "_REBUILD_MIN_ROWS", 10)
     pk = _pk()
     assert pk and pk[0][2] == 1
     base = _base()
@@ -113,13 +113,13 @@ def test_first_big_load_rebuilds_the_primary_key(t, monkeypatch):
 def test_failures_roll_everything_back(t, monkeypatch):
     from django.db import transaction
 
-    from forecasting.services import upload_loading as uploads
+    from forecasting.services import upload_loading
 
-    monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
+    monkeypatch.setattr(upload_loading, "_REBUILD_MIN_ROWS", 10)
     pk = _pk()
     base = _base()
     with pytest.raises(RuntimeError), transaction.atomic():  # caller fails after the load
-        uploads.load_frame(kind="sales", frame=_frame(base))
+        upload_loading.load_frame(kind="sales", frame=_frame(base))
         assert len(_table()) == len(base)
         raise RuntimeError("later step failed")
     assert _table() == {} and _pk() == pk
@@ -128,11 +128,11 @@ def test_failures_roll_everything_back(t, monkeypatch):
     before = _table()
     changed = [r[:3] + (r[3] + 1, r[4]) for r in base[:5]] + [(8, 8, "2010-02-05", 1.0, False)]
     with pytest.raises(RuntimeError), transaction.atomic():
-        assert uploads.load_frame(kind="sales", frame=_frame(changed)).updated == 5
+        assert upload_loading.load_frame(kind="sales", frame=_frame(changed)).updated == 5
         raise RuntimeError("later step failed")
     assert _table() == before
 
-    real_encode = uploads._encode
+    real_encode = upload_loading._encode
     calls = []
 
     def failing_encode(*a, **k):  # fail inside load_frame, after the new rows were copied
@@ -141,19 +141,19 @@ def test_failures_roll_everything_back(t, monkeypatch):
             raise OSError("connection lost")
         return real_encode(*a, **k)
 
-    monkeypatch.setattr(uploads, "_encode", failing_encode)
+    monkeypatch.setattr(upload_loading, "_encode", failing_encode)
     with pytest.raises(OSError), transaction.atomic():
-        uploads.load_frame(kind="sales", frame=_frame(changed))
+        upload_loading.load_frame(kind="sales", frame=_frame(changed))
     assert len(calls) == 2 and _table() == before
 
 
 def test_small_file_into_big_table_uses_staged_upsert(t, monkeypatch):
-    from forecasting.services import upload_loading as uploads
+    from forecasting.services import upload_loading
 
     base = _base()
     _load(base)
-    monkeypatch.setattr(uploads, "_CLIENT_DIFF_MIN_BYTES", 0)
-    monkeypatch.setattr(uploads, "_CLIENT_DIFF_BYTES_PER_ROW", 0)
+    monkeypatch.setattr(upload_loading, "_CLIENT_DIFF_MIN_BYTES", 0)
+    monkeypatch.setattr(upload_loading, "_CLIENT_DIFF_BYTES_PER_ROW", 0)
     rows = [base[0][:3] + (base[0][3] + 1, base[0][4])] + base[1:10] + [(7, 7, "2010-02-05", 3.0, True)]
     assert _load(rows) == ((1, 1, 9), "big table: staged INSERT ... ON CONFLICT")
     assert _values(_table())[(7, 7, "2010-02-05")] == (3.0, True)
@@ -220,23 +220,23 @@ def _counts(c):
 
 @pytest.mark.parametrize("rebuild", [False, True])
 def test_concurrent_first_loads(t, monkeypatch, rebuild):
-    from forecasting.services import upload_loading as uploads
+    from forecasting.services import upload_loading
 
     if rebuild:
-        monkeypatch.setattr(uploads, "_REBUILD_MIN_ROWS", 10)
+        monkeypatch.setattr(upload_loading, "_REBUILD_MIN_ROWS", 10)
     base = _base(8, 8, 20)
-    a, b = _race(lambda: _counts(uploads.load_frame(kind="sales", frame=_frame(base))))
+    a, b = _race(lambda: _counts(upload_loading.load_frame(kind="sales", frame=_frame(base))))
     assert (a, b) == ((len(base), 0, 0), (0, 0, len(base)))
     assert len(_table()) == len(base)
 
 
 def test_concurrent_first_loads_csv_path(t):
-    from forecasting.services import upload_loading as uploads
+    from forecasting.services import upload_loading
 
     feats = pd.DataFrame({"store": list(range(1, 201)),
                           "date": pd.to_datetime(["2010-02-05"] * 200).astype("datetime64[ns]"),
                           **{c: [1.5] * 200 for c in ("temperature", "fuel_price", "markdown1", "markdown2",
                                                       "markdown3", "markdown4", "markdown5", "cpi", "unemployment")},
                           "is_holiday": [False] * 200})
-    a, b = _race(lambda: _counts(uploads.load_frame(kind="features", frame=feats)))
+    a, b = _race(lambda: _counts(upload_loading.load_frame(kind="features", frame=feats)))
     assert (a, b) == ((200, 0, 0), (0, 0, 200))

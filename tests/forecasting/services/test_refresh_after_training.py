@@ -62,7 +62,7 @@ def test_no_refresh_when_the_champion_already_forecasts_from_the_trained_weeks(t
 def test_refresh_is_queued_at_the_trainings_quota(tenant, settings):
     """Refreshes take no training quota: a tenant that used up its trainings
     per day still gets its champion's forecast refreshed."""
-    from billing import selectors as billing
+    from billing import selectors as billing_selectors
     from forecasting.models import ModelVersion
 
     make_version(tenant, status="active", forecast=10.0)
@@ -70,11 +70,11 @@ def test_refresh_is_queued_at_the_trainings_quota(tenant, settings):
     with in_tenant(tenant):
         ModelVersion.objects.filter(pk=challenger.pk).update(data_end=ORIGIN + timedelta(weeks=1))
         challenger.refresh_from_db()
-        limit = billing.allowed("trainings_per_day")
+        limit = billing_selectors.allowed("trainings_per_day")
         from jobs.models import Job
 
         Job.objects.bulk_create([Job(kind="train", status="succeeded") for _ in range(limit)])
-        assert billing.usage("trainings_per_day") >= limit
+        assert billing_selectors.usage("trainings_per_day") >= limit
     assert _after(tenant, challenger) is not None
 
 

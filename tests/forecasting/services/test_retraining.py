@@ -68,12 +68,12 @@ def test_beat_retrains_the_due_tenant_once_and_not_the_others(db_access):
     set_policy(due, schedule="weekly", weekday=0, hour=2, set_at=before)
     set_policy(not_due, schedule="weekly", weekday=0, hour=3, set_at=before)  # 03:00: not yet
     set_policy(at_quota, schedule="weekly", weekday=0, hour=2, set_at=before)
-    from billing import selectors as billing
+    from billing import selectors as billing_selectors
     from jobs.models import Job
 
     with in_tenant(at_quota):
         Job.objects.bulk_create([Job(kind="train", status="succeeded")
-                                 for _ in range(billing.allowed("trainings_per_day"))])
+                                 for _ in range(billing_selectors.allowed("trainings_per_day"))])
     used_before = len(train_jobs(at_quota))
 
     assert retrain_scheduled_all(now=MONDAY_0205) >= 2  # the due tenant and the skipped one decided
