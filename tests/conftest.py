@@ -30,6 +30,13 @@ WALMART_DIR = Path(os.environ.get("WALMART_DATA_DIR", REPO.parent / "shared" / "
 CHROMIUM = "/usr/bin/chromium"
 
 
+# the longest modules (minutes each) start first, so that with `make test`'s parallel processes (a module per
+# process at a time) no process is left running one of them alone at the end
+LONGEST_FIRST = ("tests/bench/test_bench_quick.py", "tests/saas/test_fuzz_api.py", "tests/saas/test_make_run.py",
+                 "tests/forecasting/api/test_uploads.py", "tests/forecasting/services/test_auto_rollback_worker.py",
+                 "tests/forecasting/services/test_training.py", "tests/accounts/audit/test_chain.py")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests that need something outside the repo say so with a marker; they
     are skipped, with the reason, only when that thing is absent:
@@ -38,6 +45,8 @@ def pytest_collection_modifyitems(config, items):
       checkout in ``../shared/data/walmart`` (or ``$WALMART_DATA_DIR``).
     * ``browser``: Debian's chromium, which ``make test`` installs with apt.
       Under CI (``CI`` set) a missing browser is an error, not a skip."""
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
     have_data = (WALMART_DIR / "train.csv").is_file()
     have_browser = os.path.exists(CHROMIUM)
     for item in items:
