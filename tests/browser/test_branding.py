@@ -9,17 +9,10 @@ import re
 import pytest
 from PIL import Image
 
-from tests.conftest import PASSWORD, add_member, provision
+from tests.conftest import add_member, provision
+from tests.support.browser import login
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, server, t, email):
-    page.goto(server.url(t, "/accounts/login/"))
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def _png() -> bytes:
@@ -36,7 +29,7 @@ def test_branding_appears_after_an_owner_sets_it(live_server_proc, page):
     server = live_server_proc
     t = provision("brand")
     analyst = add_member(t, "analyst")
-    _login(page, server, t, t.owner_email)
+    login(page, server, t, t.owner_email)
     assert page.locator(".brand-logo").count() == 0
     default_accent = _accent(page)
 
@@ -58,7 +51,7 @@ def test_branding_appears_after_an_owner_sets_it(live_server_proc, page):
     page.click("header form button")
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
     assert page.inner_text(".brand-name") == "Green Grocers"
-    _login(page, server, t, analyst.email)
+    login(page, server, t, analyst.email)
     assert page.inner_text(".brand-name") == "Green Grocers"
     assert _accent(page) == "#0a7d4f"
     assert not [r for r in page.bad_responses if "logo" in r[1]]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_stores_pages import login
 from tests.conftest import in_tenant, provision
 from tests.support import stores_seed as seed
+from tests.support.browser import login
 from tests.support.job_watch import page_waits_for_its_figures
 
 pytestmark = [pytest.mark.browser]

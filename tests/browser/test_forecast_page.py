@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, api_client, provision
+from tests.conftest import api_client, provision
+from tests.support.browser import login
 from tests.support.data import upload, wait_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
@@ -42,14 +43,6 @@ def trained(celery_worker_proc, django_db_blocker, tmp_path_factory):
         job = client.post("/api/v1/forecasts/refresh/", {}, format="json").json()["job"]
         assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
     return t, files
-
-
-def login(page, server, t):
-    page.goto(server.url(t, "/accounts/login/"))
-    page.fill("input[name=username]", t.owner_email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def _series(t):

@@ -8,7 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import PASSWORD, api_client, provision
+from tests.conftest import api_client, provision
+from tests.support.browser import login
 from tests.support.data import upload, wait_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
@@ -34,14 +35,6 @@ def silent_series(celery_worker_proc, django_db_blocker, tmp_path_factory):
                                                   format="json").json()["job"]
         assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
     return t, store, dept, last, sales
-
-
-def login(page, server, t):
-    page.goto(server.url(t, "/accounts/login/"))
-    page.fill("input[name=username]", t.owner_email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_series_silent_in_latest_week_shows_forecast_and_status(live_server_proc, page, silent_series):

@@ -8,9 +8,10 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, in_tenant, provision
+from tests.conftest import in_tenant, provision
 from tests.forecasting.web.test_insights import fake_roi
 from tests.support import stores_seed as seed
+from tests.support.browser import login
 from tests.support.job_watch import page_waits_for_its_figures
 
 pytestmark = [pytest.mark.browser]
@@ -27,14 +28,6 @@ def shop(django_db_setup, django_db_blocker):
             insights_snapshot_write()
         fake_roi(t)
     return t
-
-
-def login(page, server, t):
-    page.goto(server.url(t, "/accounts/login/"))
-    page.fill("input[name=username]", t.owner_email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_insights_page_renders_its_chart_and_tables(live_server_proc, page, shop):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.browser.test_forecast_page import login
 from tests.conftest import api_client, in_tenant, provision
-from tests.forecasting.services.test_live_accuracy_worker import LATER_WEEKS, _evaluate_job
-from tests.support.data import upload, wait_job
+from tests.forecasting.services.test_live_accuracy_worker import LATER_WEEKS
+from tests.support.browser import login
+from tests.support.data import upload, wait_evaluation, wait_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
 
@@ -34,7 +34,7 @@ def evaluated(celery_worker_proc, django_db_blocker, tmp_path_factory):
                                                   format="json").json()["job"]
         assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
         later = upload(t, folder / "new.csv", "later.csv")
-        assert _evaluate_job(t, later["id"])["status"] == "succeeded"
+        assert wait_evaluation(t, later["id"])["status"] == "succeeded"
         with in_tenant(t):
             version = ModelVersion.objects.get()
     return t, version

@@ -3,11 +3,10 @@ rollback control and use it (with a reason); analysts do not see it. Versions
 are rows with real artifact files (tests/support/versions.py): no training."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.conftest import PASSWORD, add_member, api_client, in_tenant, provision
+from tests.conftest import add_member, api_client, in_tenant, provision
+from tests.support.browser import login
 from tests.support.versions import make_version
 
 pytestmark = [pytest.mark.browser]
@@ -19,14 +18,6 @@ def versions():
     v1 = make_version(t, status="retired", forecast=111.0)
     make_version(t, status="active", forecast=999.0)
     return t, v1
-
-
-def login(page, server, t, email):
-    page.goto(server.url(t, "/accounts/login/"))
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_admin_rolls_back_from_the_model_page(live_server_proc, page, versions):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_stores_pages import login
 from tests.conftest import provision
+from tests.support.browser import login
 from tests.support.data import upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]

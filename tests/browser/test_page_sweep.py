@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_stores_pages import login
 from tests.conftest import in_tenant
+from tests.support.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
 

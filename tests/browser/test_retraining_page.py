@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_forecast_page import login
 from tests.conftest import in_tenant, provision
+from tests.support.browser import login
 
 pytestmark = [pytest.mark.browser]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_forecast_page import login
 from tests.conftest import provision
+from tests.support.browser import login
 from tests.support.simulation_model import install_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -2,12 +2,12 @@
 picker on the Forecast page lists only her stores; the owner's lists all."""
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD, add_member, in_tenant, provision
+from tests.conftest import add_member, in_tenant, provision
+from tests.support.browser import login
 
 pytestmark = [pytest.mark.browser]
 
@@ -28,14 +28,6 @@ def restricted(django_db_setup, django_db_blocker):
         with in_tenant(t):
             member_set_stores(actor=Actor.system(), user_id=analyst.pk, stores=[2, 4])
     return t, analyst
-
-
-def login(page, server, t, email):
-    page.goto(server.url(t, "/accounts/login/"))
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def _picker(page) -> list[str]:

@@ -4,12 +4,11 @@ covariate charts and the department page's chart and store x week heatmap
 render, no console errors, and at 390 px no chart toolbar and no overflow."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.conftest import PASSWORD, provision
+from tests.conftest import provision
 from tests.support import stores_seed as seed
+from tests.support.browser import login
 from tests.support.job_watch import page_waits_for_its_figures
 
 pytestmark = [pytest.mark.browser]
@@ -21,14 +20,6 @@ def shop(django_db_setup, django_db_blocker):
         t = provision("storepages")
         seed.seed(t)
     return t
-
-
-def login(page, server, t):
-    page.goto(server.url(t, "/accounts/login/"))
-    page.fill("input[name=username]", t.owner_email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def _column(page, table: str, attr: str) -> list[str]:

@@ -9,8 +9,8 @@ import pytest
 
 from billing.metering import usage_count, usage_flush, usage_measure
 from billing.statements import statement_issue
-from tests.browser.test_forecast_page import login
 from tests.conftest import in_tenant, provision
+from tests.support.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -48,3 +48,18 @@ def table_counts(t) -> dict:
 
     with in_tenant(t):
         return {m.__name__: m.objects.count() for m in (SalesRecord, Store, StoreWeek)}
+
+
+def wait_evaluation(t, upload_id: int, timeout: float = 300.0) -> dict:
+    """The ``evaluate`` job that the upload ``upload_id`` queued (it appears when the upload commits), waited for
+    until it ends."""
+    from jobs.models import Job
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with in_tenant(t):
+            job = Job.objects.filter(kind=Job.Kind.EVALUATE, params__upload=upload_id).first()
+        if job is not None:
+            return wait_job(t, job.pk, timeout=timeout)
+        time.sleep(0.2)
+    raise AssertionError(f"no evaluate job for upload {upload_id}")

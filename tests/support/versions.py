@@ -40,3 +40,13 @@ def make_version(t, *, status: str = "retired", wmae: float = 100.0, naive: floa
                               lo80=forecast - 1, hi80=forecast + 1, lo95=forecast - 2, hi95=forecast + 2)
                 for h in range(2)])
         return version
+
+
+def add_actuals(t, weeks: int, sales: float = 10.0) -> None:
+    """Sales of series (1, 1) for the ``weeks`` weeks after ORIGIN: the actuals a live comparison scores."""
+    from forecasting.models import SalesRecord
+
+    with in_tenant(t):
+        for h in range(weeks):
+            SalesRecord.objects.update_or_create(store=1, dept=1, date=ORIGIN + timedelta(weeks=h + 1),
+                                                 defaults={"sales": sales})

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from tests.conftest import add_member, in_tenant, web_client
-from tests.support.versions import ORIGIN, make_version
+from tests.support.versions import ORIGIN, add_actuals, make_version
 
 
 def promoted_pair(t, *, previous: float, champion: float, artifact: bool = True):
@@ -29,15 +29,6 @@ def promoted_pair(t, *, previous: float, champion: float, artifact: bool = True)
             Path(v1.artifact_path).unlink()
     return v1, v2
 
-
-
-def _actuals(t, weeks: int, sales: float = 10.0):
-    from forecasting.models import SalesRecord
-
-    with in_tenant(t):
-        for h in range(weeks):
-            SalesRecord.objects.update_or_create(store=1, dept=1, date=ORIGIN + timedelta(weeks=h + 1),
-                                                 defaults={"sales": sales})
 
 
 def _check(t):
@@ -64,12 +55,12 @@ def test_worse_new_champion_is_rolled_back_once_with_a_notice_and_an_email(tenan
     analyst = add_member(tenant, "analyst")
     v1, v2 = promoted_pair(tenant, previous=11.0, champion=30.0)
     assert _check(tenant)["note"] == "0 of 2 live week(s) realized: waiting"  # no actual yet
-    _actuals(tenant, 1)
+    add_actuals(tenant, 1)
     waiting = _check(tenant)
     assert waiting["decided"] is False and "1 of 2" in waiting["note"]
     assert _state(tenant)[0] == {1: "retired", 2: "active"}
 
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     mail.outbox.clear()
     done = _check(tenant)
     assert done["decided"] and done["outcome"] == "rolled_back"
@@ -112,10 +103,10 @@ def test_a_champion_within_the_margin_is_kept_and_not_checked_again(tenant, sett
     settings.FORECAST_AUTO_ROLLBACK_WEEKS = 1
     settings.FORECAST_PROMOTION_MARGIN = 0.02
     promoted_pair(tenant, previous=12.0, champion=10.1)
-    _actuals(tenant, 1)
+    add_actuals(tenant, 1)
     kept = _check(tenant)
     assert kept["decided"] and kept["outcome"] == "kept"
-    _actuals(tenant, 2, sales=500.0)  # later weeks: the decision was taken on the first K
+    add_actuals(tenant, 2, sales=500.0)  # later weeks: the decision was taken on the first K
     assert _check(tenant) is None
     statuses, events, notices = _state(tenant)
     assert statuses == {1: "retired", 2: "active"} and events == [] and notices == []
@@ -124,7 +115,7 @@ def test_a_champion_within_the_margin_is_kept_and_not_checked_again(tenant, sett
 def test_missing_previous_artifact_keeps_the_champion_and_tells_the_admins(tenant, settings):
     settings.FORECAST_AUTO_ROLLBACK_WEEKS = 2
     promoted_pair(tenant, previous=12.0, champion=40.0, artifact=False)
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     done = _check(tenant)
     assert done["outcome"] == "rollback_failed: artifact_missing"
     statuses, events, notices = _state(tenant)
@@ -134,7 +125,7 @@ def test_missing_previous_artifact_keeps_the_champion_and_tells_the_admins(tenan
 
 def test_a_version_that_challenged_no_one_is_not_checked(tenant):
     make_version(tenant, status="active", forecast=100.0)
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     assert _check(tenant) is None
 
 
@@ -151,7 +142,7 @@ def test_a_version_activated_over_another_than_the_one_it_challenged_is_not_chec
         ModelVersion.objects.filter(pk=v3.pk).update(challenged=v2)
         version_activate(version=v1, actor=Actor.system(), reason="back to v1", kind="rollback")
         version_activate(version=v3, actor=Actor.system(), reason="try v3", kind="promote")
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     assert _check(tenant) is None
     assert _state(tenant)[0] == {1: "retired", 2: "retired", 3: "active"}
 
@@ -168,7 +159,7 @@ def test_runs_without_a_common_week_are_recorded_as_not_comparable(tenant):
     with in_tenant(tenant):
         ForecastRun.objects.filter(model_version=v1).update(origin=F("origin") - timedelta(weeks=10))
         ForecastPoint.objects.filter(run__model_version=v1).update(date=F("date") - timedelta(weeks=10))
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     first = _check(tenant)
     assert first["decided"] and first["outcome"] == "not_comparable" and "not comparable" in first["note"]
     with in_tenant(tenant):

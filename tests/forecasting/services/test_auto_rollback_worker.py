@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, provision
 from tests.forecasting.services.test_auto_rollback import promoted_pair
-from tests.support.data import upload, wait_job
+from tests.support.data import upload, wait_evaluation, wait_job
 from tests.support.versions import ORIGIN
 from tests.support.victim import victim_worker
 
@@ -44,19 +44,6 @@ def boosted_demo(tmp_path_factory):
     boosted.to_csv(folder / "boosted.csv", index=False)
     sales[(sales["Date"] > boosted_end) & (sales["Date"] <= later_end)].to_csv(folder / "later.csv", index=False)
     return {"files": files, "dir": folder, "cut": cut, "boosted_end": boosted_end}
-
-
-def _evaluate_job(t, upload_id: int, timeout: float = 300.0) -> dict:
-    from jobs.models import Job
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with in_tenant(t):
-            job = Job.objects.filter(kind=Job.Kind.EVALUATE, params__upload=upload_id).first()
-        if job is not None:
-            return wait_job(t, job.pk, timeout=timeout)
-        time.sleep(0.2)
-    raise AssertionError(f"no evaluate job for upload {upload_id}")
 
 
 def _train(client, t) -> dict:
@@ -89,7 +76,7 @@ def test_a_champion_trained_on_tripled_sales_is_rolled_back_by_itself(celery_wor
 
     boosted = upload(t, d["dir"] / "boosted.csv", "boosted.csv")
     assert boosted["status"] == "succeeded", boosted
-    first = _evaluate_job(t, boosted["id"])
+    first = wait_evaluation(t, boosted["id"])
     assert first["status"] == "succeeded" and first["result"]["auto_rollback"] is None  # v1 challenged no one
     v2 = _train(client, t)
     assert v2["number"] == 2
@@ -103,7 +90,7 @@ def test_a_champion_trained_on_tripled_sales_is_rolled_back_by_itself(celery_wor
 
     later = upload(t, d["dir"] / "later.csv", "later.csv")
     assert later["status"] == "succeeded", later
-    done = _evaluate_job(t, later["id"])
+    done = wait_evaluation(t, later["id"])
     assert done["status"] == "succeeded", done
     verdict = done["result"]["auto_rollback"]
     assert verdict["decided"] and verdict["outcome"] == "rolled_back", verdict

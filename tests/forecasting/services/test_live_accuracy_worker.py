@@ -5,14 +5,12 @@ by hand (plain pandas, from the stored ForecastPoint rows and the uploaded
 actuals) are equal to the stored ModelEvaluation."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, provision
-from tests.support.data import upload, wait_job
+from tests.support.data import upload, wait_evaluation, wait_job
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 LATER_WEEKS = 4
@@ -30,19 +28,6 @@ def split_demo(tmp_path_factory):
     sales[sales["Date"] <= cut].to_csv(folder / "old.csv", index=False)
     sales[sales["Date"] > cut].to_csv(folder / "new.csv", index=False)
     return {"files": files, "old": folder / "old.csv", "new": folder / "new.csv", "cut": cut, "sales": sales}
-
-
-def _evaluate_job(t, upload_id: int, timeout: float = 300.0) -> dict:
-    from jobs.models import Job
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with in_tenant(t):
-            job = Job.objects.filter(kind=Job.Kind.EVALUATE, params__upload=upload_id).first()
-        if job is not None:
-            return wait_job(t, job.pk, timeout=timeout)
-        time.sleep(0.2)
-    raise AssertionError(f"no evaluate job for upload {upload_id}")
 
 
 def test_stored_live_accuracy_equals_a_hand_computation(celery_worker_proc, split_demo):
@@ -63,7 +48,7 @@ def test_stored_live_accuracy_equals_a_hand_computation(celery_worker_proc, spli
 
     later = upload(t, d["new"], "later.csv")
     assert later["status"] == "succeeded"
-    done = _evaluate_job(t, later["id"])
+    done = wait_evaluation(t, later["id"])
     assert done["status"] == "succeeded", done
     assert done["result"]["runs"] == [run.pk] and len(done["result"]["weeks"]) == LATER_WEEKS
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import add_member, api_client, in_tenant, web_client
-from tests.support.versions import ORIGIN, make_version
+from tests.support.versions import ORIGIN, add_actuals, make_version
 
 
 def _policy(t, weeks: int):
@@ -44,15 +44,6 @@ def _events(t, action):
 
     with in_tenant(t):
         return list(AuditEvent.objects.filter(action=action).order_by("sequence").values("actor_label", "payload"))
-
-
-def _actuals(t, weeks: int, sales: float = 10.0):
-    from forecasting.models import SalesRecord
-
-    with in_tenant(t):
-        for h in range(weeks):
-            SalesRecord.objects.update_or_create(store=1, dept=1, date=ORIGIN + timedelta(weeks=h + 1),
-                                                 defaults={"sales": sales})
 
 
 def _check(t):
@@ -141,7 +132,7 @@ def test_a_shadow_that_beats_the_champion_live_is_promoted_after_its_weeks(tenan
     _shadow_pair(tenant, champion=30.0, shadow=11.0)
     waiting = _check(tenant)
     assert waiting["decided"] is False and waiting["weeks"] == 0 and "0 of 2" in waiting["note"]
-    _actuals(tenant, 1)
+    add_actuals(tenant, 1)
     waiting = _check(tenant)
     assert waiting["decided"] is False and "1 of 2" in waiting["note"]
     shown = api_client(tenant, key=tenant.admin_key).get("/api/v1/monitoring/").json()["shadow"]
@@ -151,7 +142,7 @@ def test_a_shadow_that_beats_the_champion_live_is_promoted_after_its_weeks(tenan
     assert 'id="shadow"' in page and "1 of 2 weeks" in page and "95% better" in page
     assert _statuses(tenant) == {1: "active", 2: "shadow"}
 
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     done = _check(tenant)
     assert done["decided"] and done["outcome"] == "promoted"
     assert _statuses(tenant) == {1: "retired", 2: "active"}
@@ -181,7 +172,7 @@ def test_a_shadow_that_beats_the_champion_live_is_promoted_after_its_weeks(tenan
 def test_a_shadow_not_better_by_the_margin_is_rejected_with_the_figures(tenant, settings):
     settings.FORECAST_PROMOTION_MARGIN = 0.02
     _shadow_pair(tenant, champion=20.0, shadow=19.86)  # live errors 9.86 vs 10: better, by 1.4% only
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     done = _check(tenant)
     assert done["decided"] and done["outcome"] == "rejected"
     assert _statuses(tenant) == {1: "active", 2: "rejected"}
@@ -207,7 +198,7 @@ def test_the_decision_waits_for_a_pending_refresh_of_the_champion(tenant):
     with in_tenant(tenant):
         ForecastRun.objects.filter(model_version__number=1).update(origin=ORIGIN - timedelta(weeks=1))
         refresh = Job.objects.create(kind="refresh", status="queued")
-    _actuals(tenant, 2)
+    add_actuals(tenant, 2)
     waiting = _check(tenant)
     assert waiting["decided"] is False and waiting["weeks"] == 2 and "waiting for the champion's" in waiting["note"]
     assert _statuses(tenant) == {1: "active", 2: "shadow"}
@@ -218,7 +209,7 @@ def test_the_decision_waits_for_a_pending_refresh_of_the_champion(tenant):
 
 def test_the_model_page_shows_the_shadow_beside_the_champion_and_another_tenant_sees_none(tenant, tenant_b):
     _shadow_pair(tenant, champion=30.0, shadow=11.0)
-    _actuals(tenant, 1)
+    add_actuals(tenant, 1)
     _check(tenant)
     with in_tenant(tenant):
         from forecasting.models import ModelVersion

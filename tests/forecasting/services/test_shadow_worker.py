@@ -8,13 +8,11 @@ on the very same data as its champion forecasts the same (it cannot beat it
 by the margin: rejected)."""
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
 
 from tests.conftest import api_client, in_tenant, provision
-from tests.support.data import upload, wait_job
+from tests.support.data import upload, wait_evaluation, wait_job
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 RECENT, LATER, HORIZON, SHADOW_WEEKS = 4, 4, 8, 2
@@ -75,18 +73,9 @@ def _first_champion(client, t) -> None:
 
 
 def _evaluate_job(t, upload_id: int) -> dict:
-    from jobs.models import Job
-
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        with in_tenant(t):
-            job = Job.objects.filter(kind=Job.Kind.EVALUATE, params__upload=upload_id).first()
-        if job is not None:
-            done = wait_job(t, job.pk, timeout=300)
-            assert done["status"] == "succeeded", done
-            return done
-        time.sleep(0.2)
-    raise AssertionError(f"no evaluate job for upload {upload_id}")
+    done = wait_evaluation(t, upload_id)
+    assert done["status"] == "succeeded", done
+    return done
 
 
 def _state(t):
