@@ -4,6 +4,8 @@ key) never widens a scope, its own or a new key's; only an unrestricted owner
 or admin changes scopes (accounts/scope_services.py)."""
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from tests.accounts.test_store_scope import DEPTS, STORES, WEEKS, seed_store_data
@@ -43,6 +45,16 @@ def _store_list(client) -> set[int]:
     resp = client.get("/api/v1/stores/")
     assert resp.status_code == 200, resp.content
     return {r["store"] for r in resp.json()["results"]}
+
+
+def _legacy_restrict_key(t, raw, stores):
+    """Rows written before this fix (restricting an admin key is refused now)."""
+    from accounts.models import KeyStoreScope
+
+    key = _key(t, raw)
+    with in_tenant(t):
+        KeyStoreScope.objects.bulk_create([KeyStoreScope(api_key=key, store=s) for s in stores])
+    return key
 
 
 # ------------------------------------------------ finding 2: keys follow their creator's scope
@@ -87,6 +99,53 @@ def test_a_key_acts_with_its_stores_and_its_creators_in_common(shop):
     assert _sales_stores(api_client(shop, key=raw)) == (set(), 0)
 
 
+# ------------------------------------------------ finding 3: a restricted principal never widens a scope
+def test_restricting_an_admin_key_is_refused_like_an_admin_member(shop):
+    raw = add_key(shop, "admin")
+    key = _key(shop, raw)
+    owner = api_client(shop, user=_owner(shop))
+    resp = owner.put(f"/api/v1/api-keys/{key.pk}/stores/", {"stores": [1]}, format="json")
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "scope_not_allowed", resp.content
+    assert owner.get(f"/api/v1/api-keys/{key.pk}/stores/").json() == {"restricted": False, "stores": []}
+
+
+@pytest.mark.parametrize("stores", [[], [1, 2], [2]])
+def test_a_restricted_admin_key_cannot_change_its_own_stores(shop, stores):
+    raw = add_key(shop, "admin")
+    key = _legacy_restrict_key(shop, raw, [1])
+    resp = api_client(shop, key=raw).put(f"/api/v1/api-keys/{key.pk}/stores/", {"stores": stores}, format="json")
+    assert resp.status_code == 403, resp.content
+    error = resp.json()["error"]
+    assert error["code"] == "scope_restricted" and set(error) == {"code", "message", "details"}
+    assert _sales_stores(api_client(shop, key=raw))[0] == {1}
+
+
+def test_a_restricted_admin_key_cannot_change_other_scopes(shop):
+    raw = add_key(shop, "admin")
+    _legacy_restrict_key(shop, raw, [1])
+    client = api_client(shop, key=raw)
+    other = _key(shop, add_key(shop, "viewer"))
+    resp = client.put(f"/api/v1/api-keys/{other.pk}/stores/", {"stores": [1]}, format="json")
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "scope_restricted"
+    analyst = add_member(shop, "analyst")
+    resp = client.put(f"/api/v1/members/{analyst.pk}/stores/", {"stores": []}, format="json")
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "scope_restricted"
+
+
+def test_a_restricted_admin_keys_child_inherits_its_restriction(shop):
+    raw = add_key(shop, "admin")
+    _legacy_restrict_key(shop, raw, [1])
+    client = api_client(shop, key=raw)
+    child = client.post("/api/v1/api-keys/", {"name": "child", "role": "analyst"}, format="json")
+    assert child.status_code == 201, child.content
+    owner = api_client(shop, user=_owner(shop))
+    assert owner.get(f"/api/v1/api-keys/{child.json()['id']}/stores/").json() == {"restricted": True, "stores": [1]}
+    assert _sales_stores(api_client(shop, key=child.json()["key"]))[0] == {1}
+    # an admin key is never restricted, so a restricted principal cannot make one
+    resp = client.post("/api/v1/api-keys/", {"name": "wider", "role": "admin"}, format="json")
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "scope_restricted", resp.content
+
+
 def test_a_key_made_by_a_key_of_a_restricted_creator_is_restricted(shop):
     """The creator of a key made by a key is that key's creator: her scope caps both."""
     admin = add_member(shop, "admin")
@@ -96,3 +155,62 @@ def test_a_key_made_by_a_key_of_a_restricted_creator_is_restricted(shop):
     owner.patch(f"/api/v1/members/{admin.pk}/", {"role": "analyst"}, format="json")
     owner.put(f"/api/v1/members/{admin.pk}/stores/", {"stores": [3]}, format="json")
     assert _sales_stores(api_client(shop, key=child.json()["key"]))[0] == {3}
+
+
+def test_a_restricted_admin_member_follows_the_same_rule(shop):
+    """Members who are admins cannot be restricted; one restricted before that rule
+    (guardian rows) neither lifts her scope nor makes a wider key."""
+    from guardian.shortcuts import assign_perm
+
+    from forecasting.models import Store
+
+    admin = add_member(shop, "admin")
+    with in_tenant(shop):
+        assign_perm("forecasting.view_store", admin, Store.objects.get(number=2))
+    client = api_client(shop, user=admin)
+    resp = client.put(f"/api/v1/members/{admin.pk}/stores/", {"stores": []}, format="json")
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "scope_restricted"
+    child = client.post("/api/v1/api-keys/", {"name": "mine", "role": "viewer"}, format="json")
+    assert child.status_code == 201
+    assert _sales_stores(api_client(shop, key=child.json()["key"]))[0] == {2}
+    page = web_client(shop, user=admin)
+    resp = page.post(f"/api-keys/{child.json()['id']}/stores/", {"stores": ""}, follow=True)
+    assert b"restricted" in resp.content
+    assert _sales_stores(api_client(shop, key=child.json()["key"]))[0] == {2}
+
+
+def test_promoting_a_restricted_member_to_admin_is_refused(shop):
+    analyst = add_member(shop, "analyst")
+    owner = api_client(shop, user=_owner(shop))
+    owner.put(f"/api/v1/members/{analyst.pk}/stores/", {"stores": [1]}, format="json")
+    resp = owner.patch(f"/api/v1/members/{analyst.pk}/", {"role": "admin"}, format="json")
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "scope_not_allowed", resp.content
+    owner.put(f"/api/v1/members/{analyst.pk}/stores/", {"stores": []}, format="json")
+    assert owner.patch(f"/api/v1/members/{analyst.pk}/", {"role": "admin"}, format="json").status_code == 200
+
+
+def test_an_unrestricted_owner_still_sets_and_lifts_scopes(shop):
+    owner = api_client(shop, user=_owner(shop))
+    key = _key(shop, add_key(shop, "analyst"))
+    assert owner.put(f"/api/v1/api-keys/{key.pk}/stores/", {"stores": [1]},
+                     format="json").json() == {"restricted": True, "stores": [1]}
+    assert owner.put(f"/api/v1/api-keys/{key.pk}/stores/", {"stores": []},
+                     format="json").json() == {"restricted": False, "stores": []}
+    created = owner.post("/api/v1/api-keys/", {"name": "all", "role": "admin"}, format="json")
+    assert created.status_code == 201
+    assert owner.get(f"/api/v1/api-keys/{created.json()['id']}/stores/").json()["restricted"] is False
+
+
+def test_the_migration_lowers_restricted_admin_keys_to_analyst(shop):
+    from django.apps import apps
+
+    from accounts.models import ApiKey
+
+    raw = add_key(shop, "admin")
+    key = _legacy_restrict_key(shop, raw, [1])
+    free = _key(shop, add_key(shop, "admin"))
+    migration = importlib.import_module("accounts.migrations.0008_restricted_admin_keys_act_as_analysts")
+    with in_tenant(shop):
+        migration.lower_restricted_admin_keys(apps, None)
+        assert ApiKey.objects.get(pk=key.pk).role == "analyst"
+        assert ApiKey.objects.get(pk=free.pk).role == "admin"
