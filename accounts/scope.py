@@ -10,7 +10,9 @@ resulting ``StoreScope`` as a required keyword argument.
 
 An empty set of stores means unrestricted: an admin clears a restriction by
 saving no stores (a principal who may see no store at all would be better
-deactivated or revoked).
+deactivated or revoked). A key's scope is capped by its creator's current
+scope (``StoreScope.for_principal``), so a key may end up restricted to no
+store at all. Who may change a scope is decided in ``accounts/scope_services.py``.
 """
 from __future__ import annotations
 
@@ -77,17 +79,16 @@ class StoreScope:
 
     @classmethod
     def for_principal(cls, principal) -> "StoreScope":
-        """The scope of a member (``User``) or an API key (``ApiKey``)."""
+        """The scope of a member (``User``) or an API key (``ApiKey``). A key acts
+        with at most its creator's current scope, as with its role: its own stores
+        (if restricted) intersected with its creator's (if restricted), so a key
+        whose creator is restricted is restricted even when its own rows say all."""
         if isinstance(principal, ApiKey):
-            numbers = KeyStoreScope.objects.filter(api_key=principal).values_list("store", flat=True)
-        else:
-            numbers = member_store_numbers(principal)
-        numbers = list(numbers)
-        if not numbers:
-            return cls.all()
-        if isinstance(principal, ApiKey):
-            return cls(frozenset(numbers), key_id=principal.pk)
-        return cls(frozenset(numbers), user_id=principal.pk)
+            own = KeyStoreScope.objects.filter(api_key=principal).values_list("store", flat=True)
+            stores = key_effective_stores(own, member_store_numbers(principal.created_by))
+            return cls.all() if stores is None else cls(stores, key_id=principal.pk)
+        numbers = member_store_numbers(principal)
+        return cls(frozenset(numbers), user_id=principal.pk) if numbers else cls.all()
 
     @classmethod
     def for_request(cls, request) -> "StoreScope":
@@ -97,6 +98,15 @@ class StoreScope:
             scope = cls.for_principal(request.user)
             request._store_scope = scope
         return scope
+
+
+def key_effective_stores(own, creator) -> frozenset[int] | None:
+    """A key's stores from its own rows and its creator's (each empty: every
+    store); None: every store. May be empty: the two share no store."""
+    own, creator = frozenset(own), frozenset(creator)
+    if own and creator:
+        return own & creator
+    return own or creator or None
 
 
 def member_store_numbers(user) -> list[int]:
@@ -123,11 +133,23 @@ def member_scopes() -> dict[int, list[int]]:
 
 
 def key_scopes() -> dict[int, list[int]]:
-    """{api key id: store numbers} of every restricted key (one query)."""
+    """{api key id: store numbers} of every key restricted by its own rows (one query)."""
     out: dict[int, list[int]] = {}
     for key_id, store in KeyStoreScope.objects.values_list("api_key_id", "store"):
         out.setdefault(key_id, []).append(store)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def key_effective_scopes() -> dict[int, list[int]]:
+    """{api key id: store numbers} of every restricted key as it acts, capped by
+    its creator's stores (``key_effective_stores``); a list may be empty."""
+    own, members = key_scopes(), member_scopes()
+    out = {}
+    for key_id, creator_id in ApiKey.objects.values_list("pk", "created_by_id"):
+        stores = key_effective_stores(own.get(key_id, ()), members.get(creator_id, ()))
+        if stores is not None:
+            out[key_id] = sorted(stores)
+    return out
 
 
 def parse_store_list(text: str) -> list[int]:

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts import scope_services
 from accounts.audit import Actor, audit_record
 from accounts.models import ApiKey, User, generate_key, hash_key
 from accounts.roles import API_KEY_ROLES, Role, can_assign, capped_role
+from accounts.scope import member_store_numbers
 from billing.services import quota_reserve
 from saas.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -180,6 +182,8 @@ def member_change_role(*, actor: Actor, user_id: int, role: str) -> MemberChange
         raise Forbidden("You cannot change this member's role.")
     if user.role == role:
         return MemberChange(user)
+    scope_services.role_scope_check(role=role, stores=member_store_numbers(user),
+                                    what="lift this member's store restriction before making them one")
     if user.role == Role.OWNER:
         _ensure_other_owner(user)
     old = user.role
@@ -248,11 +252,13 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> CreatedKey:
         raise Forbidden("An API key belongs to a member: create it as one.")
     if not can_assign(_actor_role(actor), role):
         raise Forbidden("You cannot create a key with this role.")
+    stores = scope_services.new_key_stores(actor=actor, role=role)  # a restricted actor's key inherits its stores
     quota_reserve(limit="api_keys")
     raw, prefix = generate_key()
     key = ApiKey.objects.create(name=name, prefix=prefix, digest=hash_key(raw), role=role, created_by=creator)
+    scope_services.key_stores_write(key=key, stores=stores)
     audit_record(action="api_key.create", actor=actor, target_type="api_key", target_id=key.pk,
-                 payload={"name": name, "role": role, "prefix": prefix})
+                 payload={"name": name, "role": role, "prefix": prefix, "stores": stores or "all"})
     return CreatedKey(key=key, raw=raw)
 
 

@@ -20,7 +20,7 @@ from accounts.audit.registry import ACTIONS
 from accounts.decorators import public_page, role_required, signed_in_page
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
-from accounts.scope import key_scopes, member_scopes, parse_store_list
+from accounts.scope import key_effective_scopes, key_scopes, member_scopes, parse_store_list
 from saas.client_ip import client_ip
 from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
@@ -188,9 +188,11 @@ def api_keys(request):
             messages.success(request, f"Key '{created.key.name}' created. Copy it now: it is shown only once.")
             form = ApiKeyForm()
     keys = list(selectors.api_key_list())
-    scopes = key_scopes()
+    scopes, acting = key_scopes(), key_effective_scopes()
     for k in keys:
-        k.store_numbers = scopes.get(k.pk, [])
+        k.store_numbers = scopes.get(k.pk, [])  # its own rows: what "Set stores" edits
+        # the stores it acts with, when its creator's scope narrows them (accounts/scope.py)
+        k.capped_stores = acting.get(k.pk) if acting.get(k.pk) != scopes.get(k.pk) else None
     return render(request, "accounts/api_keys.html", {"keys": keys, "form": form, "created": created})
 
 

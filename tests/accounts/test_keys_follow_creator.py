@@ -36,6 +36,26 @@ def test_demotion_caps_keys_and_counts_them(tenant):
     assert resp.json()["api_keys_affected"] == 1
 
 
+def test_demotion_and_restriction_cap_keys_stores(tenant):
+    """Issue 16: a key acts with at most its creator's current store scope too."""
+    from accounts.models import ApiKey
+    from accounts.scope import StoreScope
+    from forecasting.models import Store
+
+    admin = add_member(tenant, "admin")
+    raw = add_key(tenant, "admin", creator=admin)
+    owner = api_client(tenant, user=owner_of(tenant))
+    owner.patch(f"/api/v1/members/{admin.pk}/", {"role": "analyst"}, format="json")
+    with in_tenant(tenant):
+        Store.objects.get_or_create(number=1)
+    assert owner.put(f"/api/v1/members/{admin.pk}/stores/", {"stores": [1]}, format="json").status_code == 200
+    key = [k for k in owner.get("/api/v1/api-keys/").json()["results"] if k["created_by"] == admin.email][0]
+    assert owner.get(f"/api/v1/api-keys/{key['id']}/stores/").json() == {"restricted": True, "stores": [1]}
+    assert api_client(tenant, key=raw).get("/api/v1/me/").json()["role"] == "analyst"
+    with in_tenant(tenant):
+        assert StoreScope.for_principal(ApiKey.objects.get(pk=key["id"])).stores == {1}
+
+
 def test_deactivation_suspends_keys_until_reactivation(tenant):
     analyst = add_member(tenant, "admin")  # keys are made by admins and owners
     raw = add_key(tenant, "analyst", creator=analyst)

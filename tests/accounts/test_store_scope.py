@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import add_member, api_client, in_tenant, provision, web_client
+from tests.conftest import add_key, add_member, api_client, in_tenant, provision, web_client
 from tests.support.endpoints import discover_api_endpoints
 from tests.support.insights_checks import INSIGHTS_CHECKS
 from tests.support.stores_checks import STORE_PAGE_CHECKS
@@ -70,16 +70,25 @@ def scoped(django_db_setup, django_db_blocker):
         assert resp.status_code == 200 and resp.json() == {"restricted": True, "stores": [2]}, resp.content
         with in_tenant(t):
             key = ApiKey.objects.get(pk=created["id"])
-    return {"tenant": t, "analyst": analyst, "key_raw": created["key"], "key": key}
+        # issue 16: an admin's unrestricted key, then the admin demoted and restricted to stores 1-2
+        creator = add_member(t, "admin")
+        creator_key = add_key(t, "admin", creator=creator)
+        assert owner.patch(f"/api/v1/members/{creator.pk}/", {"role": "analyst"}, format="json").status_code == 200
+        resp = owner.put(f"/api/v1/members/{creator.pk}/stores/", {"stores": sorted(ANALYST_STORES)}, format="json")
+        assert resp.status_code == 200, resp.content
+    return {"tenant": t, "analyst": analyst, "key_raw": created["key"], "key": key, "creator_key_raw": creator_key}
 
 
-PRINCIPALS = ["analyst_session", "restricted_key"]
+# a key acts with at most its creator's current scope: the third principal's own rows say "every store"
+PRINCIPALS = ["analyst_session", "restricted_key", "key_of_restricted_creator"]
 
 
 def client_and_stores(scoped, principal):
     t = scoped["tenant"]
     if principal == "analyst_session":
         return api_client(t, user=scoped["analyst"]), ANALYST_STORES
+    if principal == "key_of_restricted_creator":
+        return api_client(t, key=scoped["creator_key_raw"]), ANALYST_STORES
     return api_client(t, key=scoped["key_raw"]), KEY_STORES
 
 
@@ -221,7 +230,8 @@ def no_store_data(reason: str):
     return ("none", reason)
 
 
-ADMIN_ONLY = no_store_data("admin or owner only; admins and owners cannot be store-restricted")
+ADMIN_ONLY = no_store_data("admin or owner only; admins and owners (members and keys) cannot be store-restricted, "
+                           "and a restricted principal changes no scope (tests/accounts/test_key_scope.py)")
 # every API endpoint: a check of what a restricted principal gets, or why it has no store data
 ENDPOINTS = {
     "GET /api/v1/sales/": check_sales,
