@@ -1,0 +1,127 @@
+"""Issue 16, finding 1: no secret key is written in the repository, and every
+signed token of the product refuses a forged one (signed with the old public
+development key or with any other key), a replayed one where replay matters,
+and one made for another workspace.
+
+The product's signed tokens (grep signing., TimestampSigner, token_generator):
+- the signup handoff (accounts.services.handoff_token_*): signed, 60 s, names its
+  schema, single use (nonce in accounts.HandoffNonce);
+- password-reset and invitation links (accounts.tokens.workspace_token_generator):
+  Django's generator with the workspace's schema in the hash, single use (the
+  password hash changes), PASSWORD_RESET_TIMEOUT;
+- the operator console's session cookie (tenants/operator_auth.py, signed cookie,
+  bound to the operator's password hash).
+Member sessions live in the database; API keys are random and stored hashed:
+neither is signed, so no key can forge them."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import secrets
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.conftest import REPO, in_tenant
+
+OLD_PUBLIC_KEY = "dev-insecure-secret-key-change-me-0123456789abcdef"  # was saas/settings/base.py's default
+SETTINGS_DIR = Path(REPO) / "saas" / "settings"
+
+
+def _owner(t):
+    from accounts.models import User
+
+    with in_tenant(t):
+        return User.objects.get(email=t.owner_email)
+
+
+def _signed_in(client: Client) -> bool:
+    return client.get("/").status_code == 200
+
+
+def _post_handoff(t, token: str) -> Client:
+    client = Client(HTTP_HOST=t.host)
+    client.post("/accounts/handoff/", {"token": token})
+    return client
+
+
+# ------------------------------------------------------------------ the key
+def test_settings_hold_no_secret_key_literal():
+    """No SECRET_KEY of any settings module is, or falls back to, a string written there."""
+    offenders = []
+    for path in sorted(SETTINGS_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SECRET_KEY" for t in node.targets):
+                literals = [c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant)
+                            and isinstance(c.value, str) and c.value not in ("", "DJANGO_SECRET_KEY")]
+                if literals:
+                    offenders.append(f"{path.name}:{node.lineno} {literals}")
+    assert not offenders, offenders
+    for path in SETTINGS_DIR.glob("*.py"):
+        assert OLD_PUBLIC_KEY not in path.read_text(), path
+
+
+def test_the_key_in_use_is_random_and_not_the_old_public_one():
+    from django.conf import settings
+
+    assert settings.SECRET_KEY != OLD_PUBLIC_KEY
+    assert len(settings.SECRET_KEY) >= 50 and len(set(settings.SECRET_KEY)) >= 5
+
+
+def test_the_dev_key_file_is_created_private_and_reused(tmp_path):
+    from saas import secret_key
+
+    key = secret_key.load_or_create(tmp_path)
+    path = tmp_path / secret_key.FILE_NAME
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(key) >= 50 and path.read_text().strip() == key
+    assert secret_key.load_or_create(tmp_path) == key  # the next start signs with the same key
+    assert [p.name for p in tmp_path.iterdir()] == [secret_key.FILE_NAME]  # no temporary file left
+    other = tmp_path / "other"
+    assert secret_key.load_or_create(other) != key  # another var/ gets a key of its own
+
+
+def test_a_key_file_others_can_read_is_refused(tmp_path):
+    from saas import secret_key
+
+    secret_key.load_or_create(tmp_path)
+    (tmp_path / secret_key.FILE_NAME).chmod(0o644)
+    with pytest.raises(PermissionError):
+        secret_key.load_or_create(tmp_path)
+
+
+def _settings_key(module: str, var_dir: Path, **extra) -> subprocess.CompletedProcess:
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SAAS_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": module, "SAAS_VAR_DIR": str(var_dir), "SAAS_NO_AUTOSTART": "1",
+                "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL,
+                "DJANGO_ALLOWED_HOSTS": "example.com", **extra})
+    return subprocess.run([sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_dev_settings_read_the_generated_key_and_prod_refuses_to_start_without_one(tmp_path):
+    from saas import secret_key
+
+    first = _settings_key("saas.settings.dev", tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == secret_key.load_or_create(tmp_path)  # `make run` and its processes: one key
+    assert _settings_key("saas.settings.dev", tmp_path).stdout == first.stdout  # and the next start too
+    given = secrets.token_urlsafe(60)
+    assert _settings_key("saas.settings.dev", tmp_path, DJANGO_SECRET_KEY=given).stdout.strip() == given
+    prod = _settings_key("saas.settings.prod", tmp_path)
+    assert prod.returncode != 0 and "DJANGO_SECRET_KEY" in prod.stderr
+
+
+def test_compose_refuses_to_start_without_a_key():
+    compose = (Path(REPO) / "docker-compose.yml").read_text()
+    assert re.search(r"DJANGO_SECRET_KEY: \$\{DJANGO_SECRET_KEY:\?", compose)
+    for path in [Path(REPO) / "docker-compose.yml", Path(REPO) / "Dockerfile", *(Path(REPO) / "docker").rglob("*")]:
+        if path.is_file():
+            assert OLD_PUBLIC_KEY not in path.read_text(errors="replace"), path
