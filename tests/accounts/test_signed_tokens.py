@@ -22,9 +22,12 @@ import secrets
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.core import signing
 from django.test import Client
 
 from tests.conftest import REPO, in_tenant
@@ -125,3 +128,66 @@ def test_compose_refuses_to_start_without_a_key():
     for path in [Path(REPO) / "docker-compose.yml", Path(REPO) / "Dockerfile", *(Path(REPO) / "docker").rglob("*")]:
         if path.is_file():
             assert OLD_PUBLIC_KEY not in path.read_text(errors="replace"), path
+
+
+# ------------------------------------------------------------------ the signup handoff
+@pytest.mark.parametrize("key", [OLD_PUBLIC_KEY, "random"])
+def test_a_forged_handoff_token_signs_nobody_in(tenant, tenant_b, key):
+    """The attack of the finding: sign {schema, user, nonce} for another workspace's owner."""
+    from accounts.services import HANDOFF_SALT
+
+    key = secrets.token_urlsafe(60) if key == "random" else key
+    for victim in (tenant, tenant_b):
+        forged = signing.dumps({"schema": victim.schema, "user": _owner(victim).pk, "nonce": secrets.token_hex(16)},
+                               key=key, salt=HANDOFF_SALT)
+        client = _post_handoff(victim, forged)
+        assert not _signed_in(client)
+        assert client.get("/api/v1/me/").status_code in (401, 403)
+
+
+def test_a_handoff_token_is_refused_on_a_workspace_it_was_not_issued_for(tenant, tenant_b):
+    from accounts.services import handoff_token_consume, handoff_token_create
+
+    token = handoff_token_create(schema=tenant.schema, user_id=_owner(tenant).pk)
+    assert not _signed_in(_post_handoff(tenant_b, token))
+    with in_tenant(tenant_b):
+        assert handoff_token_consume(token=token) is None
+
+
+def test_a_handoff_token_is_single_use_even_when_the_cache_forgets(tenant):
+    from django.core.cache import cache
+
+    from accounts.models import HandoffNonce
+    from accounts.services import handoff_token_create
+
+    token = handoff_token_create(schema=tenant.schema, user_id=_owner(tenant).pk)
+    assert _signed_in(_post_handoff(tenant, token))
+    cache.clear()  # the use is recorded in the database, not in a cache
+    assert not _signed_in(_post_handoff(tenant, token))
+    with in_tenant(tenant):
+        assert HandoffNonce.objects.filter(nonce=signing.loads(token, salt="signup-handoff")["nonce"]).count() == 1
+
+
+def test_a_handoff_token_expires_within_a_minute(tenant):
+    from accounts.services import HANDOFF_MAX_AGE, handoff_token_create
+
+    assert HANDOFF_MAX_AGE <= 60
+    owner = _owner(tenant)
+    with mock.patch.object(signing.time, "time", return_value=time.time() - 61):
+        old = handoff_token_create(schema=tenant.schema, user_id=owner.pk)
+    assert not _signed_in(_post_handoff(tenant, old))
+    with mock.patch.object(signing.time, "time", return_value=time.time() - 30):
+        recent = handoff_token_create(schema=tenant.schema, user_id=owner.pk)
+    assert _signed_in(_post_handoff(tenant, recent))
+
+
+def test_a_handoff_token_without_a_proper_nonce_is_refused(tenant):
+    from accounts.services import HANDOFF_SALT, handoff_token_consume
+
+    owner = _owner(tenant)
+    with in_tenant(tenant):
+        for payload in ({"schema": tenant.schema, "user": owner.pk},
+                        {"schema": tenant.schema, "user": owner.pk, "nonce": ""},
+                        {"schema": tenant.schema, "user": str(owner.pk), "nonce": secrets.token_hex(16)},
+                        [tenant.schema, owner.pk]):
+            assert handoff_token_consume(token=signing.dumps(payload, salt=HANDOFF_SALT)) is None
