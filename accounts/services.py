@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
@@ -21,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.audit import Actor, audit_record
 from accounts.models import ApiKey, HandoffNonce, User, generate_key, hash_key
 from accounts.roles import API_KEY_ROLES, Role, can_assign, capped_role
+from accounts.tokens import workspace_token_generator
 from billing.services import quota_reserve
 from saas.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -88,7 +88,7 @@ def member_create(*, actor: Actor, email: str, password: str, role: str = Role.V
 
 def invite_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = workspace_token_generator.make_token(user)  # bound to this workspace (accounts/tokens.py)
     return f"{_tenant().url}accounts/reset/{uid}/{token}/"
 
 

@@ -30,7 +30,7 @@ import pytest
 from django.core import signing
 from django.test import Client
 
-from tests.conftest import REPO, in_tenant
+from tests.conftest import PASSWORD, REPO, add_member, api_client, in_tenant, web_client
 
 OLD_PUBLIC_KEY = "dev-insecure-secret-key-change-me-0123456789abcdef"  # was saas/settings/base.py's default
 SETTINGS_DIR = Path(REPO) / "saas" / "settings"
@@ -191,3 +191,97 @@ def test_a_handoff_token_without_a_proper_nonce_is_refused(tenant):
                         {"schema": tenant.schema, "user": str(owner.pk), "nonce": secrets.token_hex(16)},
                         [tenant.schema, owner.pk]):
             assert handoff_token_consume(token=signing.dumps(payload, salt=HANDOFF_SALT)) is None
+
+
+# ------------------------------------------------------------------ password reset and invitation links
+def _reset_path(user, token: str) -> str:
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return f"/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{token}/"
+
+
+def _link_opens(t, path: str) -> bool:
+    """A valid link redirects to the password form (Django keeps the token in the session)."""
+    resp = web_client(t).get(path)
+    return resp.status_code == 302 and resp["Location"].endswith("/set-password/")
+
+
+@pytest.mark.parametrize("key", [OLD_PUBLIC_KEY, "random"])
+def test_a_forged_reset_link_opens_nothing(tenant, key):
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+
+    from accounts.tokens import WorkspaceTokenGenerator, workspace_token_generator
+
+    key = secrets.token_urlsafe(60) if key == "random" else key
+    owner = _owner(tenant)
+    with in_tenant(tenant):
+        genuine = workspace_token_generator.make_token(owner)
+        forged = []
+        for cls in (PasswordResetTokenGenerator, WorkspaceTokenGenerator):  # Django's stock one and ours
+            generator = cls()
+            generator.secret = key
+            forged.append(generator.make_token(owner))
+    assert _link_opens(tenant, _reset_path(owner, genuine))  # the control
+    for token in forged:
+        assert not _link_opens(tenant, _reset_path(owner, token))
+
+
+def test_a_reset_link_of_one_workspace_opens_no_account_of_another(tenant, tenant_b):
+    """Even for a member with the same id, e-mail, password hash and last login elsewhere."""
+    from accounts.models import User
+    from accounts.tokens import workspace_token_generator
+
+    mine = add_member(tenant, "viewer", email="twin@example.com")
+    twin = add_member(tenant_b, "viewer", email="twin@example.com")
+    with in_tenant(tenant_b):
+        User.objects.filter(pk=twin.pk).update(id=mine.pk, password=mine.password, last_login=mine.last_login)
+        twin = User.objects.get(pk=mine.pk)
+    with in_tenant(tenant):
+        token = workspace_token_generator.make_token(mine)
+    assert not _link_opens(tenant_b, _reset_path(twin, token))
+    assert _link_opens(tenant, _reset_path(mine, token))
+
+
+def test_an_invitation_link_is_single_use(tenant, settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    owner = _owner(tenant)
+    resp = api_client(tenant, user=owner).post("/api/v1/members/", {"email": "newbie@example.com", "role": "viewer"},
+                                               format="json")
+    assert resp.status_code == 201, resp.content[:500]
+    link = re.search(r"http://\S+(/accounts/reset/\S+/)", mail.outbox[-1].body).group(1)
+    assert _link_opens(tenant, link)
+    joiner = web_client(tenant)
+    form_url = joiner.get(link)["Location"]
+    done = joiner.post(form_url, {"new_password1": PASSWORD + "n", "new_password2": PASSWORD + "n"})
+    assert done.status_code == 302, done.content[:500]
+    assert not _link_opens(tenant, link)  # replayed: the password it was derived from is gone
+
+
+# ------------------------------------------------------------------ the operator console's cookie
+def test_an_operator_cookie_forged_with_another_key_opens_no_console(db_access, monkeypatch):
+    import uuid
+
+    from django.conf import settings
+    from django.contrib.sessions.serializers import JSONSerializer
+    from django.core.management import call_command
+    from django.utils.crypto import salted_hmac
+
+    from tenants.models import Operator
+    from tenants.operator_auth import OPERATOR_SESSION_COOKIE, SESSION_HASH, SESSION_ID
+
+    email = f"ops-{uuid.uuid4().hex[:6]}@platform.test"
+    monkeypatch.setenv("OPS_PW", "Operator-pass-2026!")
+    call_command("create_operator", email, "--password-env", "OPS_PW")
+    operator = Operator.objects.get(email=email)
+    for key in (OLD_PUBLIC_KEY, secrets.token_urlsafe(60)):
+        # an attacker who even knows the operator's password hash (a leaked backup) and signs with the key
+        auth_hash = salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+                                operator.password, secret=key, algorithm="sha256").hexdigest()
+        cookie = signing.dumps({SESSION_ID: operator.pk, SESSION_HASH: auth_hash}, key=key, compress=True,
+                               salt="django.contrib.sessions.backends.signed_cookies", serializer=JSONSerializer)
+        client = Client(HTTP_HOST=settings.SAAS_BASE_DOMAIN)
+        client.cookies[OPERATOR_SESSION_COOKIE] = cookie
+        assert client.get("/operator/").status_code == 302  # to the sign-in page
