@@ -137,12 +137,13 @@ def test_a_forged_handoff_token_signs_nobody_in(tenant, tenant_b, key):
     from accounts.services import HANDOFF_SALT
 
     key = secrets.token_urlsafe(60) if key == "random" else key
-    for victim in (tenant, tenant_b):
+    for victim, other in ((tenant, tenant_b), (tenant_b, tenant)):
         forged = signing.dumps({"schema": victim.schema, "user": _owner(victim).pk, "nonce": secrets.token_hex(16)},
                                key=key, salt=HANDOFF_SALT)
-        client = _post_handoff(victim, forged)
-        assert not _signed_in(client)
-        assert client.get("/api/v1/me/").status_code in (401, 403)
+        for host in (victim, other):  # the workspace it names, and one it was not issued for
+            client = _post_handoff(host, forged)
+            assert not _signed_in(client)
+            assert client.get("/api/v1/me/").status_code in (401, 403)
 
 
 def test_a_handoff_token_is_refused_on_a_workspace_it_was_not_issued_for(tenant, tenant_b):
