@@ -175,3 +175,12 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}: {self.title}"
+
+
+class HandoffNonce(models.Model):
+    """A used signup-handoff token (accounts.services.handoff_token_consume): its nonce is inserted
+    when the token is consumed, and the unique constraint refuses a second use, in any process.
+    Rows older than a token's lifetime are pruned (an expired token is refused anyway)."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts import scope_services
 from accounts.audit import Actor, audit_record
-from accounts.models import ApiKey, User, generate_key, hash_key
+from accounts.models import ApiKey, HandoffNonce, User, generate_key, hash_key
 from accounts.roles import API_KEY_ROLES, Role, can_assign, capped_role
 from accounts.scope import member_store_numbers
+from accounts.tokens import workspace_token_generator
 from billing.services import quota_reserve
 from saas.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -90,7 +90,7 @@ def member_create(*, actor: Actor, email: str, password: str, role: str = Role.V
 
 def invite_link(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = workspace_token_generator.make_token(user)  # bound to this workspace (accounts/tokens.py)
     return f"{_tenant().url}accounts/reset/{uid}/{token}/"
 
 
@@ -296,7 +296,7 @@ def password_change(*, actor: Actor, user: User, new_password: str) -> User:
 # The public site creates the workspace on another host; a short-lived,
 # signed, single-use token carries the new owner there, logged in.
 HANDOFF_SALT = "signup-handoff"
-HANDOFF_MAX_AGE = 120
+HANDOFF_MAX_AGE = 60  # seconds: the signup page redirects at once, the handoff page posts it at once
 
 
 def handoff_token_create(*, schema: str, user_id: int) -> str:
@@ -304,15 +304,25 @@ def handoff_token_create(*, schema: str, user_id: int) -> str:
 
 
 def handoff_token_consume(*, token: str) -> User | None:
-    """The member the token was made for, if it is valid, unused and meant for
-    this tenant; None otherwise. Marks the token used."""
+    """The member the token was made for, if it is correctly signed, at most
+    HANDOFF_MAX_AGE old, issued for this tenant's schema and never used before;
+    None otherwise. Its nonce is recorded in the tenant's schema (HandoffNonce,
+    unique): a second use is refused by the database, in any process."""
     try:
         data = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
-    except signing.BadSignature:
+    except signing.BadSignature:  # also SignatureExpired
         return None
-    if data.get("schema") != connection.schema_name:
+    if not isinstance(data, dict) or data.get("schema") != connection.schema_name:
+        return None  # another workspace's token: refused without using it up
+    nonce, user_id = data.get("nonce"), data.get("user")
+    if not isinstance(nonce, str) or not 16 <= len(nonce) <= 64 or not isinstance(user_id, int):
         return None
-    if not cache.add(f"handoff:{data.get('nonce')}", 1, HANDOFF_MAX_AGE * 2):
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            HandoffNonce.objects.create(nonce=nonce, used_at=now)
+    except IntegrityError:
         return None  # already used
-    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
-    return user
+    # a nonce older than a token's lifetime can never be presented again with a valid token
+    HandoffNonce.objects.filter(used_at__lt=now - timedelta(seconds=HANDOFF_MAX_AGE * 2)).delete()
+    return User.objects.filter(pk=user_id, is_active=True).first()

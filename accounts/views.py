@@ -21,6 +21,7 @@ from accounts.decorators import public_page, role_required, signed_in_page
 from accounts.forms import ApiKeyForm, AuditFilterForm, EmailAuthenticationForm, InviteForm, RoleForm
 from accounts.roles import Role, has_perm
 from accounts.scope import key_effective_scopes, key_scopes, member_scopes, parse_store_list
+from accounts.tokens import workspace_token_generator
 from saas.client_ip import client_ip
 from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
@@ -43,6 +44,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     success_url = reverse_lazy("password_reset_done")
+    token_generator = workspace_token_generator  # bound to this workspace (accounts/tokens.py)
 
     def form_valid(self, form):
         self.extra_email_context = {"brand_name": connection.tenant.brand_name}
@@ -55,6 +57,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("login")
     post_reset_login = False
+    token_generator = workspace_token_generator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -11,12 +11,16 @@ import sys
 import time
 from pathlib import Path
 
-from saas import embedded
+from saas import embedded, secret_key
 
 
 def main() -> int:
     db_name = os.environ.get("SAAS_DB_NAME", "saas")
     started = embedded.ensure_started(db_name)
+    if not os.environ.get("DJANGO_SECRET_KEY"):
+        # generated on the first start, reused by every later one; web, worker and beat read this file
+        # (saas/settings/dev.py), it never travels in the environment
+        secret_key.load_or_create(embedded.var_dir())
     env = os.environ.copy()
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.setdefault("DATABASE_URL", embedded.database_url(db_name))

@@ -4,7 +4,8 @@ DATABASE_URL, REDIS_URL       external services; when unset, embedded ones are s
 SAAS_BASE_DOMAIN             tenants live at <slug>.<base domain> (default: localhost)
 SAAS_PORT                    port used in absolute links (default 8000)
 SAAS_TRUSTED_PROXIES         proxies in front that append to X-Forwarded-For (default 0)
-DJANGO_SECRET_KEY            required in production
+DJANGO_SECRET_KEY            required in production; `make run` keeps a generated one in var/secret_key
+                             (saas/secret_key.py, read by dev.py); the tests generate one per run
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from saas.observability.sentry import init_sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-insecure-secret-key-change-me-0123456789abcdef")
+# never a default written here: without a key Django refuses to sign anything (dev.py and test.py supply one)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 
 SAAS_BASE_DOMAIN = os.environ.get("SAAS_BASE_DOMAIN", "localhost")

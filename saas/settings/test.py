@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from saas import embedded
+from saas import embedded, secret_key
 
 
 def _db_of_worker(url: str, worker: str) -> str:
@@ -17,6 +17,9 @@ def _redis_of_worker(url: str, worker: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{1 + int(worker.removeprefix('gw'))}"))
 
 
+# a random key per run, never a known one; set in the environment so that the gunicorn and worker the suite
+# starts (they inherit it) sign and verify with the same key
+os.environ.setdefault("DJANGO_SECRET_KEY", secret_key.generate())
 embedded.use_test_servers()  # var/test, ports of this checkout's own
 # `make test` runs the suite in parallel processes (pytest-xdist: gw0, gw1, ...): each has a database and a
 # Redis database (broker, cache) of its own, and so do the worker and gunicorn it starts (they inherit both)
