@@ -157,7 +157,7 @@ class TenantSessionMiddleware(SessionMiddleware):
     """Django's session middleware on tenant hosts; no session on the public host."""
 
     def process_request(self, request):
-        if is_console_request(request):  # the operator console: its own signed-cookie session
+        if is_console_request(request):  # the operator console: its own server-side session
             request.session = console_session(request)
             return
         if connection.schema_name == get_public_schema_name():

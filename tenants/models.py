@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_creation_fakes_migrations, schema_exists
@@ -131,3 +132,13 @@ class Operator(AbstractBaseUser):
 
     def has_module_perms(self, app_label) -> bool:
         return self.is_active
+
+
+class OperatorSession(AbstractBaseSession):
+    """An operator's console session, server-side in the public schema
+    (tenants is a shared app: this table exists in no tenant schema). The
+    ``operator_session`` cookie holds only its key, so signing out deletes
+    the row and a copied cookie opens nothing. See tenants/operator_auth.py."""
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "tenants_operator_session"

@@ -1,14 +1,18 @@
 """What operators (platform staff, public schema) do to tenants as a whole.
 Every action writes a ``PlatformEvent`` in the same transaction; suspend and
-resume are tenants.services' (which record theirs)."""
+resume are tenants.services' (which record theirs). Sign-ins, sign-outs,
+failed sign-ins and lockouts are PlatformEvents too, and the lockout is read
+from them (``operator_locked_until``)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
@@ -112,3 +116,65 @@ def tenant_plan_set(*, slug: str, plan: str, operator: str) -> Tenant:
             audit_record(action="tenant.plan_set", actor=Actor.system(), target_type="tenant", target_id=slug,
                          payload={"from": old, "to": plan, "by": "platform operator"})
     return tenant
+
+
+# ------------------------------------------------------------ sign-in events and lockout
+# The members' rule (django-axes, saas/settings: AXES_FAILURE_LIMIT failures, locked for
+# AXES_COOLOFF_TIME, counted per e-mail + IP and reset by a success), applied to operators. Axes' own
+# tables live in tenant schemas, so operators' failures are counted from their PlatformEvents, in the
+# public schema. Operators are also locked per IP across e-mails (one address trying many operators),
+# but never per e-mail alone: anyone on the internet could then lock an operator out of the console.
+LOGIN_FAILED, LOCKED_OUT, LOGIN_LOCKED = "operator.login_failed", "operator.locked_out", "operator.login_locked"
+SIGNED_IN, SIGNED_OUT = "operator.signed_in", "operator.signed_out"
+
+
+def _who(email: str, ip: str | None) -> dict:
+    return {"email": (email or "").strip().lower()[:254], "ip": ip}
+
+
+def operator_locked_until(*, email: str, ip: str | None) -> datetime | None:
+    """When the lock on this e-mail + IP, or on this IP, ends (None: not locked).
+    Failures count within the cool-off period and after the last sign-in of
+    the same e-mail + IP (or from the same IP)."""
+    who = _who(email, ip)
+    limit, cooloff = int(settings.AXES_FAILURE_LIMIT), settings.AXES_COOLOFF_TIME
+    since = timezone.now() - cooloff
+    until = None
+    for match in ({"payload__email": who["email"], "payload__ip": ip}, {"payload__ip": ip}):
+        last_ok = (PlatformEvent.objects.filter(action=SIGNED_IN, created_at__gte=since, **match)
+                   .order_by("-created_at").values_list("created_at", flat=True).first())
+        failures = list(PlatformEvent.objects.filter(action=LOGIN_FAILED, created_at__gte=last_ok or since, **match)
+                        .order_by("-created_at").values_list("created_at", flat=True)[:limit])
+        if len(failures) >= limit:
+            # locked until the oldest of the last `limit` failures leaves the cool-off period
+            ends = failures[-1] + cooloff
+            until = max(until, ends) if until else ends
+    return until
+
+
+def operator_login_failed(*, email: str, ip: str | None) -> datetime | None:
+    """Records a failed sign-in; when it reaches the limit, the lockout too.
+    Returns when the lock ends, if this failure locked."""
+    with transaction.atomic():
+        PlatformEvent.objects.create(action=LOGIN_FAILED, actor_label="anonymous", payload=_who(email, ip))
+        until = operator_locked_until(email=email, ip=ip)
+        if until is not None:
+            PlatformEvent.objects.create(action=LOCKED_OUT, actor_label="anonymous",
+                                         payload={**_who(email, ip), "until": until.isoformat()})
+    return until
+
+
+def operator_login_refused(*, email: str, ip: str | None, until: datetime) -> None:
+    """A sign-in attempted while locked: refused before the password is checked."""
+    PlatformEvent.objects.create(action=LOGIN_LOCKED, actor_label="anonymous",
+                                 payload={**_who(email, ip), "until": until.isoformat()})
+
+
+def operator_signed_in(*, operator: Operator, email: str, ip: str | None) -> None:
+    """``email`` as typed (normalised), so the success resets that e-mail + IP's failures."""
+    PlatformEvent.objects.create(action=SIGNED_IN, actor_label=f"operator:{operator.email}", payload=_who(email, ip))
+
+
+def operator_signed_out(*, operator: Operator, ip: str | None) -> None:
+    PlatformEvent.objects.create(action=SIGNED_OUT, actor_label=f"operator:{operator.email}",
+                                 payload=_who(operator.email, ip))

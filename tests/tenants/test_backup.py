@@ -26,7 +26,7 @@ def _counts(t) -> dict:
         return {m.__name__: m.objects.count() for m in (SalesRecord, Store, Upload, User, ApiKey, AuditEvent)}
 
 
-def test_backup_then_restore_under_a_new_slug(db_access, celery_worker_proc, tmp_path):
+def test_backup_then_restore_under_a_new_slug(db_access, celery_worker_proc, tmp_path, monkeypatch):
     from django.conf import settings
 
     from accounts.models import AuditEvent
@@ -41,10 +41,11 @@ def test_backup_then_restore_under_a_new_slug(db_access, celery_worker_proc, tmp
     artifact.write_bytes(b"model-bytes")
     before = _counts(src)
 
+    monkeypatch.setenv("SAAS_BACKUP_SIGNING_KEY", "round-trip-backup-signing-key-0123456789")
     out = tmp_path / "bk.tar"
     call_command("tenant_backup", src.slug, "--out", str(out))
     with tarfile.open(out) as tar:
-        assert {"manifest.json", "schema.dump", "media.tar"} <= set(tar.getnames())
+        assert {"manifest.json", "manifest.sig", "schema.dump", "media.tar"} <= set(tar.getnames())
 
     new_slug = unique_slug("rs")
     call_command("tenant_restore", str(out), "--slug", new_slug)
@@ -83,6 +84,7 @@ def test_backup_then_restore_under_a_new_slug(db_access, celery_worker_proc, tmp
     assert not (Path(settings.MEDIA_ROOT) / "tenants" / f"t_{other.replace('-', '_')}").exists()
 
 
-def test_backup_of_unknown_tenant_is_a_clear_error(db_access, tmp_path):
+def test_backup_of_unknown_tenant_is_a_clear_error(db_access, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAAS_BACKUP_SIGNING_KEY", "round-trip-backup-signing-key-0123456789")
     with pytest.raises(CommandError, match="No tenant"):
         call_command("tenant_backup", "no-such-tenant", "--out", str(tmp_path / "x.tar"))

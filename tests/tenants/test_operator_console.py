@@ -173,3 +173,146 @@ def test_operator_sees_a_tenants_statements_read_only(operator, tenant):
     detail = client.get(f"/operator/billing/statement/{st.pk}/change/")
     assert detail.status_code == 200 and b'name="_save"' not in detail.content  # viewable, not editable
     assert _public().get("/operator/billing/statement/").status_code == 302  # signed-out: to the sign-in page
+
+
+# ---------------------------------------------------------------- sessions, sign-out, lockout, audit
+def test_a_copied_session_cookie_opens_nothing_after_logout(operator):
+    from django.db import connection
+
+    from tenants.models import PlatformEvent
+
+    client = _signed_in(operator)
+    stolen = client.cookies["operator_session"].value
+    copy = _public()
+    copy.cookies["operator_session"] = stolen
+    assert copy.get("/operator/").status_code == 200
+
+    resp = client.post("/operator/logout/")
+    assert resp.status_code == 302 and resp["Location"] == "/operator/login/"
+    resp = copy.get("/operator/")
+    assert resp.status_code == 302 and "/operator/login/" in resp["Location"]
+    assert copy.get("/operator/tenants/tenant/").status_code == 302
+    assert PlatformEvent.objects.filter(action="operator.signed_out", actor_label=f"operator:{operator}").exists()
+
+    # sessions are rows of the public schema, never of a tenant's; signing out deleted this one
+    with connection.cursor() as cur:
+        cur.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = 'tenants_operator_session'")
+        assert [r[0] for r in cur.fetchall()] == ["public"]
+        cur.execute("SELECT count(*) FROM public.tenants_operator_session WHERE session_key = %s", [stolen])
+        assert cur.fetchone()[0] == 0
+
+
+def test_logout_is_a_post_with_its_csrf_token(operator):
+    from tenants.models import PlatformEvent
+
+    client = _signed_in(operator)
+    client.handler.enforce_csrf_checks = True
+    page = client.get("/operator/").content.decode()
+    assert '<form id="logout-form" method="post" action="/operator/logout/">' in page
+    assert 'name="csrfmiddlewaretoken"' in page.split('id="logout-form"', 1)[1].split("</form>", 1)[0]
+
+    assert client.get("/operator/logout/").status_code == 405  # a link or an <img> signs nobody out
+    assert client.post("/operator/logout/").status_code == 403  # no CSRF token
+    assert client.get("/operator/").status_code == 200  # still signed in
+    assert not PlatformEvent.objects.filter(action="operator.signed_out", actor_label=f"operator:{operator}").exists()
+    token = client.cookies["csrftoken"].value
+    assert client.post("/operator/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert client.get("/operator/").status_code == 302
+
+
+def _login(email, password, ip):
+    from django.conf import settings
+
+    return Client(HTTP_HOST=settings.SAAS_BASE_DOMAIN, REMOTE_ADDR=ip).post(
+        "/operator/login/", {"email": email, "password": password})
+
+
+def test_failed_operator_logins_lock_out_like_members(operator, monkeypatch, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.models import PlatformEvent
+
+    clock = {"now": timezone.now()}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    ip, other_ip = "198.51.100.41", "198.51.100.42"
+    limit = settings.AXES_FAILURE_LIMIT
+    for i in range(limit - 1):
+        assert _login(operator.upper(), f"wrong-password-{i}", ip).status_code == 400
+    resp = _login(operator, "wrong-password-last", ip)
+    assert resp.status_code == 429 and b"Too many failed sign-ins" in resp.content
+    failed = PlatformEvent.objects.filter(action="operator.login_failed", payload__ip=ip)
+    assert failed.count() == limit and set(failed.values_list("payload__email", flat=True)) == {operator}
+    assert PlatformEvent.objects.filter(action="operator.locked_out", payload__email=operator, payload__ip=ip).exists()
+
+    # locked: the right password is refused from that address, before it is checked, and recorded
+    resp = _login(operator, PASSWORD, ip)
+    assert resp.status_code == 429 and "operator_session" not in resp.cookies
+    assert PlatformEvent.objects.filter(action="operator.login_locked", payload__ip=ip).count() == 1
+    # ... so is another operator's e-mail from the same address (per IP) ...
+    assert _login("someone-else@platform.test", "whatever-pass-1", ip).status_code == 429
+    # ... while the operator signs in from elsewhere (no lock per e-mail alone: anyone could set it)
+    assert _login(operator, PASSWORD, other_ip).status_code == 302
+
+    clock["now"] += settings.AXES_COOLOFF_TIME - timedelta(seconds=5)
+    assert _login(operator, PASSWORD, ip).status_code == 429
+    clock["now"] += timedelta(seconds=10)  # the cool-off is over
+    resp = _login(operator, PASSWORD, ip)
+    assert resp.status_code == 302 and resp["Location"] == "/operator/"
+    assert PlatformEvent.objects.filter(action="operator.signed_in", actor_label=f"operator:{operator}",
+                                        payload__ip=ip).exists()
+    # a success resets the count: one more failure does not lock again
+    assert _login(operator, "wrong-password-again", ip).status_code == 400
+
+
+def test_every_console_action_leaves_a_platform_event(operator, tenant):
+    """Every way the console changes something (each model's add, change,
+    delete and admin actions, sign-in and sign-out) writes a PlatformEvent;
+    a new one that is not in this table fails the test."""
+    from django.test import RequestFactory
+
+    from tenants.admin import operator_site
+    from tenants.models import Domain, Operator, PlatformEvent
+
+    label = f"operator:{operator}"
+    pk = tenant.tenant.pk
+    client = _signed_in(operator)
+    assert PlatformEvent.objects.filter(action="operator.signed_in", actor_label=label).exists()
+
+    def domain_remove():
+        client.post("/operator/tenants/domain/add/", {"tenant": pk, "domain": "gone.example.org"})
+        dom = Domain.objects.get(domain="gone.example.org")
+        return client.post("/operator/tenants/domain/", {"action": "remove", "_selected_action": [dom.pk]})
+
+    table = {
+        ("tenant", "action:suspend"): ("tenant.suspend", lambda: client.post(
+            "/operator/tenants/tenant/", {"action": "suspend", "_selected_action": [pk]})),
+        ("tenant", "action:resume"): ("tenant.unsuspend", lambda: client.post(
+            "/operator/tenants/tenant/", {"action": "resume", "_selected_action": [pk]})),
+        ("tenant", "change"): ("tenant.plan_set", lambda: client.post(
+            f"/operator/tenants/tenant/{pk}/change/", {"plan": "enterprise"})),
+        ("domain", "add"): ("tenant.domain_added", lambda: client.post(
+            "/operator/tenants/domain/add/", {"tenant": pk, "domain": "kept.example.org"})),
+        ("domain", "action:remove"): ("tenant.domain_removed", domain_remove),
+    }
+
+    request = RequestFactory().get("/operator/", HTTP_HOST="localhost")
+    request.user = Operator.objects.get(email=operator)
+    entry_points = set()
+    for model, model_admin in operator_site._registry.items():
+        name = model._meta.model_name
+        entry_points |= {(name, f"action:{a}") for a in model_admin.get_actions(request)}
+        entry_points |= {(name, "add")} if model_admin.has_add_permission(request) else set()
+        entry_points |= {(name, "change")} if model_admin.has_change_permission(request, model()) else set()
+        entry_points |= {(name, "delete")} if model_admin.has_delete_permission(request, model()) else set()
+    assert entry_points == set(table), "a console action without a PlatformEvent check: add it here"
+
+    for (model, how), (action, perform) in table.items():
+        before = PlatformEvent.objects.filter(action=action, actor_label=label).count()
+        resp = perform()
+        assert resp.status_code == 302, (model, how, resp.content[:500])
+        assert PlatformEvent.objects.filter(action=action, actor_label=label).count() == before + 1, (model, how)
+
+    client.post("/operator/logout/")
+    assert PlatformEvent.objects.filter(action="operator.signed_out", actor_label=label).exists()
