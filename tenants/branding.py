@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from accounts.audit import Actor, audit_record
 from accounts.roles import Role
 from saas.errors import Forbidden, ValidationFailed
+from saas.files import file_head
 from saas.storage import LOGO_DIR, tenant_path
 from tenants.models import Tenant
 
@@ -53,7 +54,7 @@ def _logo_error(reason: str) -> ValidationFailed:
 
 def clean_logo(upload) -> bytes:
     """The uploaded file's bytes, checked and re-encoded as PNG."""
-    data = upload.read(LOGO_MAX_BYTES + 1)
+    data = file_head(upload, max_bytes=LOGO_MAX_BYTES + 1)  # the one guarded reader (saas/files.py)
     if len(data) > LOGO_MAX_BYTES:
         raise _logo_error(f"the file is larger than {LOGO_MAX_BYTES // 1024:,} KB.")
     if not data:

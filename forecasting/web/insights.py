@@ -93,7 +93,7 @@ def on_hand_submit(request):
         return redirect("insights")
     try:
         out = on_hand_upload(actor=Actor.from_request(request), scope=StoreScope.for_request(request),
-                             content=f.read(), filename=f.name or "")
+                             file=f, filename=f.name or "")
     except ServiceError as exc:
         errors = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []
         lines = [f"row {e['row']}, {e['field']}: {e['reason']}" for e in errors[:5] if e.get("row")]
