@@ -33,6 +33,9 @@ class GuardedFile(io.RawIOBase):
     def __init__(self, file):
         super().__init__()
         self._file = file
+        # an uploaded file (Django's UploadedFile) reads; an object that only yields ``chunks()`` works too
+        self._chunks = None if hasattr(file, "read") else iter(file.chunks())
+        self._pending = b""
         self._allowed = plan_allowed(LIMIT)
         self.read_bytes = 0
         declared = getattr(file, "size", None)
@@ -46,8 +49,19 @@ class GuardedFile(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def _pull(self, n: int) -> bytes:
+        if self._chunks is None:
+            return self._file.read(n)
+        while not self._pending:
+            self._pending = next(self._chunks, None)
+            if self._pending is None:
+                self._pending = b""
+                return b""
+        data, self._pending = self._pending[:n], self._pending[n:]
+        return data
+
     def readinto(self, buffer) -> int:
-        data = self._file.read(len(buffer))
+        data = self._pull(len(buffer))
         n = len(data)
         self._check(self.read_bytes + n)
         self.read_bytes += n
