@@ -66,13 +66,21 @@ class StoreScope:
             return "TRUE", []
         return f"{column} = ANY(%s)", [sorted(self.stores)]
 
-    def own_uploads(self, qs):
-        """``qs`` (of Upload) narrowed to the principal's own uploads when restricted."""
+    def own(self, qs):
+        """``qs`` (of a model with ``created_by``/``created_by_key``: uploads, jobs) narrowed
+        to what the principal itself created when restricted; a restricted scope that names
+        no principal owns nothing (fails closed)."""
         if self.stores is None:
             return qs
         if self.key_id is not None:
             return qs.filter(created_by_key_id=self.key_id)
+        if self.user_id is None:
+            return qs.none()
         return qs.filter(created_by_id=self.user_id, created_by_key__isnull=True)
+
+    def own_uploads(self, qs):
+        """``qs`` (of Upload) narrowed to the principal's own uploads when restricted."""
+        return self.own(qs)
 
     def as_list(self) -> list[int] | None:
         return None if self.stores is None else sorted(self.stores)

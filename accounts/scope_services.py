@@ -25,6 +25,7 @@ from accounts.audit import Actor, audit_record
 from accounts.models import ApiKey, KeyStoreScope, User
 from accounts.roles import Role
 from accounts.scope import STORE_PERM, StoreScope, member_store_numbers
+from billing.services import requires_feature
 from forecasting.models import SalesRecord, Store
 from saas.errors import Forbidden, NotFound, ValidationFailed
 
@@ -92,6 +93,11 @@ def known_store_numbers() -> set[int]:
         SalesRecord.objects.values_list("store", flat=True).distinct())
 
 
+def _restricts(kwargs) -> bool:
+    """A scope change uses the plan's store scopes when it restricts; lifting one never needs them."""
+    return bool(kwargs.get("stores"))
+
+
 def _clean(stores) -> list[int]:
     try:
         numbers = sorted({int(s) for s in stores})
@@ -104,6 +110,7 @@ def _clean(stores) -> list[int]:
     return numbers
 
 
+@requires_feature("store_scopes", when=_restricts)
 @transaction.atomic
 def member_set_stores(*, actor: Actor, user_id: int, stores: list[int]) -> StoreScope:
     """Restricts a member to ``stores`` (guardian object permissions on Store);
@@ -125,6 +132,7 @@ def member_set_stores(*, actor: Actor, user_id: int, stores: list[int]) -> Store
     return StoreScope.only(numbers) if numbers else StoreScope.all()
 
 
+@requires_feature("store_scopes", when=_restricts)
 @transaction.atomic
 def api_key_set_stores(*, actor: Actor, key_id: int, stores: list[int]) -> StoreScope:
     """Restricts an API key to ``stores``; an empty list lifts the restriction.

@@ -6,6 +6,9 @@ and exactly the allowed number get through. A refusal is one error,
 ``quota_exceeded``, naming the limit, the usage and the plan that lifts it."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.db import connection, transaction
 
 from accounts.audit import Actor, audit_record
@@ -68,17 +71,45 @@ def quota_check_value(*, limit: str, value: int) -> None:
         raise _exceeded(limit=limit, plan=plan, allowed=allowed, used=None, requested=value)
 
 
-def feature_require(*, feature: str) -> None:
-    """403 ``plan_feature_missing`` unless the tenant's plan includes ``feature``."""
+def feature_require(*, feature: str, plan: str | None = None) -> None:
+    """403 ``plan_feature_missing`` unless the tenant's plan (or ``plan``) includes ``feature``; the
+    error names the feature, the plan and the cheapest plan that has it."""
     if feature not in FEATURES:
         raise ValueError(f"unknown plan feature {feature!r}")
-    plan = selectors.tenant_plan()
+    plan = plan or selectors.tenant_plan()
     if feature not in plan_limits(plan).features:
         upgrade = selectors.plan_with_feature(feature, plan)
         raise PlanFeatureMissing(
             f"{FEATURES[feature]} is not part of the {plan.title()} plan."
             + (f" The {upgrade.title()} plan includes it." if upgrade else ""),
             details={"feature": feature, "plan": plan, "upgrade_to": upgrade})
+
+
+# feature -> the service functions that require it ("module.function"), filled by ``requires_feature``:
+# the one mechanism by which a plan feature is enforced (tests/billing/test_plan_features.py lists them)
+FEATURE_GATES: dict[str, list[str]] = {}
+
+
+def requires_feature(feature: str, *, when: Callable[[dict], bool] | None = None):
+    """Declares that a keyword-only service function needs the plan ``feature``: every call (API, page,
+    command) is refused with ``plan_feature_missing`` first, before anything else is checked or written.
+    ``when(kwargs)``: only the calls that use the feature (e.g. restricting a scope, not lifting one)."""
+    if feature not in FEATURES:
+        raise ValueError(f"unknown plan feature {feature!r}")
+
+    def declare(fn):
+        FEATURE_GATES.setdefault(feature, []).append(f"{fn.__module__}.{fn.__qualname__}")
+
+        @functools.wraps(fn)
+        def gated(*args, **kwargs):
+            if when is None or when(kwargs):
+                feature_require(feature=feature)
+            return fn(*args, **kwargs)
+
+        gated.required_feature = feature
+        return gated
+
+    return declare
 
 
 def plan_blockers(*, plan: str) -> list[dict]:

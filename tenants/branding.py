@@ -20,7 +20,9 @@ from PIL import Image, UnidentifiedImageError
 
 from accounts.audit import Actor, audit_record
 from accounts.roles import Role
+from billing.services import requires_feature
 from saas.errors import Forbidden, ValidationFailed
+from saas.files import file_head
 from saas.storage import LOGO_DIR, tenant_path
 from tenants.models import Tenant
 
@@ -53,7 +55,7 @@ def _logo_error(reason: str) -> ValidationFailed:
 
 def clean_logo(upload) -> bytes:
     """The uploaded file's bytes, checked and re-encoded as PNG."""
-    data = upload.read(LOGO_MAX_BYTES + 1)
+    data = file_head(upload, max_bytes=LOGO_MAX_BYTES + 1)  # the one guarded reader (saas/files.py)
     if len(data) > LOGO_MAX_BYTES:
         raise _logo_error(f"the file is larger than {LOGO_MAX_BYTES // 1024:,} KB.")
     if not data:
@@ -86,6 +88,12 @@ def clean_logo(upload) -> bytes:
     return out.getvalue()
 
 
+def sets_branding(kwargs) -> bool:
+    """Setting a name, colour or logo uses the plan's branding; clearing them (back to the defaults) never."""
+    return any(kwargs.get(k) not in (UNSET, None, "") for k in ("display_name", "accent_color", "logo"))
+
+
+@requires_feature("branding", when=sets_branding)
 def branding_update(*, actor: Actor, display_name=UNSET, accent_color=UNSET, logo=UNSET,
                     remove_logo: bool = False) -> Tenant:
     """Change the current workspace's branding (owners). ``logo`` is an

@@ -110,5 +110,5 @@ class OnHandUploadView(TenantAPIView):
         f = request.FILES.get("file")
         if f is None:
             raise ValidationFailed("Send the CSV as the multipart field 'file'.", details={"file": ["required"]})
-        out = on_hand_upload(actor=self.actor, scope=self.scope, content=f.read(), filename=f.name or "")
+        out = on_hand_upload(actor=self.actor, scope=self.scope, file=f, filename=f.name or "")
         return Response(out, status=status.HTTP_201_CREATED)

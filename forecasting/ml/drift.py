@@ -71,13 +71,18 @@ def band_figures(forecast: pd.DataFrame | None, actuals: pd.DataFrame) -> dict:
         rows = fc.merge(actuals[KEYS + ["sales"]], on=KEYS, how="inner")
     if rows is None or not len(rows):
         return {"series": 0, "rows": 0, "series_outside95": 0, "share_series_outside95": None,
-                "share_rows_outside95": None, "level_shift": {"store": [], "dept": []}}
+                "share_rows_outside95": None, "per_store": [], "level_shift": {"store": [], "dept": []}}
     y = rows["sales"].to_numpy(float)
     rows["outside"] = (y < rows["lo95"].to_numpy(float)) | (y > rows["hi95"].to_numpy(float))
     per = rows.groupby(["store", "dept"])["outside"].agg(["sum", "count"])
     outside = int((per["sum"] * 2 > per["count"]).sum())
+    # the same counts per store, so a store-restricted reader gets them over its stores only
+    per["majority"] = per["sum"] * 2 > per["count"]
+    by_store = per.groupby(level="store").agg(series=("count", "size"), rows=("count", "sum"),
+                                              series_outside95=("majority", "sum"), rows_outside95=("sum", "sum"))
     return {"series": int(len(per)), "rows": int(len(rows)), "series_outside95": outside,
             "share_series_outside95": outside / len(per), "share_rows_outside95": float(rows["outside"].mean()),
+            "per_store": [{"store": int(k), **{c: int(v) for c, v in r.items()}} for k, r in by_store.iterrows()],
             "level_shift": {"store": _level(rows, "store"), "dept": _level(rows, "dept")}}
 
 

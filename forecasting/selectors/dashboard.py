@@ -26,8 +26,7 @@ from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
 from forecasting.selectors.dataset import latest_upload
 from forecasting.selectors.forecast import active_model, latest_run
-from forecasting.selectors.jobs import job_get
-from forecasting.selectors.monitoring import live_accuracy_summary
+from forecasting.selectors.monitoring import band_within_scope, live_accuracy_summary
 from forecasting.selectors.stores import FORECAST_WEEKS, _fetch, department_table, store_table, stored_figures
 from jobs.models import Job
 
@@ -167,17 +166,21 @@ def total_forecast(*, scope: StoreScope, run) -> list[dict]:
             for r in forecast_selectors.total_forecast(run, scope=scope)]
 
 
+def _drift_share(report: DriftReport, *, scope: StoreScope) -> float | None:
+    """The report's share of series outside their 95% band, over the principal's stores."""
+    if not scope.restricted:
+        return report.share_outside95
+    return band_within_scope((report.figures or {}).get("band") or {}, scope=scope)["share_series_outside95"]
+
+
 def attention(*, scope: StoreScope) -> dict:
     """What needs attention: drift detected, jobs failed in the last 7 days (of what the principal may see)."""
     since = timezone.now() - timedelta(days=ATTENTION_DAYS)
     drift = list(DriftReport.objects.filter(detected=True, created_at__gte=since).order_by("-created_at")[:5])
     failed_qs = Job.objects.filter(status=Job.Status.FAILED, finished_at__gte=since)
-    if scope.restricted:  # an ingest job of another member's upload describes her file: not shown
-        visible = [j for j in failed_qs[:50] if job_get(scope=scope, job_id=j.pk) is not None]
-    else:
-        visible = list(failed_qs[:50])
+    visible = list(scope.own(failed_qs)[:50])  # restricted: her own jobs only, as job_get (selectors/jobs.py)
     return {"drift": [{"id": d.pk, "upload": d.upload_id, "first_week": d.first_week.isoformat(),
-                       "last_week": d.last_week.isoformat(), "share_outside95": d.share_outside95,
+                       "last_week": d.last_week.isoformat(), "share_outside95": _drift_share(d, scope=scope),
                        "created_at": d.created_at.isoformat()} for d in drift],
             "failed_jobs": [{"id": j.pk, "kind": j.kind, "label": j.get_kind_display(),
                              "finished_at": j.finished_at.isoformat() if j.finished_at else None,

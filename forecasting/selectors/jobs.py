@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting.models import FiguresSnapshot, InsightSnapshot, Upload
+from forecasting.models import FiguresSnapshot, InsightSnapshot
 from forecasting.selectors.insights import fingerprint as insights_fingerprint
 from forecasting.selectors.stores import snapshot_fingerprint
 from jobs.models import Job
@@ -44,16 +44,17 @@ def being_recomputed(*, figures: tuple[str, ...]) -> bool:
 
 
 def job_get(*, scope: StoreScope, job_id) -> Job | None:
-    """A job; an ingest job's result describes its file, so a store-restricted
-    principal sees only those of its own uploads."""
-    qs = Job.objects.all()
-    if scope.restricted:
-        others = Upload.objects.exclude(pk__in=scope.own_uploads(Upload.objects.all()).values("pk"))
-        qs = qs.exclude(pk__in=others.exclude(job_id=None).values("job_id"))
+    """A job, or None (an API 404, as for a job that does not exist). A job's
+    message and result describe the whole workspace (an export's row counts,
+    an evaluation's drift share over every store, a training's series) or
+    another member's file (an ingest), so a store-restricted principal sees
+    only the jobs it started itself (``StoreScope.own``; a job no principal
+    started, e.g. an evaluation, is nobody's): the rest do not exist for it."""
     try:
-        return qs.get(pk=int(job_id))
-    except (Job.DoesNotExist, ValueError, TypeError):
+        pk = int(job_id)
+    except (ValueError, TypeError):
         return None
+    return scope.own(Job.objects.all()).filter(pk=pk).first()
 
 
 def train_jobs(*, since=None) -> QuerySet[Job]:

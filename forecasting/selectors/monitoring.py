@@ -98,10 +98,26 @@ def evaluation_list(*, version: ModelVersion) -> QuerySet[ModelEvaluation]:
     return ModelEvaluation.objects.filter(model_version=version).order_by("-last_week", "-run_id")
 
 
+BAND_COUNTS = ("series", "rows", "series_outside95", "rows_outside95")
+
+
+def band_within_scope(band: dict, *, scope: StoreScope) -> dict:
+    """A drift band's counts and shares over the scope's stores, summed from its per-store counts
+    (forecasting/ml/drift.py band_figures); a report stored without them gives None (never the
+    workspace's)."""
+    per = band.get("per_store")
+    if per is None:
+        return {**dict.fromkeys(BAND_COUNTS), "share_series_outside95": None, "share_rows_outside95": None}
+    got = {c: sum(int(r[c]) for r in per if scope.allows(r["store"])) for c in BAND_COUNTS}
+    return {**got, "share_series_outside95": got["series_outside95"] / got["series"] if got["series"] else None,
+            "share_rows_outside95": got["rows_outside95"] / got["rows"] if got["rows"] else None}
+
+
 def drift_report_for_scope(report: DriftReport, *, scope: StoreScope) -> dict:
     """A drift report as a principal may see it: a store-restricted one gets
-    the per-store figures and series of its stores only, and no figure summed
-    over other stores (department level shifts, covariate means)."""
+    the per-store figures and series of its stores only, the band's counts and
+    its share of series outside the 95% band over its stores only, and no
+    figure summed over other stores (department level shifts, covariate means)."""
     figures = report.figures or {}
     band = dict(figures.get("band") or {})
     body = {"id": report.pk, "upload": report.upload_id, "run": report.run_id,
@@ -113,8 +129,11 @@ def drift_report_for_scope(report: DriftReport, *, scope: StoreScope) -> dict:
     if not scope.restricted:
         return body
     level = band.get("level_shift") or {}
-    body["band"] = {**band, "level_shift": {"store": [r for r in level.get("store", []) if scope.allows(r["store"])],
-                                            "dept": None}}
+    counts = band_within_scope(band, scope=scope)
+    body["band"] = {**band, **counts, "per_store": None,
+                    "level_shift": {"store": [r for r in level.get("store", []) if scope.allows(r["store"])],
+                                    "dept": None}}
+    body["share_outside95"] = counts["share_series_outside95"]
     for part in ("new", "vanished"):
         got = figures.get(part) or {}
         body[part] = {"stores": [s for s in got.get("stores", []) if scope.allows(s)], "depts": None,

@@ -6,7 +6,6 @@ of the uploader's stores in one transaction with its audit event."""
 from __future__ import annotations
 
 import csv
-import io
 import math
 
 from django.db import transaction
@@ -15,23 +14,38 @@ from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
 from forecasting.models import OnHandStock
 from saas.errors import ValidationFailed
+from saas.files import file_text
 
 COLUMNS = {"store": "Store", "dept": "Dept", "onhand": "OnHand"}
 MAX_ROWS = 200_000
 MAX_ERRORS = 100
 MAX_STOCK = 1e12
+MAX_LINE = 1 << 20  # characters
 
 
-def _parse(content: bytes, scope: StoreScope) -> tuple[list[OnHandStock], list[dict]]:
+def _not_text(message: str, reason: str) -> ValidationFailed:
+    return ValidationFailed(message, code="invalid_file",
+                            details={"errors": [{"row": None, "field": None, "reason": reason}]})
+
+
+def _lines(text):
+    """The file's lines as they are read and decoded, refusing NUL bytes, bytes that are not UTF-8 and a
+    line longer than MAX_LINE (memory stays bounded by a line, whatever the file's size)."""
     try:
-        text = content.decode("utf-8-sig")
+        for line in iter(lambda: text.readline(MAX_LINE + 1), ""):
+            if len(line) > MAX_LINE:
+                raise _not_text(f"The file is not CSV text (a line is longer than {MAX_LINE // 1024:,} KB).",
+                                "a line too long")
+            if "\x00" in line:
+                raise _not_text("The file is not CSV text (it holds NUL bytes).", "not CSV text")
+            yield line
     except UnicodeDecodeError:
-        raise ValidationFailed("The file is not UTF-8 text.", code="invalid_file",
-                               details={"errors": [{"row": None, "field": None, "reason": "not UTF-8 text"}]})
-    if "\x00" in text:
-        raise ValidationFailed("The file is not CSV text (it holds NUL bytes).", code="invalid_file",
-                               details={"errors": [{"row": None, "field": None, "reason": "not CSV text"}]})
-    reader = csv.reader(io.StringIO(text))
+        raise _not_text("The file is not UTF-8 text.", "not UTF-8 text")
+
+
+def _parse(file, scope: StoreScope) -> tuple[list[OnHandStock], list[dict]]:
+    # streamed within the plan's upload limit (saas/files.py): 413 quota_exceeded past it
+    reader = csv.reader(_lines(file_text(file)))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -94,9 +108,10 @@ def _rows_of(reader):
         yield exc
 
 
-def on_hand_upload(*, actor: Actor, scope: StoreScope, content: bytes, filename: str = "") -> dict:
-    """Replace the stock on hand of the scope's stores with the file's rows (all or nothing)."""
-    rows, errors = _parse(content, scope)
+def on_hand_upload(*, actor: Actor, scope: StoreScope, file, filename: str = "") -> dict:
+    """Replace the stock on hand of the scope's stores with the uploaded ``file``'s rows (all or nothing),
+    read through the one guarded reader (saas/files.py)."""
+    rows, errors = _parse(file, scope)
     if errors:
         raise ValidationFailed(f"{len(errors):,} row error(s); nothing was stored. First: row {errors[0]['row']}, "
                                f"{errors[0]['field']}: {errors[0]['reason']}.", code="invalid_rows",

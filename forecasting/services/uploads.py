@@ -17,7 +17,7 @@ from django_tenants.utils import get_tenant_model
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.selectors import current_limits
-from billing.services import quota_check_value, quota_reserve
+from billing.services import quota_reserve
 from forecasting.ingest.parsing import ParseLimits, parse_upload
 from forecasting.models import Upload
 from forecasting.selectors.monitoring import sales_last_week
@@ -28,6 +28,7 @@ from jobs.models import Job
 from jobs.services import Done, job_create, job_enqueue, job_fail, job_progress, job_run, job_succeed
 from saas.checkpoints import checkpoint
 from saas.errors import QuotaExceeded, ValidationFailed
+from saas.files import file_chunks
 from saas.storage import tenant_path
 
 logger = logging.getLogger(__name__)
@@ -47,18 +48,14 @@ def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None)
         kind = None
     elif kind not in KINDS:
         raise ValidationFailed(f"Unknown kind {kind!r}.", details={"kind": [f"One of {', '.join(KINDS)}."]})
-    size = getattr(file, "size", None)
-    if size is not None:
-        quota_check_value(limit="upload_bytes", value=size)  # 413 quota_exceeded before reading a byte
+    chunks = file_chunks(file)  # 413 quota_exceeded before reading a byte, and while reading (saas/files.py)
     dest = tenant_path("uploads", f"{uuid.uuid4().hex}-{_safe_name(filename)}")
     digest = hashlib.sha256()
     written = 0
     try:
         with open(dest, "wb") as out:
-            chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
             for chunk in chunks:
                 written += len(chunk)
-                quota_check_value(limit="upload_bytes", value=written)
                 digest.update(chunk)
                 out.write(chunk)
         with transaction.atomic():

@@ -18,9 +18,9 @@ from forecasting.selectors.forecast import latest_run
 from forecasting.web.job_watch import figures_watch, watch_answer
 
 
-def _watch() -> dict:
+def _watch(request) -> dict:
     """The jobs that change the Dashboard, then the worker storing its figures (FiguresSnapshot "dashboard")."""
-    return figures_watch(url_name="dashboard_status", figures=("dashboard",), words="The Dashboard's figures")
+    return figures_watch(scope=StoreScope.for_request(request), url_name="dashboard_status", figures=("dashboard",), words="The Dashboard's figures")
 
 
 @role_required("workspace.view")
@@ -35,7 +35,7 @@ def dashboard_page(request):
         "c": cards, "run": run, "restricted": scope.restricted,
         "chart": total_chart(history, forecast) if history else None,
         "type_chart": store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
-        "watch": _watch(),
+        "watch": _watch(request),
         "notices": notices_recent(user=request.user)
         if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })
@@ -44,4 +44,4 @@ def dashboard_page(request):
 @role_required("workspace.view")
 def dashboard_status(request):
     """Polled while a job the Dashboard shows runs; once it ended and the figures are stored, htmx reloads it."""
-    return watch_answer(request, _watch())
+    return watch_answer(request, _watch(request))

@@ -34,15 +34,15 @@ def _figures(scope: StoreScope) -> dict:
     return {"summary": dataset_summary(scope=scope), "uploads": upload_list(scope=scope)[:50]}
 
 
-def _watch() -> dict:
+def _watch(request) -> dict:
     """The uploads being loaded, then the worker storing the dataset summary (FiguresSnapshot "dataset")."""
-    return figures_watch(url_name="data_status", figures=("dataset",), words="The dataset summary",
+    return figures_watch(scope=StoreScope.for_request(request), url_name="data_status", figures=("dataset",), words="The dataset summary",
                          kinds=(Job.Kind.INGEST,))
 
 
 @role_required("data.view")
 def data_status(request):
-    return watch_answer(request, _watch())
+    return watch_answer(request, _watch(request))
 
 
 @role_required("data.view")
@@ -52,7 +52,7 @@ def data_page(request):
         **_figures(scope),
         "form": UploadForm(),
         "can_upload": has_perm(request.user.role, "data.upload"),
-        "watch": _watch(),
+        "watch": _watch(request),
     })
 
 

@@ -49,15 +49,15 @@ def _inventory(request, scope):
             "service_pct": round(service_level * 100, 1)}
 
 
-def _watch() -> dict:
+def _watch(request) -> dict:
     """The jobs that change the page, then the worker's recomputing of its stored figures."""
-    return figures_watch(url_name="insights_status", figures=(INSIGHTS,), words="The insights figures")
+    return figures_watch(scope=StoreScope.for_request(request), url_name="insights_status", figures=(INSIGHTS,), words="The insights figures")
 
 
 @role_required("forecasts.view")
 def insights_status(request):
     """Polled while a job the page shows runs; once it ended and the figures are stored, htmx reloads the page."""
-    return watch_answer(request, _watch())
+    return watch_answer(request, _watch(request))
 
 
 @role_required("forecasts.view")
@@ -79,7 +79,7 @@ def insights_page(request):
         "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": roi_scatter(roi_rows) if roi else None,
         "inventory": _inventory(request, scope) if run else None,
         "can_upload": has_perm(getattr(request.user, "role", None), "data.upload"),
-        "watch": _watch(),
+        "watch": _watch(request),
     })
 
 
@@ -93,7 +93,7 @@ def on_hand_submit(request):
         return redirect("insights")
     try:
         out = on_hand_upload(actor=Actor.from_request(request), scope=StoreScope.for_request(request),
-                             content=f.read(), filename=f.name or "")
+                             file=f, filename=f.name or "")
     except ServiceError as exc:
         errors = (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []
         lines = [f"row {e['row']}, {e['field']}: {e['reason']}" for e in errors[:5] if e.get("row")]

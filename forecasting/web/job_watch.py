@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from accounts.scope import StoreScope
 from forecasting.selectors.jobs import FIGURE_JOBS, being_recomputed
 from jobs.selectors import jobs_running
 
@@ -23,12 +24,14 @@ def watch(*, url_name: str, jobs: list, recomputing: str = "") -> dict:
     return {"url_name": url_name, "jobs": jobs, "recomputing": recomputing, "active": bool(jobs or recomputing)}
 
 
-def figures_watch(*, url_name: str, figures: tuple[str, ...], words: str, kinds=FIGURE_JOBS) -> dict:
+def figures_watch(*, url_name: str, figures: tuple[str, ...], words: str, scope: StoreScope,
+                  kinds=FIGURE_JOBS) -> dict:
     """The watch of a page showing the worker's stored ``figures`` (selectors/jobs.py being_recomputed): the jobs
-    of ``kinds`` under way, then "``words`` are being recomputed" until the worker stored them."""
+    of ``kinds`` under way (others' summarised for a store-restricted ``scope``: jobs/selectors.py), then
+    "``words`` are being recomputed" until the worker stored them."""
     recomputing = f"{words} are being recomputed for the newest data" \
         if being_recomputed(figures=figures) else ""
-    return watch(url_name=url_name, jobs=jobs_running(kinds=kinds), recomputing=recomputing)
+    return watch(url_name=url_name, jobs=jobs_running(kinds=kinds, scope=scope), recomputing=recomputing)
 
 
 def watch_answer(request, state: dict):

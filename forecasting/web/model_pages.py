@@ -39,14 +39,14 @@ from saas.web_answers import service_error_answer
 logger = logging.getLogger(__name__)
 
 
-def _watch() -> dict:
+def _watch(request) -> dict:
     """The trainings and evaluations under way: the Models pages reload when they end (new version, live accuracy)."""
-    return watch(url_name="models_status", jobs=jobs_running(kinds=MODEL_JOBS))
+    return watch(url_name="models_status", jobs=jobs_running(kinds=MODEL_JOBS, scope=StoreScope.for_request(request)))
 
 
 @role_required("models.view")
 def models_status(request):
-    return watch_answer(request, _watch())
+    return watch_answer(request, _watch(request))
 
 
 @role_required("models.view")
@@ -55,7 +55,7 @@ def models_page(request):
         "versions": model_version_list(),
         "shadow": shadow_summary(),
         "can_train": has_perm(request.user.role, "models.train"),
-        "watch": _watch(),
+        "watch": _watch(request),
     })
 
 
@@ -72,7 +72,7 @@ def train_submit(request):
         messages.error(request, msg)
         return redirect("models")
     if request.htmx:  # the page's watch lists the job and reloads the page (the new version) when it ends
-        return with_watch(request, HttpResponse(""), _watch())
+        return with_watch(request, HttpResponse(""), _watch(request))
     messages.success(request, "Training started.")
     return redirect("models")
 
@@ -116,7 +116,7 @@ def model_detail(request, version_id: int):
     live = live_accuracy_history(version=version)
     shadow = shadow_summary()
     return render(request, "forecasting/model_detail.html", {
-        "watch": _watch(), "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
+        "watch": _watch(request), "version": version, "rows": rows, "active": active, "can_rollback": can_rollback,
         "shadow": shadow if shadow and version.number in (shadow["number"], shadow["champion"]) else None,
         "evaluations": live["evaluations"][::-1],
         "live_chart": live_accuracy_chart(version, live["evaluations"], live["events"]),

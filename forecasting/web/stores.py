@@ -16,10 +16,10 @@ from forecasting.selectors.stores import department_detail, department_table, st
 from forecasting.web.job_watch import figures_watch, watch_answer
 
 
-def _watch() -> dict:
+def _watch(request) -> dict:
     """The jobs that change the four pages, then the worker storing the tables (and the anomalies the store and
     department pages mark): one watch for the four of them."""
-    return figures_watch(url_name="stores_status", figures=("stores", "departments", INSIGHTS),
+    return figures_watch(scope=StoreScope.for_request(request), url_name="stores_status", figures=("stores", "departments", INSIGHTS),
                          words="The store and department figures")
 
 
@@ -27,7 +27,7 @@ def _watch() -> dict:
 def stores_status(request):
     """Polled while a job the Stores or Departments pages show runs; once it ended and the figures are stored,
     htmx reloads the page."""
-    return watch_answer(request, _watch())
+    return watch_answer(request, _watch(request))
 
 
 @role_required("forecasts.view")
@@ -35,7 +35,7 @@ def stores_page(request):
     scope = StoreScope.for_request(request)
     table = store_table(scope=scope)
     return render(request, "forecasting/stores.html", {"table": table, "restricted": scope.restricted,
-                                                          "watch": _watch()})
+                                                          "watch": _watch(request)})
 
 
 @role_required("forecasts.view")
@@ -49,7 +49,7 @@ def store_page(request, n: int):
                                         "store-chart", anomalies, "dept") if found["history"] else None
     covariates = covariate_chart(found["covariates"]) if found["covariates"] else None
     return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates,
-                                                                 "watch": _watch()})
+                                                                 "watch": _watch(request)})
 
 
 @role_required("forecasts.view")
@@ -57,7 +57,7 @@ def departments_page(request):
     scope = StoreScope.for_request(request)
     table = department_table(scope=scope)
     return render(request, "forecasting/departments.html", {"table": table, "restricted": scope.restricted,
-                                                          "watch": _watch()})
+                                                          "watch": _watch(request)})
 
 
 @role_required("forecasts.view")
@@ -71,4 +71,4 @@ def department_page(request, n: int):
     heatmap = heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
         if found["heatmap"]["stores"] else None
     return render(request, "forecasting/department_detail.html", {
-        "d": found, "chart": chart, "heatmap": heatmap, "restricted": scope.restricted, "watch": _watch()})
+        "d": found, "chart": chart, "heatmap": heatmap, "restricted": scope.restricted, "watch": _watch(request)})

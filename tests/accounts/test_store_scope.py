@@ -153,6 +153,31 @@ def check_uploads(client, allowed, t):
     assert owner.get(f"/api/v1/uploads/{foreign.pk}/").status_code == 200
 
 
+def _others_jobs(t) -> list:
+    """Jobs a restricted principal did not start, whose message and result describe the workspace:
+    the owner's export (row counts of every table) and the system's evaluation (drift over every store)."""
+    from jobs.models import Job
+
+    with in_tenant(t):
+        owner = _owner(t)
+        return [Job.objects.create(kind="export", status="succeeded", created_by=owner, message="Exported 600 rows",
+                                   result={"rows": {"sales": 600}}),
+                Job.objects.create(kind="evaluate", status="succeeded", message="drift: 50% of series outside",
+                                   result={"share_outside95": 0.5, "series": 18})]
+
+
+def check_jobs(client, allowed, t):
+    """Issue 16 (7): a job describes the workspace or another member's file; a restricted principal
+    gets its own jobs only, the others are 404 like a job that does not exist."""
+    check_uploads(client, allowed, t)
+    owner = api_client(t, key=t.admin_key)
+    for job in _others_jobs(t):
+        resp = client.get(f"/api/v1/jobs/{job.pk}/")
+        assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found", (job.kind, resp.content)
+        assert owner.get(f"/api/v1/jobs/{job.pk}/").json()["result"] == job.result
+    assert client.get("/api/v1/jobs/99999999/").status_code == 404
+
+
 def check_aggregate(client, allowed, t):
     """Store-level aggregates of her stores only; totals over other stores are refused."""
     for s in STORES:
@@ -174,7 +199,10 @@ def check_monitoring(client, allowed, t):
     from tests.support.targets import small_upload
 
     upload = small_upload(t)
-    figures = {"band": {"series": 6, "share_series_outside95": 0.5,
+    per_store = [{"store": s, "series": 2, "rows": 4, "series_outside95": 1 if s == 3 else 0,
+                  "rows_outside95": 3 if s == 3 else s - 1} for s in STORES]
+    figures = {"band": {"series": 6, "rows": 12, "series_outside95": 1, "share_series_outside95": 1 / 6,
+                        "rows_outside95": 6, "share_rows_outside95": 0.5, "per_store": per_store,
                         "level_shift": {"store": [{"store": s, "actual": 1.0, "forecast": 1.0, "ratio": 1.0}
                                                   for s in STORES],
                                         "dept": [{"dept": 1, "actual": 3.0, "forecast": 3.0, "ratio": 1.0}]}},
@@ -182,10 +210,16 @@ def check_monitoring(client, allowed, t):
                "vanished": {"stores": [], "depts": [], "series": [[2, 2], [3, 1]]},
                "covariates": [{"covariate": "cpi", "new_mean": 2.0, "train_mean": 1.0, "train_std": 1.0, "z": 1.0}]}
     with in_tenant(t):
-        DriftReport.objects.create(upload=upload, first_week=START, last_week=START, share_outside95=0.5,
+        DriftReport.objects.create(upload=upload, first_week=START, last_week=START, share_outside95=1 / 6,
                                    figures=figures)
     drift = client.get("/api/v1/monitoring/").json()["drift"]
     assert drift["upload"] == upload.pk and drift["restricted"] is True
+    # issue 16 (7): the band's counts and shares over her stores only (store 3, the one outside, is nobody's)
+    mine = [r for r in per_store if r["store"] in allowed]
+    assert drift["band"]["series"] == 2 * len(allowed) and drift["band"]["rows"] == 4 * len(allowed)
+    assert drift["band"]["series_outside95"] == 0 and drift["share_outside95"] == 0
+    assert drift["band"]["share_series_outside95"] == 0 and drift["band"]["per_store"] is None
+    assert drift["band"]["share_rows_outside95"] == sum(r["rows_outside95"] for r in mine) / (4 * len(allowed))
     assert {r["store"] for r in drift["band"]["level_shift"]["store"]} == allowed
     assert drift["band"]["level_shift"]["dept"] is None and drift["covariates"] is None
     assert set(drift["new"]["stores"]) <= allowed and drift["new"]["depts"] is None
@@ -194,6 +228,15 @@ def check_monitoring(client, allowed, t):
     owner = api_client(t, key=t.admin_key).get("/api/v1/monitoring/").json()["drift"]
     assert owner["restricted"] is False and owner["covariates"] == figures["covariates"]
     assert {r["store"] for r in owner["band"]["level_shift"]["store"]} == set(STORES)
+    assert owner["band"]["series"] == 6 and owner["share_outside95"] == pytest.approx(1 / 6)
+    # a report stored before the per-store counts: none of the workspace's counts for her
+    with in_tenant(t):
+        DriftReport.objects.create(upload=small_upload(t), first_week=START, last_week=START, share_outside95=0.5,
+                                   figures={"band": {"series": 18, "series_outside95": 9,
+                                                     "share_series_outside95": 0.5}})
+    drift = client.get("/api/v1/monitoring/").json()["drift"]
+    assert drift["band"]["series"] is None and drift["band"]["series_outside95"] is None
+    assert drift["share_outside95"] is None and drift["band"]["share_series_outside95"] is None
 
 
 def check_simulation(client, allowed, t):
@@ -242,7 +285,7 @@ ENDPOINTS = {
     "GET /api/v1/uploads/": check_uploads,
     "GET /api/v1/uploads/{id}/": check_uploads,
     "GET /api/v1/uploads/{id}/errors.csv": check_uploads,
-    "GET /api/v1/jobs/{id}/": check_uploads,
+    "GET /api/v1/jobs/{id}/": check_jobs,
     "POST /api/v1/uploads/": no_store_data("write: covered by test_restricted_upload_of_other_stores_is_refused"),
     "GET /api/v1/models/": no_store_data("model versions: tenant-wide metrics, no per-store rows"),
     "GET /api/v1/models/{id}/": no_store_data("tenant-wide backtest metrics and feature importance, no store rows"),
@@ -355,6 +398,71 @@ PAGES = {  # web pages that show store data: path -> text that only the unrestri
 def test_pages_render_for_a_restricted_analyst(scoped, path):
     resp = _page_client(scoped).get(path)
     assert resp.status_code == 200
+
+
+def _principal_rows(scoped, principal) -> dict:
+    """``created_by``/``created_by_key`` of what the principal starts."""
+    from accounts.models import ApiKey
+
+    if principal == "analyst_session":
+        return {"created_by": scoped["analyst"]}
+    raw = scoped["creator_key_raw"] if principal == "key_of_restricted_creator" else scoped["key_raw"]
+    with in_tenant(scoped["tenant"]):
+        key = ApiKey.objects.get(prefix=raw.split("_")[1])
+    return {"created_by": key.created_by, "created_by_key": key}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_restricted_principal_sees_its_own_jobs(scoped, principal):
+    """Issue 16 (7): its own job in full (a key's job is not its creator's session's, nor the reverse)."""
+    from jobs.models import Job
+
+    t = scoped["tenant"]
+    client, _ = client_and_stores(scoped, principal)
+    with in_tenant(t):
+        own = Job.objects.create(kind="train", status="running", message="Training on my stores",
+                                 **_principal_rows(scoped, principal))
+    try:
+        resp = client.get(f"/api/v1/jobs/{own.pk}/")
+        assert resp.status_code == 200 and resp.json()["message"] == "Training on my stores", resp.content
+        if principal == "key_of_restricted_creator":  # her key's job is not her session's (both restricted)
+            creator = _principal_rows(scoped, principal)["created_by"]
+            assert api_client(t, user=creator).get(f"/api/v1/jobs/{own.pk}/").status_code == 404
+    finally:
+        with in_tenant(t):
+            own.delete()
+
+
+def test_job_status_page_and_watch_show_others_jobs_without_their_figures(scoped):
+    """Issue 16 (7), pages: /jobs/<id>/status/ of another's job is 404; the job watcher lists every
+    job under way (the page must still reload when it ends) but others' without their message."""
+    from django.utils import timezone
+
+    from jobs.models import Job
+
+    t = scoped["tenant"]
+    page = _page_client(scoped)
+    owner = web_client(t, user=_owner(t))
+    with in_tenant(t):
+        theirs = Job.objects.create(kind="train", status="running", created_by=_owner(t),
+                                    message="Training 18 series of every store",
+                                    heartbeat_at=timezone.now() + timedelta(days=1))
+        mine = Job.objects.create(kind="train", status="running", created_by=scoped["analyst"],
+                                  message="Training my own", heartbeat_at=timezone.now() + timedelta(days=1))
+    try:
+        for job in _others_jobs(t) + [theirs]:
+            assert page.get(f"/jobs/{job.pk}/status/").status_code == 404, job.kind
+            assert owner.get(f"/jobs/{job.pk}/status/").status_code == 200
+        own = page.get(f"/jobs/{mine.pk}/status/")
+        assert own.status_code == 200 and b"Training my own" in own.content
+        for status in ("/dashboard/status/", "/models/status/", "/stores/status/"):
+            html = page.get(f"{status}?watching=1", HTTP_HX_REQUEST="true").content.decode()
+            assert f"job #{theirs.pk}" in html and "Training 18 series" not in html, status
+            assert f"job #{mine.pk}" in html and "Training my own" in html, status
+            assert "Training 18 series" in owner.get(f"{status}?watching=1", HTTP_HX_REQUEST="true").content.decode()
+    finally:
+        with in_tenant(t):
+            Job.objects.filter(pk__in=[theirs.pk, mine.pk]).delete()
 
 
 def test_data_page_summary_counts_only_her_stores(scoped):

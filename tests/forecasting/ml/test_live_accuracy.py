@@ -82,6 +82,9 @@ def test_drift_band_level_membership_covariates():
     # series (1,1): 2 of 2 weeks outside -> outside; (2,1): 1 of 2 (70 > 60) -> not; (2,2): no actual
     assert band["series"] == 2 and band["series_outside95"] == 1
     assert band["share_series_outside95"] == 0.5 and band["share_rows_outside95"] == 0.75
+    # the same counts per store (a store-restricted reader sums its stores': selectors/monitoring.py)
+    assert band["per_store"] == [{"store": 1, "series": 1, "rows": 2, "series_outside95": 1, "rows_outside95": 2},
+                                 {"store": 2, "series": 1, "rows": 2, "series_outside95": 0, "rows_outside95": 1}]
     store = {r["store"]: r for r in band["level_shift"]["store"]}
     assert store[1]["actual"] == 255.0 and store[1]["forecast"] == 200.0 and store[1]["ratio"] == 1.275
     assert band["level_shift"]["dept"] == [{"dept": 1, "actual": 375.0, "forecast": 300.0, "ratio": 1.25}]

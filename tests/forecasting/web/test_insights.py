@@ -308,3 +308,45 @@ def test_markdown_roi_of_every_store_is_read_from_the_stored_department_sums(sho
         assert r["incremental_profit"] == pytest.approx(r["incremental_sales"] * 0.4 - r["cost"])
     assert from_sums["model_version"] == 1 and from_sums["backtest_origins"] == ["2011-12-02"]
     assert "departments" not in from_sums and "departments" not in from_series
+
+
+def _tiny_upload_limit(shop, monkeypatch, limit: int) -> str:
+    """The shop's plan with an upload limit of ``limit`` bytes (its name)."""
+    from dataclasses import replace
+
+    from django.db import connection
+
+    from billing import plans
+
+    with in_tenant(shop):
+        plan = connection.tenant.plan
+    monkeypatch.setitem(plans.PLANS, plan, replace(plans.PLANS[plan], max_upload_bytes=limit))
+    return plan
+
+
+def test_on_hand_upload_over_the_plan_limit_is_refused_and_nothing_stored(shop, monkeypatch):
+    """Issue 16 (5): the stock-on-hand file goes through the one guarded reader (saas/files.py) like the
+    data uploads: over the plan's upload limit it is 413 quota_exceeded through the API and a clear error
+    on the page, and nothing is stored (a valid file: before, it was read whole and saved)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import AuditEvent
+    from forecasting.models import OnHandStock
+
+    big = ("Store,Dept,OnHand\n" + "".join(f"1,{d},5\n" for d in range(1, 601))).encode()
+    plan = _tiny_upload_limit(shop, monkeypatch, 1000)
+    with in_tenant(shop):
+        before = sorted(OnHandStock.objects.values_list("store", "dept", "on_hand"))
+        events = AuditEvent.objects.filter(action="inventory.on_hand_uploaded").count()
+    resp = _api(shop).post("/api/v1/inventory/on-hand/", {"file": SimpleUploadedFile("s.csv", big)},
+                           format="multipart")
+    assert resp.status_code == 413, resp.content
+    error = resp.json()["error"]
+    assert error["code"] == "quota_exceeded" and error["details"]["limit"] == "upload_bytes"
+    assert error["details"]["plan"] == plan and error["details"]["allowed"] == 1000
+    page = web_client(shop, user=add_member(shop, "analyst"))
+    html = page.post("/insights/on-hand/", {"file": SimpleUploadedFile("s.csv", big)}, follow=True).content.decode()
+    assert f"The {plan.title()} plan allows up to 1,000 bytes (per upload)" in html, html[:2000]
+    with in_tenant(shop):
+        assert sorted(OnHandStock.objects.values_list("store", "dept", "on_hand")) == before
+        assert AuditEvent.objects.filter(action="inventory.on_hand_uploaded").count() == events
