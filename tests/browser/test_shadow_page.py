@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.browser]
 
 def test_the_shadow_period_is_set_and_shown(live_server_proc, page):
     from forecasting.models import ModelVersion, RetrainingPolicy
-    from tests.forecasting.services.test_shadow import _actuals, _challenge, _check
-    from tests.support.versions import make_version
+    from tests.forecasting.services.test_shadow import _challenge, _check
+    from tests.support.versions import add_actuals, make_version
 
     t = provision("shadowpage")
     login(page, live_server_proc, t)
@@ -29,7 +29,7 @@ def test_the_shadow_period_is_set_and_shown(live_server_proc, page):
 
     make_version(t, status="active", wmae=100.0, forecast=30.0)
     assert _challenge(t, make_version(t, status="candidate", wmae=50.0, forecast=11.0)).status == "shadow"
-    _actuals(t, 1)
+    add_actuals(t, 1)
     _check(t)
     page.goto(live_server_proc.url(t, "/models/"))
     card = page.inner_text("#shadow")
