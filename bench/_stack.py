@@ -83,8 +83,10 @@ def api(stack, t, method, path, **kw):
 def wait_job(stack, t, job_id, timeout=1800):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = api(stack, t, "GET", f"/api/v1/jobs/{job_id}/").json()
-        if job["status"] in ("succeeded", "failed"):
+        answer = api(stack, t, "GET", f"/api/v1/jobs/{job_id}/")
+        # while a service is down (chaos restarts Redis, PostgreSQL) the API may answer its JSON error (503): poll on
+        job = answer.json() if answer.status_code == 200 else {}
+        if job.get("status") in ("succeeded", "failed"):
             return job
         time.sleep(0.25)
     raise RuntimeError(f"job {job_id} not done in {timeout}s")
