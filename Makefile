@@ -36,10 +36,9 @@ chromium:
 lint: install
 	$(VENV)/bin/ruff check .
 
-# the suite in one process by default; TEST_WORKERS=2 runs it in 2 (pytest-xdist; ~12 min on an idle box, but a rate-limit
-# test was seen failing under load with 2: see docs/development.md), a module per process at a time: each has its own
-# database, Redis database, Celery worker and gunicorn (saas/settings/test.py)
-TEST_WORKERS ?= 0
+# the suite in 2 processes (pytest-xdist), a module per process at a time: each has its own database, Redis database,
+# Celery worker and gunicorn (saas/settings/test.py); TEST_WORKERS=0 runs it in one
+TEST_WORKERS ?= 2
 test: install chromium lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
