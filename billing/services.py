@@ -90,10 +90,13 @@ def feature_require(*, feature: str, plan: str | None = None) -> None:
 FEATURE_GATES: dict[str, list[str]] = {}
 
 
-def requires_feature(feature: str, *, when: Callable[[dict], bool] | None = None):
+def requires_feature(feature: str, *, when: Callable[[dict], bool] | None = None,
+                     plan_of: Callable[[dict], str] | None = None):
     """Declares that a keyword-only service function needs the plan ``feature``: every call (API, page,
     command) is refused with ``plan_feature_missing`` first, before anything else is checked or written.
-    ``when(kwargs)``: only the calls that use the feature (e.g. restricting a scope, not lifting one)."""
+    ``when(kwargs)``: only the calls that use the feature (e.g. restricting a scope, not lifting one).
+    ``plan_of(kwargs)``: the plan to check, for a platform operator's call naming a tenant (default: the
+    plan of the workspace the call runs in)."""
     if feature not in FEATURES:
         raise ValueError(f"unknown plan feature {feature!r}")
 
@@ -103,7 +106,7 @@ def requires_feature(feature: str, *, when: Callable[[dict], bool] | None = None
         @functools.wraps(fn)
         def gated(*args, **kwargs):
             if when is None or when(kwargs):
-                feature_require(feature=feature)
+                feature_require(feature=feature, plan=plan_of(kwargs) if plan_of else None)
             return fn(*args, **kwargs)
 
         gated.required_feature = feature

@@ -16,6 +16,7 @@ from accounts.models import AuditEvent
 from billing.models import Statement
 from billing.plans import PLAN_CHOICES
 from billing.selectors import usage
+from billing.services import feature_require
 from saas.errors import ServiceError
 from tenants import operator as ops
 from tenants.models import Domain, PlatformEvent, Tenant
@@ -179,6 +180,15 @@ class DomainForm(forms.ModelForm):
             return ops.clean_hostname(self.cleaned_data["domain"])
         except ServiceError as exc:
             raise forms.ValidationError(exc.message)
+
+    def clean_tenant(self):
+        """The form says what the service (``tenant_domain_add``, gated by the plan) would refuse."""
+        tenant = self.cleaned_data["tenant"]
+        try:
+            feature_require(feature="custom_domain", plan=tenant.plan)
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.message)
+        return tenant
 
 
 @admin.register(Domain, site=operator_site)

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from accounts.audit import Actor, audit_record
 from billing.plans import PLANS
+from billing.services import requires_feature
 from saas.errors import Conflict, NotFound, ValidationFailed
 from tenants.models import Domain, Operator, PlatformEvent, Tenant
 
@@ -63,9 +64,18 @@ def clean_hostname(hostname: str) -> str:
     return host
 
 
+def _plan_of_slug(kwargs: dict) -> str:
+    tenant = (Tenant.objects.filter(slug=kwargs["slug"])
+              .exclude(schema_name__in=["public", settings.TENANT_BASE_SCHEMA]).first())
+    if tenant is None:
+        raise NotFound(f"No tenant {kwargs['slug']!r}.")
+    return tenant.plan
+
+
+@requires_feature("custom_domain", plan_of=_plan_of_slug)
 def tenant_domain_add(*, slug: str, hostname: str, operator: str, primary: bool = False) -> Domain:
-    """Attach a custom domain to a tenant; ``primary`` makes links (e-mails,
-    handoff) use it."""
+    """Attach a custom domain to a tenant whose plan includes ``custom_domain``; ``primary`` makes links
+    (e-mails, handoff) use it."""
     host = clean_hostname(hostname)
     try:
         with transaction.atomic():

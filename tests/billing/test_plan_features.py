@@ -93,10 +93,40 @@ ROUTES = {
     "branding": {"PATCH /api/v1/workspace/branding/": api_branding,
                  "POST /settings/workspace/ action=branding": web_branding},
 }
-# features no workspace route sells: each with the reason (and where it is granted)
-NOT_A_WORKSPACE_ROUTE = {
-    "custom_domain": "attached by platform operators only (operator console, manage.py tenant_domain: "
-                     "tenants/operator.py tenant_domain_add), never by a workspace member or key",
+
+
+# features no workspace member or key can use: the platform operator's routes that require them, each called
+# for tenant t; t's plan is what is checked (an operator can attach a domain only to a plan that has it)
+def cli_domain(t, host):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("tenant_domain", t.slug, host)
+    except CommandError as exc:
+        return str(exc)
+    return "attached"
+
+
+def console_domain(t, host):
+    import os
+    import uuid
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    email, password = f"ops-{uuid.uuid4().hex[:6]}@platform.test", "Operator-pass-2026!"
+    os.environ["FEATURE_TEST_OPS_PW"] = password
+    call_command("create_operator", email, "--password-env", "FEATURE_TEST_OPS_PW")
+    client = Client(HTTP_HOST=settings.SAAS_BASE_DOMAIN)
+    client.post("/operator/login/", {"email": email, "password": password, "next": "/operator/"})
+    resp = client.post("/operator/tenants/domain/add/", {"tenant": t.tenant.pk, "domain": host})
+    return "attached" if resp.status_code == 302 else resp.content.decode()
+
+
+OPERATOR_ROUTES = {
+    "custom_domain": {"manage.py tenant_domain": cli_domain, "POST /operator/tenants/domain/add/": console_domain},
 }
 
 
@@ -106,11 +136,12 @@ def test_every_plan_feature_has_its_routes_and_one_gate():
 
     from billing.services import FEATURE_GATES
 
-    assert get_resolver(settings.ROOT_URLCONF).url_patterns  # every view, so every service they call, is imported
+    # every view of the workspace's and the platform's hosts, so every service they call, is imported
+    assert get_resolver(settings.ROOT_URLCONF).url_patterns and get_resolver(settings.PUBLIC_SCHEMA_URLCONF).url_patterns
 
-    assert set(ROUTES) | set(NOT_A_WORKSPACE_ROUTE) == set(FEATURES), "a plan feature with no route listed"
-    assert not set(ROUTES) & set(NOT_A_WORKSPACE_ROUTE)
-    missing = sorted(f for f in ROUTES if not FEATURE_GATES.get(f))
+    assert set(ROUTES) | set(OPERATOR_ROUTES) == set(FEATURES), "a plan feature with no route listed"
+    assert not set(ROUTES) & set(OPERATOR_ROUTES)
+    missing = sorted(f for f in [*ROUTES, *OPERATOR_ROUTES] if not FEATURE_GATES.get(f))
     assert not missing, f"features sold on a route but gated by no service (requires_feature): {missing}"
     assert set(FEATURE_GATES) <= set(FEATURES)
 
@@ -160,3 +191,29 @@ def test_lifting_a_scope_or_clearing_branding_needs_no_feature(plans):
     assert resp.status_code == 200 and resp.json()["restricted"] is False
     resp = owner.patch("/api/v1/workspace/branding/", {"display_name": "", "remove_logo": True}, format="json")
     assert resp.status_code == 200, resp.content
+
+
+OPERATOR_ROWS = sorted((f, r) for f, routes in OPERATOR_ROUTES.items() for r in routes)
+
+
+@pytest.mark.parametrize("feature,route", OPERATOR_ROWS)
+def test_operator_route_is_refused_for_a_plan_without_the_feature(plans, feature, route):
+    import uuid
+
+    from tenants.models import Domain, Tenant
+
+    call = OPERATOR_ROUTES[feature][route]
+    upgrade = next(p for p, limits in PLANS.items() if feature in limits.features)
+    for plan in ("free", "pro"):
+        if feature in PLANS[plan].features:
+            continue
+        t, _ = plans[plan]
+        host = f"{uuid.uuid4().hex[:8]}.example.org"
+        answer = call(t, host)
+        assert f"{FEATURES[feature]} is not part of the {plan.title()} plan" in answer, answer[:500]
+        assert f"The {upgrade.title()} plan includes it" in answer
+        assert not Domain.objects.filter(domain=host).exists()
+    t = provision(f"feat-{upgrade}", plan=upgrade)
+    host = f"{uuid.uuid4().hex[:8]}.example.org"
+    assert call(t, host) == "attached"
+    assert Domain.objects.get(domain=host).tenant_id == Tenant.objects.get(slug=t.slug).pk

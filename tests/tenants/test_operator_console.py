@@ -29,6 +29,14 @@ def _public() -> Client:
     return Client(HTTP_HOST=settings.SAAS_BASE_DOMAIN)
 
 
+def _enterprise(t):
+    """Custom domains are an enterprise feature (tests/billing/test_plan_features.py)."""
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=t.tenant.pk).update(plan="enterprise")
+    return t
+
+
 def _signed_in(email) -> Client:
     client = _public()
     resp = client.post("/operator/login/", {"email": email, "password": PASSWORD, "next": "/operator/"})
@@ -121,6 +129,7 @@ def test_custom_domain_reaches_the_tenant(tenant, tenant_b, settings):
     from tenants.models import PlatformEvent
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "forecasts.acme-retail.com"]
+    _enterprise(tenant), _enterprise(tenant_b)
     call_command("tenant_domain", tenant.slug, "Forecasts.Acme-Retail.com.")
     client = api_client(tenant, key=tenant.admin_key)
     client.defaults["HTTP_HOST"] = "forecasts.acme-retail.com"
@@ -150,6 +159,7 @@ def test_operator_attaches_a_domain_in_the_console(operator, tenant):
     from tenants.models import Domain, PlatformEvent
 
     client = _signed_in(operator)
+    _enterprise(tenant)
     assert client.get(f"/operator/tenants/tenant/{tenant.tenant.pk}/change/").status_code == 200
     bad = client.post("/operator/tenants/domain/add/", {"tenant": tenant.tenant.pk, "domain": "not a host"})
     assert bad.status_code == 200 and b"not a valid host name" in bad.content
@@ -276,7 +286,7 @@ def test_every_console_action_leaves_a_platform_event(operator, tenant):
     from tenants.models import Domain, Operator, PlatformEvent
 
     label = f"operator:{operator}"
-    pk = tenant.tenant.pk
+    pk = tenant.tenant.pk  # the "change" row below makes it enterprise, whose plan allows the domain rows after it
     client = _signed_in(operator)
     assert PlatformEvent.objects.filter(action="operator.signed_in", actor_label=label).exists()
 
