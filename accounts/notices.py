@@ -49,7 +49,7 @@ def notice_dismiss(*, actor: Actor, notice_id: int) -> Notice:
     if actor.user is None:
         raise NotFound("No such notice.")
     try:
-        notice = Notice.objects.select_for_update().get(pk=notice_id)
+        notice = Notice.objects.select_for_update(no_key=True).get(pk=notice_id)
     except (Notice.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such notice.")
     if notice.dismissed_by.filter(pk=actor.user.pk).exists():

@@ -116,7 +116,7 @@ def member_set_stores(*, actor: Actor, user_id: int, stores: list[int]) -> Store
     """Restricts a member to ``stores`` (guardian object permissions on Store);
     an empty list lifts the restriction."""
     try:
-        user = User.objects.select_for_update().get(pk=user_id)
+        user = User.objects.select_for_update(no_key=True).get(pk=user_id)
     except (User.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such member.")
     numbers = _clean(stores)
@@ -138,7 +138,7 @@ def api_key_set_stores(*, actor: Actor, key_id: int, stores: list[int]) -> Store
     """Restricts an API key to ``stores``; an empty list lifts the restriction.
     Answers the scope the key acts with (its creator's scope caps it)."""
     try:
-        key = ApiKey.objects.select_for_update().get(pk=key_id)
+        key = ApiKey.objects.select_for_update(no_key=True).get(pk=key_id)
     except (ApiKey.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such API key.")
     numbers = _clean(stores)

@@ -149,13 +149,13 @@ def member_invite_resend(*, actor: Actor, user_id: int) -> User:
 
 def _lock_member(user_id: int) -> User:
     try:
-        return User.objects.select_for_update().get(pk=user_id)
+        return User.objects.select_for_update(no_key=True).get(pk=user_id)
     except (User.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such member.")
 
 
 def _ensure_other_owner(user: User) -> None:
-    others = (User.objects.select_for_update().filter(role=Role.OWNER, is_active=True)
+    others = (User.objects.select_for_update(no_key=True).filter(role=Role.OWNER, is_active=True)
               .exclude(pk=user.pk))
     if not list(others):
         raise Conflict("The last owner cannot be removed or demoted.", code="last_owner")
@@ -265,7 +265,7 @@ def api_key_create(*, actor: Actor, name: str, role: str) -> CreatedKey:
 @transaction.atomic
 def api_key_revoke(*, actor: Actor, key_id: int) -> ApiKey:
     try:
-        key = ApiKey.objects.select_for_update().get(pk=key_id)
+        key = ApiKey.objects.select_for_update(no_key=True).get(pk=key_id)
     except (ApiKey.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such API key.")
     if key.revoked_at is not None:

@@ -123,7 +123,7 @@ def usage_measure(*, tenant: Tenant, day: date | None = None) -> None:
     day = day or _today()
     defaults = {c: 0 for c in COUNTERS}
     with transaction.atomic():
-        row, created = UsageDay.objects.select_for_update().get_or_create(tenant=tenant, day=day, defaults={
+        row, created = UsageDay.objects.select_for_update(no_key=True).get_or_create(tenant=tenant, day=day, defaults={
             **defaults, "rows_stored": rows, "storage_bytes": size})
         if not created:
             UsageDay.objects.filter(pk=row.pk).update(rows_stored=rows, storage_bytes=size, updated_at=timezone.now())

@@ -108,7 +108,7 @@ def branding_update(*, actor: Actor, display_name=UNSET, accent_color=UNSET, log
     png = clean_logo(logo) if logo is not UNSET and logo is not None else None
     schema = connection.schema_name
     with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().get(schema_name=schema)
+        tenant = Tenant.objects.select_for_update(no_key=True).get(schema_name=schema)
         old_logo = tenant.logo_file
         if png is not None:
             name = f"logo-{hashlib.sha256(png).hexdigest()[:16]}.png"

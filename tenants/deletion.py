@@ -38,7 +38,7 @@ def _require_owner(actor: Actor) -> None:
 
 
 def _locked_current_tenant() -> Tenant:
-    tenant = Tenant.objects.select_for_update().filter(schema_name=connection.schema_name).first()
+    tenant = Tenant.objects.select_for_update(no_key=True).filter(schema_name=connection.schema_name).first()
     if tenant is None or tenant.schema_name == "public" or tenant.status == Tenant.Status.TEMPLATE:
         raise NotFound("No workspace here.")
     return tenant

@@ -25,7 +25,7 @@ def gross_margin_update(*, actor: Actor, percent) -> Tenant:
         raise ValidationFailed("gross_margin: must be between 0 and 100 %.",
                                details={"gross_margin": ["a percentage between 0 and 100"]})
     with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().get(schema_name=connection.schema_name)
+        tenant = Tenant.objects.select_for_update(no_key=True).get(schema_name=connection.schema_name)
         if tenant.gross_margin == value:
             return tenant
         old, tenant.gross_margin = tenant.gross_margin, value

@@ -45,7 +45,7 @@ def operator_create(*, email: str, password: str) -> Operator:
 
 
 def _tenant_for_update(slug: str) -> Tenant:
-    tenant = (Tenant.objects.select_for_update().filter(slug=slug)
+    tenant = (Tenant.objects.select_for_update(no_key=True).filter(slug=slug)
               .exclude(schema_name__in=["public", settings.TENANT_BASE_SCHEMA]).first())
     if tenant is None:
         raise NotFound(f"No tenant {slug!r}.")

@@ -109,7 +109,7 @@ def tenant_provision(*, slug: str, name: str, owner_email: str, owner_password: 
 
 def _set_status(*, slug: str, status: str, reason: str, action: str, operator: str) -> Tenant:
     with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().filter(slug=slug).exclude(status=Tenant.Status.TEMPLATE).first()
+        tenant = Tenant.objects.select_for_update(no_key=True).filter(slug=slug).exclude(status=Tenant.Status.TEMPLATE).first()
         if tenant is None or tenant.schema_name == "public":
             raise NotFound(f"No tenant {slug!r}.")
         tenant.status = status

@@ -14,10 +14,10 @@ from accounts.models import AuditChainHead, AuditEvent
 def lock_head():
     """The chain head, locked until the surrounding transaction ends. Call
     inside ``transaction.atomic``."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    head = AuditChainHead.objects.select_for_update(no_key=True).filter(pk=1).first()
     if head is None:  # a schema older than the head row: create it once
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=1, sequence=0, hash=GENESIS)], ignore_conflicts=True)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = AuditChainHead.objects.select_for_update(no_key=True).get(pk=1)
     return head
 
 

@@ -35,7 +35,7 @@ def week_key(day: date) -> str:
 
 def weekly_report_subscribe(*, user: User, subscribed: bool) -> User:
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if user.subscribed_weekly_report != subscribed:
             user.subscribed_weekly_report = subscribed
             user.save(update_fields=["subscribed_weekly_report"])

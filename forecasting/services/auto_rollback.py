@@ -90,7 +90,7 @@ def _record_not_comparable(champion: ModelVersion) -> dict | None:
     note = (f"not comparable: v{champion.number}'s forecast starts after {mine.origin:%Y-%m-%d}, the previous "
             f"champion's last forecast ended on {last_theirs:%Y-%m-%d}")
     with transaction.atomic():
-        current = ModelVersion.objects.select_for_update().get(pk=champion.pk)
+        current = ModelVersion.objects.select_for_update(no_key=True).get(pk=champion.pk)
         if (current.decision or {}).get("live_check"):
             return None
         current.decision = {**(current.decision or {}), "live_check": {
@@ -124,7 +124,7 @@ def auto_rollback_check(*, job: Job | None = None) -> dict | None:
                "note": decision.note, "decided_at": timezone.now().isoformat()}
     with transaction.atomic():
         versions_lock()
-        current = ModelVersion.objects.select_for_update().get(pk=champion.pk)
+        current = ModelVersion.objects.select_for_update(no_key=True).get(pk=champion.pk)
         if current.status != ModelVersion.Status.ACTIVE or (current.decision or {}).get("live_check"):
             return None  # swapped or decided meanwhile
         if decision.rollback:

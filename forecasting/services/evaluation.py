@@ -146,7 +146,7 @@ def _drift(*, upload: Upload, weeks: list[date], runs: list[ForecastRun], sales)
     detected = share is not None and share > threshold
     figures["threshold"] = threshold
     with transaction.atomic():
-        before = DriftReport.objects.select_for_update().filter(upload=upload).first()
+        before = DriftReport.objects.select_for_update(no_key=True).filter(upload=upload).first()
         report, _ = DriftReport.objects.update_or_create(
             upload=upload, defaults=dict(run=ref, first_week=weeks[0], last_week=weeks[-1], share_outside95=share,
                                          detected=detected, figures=figures))

@@ -67,7 +67,7 @@ def version_promote_if_better(*, version: ModelVersion, actor: Actor, rescored: 
     """Inside the caller's transaction (which locked the version table):
     decide, swap the champion if the challenger wins (or start its shadow
     period when the policy asks for one), else reject it; audit."""
-    champion = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
+    champion = ModelVersion.objects.select_for_update(no_key=True).filter(status=ModelVersion.Status.ACTIVE).first()
     decision = decide(version, champion, rescored)
     version.promotion_note, version.decision, version.challenged = decision.note, decision.figures, champion
     payload = {"number": version.number, "replaced": champion.number if champion else None, "why": decision.note,
@@ -114,7 +114,7 @@ def shadows_supersede(*, by: ModelVersion) -> list[ModelVersion]:
     that passed the backtest rule ends the shadow period of any earlier shadow,
     which is rejected with the reason (at most one shadow at a time)."""
     ended = []
-    for old in ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.SHADOW).exclude(pk=by.pk):
+    for old in ModelVersion.objects.select_for_update(no_key=True).filter(status=ModelVersion.Status.SHADOW).exclude(pk=by.pk):
         state = {**((old.decision or {}).get("shadow") or {}), "outcome": "superseded", "superseded_by": by.number,
                  "decided_at": timezone.now().isoformat()}
         old.status = ModelVersion.Status.REJECTED
@@ -154,8 +154,8 @@ def version_activate(*, version: ModelVersion, actor: Actor, reason: str, kind: 
         raise ValidationFailed("A reason is required.", details={"reason": ["This field is required."]})
     with transaction.atomic():
         _lock_versions()
-        target = ModelVersion.objects.select_for_update().get(pk=version.pk)
-        champion = ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).first()
+        target = ModelVersion.objects.select_for_update(no_key=True).get(pk=version.pk)
+        champion = ModelVersion.objects.select_for_update(no_key=True).filter(status=ModelVersion.Status.ACTIVE).first()
         details = {"version": target.number, "champion": champion.number if champion else None}
         if champion is not None and champion.pk == target.pk:
             raise Conflict(f"v{target.number} is already the active version.", code="already_active", details=details)

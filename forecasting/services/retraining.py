@@ -39,7 +39,7 @@ DEFAULT_HORIZON, DEFAULT_BACKTEST_WINDOWS = 13, 4
 
 def _locked_policy() -> RetrainingPolicy:
     RetrainingPolicy.objects.get_or_create(pk=1)
-    return RetrainingPolicy.objects.select_for_update().get(pk=1)
+    return RetrainingPolicy.objects.select_for_update(no_key=True).get(pk=1)
 
 
 def retraining_policy_update(*, actor: Actor, changes: dict) -> RetrainingPolicy:

@@ -108,7 +108,7 @@ def shadow_check(*, job: Job | None = None) -> dict | None:
              "checked_at": timezone.now().isoformat()}
     with transaction.atomic():
         versions_lock()
-        current = ModelVersion.objects.select_for_update().get(pk=shadow.pk)
+        current = ModelVersion.objects.select_for_update(no_key=True).get(pk=shadow.pk)
         active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("pk", flat=True).first()
         if current.status != ModelVersion.Status.SHADOW or active != champion.pk:
             return None  # superseded, promoted by hand or another champion meanwhile: the next check sees it

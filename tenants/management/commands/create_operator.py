@@ -23,7 +23,7 @@ class Command(BaseCommand):
         try:
             if opts["reset"]:
                 with transaction.atomic():
-                    operator = Operator.objects.select_for_update().filter(email__iexact=opts["email"]).first()
+                    operator = Operator.objects.select_for_update(no_key=True).filter(email__iexact=opts["email"]).first()
                     if operator is None:
                         raise CommandError(f"No operator {opts['email']!r}.")
                     operator.set_password(password)
