@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import API_KEY_STATUS_CHOICES, ApiKey, AuditEvent, User
 from accounts.roles import API_KEY_ROLES, Role
+from saas.api.writes import WriteSerializer
 
 
 class MeSerializer(serializers.Serializer):
@@ -39,7 +40,8 @@ class MemberInviteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
 
 
-class MemberUpdateSerializer(serializers.Serializer):
+class MemberUpdateSerializer(WriteSerializer):
+    answer = MemberChangeSerializer
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     is_active = serializers.BooleanField(required=False)
 
@@ -90,7 +92,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StoreScopeSerializer(serializers.Serializer):
+class StoreScopeSerializer(WriteSerializer):
     """The stores a member or key may see. ``restricted`` false: every store."""
 
     restricted = serializers.BooleanField(read_only=True)

@@ -1,8 +1,7 @@
-import json
 
 from django.db import connection
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, renderers, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,6 +12,7 @@ from accounts.forms import AuditFilterForm
 from accounts.models import ApiKey
 from accounts.scope import StoreScope
 from saas.api.base import TenantAPIView, TenantViewSet
+from saas.api.renderers import CSVRenderer, file_renderers
 from saas.errors import NotFound
 
 
@@ -172,22 +172,11 @@ class AuditEventViewSet(mixins.ListModelMixin, TenantViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class _CSVRenderer(renderers.BaseRenderer):
-    """Lets ``Accept: text/csv`` through content negotiation (the CSV itself is
-    streamed; errors are JSON, see ``saas.api.errors``)."""
-
-    media_type = "text/csv"
-    format = "csv"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data).encode()
-
-
 class AuditEventExportView(TenantAPIView):
     """The filtered audit log as CSV (same filters as the list), newest first."""
 
     permissions_map = {"GET": "audit.view"}
-    renderer_classes = [renderers.JSONRenderer, _CSVRenderer]
+    renderer_classes = file_renderers(CSVRenderer)
 
     @extend_schema(parameters=AUDIT_FILTER_PARAMETERS, responses={(200, "text/csv"): str})
     def get(self, request):

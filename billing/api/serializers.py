@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from billing.plans import PLANS
+from saas.api.writes import WriteSerializer
 
 MAX_USAGE_DAYS = 366
 
@@ -85,5 +86,6 @@ class PlanSerializer(serializers.Serializer):
     plans = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-class PlanChangeSerializer(serializers.Serializer):
+class PlanChangeSerializer(WriteSerializer):
+    answer = PlanSerializer
     plan = serializers.ChoiceField(choices=list(PLANS))

@@ -12,6 +12,7 @@ from billing.api import serializers as s
 from billing.plans import PLANS
 from billing.statement_files import statement_csv, statement_filename, statement_pdf
 from saas.api.base import TenantAPIView, TenantViewSet
+from saas.api.renderers import CSVRenderer, PDFRenderer, file_renderers
 from saas.errors import NotFound
 
 
@@ -43,7 +44,6 @@ class _StatementFileView(TenantAPIView):
     def render(self, statement) -> bytes | str:
         raise NotImplementedError
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         statement = selectors.statement_get(statement_id=pk)
         if statement is None:
@@ -53,15 +53,19 @@ class _StatementFileView(TenantAPIView):
         return response
 
 
+@extend_schema_view(get=extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}))
 class StatementPDFView(_StatementFileView):
     ext, content_type = "pdf", "application/pdf"
+    renderer_classes = file_renderers(PDFRenderer)
 
     def render(self, statement):
         return statement_pdf(statement)
 
 
+@extend_schema_view(get=extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR}))
 class StatementCSVView(_StatementFileView):
     ext, content_type = "csv", "text/csv; charset=utf-8"
+    renderer_classes = file_renderers(CSVRenderer)
 
     def render(self, statement):
         return statement_csv(statement)

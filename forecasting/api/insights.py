@@ -8,11 +8,11 @@ import json
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers, status
+from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from forecasting.api.views import CSVRenderer, stream_csv
+from forecasting.api.views import stream_csv
 from forecasting.selectors.insights import (
     INVENTORY_COLUMNS,
     inventory,
@@ -24,6 +24,7 @@ from forecasting.selectors.insights import (
 )
 from forecasting.services.inventory import on_hand_upload
 from saas.api.base import TenantAPIView
+from saas.api.renderers import CSVRenderer, file_renderers
 from saas.errors import ValidationFailed
 
 
@@ -75,7 +76,7 @@ class InventoryView(TenantAPIView):
     forecast's quantiles; with stock on hand uploaded, the quantity to order now. ``?format=csv`` for a file."""
 
     permissions_map = {"GET": "forecasts.view"}
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    renderer_classes = file_renderers(CSVRenderer)
 
     @extend_schema(parameters=[
         OpenApiParameter("lead_time", int, description="weeks, 1..52 (default 2)"),
@@ -83,7 +84,7 @@ class InventoryView(TenantAPIView):
         OpenApiParameter("format", str, enum=["json", "csv"])], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         lead_time, service_level = inventory_params(request.query_params)
-        if request.query_params.get("format") == "csv":
+        if request.accepted_renderer.format == "csv":  # ?format=csv or Accept: text/csv
             data = inventory(scope=self.scope, lead_time=lead_time, service_level=service_level)
             rows = ([r[c] if c in ("store", "dept", "week") or r[c] is None else round(r[c], 2)
                      for c in INVENTORY_COLUMNS] for r in data["results"])

@@ -11,12 +11,14 @@ from drf_spectacular.utils import extend_schema
 from forecasting.reports.figures import weekly_report
 from forecasting.reports.pdf import report_filename, report_pdf
 from saas.api.base import TenantAPIView
+from saas.api.renderers import PDFRenderer, file_renderers
 
 
 class WeeklyReportPDFView(TenantAPIView):
     """KPIs (like for like), charts, top movers and what needs attention, as a PDF."""
 
     permissions_map = {"GET": "forecasts.view"}
+    renderer_classes = file_renderers(PDFRenderer)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from forecasting.selectors.retraining import policy_summary
 from forecasting.services.retraining import retraining_policy_update
 from saas.api.base import TenantAPIView
+from saas.api.writes import drop_read_only
 from saas.errors import ValidationFailed
 
 
@@ -60,5 +61,8 @@ class RetrainingPolicyView(TenantAPIView):
         data = request.data.dict() if hasattr(request.data, "dict") else request.data
         if not isinstance(data, dict):
             raise ValidationFailed("Send a JSON object of the policy's fields.", details={"body": ["not an object"]})
+        # what GET answered may come back: its read-only fields are ignored, unknown ones refused by the rules
+        data = drop_read_only(data, writable=set(RetrainingPolicyUpdateSerializer().fields),
+                              answer=RetrainingPolicySerializer)
         policy = retraining_policy_update(actor=self.actor, changes=data)
         return Response(policy_summary(policy))

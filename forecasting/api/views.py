@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import json
-
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, renderers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -30,21 +28,9 @@ from forecasting.services.training import model_train_start
 from jobs.serializers import JobBriefSerializer, JobSerializer
 from saas.api.base import TenantAPIView, TenantViewSet
 from saas.api.pagination import Pagination
+from saas.api.renderers import CSVRenderer, file_renderers
 from saas.csv_safe import csv_writer
 from saas.errors import Forbidden, NotFound
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, (bytes, str)):
-            return data
-        # errors in CSV endpoints are still JSON-shaped
-
-        return json.dumps(data).encode()
 
 
 class _Echo:
@@ -68,7 +54,6 @@ def stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
 class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
     permissions_map = {"list": "data.view", "retrieve": "data.view", "create": "data.upload"}
     parser_classes = [MultiPartParser, FormParser]
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
     def safely_get_queryset(self):
         return upload_list(scope=self.scope)
@@ -100,7 +85,7 @@ class UploadErrorsCSVView(TenantAPIView):
     """The upload's error report as CSV (line, column, value, reason)."""
 
     permissions_map = {"GET": "data.view"}
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    renderer_classes = file_renderers(CSVRenderer)
 
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, pk: int):
@@ -134,7 +119,7 @@ class SalesView(TenantAPIView):
     """Weekly sales, filtered; paginated JSON or, with ``?format=csv``, the whole selection as CSV."""
 
     permissions_map = {"GET": "data.view"}
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    renderer_classes = file_renderers(CSVRenderer)
 
     @extend_schema(parameters=[
         OpenApiParameter("store", int), OpenApiParameter("dept", int),
@@ -145,7 +130,7 @@ class SalesView(TenantAPIView):
         filters = s.SalesFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = sales_query(scope=self.scope, **filters.validated_data)
-        if request.query_params.get("format") == "csv":
+        if request.accepted_renderer.format == "csv":  # ?format=csv or Accept: text/csv
             rows = ([r[0], r[1], r[2].isoformat(), r[3], "TRUE" if r[4] else "FALSE"]
                     for r in qs.values_list("store", "dept", "date", "sales", "is_holiday").iterator(chunk_size=5000))
             return stream_csv("sales.csv", ["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"], rows)
@@ -239,7 +224,7 @@ class ForecastView(TenantAPIView):
 
 class ForecastExportView(TenantAPIView):
     permissions_map = {"GET": "forecasts.view"}
-    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    renderer_classes = file_renderers(CSVRenderer)
 
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request):

@@ -9,6 +9,8 @@ from rest_framework.response import Response
 
 from jobs.serializers import JobSerializer
 from saas.api.base import TenantAPIView
+from saas.api.renderers import ZipRenderer, file_renderers
+from saas.api.writes import WriteSerializer
 from tenants import selectors
 from tenants.branding import branding_update
 from tenants.deletion import tenant_deletion_cancel, tenant_deletion_request
@@ -64,7 +66,8 @@ class BrandingSerializer(serializers.Serializer):
         return self.context["request"].build_absolute_uri(reverse("workspace_logo") + f"?v={tenant.logo_file}")
 
 
-class BrandingUpdateSerializer(serializers.Serializer):
+class BrandingUpdateSerializer(WriteSerializer):
+    answer = BrandingSerializer
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     accent_color = serializers.CharField(required=False, allow_blank=True, max_length=20)
     logo = serializers.FileField(required=False, help_text="PNG, JPEG or WebP (multipart); SVG is refused.")
@@ -108,6 +111,7 @@ class WorkspaceExportsView(TenantAPIView):
 
 class WorkspaceExportDownloadView(TenantAPIView):
     permissions_map = {"GET": "workspace.manage"}
+    renderer_classes = file_renderers(ZipRenderer)
 
     @extend_schema(responses={(200, "application/zip"): bytes})
     def get(self, request, job_id: int):
