@@ -27,6 +27,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REPO = Path(__file__).resolve().parent.parent
 WALMART_DIR = Path(os.environ.get("WALMART_DATA_DIR", REPO.parent / "shared" / "data" / "walmart"))
+FAVORITA_DIR = Path(os.environ.get("FAVORITA_DATA_DIR", REPO.parent / "shared" / "data" / "favorita"))
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -43,13 +44,18 @@ def pytest_collection_modifyitems(config, items):
 
     * ``walmart``: the real data is never committed; it sits beside the
       checkout in ``../shared/data/walmart`` (or ``$WALMART_DATA_DIR``).
+    * ``favorita``: likewise, ``../shared/data/favorita`` (or ``$FAVORITA_DATA_DIR``).
     * ``browser``: Debian's chromium, which ``make test`` installs with apt.
       Under CI (``CI`` set) a missing browser is an error, not a skip."""
     rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
     have_data = (WALMART_DIR / "train.csv").is_file()
+    have_favorita = (FAVORITA_DIR / "transactions.csv").is_file()
     have_browser = os.path.exists(CHROMIUM)
     for item in items:
+        if "favorita" in item.keywords and not have_favorita:
+            item.add_marker(pytest.mark.skip(
+                reason=f"real Favorita data not found at {FAVORITA_DIR} (set FAVORITA_DATA_DIR)"))
         if "walmart" in item.keywords and not have_data:
             item.add_marker(pytest.mark.skip(
                 reason=f"real Walmart data not found at {WALMART_DIR} (set WALMART_DATA_DIR)"))
