@@ -1,0 +1,75 @@
+"""Events by date and scope (issue 17 item 4; the features of issue 18 item 2 read them): public holidays
+from the ``holidays`` library for a country and subdivision, a retailer's own events (``date, name,
+scope``: national, an attribute value such as a state or a city, or a location code; transferred days
+respected, as in Favorita's file), and yes/no flags such as Walmart's ``IsHoliday`` (a national event).
+``event_days`` says which location has an event on which day. Pure pandas, no Django."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import holidays
+import pandas as pd
+
+EVENT_COLUMNS = ["date", "name", "kind", "scope"]  # scope: "national", or the value it applies to
+NATIONAL = "national"
+# kinds that are not a day off or a special day where they are dated (Favorita: a weekend day worked)
+NOT_AN_EVENT = {"work day", "workday"}
+
+
+def public_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> pd.DataFrame:
+    """The country's public holidays (and the subdivision's own, when one is given), one row per day."""
+    years = sorted(set(years))
+    national = holidays.country_holidays(country, years=years)
+    rows = [(d, name, "holiday", NATIONAL) for d, name in national.items()]
+    if subdivision:
+        regional = holidays.country_holidays(country, subdiv=subdivision, years=years)
+        rows += [(d, name, "holiday", subdivision) for d, name in regional.items() if d not in national]
+    return _frame(rows)
+
+
+def retailer_events(frame: pd.DataFrame, *, country_names: Iterable[str] = ()) -> pd.DataFrame:
+    """A retailer's events file, with the columns its mapping named: ``date``, ``event`` (the name) and,
+    when present, ``event.scope``, ``event.kind``, ``event.transferred``. A transferred row is dropped (the
+    day it was moved to has its own row); a scope that names the country is national; "Work Day" rows
+    are not events."""
+    out = pd.DataFrame({"date": pd.to_datetime(frame["date"]).dt.date, "name": frame["event"].astype(str).str.strip()})
+    out["kind"] = frame["event.kind"].astype(str).str.strip().str.lower() if "event.kind" in frame else "event"
+    scope = frame["event.scope"].astype(str).str.strip() if "event.scope" in frame else pd.Series(NATIONAL, index=frame.index)
+    countries = {c.lower() for c in country_names}
+    out["scope"] = scope.where(~scope.str.lower().isin(countries | {NATIONAL, "", "nan"}), NATIONAL)
+    keep = ~out["kind"].isin(NOT_AN_EVENT)
+    if "event.transferred" in frame:
+        keep &= ~frame["event.transferred"].astype(str).str.strip().str.lower().isin({"true", "1", "yes"})
+    return _frame(out[keep].itertuples(index=False, name=None))
+
+
+def flag_events(dates: Iterable, flags: Iterable, name: str = "holiday") -> pd.DataFrame:
+    """A yes/no column such as Walmart's ``IsHoliday``: a national event on each flagged date."""
+    rows = {(pd.Timestamp(d).date(), name, "holiday", NATIONAL) for d, f in zip(dates, flags) if _truthy(f)}
+    return _frame(sorted(rows))
+
+
+def event_days(events: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
+    """(location, date, name) for every location an event applies to: a national event everywhere, one
+    scoped to an attribute value where a location has that value (any attribute: a state, a city), one
+    scoped to a location code there only. ``locations``: a ``location`` column of codes and one column per
+    attribute."""
+    codes = locations["location"].astype(str)
+    national = events[events["scope"] == NATIONAL]
+    parts = [national.merge(pd.DataFrame({"location": codes}), how="cross")]
+    scoped = events[events["scope"] != NATIONAL]
+    if len(scoped):
+        long = locations.astype(str).melt(id_vars="location", value_name="scope")[["location", "scope"]]
+        long = pd.concat([long, pd.DataFrame({"location": codes, "scope": codes})], ignore_index=True)
+        parts.append(scoped.merge(long.drop_duplicates(), on="scope"))
+    out = pd.concat(parts, ignore_index=True)[["location", "date", "name"]]
+    return out.drop_duplicates().sort_values(["location", "date", "name"], ignore_index=True)
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in {"true", "1", "yes", "y", "t"}
+
+
+def _frame(rows) -> pd.DataFrame:
+    out = pd.DataFrame(list(rows), columns=EVENT_COLUMNS)
+    return out.sort_values(["date", "scope", "name"], ignore_index=True)
