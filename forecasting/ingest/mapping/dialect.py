@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from forecasting.ingest.mapping.roles import DELIMITERS
+from forecasting.ml.periods import WEEKDAYS
 
 SAMPLE_LINES = 200
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 # tried in this order; ISO first (None in a mapping), the day-first European forms before the US one
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d-%m-%Y", "%Y%m%d", "%d.%m.%y")
 _DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+$")

@@ -1,0 +1,63 @@
+"""Periods of a workspace's planning frequency (issue 17 item 2): ``D``, ``W-<DAY>`` (weeks ending on DAY,
+pandas' name) or ``MS`` (months). A period is stored as its first day, whatever the retailer labels it by;
+finer rows are summed into it; a closed day (``open`` false, or no row at all) is not a zero of demand: a
+period with no open day has no value (NaN), never 0. Pure pandas, no Django."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def check_frequency(freq: str) -> str:
+    if freq in ("D", "MS") or (freq.startswith("W-") and freq[2:] in WEEKDAYS):
+        return freq
+    raise ValueError(f"{freq!r} is not a planning frequency (D, W-MON .. W-SUN, MS)")
+
+
+def period_start(dates: pd.Series, freq: str) -> pd.Series:
+    """The first day of the period holding each date."""
+    d = pd.to_datetime(dates).dt.normalize()
+    check_frequency(freq)
+    if freq == "D":
+        return d
+    if freq == "MS":
+        return d - pd.to_timedelta(d.dt.day - 1, unit="D")
+    first = (WEEKDAYS.index(freq[2:]) + 1) % 7  # a week ending on Friday starts on Saturday
+    return d - pd.to_timedelta((d.dt.weekday - first) % 7, unit="D")
+
+
+def label_to_start(dates: pd.Series, freq: str, label: str) -> pd.Series:
+    """A period's date as the retailer wrote it (its first or its last day) -> its first day."""
+    if label not in ("start", "end"):
+        raise ValueError("period_label is 'start' or 'end'")
+    d = pd.to_datetime(dates).dt.normalize()
+    if label == "end" and freq.startswith("W-"):
+        d = d - pd.Timedelta(days=6)
+    return period_start(d, freq)
+
+
+def period_days(starts: pd.Series, freq: str) -> np.ndarray:
+    """Days in each period (1, 7, or the month's length)."""
+    if freq == "D":
+        return np.ones(len(starts), dtype=int)
+    if freq == "MS":
+        return pd.to_datetime(starts).dt.days_in_month.to_numpy()
+    return np.full(len(starts), 7)
+
+
+def to_periods(frame: pd.DataFrame, *, keys: list[str], freq: str, label: str = "start",
+               measure: str = "value", open_col: str | None = "open") -> pd.DataFrame:
+    """Rows (``keys``, ``date``, ``measure``[, ``open``]) -> one row per key and period: ``value`` (the sum
+    over open days; NaN when no day of the period was open or reported), ``open_days`` and ``days``.
+    A date already at the planning frequency keeps its period (``label`` says which day names it)."""
+    f = frame.copy()
+    f["period"] = label_to_start(f["date"], freq, label)
+    is_open = f[open_col].astype(bool) if open_col and open_col in f else pd.Series(True, index=f.index)
+    f["_value"] = pd.to_numeric(f[measure]).where(is_open)
+    f["_open"] = is_open.astype(int)
+    g = f.groupby([*keys, "period"], sort=True)
+    out = g.agg(value=("_value", lambda s: s.sum(min_count=1)), open_days=("_open", "sum")).reset_index()
+    out["days"] = period_days(out["period"], freq)
+    return out
