@@ -303,16 +303,23 @@ def department_table(*, scope: StoreScope) -> dict:
     return department_table_compute(scope=scope)
 
 
+OUTLOOK_FLOOR = 1000.0  # departments that sold less than this in last year's weeks are not ranked
+
+
 def department_outlook(*, scope: StoreScope, limit: int = 10) -> dict:
-    """The departments whose next 13 weeks' forecast rises or falls most against the same weeks last year,
-    like for like (the same store-departments on both sides), from the Departments table (the worker's
-    stored copy while current): departments that sold under $1,000 in those weeks last year are left out."""
+    """The departments whose next weeks' forecast rises or falls against the same weeks last year, like for
+    like (the same store-departments on both sides), from the Departments table (the worker's stored copy
+    while current). A row is in the list its sign says (a +2 % department never "declines"), ranked by the
+    money at stake (the difference in dollars), not by the ratio; departments that sold under
+    ``OUTLOOK_FLOOR`` in those weeks last year are left out."""
     rows = [{"dept": r["dept"], "forecast": r["forecast_like_for_like"], "last_year": r["forecast_last_year"],
-             "change": r["forecast_change"]}
+             "change": r["forecast_change"],
+             "difference": r["forecast_like_for_like"] - r["forecast_last_year"]}
             for r in department_table(scope=scope)["results"]
-            if r.get("forecast_change") is not None and (r.get("forecast_last_year") or 0) > 1000]
-    rows.sort(key=lambda r: r["change"])
-    return {"falls": rows[:limit], "rises": rows[::-1][:limit]}
+            if r.get("forecast_change") is not None and (r.get("forecast_last_year") or 0) > OUTLOOK_FLOOR]
+    falls = sorted((r for r in rows if r["difference"] < 0), key=lambda r: r["difference"])
+    rises = sorted((r for r in rows if r["difference"] > 0), key=lambda r: -r["difference"])
+    return {"falls": falls[:limit], "rises": rises[:limit], "floor": OUTLOOK_FLOOR}
 
 
 def department_table_compute(*, scope: StoreScope) -> dict:

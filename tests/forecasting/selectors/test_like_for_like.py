@@ -134,3 +134,23 @@ def test_dashboard_without_a_model(tenant):
         owner = User.objects.get(email=tenant.owner_email)
     resp = web_client(tenant, user=owner).get("/")
     assert resp.status_code == 200 and 'id="vs-last-year"' in resp.content.decode()
+
+
+def test_outlook_rows_satisfy_their_title_and_rank_by_money(monkeypatch):
+    """Issue 19 item 3: "Expected to decline" listed departments at +2 %, +4 %, +7 % (the ten lowest
+    changes, whatever their sign), and rankings were by ratio. Each list holds its sign only, ranked by
+    the dollars at stake; departments under the floor are not ranked."""
+    from forecasting.selectors import stores
+
+    def row(dept, last_year, change):
+        return {"dept": dept, "forecast_like_for_like": last_year * (1 + change), "forecast_last_year": last_year,
+                "forecast_change": change}
+
+    table = [row(1, 1_000_000, -0.02), row(2, 10_000, -0.30), row(3, 50_000, 0.02), row(4, 5_000, 0.50),
+             row(5, 900, -0.50), row(6, 200_000, 0.04), row(7, 300_000, 0.07)]
+    monkeypatch.setattr(stores, "department_table", lambda scope: {"results": table})
+    outlook = stores.department_outlook(scope=StoreScope.all())
+    assert [r["dept"] for r in outlook["falls"]] == [1, 2]  # -$20,000 before -$3,000 (-30 %)
+    assert [r["dept"] for r in outlook["rises"]] == [7, 6, 4, 3]  # +$21,000, +$8,000, +$2,500, +$1,000
+    assert all(r["difference"] < 0 for r in outlook["falls"]) and all(r["difference"] > 0 for r in outlook["rises"])
+    assert outlook["floor"] == 1000.0  # dept 5 ($900 last year) is not ranked
