@@ -78,9 +78,15 @@ def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:
         FROM f LEFT JOIN ly USING (store, dept)""", [run.pk, *params, end])
     if fc is None:
         return None
-    return _card(fc, lfl, ly, n, weeks=weeks, start=d0.isoformat(), end=d1.isoformat(),
-                 last_year_start=(d0 - timedelta(days=YEAR)).isoformat(),
-                 last_year_end=(d1 - timedelta(days=YEAR)).isoformat())
+    base_start = d0 - timedelta(days=YEAR)
+    (history_start,), = _fetch(f"SELECT min(date) FROM forecasting_salesrecord WHERE {cond}", params)
+    card = _card(fc, lfl, ly, n, weeks=weeks, start=d0.isoformat(), end=d1.isoformat(),
+                 last_year_start=base_start.isoformat(), last_year_end=(d1 - timedelta(days=YEAR)).isoformat())
+    if history_start is None or history_start > base_start:
+        # the same weeks last year are not all in the history: a partial base is no comparison (issue 19 item 2)
+        card.update(change=None, base_incomplete=True,
+                    history_start=history_start.isoformat() if history_start else None)
+    return card
 
 
 def _sum(rows: list[dict], field: str):

@@ -154,3 +154,24 @@ def test_outlook_rows_satisfy_their_title_and_rank_by_money(monkeypatch):
     assert [r["dept"] for r in outlook["rises"]] == [7, 6, 4, 3]  # +$21,000, +$8,000, +$2,500, +$1,000
     assert all(r["difference"] < 0 for r in outlook["falls"]) and all(r["difference"] > 0 for r in outlook["rises"])
     assert outlook["floor"] == 1000.0  # dept 5 ($900 last year) is not ranked
+
+
+def test_a_forecast_card_whose_base_weeks_precede_the_history_shows_no_percentage(tenant):
+    """Issue 19 item 2: 61 weeks of history showed "+265.8 % vs last year" because the same weeks a year
+    earlier were mostly before the history began. The card says so and shows no percentage."""
+    from accounts.models import User
+    from forecasting.models import SalesRecord
+    from forecasting.selectors.dashboard import forecast_card
+
+    run, _, _ = _seed(tenant)
+    with in_tenant(tenant):
+        SalesRecord.objects.filter(date__lt=WEEKS[2] - timedelta(days=364)).delete()  # history starts mid-base
+        card = forecast_card(scope=StoreScope.all(), run=run, weeks=13)
+        owner = User.objects.get(email=tenant.owner_email)
+    assert card["change"] is None and card["base_incomplete"] is True
+    assert card["history_start"] == (WEEKS[2] - timedelta(days=364)).isoformat()
+    assert card["last_year_start"] == (WEEKS[0] - timedelta(days=364)).isoformat()
+    kpi = web_client(tenant, user=owner).get("/").content.decode().split('id="kpi-next-13"')[1].split('class="stat')[0]
+    assert "No comparison: the history starts" in kpi and "%" not in kpi
+    api = api_client(tenant, user=owner).get("/api/v1/dashboard/").json()
+    assert api["next_13_weeks"]["change"] is None and api["next_13_weeks"]["base_incomplete"] is True
