@@ -25,6 +25,9 @@ class DashboardCardSerializer(serializers.Serializer):
     last_year_start = serializers.DateField()
     last_year_end = serializers.DateField()
     weeks = serializers.IntegerField(required=False, help_text="forecast cards: weeks ahead")
+    weeks_covered = serializers.IntegerField(required=False, help_text="forecast cards: the weeks summed (fewer "
+                                             "than weeks when the served model's horizon is shorter)")
+    title = serializers.CharField(required=False, help_text="forecast cards: the label, naming the weeks summed")
     base_incomplete = serializers.BooleanField(required=False, help_text="forecast cards: true when the history "
                                                "starts after last_year_start; change is then null")
     history_start = serializers.DateField(required=False, allow_null=True, help_text="with base_incomplete: the "

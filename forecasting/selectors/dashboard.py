@@ -80,7 +80,10 @@ def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:
         return None
     base_start = d0 - timedelta(days=YEAR)
     (history_start,), = _fetch(f"SELECT min(date) FROM forecasting_salesrecord WHERE {cond}", params)
-    card = _card(fc, lfl, ly, n, weeks=weeks, start=d0.isoformat(), end=d1.isoformat(),
+    covered = (d1 - d0).days // 7 + 1  # the weeks summed: fewer than asked when the model's horizon is shorter
+    card = _card(fc, lfl, ly, n, weeks=weeks, weeks_covered=covered,
+                 title=f"Forecast, next {covered} week{'s' if covered != 1 else ''}",
+                 start=d0.isoformat(), end=d1.isoformat(),
                  last_year_start=base_start.isoformat(), last_year_end=(d1 - timedelta(days=YEAR)).isoformat())
     if history_start is None or history_start > base_start:
         # the same weeks last year are not all in the history: a partial base is no comparison (issue 19 item 2)

@@ -49,7 +49,8 @@ def decide(version: ModelVersion, champion: ModelVersion | None, rescored: dict 
                               champion_wmae=champion.wmae, champion_seasonal_naive_wmae=champion.baseline_wmae,
                               champion_number=champion.number, same_backtest=same,
                               margin=settings.FORECAST_PROMOTION_MARGIN,
-                              rescored=rescored if rescored and rescored.get("champion") == champion.number else None)
+                              rescored=rescored if rescored and rescored.get("champion") == champion.number else None,
+                              horizon=version.horizon, champion_horizon=champion.horizon)
 
 
 def _lock_versions() -> None:

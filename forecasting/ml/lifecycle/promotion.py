@@ -17,8 +17,11 @@ class Decision:
 
 def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None, champion_wmae: float | None = None,
                        champion_seasonal_naive_wmae: float | None = None, champion_number: int | None = None,
-                       same_backtest: bool = True, margin: float = 0.02, rescored: dict | None = None) -> Decision:
+                       same_backtest: bool = True, margin: float = 0.02, rescored: dict | None = None,
+                       horizon: int | None = None, champion_horizon: int | None = None) -> Decision:
     """The champion/challenger rule on figures alone (no database).
+    A challenger whose horizon is shorter than the champion's never replaces it automatically (the pages
+    would silently sum fewer weeks): it is rejected, and an admin may still promote it by hand.
     ``rescored``: both scored on the same rows of the challenger's backtest
     windows that the champion never saw (forecasting/ml/rescore.py: ``wmae``,
     ``champion_wmae``, ``rows``, ``windows``), used when the backtests differ."""
@@ -30,6 +33,12 @@ def promotion_decision(*, wmae: float | None, seasonal_naive_wmae: float | None,
     figures["beats_seasonal_naive"] = beats_naive
     naive_text = (f"seasonal naive {seasonal_naive_wmae:,.1f}" if seasonal_naive_wmae is not None
                   else "no seasonal-naive WMAE")
+    if (champion_number is not None and horizon is not None and champion_horizon is not None
+            and horizon < champion_horizon):
+        figures.update(basis="shorter_horizon", horizon=horizon, champion_horizon=champion_horizon)
+        return Decision(False, f"horizon {horizon} periods is shorter than champion v{champion_number}'s "
+                               f"{champion_horizon}: not promoted automatically (an admin may promote it by hand)",
+                        figures)
     if champion_number is None:
         figures["basis"] = "first_version"
         verdict = "beats" if beats_naive else "does not beat"

@@ -175,3 +175,17 @@ def test_a_forecast_card_whose_base_weeks_precede_the_history_shows_no_percentag
     assert "No comparison: the history starts" in kpi and "%" not in kpi
     api = api_client(tenant, user=owner).get("/api/v1/dashboard/").json()
     assert api["next_13_weeks"]["change"] is None and api["next_13_weeks"]["base_incomplete"] is True
+
+
+def test_a_forecast_card_names_the_weeks_it_sums(tenant):
+    """Issue 19 item 1: "Forecast, next 13 weeks" summed 8 weeks of a shorter model. The run here has 4."""
+    from accounts.models import User
+    from forecasting.selectors.dashboard import forecast_card
+
+    run, _, _ = _seed(tenant)
+    with in_tenant(tenant):
+        card = forecast_card(scope=StoreScope.all(), run=run, weeks=13)
+        owner = User.objects.get(email=tenant.owner_email)
+    assert card["weeks"] == 13 and card["weeks_covered"] == 4 and card["title"] == "Forecast, next 4 weeks"
+    kpi = web_client(tenant, user=owner).get("/").content.decode().split('id="kpi-next-13"')[1]
+    assert '<div class="label">Forecast, next 4 weeks</div>' in kpi.split('class="stat')[0]

@@ -69,7 +69,7 @@ def _check_cards(body, stores=None):
     for key, weeks in (("next_4_weeks", 4), ("next_13_weeks", 13)):
         value, lfl, ly, n = forecast_by_hand(weeks, stores)
         card = body[key]
-        assert set(card) == CARD | {"weeks"} and card["weeks"] == weeks and card["start"] == "2012-03-09", key
+        assert set(card) == CARD | {"weeks", "weeks_covered", "title"} and card["weeks"] == weeks and card["start"] == "2012-03-09", key
         assert card["end"] == (seed.ORIGIN + timedelta(weeks=weeks)).isoformat()
         assert (card["value"], card["like_for_like"], card["last_year"]) == pytest.approx((value, lfl, ly)), key
         assert card["change"] == pytest.approx(lfl / ly - 1) and card["series"] == n, key

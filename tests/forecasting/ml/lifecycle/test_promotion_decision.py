@@ -88,3 +88,16 @@ def test_different_backtests_compare_on_the_champions_rescore_when_there_is_one(
     same = promotion_decision(wmae=99.0, seasonal_naive_wmae=150.0, champion_wmae=100.0, champion_number=1,
                               same_backtest=True, rescored=rescored)
     assert same.figures["basis"] == "same_backtest" and not same.promote
+
+
+def test_a_shorter_horizon_never_replaces_the_champion_automatically():
+    """Issue 19 item 1: an 8-week model promoted over the 13-week one made the Dashboard sum 8 weeks
+    under "next 13 weeks". Far better figures do not change that; the same or a longer horizon still can."""
+    d = promotion_decision(wmae=50.0, seasonal_naive_wmae=150.0, champion_wmae=100.0, champion_number=3,
+                           margin=0.02, horizon=8, champion_horizon=13)
+    assert not d.promote and d.figures["basis"] == "shorter_horizon"
+    assert "horizon 8 periods is shorter than champion v3's 13" in d.note
+    for horizon in (13, 26):
+        assert promotion_decision(wmae=50.0, seasonal_naive_wmae=150.0, champion_wmae=100.0, champion_number=3,
+                                  margin=0.02, horizon=horizon, champion_horizon=13).promote
+    assert promotion_decision(wmae=50.0, seasonal_naive_wmae=150.0, horizon=4).promote  # a first version
