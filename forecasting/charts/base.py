@@ -48,5 +48,5 @@ def band(points: list[dict], lo: str, hi: str, name: str, color: str) -> list[di
     if not points or any(p.get(lo) is None or p.get(hi) is None for p in points):
         return []
     dates = [p["date"] for p in points]
-    return [{"type": "scatter", "x": dates + dates[::-1], "y": [p[hi] for p in points] + [p[lo] for p in points][::-1],
-             "fill": "toself", "fillcolor": color, "line": {"width": 0}, "name": name, "hoverinfo": "skip"}]
+    return [{"type": "scatter", "mode": "lines", "x": dates + dates[::-1],
+             "y": [p[hi] for p in points] + [p[lo] for p in points][::-1], "fill": "toself", "fillcolor": color, "line": {"width": 0}, "name": name, "hoverinfo": "skip"}]
