@@ -24,6 +24,7 @@ def pdf_letterhead(pdf: FPDF, tenant) -> None:
     """Draw the letterhead on the current page and leave the cursor below it."""
     pdf.set_fill_color(*accent_rgb(tenant))
     pdf.rect(0, 0, pdf.w, 6, style="F")
+    pdf.set_fill_color(255, 255, 255)  # tables drawn after it fill with the current colour: never the accent
     logo = logo_path(tenant) if tenant is not None else None
     if logo is not None:
         pdf.image(str(logo), x=pdf.w - pdf.r_margin - 40, y=10, h=14, keep_aspect_ratio=True, w=40)

@@ -17,7 +17,10 @@ from saas.pdf_branding import accent_rgb, latin, pdf_letterhead  # noqa: E402
 
 
 def money(value) -> str:
-    return "-" if value is None else f"${value:,.0f}"
+    """-958.2 -> "-$958" (the sign before the currency; the core fonts have no U+2212)."""
+    if value is None:
+        return "-"
+    return f"{'-' if round(value) < 0 else ''}${abs(value):,.0f}"
 
 
 def pct(value) -> str:
