@@ -132,7 +132,8 @@ def test_usage_page_by_role(tenant, role, status):
     assert resp.status_code == status
     if status == 200:
         body = resp.content.decode()
-        for chart in ("usage-requests-chart", "usage-ingest-chart", "usage-stored-chart", "usage-compute-chart"):
+        for chart in ("usage-requests-chart", "usage-ingest-chart", "usage-stored-chart", "usage-compute-chart",
+                      "usage-minutes-chart"):
             assert f'id="{chart}"' in body
     anon = web_client(tenant).get("/usage/")
     assert anon.status_code == 302 and "/accounts/login/" in anon["Location"]
@@ -194,3 +195,15 @@ def test_the_flush_prunes_simulation_runs_no_quota_counts_any_more(tenant, tenan
             kept = sorted(SimulationUse.objects.values_list("created_at", flat=True))
             assert kept == [now - SIMULATIONS_WINDOW + timedelta(minutes=5), now]
             assert usage("simulations_per_day") == before
+
+
+def test_count_charts_tick_whole_numbers_and_keep_one_unit():
+    """Issue 19 item 6: the Usage chart's axis read "1,1,1,0,0,0" (ticks 0.2 apart formatted as integers),
+    and training minutes shared the counts' axis."""
+    from billing.charts import bars_figure
+
+    days = [{"day": f"2026-09-{d:02d}", "trainings": t} for d, t in ((1, 0), (2, 1), (3, 0))]
+    fig = bars_figure(days, [("trainings", "Trainings", "#000")], "t", "count")
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == ",d"
+    many = [{"day": "2026-09-01", "trainings": 40}]
+    assert bars_figure(many, [("trainings", "Trainings", "#000")], "t", "count").layout.yaxis.dtick is None

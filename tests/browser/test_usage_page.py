@@ -14,7 +14,8 @@ from tests.support.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHARTS = ("usage-requests-chart", "usage-ingest-chart", "usage-stored-chart", "usage-compute-chart")
+CHARTS = ("usage-requests-chart", "usage-ingest-chart", "usage-stored-chart", "usage-compute-chart",
+          "usage-minutes-chart")
 
 
 def test_usage_page_renders_its_charts(live_server_proc, page):
@@ -32,7 +33,9 @@ def test_usage_page_renders_its_charts(live_server_proc, page):
     requests = page.evaluate("() => document.getElementById('usage-requests-chart').data[0].y")
     assert requests[-1] == 1234 and len(requests) == 30
     names = page.evaluate("() => document.getElementById('usage-compute-chart').data.map(t => t.name)")
-    assert names == ["Trainings", "Training minutes", "Forecasts served", "Simulations"]
+    assert names == ["Trainings", "Forecasts served", "Simulations"]  # counts; minutes on their own chart
+    minutes = page.evaluate("() => document.getElementById('usage-minutes-chart').data.map(t => t.name)")
+    assert minutes == ["Training minutes"]
     assert page.locator("#usage-totals").inner_text().count("1,234") == 1
     # a phone: the charts still render, the page does not scroll sideways
     page.set_viewport_size({"width": 390, "height": 844})
