@@ -7,6 +7,11 @@ from forecasting.charts.base import layout, to_html
 
 def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | None:
     """Coefficient of variation of weekly sales, store x department (blank: no figure)."""
+    fig = hotspot_figure(rows)
+    return None if fig is None else to_html(fig, div_id)
+
+
+def hotspot_figure(rows: list[dict]) -> dict | None:
     rows = [r for r in rows if r.get("cv") is not None]
     if not rows:
         return None
@@ -16,12 +21,17 @@ def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | 
     z = [[None] * len(depts) for _ in stores]
     for r in rows:
         z[si[r["store"]]][di[r["dept"]]] = round(r["cv"], 3)
+    # the colours span the bulk of the values: a few tiny series with a CV of 30 made every other cell one
+    # colour; cells above the 95th percentile take the top colour (their value is in the hover)
+    cvs = sorted(r["cv"] for r in rows)
+    top = max(cvs[min(len(cvs) - 1, int(0.95 * len(cvs)))], 1e-9)
     data = [{"type": "heatmap", "x": [f"Dept {d}" for d in depts], "y": [f"Store {s}" for s in stores], "z": z,
-             "colorscale": "YlOrRd", "zmin": 0, "colorbar": {"title": {"text": "CV"}},
+             "colorscale": "YlOrRd", "zmin": 0, "zmax": round(top, 3),
+             "colorbar": {"title": {"text": f"CV (top: ≥ {top:.2f})"}},
              "hovertemplate": "%{y}, %{x}: coefficient of variation %{z:.2f}<extra></extra>", "hoverongaps": False}]
     fig_layout = layout("Volatility by store and department", height=max(300, 18 * len(stores) + 140),
                      xaxis={"type": "category", "tickangle": -45}, yaxis={"autorange": "reversed", "type": "category"})
-    return to_html({"data": data, "layout": fig_layout}, div_id)
+    return {"data": data, "layout": fig_layout}
 
 
 def roi_scatter(rows: list[dict], div_id: str = "roi-scatter") -> str | None:

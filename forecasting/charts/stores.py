@@ -52,7 +52,12 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
 
 
 def covariate_chart(rows: list[dict], div_id: str = "covariate-chart") -> str:
-    """Markdowns as stacked bars, temperature and fuel price as lines on a second axis."""
+    """Markdowns as stacked bars above; temperature (°F, left) and fuel price ($ per gallon, right) below:
+    one unit per axis."""
+    return to_html(covariate_figure(rows), div_id)
+
+
+def covariate_figure(rows: list[dict]) -> dict:
     dates = [r["date"] for r in rows]
     data = []
     for col in sorted(MARKDOWNS):
@@ -60,17 +65,19 @@ def covariate_chart(rows: list[dict], div_id: str = "covariate-chart") -> str:
         if any(v for v in values):
             data.append({"type": "bar", "x": dates, "y": values, "name": COVARIATE_LABELS[col],
                          "hovertemplate": MONEY})
-    for col, color, fmt in (("temperature", "#dc2626", "%{y:.1f} °F"), ("fuel_price", "#059669", "$%{y:.2f} per gallon")):
+    for col, color, fmt, axis in (("temperature", "#dc2626", "%{y:.1f} °F", "y2"),
+                                  ("fuel_price", "#059669", "$%{y:.2f} per gallon", "y3")):
         values = [r[col] for r in rows]
         if any(v is not None for v in values):
             data.append({"type": "scatter", "x": dates, "y": values, "name": COVARIATE_LABELS[col], "mode": "lines",
-                         "yaxis": "y2", "line": {"color": color, "width": 1},
+                         "yaxis": axis, "line": {"color": color, "width": 1},
                          "hovertemplate": fmt + "<extra>" + COVARIATE_LABELS[col] + "</extra>"})
-    fig_layout = layout("Markdowns and covariates", barmode="stack",
-                     yaxis={"title": {"text": "Markdowns ($)"}, "tickformat": "$~s"},
-                     yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
-                             "title": {"text": "°F / $ per gallon"}})
-    return to_html({"data": data, "layout": fig_layout}, div_id)
+    fig_layout = layout("Markdowns and covariates", barmode="stack", height=460,
+                        yaxis={"domain": [0.45, 1], "title": {"text": "Markdowns ($)"}, "tickformat": "$~s"},
+                        yaxis2={"domain": [0, 0.35], "anchor": "x", "title": {"text": "°F"}},
+                        yaxis3={"overlaying": "y2", "side": "right", "anchor": "x", "showgrid": False,
+                                "title": {"text": "$ per gallon"}, "tickformat": "$.2f"})
+    return {"data": data, "layout": fig_layout}
 
 
 def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart") -> str:

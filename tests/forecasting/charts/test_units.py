@@ -1,0 +1,27 @@
+"""One unit per axis (issue 19 item 6: the store page drew °F and $ per gallon on one axis)."""
+from __future__ import annotations
+
+from forecasting.charts.stores import covariate_figure
+
+
+def test_temperature_and_fuel_price_each_have_their_axis():
+    rows = [{"date": f"2012-0{m}-01", "temperature": 40.0 + m, "fuel_price": 3.5, "markdown1": 100.0 * m,
+             "markdown2": None, "markdown3": None, "markdown4": None, "markdown5": None} for m in range(1, 5)]
+    fig = covariate_figure(rows)
+    axis_of = {t["name"]: t.get("yaxis", "y") for t in fig["data"]}
+    units = {"y": "Markdowns ($)", "y2": "°F", "y3": "$ per gallon"}
+    assert len(set(axis_of.values())) == 3  # markdowns, temperature and fuel price: three axes
+    for name, axis in axis_of.items():
+        key = "yaxis" if axis == "y" else f"yaxis{axis[1:]}"
+        assert fig["layout"][key]["title"]["text"] == units[axis], name
+
+
+def test_the_volatility_heatmap_spans_the_bulk_of_its_values():
+    """Issue 19 item 6: a few tiny series (CV 30) made the 45 x 81 heatmap one colour."""
+    from forecasting.charts.insights import hotspot_figure
+
+    rows = [{"store": s, "dept": d, "cv": 0.1 + 0.01 * ((s * 7 + d) % 50)} for s in range(1, 21) for d in range(1, 21)]
+    rows[0]["cv"] = rows[1]["cv"] = 30.0
+    trace = hotspot_figure(rows)["data"][0]
+    assert trace["zmin"] == 0 and 0.5 < trace["zmax"] < 1.0  # the 95th percentile, not 30
+    assert max(v for row in trace["z"] for v in row if v is not None) == 30.0  # the value itself is kept
