@@ -7,6 +7,7 @@ tools are of no use for reading a figure. The template is the product's default.
 through ``to_html`` (tests/architecture/test_chart_config.py)."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from functools import lru_cache
 
 import plotly.io as pio
@@ -41,6 +42,27 @@ def layout(title: str, **extra) -> dict:
     return {"template": template(), "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
             "margin": {"l": 55, "r": 15, "t": 50, "b": 40}, "height": 380, "separators": ".,",
             "legend": {"orientation": "h", "y": -0.18}, "hoverlabel": {"namelength": -1}, **extra}
+
+
+def gapped(dates: list, values: list, step_days: int = 7) -> tuple[list, list]:
+    """``dates``/``values`` with a break (None) wherever consecutive dates are more than ``step_days`` apart:
+    a line never crosses weeks with no data, which would draw a trend nobody sold (gaps are gaps)."""
+    xs, ys, before = [], [], None
+    for d, v in zip(dates, values):
+        day = date.fromisoformat(str(d)[:10])
+        if before is not None and (day - before).days > step_days:
+            xs.append((before + timedelta(days=step_days)).isoformat())
+            ys.append(None)
+        xs.append(d)
+        ys.append(v)
+        before = day
+    return xs, ys
+
+
+def gapped_xy(dates: list, values: list, step_days: int = 7) -> dict:
+    """A trace's ``x`` and ``y`` from ``gapped``."""
+    x, y = gapped(dates, values, step_days)
+    return {"x": x, "y": y}
 
 
 def band(points: list[dict], lo: str, hi: str, name: str, color: str) -> list[dict]:

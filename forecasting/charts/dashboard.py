@@ -2,14 +2,14 @@
 and no-mode-bar rendering as the Stores pages (forecasting/charts/stores.py)."""
 from __future__ import annotations
 
-from forecasting.charts.base import MONEY, band, layout, to_html
+from forecasting.charts.base import MONEY, band, gapped_xy, layout, to_html
 
 
 def total_chart(history: list[dict], forecast: list[dict]) -> str:
     """Weekly total sales and the served forecast with its 80/95% bands (when stored)."""
     data = [*band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
-            {"type": "scatter", "x": [h["date"] for h in history], "y": [h["sales"] for h in history],
+            {"type": "scatter", **gapped_xy([h["date"] for h in history], [h["sales"] for h in history]),
              "mode": "lines", "name": "Total sales", "line": {"color": "#111827", "width": 1.5},
              "hovertemplate": MONEY}]
     if forecast:

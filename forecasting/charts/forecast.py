@@ -3,7 +3,7 @@
 happened. No mode bar (it covers the title on a phone); money hover labels."""
 from __future__ import annotations
 
-from forecasting.charts.base import MONEY, band, layout, to_html
+from forecasting.charts.base import MONEY, band, gapped_xy, layout, to_html
 
 EARLIER_COLOURS = ("#d97706", "#7c3aed", "#059669")
 
@@ -23,10 +23,11 @@ def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_
     pts = [{**p, "date": _iso(p["date"])} for p in points]
     data = [*band(pts, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *band(pts, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
-            {"type": "scatter", "x": [_iso(h["date"]) for h in history], "y": [h["sales"] for h in history],
+            {"type": "scatter", **gapped_xy([_iso(h["date"]) for h in history], [h["sales"] for h in history]),
              "mode": "lines", "name": "History", "line": {"color": "#111827", "width": 1.5}, "hovertemplate": MONEY}]
     if last_year:
-        data.append({"type": "scatter", "x": [_iso(r["date"]) for r in last_year], "y": [r["sales"] for r in last_year],
+        data.append({"type": "scatter", **gapped_xy([_iso(r["date"]) for r in last_year],
+                                                      [r["sales"] for r in last_year]),
                      "mode": "lines", "name": "Last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
                      "hovertemplate": "$%{y:,.0f}<extra>Same week last year</extra>"})
     for run, colour in zip(earlier, EARLIER_COLOURS):

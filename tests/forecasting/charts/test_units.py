@@ -25,3 +25,21 @@ def test_the_volatility_heatmap_spans_the_bulk_of_its_values():
     trace = hotspot_figure(rows)["data"][0]
     assert trace["zmin"] == 0 and 0.5 < trace["zmax"] < 1.0  # the 95th percentile, not 30
     assert max(v for row in trace["z"] for v in row if v is not None) == 30.0  # the value itself is kept
+
+
+def test_a_sparse_series_is_drawn_with_its_gaps():
+    """Issue 19 item 6: a line across missing weeks invented a trend; the line breaks where weeks are missing."""
+    from forecasting.charts.base import gapped
+
+    dates = ["2012-01-06", "2012-01-13", "2012-02-10", "2012-02-17"]  # three weeks missing in between
+    x, y = gapped(dates, [10.0, 12.0, 30.0, 31.0])
+    assert y == [10.0, 12.0, None, 30.0, 31.0] and x[2] == "2012-01-20"
+    assert gapped(dates[:2], [1.0, 2.0]) == (dates[:2], [1.0, 2.0])  # consecutive weeks: unchanged
+
+
+def test_the_store_pages_history_breaks_at_missing_weeks():
+    from forecasting.charts.stores import history_chart
+
+    history = [{"date": d, "sales": 5.0, "last_year": None} for d in ("2012-01-06", "2012-01-13", "2012-03-02")]
+    html = history_chart(history, [], "Store 1", "c")
+    assert '"y":[5.0,5.0,null,5.0]' in html.replace(" ", "")
