@@ -94,6 +94,17 @@ def test_forecast_page_renders_chart_with_bands(live_server_proc, page, trained)
     page.select_option("select[name=dept]", str(dept))
     page.click("#series-form button[type=submit]")
     page.wait_for_selector("#forecast-chart .main-svg")
+    # issue 19 item 7: an unknown series typed in "Find a series" says so, and the page keeps its series
+    url = page.url
+    page.fill("#series-search", "9999-1")
+    page.dispatch_event("#series-search", "change")
+    error = page.locator("#series-search-error")
+    assert error.is_visible() and "No series store 9999, department 1" in error.inner_text()
+    assert f"still showing store {store}, department {dept}" in error.inner_text()
+    assert page.url == url and page.input_value("select[name=store]") == str(store)
+    page.fill("#series-search", "nonsense")
+    page.dispatch_event("#series-search", "change")
+    assert "Type a store and a department" in error.inner_text()
     assert page.console_errors == [], page.console_errors
     assert [r for r in page.bad_responses] == []
 
