@@ -39,6 +39,16 @@ def test_dashboard_renders_its_charts(live_server_proc, page, shop):
     assert {"Total sales", "Forecast", "80% interval", "95% interval"} <= set(names)
     assert page.locator("#movers-table tbody tr").count() > 0
     assert "same week last year" in page.inner_text("#kpi-last-week")
+    # issue 19 item 7: the store-type chart drew 1,121 px wide in a 532 px card, over "Top movers"; a chart
+    # follows its card's width, also when the card changes width after the chart was drawn
+    fits = """() => document.querySelector('#type-chart .main-svg').getBoundingClientRect().width
+        <= document.getElementById('by-store-type').clientWidth"""
+    page.wait_for_function(fits)  # redrawn to its card's width (Plotly redraws 100 ms after a resize)
+    assert page.locator("#top-movers").bounding_box()["x"] > page.locator("#by-store-type").bounding_box()["x"]
+    page.set_viewport_size({"width": 900, "height": 900})
+    page.wait_for_function(fits)
+    page.evaluate("() => { document.getElementById('by-store-type').style.width = '300px'; }")  # not the window
+    page.wait_for_function("() => document.querySelector('#type-chart .main-svg').getBoundingClientRect().width <= 300")
     assert page.console_errors == [], page.console_errors
     assert page.bad_responses == []
 
