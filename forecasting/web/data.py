@@ -36,7 +36,7 @@ def _figures(scope: StoreScope) -> dict:
 
 def _watch(request) -> dict:
     """The uploads being loaded, then the worker storing the dataset summary (FiguresSnapshot "dataset")."""
-    return figures_watch(scope=StoreScope.for_request(request), url_name="data_status", figures=("dataset",), words="The dataset summary",
+    return figures_watch(scope=StoreScope.for_request(request), url_name="data_status", figures=("dataset",), words="The dataset figures",
                          kinds=(Job.Kind.INGEST,))
 
 

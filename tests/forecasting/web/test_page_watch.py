@@ -184,3 +184,15 @@ def test_status_routes_refuse_another_workspace_and_anonymous(shop, django_db_bl
     for client in (foreign, web_client(shop)):
         resp = client.get(status, HTTP_HOST=shop.host)
         assert resp.status_code == 302 and "/accounts/login/" in resp["Location"]
+
+
+def test_upload_counts_have_thousands_separators():
+    """Issue 19 item 10: "8190 rows" without separators."""
+    from django.template.loader import render_to_string
+
+    class Upload:
+        pk, status, rows_total, inserted, updated, unchanged, error_count = 1, "succeeded", 8190, 8190, 0, 0, 0
+        errors: list = []
+
+    html = render_to_string("forecasting/_upload_status.html", {"upload": Upload()})
+    assert "8,190 rows: 8,190 inserted" in html
