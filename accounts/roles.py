@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "billing.manage": frozenset({Role.OWNER}),
     "data.view": _ALL,
     "data.upload": _ANALYST_UP,
+    "data.configure": _ADMIN_UP,     # data settings: country, holidays, the workspace's words (issue 17)
     "models.view": _ALL,
     "models.train": _ANALYST_UP,
     "models.manage": _ADMIN_UP,      # promote / rollback

@@ -1,13 +1,14 @@
 from django.db import connection
 
 from accounts.roles import perms_for
+from forecasting.selectors.catalog import Words, workspace_words
 
 NAV = [
     ("Dashboard", "dashboard", "workspace.view"),
     ("Data", "data", "data.view"),
     ("Models", "models", "models.view"),
-    ("Stores", "stores", "forecasts.view"),
-    ("Departments", "departments", "forecasts.view"),
+    ("{locations}", "stores", "forecasts.view"),  # the workspace's own words (forecasting/selectors/catalog.py)
+    ("{items}", "departments", "forecasts.view"),
     ("Forecasts", "forecasts", "forecasts.view"),
     ("Insights", "insights", "forecasts.view"),
     ("Simulator", "simulator", "simulations.run"),
@@ -26,6 +27,8 @@ def workspace(request):
     user = getattr(request, "user", None)
     role = getattr(user, "role", None) if user is not None and user.is_authenticated else None
     perms = perms_for(role)
-    nav = [(label, name) for label, name, perm in NAV if perm in perms]
+    words = Words() if is_public or role is None else workspace_words()
+    nav = [(label.format(locations=words.locations, items=words.items), name)
+           for label, name, perm in NAV if perm in perms]
     return {"tenant": None if is_public else tenant, "is_public": is_public, "role": role,
-            "perms": perms, "nav": nav}
+            "perms": perms, "nav": nav, "words": words}

@@ -5,6 +5,7 @@ from accounts.decorators import public_page
 from billing import views as billing_views
 from forecasting.web import dashboard as web_dashboard
 from forecasting.web import data as web_data
+from forecasting.web import data_settings as web_data_settings
 from forecasting.web import insights as web_insights
 from forecasting.web import model_pages as web_models
 from forecasting.web import reports as web_reports
@@ -47,6 +48,7 @@ urlpatterns = [
          name="workspace_export_file"),
     path("data/", web_data.data_page, name="data"),
     path("data/status/", web_data.data_status, name="data_status"),
+    path("data/settings/", web_data_settings.data_settings_page, name="data_settings"),
     path("data/upload/", web_data.upload_submit, name="data_upload"),
     path("data/uploads/<int:upload_id>/", web_data.upload_report, name="data_upload_report"),
     path("data/uploads/<int:upload_id>/status/", web_data.upload_status, name="data_upload_status"),

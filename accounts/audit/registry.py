@@ -29,6 +29,7 @@ ACTIONS: dict[str, str] = {
     "tenant.restored": "Workspace restored from a backup",
     "workspace.branding_update": "Workspace branding changed",
     "workspace.margin_update": "Gross margin changed",
+    "data_settings.update": "Data settings changed",
     "tenant.plan_set": "Plan changed by the platform operator",
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",

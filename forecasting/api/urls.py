@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import dashboard, insights, monitoring, reports, retraining, simulations, stores, views
+from forecasting.api import catalog, dashboard, insights, monitoring, reports, retraining, simulations, stores, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -28,6 +28,11 @@ urlpatterns = [
     path("stores/<int:n>/", stores.StoreDetailView.as_view(), name="api-store"),
     path("departments/", stores.DepartmentListView.as_view(), name="api-departments"),
     path("departments/<int:n>/", stores.DepartmentDetailView.as_view(), name="api-department"),
+    path("locations/", catalog.LocationListView.as_view(), name="api-locations"),
+    path("locations/<path:code>/", catalog.LocationDetailView.as_view(), name="api-location"),
+    path("items/", catalog.ItemListView.as_view(), name="api-items"),
+    path("items/<path:code>/", catalog.ItemDetailView.as_view(), name="api-item"),
+    path("workspace/data-settings/", catalog.DataSettingsView.as_view(), name="api-data-settings"),
     path("reports/weekly.pdf", reports.WeeklyReportPDFView.as_view(), name="api-report-weekly"),
     path("insights/markdown-roi/", insights.MarkdownRoiView.as_view(), name="api-insights-markdown-roi"),
     path("insights/hotspots/", insights.HotspotsView.as_view(), name="api-insights-hotspots"),

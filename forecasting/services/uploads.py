@@ -21,6 +21,7 @@ from billing.services import quota_reserve
 from forecasting.ingest.parsing import ParseLimits, parse_upload
 from forecasting.models import Upload
 from forecasting.selectors.monitoring import sales_last_week
+from forecasting.services.catalog import catalog_register
 from forecasting.services.evaluation import evaluation_after_upload
 from forecasting.services.upload_loading import LoadCounts, load_frame
 from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
@@ -186,6 +187,7 @@ def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCount
     with transaction.atomic():
         previous_end = sales_last_week() if result.kind == "sales" else None
         counts = load_frame(kind=result.kind, frame=result.frame)
+        catalog_register(kind=result.kind, frame=result.frame)  # its stores and departments as locations and items
         if counts.inserted and result.kind in ("sales", "features"):
             quota_reserve(limit="stored_rows", amount=counts.inserted, written=True)  # else all rolls back
         changed = counts.inserted + counts.updated > 0

@@ -86,6 +86,13 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/stores/{n}/": ALL_READ,
     "GET /api/v1/departments/": ALL_READ,
     "GET /api/v1/departments/{n}/": ALL_READ,
+    # the catalogue in the retailer's codes and the data settings (issue 17): admins change the settings
+    "GET /api/v1/locations/": ALL_READ,
+    "GET /api/v1/locations/{code}/": ALL_READ,
+    "GET /api/v1/items/": ALL_READ,
+    "GET /api/v1/items/{code}/": ALL_READ,
+    "GET /api/v1/workspace/data-settings/": ALL_READ,
+    "PATCH /api/v1/workspace/data-settings/": row(401, 403, 403, 200, 200, 403, 403, 200),
     # the weekly report (issue 9, item 7): whoever reads forecasts, of her own stores
     "GET /api/v1/reports/weekly.pdf": ALL_READ,
     # insights (issue 9, page 6): whoever reads forecasts; stock on hand is uploaded by analysts and up

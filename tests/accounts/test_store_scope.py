@@ -30,11 +30,22 @@ def _owner(t):
 
 def seed_store_data(t):
     """Sales and covariates of stores 1-3, a stores file, an active model and its forecast."""
-    from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord, Store, StoreWeek
+    from forecasting.models import (
+        ForecastPoint,
+        ForecastRun,
+        Item,
+        Location,
+        ModelVersion,
+        SalesRecord,
+        Store,
+        StoreWeek,
+    )
 
     with in_tenant(t):
         for s in STORES:
             Store.objects.create(number=s, type="A", size=1000 * s)
+            Location.objects.create(id=s, code=str(s), attrs={"type": "A", "size": 1000 * s})
+        Item.objects.bulk_create([Item(id=d, code=str(d)) for d in DEPTS])
         SalesRecord.objects.bulk_create([
             SalesRecord(store=s, dept=d, date=START + timedelta(weeks=w), sales=100.0 * s + d, is_holiday=False)
             for s in STORES for d in DEPTS for w in range(WEEKS)])
@@ -325,6 +336,8 @@ ENDPOINTS = {
     "GET /api/v1/plan/": ADMIN_ONLY,
     "PATCH /api/v1/plan/": no_store_data("owner only"),
     "GET /api/v1/workspace/branding/": no_store_data("the workspace's name, logo and colour"),
+    "GET /api/v1/workspace/data-settings/": no_store_data("the workspace's frequency, country and words"),
+    "PATCH /api/v1/workspace/data-settings/": ADMIN_ONLY,
     "PATCH /api/v1/workspace/branding/": no_store_data("owner only"),
     "GET /api/v1/forecasts/aggregate/": check_aggregate,
     "GET /api/v1/forecasts/runs/": no_store_data("run metadata: origin, model version, series counts"),

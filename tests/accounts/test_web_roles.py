@@ -49,6 +49,7 @@ MATRIX: dict[str, str] = {
     "settings/workspace/exports/<int:job_id>/download/": OWNER,
     "data/": MEMBER,
     "data/status/": MEMBER,
+    "data/settings/": MEMBER,
     "data/upload/": ANALYST,
     "data/uploads/<int:upload_id>/": MEMBER,
     "data/uploads/<int:upload_id>/status/": MEMBER,

@@ -31,6 +31,7 @@ WRITES = {
     "/api/v1/members/{id}/": ("patch", _member),
     "/api/v1/workspace/branding/": ("patch", lambda t: {}),
     "/api/v1/plan/": ("patch", lambda t: {}),
+    "/api/v1/workspace/data-settings/": ("patch", lambda t: {}),
 }
 
 

@@ -52,7 +52,37 @@ def check_dashboard(client, allowed, t):
     assert {m["store"] for m in body["top_movers"]["stores"]} <= allowed
 
 
+def check_location_list(client, allowed, t):
+    body = client.get("/api/v1/locations/").json()
+    assert {r["code"] for r in body["results"]} == {str(s) for s in allowed} and body["count"] == len(allowed)
+    assert client.get("/api/v1/locations/", {"q": "3"}).json()["count"] == (1 if 3 in allowed else 0)
+
+
+def check_location_detail(client, allowed, t):
+    for s in STORES:
+        resp = client.get(f"/api/v1/locations/{s}/")
+        if s in allowed:
+            assert resp.status_code == 200 and resp.json()["series"] == len(DEPTS), resp.content
+        else:  # the same answer as a code that does not exist
+            assert resp.status_code == 404 and resp.json()["error"]["code"] == "location_not_found"
+
+
+def check_item_list(client, allowed, t):
+    """Every department sells in every store: each item counts the principal's stores only."""
+    rows = client.get("/api/v1/items/").json()["results"]
+    assert {r["code"]: r["series"] for r in rows} == {str(d): len(allowed) for d in DEPTS}
+
+
+def check_item_detail(client, allowed, t):
+    assert client.get("/api/v1/items/1/").json()["series"] == len(allowed)
+    assert client.get("/api/v1/items/99/").status_code == 404
+
+
 STORE_PAGE_CHECKS = {
+    "GET /api/v1/locations/": check_location_list,
+    "GET /api/v1/locations/{code}/": check_location_detail,
+    "GET /api/v1/items/": check_item_list,
+    "GET /api/v1/items/{code}/": check_item_detail,
     "GET /api/v1/dashboard/": check_dashboard,
     "GET /api/v1/stores/": check_store_list,
     "GET /api/v1/stores/{n}/": check_store_detail,

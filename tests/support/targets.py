@@ -238,6 +238,29 @@ def _store_or_dept(t, method, path):
     return {"path": path.replace("{n}", "7")}
 
 
+@builder("GET /api/v1/locations/{code}/", "GET /api/v1/items/{code}/")
+def _location_or_item(t, method, path):
+    """Location and item "7" (Walmart's layout: id = code = 7) with a week of sales."""
+    from datetime import date
+
+    from forecasting.models import Item, Location, SalesRecord
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        Location.objects.get_or_create(id=7, defaults={"code": "7"})
+        Item.objects.get_or_create(id=7, defaults={"code": "7"})
+        SalesRecord.objects.get_or_create(store=7, dept=7, date=date(2012, 1, 6), defaults={"sales": 10.0})
+    return {"path": path.replace("{code}", "7")}
+
+
+_words = itertools.count(1)
+
+
+@builder("PATCH /api/v1/workspace/data-settings/")
+def _data_settings(t, method, path):
+    return {"path": path, "body": {"location_word": f"Shop {next(_words)}"}}  # a real change every time
+
+
 @builder("POST /api/v1/inventory/on-hand/")
 def _on_hand_post(t, method, path):
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -1,99 +1,12 @@
+"""Models and their forecasts: versions, runs, points, aggregates, live evaluations, drift, the retraining policy."""
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
 
-from jobs.models import CreatedByMixin, Job, RunStatus
+from jobs.models import CreatedByMixin, Job
 
-
-class Store(models.Model):
-    number = models.PositiveIntegerField(unique=True)
-    type = models.CharField(max_length=10, blank=True)
-    size = models.PositiveIntegerField(null=True, blank=True)
-    name = models.CharField(max_length=200, blank=True, null=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["number"]
-
-    def __str__(self) -> str:
-        return f"Store {self.number}"
-
-
-class SalesRecord(models.Model):
-    """Weekly sales of one store-department. ``store`` is the store number
-    (sales may arrive before the stores file). The natural key is the primary
-    key: one index to maintain on bulk loads."""
-
-    pk = models.CompositePrimaryKey("store", "dept", "date")
-    store = models.PositiveIntegerField()
-    dept = models.PositiveIntegerField()
-    date = models.DateField(help_text="week-ending date")
-    sales = models.FloatField()
-    is_holiday = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["store", "dept", "date"]
-
-
-class StoreWeek(models.Model):
-    """Weekly covariates of a store."""
-
-    pk = models.CompositePrimaryKey("store", "date")
-    store = models.PositiveIntegerField()
-    date = models.DateField()
-    temperature = models.FloatField(null=True, blank=True)
-    fuel_price = models.FloatField(null=True, blank=True)
-    markdown1 = models.FloatField(null=True, blank=True)
-    markdown2 = models.FloatField(null=True, blank=True)
-    markdown3 = models.FloatField(null=True, blank=True)
-    markdown4 = models.FloatField(null=True, blank=True)
-    markdown5 = models.FloatField(null=True, blank=True)
-    cpi = models.FloatField(null=True, blank=True)
-    unemployment = models.FloatField(null=True, blank=True)
-    is_holiday = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["store", "date"]
-
-
-class Upload(CreatedByMixin, models.Model):
-    class Kind(models.TextChoices):
-        SALES = "sales", "Sales"
-        FEATURES = "features", "Features"
-        STORES = "stores", "Stores"
-
-    Status = RunStatus
-
-    kind = models.CharField(max_length=20, choices=Kind.choices, blank=True,
-                            help_text="empty until detected from the header")
-    requested_kind = models.CharField(max_length=20, blank=True)
-    original_filename = models.CharField(max_length=255)
-    size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    file_path = models.CharField(max_length=500)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    rows_total = models.BigIntegerField(default=0)
-    inserted = models.BigIntegerField(default=0)
-    updated = models.BigIntegerField(default=0)
-    unchanged = models.BigIntegerField(default=0)
-    rejected = models.BigIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="first 1,000 errors")
-    error_count = models.BigIntegerField(default=0)
-    warnings = models.JSONField(default=list, blank=True)
-    stats = models.JSONField(default=dict, blank=True)
-    dataset_version = models.PositiveIntegerField(null=True, blank=True,
-                                                  help_text="dataset version this upload produced")
-    job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="upload")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.original_filename} ({self.status})"
+from .data import Upload
 
 
 class ModelVersion(CreatedByMixin, models.Model):
@@ -241,6 +154,8 @@ class ForecastAggregate(models.Model):
 
 
 # ---------------------------------------------------------- live monitoring
+
+
 class ModelEvaluation(models.Model):
     """Live accuracy of one stored forecast run on the weeks whose actuals
     arrived since (forecasting/ml/live_accuracy.py), written by the worker's
@@ -291,6 +206,8 @@ class DriftReport(models.Model):
 
 
 # ---------------------------------------------------------- retraining policy
+
+
 class RetrainingPolicy(models.Model):
     """When the product retrains this tenant's model by itself (one row per
     tenant schema, pk 1): on a schedule (in ``time_zone``), after an upload
@@ -329,77 +246,3 @@ class RetrainingPolicy(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_retraining_policy")]
-
-
-class Scenario(CreatedByMixin, models.Model):
-    """A promotion what-if saved under a name (the simulator's inputs and its
-    answer when saved); unsaved simulations are not stored."""
-
-    name = models.CharField(max_length=120)
-    store = models.PositiveIntegerField(db_index=True)
-    inputs = models.JSONField(default=dict, help_text="store, depts, weeks, markdowns, margin as posted")
-    result = models.JSONField(default=dict, help_text="the answer when it was saved")
-    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-
-class SimulationUse(CreatedByMixin, models.Model):
-    """One simulation run: what the plan's simulations-per-day quota counts
-    (billing/selectors.py). Holds no inputs or results."""
-
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-
-class FiguresSnapshot(models.Model):
-    """The Stores or Departments table over every store, computed by the worker
-    after each upload, training, refresh and evaluation
-    (forecasting/services/figures.py), so an unrestricted member's page only
-    reads it. It is served while the data version, the served run and the
-    newest evaluation are those it was computed from; otherwise the figures are
-    computed on read (a store-restricted member's always are: few stores)."""
-
-    kind = models.CharField(max_length=20, unique=True, help_text="stores or departments")
-    data = models.JSONField()
-    dataset_version = models.PositiveIntegerField()
-    source_run = models.PositiveIntegerField(null=True, help_text="id of the served run it used")
-    source_evaluation = models.PositiveIntegerField(null=True, help_text="id of the newest evaluation it used")
-    seconds = models.FloatField()
-    computed_at = models.DateTimeField(default=timezone.now)
-
-
-class InsightSnapshot(models.Model):
-    """A figure of the Insights page over every store (volatility hotspots,
-    anomalies, markdown effects per series; forecasting/services/insights.py), computed by the worker after
-    each upload, training, refresh and evaluation so a page view only reads it;
-    each row carries its store, so a store-restricted reader gets her rows.
-    Served while the data version and the served run are those it used."""
-
-    class Kind(models.TextChoices):
-        HOTSPOTS = "hotspots", "Volatility hotspots"
-        ANOMALIES = "anomalies", "Anomalies"
-        MARKDOWN_ROI = "markdown_roi", "Markdown ROI"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices, unique=True)
-    data = models.JSONField(help_text="{'results': [row, ...], ...}; every row has its store")
-    dataset_version = models.PositiveIntegerField()
-    source_run = models.PositiveIntegerField(null=True, help_text="id of the served run it used")
-    seconds = models.FloatField()
-    computed_at = models.DateTimeField(default=timezone.now)
-
-
-class OnHandStock(models.Model):
-    """Stock on hand per series, from the tenant's last on-hand upload (``Store,Dept,OnHand``): the
-    inventory targets subtract it to give the quantity to order. An upload replaces every row."""
-
-    pk = models.CompositePrimaryKey("store", "dept")
-    store = models.PositiveIntegerField()
-    dept = models.PositiveIntegerField()
-    on_hand = models.FloatField()
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["store", "dept"]

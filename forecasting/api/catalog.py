@@ -1,0 +1,174 @@
+"""Locations, items and data settings API (issue 17).
+
+``GET /api/v1/locations/`` and ``/items/`` (paginated; ``q`` searches code and
+name; ``location.<attr>=`` / ``item.<attr>=`` filter by attribute) and
+``/locations/<code>/``, ``/items/<code>/``: the workspace's catalogue in its own
+codes, within the principal's stores. ``GET|PATCH /api/v1/workspace/data-settings/``:
+the planning frequency (inferred, read-only), country and subdivision for public
+holidays, and the words pages use; admins change them (audited)."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from forecasting.selectors.catalog import (
+    attribute_filters,
+    attribute_values,
+    catalog_get,
+    catalog_list,
+    data_settings_answer,
+)
+from forecasting.services.catalog import data_settings_update
+from saas.api.base import TenantAPIView
+from saas.api.pagination import Pagination
+from saas.api.writes import WriteSerializer, drop_read_only
+from saas.errors import NotFound, ValidationFailed
+
+
+class MemberSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="the retailer's code")
+    name = serializers.CharField(allow_null=True)
+    attributes = serializers.DictField(help_text="{name: text or number}")
+    series = serializers.IntegerField(help_text="locations: items sold there; items: locations selling it "
+                                                "(within your stores)")
+    first_period = serializers.DateField(allow_null=True)
+    last_period = serializers.DateField(allow_null=True)
+    store = serializers.IntegerField(required=False, help_text="Walmart-layout workspaces: the store number")
+    dept = serializers.IntegerField(required=False, help_text="Walmart-layout workspaces: the department number")
+
+
+class MemberPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = MemberSerializer(many=True)
+    attributes = serializers.DictField(help_text="{attribute: [values]} to filter by")
+
+
+_LIST_PARAMS = [OpenApiParameter("q", str, description="part of a code or name (case-insensitive)"),
+                OpenApiParameter("page", int), OpenApiParameter("page_size", int)]
+
+
+class _CatalogList(TenantAPIView):
+    permissions_map = {"GET": "forecasts.view"}
+    side = ""
+
+    def get(self, request):
+        rows = catalog_list(scope=self.scope, side=self.side, q=request.query_params.get("q", "").strip(),
+                            attrs=attribute_filters(request.query_params, self.side))
+        pager = Pagination()
+        page = pager.paginate_queryset(rows, request, view=self)
+        answer = pager.get_paginated_response(page).data
+        answer["attributes"] = attribute_values(scope=self.scope, side=self.side)
+        return Response(answer)
+
+
+class _CatalogDetail(TenantAPIView):
+    permissions_map = {"GET": "forecasts.view"}
+    side = ""
+
+    def get(self, request, code: str):
+        found = catalog_get(scope=self.scope, side=self.side, code=code)
+        if found is None:  # outside the scope: the same answer as an unknown code
+            raise NotFound(f"No {self.side} {code!r}.", code=f"{self.side}_not_found", details={self.side: code})
+        return Response(found)
+
+
+class LocationListView(_CatalogList):
+    """Every location you can see, with its attributes and sales coverage."""
+
+    side = "location"
+
+    @extend_schema(operation_id="locations_list", responses=MemberPageSerializer,
+                   parameters=[*_LIST_PARAMS, OpenApiParameter("location.<attr>", str, description="e.g. "
+                                                                "location.type=A")])
+    def get(self, request):
+        return super().get(request)
+
+
+class ItemListView(_CatalogList):
+    """Every item sold in your locations, with its attributes and coverage."""
+
+    side = "item"
+
+    @extend_schema(operation_id="items_list", responses=MemberPageSerializer,
+                   parameters=[*_LIST_PARAMS, OpenApiParameter("item.<attr>", str, description="e.g. "
+                                                                "item.category=Dairy")])
+    def get(self, request):
+        return super().get(request)
+
+
+class LocationDetailView(_CatalogDetail):
+    side = "location"
+
+    @extend_schema(operation_id="locations_retrieve", responses=MemberSerializer)
+    def get(self, request, code: str):
+        return super().get(request, code)
+
+
+class ItemDetailView(_CatalogDetail):
+    side = "item"
+
+    @extend_schema(operation_id="items_retrieve", responses=MemberSerializer)
+    def get(self, request, code: str):
+        return super().get(request, code)
+
+
+class WordsSerializer(serializers.Serializer):
+    location = serializers.CharField()
+    locations = serializers.CharField()
+    item = serializers.CharField()
+    items = serializers.CharField()
+    measure = serializers.CharField()
+    unit = serializers.CharField()
+
+
+class DataSettingsSerializer(serializers.Serializer):
+    frequency = serializers.CharField(allow_null=True, help_text="D, W-<DAY> or MS: inferred from the first "
+                                                                 "sales upload (null before it)")
+    period_label = serializers.CharField(help_text="start | end: how the retailer's dates label a period")
+    country = serializers.CharField(help_text="ISO 3166 code for public holidays; empty: none")
+    subdivision = serializers.CharField(help_text="a state or province code of the country; empty: national")
+    holiday_weight = serializers.FloatField(help_text="weight of a holiday period in the error measure")
+    location_word = serializers.CharField()
+    location_word_plural = serializers.CharField()
+    item_word = serializers.CharField()
+    item_word_plural = serializers.CharField()
+    measure_word = serializers.CharField()
+    measure_unit = serializers.CharField()
+    legacy_keys = serializers.BooleanField(help_text="codes are Walmart's numbers: integer store/dept fields work")
+    words = WordsSerializer()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class DataSettingsUpdateSerializer(WriteSerializer):
+    """The fields a PATCH may send (read-only ones that GET answered are ignored)."""
+
+    answer = DataSettingsSerializer
+    country = serializers.CharField(required=False, allow_blank=True)
+    subdivision = serializers.CharField(required=False, allow_blank=True)
+    location_word = serializers.CharField(required=False)
+    location_word_plural = serializers.CharField(required=False)
+    item_word = serializers.CharField(required=False)
+    item_word_plural = serializers.CharField(required=False)
+    measure_word = serializers.CharField(required=False)
+    measure_unit = serializers.CharField(required=False)
+
+
+class DataSettingsView(TenantAPIView):
+    permissions_map = {"GET": "forecasts.view", "PATCH": "data.configure"}
+
+    @extend_schema(operation_id="data_settings_retrieve", responses=DataSettingsSerializer)
+    def get(self, request):
+        return Response(data_settings_answer())
+
+    @extend_schema(operation_id="data_settings_update", request=DataSettingsUpdateSerializer,
+                   responses=DataSettingsSerializer)
+    def patch(self, request):
+        data = request.data.dict() if hasattr(request.data, "dict") else request.data
+        if not isinstance(data, dict):
+            raise ValidationFailed("Send a JSON object of the settings' fields.", details={"body": ["not an object"]})
+        data = drop_read_only(data, writable=set(DataSettingsUpdateSerializer().fields),
+                              answer=DataSettingsSerializer)
+        return Response(data_settings_answer(data_settings_update(actor=self.actor, changes=data)))

@@ -1,0 +1,69 @@
+"""The rules of a workspace's data settings on values alone (no database): one
+place for the API and the web form. ``settings_clean(changes)`` answers the
+cleaned values and the errors by field (``{field: [reason]}``), every bad field
+named, nothing partial. Read-only fields (the frequency, inferred from the first
+sales upload; whether the codes are Walmart's numbers; the holiday weight, which
+the engine reads as ``forecasting.ml.metrics.HOLIDAY_WEIGHT`` until it takes it
+per workspace) are not in ``WRITABLE``."""
+from __future__ import annotations
+
+import unicodedata
+
+import holidays
+
+WORDS = ("location_word", "location_word_plural", "item_word", "item_word_plural", "measure_word")
+WRITABLE = ("country", "subdivision", *WORDS, "measure_unit")
+WORD_MAX, UNIT_MAX = 40, 12
+
+
+def _text(value, limit: int, *, blank: bool) -> tuple[str | None, str | None]:
+    if not isinstance(value, str):
+        return None, "must be text"
+    value = value.strip()
+    if not value and not blank:
+        return None, "must not be empty"
+    if len(value) > limit:
+        return None, f"at most {limit} characters"
+    if any(unicodedata.category(c).startswith("C") for c in value):
+        return None, "must not contain control characters"
+    return value, None
+
+
+def countries() -> list[str]:
+    return sorted(holidays.list_supported_countries())
+
+
+def subdivisions(country: str) -> list[str]:
+    return sorted(holidays.country_holidays(country).subdivisions) if country else []
+
+
+def settings_clean(changes: dict, *, current: dict) -> tuple[dict, dict]:
+    """``changes``: field -> value (fields left out keep ``current``'s value).
+    Unknown fields are errors; so is a subdivision of another country."""
+    cleaned, errors = {}, {}
+    for name, value in changes.items():
+        if name not in WRITABLE:
+            errors[name] = ["Unknown field."]
+            continue
+        if name in ("country", "subdivision"):
+            out, err = _text(value, 10, blank=True)
+            out = out.upper() if out is not None else None
+        else:
+            out, err = _text(value, UNIT_MAX if name == "measure_unit" else WORD_MAX, blank=False)
+        if err:
+            errors[name] = [err]
+        else:
+            cleaned[name] = out
+    country = cleaned.get("country", current.get("country", ""))
+    if "country" in cleaned and country and country not in holidays.list_supported_countries():
+        errors["country"] = [f"{country!r} is not a country code the holidays calendar knows (e.g. US, EC, DE)"]
+    elif "country" in cleaned and cleaned["country"] != current.get("country") and "subdivision" not in cleaned:
+        cleaned["subdivision"] = ""  # another country: the old subdivision no longer applies
+    sub = cleaned.get("subdivision")
+    if sub and "country" not in errors:
+        if not country:
+            errors["subdivision"] = ["set the country first"]
+        elif sub not in subdivisions(country):
+            errors["subdivision"] = [f"{sub!r} is not a subdivision of {country} "
+                                     f"(e.g. {', '.join(subdivisions(country)[:3]) or 'none'})"]
+    return ({} if errors else cleaned), errors

@@ -1,0 +1,14 @@
+"""The forecasting app's tables, by area (one module each)."""
+from .catalog import DataSettings, Item, Location  # noqa: F401
+from .data import OnHandStock, SalesRecord, Store, StoreWeek, Upload  # noqa: F401
+from .lifecycle import (  # noqa: F401
+    DriftReport,
+    ForecastAggregate,
+    ForecastPoint,
+    ForecastRun,
+    ModelEvaluation,
+    ModelVersion,
+    RetrainingPolicy,
+    SeriesStatus,
+)
+from .planning import FiguresSnapshot, InsightSnapshot, Scenario, SimulationUse  # noqa: F401

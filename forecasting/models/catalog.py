@@ -1,0 +1,70 @@
+"""The workspace's catalogue in its own codes and words (issue 17): locations
+and items with their attributes, and the data settings (planning frequency,
+country for public holidays, the words for location and item).
+
+A location or item has a small integer ``id`` used by every fact table (a sales
+row's ``store`` and ``dept`` columns hold these ids) and the retailer's text
+``code``. A workspace that came from Walmart's layout has ``id`` = the store or
+department number and ``code`` = that number as text, so its integer ``store`` /
+``dept`` API fields keep their meaning (``DataSettings.legacy_keys``)."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+CODE_MAX = 64
+
+
+class _Member(models.Model):
+    id = models.PositiveIntegerField(primary_key=True)
+    code = models.CharField(max_length=CODE_MAX, unique=True, help_text="the retailer's code, case preserved")
+    name = models.CharField(max_length=200, blank=True)
+    attrs = models.JSONField(default=dict, blank=True, help_text="{name: text or number}, e.g. {'type': 'A'}")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class Location(_Member):
+    """Where demand happens: a store, a warehouse, a channel."""
+
+    def __str__(self) -> str:
+        return f"Location {self.code}"
+
+
+class Item(_Member):
+    """What is demanded: a SKU, a department, a category."""
+
+    def __str__(self) -> str:
+        return f"Item {self.code}"
+
+
+class DataSettings(models.Model):
+    """One row per workspace (pk 1): how its data is read and named. Rules:
+    forecasting/catalog/rules.py; writes: forecasting/catalog/services.py."""
+
+    class PeriodLabel(models.TextChoices):
+        START = "start", "Start of the period"
+        END = "end", "End of the period"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    frequency = models.CharField(max_length=5, blank=True,
+                                 help_text="D, W-<DAY> or MS; blank until the first sales upload")
+    period_label = models.CharField(max_length=5, choices=PeriodLabel.choices, default=PeriodLabel.END)
+    country = models.CharField(max_length=3, blank=True, help_text="ISO 3166 code: public holidays")
+    subdivision = models.CharField(max_length=10, blank=True, help_text="e.g. a state's code")
+    holiday_weight = models.FloatField(default=5.0, help_text="weight of a holiday period in the error measure")
+    location_word = models.CharField(max_length=40, default="Store")
+    location_word_plural = models.CharField(max_length=40, default="Stores")
+    item_word = models.CharField(max_length=40, default="Department")
+    item_word_plural = models.CharField(max_length=40, default="Departments")
+    measure_word = models.CharField(max_length=40, default="Sales")
+    measure_unit = models.CharField(max_length=12, default="$", help_text="'$', '€', 'units'...")
+    legacy_keys = models.BooleanField(default=True, help_text="codes are Walmart's store and department numbers: "
+                                                              "the integer store/dept fields and parameters work")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_data_settings")]

@@ -1,0 +1,112 @@
+"""Reads of the workspace's catalogue and data settings (issue 17): locations and
+items in the retailer's codes with their attributes and sales coverage, within
+the principal's store scope (a restricted principal sees her locations and the
+items sold in them; anything else answers as unknown), and the workspace's words."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from django.db import connection
+
+from accounts.scope import StoreScope
+from forecasting.ingest.data_settings import WRITABLE
+from forecasting.ml.metrics import HOLIDAY_WEIGHT
+from forecasting.models import DataSettings, Item, Location
+
+ATTR_PREFIX = {"location": "location.", "item": "item."}
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the workspace calls a location, an item and its measure."""
+
+    location: str = "Store"
+    locations: str = "Stores"
+    item: str = "Department"
+    items: str = "Departments"
+    measure: str = "Sales"
+    unit: str = "$"
+
+
+def data_settings() -> DataSettings:
+    """The workspace's row, or the defaults (unsaved) before its first write."""
+    return DataSettings.objects.filter(pk=1).first() or DataSettings()
+
+
+def workspace_words(settings: DataSettings | None = None) -> Words:
+    s = settings or data_settings()
+    return Words(location=s.location_word, locations=s.location_word_plural, item=s.item_word,
+                 items=s.item_word_plural, measure=s.measure_word, unit=s.measure_unit)
+
+
+def data_settings_answer(settings: DataSettings | None = None) -> dict:
+    s = settings or data_settings()
+    fields = {name: getattr(s, name) for name in WRITABLE}
+    return {**fields, "frequency": s.frequency or None, "period_label": s.period_label,
+            "holiday_weight": HOLIDAY_WEIGHT, "legacy_keys": s.legacy_keys, "words": asdict(workspace_words(s)),
+            "updated_at": s.updated_at}
+
+
+def _coverage(*, side: str, scope: StoreScope) -> dict[int, dict]:
+    """{id: {series, first_period, last_period}} from the sales within ``scope``."""
+    key, other = ("store", "dept") if side == "location" else ("dept", "store")
+    cond, params = scope.sql("store")
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {key}, count(DISTINCT {other}), min(date), max(date) FROM forecasting_salesrecord "
+                    f"WHERE {cond} GROUP BY {key}", params)
+        return {k: {"series": n, "first_period": lo, "last_period": hi} for k, n, lo, hi in cur.fetchall()}
+
+
+def _row(member, cover: dict | None, *, side: str, legacy: bool) -> dict:
+    row = {"code": member.code, "name": member.name or None, "attributes": member.attrs,
+           "series": 0, "first_period": None, "last_period": None, **(cover or {})}
+    if legacy:
+        row["store" if side == "location" else "dept"] = member.id
+    return row
+
+
+def _matches(member, *, q: str, attrs: dict) -> bool:
+    if q and q.lower() not in member.code.lower() and q.lower() not in (member.name or "").lower():
+        return False
+    return all(str(member.attrs.get(name, "")).lower() == str(value).lower() for name, value in attrs.items())
+
+
+def attribute_filters(params, side: str) -> dict:
+    """``location.type=A`` -> {"type": "A"} from query parameters."""
+    prefix = ATTR_PREFIX[side]
+    return {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix) and len(k) > len(prefix)}
+
+
+def catalog_list(*, scope: StoreScope, side: str, q: str = "", attrs: dict | None = None) -> list[dict]:
+    """Locations (``side="location"``) or items within ``scope``, in the order they were first seen (numbers: ascending).
+    A restricted principal: her locations; the items sold in them."""
+    cover = _coverage(side=side, scope=scope)
+    legacy = data_settings().legacy_keys
+    if side == "location":
+        members = scope.filter(Location.objects.all(), "id")
+    else:
+        members = Item.objects.all() if not scope.restricted else Item.objects.filter(id__in=list(cover))
+    return [_row(m, cover.get(m.id), side=side, legacy=legacy) for m in members.order_by("id")
+            if _matches(m, q=q, attrs=attrs or {})]
+
+
+def catalog_get(*, scope: StoreScope, side: str, code: str) -> dict | None:
+    """One location or item by its code; None when unknown or outside ``scope``."""
+    model = Location if side == "location" else Item
+    member = model.objects.filter(code=code).first()
+    if member is None:
+        return None
+    cover = _coverage(side=side, scope=scope)
+    if scope.restricted and ((side == "location" and not scope.allows(member.id))
+                             or (side == "item" and member.id not in cover)):
+        return None
+    return _row(member, cover.get(member.id), side=side, legacy=data_settings().legacy_keys)
+
+
+def attribute_values(*, scope: StoreScope, side: str) -> dict[str, list]:
+    """{attribute: sorted distinct values} over what ``scope`` may see (filters)."""
+    values: dict[str, set] = {}
+    for row in catalog_list(scope=scope, side=side):
+        for name, value in row["attributes"].items():
+            values.setdefault(name, set()).add(value)
+    return {name: sorted(v, key=lambda x: (isinstance(x, str), x)) for name, v in sorted(values.items())}

@@ -1,0 +1,90 @@
+"""Writes of the workspace's catalogue and data settings (issue 17).
+
+* ``catalog_register`` (inside an upload's load transaction): every store and
+  department of a loaded frame becomes a location and an item (id = its number,
+  code = the number as text: Walmart's layout), a stores file's type, size, name
+  and coordinates become the location's attributes, and the first sales upload
+  sets the planning frequency from its weekday. Idempotent: ``ON CONFLICT``.
+* ``data_settings_update`` (admins): validates (forecasting/ingest/data_settings.py),
+  writes the one row and audits ``data_settings.update`` with the changed fields."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.audit import Actor, audit_record
+from forecasting.ingest.data_settings import settings_clean
+from forecasting.ml.periods import WEEKDAYS
+from forecasting.models import DataSettings
+from saas.errors import ValidationFailed
+
+_INSERT = {
+    "location": "INSERT INTO forecasting_location (id, code, name, attrs, created_at) "
+                "SELECT n, n::text, '', '{}'::jsonb, now() FROM unnest(%s::int[]) AS n ON CONFLICT DO NOTHING",
+    "item": "INSERT INTO forecasting_item (id, code, name, attrs, created_at) "
+            "SELECT n, n::text, '', '{}'::jsonb, now() FROM unnest(%s::int[]) AS n ON CONFLICT DO NOTHING",
+}
+_STORE_ATTRS = ("type", "size", "latitude", "longitude")
+
+
+def _attrs(row) -> dict:
+    out = {}
+    for name in _STORE_ATTRS:
+        value = row.get(name)
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+            continue
+        out[name] = int(value) if name == "size" else (float(value) if name != "type" else str(value))
+    return out
+
+
+def _name(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def catalog_register(*, kind: str, frame: pd.DataFrame) -> None:
+    """Inside the caller's transaction, after ``frame`` was loaded."""
+    with connection.cursor() as cur:
+        cur.execute(_INSERT["location"], [sorted(int(s) for s in frame["store"].unique())])
+        if "dept" in frame:
+            cur.execute(_INSERT["item"], [sorted(int(d) for d in frame["dept"].unique())])
+        if kind == "stores":
+            rows = [{"id": int(row["store"]), "attrs": _attrs(row), "name": _name(row.get("name"))}
+                    for row in frame.to_dict("records")]
+            cur.execute("UPDATE forecasting_location AS l SET attrs = l.attrs || v.attrs, "
+                        "name = CASE WHEN v.name = '' THEN l.name ELSE v.name END "
+                        "FROM jsonb_to_recordset(%s::jsonb) AS v(id int, attrs jsonb, name text) WHERE l.id = v.id",
+                        [json.dumps(rows)])
+    if kind == "sales" and len(frame):
+        weekday = WEEKDAYS[pd.Timestamp(frame["date"].max()).weekday()]
+        DataSettings.objects.get_or_create(pk=1)
+        DataSettings.objects.filter(pk=1, frequency="").update(frequency=f"W-{weekday}")
+
+
+def _current() -> DataSettings:
+    DataSettings.objects.get_or_create(pk=1)
+    return DataSettings.objects.select_for_update(no_key=True).get(pk=1)
+
+
+def data_settings_update(*, actor: Actor, changes: dict) -> DataSettings:
+    """Apply ``changes`` (field -> value; fields left out keep their value).
+    Bad input: ``ValidationFailed`` naming every bad field, nothing written."""
+    with transaction.atomic():
+        current = _current()
+        cleaned, errors = settings_clean(changes, current={"country": current.country,
+                                                           "subdivision": current.subdivision})
+        if errors:
+            first = next(iter(errors))
+            raise ValidationFailed(f"{first}: {errors[first][0]}", details=errors)
+        changed = {k: v for k, v in cleaned.items() if getattr(current, k) != v}
+        if not changed:
+            return current
+        for name, value in changed.items():
+            setattr(current, name, value)
+        current.updated_at = timezone.now()
+        current.save()
+        audit_record(action="data_settings.update", actor=actor, target_type="data_settings", target_id=1,
+                     payload=changed)
+    return current

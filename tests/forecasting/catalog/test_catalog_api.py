@@ -1,0 +1,187 @@
+"""Issue 17: the catalogue in the retailer's codes (``/api/v1/locations/``,
+``/items/``) and the data settings (``/api/v1/workspace/data-settings/``):
+answers, filters, the store scope, bad input named by field, the audit event."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from accounts.models import AuditEvent
+from forecasting.models import DataSettings, Item, Location, SalesRecord
+from forecasting.services.catalog import catalog_register
+from tests.conftest import add_key, add_member, api_client, in_tenant, provision
+
+STORES = pd.DataFrame({"store": [1, 2, 3], "type": ["A", "B", "A"], "size": [151315, 202307, 37392],
+                       "name": [None, "Downtown", None], "latitude": [None, 40.7, None],
+                       "longitude": [None, -74.0, None]})
+
+
+def _sales(rows):
+    return pd.DataFrame(rows, columns=["store", "dept", "date", "sales", "is_holiday"]).astype(
+        {"date": "datetime64[ns]"})
+
+
+@pytest.fixture(scope="module")
+def shop(django_db_setup, django_db_blocker):
+    """Stores 1-3 (types A, B, A); store 1 sells departments 1 and 2, store 2
+    department 2, store 3 department 9; an analyst restricted to store 1."""
+    with django_db_blocker.unblock():
+        t = provision("catalog")
+        rows = [(1, 1, date(2012, 1, 6), 10.0, False), (1, 2, date(2012, 1, 13), 5.0, False),
+                (2, 2, date(2012, 1, 6), 7.0, False), (3, 9, date(2012, 2, 3), 1.0, False)]
+        with in_tenant(t):
+            SalesRecord.objects.bulk_create([SalesRecord(store=s, dept=d, date=w, sales=v, is_holiday=h)
+                                             for s, d, w, v, h in rows])
+            catalog_register(kind="sales", frame=_sales(rows))
+            catalog_register(kind="stores", frame=STORES)
+        owner = add_member(t, "owner")
+        analyst = add_member(t, "analyst")
+        resp = api_client(t, user=owner).put(f"/api/v1/members/{analyst.pk}/stores/", {"stores": [1]},
+                                             format="json")
+        assert resp.status_code == 200, resp.content
+    return t, owner, analyst
+
+
+def test_locations_carry_codes_attributes_and_coverage(shop):
+    t, owner, _ = shop
+    body = api_client(t, user=owner).get("/api/v1/locations/").json()
+    assert body["count"] == 3 and [r["code"] for r in body["results"]] == ["1", "2", "3"]
+    second = body["results"][1]
+    assert second["name"] == "Downtown" and second["store"] == 2
+    assert second["attributes"] == {"type": "B", "size": 202307, "latitude": 40.7, "longitude": -74.0}
+    assert body["results"][0]["series"] == 2 and body["results"][0]["first_period"] == "2012-01-06"
+    assert body["results"][0]["last_period"] == "2012-01-13"
+    assert body["attributes"]["type"] == ["A", "B"]
+
+
+def test_location_filters_search_and_pages(shop):
+    t, owner, _ = shop
+    client = api_client(t, user=owner)
+    assert [r["code"] for r in client.get("/api/v1/locations/", {"location.type": "a"}).json()["results"]] == ["1", "3"]
+    assert [r["code"] for r in client.get("/api/v1/locations/", {"q": "downt"}).json()["results"]] == ["2"]
+    page = client.get("/api/v1/locations/", {"page_size": 2, "page": 2}).json()
+    assert page["count"] == 3 and [r["code"] for r in page["results"]] == ["3"] and page["previous"]
+    one = client.get("/api/v1/locations/3/").json()
+    assert one["code"] == "3" and one["attributes"]["size"] == 37392
+    missing = client.get("/api/v1/locations/BER-01/")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "location_not_found"
+
+
+def test_items_list_where_they_sell(shop):
+    t, owner, _ = shop
+    client = api_client(t, user=owner)
+    body = client.get("/api/v1/items/").json()
+    assert [(r["code"], r["series"], r["dept"]) for r in body["results"]] == [("1", 1, 1), ("2", 2, 2), ("9", 1, 9)]
+    assert client.get("/api/v1/items/9/").json()["first_period"] == "2012-02-03"
+
+
+def test_a_restricted_member_sees_her_locations_and_the_items_sold_there(shop):
+    t, _, analyst = shop
+    client = api_client(t, user=analyst)
+    assert [r["code"] for r in client.get("/api/v1/locations/").json()["results"]] == ["1"]
+    items = client.get("/api/v1/items/").json()["results"]
+    assert [(r["code"], r["series"]) for r in items] == [("1", 1), ("2", 1)]  # item 2: her store only
+    for path in ("/api/v1/locations/2/", "/api/v1/items/9/"):  # outside: answered as unknown
+        assert client.get(path).status_code == 404
+    assert client.get("/api/v1/locations/", {"location.type": "B"}).json()["count"] == 0
+
+
+def test_another_workspaces_catalogue_is_not_reachable(shop):
+    t, _, _ = shop
+    other = provision("catalog-b")
+    with in_tenant(other):
+        Location.objects.create(id=44, code="BER-01")
+    own = api_client(t, key=t.admin_key)
+    assert own.get("/api/v1/locations/BER-01/").status_code == 404
+    assert api_client(other, key=t.admin_key).get("/api/v1/locations/").status_code == 401
+
+
+def test_data_settings_words_country_and_audit(shop):
+    t, owner, _ = shop
+    client = api_client(t, user=owner)
+    before = client.get("/api/v1/workspace/data-settings/").json()
+    assert before["frequency"] == "W-FRI" and before["words"]["locations"] == "Stores"
+    assert before["holiday_weight"] == 5.0 and before["legacy_keys"] is True
+    resp = client.patch("/api/v1/workspace/data-settings/", {"country": "us", "subdivision": "CA",
+                                                               "item_word": "Category",
+                                                               "item_word_plural": "Categories"}, format="json")
+    assert resp.status_code == 200, resp.content
+    after = resp.json()
+    assert (after["country"], after["subdivision"], after["words"]["items"]) == ("US", "CA", "Categories")
+    with in_tenant(t):
+        event = AuditEvent.objects.filter(action="data_settings.update").latest("id")
+    assert event.payload == {"country": "US", "subdivision": "CA", "item_word": "Category",
+                             "item_word_plural": "Categories"}
+    # what GET answered goes back unchanged (read-only fields ignored): nothing changes, nothing audited
+    again = client.patch("/api/v1/workspace/data-settings/", after, format="json")
+    assert again.status_code == 200 and again.json()["words"] == after["words"]
+    with in_tenant(t):
+        assert AuditEvent.objects.filter(action="data_settings.update").count() == 1
+    # another country drops the old subdivision
+    assert client.patch("/api/v1/workspace/data-settings/", {"country": "EC"},
+                        format="json").json()["subdivision"] == ""
+
+
+@pytest.mark.parametrize("body, field, reason", [
+    ({"country": "XX"}, "country", "not a country code"),
+    ({"country": "US", "subdivision": "P"}, "subdivision", "not a subdivision of US"),
+    ({"location_word": ""}, "location_word", "must not be empty"),
+    ({"measure_unit": "x" * 13}, "measure_unit", "at most 12"),
+    ({"frequency_guess": "D"}, "frequency_guess", "Unknown field"),
+])
+def test_bad_settings_name_the_field_and_change_nothing(shop, body, field, reason):
+    t, owner, _ = shop
+    client = api_client(t, user=owner)
+    before = client.get("/api/v1/workspace/data-settings/").json()
+    resp = client.patch("/api/v1/workspace/data-settings/", body, format="json")
+    assert resp.status_code == 400, resp.content
+    err = resp.json()["error"]
+    assert err["code"] == "validation_error" and reason in " ".join(err["details"][field])
+    assert client.get("/api/v1/workspace/data-settings/").json() == before
+
+
+def test_analysts_and_their_keys_read_the_settings_but_do_not_change_them(shop):
+    t, _, analyst = shop
+    for client in (api_client(t, user=analyst), api_client(t, key=add_key(t, "analyst"))):
+        assert client.get("/api/v1/workspace/data-settings/").status_code == 200
+        assert client.patch("/api/v1/workspace/data-settings/", {"location_word": "Shop"},
+                            format="json").status_code == 403
+    admin = api_client(t, user=add_member(t, "admin"))
+    assert admin.patch("/api/v1/workspace/data-settings/", {"measure_unit": "€"}, format="json").status_code == 200
+
+
+def test_register_is_idempotent_and_keeps_what_a_later_stores_file_leaves_out(shop):
+    t, _, _ = shop
+    with in_tenant(t):
+        catalog_register(kind="sales", frame=_sales([(2, 2, date(2012, 1, 6), 7.0, False)]))
+        catalog_register(kind="stores", frame=STORES.assign(name=None, latitude=None, longitude=None)
+                         .iloc[[1]])
+        assert Location.objects.count() == 3 and Item.objects.count() == 3
+        second = Location.objects.get(id=2)
+        assert second.name == "Downtown" and second.attrs["latitude"] == 40.7
+        assert DataSettings.objects.get(pk=1).frequency == "W-FRI"  # set by the first sales only
+
+
+def test_pages_speak_the_workspaces_words_and_admins_set_them_on_the_settings_page(shop):
+    from tests.conftest import web_client
+
+    t, owner, analyst = shop
+    web = web_client(t, owner)
+    resp = web.post("/data/settings/", {"location_word": "Shop", "location_word_plural": "Shops",
+                                        "item_word": "Aisle", "item_word_plural": "Aisles", "measure_word": "Sales",
+                                        "measure_unit": "$", "country": "DE", "subdivision": "BY"})
+    assert resp.status_code == 302, resp.content[:500]
+    page = web.get("/stores/").content.decode()
+    assert ">Shops<" in page and ">Aisles<" in page  # the menu and the heading
+    assert "DE, BY" in web.get("/data/settings/").content.decode()
+    bad = web.post("/data/settings/", {"country": "DE", "subdivision": "TX"})
+    assert bad.status_code == 400 and "not a subdivision of DE" in bad.content.decode()
+    reader = web_client(t, analyst)
+    assert "DE, BY" in reader.get("/data/settings/").content.decode()
+    assert 'id="data-settings-form"' not in reader.get("/data/settings/").content.decode()
+    assert reader.post("/data/settings/", {"location_word": "X"}).status_code == 403
+    api_client(t, user=owner).patch("/api/v1/workspace/data-settings/", {
+        "location_word": "Store", "location_word_plural": "Stores", "item_word": "Department",
+        "item_word_plural": "Departments"}, format="json")
