@@ -26,7 +26,7 @@ from accounts.models import ApiKey, KeyStoreScope, User
 from accounts.roles import Role
 from accounts.scope import STORE_PERM, StoreScope, member_store_numbers
 from billing.services import requires_feature
-from forecasting.models import SalesRecord, Store
+from forecasting.models import Location, SalesRecord, Store
 from saas.errors import Forbidden, NotFound, ValidationFailed
 
 _PERM = f"forecasting.{STORE_PERM}"
@@ -88,9 +88,11 @@ def key_stores_write(*, key: ApiKey, stores: list[int]) -> None:
 
 
 def known_store_numbers() -> set[int]:
-    """Stores the workspace knows of: the stores file's rows and the stores in its sales."""
+    """Stores the workspace knows of: the stores file's rows, the stores in its sales and its locations
+    (a location's id is its store number)."""
     return set(Store.objects.values_list("number", flat=True)) | set(
-        SalesRecord.objects.values_list("store", flat=True).distinct())
+        SalesRecord.objects.values_list("store", flat=True).distinct()) | set(
+        Location.objects.values_list("id", flat=True))
 
 
 def _restricts(kwargs) -> bool:

@@ -35,8 +35,8 @@ class CreatedByMixin(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    """Lifecycle shared by jobs and uploads. A model with ``Status = RunStatus``
-    and a ``job`` link follows its job: recovery queues its running row again
+    """Lifecycle shared by jobs and uploads. A model with ``follows_job = True``
+    (its statuses include these) and a ``job`` link follows its job: recovery queues its running row again
     with the job (jobs/recovery.py)."""
 
     QUEUED = "queued", "Queued"

@@ -81,11 +81,11 @@ def jobs_resume() -> list[int]:
 
 
 def _followers() -> list:
-    """The models whose rows go through their job's lifecycle (``Status =
-    RunStatus`` and a ``job`` link, e.g. forecasting's Upload): a re-queued
-    job's running row is queued again with it."""
+    """The models whose rows go through their job's lifecycle (``follows_job``
+    and a ``job`` link, e.g. forecasting's Upload): a re-queued job's running
+    row is queued again with it."""
     return [model for model in apps.get_models()
-            if model is not Job and getattr(model, "Status", None) is RunStatus
+            if model is not Job and getattr(model, "follows_job", False)
             and any(f.name == "job" and f.related_model is Job for f in model._meta.concrete_fields)]
 
 

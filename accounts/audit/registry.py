@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",
     "upload.failed": "Upload failed",
+    "upload.mapping_confirmed": "Upload's column mapping confirmed",
     "model.train_started": "Training started",
     "model.trained": "Model trained",
     "model.train_failed": "Training failed",

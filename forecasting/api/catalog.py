@@ -126,7 +126,7 @@ class WordsSerializer(serializers.Serializer):
 
 class DataSettingsSerializer(serializers.Serializer):
     frequency = serializers.CharField(allow_null=True, help_text="D, W-<DAY> or MS: inferred from the first "
-                                                                 "sales upload (null before it)")
+                                                                 "sales upload (null before it) unless set before")
     period_label = serializers.CharField(help_text="start | end: how the retailer's dates label a period")
     country = serializers.CharField(help_text="ISO 3166 code for public holidays; empty: none")
     subdivision = serializers.CharField(help_text="a state or province code of the country; empty: national")
@@ -146,6 +146,7 @@ class DataSettingsUpdateSerializer(WriteSerializer):
     """The fields a PATCH may send (read-only ones that GET answered are ignored)."""
 
     answer = DataSettingsSerializer
+    frequency = serializers.CharField(required=False, help_text="W-MON .. W-SUN, before the first sales upload")
     country = serializers.CharField(required=False, allow_blank=True)
     subdivision = serializers.CharField(required=False, allow_blank=True)
     location_word = serializers.CharField(required=False)

@@ -13,7 +13,8 @@ class UploadSerializer(serializers.ModelSerializer):
         model = Upload
         fields = ["id", "status", "kind", "original_filename", "size", "sha256", "rows_total", "inserted",
                   "updated", "unchanged", "rejected", "error_count", "errors", "warnings", "stats",
-                  "dataset_version", "job", "created_by", "created_at", "finished_at"]
+                  "dataset_version", "job", "created_by", "created_at", "finished_at", "mapping", "layout",
+                  "proposed_mapping", "preview"]
         read_only_fields = fields
 
     def get_created_by(self, obj) -> str | None:
@@ -27,8 +28,25 @@ class UploadListSerializer(UploadSerializer):
 
 
 class UploadCreateSerializer(serializers.Serializer):
-    file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=Upload.Kind.choices, required=False, allow_blank=True)
+    file = serializers.FileField(help_text="CSV (any delimiter, decimal comma, BOM), CSV.gz, XLSX or Parquet")
+    kind = serializers.ChoiceField(choices=[("sales", "Sales"), ("features", "Features"), ("stores", "Stores")],
+                                   required=False, allow_blank=True,
+                                   help_text="Walmart's layout only: the kind of file (else detected)")
+    mapping = serializers.CharField(required=False, help_text='JSON: {"columns": {"<header>": "<role>", ...}, '
+                                    '"decimal": "." | ",", "delimiter": null | ";", "date_format": null | '
+                                    '"%d.%m.%Y", "period_label": "start" | "end"}; without it the mapping is '
+                                    'proposed (a known or saved layout is used at once, else the upload stops '
+                                    'at needs_mapping)')
+
+
+class UploadMappingSerializer(serializers.Serializer):
+    """The mapping that resumes an upload waiting at ``needs_mapping`` (the same shape as ``proposed_mapping``)."""
+
+    columns = serializers.DictField(child=serializers.CharField())
+    decimal = serializers.ChoiceField(choices=[".", ","], required=False)
+    delimiter = serializers.CharField(allow_null=True, required=False)
+    date_format = serializers.CharField(allow_null=True, required=False)
+    period_label = serializers.ChoiceField(choices=["start", "end"], required=False)
 
 
 class SalesRecordSerializer(serializers.ModelSerializer):

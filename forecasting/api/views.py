@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
+
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from forecasting import services
@@ -30,7 +32,7 @@ from saas.api.base import TenantAPIView, TenantViewSet
 from saas.api.pagination import Pagination
 from saas.api.renderers import CSVRenderer, file_renderers
 from saas.csv_safe import csv_writer
-from saas.errors import Forbidden, NotFound
+from saas.errors import Forbidden, NotFound, ValidationFailed
 
 
 class _Echo:
@@ -51,8 +53,21 @@ def stream_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
     return response
 
 
+def _mapping_json(text: str | None) -> dict | None:
+    if text in (None, ""):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"mapping: not JSON ({exc})", details={"mapping": ["Send a JSON object."]}) from None
+    if not isinstance(value, dict):
+        raise ValidationFailed("mapping: not a JSON object", details={"mapping": ["Send a JSON object."]})
+    return value
+
+
 class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
-    permissions_map = {"list": "data.view", "retrieve": "data.view", "create": "data.upload"}
+    permissions_map = {"list": "data.view", "retrieve": "data.view", "create": "data.upload",
+                       "mapping": "data.upload"}
     parser_classes = [MultiPartParser, FormParser]
 
     def safely_get_queryset(self):
@@ -67,7 +82,8 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
         data.is_valid(raise_exception=True)
         f = data.validated_data["file"]
         upload = services.upload_create(actor=self.actor, file=f, filename=f.name,
-                                        kind=data.validated_data.get("kind") or None)
+                                        kind=data.validated_data.get("kind") or None,
+                                        mapping=_mapping_json(data.validated_data.get("mapping")))
         body = {"id": upload.pk, "status": upload.status, "kind": upload.kind or None,
                 "job": JobBriefSerializer(upload.job).data}
         return Response(body, status=status.HTTP_202_ACCEPTED)
@@ -78,6 +94,17 @@ class UploadViewSet(mixins.ListModelMixin, TenantViewSet):
         if upload is None:
             raise NotFound("No such upload.")
         return Response(s.UploadSerializer(upload).data)
+
+    @extend_schema(request=s.UploadMappingSerializer, responses={202: s.UploadSerializer})
+    @action(detail=True, methods=["post"], url_path="mapping", parser_classes=[JSONParser])
+    def mapping(self, request, pk=None):
+        """Resume an upload waiting at ``needs_mapping`` with a mapping (saved as the workspace's layout for
+        files with its header): 202 with the upload and its new job; 409 when it is not waiting."""
+        upload = upload_get(scope=self.scope, upload_id=pk)
+        if upload is None:
+            raise NotFound("No such upload.")
+        upload = services.upload_mapping_confirm(upload=upload, actor=self.actor, mapping=request.data)
+        return Response(s.UploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
 
 
 

@@ -2,7 +2,7 @@
 place for the API and the web form. ``settings_clean(changes)`` answers the
 cleaned values and the errors by field (``{field: [reason]}``), every bad field
 named, nothing partial. Read-only fields (the frequency, inferred from the first
-sales upload; whether the codes are Walmart's numbers; the holiday weight, which
+sales upload, may be set before it: a week ending on a chosen day; whether the codes are Walmart's numbers; the holiday weight, which
 the engine reads as ``forecasting.ml.metrics.HOLIDAY_WEIGHT`` until it takes it
 per workspace) are not in ``WRITABLE``."""
 from __future__ import annotations
@@ -12,7 +12,8 @@ import unicodedata
 import holidays
 
 WORDS = ("location_word", "location_word_plural", "item_word", "item_word_plural", "measure_word")
-WRITABLE = ("country", "subdivision", *WORDS, "measure_unit")
+WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit")
+WEEKLY = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
 WORD_MAX, UNIT_MAX = 40, 12
 
 
@@ -45,7 +46,13 @@ def settings_clean(changes: dict, *, current: dict) -> tuple[dict, dict]:
         if name not in WRITABLE:
             errors[name] = ["Unknown field."]
             continue
-        if name in ("country", "subdivision"):
+        if name == "frequency" and (value or "") == current.get("frequency", ""):
+            continue  # sent back as read
+        if name == "frequency":
+            out, err = (value, None) if value in WEEKLY else (None, (
+                "daily and monthly planning come with the daily engine; for now choose a weekly frequency "
+                "(W-MON .. W-SUN: weeks ending on that day): finer rows are summed into it"))
+        elif name in ("country", "subdivision"):
             out, err = _text(value, 10, blank=True)
             out = out.upper() if out is not None else None
         else:

@@ -407,3 +407,8 @@ def _stats(kind: str, frame: pd.DataFrame) -> dict:
     elif kind == "stores":
         st["types"] = {str(k): int(v) for k, v in frame["type"].value_counts().sort_index().items()}
     return st
+
+
+def detect_kind(header: list[str]) -> str | None:
+    """The kind of Walmart-layout file ``header`` is (sales, features, stores), None when it is none."""
+    return _detect(_match_header(header))

@@ -58,6 +58,7 @@ def to_periods(frame: pd.DataFrame, *, keys: list[str], freq: str, label: str = 
     f["_value"] = pd.to_numeric(f[measure]).where(is_open)
     f["_open"] = is_open.astype(int)
     g = f.groupby([*keys, "period"], sort=True)
-    out = g.agg(value=("_value", lambda s: s.sum(min_count=1)), open_days=("_open", "sum")).reset_index()
+    out = pd.concat([g["_value"].sum(min_count=1).rename("value"), g["_open"].sum().rename("open_days")],
+                    axis=1).reset_index()
     out["days"] = period_days(out["period"], freq)
     return out

@@ -62,9 +62,29 @@ class DataSettings(models.Model):
     item_word_plural = models.CharField(max_length=40, default="Departments")
     measure_word = models.CharField(max_length=40, default="Sales")
     measure_unit = models.CharField(max_length=12, default="$", help_text="'$', '€', 'units'...")
+    location_header = models.CharField(max_length=200, default="Store", help_text="the key columns' headers "
+                                       "in the workspace's files (the forecast export writes them)")
+    item_header = models.CharField(max_length=200, default="Dept")
     legacy_keys = models.BooleanField(default=True, help_text="codes are Walmart's store and department numbers: "
                                                               "the integer store/dept fields and parameters work")
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="one_data_settings")]
+
+
+class Layout(models.Model):
+    """A confirmed column mapping, reused without asking for files with the same header (issue 17)."""
+
+    signature = models.CharField(max_length=64, unique=True, help_text="sha256 of the normalised header")
+    header = models.JSONField(help_text="the header as the file wrote it")
+    mapping = models.JSONField(help_text="the mapping's JSON form (forecasting/ingest/mapping/roles.py)")
+    name = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    uses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]

@@ -64,8 +64,20 @@ class Upload(CreatedByMixin, models.Model):
         SALES = "sales", "Sales"
         FEATURES = "features", "Features"
         STORES = "stores", "Stores"
+        LOCATIONS = "locations", "Locations"
+        ITEMS = "items", "Items"
 
-    Status = RunStatus
+    class Status(models.TextChoices):
+        """Its job's lifecycle (jobs.models.RunStatus) and one stop of its own: ``needs_mapping``, a file
+        whose columns the product could not map with certainty waits for a confirmed mapping (issue 17)."""
+
+        QUEUED = RunStatus.QUEUED.value, RunStatus.QUEUED.label
+        RUNNING = RunStatus.RUNNING.value, RunStatus.RUNNING.label
+        NEEDS_MAPPING = "needs_mapping", "Needs its column mapping"
+        SUCCEEDED = RunStatus.SUCCEEDED.value, RunStatus.SUCCEEDED.label
+        FAILED = RunStatus.FAILED.value, RunStatus.FAILED.label
+
+    follows_job = True  # a re-queued job's running upload is queued again (jobs/recovery.py)
 
     kind = models.CharField(max_length=20, choices=Kind.choices, blank=True,
                             help_text="empty until detected from the header")
@@ -87,6 +99,11 @@ class Upload(CreatedByMixin, models.Model):
     dataset_version = models.PositiveIntegerField(null=True, blank=True,
                                                   help_text="dataset version this upload produced")
     job = models.OneToOneField(Job, null=True, on_delete=models.SET_NULL, related_name="upload")
+    mapping = models.JSONField(default=dict, blank=True, help_text="the column mapping it was read with "
+                                                                   "(issue 17); empty: Walmart's own headers")
+    proposed_mapping = models.JSONField(default=dict, blank=True, help_text="needs_mapping: the proposal")
+    preview = models.JSONField(default=list, blank=True, help_text="needs_mapping: the first rows as written")
+    layout = models.CharField(max_length=40, blank=True, help_text="the known or saved layout it was read as")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

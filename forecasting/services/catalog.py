@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.audit import Actor, audit_record
 from forecasting.ingest.data_settings import settings_clean
 from forecasting.ml.periods import WEEKDAYS
-from forecasting.models import DataSettings
+from forecasting.models import DataSettings, SalesRecord
 from saas.errors import ValidationFailed
 
 _INSERT = {
@@ -73,12 +73,15 @@ def data_settings_update(*, actor: Actor, changes: dict) -> DataSettings:
     Bad input: ``ValidationFailed`` naming every bad field, nothing written."""
     with transaction.atomic():
         current = _current()
-        cleaned, errors = settings_clean(changes, current={"country": current.country,
-                                                           "subdivision": current.subdivision})
+        cleaned, errors = settings_clean(changes, current={
+            "country": current.country, "frequency": current.frequency, "subdivision": current.subdivision})
         if errors:
             first = next(iter(errors))
             raise ValidationFailed(f"{first}: {errors[first][0]}", details=errors)
         changed = {k: v for k, v in cleaned.items() if getattr(current, k) != v}
+        if "frequency" in changed and SalesRecord.objects.exists():
+            raise ValidationFailed("frequency: your sales are stored by it already", details={"frequency": [
+                f"your sales are stored by {current.frequency}: the planning frequency follows them"]})
         if not changed:
             return current
         for name, value in changed.items():

@@ -10,25 +10,19 @@ import time
 import uuid
 
 from django.db import connection, transaction
-from django.db.models import F
-from django.utils import timezone
-from django_tenants.utils import get_tenant_model
 
 from accounts.audit import Actor, audit_record
-from billing.metering import usage_count
 from billing.selectors import current_limits
 from billing.services import quota_reserve
+from forecasting.ingest.mapping.route import LEGACY, MAPPED, SAMPLE_BYTES, route
 from forecasting.ingest.parsing import ParseLimits, parse_upload
 from forecasting.models import Upload
-from forecasting.selectors.monitoring import sales_last_week
-from forecasting.services.catalog import catalog_register
-from forecasting.services.evaluation import evaluation_after_upload
-from forecasting.services.upload_loading import LoadCounts, load_frame
+from forecasting.services.mapped_uploads import file_start, header_of, layout_save, mapped_process, mapping_check
+from forecasting.services.upload_outcome import upload_fail, upload_load
 from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
 from jobs.models import Job
-from jobs.services import Done, job_create, job_enqueue, job_fail, job_progress, job_run, job_succeed
-from saas.checkpoints import checkpoint
-from saas.errors import QuotaExceeded, ValidationFailed
+from jobs.services import Done, job_create, job_enqueue, job_run
+from saas.errors import ValidationFailed
 from saas.files import file_chunks
 from saas.storage import tenant_path
 
@@ -43,8 +37,11 @@ def _safe_name(name: str) -> str:
     return name[:120]
 
 
-def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None) -> Upload:
-    """Store the uploaded file under the tenant's folder and queue its ingestion."""
+def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None,
+                  mapping: dict | None = None) -> Upload:
+    """Store the uploaded file under the tenant's folder and queue its ingestion. ``mapping``: the
+    columns' roles (forecasting/ingest/mapping/roles.py), checked against the file's header at once
+    (400 naming each bad field) and saved as the workspace's layout for that header."""
     if kind in ("", None):
         kind = None
     elif kind not in KINDS:
@@ -59,13 +56,22 @@ def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None)
                 written += len(chunk)
                 digest.update(chunk)
                 out.write(chunk)
+        checked = None
+        if mapping is not None:
+            checked = mapping_check(mapping, raw=file_start(str(dest)))
         with transaction.atomic():
             quota_reserve(limit="storage_bytes", amount=written)
-            job = job_create(actor=actor, kind=Job.Kind.INGEST, params={"kind": kind}, message="Queued")
+            job = job_create(actor=actor, kind=Job.Kind.INGEST, params={"kind": kind, "mapping": bool(checked)},
+                             message="Queued")
+            layout = None
+            if checked is not None:
+                layout = layout_save(header=header_of(file_start(str(dest)), checked.delimiter), mapping=checked,
+                                     actor=actor)
             upload = Upload.objects.create(
                 kind=kind or "", requested_kind=kind or "", original_filename=(filename or "upload.csv")[:255],
                 size=written, sha256=digest.hexdigest(), file_path=str(dest), job=job,
-                created_by=actor.user, created_by_key=actor.api_key)
+                created_by=actor.user, created_by_key=actor.api_key,
+                mapping=checked.as_json() if checked else {}, layout=f"saved:{layout.pk}" if layout else "")
             audit_record(action="upload.create", actor=actor, target_type="upload", target_id=upload.pk,
                          payload={"filename": upload.original_filename, "size": written, "sha256": upload.sha256,
                                   "kind": kind})
@@ -74,6 +80,15 @@ def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None)
         dest.unlink(missing_ok=True)
         raise
     return upload
+
+
+def _route(upload: Upload) -> str:
+    """Today's strict reader or the column mapping, from the file's first bytes."""
+    try:
+        with open(upload.file_path, "rb") as fh:
+            return route(fh.read(SAMPLE_BYTES))
+    except OSError:
+        return LEGACY  # the strict reader reports the missing file
 
 
 def tenant_weekday() -> int | None:
@@ -85,20 +100,6 @@ def tenant_weekday() -> int | None:
             if row:
                 return row[0] - 1
     return None
-
-
-def _fail(upload: Upload, *, actor: Actor, errors: list, error_count: int, warnings: list, rows_total: int,
-          stats: dict, kind: str, reason: str) -> None:
-    with transaction.atomic():
-        Upload.objects.filter(pk=upload.pk).update(
-            status=Upload.Status.FAILED, kind=kind or upload.kind, errors=errors, error_count=error_count,
-            warnings=warnings, rows_total=rows_total, rejected=rows_total, inserted=0, updated=0, unchanged=0,
-            stats=stats, finished_at=timezone.now())
-        audit_record(action="upload.failed", actor=actor, target_type="upload", target_id=upload.pk,
-                     payload={"filename": upload.original_filename, "error_count": error_count, "reason": reason})
-    if upload.job_id:
-        job_fail(job_id=upload.job_id, error=reason, message=f"Rejected: {reason}"[:300],
-                 result={"upload": upload.pk, "error_count": error_count})
 
 
 def upload_process(*, job_id: int) -> Upload | None:
@@ -117,28 +118,30 @@ def _upload_of(job) -> Upload | None:
 def _loaded_before(job) -> Done[Upload] | None:
     """Nothing to load: the upload is gone, or it was loaded (or refused) before."""
     upload = _upload_of(job)
-    if upload is None or upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED):
+    if upload is None or upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED,
+                                           Upload.Status.NEEDS_MAPPING):
         return Done(upload)
     return None
 
 
 def _process_locked(upload: Upload) -> Upload:
     actor = upload.actor
-    job_id = upload.job_id
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.RUNNING)
     plan = current_limits()
     limits = ParseLimits(max_bytes=plan.max_upload_bytes, max_decompressed_bytes=4 * plan.max_upload_bytes,
                          max_rows=plan.max_upload_rows)
     started = time.monotonic()
     try:
+        if upload.mapping or (not upload.requested_kind and _route(upload) == MAPPED):
+            return mapped_process(upload, actor=actor, limits=limits, started=started)
         result = parse_upload(upload.file_path, filename=upload.original_filename,
                               kind=upload.requested_kind or None, limits=limits, weekday=tenant_weekday())
-    except Exception as exc:  # a bug in the parser must not leave the job running
-        logger.exception("parser crashed on upload %s", upload.pk)
-        _fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None,
-                                            "reason": "internal error while reading the file"}],
-              error_count=1, warnings=[], rows_total=0, stats={}, kind=upload.kind,
-              reason=f"internal error: {type(exc).__name__}")
+    except Exception as exc:  # a bug in a reader must not leave the job running
+        logger.exception("reading upload %s crashed", upload.pk)
+        upload_fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None,
+                                                  "reason": "internal error while reading the file"}],
+                    error_count=1, warnings=[], rows_total=0, stats={}, kind=upload.kind,
+                    reason=f"internal error: {type(exc).__name__}")
         raise
     parse_seconds = time.monotonic() - started
     if result.ok:  # a store-restricted sender: rows of other stores refuse the whole file
@@ -146,68 +149,9 @@ def _process_locked(upload: Upload) -> Upload:
         if scope_count:
             result.ok, result.errors, result.error_count = False, scope_errors, scope_count
     if not result.ok:
-        _fail(upload, actor=actor, errors=result.errors, error_count=result.error_count, warnings=result.warnings,
-              rows_total=result.rows_total, stats=result.stats, kind=result.kind or "",
-              reason=result.errors[0]["reason"] if result.errors else "invalid file")
+        upload_fail(upload, actor=actor, errors=result.errors, error_count=result.error_count,
+                    warnings=result.warnings, rows_total=result.rows_total, stats=result.stats,
+                    kind=result.kind or "", reason=result.errors[0]["reason"] if result.errors else "invalid file")
         upload.refresh_from_db()
         return upload
-    if job_id:
-        job_progress(job_id=job_id, progress=0.5, message=f"Validated {result.rows_total:,} rows; loading")
-        checkpoint("loading", job_id=job_id)
-    try:
-        counts, version = _load_and_record(upload=upload, actor=actor, result=result)
-    except QuotaExceeded as exc:  # nothing was written
-        _fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None, "reason": exc.message}],
-              error_count=1, warnings=result.warnings, rows_total=result.rows_total, stats=result.stats,
-              kind=result.kind, reason=exc.message)
-        upload.refresh_from_db()
-        return upload
-    except Exception as exc:
-        logger.exception("loading upload %s failed", upload.pk)
-        _fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None,
-                                            "reason": "the database rejected the load; nothing was written"}],
-              error_count=1, warnings=result.warnings, rows_total=result.rows_total, stats=result.stats,
-              kind=result.kind, reason=f"load failed: {type(exc).__name__}")
-        upload.refresh_from_db()
-        return upload
-    total_seconds = time.monotonic() - started
-    if job_id:
-        job_succeed(job_id=job_id, message=f"Loaded {result.rows_total:,} rows",
-                    result={"upload": upload.pk, "kind": result.kind, "inserted": counts.inserted,
-                            "updated": counts.updated, "unchanged": counts.unchanged,
-                            "dataset_version": version, "parse_seconds": round(parse_seconds, 3),
-                            "seconds": round(total_seconds, 3)})
-    upload.refresh_from_db()
-    return upload
-
-
-def _load_and_record(*, upload: Upload, actor: Actor, result) -> tuple[LoadCounts, int]:
-    """One transaction: the rows, the upload's counts, the dataset version and
-    the audit event commit together or not at all."""
-    with transaction.atomic():
-        previous_end = sales_last_week() if result.kind == "sales" else None
-        counts = load_frame(kind=result.kind, frame=result.frame)
-        catalog_register(kind=result.kind, frame=result.frame)  # its stores and departments as locations and items
-        if counts.inserted and result.kind in ("sales", "features"):
-            quota_reserve(limit="stored_rows", amount=counts.inserted, written=True)  # else all rolls back
-        changed = counts.inserted + counts.updated > 0
-        version = None
-        tenant, Tenant = connection.tenant, get_tenant_model()
-        if changed:
-            Tenant.objects.filter(pk=tenant.pk).update(dataset_version=F("dataset_version") + 1)
-            version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=tenant.pk)
-        else:
-            version = Tenant.objects.values_list("dataset_version", flat=True).get(pk=tenant.pk)
-        Upload.objects.filter(pk=upload.pk).update(
-            status=Upload.Status.SUCCEEDED, kind=result.kind, rows_total=result.rows_total,
-            inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged, rejected=0,
-            errors=[], error_count=0, warnings=result.warnings, stats=result.stats, dataset_version=version,
-            finished_at=timezone.now())
-        audit_record(action="upload.succeeded", actor=actor, target_type="upload", target_id=upload.pk,
-                     payload={"filename": upload.original_filename, "kind": result.kind,
-                              "rows": result.rows_total, "inserted": counts.inserted, "updated": counts.updated,
-                              "unchanged": counts.unchanged, "dataset_version": version})
-        transaction.on_commit(lambda: usage_count(counts={"rows_ingested": result.rows_total}))
-        if result.kind == "sales" and counts.inserted:  # new weeks: score stored forecasts, drift report
-            evaluation_after_upload(upload=upload, previous_end=previous_end)
-    return counts, version
+    return upload_load(upload, actor=actor, result=result, started=started, parse_seconds=parse_seconds)

@@ -169,3 +169,12 @@ def _duplicates(out: MappedFile, mapping: Mapping, lines: pd.Series) -> None:
 
 def _example(fmt: str) -> str:
     return date(2024, 3, 31).strftime(fmt)
+
+
+def sample_csv(data: bytes, rows: int = 200) -> bytes:
+    """The first ``rows`` rows of an XLSX or Parquet file as comma-separated text (for a proposal);
+    a text file's own first bytes otherwise."""
+    if data[:4] not in (b"PAR1", b"PK\x03\x04"):
+        return data
+    table, _ = _table(data, Mapping(columns={}), 2 << 30)
+    return table.head(rows).to_csv(index=False).encode()

@@ -1,0 +1,186 @@
+"""Issue 17, items 1 and 5 and acceptance 2, through the product with a real worker: a retailer's
+rewrite of Walmart-shaped history (codes S-001 / D-01, week-start dates dd.mm.yyyy, renamed headers,
+semicolons and decimal commas, the store attributes in a locations file) stops at ``needs_mapping`` with a
+proposal and a preview, is resumed with the confirmed mapping (saved as a layout: the next file with that
+header is read without asking) and stores exactly the rows the original files store, keyed by the
+retailer's codes; bad cells are named by line, column and reason and nothing is stored."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from forecasting.demo_data import generate
+from tests.conftest import add_member, api_client, in_tenant, provision
+from tests.support.data import upload, wait_job
+
+pytestmark = pytest.mark.worker
+
+
+def rewrite_sales(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    w.writerow(["Filiale", "Warengruppe", "Wochenbeginn", "Umsatz", "Feiertag"])
+    for r in rows:
+        start = datetime.strptime(r["Date"], "%Y-%m-%d").date() - timedelta(days=6)
+        w.writerow([f"S-{int(r['Store']):03d}", f"D-{int(r['Dept']):02d}", start.strftime("%d.%m.%Y"),
+                    f"{float(r['Weekly_Sales']):.2f}".replace(".", ","), "1" if r["IsHoliday"] == "TRUE" else "0"])
+    return b"\xef\xbb\xbf" + out.getvalue().encode()
+
+
+def rewrite_stores(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\n")
+    w.writerow(["Filiale", "Format", "Flaeche"])
+    for r in rows:
+        w.writerow([f"S-{int(r['Store']):03d}", r["Type"], r["Size"]])
+    return out.getvalue().encode()
+
+
+SALES_MAPPING = {"columns": {"Filiale": "location", "Warengruppe": "item", "Wochenbeginn": "date",
+                             "Umsatz": "measure", "Feiertag": "event"},
+                 "decimal": ",", "delimiter": ";", "date_format": "%d.%m.%Y", "period_label": "start"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    files = generate(tmp_path_factory.mktemp("mapped"), seed=11, small=True)
+    with open(files["sales"], newline="") as fh:
+        sales = list(csv.DictReader(fh))
+    with open(files["stores"], newline="") as fh:
+        stores = list(csv.DictReader(fh))
+    return files, sales, stores
+
+
+def _series(t) -> pd.DataFrame:
+    from forecasting.models import Item, Location, SalesRecord
+
+    with in_tenant(t):
+        loc = dict(Location.objects.values_list("id", "code"))
+        item = dict(Item.objects.values_list("id", "code"))
+        rows = list(SalesRecord.objects.values_list("store", "dept", "date", "sales", "is_holiday"))
+    frame = pd.DataFrame(rows, columns=["store", "dept", "date", "sales", "is_holiday"])
+    frame["store"], frame["dept"] = frame["store"].map(loc), frame["dept"].map(item)
+    return frame.sort_values(["store", "dept", "date"]).reset_index(drop=True)
+
+
+def test_a_retailers_rewrite_is_mapped_once_and_stores_the_same_rows(celery_worker_proc, demo):
+    files, sales, stores = demo
+    original, rewritten = provision("walmart-as-is"), provision("walmart-rewritten")
+    for kind in ("stores", "sales"):
+        assert upload(original, files[kind])["status"] == "succeeded"
+    client = api_client(rewritten, key=rewritten.admin_key)
+
+    first = upload(rewritten, rewrite_sales(sales[: len(sales) // 2]), "umsatz-1.csv")
+    assert first["status"] == "needs_mapping", first
+    assert first["job"]["status"] == "succeeded" and first["proposed_mapping"]["delimiter"] == ";"
+    assert first["proposed_mapping"]["decimal"] == "," and first["proposed_mapping"]["date_format"] == "%d.%m.%Y"
+    assert first["preview"][0] == ["Filiale", "Warengruppe", "Wochenbeginn", "Umsatz", "Feiertag"]
+    assert first["preview"][1][0] == "S-001"
+    resp = client.post(f"/api/v1/uploads/{first['id']}/mapping/", SALES_MAPPING, format="json")
+    assert resp.status_code == 202, resp.content
+    assert wait_job(rewritten, resp.json()["job"]["id"])["status"] == "succeeded"
+    again = client.post(f"/api/v1/uploads/{first['id']}/mapping/", SALES_MAPPING, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "upload_not_waiting"
+
+    second = upload(rewritten, rewrite_sales(sales[len(sales) // 2:]), "umsatz-2.csv")  # the saved layout
+    assert second["status"] == "succeeded" and second["layout"].startswith("saved:"), second
+    mapping = {"columns": {"Filiale": "location", "Format": "location.type", "Flaeche": "location.size"},
+               "delimiter": ";"}
+    attrs = upload_with_mapping(rewritten, rewrite_stores(stores), "filialen.csv", mapping)
+    assert attrs["status"] == "succeeded", attrs
+
+    a, b = _series(original), _series(rewritten)
+    assert len(a) == len(b) == len(sales)
+    assert (b["store"] == a["store"].map(lambda s: f"S-{int(s):03d}")).all()
+    assert (b["dept"] == a["dept"].map(lambda d: f"D-{int(d):02d}")).all()
+    assert (a[["date", "is_holiday"]] == b[["date", "is_holiday"]]).all().all()
+    assert (a["sales"] - b["sales"]).abs().max() < 0.006  # the rewrite wrote 2 decimals
+    locations = client.get("/api/v1/locations/").json()["results"]
+    assert locations[0]["code"] == "S-001" and "store" not in locations[0]  # not Walmart's numbers any more
+    assert locations[0]["attributes"] == {"type": stores[0]["Type"], "size": int(stores[0]["Size"])}
+    settings = client.get("/api/v1/workspace/data-settings/").json()
+    assert (settings["frequency"], settings["period_label"], settings["legacy_keys"]) == ("W-FRI", "start", False)
+    with in_tenant(rewritten):
+        from forecasting.models import Store
+
+        assert Store.objects.count() == len(stores)  # the engine's store attributes
+
+
+def upload_with_mapping(t, content: bytes, name: str, mapping: dict) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_client(t, key=t.admin_key)
+    resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile(name, content),
+                                            "mapping": json.dumps(mapping)}, format="multipart")
+    assert resp.status_code == 202, resp.content
+    wait_job(t, resp.json()["job"]["id"])
+    return client.get(f"/api/v1/uploads/{resp.json()['id']}/").json()
+
+
+def test_a_bad_cell_is_named_and_nothing_is_stored(celery_worker_proc, demo):
+    _, sales, _ = demo
+    t = provision("mapped-bad")
+    content = rewrite_sales(sales[:50]).splitlines(keepends=True)
+    cells = content[3].split(b";")
+    content[3] = b";".join([*cells[:3], b"zwei", *cells[4:]])  # line 4: the amount is a word
+    done = upload_with_mapping(t, b"".join(content), "bad.csv", SALES_MAPPING)
+    assert done["status"] == "failed" and done["error_count"] == 1, done
+    error = done["errors"][0]
+    assert (error["line"], error["column"]) == (4, "Umsatz") and "not a number" in error["reason"]
+    with in_tenant(t):
+        from forecasting.models import Location, SalesRecord
+
+        assert not SalesRecord.objects.exists() and not Location.objects.exists()
+
+
+def test_a_bad_mapping_is_refused_at_once_naming_the_field(demo):
+    _, sales, _ = demo
+    t = provision("mapped-400")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_client(t, key=t.admin_key)
+    bad = {**SALES_MAPPING, "columns": {**SALES_MAPPING["columns"], "Umsatz": "amount"}}
+    resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("u.csv", rewrite_sales(sales[:5])),
+                                            "mapping": json.dumps(bad)}, format="multipart")
+    assert resp.status_code == 400
+    assert "not a role" in resp.json()["error"]["details"]["mapping.columns.Umsatz"][0]
+    missing = {**SALES_MAPPING, "columns": {k: v for k, v in SALES_MAPPING["columns"].items() if k != "Feiertag"}}
+    resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("u.csv", rewrite_sales(sales[:5])),
+                                            "mapping": json.dumps(missing)}, format="multipart")
+    assert resp.status_code == 400 and "Feiertag" in " ".join(resp.json()["error"]["details"]["mapping.columns"])
+    assert client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("u.csv", b"a;b\n1;2\n"),
+                                            "mapping": "{not json"}, format="multipart").status_code == 400
+    with in_tenant(t):
+        from forecasting.models import Upload
+
+        assert not Upload.objects.exists()
+
+
+def test_a_restricted_member_cannot_add_locations_with_a_mapped_file(celery_worker_proc, demo):
+    _, sales, _ = demo
+    t = provision("mapped-scope")
+    owner = add_member(t, "owner")
+    analyst = add_member(t, "analyst")
+    from forecasting.models import Location
+
+    with in_tenant(t):
+        Location.objects.create(id=1, code="S-001")
+    resp = api_client(t, user=owner).put(f"/api/v1/members/{analyst.pk}/stores/", {"stores": [1]}, format="json")
+    assert resp.status_code == 200
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_client(t, user=analyst)
+    rows = [r for r in sales if r["Store"] == "1"][:10] + [r for r in sales if r["Store"] == "2"][:10]
+    resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("u.csv", rewrite_sales(rows)),
+                                            "mapping": json.dumps(SALES_MAPPING)}, format="multipart")
+    assert resp.status_code == 202
+    wait_job(t, resp.json()["job"]["id"])
+    done = client.get(f"/api/v1/uploads/{resp.json()['id']}/").json()
+    assert done["status"] == "failed" and "S-002 is outside your access" in done["errors"][0]["reason"], done
+    with in_tenant(t):
+        assert list(Location.objects.values_list("code", flat=True)) == ["S-001"]  # nothing half-written
