@@ -52,6 +52,7 @@ urlpatterns = [
     path("data/upload/", web_data.upload_submit, name="data_upload"),
     path("data/uploads/<int:upload_id>/", web_data.upload_report, name="data_upload_report"),
     path("data/uploads/<int:upload_id>/status/", web_data.upload_status, name="data_upload_status"),
+    path("data/uploads/<int:upload_id>/mapping/", web_data.upload_mapping, name="data_upload_mapping"),
     path("models/", web_models.models_page, name="models"),
     path("models/status/", web_models.models_status, name="models_status"),
     path("models/train/", web_models.train_submit, name="train"),

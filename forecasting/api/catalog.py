@@ -26,7 +26,7 @@ from saas.api.writes import WriteSerializer, drop_read_only
 from saas.errors import NotFound, ValidationFailed
 
 
-class MemberSerializer(serializers.Serializer):
+class CatalogMemberSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="the retailer's code")
     name = serializers.CharField(allow_null=True)
     attributes = serializers.DictField(help_text="{name: text or number}")
@@ -42,7 +42,7 @@ class MemberPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
-    results = MemberSerializer(many=True)
+    results = CatalogMemberSerializer(many=True)
     attributes = serializers.DictField(help_text="{attribute: [values]} to filter by")
 
 
@@ -102,7 +102,7 @@ class ItemListView(_CatalogList):
 class LocationDetailView(_CatalogDetail):
     side = "location"
 
-    @extend_schema(operation_id="locations_retrieve", responses=MemberSerializer)
+    @extend_schema(operation_id="locations_retrieve", responses=CatalogMemberSerializer)
     def get(self, request, code: str):
         return super().get(request, code)
 
@@ -110,7 +110,7 @@ class LocationDetailView(_CatalogDetail):
 class ItemDetailView(_CatalogDetail):
     side = "item"
 
-    @extend_schema(operation_id="items_retrieve", responses=MemberSerializer)
+    @extend_schema(operation_id="items_retrieve", responses=CatalogMemberSerializer)
     def get(self, request, code: str):
         return super().get(request, code)
 

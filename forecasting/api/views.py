@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from forecasting import services
 from forecasting.api import serializers as s
+from forecasting.selectors.catalog import export_keys
 from forecasting.selectors.dataset import dataset_summary, sales_query, upload_get, upload_list
 from forecasting.selectors.forecast import (
     forecast_aggregate,
@@ -258,10 +259,12 @@ class ForecastExportView(TenantAPIView):
         run = latest_run()
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
-        rows = ([st, d, dt.isoformat(), *(f"{v:.2f}" for v in nums), status]
+        keys = export_keys()  # the workspace's headers and codes (Walmart's layout: Store, Dept, its numbers)
+        rows = ([*keys.row(st, d, dt), *(f"{v:.2f}" for v in nums), status]
                 for st, d, dt, *nums, status in forecast_export_rows(run, scope=self.scope))
         return stream_csv(f"forecast-v{run.model_version.number}-{run.origin.isoformat()}.csv",
-                          ["Store", "Dept", "Date", "Forecast", "Lo80", "Hi80", "Lo95", "Hi95", "Status"], rows)
+                          [keys.location_header, keys.item_header, "Date", "Forecast", "Lo80", "Hi80", "Lo95",
+                           "Hi95", "Status"], rows)
 
 
 class ForecastAggregateView(TenantAPIView):

@@ -5,6 +5,7 @@ items sold in them; anything else answers as unknown), and the workspace's words
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.db import connection
 
@@ -110,3 +111,28 @@ def attribute_values(*, scope: StoreScope, side: str) -> dict[str, list]:
         for name, value in row["attributes"].items():
             values.setdefault(name, set()).add(value)
     return {name: sorted(v, key=lambda x: (isinstance(x, str), x)) for name, v in sorted(values.items())}
+
+
+@dataclass(frozen=True)
+class ExportKeys:
+    """How a file the product writes names a series and a period, in the workspace's own terms: the key
+    columns' headers of its uploads, the codes, and the period's date as it labels it (start or end)."""
+
+    location_header: str
+    item_header: str
+    locations: dict
+    items: dict
+    shift_days: int  # added to the stored date (a week's last day) to give the retailer's label
+
+    def row(self, store: int, dept: int, day) -> list:
+        return [self.locations.get(store, str(store)), self.items.get(dept, str(dept)),
+                (day + timedelta(days=self.shift_days)).isoformat()]
+
+
+def export_keys() -> ExportKeys:
+    s = data_settings()
+    weekly = (s.frequency or "W-").startswith("W-")
+    return ExportKeys(location_header=s.location_header, item_header=s.item_header,
+                      locations=dict(Location.objects.values_list("id", "code")),
+                      items=dict(Item.objects.values_list("id", "code")),
+                      shift_days=-6 if weekly and s.period_label == "start" else 0)

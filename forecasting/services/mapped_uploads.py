@@ -10,6 +10,7 @@ free one, else the next free id), dates become the workspace's periods (finer ro
 left out) and the rows go to today's tables (forecasting/services/upload_outcome.py)."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import time
@@ -77,14 +78,18 @@ def layout_save(*, header: list[str], mapping: Mapping, actor: Actor) -> Layout:
 
 def upload_mapping_confirm(*, upload: Upload, actor: Actor, mapping: dict) -> Upload:
     """``needs_mapping`` -> queued again with ``mapping`` (saved as the layout for its header). 409 when
-    the upload is not waiting for a mapping."""
-    raw = file_start(upload.file_path)
-    checked = mapping_check(mapping, raw=raw)
+    the upload is not waiting for a mapping or its file is gone; 400 naming each bad field."""
     with transaction.atomic():
         locked = Upload.objects.select_for_update(no_key=True).get(pk=upload.pk)
         if locked.status != Upload.Status.NEEDS_MAPPING:
             raise Conflict(f"Upload {upload.pk} is {locked.status}, not waiting for a mapping.",
                            code="upload_not_waiting", details={"status": locked.status})
+        try:
+            raw = file_start(locked.file_path)
+        except OSError:
+            raise Conflict(f"Upload {upload.pk}'s file is no longer stored: upload it again.",
+                           code="upload_file_missing", details={"upload": upload.pk}) from None
+        checked = mapping_check(mapping, raw=raw)
         job = job_create(actor=actor, kind=Job.Kind.INGEST, params={"kind": None, "mapping": True},
                          message="Queued")
         layout = layout_save(header=header_of(raw, checked.delimiter), mapping=checked, actor=actor)
@@ -139,6 +144,8 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
         mapping, layout, proposal = _decide(upload, raw)
     except (FileError, FileFormatError, MappingError) as exc:
         return _refuse(upload, actor, str(exc))
+    except csv.Error as exc:
+        return _refuse(upload, actor, f"the file cannot be read as delimited text ({exc})")
     if mapping is None:
         return _ask(upload, proposal)
     kind = mapping.kind
@@ -149,6 +156,8 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
         mapped = read_mapped(raw, mapping, max_decompressed=limits.max_decompressed_bytes)
     except FileFormatError as exc:
         return _refuse(upload, actor, str(exc))
+    except (csv.Error, pd.errors.ParserError, UnicodeError) as exc:
+        return _refuse(upload, actor, f"the file cannot be read as delimited text ({exc})")
     if mapped.rows > limits.max_rows:
         return _refuse(upload, actor, f"too many rows: {mapped.rows:,} (your plan reads up to "
                                       f"{limits.max_rows:,} per upload)")

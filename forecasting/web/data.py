@@ -24,10 +24,18 @@ from jobs.models import Job
 from saas.errors import ServiceError
 from saas.web_answers import service_error_answer
 
+# suggestions for a column's role (any location.<attribute>, item.<attribute> or covariate:<name>:known|past
+# is accepted as typed)
+ROLE_HINTS = ["location", "item", "date", "measure", "open", "event", "ignore", "location.type", "location.city",
+              "location.region", "item.category", "item.brand", "covariate:price:known",
+              "covariate:promotion:known", "covariate:temperature:past"]
+
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV or .csv.gz: sales (train.csv), features (features.csv) or stores (stores.csv)")
-    kind = forms.ChoiceField(choices=[("", "Detect from header")] + list(Upload.Kind.choices), required=False)
+    file = forms.FileField(help_text="CSV (any delimiter), .csv.gz, XLSX or Parquet: sales, store attributes or "
+                                     "covariates; Walmart's train.csv, features.csv and stores.csv as they are")
+    kind = forms.ChoiceField(choices=[("", "Detect from header"), ("sales", "Sales"), ("features", "Features"),
+                                      ("stores", "Stores")], required=False)
 
 
 def _figures(scope: StoreScope) -> dict:
@@ -85,7 +93,8 @@ def upload_status(request, upload_id: int):
     upload = upload_get(scope=scope, upload_id=upload_id)
     if upload is None:
         raise Http404
-    done = request.htmx and upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED)
+    done = request.htmx and upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED,
+                                              Upload.Status.NEEDS_MAPPING)
     return render(request, "forecasting/_upload_status.html", {
         "upload": upload, "job": upload.job, "done_oob": done, **(_figures(scope) if done else {})})
 
@@ -100,4 +109,43 @@ def upload_report(request, upload_id: int):
     drift = None if report is None else drift_report_for_scope(report, scope=scope)
     if drift is not None:
         drift["largest"] = largest_level_shifts(drift)
-    return render(request, "forecasting/upload_report.html", {"upload": upload, "job": upload.job, "drift": drift})
+    return render(request, "forecasting/upload_report.html", {
+        "upload": upload, "job": upload.job, "drift": drift, **_mapping_form(request, upload)})
+
+
+def _mapping_form(request, upload: Upload, *, values: dict | None = None, errors: dict | None = None) -> dict:
+    """The mapping table of an upload waiting at needs_mapping: one role per column, with its first values."""
+    if upload.status != Upload.Status.NEEDS_MAPPING or not has_perm(request.user.role, "data.upload"):
+        return {}
+    proposed = values or upload.proposed_mapping
+    header, rows = (upload.preview[0], upload.preview[1:]) if upload.preview else ([], [])
+    columns = [{"index": i, "header": h, "role": proposed.get("columns", {}).get(h, "ignore"),
+                "samples": [r[i] for r in rows[:3] if i < len(r)]} for i, h in enumerate(header)]
+    return {"mapping": {"columns": columns, "proposed": proposed, "roles": ROLE_HINTS, "errors": errors or {},
+                        "delimiters": [(",", "comma"), (";", "semicolon"), ("tab", "tab"), ("|", "pipe")]}}
+
+
+@require_POST
+@role_required("data.upload")
+def upload_mapping(request, upload_id: int):
+    """The Data page's mapping table, confirmed: the upload is read again with it (and the mapping saved
+    as the workspace's layout for its header)."""
+    scope = StoreScope.for_request(request)
+    upload = upload_get(scope=scope, upload_id=upload_id)
+    if upload is None:
+        raise Http404
+    header = upload.preview[0] if upload.preview else []
+    delimiter = request.POST.get("delimiter") or None
+    mapping = {"columns": {h: request.POST.get(f"role-{i}", "").strip() for i, h in enumerate(header)},
+               "decimal": request.POST.get("decimal", "."), "delimiter": "\t" if delimiter == "tab" else delimiter,
+               "date_format": request.POST.get("date_format") or None,
+               "period_label": request.POST.get("period_label", "start")}
+    try:
+        services.upload_mapping_confirm(upload=upload, actor=Actor.from_request(request), mapping=mapping)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return render(request, "forecasting/upload_report.html", {
+            "upload": upload, "job": upload.job, "drift": None,
+            **_mapping_form(request, upload, values=mapping, errors=exc.details or {})}, status=400)
+    messages.success(request, f"{upload.original_filename}: mapping saved; the file is being read.")
+    return redirect("data")

@@ -46,6 +46,7 @@ MATRIX: dict[str, dict[str, int]] = {
     # ingestion
     "GET /api/v1/uploads/": ALL_READ,
     "POST /api/v1/uploads/": row(401, 403, 202, 202, 202, 403, 202, 202),
+    "POST /api/v1/uploads/{id}/mapping/": row(401, 403, 202, 202, 202, 403, 202, 202),
     "GET /api/v1/uploads/{id}/": ALL_READ,
     "GET /api/v1/uploads/{id}/errors.csv": ALL_READ,
     "GET /api/v1/jobs/{id}/": ALL_READ,

@@ -298,6 +298,10 @@ ENDPOINTS = {
     "GET /api/v1/uploads/{id}/errors.csv": check_uploads,
     "GET /api/v1/jobs/{id}/": check_jobs,
     "POST /api/v1/uploads/": no_store_data("write: covered by test_restricted_upload_of_other_stores_is_refused"),
+    "POST /api/v1/uploads/{id}/mapping/": no_store_data("resumes one's own upload (others' answer 404: "
+                                                         "upload_get is scoped); a mapped file's locations "
+                                                         "outside the scope refuse it: tests/forecasting/catalog/"
+                                                         "test_mapped_uploads.py"),
     "GET /api/v1/models/": no_store_data("model versions: tenant-wide metrics, no per-store rows"),
     "GET /api/v1/models/{id}/": no_store_data("tenant-wide backtest metrics and feature importance, no store rows"),
     "POST /api/v1/models/train/": no_store_data("starts a job; returns the job only"),

@@ -53,6 +53,7 @@ MATRIX: dict[str, str] = {
     "data/upload/": ANALYST,
     "data/uploads/<int:upload_id>/": MEMBER,
     "data/uploads/<int:upload_id>/status/": MEMBER,
+    "data/uploads/<int:upload_id>/mapping/": ANALYST,
     "models/": MEMBER,
     "models/status/": MEMBER,
     "models/train/": ANALYST,

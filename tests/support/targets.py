@@ -261,6 +261,25 @@ def _data_settings(t, method, path):
     return {"path": path, "body": {"location_word": f"Shop {next(_words)}"}}  # a real change every time
 
 
+@builder("POST /api/v1/uploads/{id}/mapping/")
+def _upload_waiting_for_its_mapping(t, method, path):
+    """A stored file whose upload waits at needs_mapping, and the mapping that resumes it."""
+    from forecasting.models import Upload
+    from saas.storage import tenant_path
+    from tests.conftest import in_tenant
+
+    content = b"Filiale;Warengruppe;Woche;Umsatz\nS-1;A;2024-01-05;1,5\nS-1;A;2024-01-12;2,5\n"
+    with in_tenant(t):
+        dest = tenant_path("uploads", f"{uuid.uuid4().hex}-waiting.csv")
+        dest.write_bytes(content)
+        upload = Upload.objects.create(original_filename="waiting.csv", size=len(content), sha256="0" * 64,
+                                       file_path=str(dest), status="needs_mapping",
+                                       preview=[["Filiale", "Warengruppe", "Woche", "Umsatz"]])
+    body = {"columns": {"Filiale": "location", "Warengruppe": "item", "Woche": "date", "Umsatz": "measure"},
+            "decimal": ",", "delimiter": ";"}
+    return {"path": path.replace("{id}", str(upload.pk)), "body": body}
+
+
 @builder("POST /api/v1/inventory/on-hand/")
 def _on_hand_post(t, method, path):
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -78,7 +78,7 @@ def _table(data: bytes, mapping: Mapping, max_decompressed: int) -> tuple[pd.Dat
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise FileFormatError(f"not an XLSX workbook ({exc})") from None
+            raise FileFormatError(f"not a readable Excel .xlsx workbook ({exc})") from None
         rows = list(book.worksheets[0].iter_rows(values_only=True))
         if not rows:
             raise FileFormatError("the workbook's first sheet is empty")

@@ -6,6 +6,7 @@ whose columns that reader would drop). A header no proposal makes sense of keeps
 refusal, which names what is missing."""
 from __future__ import annotations
 
+import csv
 import zlib
 
 from forecasting.ingest.mapping.dialect import read_table
@@ -30,6 +31,13 @@ def head(raw: bytes, limit: int = SAMPLE_BYTES) -> bytes:
 def route(raw_head: bytes) -> str:
     if raw_head[:4] in (b"PAR1", b"PK\x03\x04"):
         return MAPPED
+    try:
+        return _route_text(raw_head)
+    except (csv.Error, ValueError, UnicodeError):
+        return LEGACY  # what the sniffer cannot read, the strict reader names precisely
+
+
+def _route_text(raw_head: bytes) -> str:
     sample = head(raw_head)
     if not sample:
         return LEGACY  # the strict reader names what is wrong with the file

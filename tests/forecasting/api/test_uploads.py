@@ -78,6 +78,11 @@ def _corpus_cases():
         yield name, exp
 
 
+# the strict reader refuses these; the product reads them with a column mapping since issue 17 (a known
+# layout with another delimiter is recognised without asking)
+READ_WITH_A_MAPPING = {"bad_semicolon.csv", "bad_tab_separated.csv"}
+
+
 def test_every_corpus_file_through_the_product(worker, tenant):
     """No bad input yields a 500; accepted files load; rejected ones change no table."""
     upload(tenant, BASE)  # the tenant has Friday data
@@ -86,8 +91,11 @@ def test_every_corpus_file_through_the_product(worker, tenant):
         kind = (exp.get("args") or {}).get("kind")
         res = upload(tenant, CORPUS / name, name, kind=kind, allow_400=not exp["ok"])
         expect_ok = exp["ok"] and name != "ok_sales_sunday_weeks.csv"  # this tenant's weeks end on Fridays
+        expect_ok = expect_ok or name in READ_WITH_A_MAPPING
         assert (res["status"] == "succeeded") == expect_ok, (name, res["status"], res["errors"][:2])
-        if expect_ok:
+        if expect_ok and name in READ_WITH_A_MAPPING:
+            assert res["mapping"]["delimiter"] in (";", "\t") and res["layout"] == "walmart_sales", (name, res["layout"])
+        elif expect_ok:
             assert res["rows_total"] == exp["rows"], name
             assert res["inserted"] + res["updated"] + res["unchanged"] == exp["rows"], name
         else:

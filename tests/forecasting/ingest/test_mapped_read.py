@@ -101,6 +101,6 @@ def test_a_file_that_is_not_what_the_mapping_says():
     mapping = parse_mapping({"columns": {"store": "location", "day": "date", "units": "measure"}})
     with pytest.raises(FileFormatError, match="no column 'units'"):
         read_mapped(b"store,day,qty\n1,2024-01-01,3\n", mapping)
-    with pytest.raises(FileFormatError, match="not an XLSX workbook"):
+    with pytest.raises(FileFormatError, match="not a readable Excel .xlsx workbook"):
         read_mapped(b"PK\x03\x04broken", mapping)
     assert date(2024, 1, 1) == read_mapped(b"store,day,units\n1,2024-01-01,3\n", mapping).frame["date"].iloc[0]

@@ -1,7 +1,8 @@
 """Sends generated bad and odd files through the real upload path (API, then
 the worker) and checks what a user must be able to rely on: no 5xx, every job
 ends, a failed upload has a clear report (line, column, value, reason) and
-wrote nothing, a loaded one accounts for every row."""
+wrote nothing, a loaded one accounts for every row, one that waits for its
+column mapping shows a proposal and wrote nothing."""
 from __future__ import annotations
 
 import time
@@ -70,6 +71,9 @@ def run(*, n: int, seed: int, post: Callable, get: Callable, counts: Callable, t
         elif up["status"] == "succeeded":
             if up["rows_total"] != up["inserted"] + up["updated"] + up["unchanged"]:
                 out.problems.append((name, f"rows unaccounted for: {up!r:.300}"))
+        elif up["status"] == "needs_mapping":  # a header it could not map for sure: it asks, wrote nothing
+            if counts() != before or not up["proposed_mapping"].get("columns") or not up["preview"]:
+                out.problems.append((name, f"needs_mapping without a proposal, or rows written: {up!r:.300}"))
         else:
             out.problems.append((name, f"job did not end: {job!r:.200}"))
     return out
