@@ -82,11 +82,11 @@ class Mapping:
             if len(keys) == 1 and attrs <= keys and not covariates and "event" not in roles:
                 return f"{next(iter(keys))}s"
             return None
-        if "event" in roles:
-            return "events" if not covariates else None
-        if covariates:
+        if covariates:  # a holiday flag beside them (Walmart's features file) marks the periods
             return {frozenset(): "calendar", frozenset({"location"}): "location_covariates",
                     frozenset({"item"}): "item_covariates"}.get(frozenset(keys))
+        if "event" in roles:
+            return "events"
         return None
 
 
