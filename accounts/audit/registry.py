@@ -30,6 +30,8 @@ ACTIONS: dict[str, str] = {
     "workspace.branding_update": "Workspace branding changed",
     "workspace.margin_update": "Gross margin changed",
     "data_settings.update": "Data settings changed",
+    "layout.update": "Saved column mapping changed",
+    "layout.delete": "Saved column mapping forgotten",
     "tenant.plan_set": "Plan changed by the platform operator",
     "upload.create": "Upload received",
     "upload.succeeded": "Upload loaded",

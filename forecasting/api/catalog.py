@@ -3,7 +3,8 @@
 ``GET /api/v1/locations/`` and ``/items/`` (paginated; ``q`` searches code and
 name; ``location.<attr>=`` / ``item.<attr>=`` filter by attribute) and
 ``/locations/<code>/``, ``/items/<code>/``: the workspace's catalogue in its own
-codes, within the principal's stores. ``GET|PATCH /api/v1/workspace/data-settings/``:
+codes, within the principal's stores. ``GET|PUT /api/v1/workspace/layouts/``: the saved column
+mappings. ``GET|PATCH /api/v1/workspace/data-settings/``:
 the planning frequency (inferred, read-only), country and subdivision for public
 holidays, and the words pages use; admins change them (audited)."""
 from __future__ import annotations
@@ -18,8 +19,9 @@ from forecasting.selectors.catalog import (
     catalog_get,
     catalog_list,
     data_settings_answer,
+    layout_list,
 )
-from forecasting.services.catalog import data_settings_update
+from forecasting.services.catalog import data_settings_update, layouts_update
 from saas.api.base import TenantAPIView
 from saas.api.pagination import Pagination
 from saas.api.writes import WriteSerializer, drop_read_only
@@ -173,3 +175,55 @@ class DataSettingsView(TenantAPIView):
         data = drop_read_only(data, writable=set(DataSettingsUpdateSerializer().fields),
                               answer=DataSettingsSerializer)
         return Response(data_settings_answer(data_settings_update(actor=self.actor, changes=data)))
+
+
+class LayoutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    header = serializers.ListField(child=serializers.CharField(), help_text="the header as the file wrote it")
+    mapping = serializers.DictField(help_text="the mapping's JSON form (the upload's mapping field)")
+    kind = serializers.CharField(allow_null=True, help_text="sales, locations, items, location_covariates...")
+    uses = serializers.IntegerField(help_text="files read with it without asking")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class LayoutUpdateSerializer(WriteSerializer):
+    """One saved layout changed (by ``id``): its name or mapping; ``delete: true`` forgets it."""
+
+    answer = LayoutSerializer
+    id = serializers.IntegerField()
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    mapping = serializers.DictField(required=False)
+    delete = serializers.BooleanField(required=False, default=False)
+
+
+class LayoutsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = LayoutSerializer(many=True)
+
+
+class LayoutsUpdateSerializer(WriteSerializer):
+    answer = LayoutsSerializer
+    results = LayoutUpdateSerializer(many=True)
+
+
+class LayoutListView(TenantAPIView):
+    """The workspace's saved column mappings: a file whose header matches one is read without asking.
+    ``PUT`` takes back what ``GET`` answered with layouts changed (a name, a mapping) or marked
+    ``delete``; layouts it does not name are left as they are."""
+
+    permissions_map = {"GET": "data.view", "PUT": "data.configure"}
+
+    @extend_schema(operation_id="layouts_list", responses=LayoutsSerializer)
+    def get(self, request):
+        rows = layout_list()
+        return Response({"count": len(rows), "results": rows})
+
+    @extend_schema(operation_id="layouts_update", request=LayoutsUpdateSerializer, responses=LayoutsSerializer)
+    def put(self, request):
+        body = LayoutsUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        layouts_update(actor=self.actor, changes=body.validated_data["results"])
+        rows = layout_list()
+        return Response({"count": len(rows), "results": rows})

@@ -33,6 +33,7 @@ urlpatterns = [
     path("items/", catalog.ItemListView.as_view(), name="api-items"),
     path("items/<path:code>/", catalog.ItemDetailView.as_view(), name="api-item"),
     path("workspace/data-settings/", catalog.DataSettingsView.as_view(), name="api-data-settings"),
+    path("workspace/layouts/", catalog.LayoutListView.as_view(), name="api-layouts"),
     path("reports/weekly.pdf", reports.WeeklyReportPDFView.as_view(), name="api-report-weekly"),
     path("insights/markdown-roi/", insights.MarkdownRoiView.as_view(), name="api-insights-markdown-roi"),
     path("insights/hotspots/", insights.HotspotsView.as_view(), name="api-insights-hotspots"),

@@ -11,8 +11,9 @@ from django.db import connection
 
 from accounts.scope import StoreScope
 from forecasting.ingest.data_settings import WRITABLE
+from forecasting.ingest.mapping.roles import MappingError, parse_mapping
 from forecasting.ml.metrics import HOLIDAY_WEIGHT
-from forecasting.models import DataSettings, Item, Location
+from forecasting.models import DataSettings, Item, Layout, Location
 
 ATTR_PREFIX = {"location": "location.", "item": "item."}
 
@@ -136,3 +137,16 @@ def export_keys() -> ExportKeys:
                       locations=dict(Location.objects.values_list("id", "code")),
                       items=dict(Item.objects.values_list("id", "code")),
                       shift_days=-6 if weekly and s.period_label == "start" else 0)
+
+
+def _layout_kind(mapping: dict) -> str | None:
+    try:
+        return parse_mapping(mapping).kind
+    except MappingError:
+        return None
+
+
+def layout_list() -> list[dict]:
+    return [{"id": lay.pk, "name": lay.name, "header": lay.header, "mapping": lay.mapping,
+             "kind": _layout_kind(lay.mapping), "uses": lay.uses, "created_at": lay.created_at,
+             "updated_at": lay.updated_at} for lay in Layout.objects.all()]

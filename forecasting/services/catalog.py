@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from forecasting.ingest.data_settings import settings_clean
+from forecasting.ingest.mapping.roles import MappingError, parse_mapping
 from forecasting.ml.periods import WEEKDAYS
-from forecasting.models import DataSettings, SalesRecord
-from saas.errors import ValidationFailed
+from forecasting.models import DataSettings, Layout, SalesRecord
+from saas.errors import NotFound, ValidationFailed
 
 _INSERT = {
     "location": "INSERT INTO forecasting_location (id, code, name, attrs, created_at) "
@@ -91,3 +92,32 @@ def data_settings_update(*, actor: Actor, changes: dict) -> DataSettings:
         audit_record(action="data_settings.update", actor=actor, target_type="data_settings", target_id=1,
                      payload=changed)
     return current
+
+
+def layouts_update(*, actor: Actor, changes: list[dict]) -> None:
+    """Rename, re-map (checked against the layout's own header) or forget saved layouts, each audited
+    ``layout.update`` / ``layout.delete``; any bad entry and nothing changes."""
+    with transaction.atomic():
+        for i, change in enumerate(changes):
+            layout = Layout.objects.select_for_update(no_key=True).filter(pk=change["id"]).first()
+            if layout is None:
+                raise NotFound(f"No layout {change['id']}.", code="layout_not_found", details={f"{i}.id": change["id"]})
+            if change.get("delete"):
+                layout.delete()
+                audit_record(action="layout.delete", actor=actor, target_type="layout", target_id=change["id"],
+                             payload={"header": layout.header})
+                continue
+            fields = {}
+            if "name" in change and change["name"] != layout.name:
+                fields["name"] = change["name"]
+            if "mapping" in change and change["mapping"] != layout.mapping:
+                try:
+                    fields["mapping"] = parse_mapping(change["mapping"], header=layout.header).as_json()
+                except MappingError as exc:
+                    raise ValidationFailed(f"layout {layout.pk}: {exc}", details={
+                        f"{i}.mapping.{k}": v for k, v in exc.details.items()}) from None
+            if not fields:
+                continue
+            Layout.objects.filter(pk=layout.pk).update(**fields, updated_at=timezone.now())
+            audit_record(action="layout.update", actor=actor, target_type="layout", target_id=layout.pk,
+                         payload=fields)

@@ -94,6 +94,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/items/{code}/": ALL_READ,
     "GET /api/v1/workspace/data-settings/": ALL_READ,
     "PATCH /api/v1/workspace/data-settings/": row(401, 403, 403, 200, 200, 403, 403, 200),
+    "GET /api/v1/workspace/layouts/": ALL_READ,
+    "PUT /api/v1/workspace/layouts/": row(401, 403, 403, 200, 200, 403, 403, 200),
     # the weekly report (issue 9, item 7): whoever reads forecasts, of her own stores
     "GET /api/v1/reports/weekly.pdf": ALL_READ,
     # insights (issue 9, page 6): whoever reads forecasts; stock on hand is uploaded by analysts and up

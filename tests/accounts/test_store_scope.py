@@ -342,6 +342,8 @@ ENDPOINTS = {
     "GET /api/v1/workspace/branding/": no_store_data("the workspace's name, logo and colour"),
     "GET /api/v1/workspace/data-settings/": no_store_data("the workspace's frequency, country and words"),
     "PATCH /api/v1/workspace/data-settings/": ADMIN_ONLY,
+    "GET /api/v1/workspace/layouts/": no_store_data("saved column mappings: headers and roles, no rows"),
+    "PUT /api/v1/workspace/layouts/": ADMIN_ONLY,
     "PATCH /api/v1/workspace/branding/": no_store_data("owner only"),
     "GET /api/v1/forecasts/aggregate/": check_aggregate,
     "GET /api/v1/forecasts/runs/": no_store_data("run metadata: origin, model version, series counts"),

@@ -280,6 +280,22 @@ def _upload_waiting_for_its_mapping(t, method, path):
     return {"path": path.replace("{id}", str(upload.pk)), "body": body}
 
 
+def saved_layout(t):
+    from forecasting.models import Layout
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        return Layout.objects.create(signature=uuid.uuid4().hex, header=["Filiale", "Woche", "Umsatz"],
+                                     mapping={"columns": {"Filiale": "location", "Woche": "date",
+                                                          "Umsatz": "measure"}})
+
+
+@builder("PUT /api/v1/workspace/layouts/")
+def _layouts_put(t, method, path):
+    layout = saved_layout(t)
+    return {"path": path, "body": {"results": [{"id": layout.pk, "name": f"Tills {layout.pk}"}]}}
+
+
 @builder("POST /api/v1/inventory/on-hand/")
 def _on_hand_post(t, method, path):
     from django.core.files.uploadedfile import SimpleUploadedFile

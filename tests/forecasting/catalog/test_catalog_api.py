@@ -185,3 +185,31 @@ def test_pages_speak_the_workspaces_words_and_admins_set_them_on_the_settings_pa
     api_client(t, user=owner).patch("/api/v1/workspace/data-settings/", {
         "location_word": "Store", "location_word_plural": "Stores", "item_word": "Department",
         "item_word_plural": "Departments"}, format="json")
+
+
+def test_saved_layouts_are_renamed_remapped_and_forgotten_by_admins(shop):
+    from forecasting.models import Layout
+    from tests.support.targets import saved_layout
+
+    t, owner, analyst = shop
+    layout = saved_layout(t)
+    client = api_client(t, user=owner)
+    listed = client.get("/api/v1/workspace/layouts/").json()
+    mine = next(r for r in listed["results"] if r["id"] == layout.pk)
+    assert mine["kind"] == "sales" and mine["header"] == ["Filiale", "Woche", "Umsatz"] and mine["uses"] == 0
+    bad = client.put("/api/v1/workspace/layouts/", {"results": [
+        {"id": layout.pk, "mapping": {"columns": {"Filiale": "location", "Woche": "date"}}}]}, format="json")
+    assert bad.status_code == 400 and "Umsatz" in " ".join(bad.json()["error"]["details"]["0.mapping.columns"])
+    renamed = client.put("/api/v1/workspace/layouts/", {"results": [{"id": layout.pk, "name": "Till export"}]},
+                         format="json")
+    assert next(r for r in renamed.json()["results"] if r["id"] == layout.pk)["name"] == "Till export"
+    assert api_client(t, user=analyst).put("/api/v1/workspace/layouts/", {"results": []},
+                                           format="json").status_code == 403
+    gone = client.put("/api/v1/workspace/layouts/", {"results": [{"id": layout.pk, "delete": True}]}, format="json")
+    assert gone.status_code == 200 and layout.pk not in [r["id"] for r in gone.json()["results"]]
+    with in_tenant(t):
+        assert not Layout.objects.filter(pk=layout.pk).exists()
+        actions = list(AuditEvent.objects.filter(action__startswith="layout.").values_list("action", flat=True))
+    assert sorted(actions) == ["layout.delete", "layout.update"]
+    missing = client.put("/api/v1/workspace/layouts/", {"results": [{"id": 999999, "name": "x"}]}, format="json")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "layout_not_found"
