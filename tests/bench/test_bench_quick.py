@@ -111,7 +111,6 @@ def quick_runs(tmp_path_factory):
         "ML_NUM_THREADS": "1",
     })
     if not os.environ.get("DATABASE_URL"):
-        base["SAAS_PG_TOOLS"] = "embedded"  # pg_dump of the embedded server's version
     artifact = tmp / "model.zip"
     extra = {"train": ["--out", str(artifact)], "predict_latency": ["--artifact", str(artifact)],
              "simulate": ["--artifact", str(artifact)]}
