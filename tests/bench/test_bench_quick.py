@@ -110,7 +110,6 @@ def quick_runs(tmp_path_factory):
         "PYTHONUNBUFFERED": "1",
         "ML_NUM_THREADS": "1",
     })
-    if not os.environ.get("DATABASE_URL"):
     artifact = tmp / "model.zip"
     extra = {"train": ["--out", str(artifact)], "predict_latency": ["--artifact", str(artifact)],
              "simulate": ["--artifact", str(artifact)]}
