@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from forecasting.ml.labels import feature_label
 from forecasting.models import ForecastAggregate, ForecastRun, SalesRecord, SeriesStatus, Upload
+from forecasting.selectors.catalog import implicit_item_id, member_id
 from jobs.serializers import JobBriefSerializer
 
 
@@ -50,15 +51,50 @@ class UploadMappingSerializer(serializers.Serializer):
 
 
 class SalesRecordSerializer(serializers.ModelSerializer):
+    location = serializers.SerializerMethodField(help_text="the location's code")
+    item = serializers.SerializerMethodField(help_text="the item's code")
+
     class Meta:
         model = SalesRecord
-        fields = ["store", "dept", "date", "sales", "is_holiday"]
+        fields = ["store", "dept", "location", "item", "date", "sales", "is_holiday"]
         read_only_fields = fields
 
+    def get_location(self, obj) -> str:
+        return self.context["codes"].of(obj.store, obj.dept)["location"]
 
-class SalesFilterSerializer(serializers.Serializer):
+    def get_item(self, obj) -> str:
+        return self.context["codes"].of(obj.store, obj.dept)["item"]
+
+
+class SeriesKeysSerializer(serializers.Serializer):
+    """A series named by the retailer's codes (``location``, ``item``) or, in a workspace whose codes are
+    Walmart's numbers, by ``store`` and ``dept``. Codes become ids; an unknown code answers like a series
+    outside the caller's stores. ``series_required``: both sides must be named (a workspace without items: the
+    implicit one)."""
+
+    series_required = False
     store = serializers.IntegerField(required=False, min_value=0)
     dept = serializers.IntegerField(required=False, min_value=0)
+    location = serializers.CharField(required=False, max_length=64, help_text="the location's code")
+    item = serializers.CharField(required=False, max_length=64, help_text="the item's code")
+
+    def validate(self, attrs):
+        for side, key in (("location", "store"), ("item", "dept")):
+            code = attrs.pop(side, None)
+            if code is not None:
+                attrs[key] = member_id(side, code)
+        if "dept" not in attrs and self.series_required:
+            implicit = implicit_item_id()
+            if implicit is not None:
+                attrs["dept"] = implicit
+        missing = [k for k in ("store", "dept") if self.series_required and k not in attrs]
+        if missing:
+            raise serializers.ValidationError({k: ["Name the series: location and item codes (or store and dept)."]
+                                               for k in missing})
+        return attrs
+
+
+class SalesFilterSerializer(SeriesKeysSerializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
 
@@ -130,20 +166,22 @@ class ForecastSerializer(serializers.Serializer):
     horizon = serializers.IntegerField()
     store = serializers.IntegerField()
     dept = serializers.IntegerField()
+    location = serializers.CharField(help_text="the location's code")
+    location_name = serializers.CharField(allow_null=True)
+    item = serializers.CharField(help_text="the item's code")
+    item_name = serializers.CharField(allow_null=True)
     pooled = serializers.BooleanField()
     status = serializers.ChoiceField(choices=SeriesStatus.choices)
     points = ForecastPointSerializer(many=True)
 
 
-class ForecastRequestSerializer(serializers.Serializer):
-    store = serializers.IntegerField(min_value=0)
-    dept = serializers.IntegerField(min_value=0)
+class ForecastRequestSerializer(SeriesKeysSerializer):
+    series_required = True
     horizon = serializers.IntegerField(min_value=1, max_value=52, default=13)
 
 
-class ForecastQuerySerializer(serializers.Serializer):
-    store = serializers.IntegerField(min_value=0)
-    dept = serializers.IntegerField(min_value=0)
+class ForecastQuerySerializer(SeriesKeysSerializer):
+    series_required = True
 
 
 class PaginatedSalesSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from forecasting import services
 from forecasting.api import serializers as s
-from forecasting.selectors.catalog import export_keys
+from forecasting.selectors.catalog import export_keys, series_codes
 from forecasting.selectors.dataset import dataset_summary, sales_query, upload_get, upload_list
 from forecasting.selectors.forecast import (
     forecast_aggregate,
@@ -151,6 +151,8 @@ class SalesView(TenantAPIView):
 
     @extend_schema(parameters=[
         OpenApiParameter("store", int), OpenApiParameter("dept", int),
+        OpenApiParameter("location", str, description="a location's code"),
+        OpenApiParameter("item", str, description="an item's code"),
         OpenApiParameter("start", str, description="YYYY-MM-DD"), OpenApiParameter("end", str, description="YYYY-MM-DD"),
         OpenApiParameter("format", str, enum=["json", "csv"]),
     ], responses={(200, "application/json"): s.PaginatedSalesSerializer, (200, "text/csv"): str})
@@ -159,12 +161,15 @@ class SalesView(TenantAPIView):
         filters.is_valid(raise_exception=True)
         qs = sales_query(scope=self.scope, **filters.validated_data)
         if request.accepted_renderer.format == "csv":  # ?format=csv or Accept: text/csv
-            rows = ([r[0], r[1], r[2].isoformat(), r[3], "TRUE" if r[4] else "FALSE"]
+            keys = export_keys()  # Walmart's layout: Store, Dept and their numbers, as before
+            rows = ([*keys.row(r[0], r[1], r[2]), r[3], "TRUE" if r[4] else "FALSE"]
                     for r in qs.values_list("store", "dept", "date", "sales", "is_holiday").iterator(chunk_size=5000))
-            return stream_csv("sales.csv", ["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"], rows)
+            return stream_csv("sales.csv", [keys.location_header, keys.item_header, "Date", "Weekly_Sales",
+                                            "IsHoliday"], rows)
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(s.SalesRecordSerializer(page, many=True).data)
+        return paginator.get_paginated_response(
+            s.SalesRecordSerializer(page, many=True, context={"codes": series_codes()}).data)
 
 
 # ------------------------------------------------------------------ models
@@ -221,8 +226,11 @@ class ForecastView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view", "POST": "forecasts.view"}
 
-    @extend_schema(parameters=[OpenApiParameter("store", int, required=True),
-                               OpenApiParameter("dept", int, required=True)],
+    @extend_schema(parameters=[OpenApiParameter("store", int, description="Walmart-layout workspaces"),
+                               OpenApiParameter("dept", int, description="Walmart-layout workspaces"),
+                               OpenApiParameter("location", str, description="the location's code"),
+                               OpenApiParameter("item", str, description="the item's code (none: the "
+                                                                         "implicit one)")],
                    responses=s.ForecastSerializer)
     def get(self, request):
         q = s.ForecastQuerySerializer(data=request.query_params)
@@ -232,11 +240,15 @@ class ForecastView(TenantAPIView):
         if found is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         if not found["points"] and found["status"] is None:
-            raise NotFound(f"No sales for store {store}, department {dept}.", code="series_not_found")
+            named = (f"location {request.query_params['location']}" if "location" in request.query_params
+                     else f"store {store}")
+            item = f"item {request.query_params['item']}" if "item" in request.query_params else f"department {dept}"
+            raise NotFound(f"No sales for {named}, {item}.", code="series_not_found")
         run = found["run"]  # an inactive series (no sale in the last year) answers with its status, no points
         return Response({
             "model_version": run.model_version.number, "origin": run.origin, "horizon": run.horizon,
-            "store": store, "dept": dept, "pooled": found["pooled"], "status": found["status"],
+            "store": store, "dept": dept, **series_codes().of(store, dept), "pooled": found["pooled"],
+            "status": found["status"],
             "points": s.ForecastPointSerializer(found["points"], many=True).data,
         })
 
@@ -245,7 +257,8 @@ class ForecastView(TenantAPIView):
         data = s.ForecastRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         out = forecast_on_demand(scope=self.scope, **data.validated_data)
-        out.update(store=data.validated_data["store"], dept=data.validated_data["dept"])
+        out.update(store=data.validated_data["store"], dept=data.validated_data["dept"],
+                   **series_codes().of(data.validated_data["store"], data.validated_data["dept"]))
         out["points"] = [{**p, "status": out["status"]} for p in out["points"]]
         return Response(out)
 

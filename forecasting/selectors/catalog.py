@@ -150,3 +150,35 @@ def layout_list() -> list[dict]:
     return [{"id": lay.pk, "name": lay.name, "header": lay.header, "mapping": lay.mapping,
              "kind": _layout_kind(lay.mapping), "uses": lay.uses, "created_at": lay.created_at,
              "updated_at": lay.updated_at} for lay in Layout.objects.all()]
+
+
+UNKNOWN_ID = -1  # a code nobody has: every read of it answers like a series outside the scope (404, empty)
+
+
+def member_id(side: str, code: str) -> int:
+    """The id of a location or item code; ``UNKNOWN_ID`` when no such code (answered as not found, never
+    as a different error: a restricted principal learns nothing of codes outside her stores)."""
+    model = Location if side == "location" else Item
+    return model.objects.filter(code=code).values_list("id", flat=True).first() or UNKNOWN_ID
+
+
+def implicit_item_id() -> int | None:
+    """The one implicit item of a workspace whose sales have no item column (e.g. store traffic)."""
+    return Item.objects.filter(code="all", name="All").values_list("id", flat=True).first()
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Ids -> the retailer's codes and names, for answers that list series."""
+
+    locations: dict
+    items: dict
+
+    def of(self, store: int, dept: int) -> dict:
+        loc, item = self.locations.get(store, (str(store), "")), self.items.get(dept, (str(dept), ""))
+        return {"location": loc[0], "location_name": loc[1] or None, "item": item[0], "item_name": item[1] or None}
+
+
+def series_codes() -> Codes:
+    return Codes(locations={i: (c, n) for i, c, n in Location.objects.values_list("id", "code", "name")},
+                 items={i: (c, n) for i, c, n in Item.objects.values_list("id", "code", "name")})

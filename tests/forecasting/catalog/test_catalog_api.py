@@ -213,3 +213,18 @@ def test_saved_layouts_are_renamed_remapped_and_forgotten_by_admins(shop):
     assert sorted(actions) == ["layout.delete", "layout.update"]
     missing = client.put("/api/v1/workspace/layouts/", {"results": [{"id": 999999, "name": "x"}]}, format="json")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "layout_not_found"
+
+
+def test_sales_answer_codes_and_take_them_as_filters(shop):
+    t, owner, analyst = shop
+    client = api_client(t, user=owner)
+    rows = client.get("/api/v1/sales/", {"location": "1"}).json()["results"]
+    assert {(r["store"], r["location"], r["item"]) for r in rows} == {(1, "1", "1"), (1, "1", "2")}
+    assert client.get("/api/v1/sales/", {"location": "BER-01"}).json()["count"] == 0  # unknown: nothing
+    assert client.get("/api/v1/sales/", {"item": "9"}).json()["results"][0]["store"] == 3
+    csv_head = b"".join(client.get("/api/v1/sales/", {"format": "csv"}).streaming_content).decode().splitlines()[0]
+    assert csv_head == "Store,Dept,Date,Weekly_Sales,IsHoliday"  # Walmart's layout: as it always was
+    # a restricted member: another store's code answers like an unknown one
+    assert api_client(t, user=analyst).get("/api/v1/sales/", {"location": "2"}).json()["count"] == 0
+    missing = client.get("/api/v1/forecasts/", {"location": "1"})  # no item named, and items exist
+    assert missing.status_code == 400 and "dept" in missing.json()["error"]["details"]

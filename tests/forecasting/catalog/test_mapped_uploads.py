@@ -217,6 +217,12 @@ def test_the_rewrite_trains_like_the_original_and_exports_in_the_retailers_terms
     first = lines[1].split(",")
     assert first[0] == "S-001" and first[1].startswith("D-")
     assert datetime.strptime(first[2], "%Y-%m-%d").weekday() == 5  # the week's first day, a Saturday
+    one = api_client(rewritten, key=rewritten.admin_key).get("/api/v1/forecasts/", {"location": "S-001",
+                                                                                   "item": first[1]})
+    assert one.status_code == 200 and (one.json()["location"], one.json()["item"]) == ("S-001", first[1])
+    assert len(one.json()["points"]) == 8
+    sales = api_client(rewritten, key=rewritten.admin_key).get("/api/v1/sales/", {"format": "csv"})
+    assert b"".join(sales.streaming_content).decode().splitlines()[0] == "Filiale,Warengruppe,Date,Weekly_Sales,IsHoliday"
     ours = b"".join(api_client(original, key=original.admin_key).get("/api/v1/forecasts/export.csv")
                     .streaming_content).decode()
     assert ours.splitlines()[0].startswith("Store,Dept,Date,")  # Walmart's layout: unchanged
