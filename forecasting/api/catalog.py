@@ -139,6 +139,8 @@ class DataSettingsSerializer(serializers.Serializer):
     item_word_plural = serializers.CharField()
     measure_word = serializers.CharField()
     measure_unit = serializers.CharField()
+    materiality_floor = serializers.FloatField(help_text="per week, in the measure's unit: below it a figure shows "
+                                               "no ratio and is not ranked (hotspots, anomalies, markdown ROI)")
     legacy_keys = serializers.BooleanField(help_text="codes are Walmart's numbers: integer store/dept fields work")
     words = WordsSerializer()
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -157,6 +159,7 @@ class DataSettingsUpdateSerializer(WriteSerializer):
     item_word_plural = serializers.CharField(required=False)
     measure_word = serializers.CharField(required=False)
     measure_unit = serializers.CharField(required=False)
+    materiality_floor = serializers.FloatField(required=False, min_value=0)
 
 
 class DataSettingsView(TenantAPIView):

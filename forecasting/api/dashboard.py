@@ -42,8 +42,8 @@ class DashboardSerializer(serializers.Serializer):
     year_to_date = DashboardCardSerializer(allow_null=True)
     next_4_weeks = DashboardCardSerializer(allow_null=True)
     next_13_weeks = DashboardCardSerializer(allow_null=True)
-    accuracy = serializers.DictField(allow_null=True, help_text="champion model and the WAPE of its latest live "
-                                                                "evaluation")
+    accuracy = serializers.DictField(allow_null=True, help_text="champion model, the WAPE of its latest live "
+                                                                "evaluation and its backtest WAPE over your stores")
     freshness = serializers.DictField(help_text="newest week of sales and the last upload")
     by_store_type = serializers.ListField(child=serializers.DictField())
     top_movers = serializers.DictField(help_text="stores and departments with the largest forecast change")

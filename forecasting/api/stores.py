@@ -26,6 +26,8 @@ class FiguresSerializer(serializers.Serializer):
     forecast_last_year = serializers.FloatField(allow_null=True)
     forecast_change = serializers.FloatField(allow_null=True, help_text="vs the same weeks last year, like for like")
     accuracy_wape = serializers.FloatField(allow_null=True, help_text="live WAPE of the newest evaluated forecast")
+    backtest_wape = serializers.FloatField(allow_null=True, help_text="the served model's backtest WAPE (held-out "
+                                           "windows before training); by department: unrestricted readers only")
     volatility = serializers.FloatField(allow_null=True, help_text="coefficient of variation of weekly sales, 52 weeks")
 
 

@@ -12,7 +12,8 @@ import unicodedata
 import holidays
 
 WORDS = ("location_word", "location_word_plural", "item_word", "item_word_plural", "measure_word")
-WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit")
+WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit", "materiality_floor")
+FLOOR_MAX = 1e9
 WEEKLY = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
 WORD_MAX, UNIT_MAX = 40, 12
 
@@ -28,6 +29,16 @@ def _text(value, limit: int, *, blank: bool) -> tuple[str | None, str | None]:
     if any(unicodedata.category(c).startswith("C") for c in value):
         return None, "must not contain control characters"
     return value, None
+
+
+def _floor(value) -> tuple[float | None, str | None]:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if isinstance(value, bool) or number is None or not 0 <= number <= FLOOR_MAX:
+        return None, "a number of the measure's unit per week, from 0 (every figure counts) up"
+    return number, None
 
 
 def countries() -> list[str]:
@@ -48,7 +59,9 @@ def settings_clean(changes: dict, *, current: dict) -> tuple[dict, dict]:
             continue
         if name == "frequency" and (value or "") == current.get("frequency", ""):
             continue  # sent back as read
-        if name == "frequency":
+        if name == "materiality_floor":
+            out, err = _floor(value)
+        elif name == "frequency":
             out, err = (value, None) if value in WEEKLY else (None, (
                 "daily and monthly planning come with the daily engine; for now choose a weekly frequency "
                 "(W-MON .. W-SUN: weeks ending on that day): finer rows are summed into it"))

@@ -57,7 +57,7 @@ def hotspots(sales: pd.DataFrame, forecast: pd.DataFrame | None = None, errors: 
     g = recent.groupby(KEYS)["sales"]
     out = pd.DataFrame({"mean": g.mean(), "std": g.std(ddof=0)})
     out["cv"] = np.where(out["mean"] > 0, out["std"] / out["mean"].where(out["mean"] > 0), np.nan)
-    out = out[["cv"]]
+    out = out.rename(columns={"mean": "mean_sales", "std": "std_sales"})
     if forecast is not None and len(forecast):
         f = forecast.assign(width=forecast["hi95"] - forecast["lo95"]).groupby(KEYS)[["width", "forecast"]].sum()
         out = out.join((f["width"] / f["forecast"].where(f["forecast"] > 0)).rename("rel_width"), how="outer")
@@ -71,7 +71,22 @@ def hotspots(sales: pd.DataFrame, forecast: pd.DataFrame | None = None, errors: 
     out["score"] = measures.rank(pct=True).mean(axis=1, skipna=True)
     out = out[out["score"].notna()].sort_values(["score", "cv"], ascending=False).reset_index()
     out["rank"] = np.arange(1, len(out) + 1)
-    return out[["rank", "store", "dept", "cv", "rel_width", "error", "score"]]
+    return out[["rank", "store", "dept", "cv", "rel_width", "error", "score", "mean_sales", "std_sales"]]
+
+
+def material_hotspots(rows: list[dict], *, floor: float) -> list[dict]:
+    """Hotspots ranked by money at stake: the series selling at least ``floor`` a week on average, by the
+    size of their weekly swings in money (standard deviation of weekly sales), largest first, ranked again."""
+    kept = [r for r in rows if (r.get("mean_sales") or 0) >= floor and r.get("std_sales") is not None]
+    kept.sort(key=lambda r: (-r["std_sales"], r["store"], r["dept"]))
+    return [{**r, "rank": i} for i, r in enumerate(kept, 1)]
+
+
+def material_anomalies(rows: list[dict], *, floor: float) -> list[dict]:
+    """Anomalies of weeks where the sales or the expected value reach ``floor``, largest deviation in money
+    first (a $7 miss against $0 expected is not news)."""
+    kept = [r for r in rows if max(abs(r.get("sales") or 0), abs(r.get("expected") or 0)) >= floor]
+    return sorted(kept, key=lambda r: (-abs(r.get("deviation") or 0), r["store"], r["dept"], r["date"]))
 
 
 YEAR_DAYS = 364  # 52 weeks: the same weekday a year earlier

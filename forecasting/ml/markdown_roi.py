@@ -42,24 +42,25 @@ def markdown_roi(art, *, margin: float) -> pd.DataFrame:
 SUM_COLUMNS = ["dept", "markdown", "incremental_sales", "cost", "stores"]
 
 
-def by_department(effects: pd.DataFrame, *, margin: float) -> pd.DataFrame:
+def by_department(effects: pd.DataFrame, *, margin: float, floor: float = 0.0) -> pd.DataFrame:
     """Series rows of ``markdown_effects`` (e.g. of some stores only) summed per department and type."""
     if effects.empty:
         return pd.DataFrame(columns=COLUMNS)
     g = effects.groupby(["dept", "markdown"], sort=True).agg(
         incremental_sales=("incremental_sales", "sum"), cost=("cost", "sum"), stores=("store", "nunique"))
-    return price_departments(g.reset_index(), margin=margin)
+    return price_departments(g.reset_index(), margin=margin, floor=floor)
 
 
-def price_departments(sums: pd.DataFrame, *, margin: float) -> pd.DataFrame:
-    """Department sums (``SUM_COLUMNS``) priced with a gross margin: incremental profit and ROI."""
+def price_departments(sums: pd.DataFrame, *, margin: float, floor: float = 0.0) -> pd.DataFrame:
+    """Department sums (``SUM_COLUMNS``) priced with a gross margin: incremental profit and ROI (none when
+    the cost is under ``floor``: a ratio of a near-zero cost is not material)."""
     if sums.empty:
         return pd.DataFrame(columns=COLUMNS)
     g = sums.copy()
     g["label"] = g["markdown"].map(lambda m: LABELS.get(m, "All markdowns"))
     g["incremental_profit"] = g["incremental_sales"] * float(margin) - g["cost"]
     g["roi"] = (g["incremental_profit"] / g["cost"].where(g["cost"] > 0)).astype(object)
-    g.loc[g["cost"] <= 0, "roi"] = None
+    g.loc[(g["cost"] <= 0) | (g["cost"] < floor), "roi"] = None
     return g[COLUMNS]
 
 

@@ -34,6 +34,8 @@ class ModelVersion(CreatedByMixin, models.Model):
     params = models.JSONField(default=dict)
     metrics = models.JSONField(default=dict)
     backtest = models.JSONField(default=list)
+    backtest_by = models.JSONField(default=dict, blank=True, help_text="the chosen model's backtest WAPE by store "
+                                   "and by department (forecasting/ml/backtest_accuracy.py); empty before issue 19")
     importance = models.JSONField(default=list)
     timings = models.JSONField(default=dict)
     dataset_version = models.PositiveIntegerField()

@@ -198,12 +198,16 @@ def attention(*, scope: StoreScope) -> dict:
 
 
 def live_accuracy(*, scope: StoreScope) -> dict | None:
-    """The champion and the WAPE of its latest live evaluation (tenant-wide, as on the Model page)."""
+    """The champion and the WAPE of its latest live evaluation (tenant-wide, as on the Model page), and its
+    backtest WAPE over the reader's stores (ModelVersion.backtest_by), shown until a live week arrives."""
     champion = active_model()
     if champion is None:
         return None
     live = live_accuracy_summary(champion) or {}
+    by_store = [v for k, v in (champion.backtest_by or {}).get("store", {}).items() if scope.allows(int(k))]
+    actual = sum(v["actual"] for v in by_store)
     return {"model_version": champion.number, "chosen": champion.chosen,
+            "backtest_wape": sum(v["error"] for v in by_store) / actual if actual else None,
             "promoted_at": champion.promoted_at.isoformat() if champion.promoted_at else None,
             "wape": live.get("wape"), "first_week": live["first_week"].isoformat() if live.get("first_week") else None,
             "last_week": live["last_week"].isoformat() if live.get("last_week") else None}

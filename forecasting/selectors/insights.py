@@ -12,7 +12,6 @@ import io
 import json
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models.fields.json import KT
@@ -21,6 +20,7 @@ from accounts.scope import StoreScope
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import SERIES_COLUMNS, SUM_COLUMNS, by_department, price_departments
 from forecasting.models import InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
+from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.workspace import dataset_version
 from saas.errors import ValidationFailed
@@ -29,6 +29,7 @@ DEFAULT_LEAD_TIME = 2  # weeks
 DEFAULT_SERVICE_LEVEL = 0.95
 BAND = ["forecast", "lo80", "hi80", "lo95", "hi95"]
 SERVED_STATUSES = (ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED)  # versions that were served
+MATERIAL = {"hotspots": ml_insights.material_hotspots, "anomalies": ml_insights.material_anomalies}
 
 
 def fingerprint() -> dict:
@@ -87,13 +88,17 @@ def served_forecast_frame(*, scope: StoreScope | None = None, weeks: int | None 
 
 def snapshot(kind: str, *, scope: StoreScope) -> dict | None:
     """The stored figure (rows of the scope's stores), with ``stale`` when the data or the served run
-    changed since; None before the worker first computed it."""
+    changed since; None before the worker first computed it. Hotspots and anomalies: only rows above the
+    workspace's materiality floor (``floor``, per week), ranked by money at stake."""
     snap = InsightSnapshot.objects.filter(kind=kind).first()
     if snap is None:
         return None
     fp = fingerprint()
     data = dict(snap.data)
     data["results"] = [r for r in data.get("results", []) if scope.allows(r["store"])]
+    if kind in MATERIAL:  # ranked by money at stake, above the workspace's materiality floor
+        data["floor"] = data_settings().materiality_floor
+        data["results"] = MATERIAL[kind](data["results"], floor=data["floor"])
     data["count"] = len(data["results"])
     data["computed_at"] = snap.computed_at.isoformat()
     data["stale"] = any(getattr(snap, k) != v for k, v in fp.items())
@@ -111,7 +116,7 @@ def series_anomalies(*, scope: StoreScope, store: int | None = None, dept: int |
         return None
     rows = [{**r, "rule": ml_insights.ANOMALY_RULES.get(r["method"], r["method"])} for r in data["results"]
             if (store is None or r["store"] == store) and (dept is None or r["dept"] == dept)]
-    rows = sorted(rows, key=lambda r: -(r["score"] or 0))[:SERIES_ANOMALIES]
+    rows = rows[:SERIES_ANOMALIES]  # the largest in money (the snapshot's order)
     rows.sort(key=lambda r: (r["date"], r["store"], r["dept"]))
     return {"results": rows, "count": len(rows), "stale": data["stale"], "computed_at": data["computed_at"]}
 
@@ -198,18 +203,25 @@ def markdown_roi(*, scope: StoreScope, margin: float) -> dict | None:
     data = None if scope.restricted else _every_store_markdown_roi()
     if data is not None:
         sums = pd.DataFrame.from_records(data.pop("departments"), columns=SUM_COLUMNS)
-        df = price_departments(sums, margin=margin)
+        df = price_departments(sums, margin=margin, floor=_roi_floor(data))
     else:
         data = snapshot("markdown_roi", scope=scope)
         if data is None:
             return None
         data.pop("departments", None)
         eff = pd.DataFrame.from_records(data.pop("results"), columns=SERIES_COLUMNS)
-        df = by_department(eff, margin=margin)
-    df = df.assign(_k=df["roi"].astype(float).fillna(-np.inf)).sort_values(["_k", "incremental_sales"],
-                                                                             ascending=False).drop(columns="_k")
+        df = by_department(eff, margin=margin, floor=_roi_floor(data))
+    df = df.sort_values(["incremental_profit", "incremental_sales"], ascending=False)  # by money, not by ratio
     rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in df.to_dict("records")]
-    return {**data, "margin": margin, "count": len(rows), "results": rows}
+    return {**data, "margin": margin, "floor": data_settings().materiality_floor, "floor_cost": _roi_floor(data),
+            "count": len(rows), "results": rows}
+
+
+def _roi_floor(data: dict) -> float:
+    """The materiality floor over the weeks a markdown's cost sums (its model's backtest windows)."""
+    version = ModelVersion.objects.filter(number=data.get("model_version")).first()
+    weeks = (version.backtest_windows * version.horizon) if version else 52
+    return data_settings().materiality_floor * weeks
 
 
 def margin_param(query) -> float:

@@ -33,7 +33,8 @@ FORECAST_WEEKS = 13
 # the figures of a store or department without sales this year or without a forecast
 EMPTY_FIGURES = {"sales_ytd": 0.0, "sales_ytd_like_for_like": None, "sales_last_year_like_for_like": None,
                  "growth": None, "series": 0, "forecast_13w": None, "forecast_like_for_like": None,
-                 "forecast_last_year": None, "forecast_change": None, "accuracy_wape": None, "volatility": None}
+                 "forecast_last_year": None, "forecast_change": None, "accuracy_wape": None, "backtest_wape": None,
+                 "volatility": None}
 COVARIATES = ["markdown1", "markdown2", "markdown3", "markdown4", "markdown5", "temperature", "fuel_price", "cpi",
               "unemployment"]
 
@@ -123,6 +124,15 @@ def _accuracy_figures(key: str, evaluation, cond: str, params: list) -> dict:
     return {k: (float(err) / float(act) if act else None) for k, err, act in rows}
 
 
+def _backtest_figures(key: str, run, scope: StoreScope) -> dict:
+    """{key value: the served model's backtest WAPE} (ModelVersion.backtest_by). By department it sums every
+    store's series: a store-restricted reader gets none (a figure over other stores)."""
+    if run is None or (key == "dept" and scope.restricted):
+        return {}
+    by = (run.model_version.backtest_by or {}).get(key, {})
+    return {int(k): v["wape"] for k, v in by.items() if scope.allows(int(k)) or key == "dept"}
+
+
 def _volatility_figures(key: str, cond: str, params: list, p: dict) -> dict:
     """{key value: coefficient of variation of its weekly sales over the last 52 weeks}."""
     rows = _fetch(f"""
@@ -178,10 +188,11 @@ def _table(*, key: str, scope: StoreScope, ctx: dict, store: int | None = None, 
     fc = _forecast_figures(key, run, cond, params)
     acc = _accuracy_figures(key, evaluation, *_where(scope, store=store, dept=dept, column_prefix="f."))
     vol = _volatility_figures(key, cond, params, p)
+    backtest = _backtest_figures(key, run, scope)
     rows = {}
     for k in sorted(set(sales) | set(fc) | set(vol)):
         rows[k] = {**EMPTY_FIGURES, **sales.get(k, {}), **fc.get(k, {}), "accuracy_wape": acc.get(k),
-                   "volatility": vol.get(k)}
+                   "backtest_wape": backtest.get(k), "volatility": vol.get(k)}
     return rows
 
 
@@ -194,7 +205,8 @@ def _run_dict(run, evaluation) -> dict | None:
         return None
     return {"model_version": run.model_version.number, "origin": run.origin.isoformat(), "horizon": run.horizon,
             "forecast_weeks": min(FORECAST_WEEKS, run.horizon),
-            "accuracy_last_week": evaluation.last_week.isoformat() if evaluation else None}
+            "accuracy_last_week": evaluation.last_week.isoformat() if evaluation else None,
+            "backtest": {"windows": run.model_version.backtest_windows, "weeks": run.model_version.horizon}}
 
 
 # ------------------------------------------------------------------ stores

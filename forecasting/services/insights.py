@@ -62,9 +62,11 @@ def insights_compute() -> dict:
     served = served_forecast_frame()
     errors = ml_insights.forecast_errors(sales, past)
     hot = ml_insights.hotspots(sales, served, errors)
-    anomalies = ml_insights.anomalies(sales, past).head(MAX_ANOMALIES)
+    anomalies = ml_insights.anomalies(sales, past)
+    anomalies = anomalies.reindex(anomalies["deviation"].abs().sort_values(ascending=False).index).head(MAX_ANOMALIES)
     return {
-        "hotspots": {"results": _rows(hot, ["rank", "store", "dept", "cv", "rel_width", "error", "score"])},
+        "hotspots": {"results": _rows(hot, ["rank", "store", "dept", "cv", "rel_width", "error", "score",
+                                            "mean_sales", "std_sales"])},
         "anomalies": {"results": _rows(anomalies, ["store", "dept", "date", "sales", "expected", "lo", "hi",
                                                    "deviation", "method", "score"]),
                       "band_weeks": int(len(past)), "truncated_at": MAX_ANOMALIES},

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
+from forecasting.ml.backtest_accuracy import backtest_accuracy_by
 from forecasting.ml.pipeline import TrainConfig, train
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
@@ -176,6 +177,7 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
             number=number, status=ModelVersion.Status.CANDIDATE, chosen=result.chosen, reason=result.reason,
             horizon=int(job.params.get("horizon", 13)), backtest_windows=int(job.params.get("backtest_windows", 4)),
             params=result.params, metrics=result.metrics, backtest=result.backtest, importance=result.importance,
+            backtest_by=backtest_accuracy_by(result.artifact.panel, result.windows, result.chosen),
             timings=result.timings, dataset_version=dataset_version, data_end=data_end, artifact_path=str(path),
             artifact_sha256=sha, training_seconds=seconds, job=job, created_by=actor.user,
             created_by_key=actor.api_key, uploads=list(uploads), code_version=code_version(),

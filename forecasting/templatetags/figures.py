@@ -47,7 +47,7 @@ def share(value, digits: int = 1) -> str:
 @register.filter
 def sortkey(value) -> str:
     """A number for data-sort attributes (blank sorts last)."""
-    return "" if value is None else repr(float(value))
+    return "" if value is None or value == "" else repr(float(value))
 
 
 @register.filter

@@ -13,11 +13,13 @@ STORES, DEPTS = (1, 2, 3), (1, 2)
 
 def _write_snapshots(t):
     """The worker's snapshot, with one anomaly row per seeded series (the fixture's flat sales have none) so
-    the check sees which stored rows a principal gets."""
-    from forecasting.models import InsightSnapshot
+    the check sees which stored rows a principal gets; a materiality floor of 0 (the fixture's dollars are
+    small: these checks are about the scope, tests/forecasting/ml/test_materiality.py about the floor)."""
+    from forecasting.models import DataSettings, InsightSnapshot
     from forecasting.services.insights import insights_snapshot_write
 
     with in_tenant(t):
+        DataSettings.objects.update_or_create(pk=1, defaults={"materiality_floor": 0.0})
         insights_snapshot_write()
         snap = InsightSnapshot.objects.get(kind="anomalies")
         snap.data = {**snap.data, "results": [

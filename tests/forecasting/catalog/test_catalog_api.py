@@ -130,6 +130,8 @@ def test_data_settings_words_country_and_audit(shop):
     ({"location_word": ""}, "location_word", "must not be empty"),
     ({"measure_unit": "x" * 13}, "measure_unit", "at most 12"),
     ({"frequency_guess": "D"}, "frequency_guess", "Unknown field"),
+    ({"materiality_floor": "lots"}, "materiality_floor", "a number of the measure's unit per week"),
+    ({"frequency": "D"}, "frequency", "daily and monthly planning come with the daily engine"),
 ])
 def test_bad_settings_name_the_field_and_change_nothing(shop, body, field, reason):
     t, owner, _ = shop

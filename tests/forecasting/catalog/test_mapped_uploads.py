@@ -211,6 +211,20 @@ def test_the_rewrite_trains_like_the_original_and_exports_in_the_retailers_terms
     assert upload_with_mapping(rewritten, rewrite_sales(sales), "umsatz.csv", SALES_MAPPING)["status"] == "succeeded"
     a, b = _train(original), _train(rewritten)
     assert b["wmae"] == pytest.approx(a["wmae"], rel=0.005), (a["wmae"], b["wmae"])
+    # issue 19 item 8: the tables carry each store's and department's backtest error before any live week
+    owner = api_client(original, key=original.admin_key)
+    stores_rows = owner.get("/api/v1/stores/").json()["results"]
+    assert stores_rows and all(0 < r["backtest_wape"] < 1 for r in stores_rows), stores_rows
+    assert all(r["accuracy_wape"] is None for r in stores_rows)  # no live week yet
+    assert all(r["backtest_wape"] is not None for r in owner.get("/api/v1/departments/").json()["results"])
+    analyst = add_member(original, "analyst")
+    assert api_client(original, user=add_member(original, "owner")).put(
+        f"/api/v1/members/{analyst.pk}/stores/", {"stores": [1]}, format="json").status_code == 200
+    restricted = api_client(original, user=analyst)
+    assert [r["store"] for r in restricted.get("/api/v1/stores/").json()["results"]] == [1]
+    assert restricted.get("/api/v1/stores/").json()["results"][0]["backtest_wape"] == stores_rows[0]["backtest_wape"]
+    assert all(r["backtest_wape"] is None  # a department's backtest sums every store: not hers to see
+               for r in restricted.get("/api/v1/departments/").json()["results"])
     export = api_client(rewritten, key=rewritten.admin_key).get("/api/v1/forecasts/export.csv")
     lines = b"".join(export.streaming_content).decode().splitlines()
     assert lines[0] == "Filiale,Warengruppe,Date,Forecast,Lo80,Hi80,Lo95,Hi95,Status"
