@@ -288,7 +288,8 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     ctx = context(scope=scope)  # the periods of the Stores table
     rows = _table(key="dept", scope=scope, ctx=ctx, store=store)
     accuracy = _accuracy_figures("store", ctx["evaluation"], *_where(scope, store=store, column_prefix="f."))
-    figures = _combined(rows, history, ctx, accuracy)
+    figures = {**_combined(rows, history, ctx, accuracy),  # a copy: _combined may answer the shared EMPTY_FIGURES
+               "backtest_wape": _backtest_figures("store", ctx["run"], scope).get(store)}
     run = ctx["run"]
     forecast = []
     if run is not None:
@@ -388,7 +389,8 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     ctx = context(scope=scope)
     rows = _store_rows_of_dept(sales, ctx, scope, dept)
     accuracy = _accuracy_figures("dept", ctx["evaluation"], *_where(scope, dept=dept, column_prefix="f."))
-    figures = _combined(rows, history, ctx, accuracy)
+    figures = {**_combined(rows, history, ctx, accuracy),
+               "backtest_wape": _backtest_figures("dept", ctx["run"], scope).get(dept)}
     run = ctx["run"]
     forecast = []
     if run is not None:  # the stored aggregate sums every store: only the unrestricted may read it

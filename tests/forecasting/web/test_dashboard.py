@@ -87,6 +87,7 @@ def test_cards_are_like_for_like(shop):
     assert body["last_week"]["change"] != pytest.approx(naive)
     assert body["restricted"] is False and body["periods"]["ytd_end"] == "2012-03-02"
     assert body["accuracy"] == {"model_version": 1, "chosen": "ensemble", "promoted_at": None, "wape": 0.05,
+                                "backtest_wape": None,  # a version stored without its backtest by store
                                 "first_week": "2012-02-03", "last_week": "2012-03-02"}
     assert body["freshness"] == {"latest_week": "2012-03-02", "last_upload": None}
     types = {r["type"]: r for r in body["by_store_type"]}

@@ -42,8 +42,8 @@ def test_anomalies_are_the_weeks_outside_the_band_of_their_forecast(shop):
     for (s, d, w), r in band.items():
         assert r["expected"] == pytest.approx(seed.earlier_forecast_value(s, d, date.fromisoformat(w)))
         assert r["sales"] == seed.SALES[(s, d, date.fromisoformat(w))]
-    scores = [r["score"] for r in body["results"]]
-    assert scores == sorted(scores, reverse=True)
+    money = [abs(r["deviation"]) for r in body["results"]]  # issue 19 item 4: by dollars, not by score
+    assert money == sorted(money, reverse=True) and body["floor"] == 1000.0
 
 
 def test_hotspots_carry_each_series_forecast_error_and_rank(shop):
@@ -197,6 +197,9 @@ def test_worker_stores_the_figures_after_an_upload(celery_worker_proc, django_db
     content = b"Store,Dept,Date,Weekly_Sales,IsHoliday\n" + b"".join(
         f"{s},1,{w.isoformat()},{(5000 if w == spike and s == 2 else 100 * s + (i % 3))},FALSE\n".encode()
         for s in (1, 2) for i, w in enumerate(seed.weeks(seed.FIRST, seed.LAST)))
+    # these series sell $100-$200 a week: every figure counts (floor 0), the default floor would hide them
+    assert _api(t).patch("/api/v1/workspace/data-settings/", {"materiality_floor": 0},
+                         format="json").status_code == 200
     assert upload(t, content, "sales.csv")["status"] == "succeeded"
     deadline = time.monotonic() + 60  # the worker writes them right after marking the job done
     while time.monotonic() < deadline:
@@ -265,6 +268,8 @@ def test_anomalies_endpoint_is_valid_json_when_a_forecast_band_has_zero_width(dj
             SalesRecord.objects.filter(store=3, dept=3).update(sales=500.0)  # a series without any spread
             earlier.filter(store=3, dept=3).update(forecast=400.0, lo95=400.0, hi95=400.0)
             insights_snapshot_write()
+    assert _api(t).patch("/api/v1/workspace/data-settings/", {"materiality_floor": 0},
+                         format="json").status_code == 200  # series 3/3 sells $500 a week: under the default
     resp = _api(t).get("/api/v1/insights/anomalies/")
     assert resp.status_code == 200
 
@@ -277,7 +282,6 @@ def test_anomalies_endpoint_is_valid_json_when_a_forecast_band_has_zero_width(dj
     flat = [r for r in band if (r["store"], r["dept"]) == (3, 3)]
     assert spread and all(isinstance(r["score"], float) and r["score"] > 0 for r in spread)
     assert flat and all(r["score"] is None and r["lo"] == r["hi"] == 400.0 for r in flat)
-    assert body["results"][-len(flat):] == flat  # no score: listed last
 
 
 def test_markdown_roi_of_every_store_is_read_from_the_stored_department_sums(shop):
@@ -350,3 +354,19 @@ def test_on_hand_upload_over_the_plan_limit_is_refused_and_nothing_stored(shop, 
     with in_tenant(shop):
         assert sorted(OnHandStock.objects.values_list("store", "dept", "on_hand")) == before
         assert AuditEvent.objects.filter(action="inventory.on_hand_uploaded").count() == events
+
+
+def test_the_page_states_the_materiality_floor_and_a_higher_floor_leaves_series_out(shop):
+    page = web_client(shop, user=add_member(shop, "analyst")).get("/insights/").content.decode()
+    assert "$1,000 a week on average are left out" in page and "(the materiality floor)" in page
+    before = _api(shop).get("/api/v1/insights/hotspots/").json()
+    assert before["count"] > 0 and all(r["mean_sales"] >= 1000 for r in before["results"])
+    swings = [r["std_sales"] for r in before["results"]]
+    assert swings == sorted(swings, reverse=True) and [r["rank"] for r in before["results"]][:2] == [1, 2]
+    try:
+        assert _api(shop).patch("/api/v1/workspace/data-settings/", {"materiality_floor": 1e9},
+                                format="json").status_code == 200
+        assert _api(shop).get("/api/v1/insights/hotspots/").json()["count"] == 0
+        assert _api(shop).get("/api/v1/insights/anomalies/").json()["count"] == 0
+    finally:
+        _api(shop).patch("/api/v1/workspace/data-settings/", {"materiality_floor": 1000}, format="json")

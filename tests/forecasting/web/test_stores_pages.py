@@ -16,7 +16,7 @@ from tests.support import stores_seed as seed
 MINE = {1, 2}
 FIGURES = {"sales_ytd", "sales_ytd_like_for_like", "sales_last_year_like_for_like", "growth", "series",
            "forecast_13w", "forecast_like_for_like", "forecast_last_year", "forecast_change", "accuracy_wape",
-           "volatility"}
+           "backtest_wape", "volatility"}
 
 
 @pytest.fixture(scope="module")
