@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.scope import StoreScope
+from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.dataset import total_sales_history
 from forecasting.selectors.forecast import active_model, latest_run, total_forecast
 from forecasting.selectors.monitoring import (
@@ -59,12 +60,18 @@ def _sum(rows: list[dict], field: str) -> float | None:
     return float(sum(values)) if values else None
 
 
-def _movers(rows: list[dict], key: str) -> dict:
-    """Largest forecast change vs the same weeks last year, up and down."""
-    ranked = sorted((r for r in rows if r.get("forecast_change") is not None), key=lambda r: r["forecast_change"])
+def _movers(rows: list[dict], key: str, floor: float) -> dict:
+    """Largest forecast change vs the same weeks last year, up and down, in dollars and like for like; rows
+    whose last-year base is under ``floor`` (the materiality floor over these weeks) are left out."""
+    material = [{**r, "difference": r["forecast_like_for_like"] - r["forecast_last_year"]} for r in rows
+                if r.get("forecast_change") is not None and (r.get("forecast_last_year") or 0) >= floor]
     pick = lambda part: [{"key": r[key], "forecast_13w": r["forecast_13w"],  # noqa: E731
-                          "forecast_last_year": r["forecast_last_year"], "change": r["forecast_change"]} for r in part]
-    return {"up": pick(list(reversed(ranked))[:TOP_MOVERS]), "down": pick(ranked[:TOP_MOVERS])}
+                          "forecast_like_for_like": r["forecast_like_for_like"],
+                          "forecast_last_year": r["forecast_last_year"], "difference": r["difference"],
+                          "change": r["forecast_change"]} for r in part]
+    up = sorted((r for r in material if r["difference"] > 0), key=lambda r: -r["difference"])
+    down = sorted((r for r in material if r["difference"] < 0), key=lambda r: r["difference"])
+    return {"up": pick(up[:TOP_MOVERS]), "down": pick(down[:TOP_MOVERS]), "floor": floor}
 
 
 def _attention(*, scope: StoreScope) -> dict | None:
@@ -90,6 +97,8 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
     champion = active_model()
     accuracy = live_accuracy_summary(champion)
     history = total_sales_history(scope=scope, weeks=HISTORY_WEEKS)
+    weeks = (stores.get("run") or {}).get("forecast_weeks") or 13
+    floor = data_settings().materiality_floor * weeks  # a mover's base over the weeks compared
     return {
         "generated": today or timezone.now().date(), "restricted": scope.restricted, "stores": scope.as_list(),
         "periods": stores["periods"],
@@ -103,7 +112,7 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
         "history": history,
         "forecast": total_forecast(run, scope=scope) if run is not None else [],
         "by_store_type": _by_type(srows),
-        "movers": {"stores": _movers(srows, "store"), "departments": _movers(drows, "dept")},
+        "movers": {"stores": _movers(srows, "store", floor), "departments": _movers(drows, "dept", floor)},
         "attention": _attention(scope=scope),
     }
 

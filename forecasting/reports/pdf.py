@@ -103,11 +103,15 @@ def _movers_table(pdf: FPDF, title: str, movers: dict, label: str) -> None:
         pdf.cell(0, 6, "No forecast to compare yet: train a model and refresh the forecast.", new_x="LMARGIN",
                  new_y="NEXT")
         return
-    with pdf.table(col_widths=(50, 50, 50, 40), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")) as table:
-        table.row([label, "Next 13 weeks", "Same weeks last year", "Change"])
+    pdf.multi_cell(0, 5, latin(f"Like for like (the same series both years), ranked by the difference in dollars; "
+                               f"under {money(movers['floor'])} last year (the materiality floor) left out."),
+                   new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(col_widths=(40, 40, 40, 40, 30),
+                   text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")) as table:
+        table.row([label, "Forecast", "Same weeks last year", "Difference", "Change"])
         for m in rows:
-            table.row([f"{label} {m['key']}", money(m["forecast_13w"]), money(m["forecast_last_year"]),
-                       pct(m["change"])])
+            table.row([f"{label} {m['key']}", money(m["forecast_like_for_like"]), money(m["forecast_last_year"]),
+                       money(m["difference"]), pct(m["change"])])
 
 
 def _attention(pdf: FPDF, attention: dict | None) -> None:
