@@ -1,0 +1,52 @@
+"""Issue 17, acceptance 3 (its weekly part) on the real Favorita files through the API, with a real
+worker: the stores file is recognised (no mapping sent) and its city, state, type and cluster become
+location attributes; the daily transactions are refused with the next step while the workspace has no
+weekly frequency (daily planning needs the daily engine, issue 18), then summed into weeks ending on
+Sunday once one is set: every store's weekly total equals the sum of its open days, closed days are not
+zeros. The holidays file is recognised and reported as not stored yet."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.conftest import FAVORITA_DIR, api_client, in_tenant, provision
+from tests.support.data import upload
+
+pytestmark = [pytest.mark.favorita, pytest.mark.worker]
+
+
+def test_favorita_loads_through_the_api_by_itself(celery_worker_proc):
+    from forecasting.models import SalesRecord
+
+    t = provision("favorita", plan="enterprise")
+    client = api_client(t, key=t.admin_key)
+    stores = upload(t, FAVORITA_DIR / "stores.csv")
+    assert stores["status"] == "succeeded" and stores["layout"] == "favorita_stores", stores
+    quito = client.get("/api/v1/locations/", {"location.city": "Quito"}).json()
+    assert quito["count"] == 18 and quito["results"][0]["attributes"]["state"] == "Pichincha"
+    assert set(quito["attributes"]) == {"city", "state", "type", "cluster"}
+
+    daily = upload(t, FAVORITA_DIR / "transactions.csv")
+    assert daily["status"] == "failed" and "set a weekly planning frequency" in daily["errors"][0]["reason"]
+    with in_tenant(t):
+        assert not SalesRecord.objects.exists()
+    assert client.patch("/api/v1/workspace/data-settings/", {"frequency": "W-SUN", "country": "EC"},
+                        format="json").status_code == 200
+    weekly = upload(t, FAVORITA_DIR / "transactions.csv", timeout=600)
+    assert weekly["status"] == "succeeded" and weekly["layout"] == "favorita_transactions", weekly
+
+    raw = pd.read_csv(FAVORITA_DIR / "transactions.csv", parse_dates=["date"])
+    raw["week"] = raw["date"] + pd.to_timedelta((6 - raw["date"].dt.weekday) % 7, unit="D")  # the Sunday
+    expected = raw.groupby(["store_nbr", "week"])["transactions"].sum()
+    with in_tenant(t):
+        stored = pd.DataFrame(SalesRecord.objects.values_list("store", "dept", "date", "sales"),
+                              columns=["store", "dept", "date", "sales"])
+    assert stored["dept"].nunique() == 1  # the implicit item: Favorita has locations only
+    got = stored.assign(date=pd.to_datetime(stored["date"])).set_index(["store", "date"])["sales"]
+    assert len(got) == len(expected)
+    assert (got.sort_index().to_numpy() == expected.sort_index().to_numpy()).all()
+    settings = client.get("/api/v1/workspace/data-settings/").json()
+    assert (settings["frequency"], settings["country"], settings["legacy_keys"]) == ("W-SUN", "EC", False)
+
+    holidays = upload(t, FAVORITA_DIR / "holidays_events.csv")
+    assert holidays["status"] == "failed" and "events is not stored yet" in holidays["errors"][0]["reason"]
