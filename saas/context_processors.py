@@ -1,7 +1,8 @@
 from django.db import connection
+from django.utils.functional import SimpleLazyObject
 
 from accounts.roles import perms_for
-from forecasting.selectors.catalog import Words, workspace_words
+from forecasting.selectors.catalog import Words, series_codes, workspace_words
 
 NAV = [
     ("Dashboard", "dashboard", "workspace.view"),
@@ -31,4 +32,5 @@ def workspace(request):
     nav = [(label.format(locations=words.locations, items=words.items), name)
            for label, name, perm in NAV if perm in perms]
     return {"tenant": None if is_public else tenant, "is_public": is_public, "role": role,
-            "perms": perms, "nav": nav, "words": words}
+            "perms": perms, "nav": nav, "words": words,
+            "codes": None if is_public or role is None else SimpleLazyObject(series_codes)}

@@ -109,6 +109,12 @@ def test_a_retailers_rewrite_is_mapped_once_and_stores_the_same_rows(celery_work
         from forecasting.models import Store
 
         assert Store.objects.count() == len(stores)  # the engine's store attributes
+    from tests.conftest import web_client
+
+    web = web_client(rewritten, user=add_member(rewritten, "viewer"))
+    assert "Store S-001</a>" in web.get("/stores/").content.decode()  # the retailer's codes on its pages
+    assert "Department D-01</a>" in web.get("/departments/").content.decode()
+    assert "<h1>Store S-001</h1>" in web.get("/stores/1/").content.decode()
 
 
 def upload_with_mapping(t, content: bytes, name: str, mapping: dict) -> dict:

@@ -154,12 +154,12 @@ def test_page_shows_hotspots_heatmap_anomalies_and_inventory(shop):
                    "lead_time=3&amp;service_level=0.9&amp;format=csv", 'id="rises"', 'id="roi-scatter"',
                    'id="roi-table"', "Markdown 3", "at a 30% gross margin"):
         assert marker in html, marker
-    assert "Store 3 · Dept 3" in html and "$" in html
+    assert "Store 3 · Department 3" in html and "$" in html
     restricted = add_member(shop, "viewer")
     with in_tenant(shop):
         member_set_stores(actor=Actor.system(), user_id=restricted.pk, stores=[1])
     mine = web_client(shop, user=restricted).get("/insights/").content.decode()
-    assert "Store 1 · Dept 1" in mine and "Store 3 · Dept" not in mine and "Store 2 · Dept" not in mine
+    assert "Store 1 · Department 1" in mine and "Store 3 · Department" not in mine and "Store 2 · Department" not in mine
     bad = web_client(shop, user=restricted).get("/insights/?lead_time=99").content.decode()
     assert 'id="inventory-error"' in bad and "1 to 52" in bad
 
