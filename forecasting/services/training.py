@@ -41,6 +41,15 @@ MIN_WEEKS = 20
 
 
 # ------------------------------------------------------------ request side
+def _history_fix(*, weeks: int, horizon: int, fit: int) -> str:
+    """What to do when the history is too short for the training asked for."""
+    if fit >= 1:
+        return f"train with {fit} backtest window{'s' if fit > 1 else ''} instead"
+    if weeks > MIN_WEEKS:
+        return f"shorten the horizon to {weeks - MIN_WEEKS} weeks, or upload {MIN_WEEKS + horizon - weeks} more weeks"
+    return f"upload at least {MIN_WEEKS + horizon} weeks of sales"
+
+
 def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int = 4, trigger: str = "manual") -> Job:
     if trigger not in ModelVersion.Trigger.values:
         raise ValueError(f"unknown training trigger {trigger!r}")
@@ -56,9 +65,12 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
     weeks = sales_week_count()
     needed = MIN_WEEKS + horizon * backtest_windows
     if weeks < needed:
+        fit = max(0, (weeks - MIN_WEEKS) // horizon)  # the most backtest windows this history holds
+        fix = _history_fix(weeks=weeks, horizon=horizon, fit=fit)
         raise ValidationFailed(
             f"Not enough history: {weeks} weeks of sales; {needed} are needed for a {backtest_windows}-window "
-            f"backtest of {horizon} weeks.", code="not_enough_data", details={"weeks": weeks, "needed": needed})
+            f"backtest of {horizon} weeks: {fix}.", code="not_enough_data",
+            details={"weeks": weeks, "needed": needed, "max_backtest_windows": fit})
     with transaction.atomic():
         quota_reserve(limit="trainings_per_day")
         job = job_create(actor=actor, kind=Job.Kind.TRAIN,

@@ -16,7 +16,7 @@ from accounts.scope import StoreScope
 from forecasting.charts.forecast import forecast_chart
 from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
-from forecasting.selectors.dataset import series_choices, series_history
+from forecasting.selectors.dataset import sales_week_count, series_choices, series_history
 from forecasting.selectors.forecast import (
     active_model,
     earlier_forecasts,
@@ -30,7 +30,7 @@ from forecasting.selectors.monitoring import live_accuracy_history, shadow_summa
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
 from forecasting.services.refresh import forecast_refresh_start
-from forecasting.services.training import model_train_start
+from forecasting.services.training import MIN_WEEKS, model_train_start
 from forecasting.web.job_watch import watch, watch_answer, with_watch
 from jobs.selectors import jobs_running
 from saas.errors import ServiceError
@@ -51,10 +51,13 @@ def models_status(request):
 
 @role_required("models.view")
 def models_page(request):
+    weeks = sales_week_count()
     return render(request, "forecasting/models.html", {
         "versions": model_version_list(),
         "shadow": shadow_summary(),
         "can_train": has_perm(request.user.role, "models.train"),
+        "weeks": weeks,  # no sales: Train is disabled and says why; a short history: the windows that fit
+        "windows": max(1, min(4, (weeks - MIN_WEEKS) // 13)) if weeks > MIN_WEEKS else 4,
         "watch": _watch(request),
     })
 

@@ -230,3 +230,22 @@ def test_sales_answer_codes_and_take_them_as_filters(shop):
     assert api_client(t, user=analyst).get("/api/v1/sales/", {"location": "2"}).json()["count"] == 0
     missing = client.get("/api/v1/forecasts/", {"location": "1"})  # no item named, and items exist
     assert missing.status_code == 400 and "dept" in missing.json()["error"]["details"]
+
+
+def test_train_says_how_to_fit_a_short_history_and_is_disabled_without_sales(shop):
+    """Issue 19 item 10: 'not enough history' with the fix; Train not clickable with no data."""
+    from django.db import connection
+
+    from tests.conftest import web_client
+
+    t, owner, _ = shop  # its sales span 5 weeks
+    connection.set_schema_to_public()  # the fixture's last request left the tenant's schema set
+    empty = provision("no-sales")
+    resp = api_client(t, user=owner).post("/api/v1/models/train/", {"horizon": 13, "backtest_windows": 4},
+                                          format="json")
+    err = resp.json()["error"]
+    assert resp.status_code == 400 and err["code"] == "not_enough_data"
+    assert "upload at least 33 weeks of sales" in err["message"] and err["details"]["max_backtest_windows"] == 0
+    page = web_client(empty, user=add_member(empty, "analyst")).get("/models/").content.decode()
+    assert "disabled" in page and 'id="train-needs-data"' in page
+    assert 'id="train-needs-data"' not in web_client(t, user=owner).get("/models/").content.decode()
