@@ -1,3 +1,6 @@
+import re
+
+from django.conf import settings
 from django.shortcuts import redirect, render
 
 from accounts.audit import Actor
@@ -6,11 +9,27 @@ from saas.client_ip import client_ip
 from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
 from tenants.forms import SignupForm
+from tenants.models import workspace_url
 from tenants.services import tenant_provision
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def landing(request):
     return render(request, "public/landing.html")
+
+
+def signin(request):
+    """Sign in from the product's home: a workspace's short name leads to its own sign-in page (nothing is
+    looked up here: an unknown name lands on the unknown-workspace page of that address)."""
+    slug = (request.GET.get("workspace") or "").strip().lower()
+    error = None
+    if slug:
+        if SLUG.match(slug):
+            return redirect(f"{workspace_url(f'{slug}.{settings.SAAS_BASE_DOMAIN}')}accounts/login/")
+        error = "A workspace's short name has lower-case letters, digits and hyphens, e.g. acme-retail."
+    return render(request, "public/signin.html", {"slug": slug, "error": error,
+                                                  "base_domain": settings.SAAS_BASE_DOMAIN}, status=400 if error else 200)
 
 
 @ip_ratelimit("signup")
