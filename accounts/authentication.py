@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from accounts import schema  # noqa: F401 -- registers these classes' OpenAPI descriptions wherever they are used
 from accounts.models import ApiKey, hash_key
 from accounts.selectors import api_key_by_digest
 

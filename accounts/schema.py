@@ -1,5 +1,5 @@
 """OpenAPI (drf-spectacular) descriptions of this project's authentication
-classes; imported from AccountsConfig.ready()."""
+classes; imported by accounts/authentication.py, so they are registered wherever the classes are."""
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object

@@ -1,5 +1,3 @@
-import re
-
 from django.conf import settings
 from django.shortcuts import redirect, render
 
@@ -10,9 +8,7 @@ from saas.errors import ServiceError
 from saas.ratelimit import ip_ratelimit
 from tenants.forms import SignupForm
 from tenants.models import workspace_url
-from tenants.services import tenant_provision
-
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+from tenants.services import SLUG_RE, tenant_provision
 
 
 def landing(request):
@@ -25,7 +21,7 @@ def signin(request):
     slug = (request.GET.get("workspace") or "").strip().lower()
     error = None
     if slug:
-        if SLUG.match(slug):
+        if SLUG_RE.match(slug):  # the shape provisioning gives every short name
             return redirect(f"{workspace_url(f'{slug}.{settings.SAAS_BASE_DOMAIN}')}accounts/login/")
         error = "A workspace's short name has lower-case letters, digits and hyphens, e.g. acme-retail."
     return render(request, "public/signin.html", {"slug": slug, "error": error,

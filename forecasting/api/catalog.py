@@ -15,7 +15,6 @@ from rest_framework.response import Response
 
 from forecasting.selectors.catalog import (
     attribute_filters,
-    attribute_values,
     catalog_get,
     catalog_list,
     data_settings_answer,
@@ -57,12 +56,12 @@ class _CatalogList(TenantAPIView):
     side = ""
 
     def get(self, request):
-        rows = catalog_list(scope=self.scope, side=self.side, q=request.query_params.get("q", "").strip(),
-                            attrs=attribute_filters(request.query_params, self.side))
+        found = catalog_list(scope=self.scope, side=self.side, q=request.query_params.get("q", "").strip(),
+                             attrs=attribute_filters(request.query_params, self.side))
         pager = Pagination()
-        page = pager.paginate_queryset(rows, request, view=self)
+        page = pager.paginate_queryset(found["results"], request, view=self)
         answer = pager.get_paginated_response(page).data
-        answer["attributes"] = attribute_values(scope=self.scope, side=self.side)
+        answer["attributes"] = found["attributes"]
         return Response(answer)
 
 

@@ -7,12 +7,10 @@ import numpy as np
 
 
 def _by(keys: np.ndarray, err: np.ndarray, act: np.ndarray) -> dict[str, dict]:
-    out = {}
-    for k in np.unique(keys):
-        mask = keys == k
-        e, a = float(err[mask].sum()), float(act[mask].sum())
-        out[str(int(k))] = {"wape": (e / a) if a > 0 else None, "error": round(e, 2), "actual": round(a, 2)}
-    return out
+    uniq, inverse = np.unique(keys, return_inverse=True)  # one pass over the series, whatever the key count
+    e_sum, a_sum = np.bincount(inverse, weights=err), np.bincount(inverse, weights=act)
+    return {str(int(k)): {"wape": (float(e) / float(a)) if a > 0 else None, "error": round(float(e), 2),
+                          "actual": round(float(a), 2)} for k, e, a in zip(uniq, e_sum, a_sum)}
 
 
 def backtest_accuracy_by(panel, windows: list[dict], chosen: str) -> dict:

@@ -2,10 +2,8 @@
 candidate -> ensemble weights and choice -> conformal intervals (series and
 aggregates) -> final fit -> forecast of every live series -> artifact.
 
-Public API (used by the Django side)::
-
-    from forecasting.ml.pipeline import (TrainConfig, train, load_artifact, save_artifact,
-                                         predict_series, refresh_forecast, aggregate)
+Public API (used by the Django side): ``TrainConfig``, ``train``, ``load_artifact``, ``save_artifact``,
+``predict_series``, ``refresh_forecast``, ``aggregate``.
 """
 from __future__ import annotations
 

@@ -49,10 +49,12 @@ def data_settings_answer(settings: DataSettings | None = None) -> dict:
             "updated_at": s.updated_at}
 
 
-def _coverage(*, side: str, scope: StoreScope) -> dict[int, dict]:
-    """{id: {series, first_period, last_period}} from the sales within ``scope``."""
+def _coverage(*, side: str, scope: StoreScope, only: int | None = None) -> dict[int, dict]:
+    """{id: {series, first_period, last_period}} from the sales within ``scope`` (``only``: of one id)."""
     key, other = ("store", "dept") if side == "location" else ("dept", "store")
     cond, params = scope.sql("store")
+    if only is not None:
+        cond, params = f"{cond} AND {key} = %s", [*params, only]
     with connection.cursor() as cur:
         cur.execute(f"SELECT {key}, count(DISTINCT {other}), min(date), max(date) FROM forecasting_salesrecord "
                     f"WHERE {cond} GROUP BY {key}", params)
@@ -79,39 +81,36 @@ def attribute_filters(params, side: str) -> dict:
     return {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix) and len(k) > len(prefix)}
 
 
-def catalog_list(*, scope: StoreScope, side: str, q: str = "", attrs: dict | None = None) -> list[dict]:
-    """Locations (``side="location"``) or items within ``scope``, in the order they were first seen (numbers: ascending).
-    A restricted principal: her locations; the items sold in them."""
+def catalog_list(*, scope: StoreScope, side: str, q: str = "", attrs: dict | None = None) -> dict:
+    """Locations (``side="location"``) or items within ``scope``, in id order (Walmart's numbers:
+    ascending), matching ``q`` and the attribute filters ``attrs``; and ``attributes``: every attribute's
+    values over all of them (to filter by). A restricted principal: her locations; the items sold in them."""
     cover = _coverage(side=side, scope=scope)
     legacy = data_settings().legacy_keys
     if side == "location":
         members = scope.filter(Location.objects.all(), "id")
     else:
         members = Item.objects.all() if not scope.restricted else Item.objects.filter(id__in=list(cover))
-    return [_row(m, cover.get(m.id), side=side, legacy=legacy) for m in members.order_by("id")
-            if _matches(m, q=q, attrs=attrs or {})]
+    results, values = [], {}
+    for m in members.order_by("id"):
+        for name, value in m.attrs.items():
+            values.setdefault(name, set()).add(value)
+        if _matches(m, q=q, attrs=attrs or {}):
+            results.append(_row(m, cover.get(m.id), side=side, legacy=legacy))
+    return {"results": results, "attributes": {name: sorted(v, key=lambda x: (isinstance(x, str), x))
+                                               for name, v in sorted(values.items())}}
 
 
 def catalog_get(*, scope: StoreScope, side: str, code: str) -> dict | None:
     """One location or item by its code; None when unknown or outside ``scope``."""
     model = Location if side == "location" else Item
     member = model.objects.filter(code=code).first()
-    if member is None:
+    if member is None or (side == "location" and not scope.allows(member.id)):
         return None
-    cover = _coverage(side=side, scope=scope)
-    if scope.restricted and ((side == "location" and not scope.allows(member.id))
-                             or (side == "item" and member.id not in cover)):
+    cover = _coverage(side=side, scope=scope, only=member.id)
+    if side == "item" and scope.restricted and member.id not in cover:  # not sold in her stores
         return None
     return _row(member, cover.get(member.id), side=side, legacy=data_settings().legacy_keys)
-
-
-def attribute_values(*, scope: StoreScope, side: str) -> dict[str, list]:
-    """{attribute: sorted distinct values} over what ``scope`` may see (filters)."""
-    values: dict[str, set] = {}
-    for row in catalog_list(scope=scope, side=side):
-        for name, value in row["attributes"].items():
-            values.setdefault(name, set()).add(value)
-    return {name: sorted(v, key=lambda x: (isinstance(x, str), x)) for name, v in sorted(values.items())}
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ def catalog_register(*, kind: str, frame: pd.DataFrame) -> None:
         DataSettings.objects.filter(pk=1, frequency="").update(frequency=f"W-{weekday}")
 
 
-def _current() -> DataSettings:
+def data_settings_locked() -> DataSettings:
+    """The workspace's row, created if missing and locked for the caller's transaction."""
     DataSettings.objects.get_or_create(pk=1)
     return DataSettings.objects.select_for_update(no_key=True).get(pk=1)
 
@@ -73,7 +74,7 @@ def data_settings_update(*, actor: Actor, changes: dict) -> DataSettings:
     """Apply ``changes`` (field -> value; fields left out keep their value).
     Bad input: ``ValidationFailed`` naming every bad field, nothing written."""
     with transaction.atomic():
-        current = _current()
+        current = data_settings_locked()
         cleaned, errors = settings_clean(changes, current={
             "country": current.country, "frequency": current.frequency, "subdivision": current.subdivision})
         if errors:

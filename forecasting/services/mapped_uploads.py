@@ -17,6 +17,7 @@ import time
 
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
@@ -30,6 +31,7 @@ from forecasting.ingest.mapping.route import SAMPLE_BYTES, head
 from forecasting.ingest.parsing import ParseLimits, ParseResult
 from forecasting.ingest.source import FileError, read_raw
 from forecasting.models import DataSettings, Item, Layout, Location, Upload
+from forecasting.services.catalog import data_settings_locked
 from forecasting.services.upload_loading import LoadCounts
 from forecasting.services.upload_outcome import LoadRefused, upload_fail, upload_load
 from forecasting.services.upload_scope import upload_scope
@@ -38,6 +40,7 @@ from jobs.services import job_create, job_enqueue, job_succeed
 from saas.errors import Conflict, ValidationFailed
 
 READ_KINDS = ("sales", "locations", "items", "location_covariates")
+UNREADABLE = (csv.Error, pd.errors.ParserError, UnicodeError)  # text the sniffer or pandas cannot split
 _MODELS = {"location": Location, "item": Item}
 
 
@@ -57,12 +60,13 @@ def signature(header: list[str]) -> str:
     return hashlib.sha256(json.dumps([header_key(h) for h in header]).encode()).hexdigest()
 
 
-def mapping_check(obj, *, raw: bytes) -> Mapping:
-    """``obj`` (the API's ``mapping``) checked against the file's own header: ``ValidationFailed``
-    naming each bad field (``mapping.columns.<header>``...)."""
+def mapping_check(obj, *, raw: bytes) -> tuple[Mapping, list[str]]:
+    """``obj`` (the API's ``mapping``) checked against the file's own header, and that header:
+    ``ValidationFailed`` naming each bad field (``mapping.columns.<header>``...)."""
     delimiter = obj.get("delimiter") if isinstance(obj, dict) else None
+    header = header_of(raw, delimiter if isinstance(delimiter, str) else None)
     try:
-        return parse_mapping(obj, header=header_of(raw, delimiter if isinstance(delimiter, str) else None))
+        return parse_mapping(obj, header=header), header
     except MappingError as exc:
         raise ValidationFailed(f"mapping: {exc}", details={f"mapping.{k}": v for k, v in exc.details.items()})
 
@@ -89,10 +93,10 @@ def upload_mapping_confirm(*, upload: Upload, actor: Actor, mapping: dict) -> Up
         except OSError:
             raise Conflict(f"Upload {upload.pk}'s file is no longer stored: upload it again.",
                            code="upload_file_missing", details={"upload": upload.pk}) from None
-        checked = mapping_check(mapping, raw=raw)
+        checked, header = mapping_check(mapping, raw=raw)
         job = job_create(actor=actor, kind=Job.Kind.INGEST, params={"kind": None, "mapping": True},
                          message="Queued")
-        layout = layout_save(header=header_of(raw, checked.delimiter), mapping=checked, actor=actor)
+        layout = layout_save(header=header, mapping=checked, actor=actor)
         Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.QUEUED, mapping=checked.as_json(),
                                                    job=job, layout=f"saved:{layout.pk}")
         audit_record(action="upload.mapping_confirmed", actor=actor, target_type="upload", target_id=upload.pk,
@@ -111,7 +115,7 @@ def _decide(upload: Upload, raw: bytes) -> tuple[Mapping | None, str, object]:
     proposal = propose(sample)
     saved = Layout.objects.filter(signature=signature(read_table(sample, proposal.mapping.delimiter).header)).first()
     if saved is not None:
-        Layout.objects.filter(pk=saved.pk).update(uses=saved.uses + 1)
+        Layout.objects.filter(pk=saved.pk).update(uses=F("uses") + 1)
         return parse_mapping(saved.mapping), f"saved:{saved.pk}", proposal
     if proposal.certain and proposal.kind:
         return proposal.mapping, proposal.layout, proposal
@@ -131,9 +135,9 @@ def _ask(upload: Upload, proposal) -> Upload:
     return upload
 
 
-def _refuse(upload: Upload, actor: Actor, reason: str, *, column=None, kind: str = "") -> Upload:
-    upload_fail(upload, actor=actor, errors=[{"line": None, "column": column, "value": None, "reason": reason}],
-                error_count=1, warnings=[], rows_total=0, stats={}, kind=kind, reason=reason)
+def _refuse(upload: Upload, actor: Actor, reason: str) -> Upload:
+    upload_fail(upload, actor=actor, errors=[{"line": None, "column": None, "value": None, "reason": reason}],
+                error_count=1, warnings=[], rows_total=0, stats={}, kind="", reason=reason)
     upload.refresh_from_db()
     return upload
 
@@ -144,19 +148,19 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
         mapping, layout, proposal = _decide(upload, raw)
     except (FileError, FileFormatError, MappingError) as exc:
         return _refuse(upload, actor, str(exc))
-    except csv.Error as exc:
+    except UNREADABLE as exc:
         return _refuse(upload, actor, f"the file cannot be read as delimited text ({exc})")
     if mapping is None:
         return _ask(upload, proposal)
     kind = mapping.kind
     if kind not in READ_KINDS:
         return _refuse(upload, actor, f"a file of {kind or 'no known kind'} is not stored yet; sales, locations, "
-                                      "items and location covariates files are", kind="")
+                                      "items and location covariates files are")
     try:
         mapped = read_mapped(raw, mapping, max_decompressed=limits.max_decompressed_bytes)
     except FileFormatError as exc:
         return _refuse(upload, actor, str(exc))
-    except (csv.Error, pd.errors.ParserError, UnicodeError) as exc:
+    except UNREADABLE as exc:
         return _refuse(upload, actor, f"the file cannot be read as delimited text ({exc})")
     if mapped.rows > limits.max_rows:
         return _refuse(upload, actor, f"too many rows: {mapped.rows:,} (your plan reads up to "
@@ -188,7 +192,7 @@ class _Prepare:
 
     def __call__(self, result) -> LoadCounts | None:
         frame, mapping = result.frame, self.mapping
-        settings = _locked_settings()
+        settings = data_settings_locked()
         ids = {side: self._ids(side, frame) for side in ("location", "item")
                if side in frame or (self.kind == "sales")}
         self._check_scope(frame, ids)
@@ -201,8 +205,12 @@ class _Prepare:
             return None
         side = "location" if self.kind == "locations" else "item"
         rows = canonical.attributes(frame, side)
-        _MODELS[side].objects.bulk_update(
-            [_MODELS[side](id=ids[side][r["code"]], attrs=r["attrs"]) for r in rows], ["attrs"], batch_size=1000)
+        model = _MODELS[side]
+        stored = dict(model.objects.filter(id__in=ids[side].values()).values_list("id", "attrs"))
+        # a file's attributes are added to what is stored (a later file without a column keeps its values)
+        model.objects.bulk_update([model(id=ids[side][r["code"]], attrs={**stored.get(ids[side][r["code"]], {}),
+                                                                          **r["attrs"]}) for r in rows],
+                                  ["attrs"], batch_size=1000)
         if side == "location":
             result.frame = pd.DataFrame({
                 "store": [ids["location"][r["code"]] for r in rows],
@@ -258,7 +266,7 @@ class _Prepare:
                                 "frequency in Data settings first"}])
         if not workspace.startswith("W-"):
             raise LoadRefused([{"line": None, "column": None, "value": None, "reason":
-                                f"the file is {canonical._word(workspace)}: the engine plans by week for now; "
+                                f"the file is {canonical.frequency_word(workspace)}: the engine plans by week for now; "
                                 "set a weekly planning frequency in Data settings (e.g. W-SUN) and upload it "
                                 "again: its days are summed into weeks"}])
         try:
@@ -281,9 +289,3 @@ class _Prepare:
                           for c, i in m.objects.values_list("code", "id"))
             changes["legacy_keys"] = numeric
         DataSettings.objects.filter(pk=1).update(**changes)
-
-
-def _locked_settings() -> DataSettings:
-    DataSettings.objects.get_or_create(pk=1)
-    return DataSettings.objects.select_for_update(no_key=True).get(pk=1)
-

@@ -17,7 +17,7 @@ from billing.services import quota_reserve
 from forecasting.ingest.mapping.route import LEGACY, MAPPED, SAMPLE_BYTES, route
 from forecasting.ingest.parsing import ParseLimits, parse_upload
 from forecasting.models import Upload
-from forecasting.services.mapped_uploads import file_start, header_of, layout_save, mapped_process, mapping_check
+from forecasting.services.mapped_uploads import file_start, layout_save, mapped_process, mapping_check
 from forecasting.services.upload_outcome import upload_fail, upload_load
 from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
 from jobs.models import Job
@@ -56,17 +56,16 @@ def upload_create(*, actor: Actor, file, filename: str, kind: str | None = None,
                 written += len(chunk)
                 digest.update(chunk)
                 out.write(chunk)
-        checked = None
+        checked = header = None
         if mapping is not None:
-            checked = mapping_check(mapping, raw=file_start(str(dest)))
+            checked, header = mapping_check(mapping, raw=file_start(str(dest)))
         with transaction.atomic():
             quota_reserve(limit="storage_bytes", amount=written)
             job = job_create(actor=actor, kind=Job.Kind.INGEST, params={"kind": kind, "mapping": bool(checked)},
                              message="Queued")
             layout = None
             if checked is not None:
-                layout = layout_save(header=header_of(file_start(str(dest)), checked.delimiter), mapping=checked,
-                                     actor=actor)
+                layout = layout_save(header=header, mapping=checked, actor=actor)
             upload = Upload.objects.create(
                 kind=kind or "", requested_kind=kind or "", original_filename=(filename or "upload.csv")[:255],
                 size=written, sha256=digest.hexdigest(), file_path=str(dest), job=job,

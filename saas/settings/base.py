@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from saas import embedded  # dev services: started below only when DATABASE_URL or REDIS_URL is unset
 from saas.observability.logs import logging_config
 from saas.observability.sentry import init_sentry
 
@@ -42,8 +43,6 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").s
 # ----------------------------------------------------------------- services
 SAAS_DB_NAME = os.environ.get("SAAS_DB_NAME", "saas")
 if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
-    from saas import embedded
-
     if os.environ.get("SAAS_NO_AUTOSTART") != "1":
         embedded.ensure_started(SAAS_DB_NAME)
     DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.database_url(SAAS_DB_NAME)

@@ -54,11 +54,12 @@ def check_frequency_fits(found: str | None, workspace: str) -> None:
         raise FrequencyError(f"the file's weeks end on {found[2:].title()}, the workspace's on "
                              f"{workspace[2:].title()}")
     if _rank(found) > _rank(workspace):
-        raise FrequencyError(f"the file is {_word(found)} and the workspace plans {_word(workspace)}: "
+        raise FrequencyError(f"the file is {frequency_word(found)} and the workspace plans "
+                             f"{frequency_word(workspace)}: "
                              "a coarser file cannot be split into the workspace's periods")
 
 
-def _word(freq: str) -> str:
+def frequency_word(freq: str) -> str:
     return {"D": "daily", "MS": "monthly"}.get(freq, "weekly")
 
 
