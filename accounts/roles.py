@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "retraining.view": _ANALYST_UP,  # the retraining policy (issue 8)
     "retraining.manage": _ADMIN_UP,
     "forecasts.view": _ALL,
+    "forecasts.override": _ANALYST_UP,  # a planner's overrides of the served forecast (issue 19)
     "simulations.run": _ALL,         # the promotion what-if (issue 9's contract: viewer+)
     "simulations.save": _ANALYST_UP,  # save a what-if as a named scenario (audited)
     "workspace.manage": frozenset({Role.OWNER}),  # export all data, delete the workspace

@@ -200,6 +200,14 @@ def age_beat_heartbeat() -> None:
         cache.set(HEARTBEAT_KEY, time.time() - 3600, timeout=None)
 
 
+STARTED = time.monotonic()
+
+
+def step(message: str) -> None:
+    """A progress line with the elapsed time: a run stopped by a timeout shows where it was."""
+    print(f"[{time.monotonic() - STARTED:6.1f} s] {message}", flush=True)
+
+
 def _main(quick: bool) -> int:
     import django
 
@@ -215,8 +223,11 @@ def _main(quick: bool) -> int:
     big = (generate(var / "big", seed=12, stores=6, depts=10) if quick else
            generate(var / "big", seed=12, stores=20, depts=40))  # an upload that takes a moment
     big_rows = sum(1 for _ in open(big["sales"])) - 1
+    step("data generated")
     tenants = provision_tenants(5, users=1)
+    step("5 workspaces provisioned")
     stack = Stack(var)
+    step("stack up (gunicorn, ingest and ML workers, beat)")
     rows = []
 
     def record(name, t, seen, job_ids, expected_sales=None, note=""):
@@ -225,12 +236,14 @@ def _main(quick: bool) -> int:
         ok = (inv["open_jobs"] == 0 and inv["whole_upload"] and inv["active"] <= 1 and inv["orphans"] == 0
               and inv["missing"] == 0 and seen)
         rows.append((name, "/".join(finals), inv, seen, note, ok))
+        step(f"{name}: {'/'.join(finals)}")
 
     try:
         for i, t in enumerate(tenants):
             files = big if i == 0 else small
             for kind in ("stores", "features") if i == 0 else ("stores", "features", "sales"):
                 assert wait_job(stack, t, upload(stack, t, files[kind], kind))["status"] == "succeeded"
+        step("uploads loaded")
 
         # 1. SIGKILL the ingest worker during an upload
         t = tenants[0]

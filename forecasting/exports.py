@@ -1,12 +1,23 @@
 """forecasting's files in a workspace export (saas/exports.py; listed in
 ``ForecastingConfig.export_parts``): stores, sales, covariates (store weeks),
-uploads, every forecast run with its points, and the models' metadata."""
+uploads, every forecast run with its points, the planners' overrides with their lines, and the models'
+metadata."""
 from __future__ import annotations
 
 import json
 import zipfile
 
-from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord, Store, StoreWeek, Upload
+from forecasting.models import (
+    ForecastPoint,
+    ForecastRun,
+    ModelVersion,
+    Override,
+    OverrideLine,
+    SalesRecord,
+    Store,
+    StoreWeek,
+    Upload,
+)
 from saas.exports import ExportPart, export_csv, export_values
 
 STORE_FIELDS = ["number", "type", "size", "name", "latitude", "longitude"]
@@ -51,6 +62,18 @@ def _forecast_points(zf: zipfile.ZipFile) -> int:
                                     ["run_id", *POINT_FIELDS]))
 
 
+def _overrides(zf: zipfile.ZipFile) -> int:
+    n = export_csv(zf, "overrides.csv", ["id", "level", "key", "periods", "value", "percent", "reason", "note",
+                                         "created_by", "created_at", "withdrawn_at"],
+                   ([o.pk, o.level, json.dumps(o.key), " ".join(o.periods), o.value, o.percent, o.reason, o.note,
+                     o.created_by_label, o.created_at.isoformat(), o.withdrawn_at.isoformat() if o.withdrawn_at else ""]
+                    for o in Override.objects.select_related("created_by", "created_by_key").order_by("pk")))
+    export_csv(zf, "override_lines.csv", ["override", "store", "dept", "date", "statistical", "final"],
+               export_values(OverrideLine.objects.order_by("override_id", "store", "dept", "date"),
+                             ["override_id", "store", "dept", "date", "statistical", "final"]))
+    return n
+
+
 def _models(zf: zipfile.ZipFile) -> int:
     models = [{"number": v.number, "status": v.status, "chosen": v.chosen, "reason": v.reason,
                "horizon": v.horizon, "backtest_windows": v.backtest_windows, "metrics": v.metrics,
@@ -69,5 +92,6 @@ EXPORT_PARTS = [
     ExportPart("uploads.csv", 40, _uploads),
     ExportPart("forecast_runs.csv", 50, _forecast_runs),
     ExportPart("forecast_points.csv", 60, _forecast_points),
+    ExportPart("overrides.csv", 65, _overrides),  # and override_lines.csv
     ExportPart("models.json", 100, _models),  # after the members, API keys and audit log (tenants/export.py)
 ]

@@ -56,6 +56,8 @@ ACTIONS: dict[str, str] = {
     "model.retrain_triggered": "Retraining triggered",
     "policy.update": "Retraining policy changed",
     "simulation.run": "Promotion scenario saved",
+    "override.create": "Forecast overridden",
+    "override.withdraw": "Forecast override withdrawn",
     "inventory.on_hand_uploaded": "Stock on hand uploaded",
     "notice.dismiss": "Notice dismissed",
 }

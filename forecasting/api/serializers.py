@@ -152,7 +152,9 @@ class ModelVersionDetailSerializer(ModelVersionListSerializer):
 
 class ForecastPointSerializer(serializers.Serializer):
     date = serializers.DateField()
-    forecast = serializers.FloatField()
+    forecast = serializers.FloatField(help_text="the final figure: the model's with the planners' overrides")
+    statistical = serializers.FloatField(required=False, help_text="the model's own forecast")
+    overridden = serializers.BooleanField(required=False, help_text="an override moved this point")
     lo80 = serializers.FloatField()
     hi80 = serializers.FloatField()
     lo95 = serializers.FloatField()
@@ -222,7 +224,8 @@ class AggregateQuerySerializer(serializers.Serializer):
 
 class AggregatePointSerializer(serializers.Serializer):
     date = serializers.DateField()
-    forecast = serializers.FloatField()
+    forecast = serializers.FloatField(help_text="with the planners' overrides of its series")
+    statistical = serializers.FloatField(help_text="the model's own (coherent) forecast")
     lo80 = serializers.FloatField(allow_null=True)
     hi80 = serializers.FloatField(allow_null=True)
     lo95 = serializers.FloatField(allow_null=True)

@@ -1,7 +1,18 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from forecasting.api import catalog, dashboard, insights, monitoring, reports, retraining, simulations, stores, views
+from forecasting.api import (
+    catalog,
+    dashboard,
+    insights,
+    monitoring,
+    overrides,
+    reports,
+    retraining,
+    simulations,
+    stores,
+    views,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -22,6 +33,9 @@ urlpatterns = [
     path("models/<int:pk>/evaluations/", monitoring.ModelEvaluationListView.as_view(), name="api-model-evaluations"),
     path("monitoring/", monitoring.MonitoringView.as_view(), name="api-monitoring"),
     path("retraining-policy/", retraining.RetrainingPolicyView.as_view(), name="api-retraining-policy"),
+    path("overrides/", overrides.OverrideListView.as_view(), name="api-overrides"),
+    path("overrides/value-added/", overrides.ValueAddedView.as_view(), name="api-overrides-value-added"),
+    path("overrides/<int:pk>/", overrides.OverrideDetailView.as_view(), name="api-override"),
     path("simulations/", simulations.SimulationView.as_view(), name="api-simulations"),
     path("dashboard/", dashboard.DashboardView.as_view(), name="api-dashboard"),
     path("stores/", stores.StoreListView.as_view(), name="api-stores"),

@@ -273,11 +273,11 @@ class ForecastExportView(TenantAPIView):
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         keys = export_keys()  # the workspace's headers and codes (Walmart's layout: Store, Dept, its numbers)
-        rows = ([*keys.row(st, d, dt), *(f"{v:.2f}" for v in nums), status]
-                for st, d, dt, *nums, status in forecast_export_rows(run, scope=self.scope))
+        rows = ([*keys.row(st, d, dt), *(f"{v:.2f}" for v in nums), status, f"{statistical:.2f}"]
+                for st, d, dt, *nums, status, statistical in forecast_export_rows(run, scope=self.scope))
         return stream_csv(f"forecast-v{run.model_version.number}-{run.origin.isoformat()}.csv",
                           [keys.location_header, keys.item_header, "Date", "Forecast", "Lo80", "Hi80", "Lo95",
-                           "Hi95", "Status"], rows)
+                           "Hi95", "Status", "Statistical"], rows)
 
 
 class ForecastAggregateView(TenantAPIView):

@@ -35,9 +35,15 @@ def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_
                      "y": [p["forecast"] for p in run["points"]], "mode": "lines+markers", "name": earlier_name(run),
                      "line": {"color": colour, "width": 1.5, "dash": "dash"}, "marker": {"size": 4},
                      "hovertemplate": MONEY})
+    overridden = any(p.get("overridden") for p in pts)
+    if overridden:  # the model's own figure beside the planners' final one
+        data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["statistical"] for p in pts],
+                     "mode": "lines", "name": "Statistical forecast", "line": {"color": "#6b7280", "width": 1.5,
+                                                                               "dash": "dot"},
+                     "hovertemplate": MONEY})
     if pts:
         data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["forecast"] for p in pts],
-                     "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
-                     "hovertemplate": MONEY})
+                     "mode": "lines+markers", "name": "Forecast with overrides" if overridden else "Forecast",
+                     "line": {"color": "#2563eb", "width": 2}, "hovertemplate": MONEY})
     fig_layout = layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
     return to_html({"data": data, "layout": fig_layout}, "forecast-chart")

@@ -11,4 +11,11 @@ from .lifecycle import (  # noqa: F401
     RetrainingPolicy,
     SeriesStatus,
 )
-from .planning import FiguresSnapshot, InsightSnapshot, Scenario, SimulationUse  # noqa: F401
+from .planning import (  # noqa: F401
+    FiguresSnapshot,
+    InsightSnapshot,
+    Override,
+    OverrideLine,
+    Scenario,
+    SimulationUse,
+)

@@ -1,4 +1,4 @@
-"""What planners save and what the worker precomputes for their pages: scenarios, figures and insights."""
+"""What planners save and what the worker precomputes for their pages: scenarios, overrides, figures and insights."""
 from __future__ import annotations
 
 from django.db import models
@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from jobs.models import CreatedByMixin
 
-from .lifecycle import ModelVersion
+from .lifecycle import ForecastRun, ModelVersion
 
 
 class Scenario(CreatedByMixin, models.Model):
@@ -67,3 +67,53 @@ class InsightSnapshot(models.Model):
     source_run = models.PositiveIntegerField(null=True, help_text="id of the served run it used")
     seconds = models.FloatField()
     computed_at = models.DateTimeField(default=timezone.now)
+
+
+class Override(CreatedByMixin, models.Model):
+    """A planner's adjustment of the forecast (forecasting/ml/overrides.py):
+    a node of the hierarchy, some periods, a value or a percent, a reason code
+    and a note. It applies to every later run that covers its periods (it
+    survives refreshes); withdrawing it (DELETE) stops that and keeps the row,
+    whose lines still measure the value it added."""
+
+    class Reason(models.TextChoices):  # the reason codes, defined once (API, page, value-added table)
+        PROMOTION = "promotion", "Promotion"
+        EVENT = "event", "Local event"
+        PRICE = "price", "Price change"
+        SUPPLY = "supply", "Supply constraint"
+        NEW_INFO = "market", "Customer or market information"
+        CORRECTION = "correction", "Model correction"
+        OTHER = "other", "Other"
+
+    level = models.CharField(max_length=20, help_text="series, store, dept, store_type or total")
+    key = models.JSONField(default=dict, help_text="the node: {store, dept} | {store} | {dept} | {type} | {}")
+    periods = models.JSONField(default=list, help_text="ISO dates of the forecast periods it sets")
+    value = models.FloatField(null=True, blank=True, help_text="the node's total in each period")
+    percent = models.FloatField(null=True, blank=True, help_text="every series of the node moved by this %")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    stores = models.JSONField(default=list, help_text="the stores the node spans (scope checks)")
+    run = models.ForeignKey(ForecastRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                            help_text="the run it was set on")
+    created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class OverrideLine(models.Model):
+    """What one override did to one series in one period when it was set:
+    the figure it replaced and the one it set (judged against the actual
+    when it arrives: forecast value added)."""
+
+    pk = models.CompositePrimaryKey("override_id", "store", "dept", "date")
+    override = models.ForeignKey(Override, on_delete=models.CASCADE, related_name="lines")
+    store = models.PositiveIntegerField()
+    dept = models.PositiveIntegerField()
+    date = models.DateField()
+    statistical = models.FloatField(help_text="the forecast before the override")
+    final = models.FloatField(help_text="the forecast it set")
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "dept", "date"])]

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting.models import DriftReport, ForecastAggregate
+from forecasting.models import DriftReport
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
 from forecasting.selectors.dataset import latest_upload
@@ -161,13 +161,13 @@ def dashboard_figures(*, scope: StoreScope) -> dict:
 
 
 def total_forecast(*, scope: StoreScope, run) -> list[dict]:
-    """The served forecast of the scope's total: the stored coherent total with its bands when every store
-    is in scope, the sum of the scope's points (no bands: quantiles do not add up) otherwise."""
+    """The served forecast of the scope's total with the planners' overrides: the stored coherent total with
+    its bands when every store is in scope, the sum of the scope's points (no bands: quantiles do not add up)
+    otherwise."""
     if run is None:
         return []
     if not scope.restricted:
-        rows = list(ForecastAggregate.objects.filter(run=run, level="total", key="all").order_by("date")
-                    .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
+        rows = forecast_selectors.forecast_aggregate(run, level="total", key="all")  # with the overrides
         if rows:
             return [{**r, "date": r["date"].isoformat()} for r in rows]
     return [{"date": r["date"].isoformat() if hasattr(r["date"], "isoformat") else r["date"],

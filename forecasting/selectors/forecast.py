@@ -11,6 +11,7 @@ from django.db.models import Max, QuerySet
 
 from accounts.scope import StoreScope
 from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord
+from forecasting.selectors.overrides import node_deltas, override_deltas, series_deltas, with_overrides
 
 YEAR = timedelta(days=364)  # 52 weeks: the same weekday, the like-for-like week
 CANDIDATE_RUNS = 20  # newest earlier runs looked at for weeks with actuals
@@ -93,8 +94,9 @@ def latest_run(version=None):
 
 
 def forecast_series(*, scope: StoreScope, store: int, dept: int) -> dict | None:
-    """The active model's latest stored forecast of one series (no points
-    when the store is outside the scope: the same answer as an unknown series)."""
+    """The active model's latest stored forecast of one series with the
+    planners' overrides (``forecast`` final, ``statistical`` the model's; no
+    points when the store is outside the scope: the same answer as an unknown series)."""
     run = latest_run()
     if run is None:
         return None
@@ -105,20 +107,39 @@ def forecast_series(*, scope: StoreScope, store: int, dept: int) -> dict | None:
     if not points:
         has_data = SalesRecord.objects.filter(store=store, dept=dept).exists()
         return {"run": run, "points": [], "pooled": False, "status": "inactive" if has_data else None}
+    points = with_overrides(points, series_deltas(run, store=store, dept=dept), store, dept)
     return {"run": run, "points": points, "pooled": bool(points[0]["pooled"]), "status": points[0]["status"]}
 
 
 def forecast_export_rows(run, *, scope: StoreScope):
-    return scope.filter(run.points.all()).order_by("store", "dept", "date").values_list(
+    """(store, dept, date, forecast, lo80, hi80, lo95, hi95, status, statistical) of every series of the run in
+    the scope: ``forecast`` and the bands with the planners' overrides, ``statistical`` the model's own."""
+    deltas = override_deltas(run)
+    rows = scope.filter(run.points.all()).order_by("store", "dept", "date").values_list(
         "store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "status").iterator(chunk_size=5000)
+    for store, dept, day, forecast, *bands, status in rows:
+        delta = deltas.get((store, dept, day), 0.0)
+        yield (store, dept, day, forecast + delta, *(b + delta for b in bands), status, forecast)
 
 
 def total_forecast(run, *, scope: StoreScope) -> list[dict]:
+    """The scope's total forecast by date, with the planners' overrides."""
     cond, params = scope.sql("store")
     with connection.cursor() as cur:
         cur.execute(f"""SELECT date, sum(forecast) FROM forecasting_forecastpoint WHERE run_id = %s AND {cond}
                         GROUP BY date ORDER BY date""", [run.pk, *params])
-        return [{"date": d, "forecast": float(f)} for d, f in cur.fetchall()]
+        rows = cur.fetchall()
+    moved = scope_deltas(run, scope=scope)
+    return [{"date": d, "forecast": float(f) + moved.get(d, 0.0)} for d, f in rows]
+
+
+def scope_deltas(run, *, scope: StoreScope) -> dict[date, float]:
+    """The planners' overrides of the scope's series in ``run``, summed by date."""
+    out: dict[date, float] = {}
+    for (store, _, day), delta in override_deltas(run).items():
+        if scope.allows(store):
+            out[day] = out.get(day, 0.0) + delta
+    return out
 
 
 # ------------------------------------------------ runs, aggregates, like for like
@@ -129,9 +150,14 @@ def forecast_run_list() -> QuerySet:
 
 
 def forecast_aggregate(run, *, level: str, key: str) -> list[dict]:
-    """The stored coherent forecast of one aggregate of ``run`` (computed by the worker)."""
-    return list(run.aggregates.filter(level=level, key=key).order_by("date")
-                .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
+    """The stored coherent forecast of one aggregate of ``run`` (computed by the worker), with the planners'
+    overrides of its series added (``statistical``: the stored figure; the bands move with the forecast)."""
+    points = list(run.aggregates.filter(level=level, key=key).order_by("date")
+                  .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
+    moved = node_deltas(run, level=level, key=key)
+    return [{**p, **{b: (p[b] + moved.get(p["date"], 0.0) if p[b] is not None else None)
+                     for b in ("lo80", "hi80", "lo95", "hi95")},
+             "forecast": p["forecast"] + moved.get(p["date"], 0.0), "statistical": p["forecast"]} for p in points]
 
 
 def forecast_vs_last_year(run, *, scope: StoreScope) -> dict:
@@ -151,6 +177,6 @@ def forecast_vs_last_year(run, *, scope: StoreScope) -> dict:
             FROM span
         """, [run.pk, *params, run.pk, *params])
         fc, ly, n = cur.fetchone()
-    fc, ly = float(fc or 0.0), (float(ly) if ly is not None else None)
+    fc, ly = float(fc or 0.0) + sum(scope_deltas(run, scope=scope).values()), (float(ly) if ly is not None else None)
     return {"forecast": fc, "last_year": ly, "series": int(n or 0),
             "change": (fc / ly - 1.0) if ly else None}

@@ -16,6 +16,7 @@ from accounts.scope import StoreScope
 from forecasting.charts.forecast import forecast_chart
 from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
+from forecasting.models import Override
 from forecasting.selectors.dataset import sales_week_count, series_choices, series_history
 from forecasting.selectors.forecast import (
     active_model,
@@ -181,6 +182,8 @@ def forecast_page(request):
     earlier = earlier_forecasts(scope=scope, store=store, dept=dept, served=run)
     ly_by_date = {r["date"]: r["sales"] for r in last_year}
     ctx.update(points=[{**p, "last_year": ly_by_date.get(p["date"])} for p in points],
+               overridden=any(p.get("overridden") for p in points), reasons=Override.Reason.choices,
+               can_override=has_perm(request.user.role, "forecasts.override"),
                pooled=found["pooled"] if found else False, drivers=drivers, drivers_error=drivers_error,
                driver_week=points[0]["date"] if points else None, earlier=earlier,
                status=found.get("status") if found else None, run=run,

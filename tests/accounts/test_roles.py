@@ -81,6 +81,13 @@ MATRIX: dict[str, dict[str, int]] = {
     # promotion simulator (issue 9): every role runs a what-if (404 "no active model" here); saved scenarios listed
     "POST /api/v1/simulations/": ALL_ALLOWED,
     "GET /api/v1/simulations/": ALL_READ,
+    # a planner's overrides (issue 19): read by whoever reads forecasts, set and withdrawn by analysts and up
+    # (POST: 404 "no active model" on this empty workspace)
+    "GET /api/v1/overrides/": ALL_READ,
+    "POST /api/v1/overrides/": row(401, 403, ALLOWED, ALLOWED, ALLOWED, 403, ALLOWED, ALLOWED),
+    "GET /api/v1/overrides/{id}/": ALL_READ,
+    "DELETE /api/v1/overrides/{id}/": row(401, 403, 204, 204, 204, 403, 204, 204),
+    "GET /api/v1/overrides/value-added/": ALL_READ,
     # stores and departments (issue 9): whoever reads forecasts
     "GET /api/v1/dashboard/": ALL_READ,
     "GET /api/v1/stores/": ALL_READ,

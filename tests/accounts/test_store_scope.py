@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import add_key, add_member, api_client, in_tenant, provision, web_client
 from tests.support.endpoints import discover_api_endpoints
 from tests.support.insights_checks import INSIGHTS_CHECKS
+from tests.support.override_checks import OVERRIDE_CHECKS
 from tests.support.stores_checks import STORE_PAGE_CHECKS
 
 STORES, DEPTS, WEEKS = (1, 2, 3), (1, 2), 6
@@ -358,6 +359,7 @@ ENDPOINTS = {
     "GET /api/v1/reports/weekly.pdf": check_weekly_report,
     **STORE_PAGE_CHECKS,
     **INSIGHTS_CHECKS,
+    **OVERRIDE_CHECKS,
 }
 
 
@@ -409,7 +411,7 @@ def test_forecast_page_of_another_store_shows_nothing_of_it(scoped):
 PAGES = {  # web pages that show store data: path -> text that only the unrestricted see
     "/": None, "/insights/": None, "/data/": None, "/forecasts/?store=1&dept=99": None,
     "/stores/": None, "/stores/2/": None, "/departments/": None, "/departments/1/": None,
-    "/reports/weekly.pdf": None,
+    "/reports/weekly.pdf": None, "/forecasts/overrides/": None,
 }
 
 

@@ -310,3 +310,24 @@ def build(t, method, path):
         return BUILDERS[endpoint](t, method, path)
     assert "{" not in path, f"no target builder for {endpoint}"
     return {"path": path}
+
+
+def make_override(t, *, store: int = 1, dept: int = 1):
+    """A series override row (no served run needed: reads and withdrawals do not look at the forecast)."""
+    from forecasting.models import Override
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        return Override.objects.create(level="series", key={"store": store, "dept": dept}, periods=["2012-11-02"],
+                                       value=100.0, reason="promotion", stores=[store])
+
+
+@builder("POST /api/v1/overrides/")
+def _override_post(t, method, path):
+    return {"path": path, "body": {"level": "series", "key": {"store": 1, "dept": 1}, "periods": ["2012-11-02"],
+                                   "value": 100.0, "reason": "promotion", "note": "flyer"}}
+
+
+@builder("GET /api/v1/overrides/{id}/", "DELETE /api/v1/overrides/{id}/")
+def _override(t, method, path):
+    return {"path": path.replace("{id}", str(make_override(t).pk))}

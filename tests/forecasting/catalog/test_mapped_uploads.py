@@ -233,7 +233,7 @@ def test_the_rewrite_trains_like_the_original_and_exports_in_the_retailers_terms
                for r in restricted.get("/api/v1/departments/").json()["results"])
     export = api_client(rewritten, key=rewritten.admin_key).get("/api/v1/forecasts/export.csv")
     lines = b"".join(export.streaming_content).decode().splitlines()
-    assert lines[0] == "Filiale,Warengruppe,Date,Forecast,Lo80,Hi80,Lo95,Hi95,Status"
+    assert lines[0] == "Filiale,Warengruppe,Date,Forecast,Lo80,Hi80,Lo95,Hi95,Status,Statistical"
     first = lines[1].split(",")
     assert first[0] == "S-001" and first[1].startswith("D-")
     assert datetime.strptime(first[2], "%Y-%m-%d").weekday() == 5  # the week's first day, a Saturday

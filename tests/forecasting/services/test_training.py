@@ -75,7 +75,7 @@ def test_train_end_to_end_forecasts_every_latest_series(celery_worker_proc, demo
     export = client.get("/api/v1/forecasts/export.csv")
     assert export.status_code == 200
     lines = b"".join(export.streaming_content).decode().splitlines()
-    assert lines[0] == "Store,Dept,Date,Forecast,Lo80,Hi80,Lo95,Hi95,Status"
+    assert lines[0] == "Store,Dept,Date,Forecast,Lo80,Hi80,Lo95,Hi95,Status,Statistical"
     series = {(int(r.split(",")[0]), int(r.split(",")[1])) for r in lines[1:]}
     for r in lines[1:]:  # numbers rounded to cents, a status per row
         cells = r.split(",")
@@ -87,7 +87,8 @@ def test_train_end_to_end_forecasts_every_latest_series(celery_worker_proc, demo
     fc = client.get("/api/v1/forecasts/", {"store": store, "dept": dept}).json()
     assert fc["model_version"] == 1 and fc["horizon"] == 13 and len(fc["points"]) == 13
     p = fc["points"][0]
-    assert set(p) == {"date", "forecast", "lo80", "hi80", "lo95", "hi95", "status"}
+    assert set(p) == {"date", "forecast", "statistical", "overridden", "lo80", "hi80", "lo95", "hi95", "status"}
+    assert p["forecast"] == p["statistical"] and p["overridden"] is False  # no override yet
     assert fc["status"] in ("modelled", "pooled") and p["status"] == fc["status"]
     assert p["lo95"] <= p["lo80"] <= p["forecast"] <= p["hi80"] <= p["hi95"]
     on_demand = client.post("/api/v1/forecasts/", {"store": store, "dept": dept, "horizon": 6}, format="json").json()

@@ -1,0 +1,135 @@
+"""A planner's overrides end to end with a real Celery worker (issue 19, the
+planner's workflow 2-3): train on older weeks; override a series by value, its
+store by a percent and the total by value; the series, the export and the
+stored aggregates serve the final figure beside the statistical one and stay
+coherent; the actuals arrive and a refresh keeps the overrides whose periods are
+still ahead; the value added is measured against those actuals; a withdrawal
+restores the model's figure. Every write is audited."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from tests.conftest import add_member, api_client, in_tenant, provision
+from tests.support.data import upload, wait_job
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
+LATER_WEEKS = 2
+HORIZON = 4
+
+
+@pytest.fixture(scope="module")
+def split_demo(tmp_path_factory):
+    from forecasting.demo_data import generate
+
+    folder = tmp_path_factory.mktemp("demo")
+    files = generate(folder, seed=5, small=True)
+    sales = pd.read_csv(files["sales"])
+    dates = sorted(sales["Date"].unique())
+    cut = dates[-LATER_WEEKS - 1]
+    sales[sales["Date"] <= cut].to_csv(folder / "old.csv", index=False)
+    sales[sales["Date"] > cut].to_csv(folder / "new.csv", index=False)
+    return {"files": files, "old": folder / "old.csv", "new": folder / "new.csv", "sales": sales}
+
+
+def _export(client) -> pd.DataFrame:
+    resp = client.get("/api/v1/forecasts/export.csv")
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
+    return pd.read_csv(io.StringIO(b"".join(resp.streaming_content).decode()))
+
+
+def _post(client, **body):
+    return client.post("/api/v1/overrides/", body, format="json")
+
+
+def test_overrides_apply_coherently_survive_a_refresh_and_measure_their_value(celery_worker_proc, split_demo):
+    from accounts.models import AuditEvent
+    from forecasting.models import OverrideLine
+
+    d = split_demo
+    t = provision("overrides")
+    for kind in ("stores", "features"):
+        assert upload(t, d["files"][kind], d["files"][kind].name)["status"] == "succeeded"
+    assert upload(t, d["old"], "train.csv")["status"] == "succeeded"
+    analyst = add_member(t, "analyst")
+    client = api_client(t, user=analyst)
+    job = client.post("/api/v1/models/train/", {"horizon": HORIZON, "backtest_windows": 1}, format="json").json()["job"]
+    assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
+
+    before = _export(client)
+    assert (before["Forecast"] == before["Statistical"]).all()
+    weeks = sorted(before["Date"].unique())
+    store, dept = (int(v) for v in before[["Store", "Dept"]].iloc[0])
+
+    # a viewer cannot override; a bad period is named
+    viewer = api_client(t, user=add_member(t, "viewer"))
+    assert _post(viewer, level="series", key={"store": store, "dept": dept}, periods=[weeks[0]], value=1,
+                 reason="promotion").status_code == 403
+    bad = _post(client, level="series", key={"store": store, "dept": dept}, periods=["2001-01-05"], value=1,
+                reason="promotion")
+    assert bad.status_code == 400 and "periods[0]" in bad.json()["error"]["details"], bad.content
+
+    # 1. the series set to 5,000 in weeks 1-2; 2. its store +10 % in week 1; 3. the total to +5 % in week 3
+    r1 = _post(client, level="series", key={"store": store, "dept": dept}, periods=weeks[:2], value=5000,
+               reason="promotion", note="flyer")
+    assert r1.status_code == 201, r1.content
+    r2 = _post(client, level="store", key={"store": store}, periods=[weeks[0]], percent=10, reason="event")
+    assert r2.status_code == 201, r2.content
+    total3 = before.loc[before["Date"] == weeks[2], "Statistical"].sum() * 1.05
+    r3 = _post(client, level="total", key={}, periods=[weeks[2]], value=round(total3, 2), reason="market")
+    assert r3.status_code == 201, r3.content
+
+    points = {p["date"]: p for p in client.get("/api/v1/forecasts/", {"store": store, "dept": dept}).json()["points"]}
+    assert points[weeks[0]]["forecast"] == pytest.approx(5500.0) and points[weeks[1]]["forecast"] == pytest.approx(5000)
+    assert points[weeks[0]]["overridden"] and not points[weeks[3]]["overridden"]
+    stat = before.set_index(["Store", "Dept", "Date"])["Statistical"]
+    assert points[weeks[3]]["statistical"] == pytest.approx(stat[(store, dept, weeks[3])], abs=0.01)
+
+    after = _export(client)
+    by_week = after.groupby("Date")[["Forecast", "Statistical"]].sum()
+    assert by_week.loc[weeks[2], "Forecast"] == pytest.approx(total3, abs=1.0)  # the total, spread over every series
+    assert (after["Statistical"] == before["Statistical"]).all()
+    others = after[(after["Store"] == store) & (after["Dept"] != dept) & (after["Date"] == weeks[0])]
+    assert (others["Forecast"] - others["Statistical"] * 1.1).abs().max() < 0.02  # the store's percent
+    agg = client.get("/api/v1/forecasts/aggregate/", {"level": "total"}).json()["points"]
+    assert {p["date"]: round(p["forecast"], 0) for p in agg} == {
+        w: round(v, 0) for w, v in after.groupby("Date")["Forecast"].sum().items()}  # coherent at every level
+    store_agg = client.get("/api/v1/forecasts/aggregate/", {"level": "store", "store": store}).json()["points"]
+    mine = after[after["Store"] == store].groupby("Date")["Forecast"].sum()
+    assert {p["date"]: round(p["forecast"], 0) for p in store_agg} == {w: round(v, 0) for w, v in mine.items()}
+
+    # the actuals of weeks 1-2 arrive; a refresh moves the origin: the week-3 override still applies
+    assert upload(t, d["new"], "later.csv")["status"] == "succeeded"
+    job = client.post("/api/v1/forecasts/refresh/", {}, format="json").json()["job"]
+    assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
+    refreshed = _export(client)
+    assert weeks[2] in set(refreshed["Date"]) and weeks[0] not in set(refreshed["Date"])
+    assert refreshed.loc[refreshed["Date"] == weeks[2], "Forecast"].sum() == pytest.approx(total3, abs=1.0)
+
+    # the value added, from the lines and the actuals of weeks 1-2
+    actual = d["sales"].set_index(["Store", "Dept", "Date"])["Weekly_Sales"]
+    with in_tenant(t):
+        lines = pd.DataFrame(OverrideLine.objects.filter(override_id=r1.json()["id"]).values(
+            "store", "dept", "date", "statistical", "final"))
+    lines["actual"] = [actual[(s, dp, dt.isoformat())] for s, dp, dt in zip(lines["store"], lines["dept"],
+                                                                             lines["date"])]
+    rows = {r["reason"]: r for r in client.get("/api/v1/overrides/value-added/").json()["results"]}
+    promo = rows["promotion"]
+    assert promo["planner"] == analyst.email and promo["periods_with_actuals"] == 2 and promo["overrides"] == 1
+    assert promo["statistical_error"] == pytest.approx((lines["statistical"] - lines["actual"]).abs().sum())
+    assert promo["final_error"] == pytest.approx((lines["final"] - lines["actual"]).abs().sum())
+    assert promo["value_added"] == pytest.approx(promo["statistical_error"] - promo["final_error"])
+    assert "market" not in rows  # week 3 has no actual yet
+
+    # withdrawn: the model's figure again, the override kept for its value added
+    assert client.delete(f"/api/v1/overrides/{r3.json()['id']}/").status_code == 204
+    restored = _export(client)
+    assert (restored["Forecast"] == restored["Statistical"]).all()
+    listed = client.get("/api/v1/overrides/").json()
+    assert {r["id"] for r in listed["results"]} == {r1.json()["id"], r2.json()["id"]}
+    assert client.get("/api/v1/overrides/?withdrawn=1").json()["count"] == 3
+    with in_tenant(t):
+        actions = list(AuditEvent.objects.filter(action__startswith="override.").values_list("action", flat=True))
+    assert sorted(actions) == ["override.create"] * 3 + ["override.withdraw"]
