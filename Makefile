@@ -40,7 +40,7 @@ lint: install
 # Celery worker and gunicorn (saas/settings/test.py); TEST_WORKERS=0 runs it in one
 TEST_WORKERS ?= 2
 test: install chromium lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=15
 
 # every benchmark, each to the end whatever the others printed; the summary names the ones that FAILED
 BENCH_SCRIPTS := tenants ingest train accuracy predict_latency forecast_api fairness load fuzz chaos audit simulate pages rescore refresh refresh_product hierarchy lifecycle fuzz_uploads gzip_members

@@ -113,7 +113,7 @@ class Stack:
             proc.kill(signal.SIGTERM)
 
 
-def wait_status(stack, t, job_id, statuses=("running",), timeout=600) -> dict:
+def wait_status(stack, t, job_id, statuses=("running",), timeout=240 if QUICK else 600) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -148,7 +148,7 @@ def invariants(t, expected_sales: int | None) -> dict:
             "sales": sales, "active": active, "orphans": len(files - versions), "missing": len(missing)}
 
 
-def settle(stack, t, job_ids, timeout=900):
+def settle(stack, t, job_ids, timeout=240 if QUICK else 900):
     return [wait_job(stack, t, j, timeout=timeout)["status"] for j in job_ids]
 
 
@@ -160,7 +160,8 @@ def upload(stack, t, path, kind):
 
 
 def train(stack, t):
-    resp = api(stack, t, "POST", "/api/v1/models/train/", json={"horizon": 13, "backtest_windows": 2})
+    body = {"horizon": 4, "backtest_windows": 1} if QUICK else {"horizon": 13, "backtest_windows": 2}
+    resp = api(stack, t, "POST", "/api/v1/models/train/", json=body)
     assert resp.status_code == 202, resp.text
     return resp.json()["job"]["id"]
 
@@ -242,7 +243,8 @@ def _main(quick: bool) -> int:
         for i, t in enumerate(tenants):
             files = big if i == 0 else small
             for kind in ("stores", "features") if i == 0 else ("stores", "features", "sales"):
-                assert wait_job(stack, t, upload(stack, t, files[kind], kind))["status"] == "succeeded"
+                done = wait_job(stack, t, upload(stack, t, files[kind], kind), timeout=240 if QUICK else 1800)
+                assert done["status"] == "succeeded", done
         step("uploads loaded")
 
         # 1. SIGKILL the ingest worker during an upload

@@ -12,7 +12,7 @@ operations answered for the admin key without fuzzing (GET /api/v1/me/).
 Run: .venv/bin/python bench/fuzz.py [--examples 40] [--min-requests 10000]
 (needs schemathesis, which requirements/lock.txt pins for the suite's shorter pass).
 --quick: 1 example per operation of a few read paths of the schema
-(QUICK_PATHS), for the anonymous caller and the admin key (--only to choose),
+(QUICK_PATHS), for the admin key (--only to choose),
 one web worker, quick database; targets not enforced."""
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def main() -> int:
     add_quick(ap)
     args = ap.parse_args()
     if args.quick:
-        args.examples, args.only = 1, args.only or "anonymous,key_admin"
+        args.examples, args.only = 1, args.only or "key_admin"
     import django
 
     django.setup()

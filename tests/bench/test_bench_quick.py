@@ -140,6 +140,8 @@ def quick_runs(tmp_path_factory):
         run(FIRST)
         with ThreadPoolExecutor(max_workers=3) as pool:
             list(pool.map(run, ORDER))
+        print("bench quick mode, seconds per script: " + ", ".join(  # shown with -s, or in a failure's log
+            f"{name} {r.seconds:.0f}" for name, r in sorted(results.items(), key=lambda kv: -kv[1].seconds)))
         yield results
     finally:
         _drop(db)
