@@ -9,6 +9,7 @@ from forecasting.web import data_settings as web_data_settings
 from forecasting.web import insights as web_insights
 from forecasting.web import model_pages as web_models
 from forecasting.web import overrides as web_overrides
+from forecasting.web import plans as web_plans
 from forecasting.web import reports as web_reports
 from forecasting.web import retraining as web_retraining
 from forecasting.web import simulator as web_simulator
@@ -66,6 +67,9 @@ urlpatterns = [
     path("forecasts/overrides/", web_overrides.overrides_page, name="overrides"),
     path("forecasts/overrides/new/", web_overrides.override_submit, name="override_submit"),
     path("forecasts/overrides/<int:pk>/withdraw/", web_overrides.override_withdraw_submit, name="override_withdraw"),
+    path("forecasts/plan/", web_plans.plan_page, name="plan"),
+    path("forecasts/plan/submit/", web_plans.plan_submit_view, name="plan_submit"),
+    path("forecasts/plan/<int:pk>/approve/", web_plans.plan_approve_view, name="plan_approve"),
     path("insights/", web_insights.insights_page, name="insights"),
     path("insights/status/", web_insights.insights_status, name="insights_status"),
     path("insights/on-hand/", web_insights.on_hand_submit, name="insights_on_hand"),

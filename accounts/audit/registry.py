@@ -58,6 +58,8 @@ ACTIONS: dict[str, str] = {
     "simulation.run": "Promotion scenario saved",
     "override.create": "Forecast overridden",
     "override.withdraw": "Forecast override withdrawn",
+    "plan.submit": "Plan submitted for approval",
+    "plan.approve": "Plan approved",
     "inventory.on_hand_uploaded": "Stock on hand uploaded",
     "notice.dismiss": "Notice dismissed",
 }

@@ -16,6 +16,8 @@ from .planning import (  # noqa: F401
     InsightSnapshot,
     Override,
     OverrideLine,
+    Plan,
+    PlanPoint,
     Scenario,
     SimulationUse,
 )

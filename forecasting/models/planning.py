@@ -1,9 +1,12 @@
-"""What planners save and what the worker precomputes for their pages: scenarios, overrides, figures and insights."""
+"""What planners save and what the worker precomputes for their pages: scenarios, overrides, plans, figures
+and insights."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.audit import Actor
 from jobs.models import CreatedByMixin
 
 from .lifecycle import ForecastRun, ModelVersion
@@ -117,3 +120,55 @@ class OverrideLine(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["store", "dept", "date"])]
+
+
+class Plan(CreatedByMixin, models.Model):
+    """A forecast submitted for approval (analyst+) and, once approved
+    (admin+), the workspace's plan: the final figures (statistical +
+    overrides) of the served run frozen in its points. One plan is approved
+    at a time; approving another supersedes it."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        SUPERSEDED = "superseded", "Superseded"
+
+    number = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    run = models.ForeignKey(ForecastRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_number = models.PositiveIntegerField(help_text="the model version whose forecast it froze")
+    origin = models.DateField()
+    first_period = models.DateField()
+    last_period = models.DateField()
+    series = models.PositiveIntegerField()
+    total = models.FloatField(help_text="the sum of its final figures")
+    statistical_total = models.FloatField()
+    overrides = models.PositiveIntegerField(help_text="active overrides it included")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    approved_by_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["status"], condition=models.Q(status="approved"),
+                                               name="one_approved_plan")]
+
+    @property
+    def approved_by_label(self) -> str:
+        return Actor.recorded(user=self.approved_by, api_key=self.approved_by_key).label if self.approved_at else ""
+
+
+class PlanPoint(models.Model):
+    """One series' figure of a plan in one period (the final one, and the model's own)."""
+
+    pk = models.CompositePrimaryKey("plan_id", "store", "dept", "date")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="points")
+    store = models.PositiveIntegerField()
+    dept = models.PositiveIntegerField()
+    date = models.DateField()
+    forecast = models.FloatField()
+    statistical = models.FloatField()

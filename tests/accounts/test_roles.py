@@ -88,6 +88,13 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/overrides/{id}/": ALL_READ,
     "DELETE /api/v1/overrides/{id}/": row(401, 403, 204, 204, 204, 403, 204, 204),
     "GET /api/v1/overrides/value-added/": ALL_READ,
+    # the approved plan: analysts submit (404 "no active model" here), admins approve, everyone reads it
+    # (404 "no approved plan" here)
+    "GET /api/v1/plans/": ALL_READ,
+    "POST /api/v1/plans/": row(401, 403, ALLOWED, ALLOWED, ALLOWED, 403, ALLOWED, ALLOWED),
+    "POST /api/v1/plans/{id}/approve/": row(401, 403, 403, 200, 200, 403, 403, 200),
+    "GET /api/v1/plans/current/": ALL_ALLOWED,
+    "GET /api/v1/plans/current/export.csv": ALL_ALLOWED,
     # stores and departments (issue 9): whoever reads forecasts
     "GET /api/v1/dashboard/": ALL_READ,
     "GET /api/v1/stores/": ALL_READ,

@@ -15,6 +15,7 @@ from tests.conftest import add_key, add_member, api_client, in_tenant, provision
 from tests.support.endpoints import discover_api_endpoints
 from tests.support.insights_checks import INSIGHTS_CHECKS
 from tests.support.override_checks import OVERRIDE_CHECKS
+from tests.support.plan_checks import PLAN_CHECKS
 from tests.support.stores_checks import STORE_PAGE_CHECKS
 
 STORES, DEPTS, WEEKS = (1, 2, 3), (1, 2), 6
@@ -360,6 +361,8 @@ ENDPOINTS = {
     **STORE_PAGE_CHECKS,
     **INSIGHTS_CHECKS,
     **OVERRIDE_CHECKS,
+    **PLAN_CHECKS,
+    "POST /api/v1/plans/{id}/approve/": ADMIN_ONLY,
 }
 
 
@@ -411,7 +414,7 @@ def test_forecast_page_of_another_store_shows_nothing_of_it(scoped):
 PAGES = {  # web pages that show store data: path -> text that only the unrestricted see
     "/": None, "/insights/": None, "/data/": None, "/forecasts/?store=1&dept=99": None,
     "/stores/": None, "/stores/2/": None, "/departments/": None, "/departments/1/": None,
-    "/reports/weekly.pdf": None, "/forecasts/overrides/": None,
+    "/reports/weekly.pdf": None, "/forecasts/overrides/": None, "/forecasts/plan/": None,
 }
 
 

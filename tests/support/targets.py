@@ -331,3 +331,52 @@ def _override_post(t, method, path):
 @builder("GET /api/v1/overrides/{id}/", "DELETE /api/v1/overrides/{id}/")
 def _override(t, method, path):
     return {"path": path.replace("{id}", str(make_override(t).pk))}
+
+
+def make_plan(t, *, status: str = "submitted"):
+    """A plan row with one point of store 1, department 1 (no served run needed to approve or read it)."""
+    from datetime import date
+
+    from django.db.models import Max
+
+    from forecasting.models import Plan, PlanPoint
+    from tests.conftest import in_tenant
+
+    with in_tenant(t):
+        if status == "approved":
+            Plan.objects.filter(status="approved").update(status="superseded")
+        number = (Plan.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+        day = date(2012, 11, 2)
+        plan = Plan.objects.create(number=number, status=status, model_number=1, origin=date(2012, 10, 26),
+                                   first_period=day, last_period=day, series=1, total=10.0, statistical_total=10.0,
+                                   overrides=0)
+        PlanPoint.objects.create(plan=plan, store=1, dept=1, date=day, forecast=10.0, statistical=10.0)
+        return plan
+
+
+@builder("POST /api/v1/plans/")
+def _plan_post(t, method, path):
+    return {"path": path, "body": {"note": "Q4"}}
+
+
+@builder("POST /api/v1/plans/{id}/approve/")
+def _plan_approve(t, method, path):
+    return {"path": path.replace("{id}", str(make_plan(t).pk))}
+
+
+def make_served_run(t):
+    """An active model version with a served run forecasting store 1, department 1 for 2012-11-02 (what an
+    override or a plan needs)."""
+    from datetime import date
+
+    from forecasting.models import ForecastPoint, ForecastRun, ModelVersion
+    from tests.conftest import in_tenant
+
+    version = make_model_version(t)
+    with in_tenant(t):
+        ModelVersion.objects.filter(status="active").update(status="retired")
+        ModelVersion.objects.filter(pk=version.pk).update(status="active")
+        run = ForecastRun.objects.create(model_version_id=version.pk, origin=date(2012, 10, 26), horizon=1, series=1)
+        ForecastPoint.objects.create(run=run, store=1, dept=1, date=date(2012, 11, 2), forecast=50.0, lo80=40.0,
+                                     hi80=60.0, lo95=30.0, hi95=70.0)
+    return run

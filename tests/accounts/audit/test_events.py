@@ -65,6 +65,10 @@ def test_mutating_endpoint_writes_exactly_one_event(tenant, endpoint, monkeypatc
         version = make_model_version(tenant)
         with in_tenant(tenant):
             ModelVersion.objects.filter(pk=version.pk).update(status="active")
+    if endpoint in ("POST /api/v1/overrides/", "POST /api/v1/plans/"):  # they act on the served forecast
+        from tests.support.targets import make_served_run
+
+        make_served_run(tenant)
     target = build(tenant, method, path)
     with in_tenant(tenant):
         AuditEvent.objects.count()  # the table is readable before the request

@@ -4,7 +4,9 @@ store by a percent and the total by value; the series, the export and the
 stored aggregates serve the final figure beside the statistical one and stay
 coherent; the actuals arrive and a refresh keeps the overrides whose periods are
 still ahead; the value added is measured against those actuals; a withdrawal
-restores the model's figure. Every write is audited."""
+restores the model's figure. The forecast with its overrides is submitted as a
+plan, approved by an admin, frozen through the refresh and compared with the
+refreshed forecast over the weeks they share. Every write is audited."""
 from __future__ import annotations
 
 import io
@@ -100,6 +102,25 @@ def test_overrides_apply_coherently_survive_a_refresh_and_measure_their_value(ce
     mine = after[after["Store"] == store].groupby("Date")["Forecast"].sum()
     assert {p["date"]: round(p["forecast"], 0) for p in store_agg} == {w: round(v, 0) for w, v in mine.items()}
 
+    # the plan: the analyst submits the forecast with its overrides, an admin approves it (frozen)
+    assert viewer.post("/api/v1/plans/", {}, format="json").status_code == 403
+    submitted = client.post("/api/v1/plans/", {"note": "Q4"}, format="json")
+    assert submitted.status_code == 201 and submitted.json()["status"] == "submitted", submitted.content
+    plan_id = submitted.json()["id"]
+    assert submitted.json()["total"] == pytest.approx(after["Forecast"].sum(), abs=1.0)
+    assert submitted.json()["overrides"] == 3
+    assert client.post(f"/api/v1/plans/{plan_id}/approve/").status_code == 403  # analysts submit, admins approve
+    assert client.get("/api/v1/plans/current/").json()["error"]["code"] == "no_approved_plan"
+    admin = api_client(t, user=add_member(t, "admin"))
+    approved = admin.post(f"/api/v1/plans/{plan_id}/approve/")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.content
+    assert admin.post(f"/api/v1/plans/{plan_id}/approve/").status_code == 409
+    plan = client.get("/api/v1/plans/current/").json()
+    frozen = pd.DataFrame(plan["points"]).set_index(["store", "dept", "date"])["forecast"]
+    served = after.set_index(["Store", "Dept", "Date"])["Forecast"]
+    assert len(frozen) == len(served) and (frozen - served.reindex(frozen.index)).abs().max() < 0.01
+    assert plan["versus_forecast"]["difference"] == pytest.approx(0.0, abs=1.0)
+
     # the actuals of weeks 1-2 arrive; a refresh moves the origin: the week-3 override still applies
     assert upload(t, d["new"], "later.csv")["status"] == "succeeded"
     job = client.post("/api/v1/forecasts/refresh/", {}, format="json").json()["job"]
@@ -107,6 +128,16 @@ def test_overrides_apply_coherently_survive_a_refresh_and_measure_their_value(ce
     refreshed = _export(client)
     assert weeks[2] in set(refreshed["Date"]) and weeks[0] not in set(refreshed["Date"])
     assert refreshed.loc[refreshed["Date"] == weeks[2], "Forecast"].sum() == pytest.approx(total3, abs=1.0)
+
+    plan = client.get("/api/v1/plans/current/").json()  # frozen: the refresh changed the forecast, not the plan
+    assert plan["id"] == plan_id and len(plan["points"]) == len(frozen)
+    versus = plan["versus_forecast"]
+    assert versus["weeks"] == HORIZON - LATER_WEEKS and versus["first_period"] == weeks[2]
+    shared = refreshed[refreshed["Date"].isin(weeks[2:])]
+    assert versus["forecast"] == pytest.approx(shared["Forecast"].sum(), abs=1.0)
+    csv_plan = client.get("/api/v1/plans/current/export.csv")
+    assert csv_plan.status_code == 200 and b"".join(csv_plan.streaming_content).decode().startswith(
+        "Store,Dept,Date,Forecast,Statistical")
 
     # the value added, from the lines and the actuals of weeks 1-2
     actual = d["sales"].set_index(["Store", "Dept", "Date"])["Weekly_Sales"]
@@ -133,3 +164,6 @@ def test_overrides_apply_coherently_survive_a_refresh_and_measure_their_value(ce
     with in_tenant(t):
         actions = list(AuditEvent.objects.filter(action__startswith="override.").values_list("action", flat=True))
     assert sorted(actions) == ["override.create"] * 3 + ["override.withdraw"]
+    with in_tenant(t):
+        assert sorted(AuditEvent.objects.filter(action__startswith="plan.").values_list("action", flat=True)) == [
+            "plan.approve", "plan.submit"]

@@ -140,7 +140,8 @@ def test_refresh_serves_a_new_run_from_the_newest_week(celery_worker_proc, split
     by_date = points.groupby(points["date"].astype(str))["forecast"].sum()
     for p in total["points"]:
         assert abs(p["forecast"] - by_date[p["date"]]) < 0.005
-        assert set(p) == {"date", "forecast", "lo80", "hi80", "lo95", "hi95"}
+        assert set(p) == {"date", "forecast", "statistical", "lo80", "hi80", "lo95", "hi95"}
+        assert p["forecast"] == p["statistical"]  # no override
     one = client.get("/api/v1/forecasts/aggregate/", {"level": "dept", "dept": dept}).json()
     assert one["key"] == str(dept) and len(one["points"]) == 13
     kind = client.get("/api/v1/forecasts/aggregate/", {"level": "store_type", "type": types[store].lower()}).json()
