@@ -20,7 +20,7 @@ from saas.api.renderers import CSVRenderer, file_renderers
 from saas.errors import NotFound
 
 
-class PlanSerializer(serializers.Serializer):
+class ForecastPlanSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
     status = serializers.CharField()
@@ -40,7 +40,7 @@ class PlanSerializer(serializers.Serializer):
     approved_by = serializers.CharField(source="approved_by_label", allow_blank=True)
 
 
-class PlanPointSerializer(serializers.Serializer):
+class ForecastPlanPointSerializer(serializers.Serializer):
     store = serializers.IntegerField()
     dept = serializers.IntegerField()
     date = serializers.DateField()
@@ -48,26 +48,26 @@ class PlanPointSerializer(serializers.Serializer):
     statistical = serializers.FloatField()
 
 
-class CurrentPlanSerializer(PlanSerializer):
-    points = PlanPointSerializer(many=True)
+class CurrentForecastPlanSerializer(ForecastPlanSerializer):
+    points = ForecastPlanPointSerializer(many=True)
     versus_forecast = serializers.JSONField(allow_null=True, help_text="the served forecast against the plan over "
                                                                        "the series x weeks both have")
 
 
-class PlanRequestSerializer(serializers.Serializer):
+class ForecastPlanRequestSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
-class PaginatedPlanSerializer(serializers.Serializer):
+class PaginatedForecastPlanSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
-    results = PlanSerializer(many=True)
+    results = ForecastPlanSerializer(many=True)
 
 
 def _data(plan, scope) -> dict:
     """A plan as answered: totals over every store are not a store-restricted caller's to see."""
-    data = PlanSerializer(plan).data
+    data = ForecastPlanSerializer(plan).data
     if scope.restricted:
         data.update(total=None, statistical_total=None)
     return data
@@ -87,13 +87,13 @@ class PlanListView(TenantAPIView):
     permissions_map = {"GET": "forecasts.view", "POST": "plans.submit"}
 
     @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses=PaginatedPlanSerializer, operation_id="plans_list")
+                   responses=PaginatedForecastPlanSerializer, operation_id="plans_list")
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(plan_list(), request, view=self)
         return paginator.get_paginated_response([_data(p, self.scope) for p in page])
 
-    @extend_schema(request=PlanRequestSerializer, responses={201: PlanSerializer})
+    @extend_schema(request=ForecastPlanRequestSerializer, responses={201: ForecastPlanSerializer})
     def post(self, request):
         note = request.data.get("note", "") if hasattr(request.data, "get") else ""
         plan = plan_submit(actor=self.actor, scope=self.scope, note=note)
@@ -103,7 +103,7 @@ class PlanListView(TenantAPIView):
 class PlanApproveView(TenantAPIView):
     permissions_map = {"POST": "plans.approve"}
 
-    @extend_schema(request=None, responses=PlanSerializer)
+    @extend_schema(request=None, responses=ForecastPlanSerializer)
     def post(self, request, pk: int):
         plan = plan_get(plan_id=pk)
         if plan is None:
@@ -119,7 +119,7 @@ class CurrentPlanView(TenantAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("store", int), OpenApiParameter("dept", int),
                                OpenApiParameter("location", str), OpenApiParameter("item", str)],
-                   responses=CurrentPlanSerializer)
+                   responses=CurrentForecastPlanSerializer)
     def get(self, request):
         q = SeriesKeysSerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
@@ -127,7 +127,7 @@ class CurrentPlanView(TenantAPIView):
         rows = plan_points(plan, scope=self.scope, store=q.validated_data.get("store"),
                            dept=q.validated_data.get("dept"))
         points = [{"store": s, "dept": d, "date": dt, "forecast": f, "statistical": st} for s, d, dt, f, st in rows]
-        return Response({**_data(plan, self.scope), "points": PlanPointSerializer(points, many=True).data,
+        return Response({**_data(plan, self.scope), "points": ForecastPlanPointSerializer(points, many=True).data,
                          "versus_forecast": plan_vs_forecast(plan, latest_run(), scope=self.scope)})
 
 
