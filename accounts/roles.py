@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "forecasts.override": _ANALYST_UP,  # a planner's overrides of the served forecast (issue 19)
     "plans.submit": _ANALYST_UP,       # submit the forecast with its overrides for approval
     "plans.approve": _ADMIN_UP,        # approve it: the workspace's plan
+    "exceptions.answer": _ANALYST_UP,  # accept or dismiss a row of the exceptions worklist
     "simulations.run": _ALL,         # the promotion what-if (issue 9's contract: viewer+)
     "simulations.save": _ANALYST_UP,  # save a what-if as a named scenario (audited)
     "workspace.manage": frozenset({Role.OWNER}),  # export all data, delete the workspace

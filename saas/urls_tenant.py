@@ -6,6 +6,7 @@ from billing import views as billing_views
 from forecasting.web import dashboard as web_dashboard
 from forecasting.web import data as web_data
 from forecasting.web import data_settings as web_data_settings
+from forecasting.web import exceptions as web_exceptions
 from forecasting.web import insights as web_insights
 from forecasting.web import model_pages as web_models
 from forecasting.web import overrides as web_overrides
@@ -68,6 +69,8 @@ urlpatterns = [
     path("forecasts/overrides/new/", web_overrides.override_submit, name="override_submit"),
     path("forecasts/overrides/<int:pk>/withdraw/", web_overrides.override_withdraw_submit, name="override_withdraw"),
     path("forecasts/plan/", web_plans.plan_page, name="plan"),
+    path("forecasts/exceptions/", web_exceptions.exceptions_page, name="exceptions"),
+    path("forecasts/exceptions/answer/", web_exceptions.exception_answer_view, name="exception_answer"),
     path("forecasts/plan/submit/", web_plans.plan_submit_view, name="plan_submit"),
     path("forecasts/plan/<int:pk>/approve/", web_plans.plan_approve_view, name="plan_approve"),
     path("insights/", web_insights.insights_page, name="insights"),

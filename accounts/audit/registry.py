@@ -60,6 +60,7 @@ ACTIONS: dict[str, str] = {
     "override.withdraw": "Forecast override withdrawn",
     "plan.submit": "Plan submitted for approval",
     "plan.approve": "Plan approved",
+    "exception.answer": "Exception accepted or dismissed",
     "inventory.on_hand_uploaded": "Stock on hand uploaded",
     "notice.dismiss": "Notice dismissed",
 }

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from forecasting.api import (
     catalog,
     dashboard,
+    exceptions,
     insights,
     monitoring,
     overrides,
@@ -34,6 +35,8 @@ urlpatterns = [
     path("models/<int:pk>/evaluations/", monitoring.ModelEvaluationListView.as_view(), name="api-model-evaluations"),
     path("monitoring/", monitoring.MonitoringView.as_view(), name="api-monitoring"),
     path("retraining-policy/", retraining.RetrainingPolicyView.as_view(), name="api-retraining-policy"),
+    path("exceptions/", exceptions.ExceptionListView.as_view(), name="api-exceptions"),
+    path("exceptions/answers/", exceptions.ExceptionAnswerView.as_view(), name="api-exception-answers"),
     path("overrides/", overrides.OverrideListView.as_view(), name="api-overrides"),
     path("overrides/value-added/", overrides.ValueAddedView.as_view(), name="api-overrides-value-added"),
     path("overrides/<int:pk>/", overrides.OverrideDetailView.as_view(), name="api-override"),

@@ -12,6 +12,7 @@ from .lifecycle import (  # noqa: F401
     SeriesStatus,
 )
 from .planning import (  # noqa: F401
+    ExceptionDismissal,
     FiguresSnapshot,
     InsightSnapshot,
     Override,

@@ -172,3 +172,27 @@ class PlanPoint(models.Model):
     date = models.DateField()
     forecast = models.FloatField()
     statistical = models.FloatField()
+
+
+class ExceptionDismissal(CreatedByMixin, models.Model):
+    """A planner's answer to a row of the exceptions worklist (accepted as it
+    is, or dismissed with a reason): the row stays hidden while its figures
+    are those it was answered on (``basis``: the run, plan or week they came from)."""
+
+    class Reason(models.TextChoices):  # the answers, defined once (API, page)
+        ACCEPTED = "accepted", "Accepted as it is"
+        KNOWN = "known_cause", "Known cause (event, promotion, closure)"
+        DATA = "data_issue", "Data issue, being fixed"
+        OVERRIDDEN = "overridden", "Handled by an override"
+        OTHER = "other", "Other"
+
+    kind = models.CharField(max_length=20)
+    store = models.PositiveIntegerField()
+    dept = models.PositiveIntegerField()
+    basis = models.CharField(max_length=64)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "store", "dept", "basis"], name="one_answer_per_row")]

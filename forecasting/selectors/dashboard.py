@@ -25,6 +25,7 @@ from forecasting.models import DriftReport
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
 from forecasting.selectors.dataset import latest_upload
+from forecasting.selectors.exceptions import exception_list
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.monitoring import band_within_scope, live_accuracy_summary
 from forecasting.selectors.stores import FORECAST_WEEKS, _fetch, department_table, store_table, stored_figures
@@ -34,6 +35,7 @@ YEAR = stores_selectors.YEAR
 HISTORY_WEEKS = 156
 MOVERS = 5
 ATTENTION_DAYS = 7
+ATTENTION_EXCEPTIONS = 5  # the top of the exceptions worklist
 
 
 def _ratio(a, b):
@@ -183,7 +185,8 @@ def _drift_share(report: DriftReport, *, scope: StoreScope) -> float | None:
 
 
 def attention(*, scope: StoreScope) -> dict:
-    """What needs attention: drift detected, jobs failed in the last 7 days (of what the principal may see)."""
+    """What needs attention: the top of the exceptions worklist, drift detected, jobs failed in the last 7 days
+    (of what the principal may see)."""
     since = timezone.now() - timedelta(days=ATTENTION_DAYS)
     drift = list(DriftReport.objects.filter(detected=True, created_at__gte=since).order_by("-created_at")[:5])
     failed_qs = Job.objects.filter(status=Job.Status.FAILED, finished_at__gte=since)
@@ -194,7 +197,15 @@ def attention(*, scope: StoreScope) -> dict:
             "failed_jobs": [{"id": j.pk, "kind": j.kind, "label": j.get_kind_display(),
                              "finished_at": j.finished_at.isoformat() if j.finished_at else None,
                              "error": (j.error or j.message or "")[:200]} for j in visible[:10]],
-            "failed_jobs_count": len(visible)}
+            "failed_jobs_count": len(visible), **_top_exceptions(scope)}
+
+
+def _top_exceptions(scope: StoreScope) -> dict:
+    """The top of the exceptions worklist (forecasting/selectors/exceptions.py)."""
+    found = exception_list(scope=scope)
+    return {"exceptions": [{k: r[k] for k in ("kind", "kind_label", "store", "dept", "location", "item",
+                                              "money_at_stake")} for r in found["results"][:ATTENTION_EXCEPTIONS]],
+            "exceptions_count": found["count"]}
 
 
 def live_accuracy(*, scope: StoreScope) -> dict | None:

@@ -267,6 +267,9 @@ SPECTACULAR_SETTINGS = {
         "JobKindEnum": "jobs.models.Job.Kind",
         "UploadKindEnum": "forecasting.models.Upload.Kind",
         "SeriesStatusEnum": "forecasting.models.SeriesStatus",
+        "OverrideReasonEnum": "forecasting.models.Override.Reason",
+        "ExceptionAnswerReasonEnum": "forecasting.models.ExceptionDismissal.Reason",
+        "ExceptionKindEnum": "forecasting.selectors.exceptions.KIND_CHOICES",
     },
 }
 

@@ -95,6 +95,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/plans/{id}/approve/": row(401, 403, 403, 200, 200, 403, 403, 200),
     "GET /api/v1/plans/current/": ALL_ALLOWED,
     "GET /api/v1/plans/current/export.csv": ALL_ALLOWED,
+    # the exceptions worklist: everyone reads it, analysts and up answer a row
+    "GET /api/v1/exceptions/": ALL_READ,
+    "POST /api/v1/exceptions/answers/": row(401, 403, 201, 201, 201, 403, 201, 201),
     # stores and departments (issue 9): whoever reads forecasts
     "GET /api/v1/dashboard/": ALL_READ,
     "GET /api/v1/stores/": ALL_READ,

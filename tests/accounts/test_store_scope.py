@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import add_key, add_member, api_client, in_tenant, provision, web_client
 from tests.support.endpoints import discover_api_endpoints
+from tests.support.exception_checks import EXCEPTION_CHECKS
 from tests.support.insights_checks import INSIGHTS_CHECKS
 from tests.support.override_checks import OVERRIDE_CHECKS
 from tests.support.plan_checks import PLAN_CHECKS
@@ -362,6 +363,7 @@ ENDPOINTS = {
     **INSIGHTS_CHECKS,
     **OVERRIDE_CHECKS,
     **PLAN_CHECKS,
+    **EXCEPTION_CHECKS,
     "POST /api/v1/plans/{id}/approve/": ADMIN_ONLY,
 }
 
@@ -414,7 +416,7 @@ def test_forecast_page_of_another_store_shows_nothing_of_it(scoped):
 PAGES = {  # web pages that show store data: path -> text that only the unrestricted see
     "/": None, "/insights/": None, "/data/": None, "/forecasts/?store=1&dept=99": None,
     "/stores/": None, "/stores/2/": None, "/departments/": None, "/departments/1/": None,
-    "/reports/weekly.pdf": None, "/forecasts/overrides/": None, "/forecasts/plan/": None,
+    "/reports/weekly.pdf": None, "/forecasts/overrides/": None, "/forecasts/plan/": None, "/forecasts/exceptions/": None,
 }
 
 

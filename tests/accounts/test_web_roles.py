@@ -67,6 +67,8 @@ MATRIX: dict[str, str] = {
     "forecasts/overrides/new/": ANALYST,
     "forecasts/overrides/<int:pk>/withdraw/": ANALYST,
     "forecasts/plan/": MEMBER,
+    "forecasts/exceptions/": MEMBER,
+    "forecasts/exceptions/answer/": ANALYST,
     "forecasts/plan/submit/": ANALYST,
     "forecasts/plan/<int:pk>/approve/": ADMIN,
     "insights/": MEMBER,

@@ -22,6 +22,7 @@ PAGES = {
     "department": ("/departments/{dept}/", 2),  # history with forecast, store x week heatmap
     "overrides": ("/forecasts/overrides/", 0),
     "plan": ("/forecasts/plan/", 0),
+    "exceptions": ("/forecasts/exceptions/", 0),
     "simulator": ("/simulator/", 0),            # its chart comes with an answer (test_simulator_page.py)
     "insights": ("/insights/", 2),              # volatility heatmap, markdown ROI scatter
     "models": ("/models/", 0),

@@ -380,3 +380,24 @@ def make_served_run(t):
         ForecastPoint.objects.create(run=run, store=1, dept=1, date=date(2012, 11, 2), forecast=50.0, lo80=40.0,
                                      hi80=60.0, lo95=30.0, hi95=70.0)
     return run
+
+
+def make_open_exception(t) -> dict:
+    """A served run and an approved plan 40 below it for store 1, department 1 (a plan gap, with a materiality
+    floor of 0): the body that answers that row."""
+    from forecasting.models import DataSettings, Plan, PlanPoint
+    from tests.conftest import in_tenant
+
+    run = make_served_run(t)
+    plan = make_plan(t, status="approved")
+    with in_tenant(t):
+        DataSettings.objects.update_or_create(pk=1, defaults={"materiality_floor": 0.0})
+        PlanPoint.objects.filter(plan=plan).update(forecast=10.0)
+        Plan.objects.filter(pk=plan.pk).update(total=10.0)
+    return {"kind": "plan_gap", "store": 1, "dept": 1, "basis": f"plan{plan.pk}:run{run.pk}", "reason": "accepted",
+            "note": "agreed with the store"}
+
+
+@builder("POST /api/v1/exceptions/answers/")
+def _exception_answer(t, method, path):
+    return {"path": path, "body": make_open_exception(t)}

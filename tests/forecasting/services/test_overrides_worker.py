@@ -154,16 +154,57 @@ def test_overrides_apply_coherently_survive_a_refresh_and_measure_their_value(ce
     assert promo["value_added"] == pytest.approx(promo["statistical_error"] - promo["final_error"])
     assert "market" not in rows  # week 3 has no actual yet
 
+    # the exceptions worklist: week 4 raised by half moves series away from the plan; the realized weeks 1-2
+    # score the training's run; every row above a floor of 0, by money at stake
+    r4 = _post(client, level="total", key={}, periods=[weeks[3]], percent=50, reason="market")
+    assert r4.status_code == 201, r4.content
+    assert admin.patch("/api/v1/workspace/data-settings/", {"materiality_floor": 0}, format="json").status_code == 200
+    worklist = client.get("/api/v1/exceptions/").json()
+    rows = worklist["results"]
+    assert worklist["floor"] == 0 and [r["money_at_stake"] for r in rows] == sorted(
+        (r["money_at_stake"] for r in rows), reverse=True)
+    served = _export(client)
+    served = served[served["Date"].isin(weeks[2:])].groupby(["Store", "Dept"])["Forecast"].sum()
+    planned = frozen[frozen.index.get_level_values("date").isin(weeks[2:])].groupby(level=["store", "dept"]).sum()
+    gap = served - planned
+    expected_gaps = {k for k, v in gap.items() if abs(v) >= 0.10 * abs(planned[k])}
+    gaps = {(r["store"], r["dept"]): r for r in rows if r["kind"] == "plan_gap"}
+    assert set(gaps) == expected_gaps and expected_gaps
+    key = next(iter(expected_gaps))
+    assert gaps[key]["money_at_stake"] == pytest.approx(abs(gap[key]), abs=0.05)
+    realized = before[before["Date"].isin(weeks[:2])].assign(
+        actual=lambda f: [actual.get((s, dp, dt)) for s, dp, dt in zip(f["Store"], f["Dept"], f["Date"])]).dropna()
+    realized = realized.assign(err=(realized["Statistical"] - realized["actual"]).abs(),
+                               bias=realized["Statistical"] - realized["actual"])
+    by_series = realized.groupby(["Store", "Dept"])[["err", "bias", "actual"]].sum()
+    expected_live = {k for k, v in by_series.iterrows() if v["actual"] and (
+        v["err"] / v["actual"] >= 0.25 or abs(v["bias"] / v["actual"]) >= 0.15)}
+    live = {(r["store"], r["dept"]): r for r in rows if r["kind"] == "live_error"}
+    assert set(live) == expected_live
+    for k, r in live.items():
+        assert r["figures"]["weeks"] == 2 and r["money_at_stake"] == pytest.approx(by_series.loc[k, "err"], abs=0.05)
+    assert viewer.post("/api/v1/exceptions/answers/", {}, format="json").status_code == 403
+    answered = gaps[key]
+    resp = client.post("/api/v1/exceptions/answers/", {"kind": "plan_gap", "store": key[0], "dept": key[1],
+                                                       "basis": answered["basis"], "reason": "overridden",
+                                                       "note": "week 4 raised on purpose"}, format="json")
+    assert resp.status_code == 201, resp.content
+    left = {(r["store"], r["dept"]) for r in client.get("/api/v1/exceptions/").json()["results"]
+            if r["kind"] == "plan_gap"}
+    assert left == expected_gaps - {key}
+
     # withdrawn: the model's figure again, the override kept for its value added
-    assert client.delete(f"/api/v1/overrides/{r3.json()['id']}/").status_code == 204
+    for r in (r3, r4):
+        assert client.delete(f"/api/v1/overrides/{r.json()['id']}/").status_code == 204
     restored = _export(client)
     assert (restored["Forecast"] == restored["Statistical"]).all()
     listed = client.get("/api/v1/overrides/").json()
     assert {r["id"] for r in listed["results"]} == {r1.json()["id"], r2.json()["id"]}
-    assert client.get("/api/v1/overrides/?withdrawn=1").json()["count"] == 3
+    assert client.get("/api/v1/overrides/?withdrawn=1").json()["count"] == 4
     with in_tenant(t):
         actions = list(AuditEvent.objects.filter(action__startswith="override.").values_list("action", flat=True))
-    assert sorted(actions) == ["override.create"] * 3 + ["override.withdraw"]
+        assert AuditEvent.objects.filter(action="exception.answer").count() == 1
+    assert sorted(actions) == ["override.create"] * 4 + ["override.withdraw"] * 2
     with in_tenant(t):
         assert sorted(AuditEvent.objects.filter(action__startswith="plan.").values_list("action", flat=True)) == [
             "plan.approve", "plan.submit"]

@@ -101,7 +101,8 @@ def test_cards_are_like_for_like(shop):
         assert m["change"] == pytest.approx(seed.forecast_change_by_hand(stores={m["store"]}))
     depts = {m["dept"]: m for m in body["top_movers"]["departments"]}
     assert depts[1]["change"] == pytest.approx(seed.forecast_change_by_hand(depts={1}))
-    assert body["attention"] == {"drift": [], "failed_jobs": [], "failed_jobs_count": 0}
+    assert body["attention"] == {"drift": [], "failed_jobs": [], "failed_jobs_count": 0, "exceptions": [],
+                                 "exceptions_count": 0}
 
 
 def test_restricted_member_gets_her_stores_figures_only(shop):

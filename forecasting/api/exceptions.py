@@ -1,0 +1,89 @@
+"""GET /api/v1/exceptions/ (the worklist of your stores, by money at stake)
+and POST /api/v1/exceptions/answers/ (accept or dismiss a row, analyst+)."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from forecasting.models import ExceptionDismissal
+from forecasting.selectors.exceptions import KIND_CHOICES, exception_list
+from forecasting.services.exceptions import exception_answer
+from saas.api.base import TenantAPIView
+from saas.errors import ValidationFailed
+
+
+class ExceptionRowSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
+    kind_label = serializers.CharField()
+    store = serializers.IntegerField()
+    dept = serializers.IntegerField()
+    location = serializers.CharField()
+    item = serializers.CharField()
+    money_at_stake = serializers.FloatField(help_text="in the workspace's measure: what is at stake if nobody acts")
+    basis = serializers.CharField(help_text="what its figures come from; give it back to answer the row")
+    figures = serializers.JSONField(help_text="the figures that raised it (by kind)")
+    link = serializers.CharField(help_text="the series' page, where to act (override)")
+
+
+class ExceptionListSerializer(serializers.Serializer):
+    floor = serializers.FloatField(help_text="the materiality floor: smaller rows are not listed")
+    count = serializers.IntegerField()
+    results = ExceptionRowSerializer(many=True)
+
+
+class ExceptionAnswerSerializer(serializers.Serializer):
+    """Documents the body; the service validates it and names the field of any error."""
+    kind = serializers.ChoiceField(choices=KIND_CHOICES)
+    store = serializers.IntegerField()
+    dept = serializers.IntegerField()
+    basis = serializers.CharField()
+    reason = serializers.ChoiceField(choices=ExceptionDismissal.Reason.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ExceptionAnswerResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    store = serializers.IntegerField()
+    dept = serializers.IntegerField()
+    basis = serializers.CharField()
+    reason = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(source="created_by_label")
+
+
+def with_links(rows: list[dict]) -> list[dict]:
+    return [{**r, "link": f"/forecasts/?store={r['store']}&dept={r['dept']}"} for r in rows]
+
+
+class ExceptionListView(TenantAPIView):
+    """The exceptions worklist of your stores: rows above the materiality floor, by money at stake."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(responses=ExceptionListSerializer)
+    def get(self, request):
+        found = exception_list(scope=self.scope)
+        return Response({**found, "results": ExceptionRowSerializer(with_links(found["results"]), many=True).data})
+
+
+class ExceptionAnswerView(TenantAPIView):
+    """Accept a row as it is, or dismiss it with a reason (audited); it stays hidden while its basis holds."""
+
+    permissions_map = {"POST": "exceptions.answer"}
+
+    @extend_schema(request=ExceptionAnswerSerializer, responses={201: ExceptionAnswerResultSerializer})
+    def post(self, request):
+        body = request.data
+        if not hasattr(body, "get"):
+            raise ValidationFailed("The body must be a JSON object.", details={"body": ["a JSON object"]})
+        missing = [f for f in ("kind", "store", "dept", "basis", "reason") if body.get(f) in (None, "")]
+        if missing:
+            raise ValidationFailed(f"{missing[0]}: this field is required.",
+                                   details={f: ["this field is required"] for f in missing})
+        answer = exception_answer(actor=self.actor, scope=self.scope, kind=body.get("kind"), store=body.get("store"),
+                                  dept=body.get("dept"), basis=body.get("basis"), reason=body.get("reason"),
+                                  note=body.get("note", ""))
+        return Response(ExceptionAnswerResultSerializer(answer).data, status=201)
