@@ -69,6 +69,14 @@ def forecast_weeks(art) -> list[str]:
     return [d.date().isoformat() for d in art.panel.ext_dates[o + 1: o + 1 + art.horizon]]
 
 
+def planned_markdowns(art, store: int) -> dict[str, dict[str, float]]:
+    """The markdowns planned in the features data for ``store`` in each forecast week: {week: {type: amount}}."""
+    P, o = art.panel, art.origin_index
+    s = int(np.searchsorted(P.stores, int(store)))
+    md = np.asarray(P.md)[s, o + 1: o + 1 + art.horizon, :]
+    return {week: {m: float(md[k, j]) for j, m in enumerate(MARKDOWNS)} for k, week in enumerate(forecast_weeks(art))}
+
+
 def training_max(art) -> dict:
     """Largest amount of each markdown type in the history the model was trained on (all stores)."""
     P = art.panel
@@ -218,10 +226,24 @@ def simulate(art, *, store: int, depts=None, weeks, markdowns: dict | None, marg
         "store": int(store), "depts": sorted(int(d) for d in keys[:, 1]), "weeks": prep.weeks, "margin": margin,
         "baseline": float(base.sum()), "scenario": float(scen.sum()), "incremental_sales": inc,
         "lo80": inc - hw, "hi80": inc + hw, "markdown_cost": cost, "incremental_profit": profit,
-        "roi": (profit / cost) if cost != 0 else None,
-        "warnings": _warnings(art, entered, status, w),
+        "roi": (profit / cost) if cost > 0 else None,  # a cut (cost < 0) saves money: a return on nothing spent
+        "warnings": _below_plan(planned, entered, prep.weeks) + _warnings(art, entered, status, w),
         "by_week": by_week,
     }
+
+
+def _below_plan(planned: np.ndarray, entered: np.ndarray, weeks: list) -> list[dict]:
+    """An amount typed below the planned one replaces it (a cut), it does not add to it: say so."""
+    out = []
+    for j, m in enumerate(MARKDOWNS):
+        cut = np.flatnonzero(entered[:, j] < planned[:, j])
+        if cut.size:
+            k = int(cut[np.argmax(planned[cut, j] - entered[cut, j])])
+            out.append({"code": "below_plan", "field": f"markdowns.{m}",
+                        "message": f"{LABELS[m]} of ${entered[k, j]:,.0f} a week is below the ${planned[k, j]:,.0f} "
+                                   f"planned for the week ending {weeks[k]}: an amount replaces the plan, so this "
+                                   "scenario cuts the markdown (a saving, and fewer sales), it does not add to it."})
+    return out
 
 
 def _warnings(art, entered: np.ndarray, status: np.ndarray, weight: float) -> list[dict]:

@@ -157,8 +157,12 @@ def inventory(*, scope: StoreScope, lead_time: int, service_level: float, first_
     return {**meta, "results": [dict(zip(INVENTORY_COLUMNS, values)) for values in zip(*columns)]}
 
 
+INVENTORY_FIELDS = {"lead_time": "Lead time", "service_level": "Service level"}
+
+
 def inventory_params(query) -> tuple[int, float]:
-    """lead_time (weeks, 1..52) and service_level (0.5..0.999) from a query string, or the defaults."""
+    """lead_time (weeks, 1..52) and service_level (0.5..0.999, or a percent 50..99.9) from a query string,
+    or the defaults; a bad value names its field in words."""
     errors = {}
     try:
         lead_time = int(query.get("lead_time") or DEFAULT_LEAD_TIME)
@@ -167,13 +171,15 @@ def inventory_params(query) -> tuple[int, float]:
     except ValueError:
         errors["lead_time"] = ["a whole number of weeks from 1 to 52"]
     try:
-        service_level = float(query.get("service_level") or DEFAULT_SERVICE_LEVEL)
+        service_level = float(str(query.get("service_level") or DEFAULT_SERVICE_LEVEL).strip().rstrip("%"))
+        if service_level > 1:  # a percent: 95 = 95 %
+            service_level /= 100
         if not 0.5 <= service_level <= 0.999:
             raise ValueError
     except ValueError:
-        errors["service_level"] = ["a probability from 0.5 to 0.999 (0.95 = 95%)"]
+        errors["service_level"] = ["a share from 50 % to 99.9 % (95, 95 % or 0.95)"]
     if errors:
-        raise ValidationFailed("; ".join(f"{k}: {v[0]}" for k, v in errors.items()), details=errors)
+        raise ValidationFailed("; ".join(f"{INVENTORY_FIELDS[k]}: {v[0]}" for k, v in errors.items()), details=errors)
     return lead_time, service_level
 
 

@@ -9,7 +9,14 @@ from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_reserve
-from forecasting.ml.simulate import SimulationInputError, forecast_weeks, simulate, store_depts, training_max
+from forecasting.ml.simulate import (
+    SimulationInputError,
+    forecast_weeks,
+    planned_markdowns,
+    simulate,
+    store_depts,
+    training_max,
+)
 from forecasting.models import Scenario, SimulationUse
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.services.forecasts import artifact_for
@@ -36,7 +43,7 @@ def _active_artifact():
 
 def simulation_options(*, scope: StoreScope) -> dict | None:
     """What the simulator page offers: the forecast weeks, the principal's
-    stores with their departments, the training maxima; None without a model."""
+    stores with their departments and their planned markdowns, the training maxima; None without a model."""
     version = active_model()
     if version is None:
         return None
@@ -45,7 +52,7 @@ def simulation_options(*, scope: StoreScope) -> dict | None:
     depts = {s: store_depts(art, s) for s in stores}
     return {"model_version": version.number, "weeks": forecast_weeks(art),
             "stores": [s for s in stores if depts[s]], "depts": depts, "training_max": training_max(art),
-            "margin": default_margin()}
+            "planned": {s: planned_markdowns(art, s) for s in stores if depts[s]}, "margin": default_margin()}
 
 
 def _as_int(value, field: str) -> int:

@@ -39,13 +39,16 @@ def _inventory(request, scope):
     try:
         lead_time, service_level = inventory_params(request.GET)
         error = None
-    except ValidationFailed as exc:
+    except ValidationFailed as exc:  # the figures of the defaults; the form keeps what was typed
         lead_time, service_level, error = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, exc.message
     data = inventory(scope=scope, lead_time=lead_time, service_level=service_level,
                                         first_weeks=True)
     first = data["results"]  # each series' first forecast week: what to hold (and order) now
     first.sort(key=lambda r: (-(r["order"] or 0), -r["target"]))
-    return {**data, "rows": first[:TOP_ORDERS], "series": len(first), "error": error,
+    typed = {"lead_time": request.GET.get("lead_time", lead_time),
+             "service_pct": request.GET.get("service_level", f"{service_level * 100:g}") if error else
+             f"{service_level * 100:g}"}
+    return {**data, "rows": first[:TOP_ORDERS], "series": len(first), "error": error, "typed": typed,
             "service_pct": round(service_level * 100, 1)}
 
 

@@ -2,7 +2,9 @@
 answer in place), the saved scenarios, and the method in plain words."""
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from accounts.audit import Actor
@@ -36,8 +38,16 @@ def shown(answer: dict | None) -> dict | None:
             "roi_text": "–" if roi is None else f"{roi * 100:,.0f} %".replace("-", "−"),
             "margin_text": f"{float(answer.get('margin', 0)) * 100:g} %",
             "weeks_fmt": [{"week": w["week"], **{k: money(w[k]) for k in ("baseline", "scenario", "incremental_sales",
-                                                                           "markdown_cost")}}
+                                                                           "markdown_cost")},
+                           "planned": money(sum((w.get("planned_markdowns") or {}).values())),
+                           "entered": money(sum((w.get("markdowns") or {}).values()))}
                           for w in answer.get("by_week", [])]}
+
+
+def _saved(request) -> dict:
+    """The saved scenarios list's context (the page, and the out-of-band refresh after a save)."""
+    return {"can_save": has_perm(request.user.role, "simulations.save"),
+            "scenarios": [(sc, shown(sc.result)) for sc in scenario_list(scope=StoreScope.for_request(request))[:20]]}
 
 
 def _context(request, **extra) -> dict:
@@ -46,12 +56,11 @@ def _context(request, **extra) -> dict:
         options = simulation_options(scope=scope)
     except (ServiceError, OSError):
         options = None
-    ctx = {"options": options, "slots": SLOTS, "labels": list(LABELS.items()),
-           "can_save": has_perm(request.user.role, "simulations.save"),
-           "scenarios": [(sc, shown(sc.result)) for sc in scenario_list(scope=scope)[:20]], "results": {},
+    ctx = {"options": options, "slots": SLOTS, "labels": list(LABELS.items()), **_saved(request), "results": {},
            "inputs": {}}
     if options:
         ctx["depts_by_store"] = {str(s): d for s, d in options["depts"].items()}
+        ctx["planned_by_store"] = {str(s): weeks for s, weeks in options["planned"].items()}
         ctx["default_weeks"] = options["weeks"][:4]
         ctx["margin_pct"] = round(options["margin"] * 100, 1)
     ctx.update(extra)
@@ -98,7 +107,9 @@ def simulator_run(request):
     if answer:
         answer["chart"] = simulation_chart(answer, f"sim-chart-{slot}")
     partial = {"slot": slot, "answer": answer, "error": error}
-    if request.htmx:
-        return render(request, "forecasting/_simulation_result.html", partial)  # errors too: htmx swaps 2xx only
+    if request.htmx:  # errors too: htmx swaps 2xx only; a saved scenario also refreshes the saved list (out of band)
+        saved = render_to_string("forecasting/_saved_scenarios.html", {**_saved(request), "oob": True},
+                                 request=request) if answer and answer.get("saved") else ""
+        return HttpResponse(render_to_string("forecasting/_simulation_result.html", partial, request=request) + saved)
     return render(request, "forecasting/simulator.html",
                   _context(request, results={slot: partial}, inputs={slot: given}))

@@ -43,8 +43,8 @@ def test_answer_appears_and_changes_with_the_inputs(live_server_proc, page, sim_
     assert "Incremental sales" in text and "ROI" in text and "$" in text
     assert page.locator("#result-a .sim-weeks-table tbody tr").count() == 4  # the four weeks ticked by default
     page.wait_for_selector("#sim-chart-a.js-plotly-plot .main-svg")
-    bars = page.evaluate("() => document.getElementById('sim-chart-a').data.map(t => t.x.length)")
-    assert bars == [4, 4]
+    bars = page.evaluate("() => document.getElementById('sim-chart-a').data.map(t => [t.name, t.x.length])")
+    assert bars == [["Incremental sales", 4]]  # the difference per week, from zero (issue 19 item 9)
 
     form.locator("input[name=markdown1]").fill("4500")
     form.locator("button[type=submit]").click()
@@ -60,6 +60,38 @@ def test_answer_appears_and_changes_with_the_inputs(live_server_proc, page, sim_
     assert page.get_attribute("#result-a .sim-answer", "data-incremental") == second
     assert page.console_errors == [], page.console_errors
     assert page.bad_responses == []
+
+
+def test_planned_amounts_a_cut_and_the_saved_list(live_server_proc, page, sim_tenant, django_db_blocker):
+    """Issue 19 item 9: the planned amount beside each box; an amount below it is said to be a cut, with no
+    ROI; a saved scenario appears in the list without a reload."""
+    from accounts.scope import StoreScope
+    from forecasting.services.simulations import simulation_options
+    from tests.conftest import in_tenant
+
+    t = sim_tenant
+    with django_db_blocker.unblock(), in_tenant(t):
+        options = simulation_options(scope=StoreScope.all())
+    store = options["stores"][0]
+    weeks = options["weeks"][:4]
+    amounts = [options["planned"][store][w]["markdown1"] for w in weeks]
+    assert max(amounts) > 0, amounts  # the installed model plans markdown 1
+    login(page, live_server_proc, t)
+    page.goto(live_server_proc.url(t, "/simulator/"))
+    form = page.locator("#sim-form-a")
+    form.locator("select[name=store]").select_option(str(store))
+    shown = form.locator(".sim-planned[data-markdown=markdown1]").inner_text()
+    lo, hi = min(amounts), max(amounts)
+    assert shown == (f"planned: ${lo:,.0f} a week" if lo == hi else f"planned: ${lo:,.0f} to ${hi:,.0f} a week")
+    form.locator("input[name=markdown1]").fill(str(int(hi / 4)))
+    form.locator("input[name=name]").fill("Cut markdown 1")
+    form.locator("button[type=submit]").click()
+    _answer(page, "a")
+    result = page.inner_text("#result-a")
+    assert "replaces the plan" in result and "No ROI: the scenario spends less than planned" in result
+    page.wait_for_selector("#scenarios")  # the saved list refreshed in place
+    assert "Cut markdown 1" in page.inner_text("#scenarios") and page.locator("#scenarios-empty").count() == 0
+    assert page.console_errors == [], page.console_errors
 
 
 def test_fits_390px(live_server_proc, page, sim_tenant):

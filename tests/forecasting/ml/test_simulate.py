@@ -102,7 +102,23 @@ def test_answer_equals_the_models_direct_response(md_trained, chosen):
     cost = (9000.0 - planned[:, 0]).sum() + (0.0 - planned[:, 2]).sum()
     assert out["markdown_cost"] == pytest.approx(cost)
     assert out["incremental_profit"] == pytest.approx(out["incremental_sales"] * 0.25 - cost)
-    assert out["roi"] == pytest.approx(out["incremental_profit"] / cost)
+    assert out["roi"] == (pytest.approx(out["incremental_profit"] / cost) if cost > 0 else None)
+
+
+def test_an_amount_below_the_plan_is_a_cut_said_so_and_has_no_roi(md_trained):
+    """Issue 19 item 9: $20,000 typed over a larger plan gave -100 % ROI."""
+    art = _with(md_trained, chosen="lightgbm")
+    weeks = forecast_weeks(art)[:3]
+    s = int(np.searchsorted(art.panel.stores, STORE))
+    planned = art.panel.md[s, art.origin_index + 1: art.origin_index + 4, 0]
+    below = float(planned.max()) / 2
+    out = simulate(art, store=STORE, weeks=weeks, markdowns={"markdown1": below}, margin=0.3)
+    cut = [w for w in out["warnings"] if w["code"] == "below_plan"]
+    assert planned.max() > 0 and out["markdown_cost"] < 0 and out["roi"] is None
+    assert len(cut) == 1 and cut[0]["field"] == "markdowns.markdown1" and "replaces the plan" in cut[0]["message"]
+    more = simulate(art, store=STORE, weeks=weeks, markdowns={"markdown1": float(planned.max()) + 5000}, margin=0.3)
+    assert not [w for w in more["warnings"] if w["code"] == "below_plan"] and more["markdown_cost"] > 0
+    assert more["roi"] == pytest.approx(more["incremental_profit"] / more["markdown_cost"])
 
 
 def test_some_departments_and_the_ensemble_weight(md_trained):

@@ -86,6 +86,20 @@ def test_inventory_targets_follow_lead_time_and_service_level(shop):
         assert resp.status_code == 400 and resp.json()["error"]["code"] == "validation_error", bad
 
 
+def test_a_service_level_in_percent_is_read_and_a_bad_one_is_named_and_kept(shop):
+    client = _api(shop)
+    as_share = client.get("/api/v1/insights/inventory/?lead_time=2&service_level=0.95").json()
+    for typed in ("95", "95%"):  # issue 19 item 9: "95" was refused
+        as_pct = client.get(f"/api/v1/insights/inventory/?lead_time=2&service_level={typed}").json()
+        assert as_pct["service_level"] == 0.95 and as_pct["results"] == as_share["results"]
+    bad = client.get("/api/v1/insights/inventory/?lead_time=2&service_level=120").json()["error"]
+    assert bad["message"].startswith("Service level: a share from 50 %") and "service_level" in bad["details"]
+    html = web_client(shop, user=add_member(shop, "analyst")).get("/insights/?lead_time=3&service_level=120").content.decode()
+    assert "Service level: a share from 50 %" in html and 'name="service_level" value="120"' in html
+    assert 'name="lead_time" min="1" max="52" value="3"' in html  # neither field reset
+    assert "/api/v1/inventory/on-hand/" not in html  # the page has its own upload form
+
+
 def test_on_hand_upload_is_all_or_nothing_audited_and_gives_orders(shop):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
