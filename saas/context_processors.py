@@ -4,15 +4,18 @@ from django.utils.functional import SimpleLazyObject
 from accounts.roles import perms_for
 from forecasting.selectors.catalog import Words, series_codes, workspace_words
 
-NAV = [
+NAV = [  # the planning pages, in the bar
     ("Dashboard", "dashboard", "workspace.view"),
     ("Data", "data", "data.view"),
     ("Models", "models", "models.view"),
     ("{locations}", "stores", "forecasts.view"),  # the workspace's own words (forecasting/selectors/catalog.py)
     ("{items}", "departments", "forecasts.view"),
     ("Forecasts", "forecasts", "forecasts.view"),
+    ("Exceptions", "exceptions", "forecasts.view"),
     ("Insights", "insights", "forecasts.view"),
     ("Simulator", "simulator", "simulations.run"),
+]
+NAV_ADMIN = [  # the workspace's administration, under "Admin" (issue 19 item 10: one menu row, not two mixed)
     ("Members", "members", "members.view"),
     ("API keys", "api_keys", "api_keys.manage"),
     ("Audit log", "audit", "audit.view"),
@@ -31,6 +34,7 @@ def workspace(request):
     words = Words() if is_public or role is None else workspace_words()
     nav = [(label.format(locations=words.locations, items=words.items), name)
            for label, name, perm in NAV if perm in perms]
+    nav_admin = [(label, name) for label, name, perm in NAV_ADMIN if perm in perms]
     return {"tenant": None if is_public else tenant, "is_public": is_public, "role": role,
-            "perms": perms, "nav": nav, "words": words,
+            "perms": perms, "nav": nav, "nav_admin": nav_admin, "words": words,
             "codes": None if is_public or role is None else SimpleLazyObject(series_codes)}

@@ -28,6 +28,7 @@ class ExceptionRowSerializer(serializers.Serializer):
 
 class ExceptionListSerializer(serializers.Serializer):
     floor = serializers.FloatField(help_text="the materiality floor: smaller rows are not listed")
+    stale = serializers.BooleanField(help_text="live errors and anomalies are being recomputed for newer data")
     count = serializers.IntegerField()
     results = ExceptionRowSerializer(many=True)
 

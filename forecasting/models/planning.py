@@ -63,6 +63,7 @@ class InsightSnapshot(models.Model):
         HOTSPOTS = "hotspots", "Volatility hotspots"
         ANOMALIES = "anomalies", "Anomalies"
         MARKDOWN_ROI = "markdown_roi", "Markdown ROI"
+        EXCEPTIONS = "exceptions", "Exceptions worklist (live errors, anomalies)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, unique=True)
     data = models.JSONField(help_text="{'results': [row, ...], ...}; every row has its store")

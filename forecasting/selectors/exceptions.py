@@ -2,10 +2,14 @@
 
 Each kind is one function here and one line of ``KINDS``; each row names its
 series, the figures that raised it, its money at stake (in the workspace's
-measure), and a ``basis`` (the run, plan or week its figures come from). Only
-rows at or above the workspace's materiality floor are listed; a row a
-planner answered (accepted or dismissed with a reason) stays hidden while its
-basis is the same. Rows are of the principal's stores only."""
+measure), and a ``basis`` (the run, plan or week its figures come from). The
+kinds that read every series' history (``stored``: live errors, anomalies)
+are computed by the worker with the Insights figures (InsightSnapshot
+"exceptions", forecasting/services/insights.py); the others (plan gaps, stock
+on hand) are cheap joins done on read. Only rows at or above the workspace's
+materiality floor are listed; a row a planner answered (accepted or dismissed
+with a reason) stays hidden while its basis is the same. Rows are of the
+principal's stores only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,9 +63,9 @@ def _live_error(scope: StoreScope) -> list[dict]:
         if wape is None or (wape < LIVE_WAPE and abs(share_bias) < LIVE_BIAS):
             continue
         out.append({"store": store, "dept": dept, "money_at_stake": float(abs_err), "basis": f"run{run.pk}:{d1}",
-                    "figures": {"weeks": weeks, "first_week": d0, "last_week": d1, "wape": wape,
-                                "bias": share_bias, "absolute_error": float(abs_err), "actual": float(actual),
-                                "origin": run.origin}})
+                    "figures": {"weeks": weeks, "first_week": d0.isoformat(), "last_week": d1.isoformat(),
+                                "wape": wape, "bias": share_bias, "absolute_error": float(abs_err),
+                                "actual": float(actual), "origin": run.origin.isoformat()}})
     return out
 
 
@@ -90,8 +94,8 @@ def _plan_gap(scope: StoreScope) -> list[dict]:
             continue
         out.append({"store": store, "dept": dept, "money_at_stake": abs(gap), "basis": f"plan{plan.pk}:run{run.pk}",
                     "figures": {"plan": planned, "forecast": served, "difference": gap,
-                                "change": gap / planned if planned else None, "first_week": d0, "last_week": d1,
-                                "plan_number": plan.number}})
+                                "change": gap / planned if planned else None, "first_week": d0.isoformat(),
+                                "last_week": d1.isoformat(), "plan_number": plan.number}})
     return out
 
 
@@ -109,45 +113,63 @@ def _stockout(scope: StoreScope) -> list[dict]:
             for r in short.itertuples()]
 
 
-def _anomaly(scope: StoreScope) -> list[dict]:
-    """The stored anomalies (Insights) of the newest weeks."""
-    data = snapshot("anomalies", scope=scope)
-    newest = SalesRecord.objects.order_by("-date").values_list("date", flat=True).first()
-    if not data or newest is None:
+def recent_anomalies(rows: list[dict], newest) -> list[dict]:
+    """Anomaly rows (Insights' figure) of the newest weeks as worklist rows."""
+    if newest is None:
         return []
     since = (newest - timedelta(weeks=ANOMALY_WEEKS)).isoformat()
     return [{"store": r["store"], "dept": r["dept"], "money_at_stake": abs(float(r["deviation"])),
              "basis": f"week{r['date']}",
-             "figures": {"week": r["date"], "sales": r["sales"], "expected": r["expected"],
+             "figures": {"week": str(r["date"]), "sales": r["sales"], "expected": r["expected"],
                          "deviation": r["deviation"]}}
-            for r in data["results"] if str(r["date"]) > since]
+            for r in rows if str(r["date"]) > since]
+
+
+def _anomaly(scope: StoreScope) -> list[dict]:
+    """The stored anomalies (Insights) of the newest weeks."""
+    data = snapshot("anomalies", scope=scope)
+    newest = SalesRecord.objects.order_by("-date").values_list("date", flat=True).first()
+    return recent_anomalies(data["results"], newest) if data else []
 
 
 @dataclass(frozen=True)
 class Kind:
     label: str
     find: Callable[[StoreScope], list[dict]]
+    stored: bool = False  # computed by the worker over every series (InsightSnapshot "exceptions")
 
 
 KINDS: dict[str, Kind] = {
-    "live_error": Kind("Missed the realized weeks", _live_error),
+    "live_error": Kind("Missed the realized weeks", _live_error, stored=True),
     "plan_gap": Kind("Moved away from the approved plan", _plan_gap),
     "stockout": Kind("Stock-out ahead", _stockout),
-    "anomaly": Kind("Anomaly in the newest weeks", _anomaly),
+    "anomaly": Kind("Anomaly in the newest weeks", _anomaly, stored=True),
 }
 KIND_CHOICES = [(name, kind.label) for name, kind in KINDS.items()]
 
 
+def stored_rows(*, anomalies: list[dict], newest) -> list[dict]:
+    """The worker's part (every store, no floor): live errors and the newest weeks' anomalies (``anomalies``:
+    the rows Insights just computed)."""
+    return ([{"kind": "live_error", **r} for r in _live_error(StoreScope.all())]
+            + [{"kind": "anomaly", **r} for r in recent_anomalies(anomalies, newest)])
+
+
 def exception_list(*, scope: StoreScope, limit: int | None = None) -> dict:
-    """Every open exception of the scope above the materiality floor, by money at stake (descending)."""
+    """Every open exception of the scope above the materiality floor, by money at stake (descending);
+    ``stale`` when the worker's part was computed from older data or another served run."""
     floor = data_settings().materiality_floor
     answered = set(ExceptionDismissal.objects.values_list("kind", "store", "dept", "basis"))
-    codes = series_codes()
-    rows = []
+    stored = snapshot("exceptions", scope=scope) or {"results": [], "stale": False}
+    found = [r for r in stored["results"] if r.get("kind") in KINDS]
     for name, kind in KINDS.items():
-        for r in kind.find(scope):
-            if r["money_at_stake"] < floor or (name, r["store"], r["dept"], r["basis"]) in answered:
-                continue
-            rows.append({"kind": name, "kind_label": kind.label, **r, **codes.of(r["store"], r["dept"])})
+        if not kind.stored:
+            found += [{"kind": name, **r} for r in kind.find(scope)]
+    codes, rows = series_codes(), []
+    for r in found:
+        if r["money_at_stake"] < floor or (r["kind"], r["store"], r["dept"], r["basis"]) in answered:
+            continue
+        rows.append({**r, "kind_label": KINDS[r["kind"]].label, **codes.of(r["store"], r["dept"])})
     rows.sort(key=lambda r: -r["money_at_stake"])
-    return {"floor": floor, "count": len(rows), "results": rows[:limit] if limit else rows}
+    return {"floor": floor, "count": len(rows), "stale": stored["stale"],
+            "results": rows[:limit] if limit else rows}

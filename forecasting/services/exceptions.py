@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
 from forecasting.models import ExceptionDismissal
-from forecasting.selectors.exceptions import KINDS
+from forecasting.selectors.exceptions import KINDS, exception_list
 from saas.errors import NotFound, ValidationFailed
 
 MAX_NOTE = 2000
@@ -29,8 +29,9 @@ def exception_answer(*, actor: Actor, scope: StoreScope, kind: str, store, dept,
         store, dept = int(store), int(dept)
     except (TypeError, ValueError):
         raise ValidationFailed("store and dept: numbers.", details={"store": ["a number"], "dept": ["a number"]})
-    found = scope.allows(store) and any(
-        (r["store"], r["dept"], r["basis"]) == (store, dept, str(basis)) for r in KINDS[kind].find(scope))
+    found = scope.allows(store) and any(  # a row of the list as the planner saw it
+        (r["kind"], r["store"], r["dept"], r["basis"]) == (kind, store, dept, str(basis))
+        for r in exception_list(scope=scope)["results"])
     if not found:
         raise NotFound("No such open exception (it may have been answered, or its figures changed).",
                        code="exception_not_found")

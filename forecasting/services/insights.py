@@ -15,6 +15,7 @@ from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import by_department, markdown_effects
 from forecasting.models import InsightSnapshot
 from forecasting.selectors import insights as insights_selectors
+from forecasting.selectors.exceptions import stored_rows
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.insights import past_forecasts_frame, sales_frame, served_forecast_frame
 from forecasting.services.forecasts import artifact_for
@@ -57,20 +58,23 @@ def insights_compute() -> dict:
     """Every figure over every store, as JSON-ready dicts."""
     sales = sales_frame()
     if sales.empty:
-        return {"hotspots": {"results": []}, "anomalies": {"results": []}, "markdown_roi": {"results": []}}
+        return {"hotspots": {"results": []}, "anomalies": {"results": []}, "markdown_roi": {"results": []},
+                "exceptions": {"results": []}}
     past = past_forecasts_frame()
     served = served_forecast_frame()
     errors = ml_insights.forecast_errors(sales, past)
     hot = ml_insights.hotspots(sales, served, errors)
     anomalies = ml_insights.anomalies(sales, past)
     anomalies = anomalies.reindex(anomalies["deviation"].abs().sort_values(ascending=False).index).head(MAX_ANOMALIES)
+    anomaly_rows = _rows(anomalies, ["store", "dept", "date", "sales", "expected", "lo", "hi", "deviation", "method",
+                                     "score"])
     return {
         "hotspots": {"results": _rows(hot, ["rank", "store", "dept", "cv", "rel_width", "error", "score",
                                             "mean_sales", "std_sales"])},
-        "anomalies": {"results": _rows(anomalies, ["store", "dept", "date", "sales", "expected", "lo", "hi",
-                                                   "deviation", "method", "score"]),
-                      "band_weeks": int(len(past)), "truncated_at": MAX_ANOMALIES},
+        "anomalies": {"results": anomaly_rows, "band_weeks": int(len(past)), "truncated_at": MAX_ANOMALIES},
         "markdown_roi": markdown_effects_compute(),
+        # the worklist's kinds that read every series (forecasting/selectors/exceptions.py)
+        "exceptions": {"results": stored_rows(anomalies=anomaly_rows, newest=sales["date"].max().date())},
     }
 
 

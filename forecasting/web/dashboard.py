@@ -15,6 +15,7 @@ from accounts.scope import StoreScope
 from forecasting.charts.dashboard import store_type_chart, total_chart
 from forecasting.selectors.dashboard import dashboard, dashboard_figures, total_forecast
 from forecasting.selectors.forecast import latest_run
+from forecasting.selectors.onboarding import onboarding_checklist
 from forecasting.web.job_watch import figures_watch, watch_answer
 
 
@@ -35,7 +36,7 @@ def dashboard_page(request):
         "c": cards, "run": run, "restricted": scope.restricted,
         "chart": total_chart(history, forecast) if history else None,
         "type_chart": store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
-        "watch": _watch(request),
+        "watch": _watch(request), "checklist": onboarding_checklist(role=getattr(request.user, "role", None)),
         "notices": notices_recent(user=request.user)
         if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })

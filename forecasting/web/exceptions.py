@@ -23,7 +23,7 @@ SHOWN = 200  # the largest rows; the API lists every one
 def exceptions_page(request):
     found = exception_list(scope=StoreScope.for_request(request))
     return render(request, "forecasting/exceptions.html", {
-        "rows": found["results"][:SHOWN], "count": found["count"], "floor": found["floor"],
+        "rows": found["results"][:SHOWN], "count": found["count"], "floor": found["floor"], "stale": found["stale"],
         "reasons": ExceptionDismissal.Reason.choices,
         "can_answer": has_perm(request.user.role, "exceptions.answer"),
         "can_override": has_perm(request.user.role, "forecasts.override")})

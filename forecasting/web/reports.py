@@ -30,4 +30,4 @@ def weekly_report_subscription(request):
     weekly_report_subscribe(user=request.user, subscribed=on)
     messages.success(request, "You will get the weekly report by e-mail every week." if on
                      else "You will no longer get the weekly report by e-mail.")
-    return redirect("password_change")
+    return redirect("dashboard")

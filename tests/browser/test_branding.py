@@ -33,6 +33,7 @@ def test_branding_appears_after_an_owner_sets_it(live_server_proc, page):
     assert page.locator(".brand-logo").count() == 0
     default_accent = _accent(page)
 
+    page.click("nav summary:has-text('Admin')")  # the administration pages sit under one menu
     page.click("nav >> text=Workspace")
     page.fill("input[name=display_name]", "Green Grocers")
     page.fill("input[name=accent_color]", "#0a7d4f")

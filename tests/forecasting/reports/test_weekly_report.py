@@ -121,19 +121,21 @@ def test_web_route_refuses_anonymous_and_another_workspace(demo, django_db_block
     assert api_client(other, key=other.admin_key).get("/api/v1/reports/weekly.pdf", HTTP_HOST=t.host).status_code in (401, 403)
 
 
-def test_member_toggles_her_subscription_on_her_account_page(demo, django_db_blocker):
+def test_member_toggles_her_subscription_on_the_dashboard(demo, django_db_blocker):
+    """Issue 19 item 10: the subscription was hidden on the Password page."""
     t = demo["tenant"]
     member = add_member(t, "viewer")
     client = web_client(t, user=member)
-    assert "Subscribe" in client.get("/accounts/password/").content.decode()
+    assert 'id="weekly-report"' in client.get("/").content.decode() and "Subscribe" in client.get("/").content.decode()
+    assert 'action="/reports/subscription/"' not in client.get("/accounts/password/").content.decode()
     resp = client.post("/reports/subscription/", {"subscribed": "1"})
-    assert resp.status_code == 302
+    assert resp.status_code == 302 and resp["Location"] == "/"
     with in_tenant(t):
         from accounts.models import AuditEvent, User
 
         assert User.objects.get(pk=member.pk).subscribed_weekly_report is True
         assert AuditEvent.objects.filter(action="report.weekly_subscription", target_id=str(member.pk)).count() == 1
-    assert "Unsubscribe" in client.get("/accounts/password/").content.decode()
+    assert "Unsubscribe" in client.get("/").content.decode()
     client.post("/reports/subscription/", {"subscribed": "0"})
     with in_tenant(t):
         assert User.objects.get(pk=member.pk).subscribed_weekly_report is False

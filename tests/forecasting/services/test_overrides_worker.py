@@ -10,6 +10,7 @@ refreshed forecast over the weeks they share. Every write is audited."""
 from __future__ import annotations
 
 import io
+import time
 
 import pandas as pd
 import pytest
@@ -40,6 +41,19 @@ def _export(client) -> pd.DataFrame:
     resp = client.get("/api/v1/forecasts/export.csv")
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
     return pd.read_csv(io.StringIO(b"".join(resp.streaming_content).decode()))
+
+
+def _wait_for_the_worklist(t, timeout=300):
+    from forecasting.models import InsightSnapshot
+    from forecasting.selectors.insights import fingerprint
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with in_tenant(t):
+            if InsightSnapshot.objects.filter(kind="exceptions", **fingerprint()).exists():
+                return
+        assert time.monotonic() < deadline, "the worker did not store the worklist after the refresh"
+        time.sleep(0.2)
 
 
 def _post(client, **body):
@@ -159,7 +173,9 @@ def test_overrides_apply_coherently_survive_a_refresh_and_measure_their_value(ce
     r4 = _post(client, level="total", key={}, periods=[weeks[3]], percent=50, reason="market")
     assert r4.status_code == 201, r4.content
     assert admin.patch("/api/v1/workspace/data-settings/", {"materiality_floor": 0}, format="json").status_code == 200
+    _wait_for_the_worklist(t)  # the worker stores the live errors and anomalies right after the refresh
     worklist = client.get("/api/v1/exceptions/").json()
+    assert worklist["stale"] is False
     rows = worklist["results"]
     assert worklist["floor"] == 0 and [r["money_at_stake"] for r in rows] == sorted(
         (r["money_at_stake"] for r in rows), reverse=True)
