@@ -11,7 +11,6 @@ NAV = [  # the planning pages, in the bar
     ("{locations}", "stores", "forecasts.view"),  # the workspace's own words (forecasting/selectors/catalog.py)
     ("{items}", "departments", "forecasts.view"),
     ("Forecasts", "forecasts", "forecasts.view"),
-    ("Exceptions", "exceptions", "forecasts.view"),
     ("Insights", "insights", "forecasts.view"),
     ("Simulator", "simulator", "simulations.run"),
 ]

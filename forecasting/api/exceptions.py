@@ -66,8 +66,8 @@ class ExceptionListView(TenantAPIView):
 
     @extend_schema(responses=ExceptionListSerializer)
     def get(self, request):
-        found = exception_list(scope=self.scope)
-        return Response({**found, "results": ExceptionRowSerializer(with_links(found["results"]), many=True).data})
+        found = exception_list(scope=self.scope)  # plain JSON-ready rows (the serializers document them)
+        return Response({**found, "results": with_links(found["results"])})
 
 
 class ExceptionAnswerView(TenantAPIView):

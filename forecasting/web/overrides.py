@@ -45,6 +45,13 @@ def amount_label(override: Override) -> str:
     return f"{override.percent:+g} %".replace("-", "−")
 
 
+def periods_label(periods: list[str]) -> str:
+    """The weeks an override names: listed when a few, as a span when many."""
+    if len(periods) <= 3:
+        return ", ".join(periods)
+    return f"{periods[0]} – {periods[-1]} ({len(periods)} weeks)"
+
+
 def _form_from(post) -> dict:
     return {k: post.get(k, "").strip() for k in ("level", "store", "dept", "type", "amount", "kind", "reason",
                                                  "note")} | {"periods": post.getlist("periods")}
@@ -61,8 +68,9 @@ def _context(request, **extra) -> dict:
     run = latest_run()
     levels = ["series", "store"] if scope.restricted else list(LEVEL_LABELS)
     choices = series_choices(scope=scope)
-    active = [(o, node_label(o, words, codes), amount_label(o)) for o in override_list(scope=scope)]
-    withdrawn = [(o, node_label(o, words, codes), amount_label(o))
+    active = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods))
+              for o in override_list(scope=scope)]
+    withdrawn = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods))
                  for o in override_list(scope=scope, withdrawn=True).filter(withdrawn_at__isnull=False)
                  .order_by("-withdrawn_at")[:20]]
     ctx = {"run": run, "dates": run_dates(run) if run else [], "active": active, "withdrawn": withdrawn,

@@ -49,6 +49,7 @@ def test_branding_appears_after_an_owner_sets_it(live_server_proc, page):
         assert page.title().startswith("Green Grocers")
 
     # another member sees it too, and so does the sign-in page
+    page.click(".who-menu summary")  # the account menu: password and log out
     page.click("header form button")
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
     assert page.inner_text(".brand-name") == "Green Grocers"

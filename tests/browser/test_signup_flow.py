@@ -56,6 +56,7 @@ def test_signup_invite_analyst_and_analyst_cannot_manage_members(live_server_pro
     # the analyst follows the e-mailed link, sets a password and logs in
     link = _read_invite_link(server.mail_dir, f"ana@{slug}.test")
     assert link.startswith(f"http://{slug}.localhost:{server.port}/")
+    page.click(".who-menu summary")  # the account menu: password and log out
     page.click("header form button")  # owner logs out
     page.goto(link)
     page.fill("input[name=new_password1]", "Analyst-pass-2026")

@@ -61,4 +61,4 @@ def test_admin_pages_sit_under_one_menu(db_access):
     assert {"Members", "API keys", "Audit log", "Usage", "Billing", "Workspace"} == set(
         re.findall(r">([^<]+)</a>", admin))
     outside = re.sub(r'<details class="nav-more">.*?</details>', "", nav, flags=re.S)
-    assert "Members" not in outside and "Forecasts" in outside and "Exceptions" in outside
+    assert "Members" not in outside and "Forecasts" in outside and "Simulator" in outside
