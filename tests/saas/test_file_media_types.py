@@ -40,6 +40,13 @@ def _finished_export(t) -> int:
         return job.pk
 
 
+def _approved_plan(t) -> dict:
+    from tests.support.targets import make_plan
+
+    make_plan(t, status="approved")
+    return {}
+
+
 # path of the schema -> (a function of the workspace giving the path's parameters, what the file starts with)
 FILES = {
     "/api/v1/forecasts/export.csv": (lambda t: {}, b"Store,Dept,Date"),
@@ -51,6 +58,7 @@ FILES = {
     "/api/v1/workspace/exports/{job_id}/download/": (lambda t: {"job_id": _finished_export(t)}, b"PK"),
     "/api/v1/sales/": (lambda t: {}, b"Store,Dept,Date,Weekly_Sales,IsHoliday"),
     "/api/v1/insights/inventory/": (lambda t: {}, b"store,dept,week,demand"),
+    "/api/v1/plans/current/export.csv": (lambda t: _approved_plan(t), b"Store,Dept,Date,Forecast,Statistical"),
 }
 
 
