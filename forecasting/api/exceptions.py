@@ -1,8 +1,8 @@
-"""GET /api/v1/exceptions/ (the worklist of your stores, by money at stake)
+"""GET /api/v1/exceptions/ (the worklist of your stores, by money at stake, paginated)
 and POST /api/v1/exceptions/answers/ (accept or dismiss a row, analyst+)."""
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -10,6 +10,7 @@ from forecasting.models import ExceptionDismissal
 from forecasting.selectors.exceptions import KIND_CHOICES, exception_list
 from forecasting.services.exceptions import exception_answer
 from saas.api.base import TenantAPIView
+from saas.api.pagination import Pagination
 from saas.errors import ValidationFailed
 
 
@@ -27,9 +28,11 @@ class ExceptionRowSerializer(serializers.Serializer):
 
 
 class ExceptionListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
     floor = serializers.FloatField(help_text="the materiality floor: smaller rows are not listed")
     stale = serializers.BooleanField(help_text="live errors and anomalies are being recomputed for newer data")
-    count = serializers.IntegerField()
     results = ExceptionRowSerializer(many=True)
 
 
@@ -64,10 +67,15 @@ class ExceptionListView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view"}
 
-    @extend_schema(responses=ExceptionListSerializer)
+    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+                   responses=ExceptionListSerializer)
     def get(self, request):
         found = exception_list(scope=self.scope)  # plain JSON-ready rows (the serializers document them)
-        return Response({**found, "results": with_links(found["results"])})
+        paginator = Pagination()
+        page = paginator.paginate_queryset(found["results"], request, view=self)
+        answer = paginator.get_paginated_response(with_links(page))
+        answer.data.update(floor=found["floor"], stale=found["stale"])
+        return answer
 
 
 class ExceptionAnswerView(TenantAPIView):
