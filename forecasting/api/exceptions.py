@@ -11,7 +11,7 @@ from forecasting.selectors.exceptions import KIND_CHOICES, exception_list
 from forecasting.services.exceptions import exception_answer
 from saas.api.base import TenantAPIView
 from saas.api.pagination import Pagination
-from saas.errors import ValidationFailed
+from saas.api.writes import json_body
 
 
 class ExceptionRowSerializer(serializers.Serializer):
@@ -85,13 +85,7 @@ class ExceptionAnswerView(TenantAPIView):
 
     @extend_schema(request=ExceptionAnswerSerializer, responses={201: ExceptionAnswerResultSerializer})
     def post(self, request):
-        body = request.data
-        if not hasattr(body, "get"):
-            raise ValidationFailed("The body must be a JSON object.", details={"body": ["a JSON object"]})
-        missing = [f for f in ("kind", "store", "dept", "basis", "reason") if body.get(f) in (None, "")]
-        if missing:
-            raise ValidationFailed(f"{missing[0]}: this field is required.",
-                                   details={f: ["this field is required"] for f in missing})
+        body = json_body(request.data, required=("kind", "store", "dept", "basis", "reason"))
         answer = exception_answer(actor=self.actor, scope=self.scope, kind=body.get("kind"), store=body.get("store"),
                                   dept=body.get("dept"), basis=body.get("basis"), reason=body.get("reason"),
                                   note=body.get("note", ""))

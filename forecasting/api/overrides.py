@@ -14,7 +14,8 @@ from forecasting.selectors.overrides import override_get, override_list, value_a
 from forecasting.services.overrides import override_create, override_withdraw
 from saas.api.base import TenantAPIView
 from saas.api.pagination import Pagination
-from saas.errors import NotFound, ValidationFailed
+from saas.api.writes import json_body
+from saas.errors import NotFound
 
 
 class OverrideSerializer(serializers.Serializer):
@@ -97,13 +98,7 @@ class OverrideListView(TenantAPIView):
 
     @extend_schema(request=OverrideRequestSerializer, responses={201: OverrideSerializer})
     def post(self, request):
-        body = request.data
-        if not hasattr(body, "get"):
-            raise ValidationFailed("The body must be a JSON object.", details={"body": ["a JSON object"]})
-        missing = [f for f in ("level", "periods", "reason") if body.get(f) in (None, "")]
-        if missing:
-            raise ValidationFailed(f"{missing[0]}: this field is required.",
-                                   details={f: ["this field is required"] for f in missing})
+        body = json_body(request.data, required=("level", "periods", "reason"))
         override = override_create(actor=self.actor, scope=self.scope, level=body.get("level"),
                                    key=_key_with_ids(body.get("key", {})), periods=body.get("periods"),
                                    value=body.get("value"), percent=body.get("percent"), reason=body.get("reason"),

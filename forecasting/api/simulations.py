@@ -12,7 +12,8 @@ from forecasting.selectors.simulation import scenario_list
 from forecasting.services.simulations import simulation_run
 from saas.api.base import TenantAPIView
 from saas.api.pagination import Pagination
-from saas.errors import Forbidden, ValidationFailed
+from saas.api.writes import json_body
+from saas.errors import Forbidden
 
 
 class SimulationRequestSerializer(serializers.Serializer):
@@ -62,13 +63,7 @@ class SimulationView(TenantAPIView):
     @extend_schema(request=SimulationRequestSerializer,
                    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request):
-        body = request.data
-        if not hasattr(body, "get"):
-            raise ValidationFailed("The body must be a JSON object.", details={"body": ["a JSON object"]})
-        missing = [f for f in ("store", "weeks") if body.get(f) in (None, "")]
-        if missing:
-            raise ValidationFailed(f"{missing[0]}: this field is required.",
-                                   details={f: ["this field is required"] for f in missing})
+        body = json_body(request.data, required=("store", "weeks"))
         name = body.get("name") or ""
         if name and not has_perm(self.role, "simulations.save"):
             raise Forbidden("Your role does not allow saving scenarios (analyst or above); run it without a name.")

@@ -29,8 +29,7 @@ from forecasting.selectors.insights import (
     on_hand_frame,
     snapshot,
 )
-from forecasting.selectors.overrides import override_deltas
-from forecasting.selectors.plans import plan_current
+from forecasting.selectors.plans import plan_and_forecast, plan_current
 
 LIVE_WAPE = 0.25      # live error: WAPE over the realized weeks of the run that forecast them
 LIVE_BIAS = 0.15      # ... or a bias (over- or under-forecast) of this share of the actual sales
@@ -74,18 +73,11 @@ def _plan_gap(scope: StoreScope) -> list[dict]:
     plan, run = plan_current(), latest_run()
     if plan is None or run is None:
         return []
-    cond, params = scope.sql("p.store")
-    with connection.cursor() as cur:
-        cur.execute(f"""SELECT p.store, p.dept, p.date, p.forecast, f.forecast
-                        FROM forecasting_planpoint p JOIN forecasting_forecastpoint f
-                          ON f.run_id = %s AND f.store = p.store AND f.dept = p.dept AND f.date = p.date
-                        WHERE p.plan_id = %s AND {cond}""", [run.pk, plan.pk, *params])
-        rows = cur.fetchall()
-    deltas, series = override_deltas(run), {}
-    for store, dept, day, planned, served in rows:
+    series = {}
+    for store, dept, day, planned, served in plan_and_forecast(plan, run, scope=scope):
         acc = series.setdefault((store, dept), [0.0, 0.0, day, day])
         acc[0] += planned
-        acc[1] += served + deltas.get((store, dept, day), 0.0)
+        acc[1] += served
         acc[2], acc[3] = min(acc[2], day), max(acc[3], day)
     out = []
     for (store, dept), (planned, served, d0, d1) in series.items():

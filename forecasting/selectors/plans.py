@@ -36,11 +36,9 @@ def plan_points(plan: Plan, *, scope: StoreScope, store: int | None = None, dept
     return qs.order_by("store", "dept", "date").values_list("store", "dept", "date", "forecast", "statistical")
 
 
-def plan_vs_forecast(plan: Plan, run: ForecastRun | None, *, scope: StoreScope) -> dict | None:
-    """The served final forecast against the plan over the series × weeks both have (like for like):
-    {weeks, series, plan, forecast, difference, change}; None when they share none."""
-    if run is None:
-        return None
+def plan_and_forecast(plan: Plan, run: ForecastRun, *, scope: StoreScope) -> list[tuple]:
+    """(store, dept, date, planned, served) over the series x weeks the plan and ``run`` both have, in the
+    scope: ``served`` the run's final figure (with the planners' overrides)."""
     cond, params = scope.sql("p.store")
     with connection.cursor() as cur:
         cur.execute(f"""SELECT p.store, p.dept, p.date, p.forecast, f.forecast
@@ -48,11 +46,17 @@ def plan_vs_forecast(plan: Plan, run: ForecastRun | None, *, scope: StoreScope) 
                           ON f.run_id = %s AND f.store = p.store AND f.dept = p.dept AND f.date = p.date
                         WHERE p.plan_id = %s AND {cond}""", [run.pk, plan.pk, *params])
         rows = cur.fetchall()
+    deltas = override_deltas(run) if rows else {}
+    return [(s, d, day, planned, served + deltas.get((s, d, day), 0.0)) for s, d, day, planned, served in rows]
+
+
+def plan_vs_forecast(plan: Plan, run: ForecastRun | None, *, scope: StoreScope) -> dict | None:
+    """The served final forecast against the plan over the series × weeks both have (like for like):
+    {weeks, series, plan, forecast, difference, change}; None when they share none."""
+    rows = plan_and_forecast(plan, run, scope=scope) if run is not None else []
     if not rows:
         return None
-    deltas = override_deltas(run)
-    planned = sum(r[3] for r in rows)
-    served = sum(r[4] + deltas.get((r[0], r[1], r[2]), 0.0) for r in rows)
+    planned, served = sum(r[3] for r in rows), sum(r[4] for r in rows)
     return {"weeks": len({r[2] for r in rows}), "series": len({(r[0], r[1]) for r in rows}),
             "first_period": min(r[2] for r in rows), "last_period": max(r[2] for r in rows),
             "plan": planned, "forecast": served, "difference": served - planned,

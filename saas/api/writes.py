@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
+from saas.errors import ValidationFailed
+
 
 def answer_fields(answer: type[serializers.Serializer] | None) -> set[str]:
     return set(answer().fields) if answer else set()
@@ -33,3 +35,15 @@ class WriteSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({k: ["Unknown field."] for k in unknown})
         return super().to_internal_value(data)
+
+
+def json_body(data, *, required: tuple[str, ...] = ()) -> Mapping:
+    """A POST's body as a JSON object with its ``required`` fields present (400 ``validation_error`` naming
+    each missing one); the service validates the values."""
+    if not isinstance(data, Mapping):
+        raise ValidationFailed("The body must be a JSON object.", details={"body": ["a JSON object"]})
+    missing = [f for f in required if data.get(f) in (None, "")]
+    if missing:
+        raise ValidationFailed(f"{missing[0]}: this field is required.",
+                               details={f: ["this field is required"] for f in missing})
+    return data
