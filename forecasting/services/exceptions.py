@@ -17,9 +17,9 @@ MAX_NOTE = 2000
 
 def exception_answer(*, actor: Actor, scope: StoreScope, kind: str, store, dept, basis: str, reason: str,
                      note: str = "") -> ExceptionDismissal:
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValidationFailed(f"kind: one of {', '.join(KINDS)}.", details={"kind": [f"one of {', '.join(KINDS)}"]})
-    if reason not in ExceptionDismissal.Reason.values:
+    if not isinstance(reason, str) or reason not in ExceptionDismissal.Reason.values:
         reasons = ", ".join(ExceptionDismissal.Reason.values)
         raise ValidationFailed(f"reason: one of {reasons}.", details={"reason": [f"one of {reasons}"]})
     note = str(note or "").strip()

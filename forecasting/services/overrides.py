@@ -94,12 +94,12 @@ def _check_scope(scope: StoreScope, level: str, key: dict) -> None:
 def override_create(*, actor: Actor, scope: StoreScope, level: str, key, periods, value=None, percent=None,
                     reason: str, note: str = "") -> Override:
     """Set an override on the served forecast; audited (``override.create``) in the same transaction."""
-    if level not in LEVELS:
+    if not isinstance(level, str) or level not in LEVELS:
         raise _invalid("level", f"one of {', '.join(LEVELS)}")
     key = _key(level, key)
     _check_scope(scope, level, key)
     value, percent = _amount(value, percent)
-    if reason not in Override.Reason.values:
+    if not isinstance(reason, str) or reason not in Override.Reason.values:
         raise _invalid("reason", f"one of {', '.join(Override.Reason.values)}")
     note = str(note or "").strip()
     if len(note) > MAX_NOTE:
