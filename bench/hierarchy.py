@@ -26,11 +26,10 @@ import numpy as np  # noqa: E402
 from _data import load_walmart, optional, parser, quick_data, require_data  # noqa: E402
 
 
-def summing_matrix(panel, stype):
-    from forecasting.ml.hierarchy import LEVELS, level_keys
+def summing_matrix(panel, attributes):
     rows, tags = [], {}
-    for level in LEVELS:
-        key = level_keys(level, panel.keys, stype).astype(str)
+    for level in attributes.levels():
+        key = attributes.keys_of(level, panel.keys[:, 0], panel.keys[:, 1]).astype(str)
         uk = np.unique(key)
         tags[level] = np.arange(len(rows), len(rows) + len(uk))
         rows += [(key == k).astype(float) for k in uk]
@@ -52,7 +51,7 @@ def main():
     if with_mint:
         from hierarchicalforecast.methods import MinTrace
 
-    from forecasting.ml.hierarchy import panel_store_types
+    from forecasting.ml.hierarchy import Attributes
     from forecasting.ml.models import mstl_forecast, seasonal_profile
     from forecasting.ml.pipeline import TrainConfig, train
 
@@ -64,7 +63,7 @@ def main():
     P = res.artifact.panel
     Y0 = np.nan_to_num(P.Y)
     cal_shift = P.cal[:, P.cal_names.index("calendar_shift")]
-    Sagg, tags = summing_matrix(P, panel_store_types(P))
+    Sagg, tags = summing_matrix(P, Attributes.from_stores(stores))
     n = P.n
     S = np.vstack([Sagg, np.eye(n)])
     m = Sagg.shape[0]

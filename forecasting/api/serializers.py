@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
+from forecasting.ml.hierarchy import LEGACY, canonical
 from forecasting.ml.labels import feature_label
-from forecasting.models import ForecastAggregate, ForecastRun, SalesRecord, SeriesStatus, Upload
-from forecasting.selectors.catalog import implicit_item_id, member_id
+from forecasting.models import ForecastRun, SalesRecord, SeriesStatus, Upload
+from forecasting.selectors.catalog import hierarchy_attributes, implicit_item_id, member_id
 from jobs.serializers import JobBriefSerializer
 
 
@@ -207,18 +208,38 @@ class ForecastRunSerializer(serializers.ModelSerializer):
 
 
 class AggregateQuerySerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=ForecastAggregate.Level.choices)
+    """``level`` a name of the workspace's hierarchy (``total``, ``location``, ``item``, ``location.<attr>``,
+    ``item.<attr>``; ``store_type``, ``store`` and ``dept`` stay as aliases) and ``key`` the node: the
+    attribute's value, the location's or item's code (or the aliases' ``type``, ``store``, ``dept``)."""
+
+    level = serializers.CharField(max_length=100)
+    key = serializers.CharField(max_length=100, required=False)
     store = serializers.IntegerField(min_value=0, required=False)
     dept = serializers.IntegerField(min_value=0, required=False)
     type = serializers.CharField(max_length=10, required=False, help_text="store type, for level store_type")
 
     def validate(self, attrs):
-        level = attrs["level"]
-        need = {"store": "store", "dept": "dept", "store_type": "type"}.get(level)
-        if need and attrs.get(need) in (None, ""):
-            raise serializers.ValidationError({need: [f"required for level {level}"]})
-        attrs["key"] = {"total": "all", "store": str(attrs.get("store")), "dept": str(attrs.get("dept")),
-                        "store_type": str(attrs.get("type", "")).strip().upper()}[level]
+        asked = attrs["level"]
+        level = canonical(asked)
+        levels = hierarchy_attributes().levels()
+        if level not in levels and asked not in LEGACY:  # an alias is always accepted (404 with no such node)
+            raise serializers.ValidationError({"level": [f"one of {', '.join(levels)} (store_type, store and "
+                                                         "dept are aliases)"]})
+        legacy = {"store": "store", "dept": "dept", "store_type": "type"}.get(asked)
+        raw = attrs.get(legacy) if legacy and attrs.get(legacy) not in (None, "") else attrs.get("key")
+        if level != "total" and raw in (None, ""):
+            raise serializers.ValidationError({legacy or "key": [f"required for level {asked}"]})
+        if level == "total":
+            key = "all"
+        elif legacy in ("store", "dept"):
+            key = str(raw)
+        elif legacy == "type":
+            key = str(raw).strip().upper()
+        elif level in ("location", "item"):
+            key = str(member_id(level, str(raw)))  # the retailer's code; an unknown one answers 404
+        else:
+            key = str(raw).strip()
+        attrs.update(canonical=level, key=key, shown_key=str(raw).strip() if level != "total" and not legacy else key)
         return attrs
 
 

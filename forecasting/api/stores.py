@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from forecasting.selectors.groups import grouped_table
 from forecasting.selectors.stores import department_detail, department_table, store_detail, store_table
 from saas.api.base import TenantAPIView
 from saas.errors import NotFound
@@ -35,17 +36,45 @@ class StoreRowSerializer(FiguresSerializer):
     store = serializers.IntegerField()
     type = serializers.CharField(allow_null=True)
     size = serializers.IntegerField(allow_null=True)
+    attributes = serializers.DictField(help_text="the location's attributes ({name: text or number})")
 
 
 class DepartmentRowSerializer(FiguresSerializer):
     dept = serializers.IntegerField()
     stores = serializers.IntegerField(help_text="stores (of yours) with sales in the department")
+    attributes = serializers.DictField(help_text="the item's attributes ({name: text or number})")
+
+
+class GroupRowSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="the attribute's value ('?': members without one)")
+    members = serializers.IntegerField()
+    sales_ytd = serializers.FloatField(allow_null=True)
+    growth = serializers.FloatField(allow_null=True, help_text="like for like: the members' series sold in both years")
+    forecast_13w = serializers.FloatField(allow_null=True)
+    forecast_change = serializers.FloatField(allow_null=True)
+
+
+class GroupSerializer(serializers.Serializer):
+    attribute = serializers.CharField()
+    level = serializers.CharField(help_text="the hierarchy level (GET /api/v1/forecasts/aggregate/?level=)")
+    rows = GroupRowSerializer(many=True, help_text="ranked by sales year to date")
 
 
 class _ListSerializer(serializers.Serializer):
     periods = serializers.DictField(allow_null=True)
     run = serializers.DictField(allow_null=True)
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="rows in results (after the attribute filters)")
+    attribute_names = serializers.ListField(child=serializers.CharField(), help_text="the attributes the rows carry")
+    groups = GroupSerializer(many=True, help_text="every row (unfiltered) summed by each grouping attribute")
+
+
+FILTERS = "Filter by attributes: location.<attribute>=<value> (stores), item.<attribute>=<value> (departments)."
+
+
+def _grouped(table: dict, params, side: str) -> dict:
+    out = grouped_table(table, params, side=side)
+    out.pop("filters")
+    return out
 
 
 class StoreListSerializer(_ListSerializer):
@@ -61,9 +90,9 @@ class StoreListView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view"}
 
-    @extend_schema(operation_id="stores_list", responses=StoreListSerializer)
+    @extend_schema(operation_id="stores_list", responses=StoreListSerializer, description=FILTERS)
     def get(self, request):
-        return Response(store_table(scope=self.scope))
+        return Response(_grouped(store_table(scope=self.scope), request.query_params, "location"))
 
 
 class StoreDetailView(TenantAPIView):
@@ -84,9 +113,9 @@ class DepartmentListView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view"}
 
-    @extend_schema(operation_id="departments_list", responses=DepartmentListSerializer)
+    @extend_schema(operation_id="departments_list", responses=DepartmentListSerializer, description=FILTERS)
     def get(self, request):
-        return Response(department_table(scope=self.scope))
+        return Response(_grouped(department_table(scope=self.scope), request.query_params, "item"))
 
 
 class DepartmentDetailView(TenantAPIView):

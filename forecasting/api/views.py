@@ -285,31 +285,35 @@ class ForecastAggregateView(TenantAPIView):
 
     permissions_map = {"GET": "forecasts.view"}
 
-    @extend_schema(parameters=[OpenApiParameter("level", str, required=True,
-                                                enum=["total", "store_type", "store", "dept"]),
-                               OpenApiParameter("store", int), OpenApiParameter("dept", int),
-                               OpenApiParameter("type", str, description="store type, for level store_type")],
-                   responses=s.AggregateSerializer)
+    @extend_schema(parameters=[
+        OpenApiParameter("level", str, required=True, description="total, location, item, location.<attribute> or "
+                         "item.<attribute> (a grouping attribute of the workspace's locations or items: "
+                         "GET /api/v1/forecasts/levels/); store_type, store and dept are aliases"),
+        OpenApiParameter("key", str, description="the node: the attribute's value, the location's or item's code"),
+        OpenApiParameter("store", int, description="for level store"), OpenApiParameter("dept", int,
+                                                                                       description="for level dept"),
+        OpenApiParameter("type", str, description="store type, for level store_type")],
+        responses=s.AggregateSerializer)
     def get(self, request):
         q = s.AggregateQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
-        level, key = q.validated_data["level"], q.validated_data["key"]
+        asked, level, key, shown = (q.validated_data[k] for k in ("level", "canonical", "key", "shown_key"))
         if self.scope.restricted:  # totals over other stores are not a store-restricted principal's to see
-            if level != "store":
+            if level != "location":
                 raise Forbidden("Your access is limited to some stores: only store-level aggregates are available.",
                                 code="scope_restricted")
-            if not self.scope.allows(key):  # the same answer as a store without a forecast
-                raise NotFound(f"No forecast for {level} {key}.", code="aggregate_not_found",
-                               details={"level": level, "key": key})
+            if not key.isdigit() or not self.scope.allows(int(key)):  # as a store without a forecast
+                raise NotFound(f"No forecast for {asked} {shown}.", code="aggregate_not_found",
+                               details={"level": asked, "key": shown})
         run = latest_run()
         if run is None:
             raise NotFound("There is no active model yet: train one first.", code="no_active_model")
         points = forecast_aggregate(run, level=level, key=key)
         if not points:
-            raise NotFound(f"No forecast for {level} {key}.", code="aggregate_not_found",
-                           details={"level": level, "key": key})
-        return Response({"model_version": run.model_version.number, "origin": run.origin, "level": level,
-                         "key": key, "points": s.AggregatePointSerializer(points, many=True).data})
+            raise NotFound(f"No forecast for {asked} {shown}.", code="aggregate_not_found",
+                           details={"level": asked, "key": shown})
+        return Response({"model_version": run.model_version.number, "origin": run.origin, "level": asked,
+                         "key": shown, "points": s.AggregatePointSerializer(points, many=True).data})
 
 
 class ForecastRefreshView(TenantAPIView):

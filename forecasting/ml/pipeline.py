@@ -22,7 +22,7 @@ from .backtest import TrainingSet, window_origins
 from .candidates import Context, FitData
 from .evaluation import window_report
 from .features import OriginState, feature_names
-from .hierarchy import aggregate, history_aggregate  # noqa: F401
+from .hierarchy import Attributes, aggregate, history_aggregate  # noqa: F401
 from .metrics import full_metrics
 from .models import SVD_RANK, dept_groups, last_value, seasonal_naive
 from .output import bounds, forecast_frame, route, run_candidates, series_frame
@@ -105,7 +105,11 @@ def active_candidates(config) -> list:
 
 
 def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFrame | None,
-          config: TrainConfig, progress: Callable[[float, str], None] | None = None) -> TrainResult:
+          config: TrainConfig, progress: Callable[[float, str], None] | None = None,
+          attributes: hierarchy.Attributes | None = None) -> TrainResult:
+    """``attributes``: the locations' and items' attributes, whose grouping
+    ones are hierarchy levels with their own interval tables; without them,
+    the stores frame's type is the one location attribute (Walmart's layout)."""
     cfg = config
     H, lw = int(cfg.horizon), int(cfg.live_weeks)
     clock = _Clock(progress)
@@ -192,9 +196,9 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     for b, r in zip(backtest, rep["windows"]):
         b.update(r)
     metrics.update(rep["summary"])
-    stype = hierarchy.panel_store_types(panel)
+    attrs = attributes if attributes is not None else hierarchy.Attributes.from_stores(stores)
     hscores = hierarchy.window_scores(panel, [dict(o=w["o"], f=w["shown"], y=w["y"], bounds=w["bounds"])
-                                              for w in wins], stype)
+                                              for w in wins], attrs)
     hq = hierarchy.fit_quantiles(hscores, H)
     metrics["hierarchy"] = hierarchy.coverage(hscores, H)
     metrics["chosen"] = chosen

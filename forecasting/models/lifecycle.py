@@ -130,20 +130,15 @@ class ForecastPoint(models.Model):
 
 
 class ForecastAggregate(models.Model):
-    """Coherent forecast of one aggregate (total, a store type, a store, a
-    department) of a run, computed by the worker when the run is written
-    (bottom-up sums; intervals from the model's hierarchy quantiles)."""
-
-    class Level(models.TextChoices):
-        TOTAL = "total", "Total"
-        STORE_TYPE = "store_type", "Store type"
-        STORE = "store", "Store"
-        DEPT = "dept", "Department"
+    """Coherent forecast of one aggregate of a run (the total, a value of a
+    grouping attribute, a location, an item: ``forecasting.ml.hierarchy``),
+    computed by the worker when the run is written (bottom-up sums; intervals
+    from the model's hierarchy quantiles)."""
 
     pk = models.CompositePrimaryKey("run_id", "level", "key", "date")
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="aggregates")
-    level = models.CharField(max_length=20, choices=Level.choices)
-    key = models.CharField(max_length=20, help_text="'all', the store type, the store or the department number")
+    level = models.CharField(max_length=100, help_text="total, location, item, location.<attr> or item.<attr>")
+    key = models.CharField(max_length=100, help_text="'all', the attribute's value, the location or item id")
     date = models.DateField()
     forecast = models.FloatField()
     lo80 = models.FloatField(null=True)

@@ -12,6 +12,7 @@ from django.db import connection
 from accounts.scope import StoreScope
 from forecasting.ingest.data_settings import WRITABLE
 from forecasting.ingest.mapping.roles import MappingError, parse_mapping
+from forecasting.ml.hierarchy import Attributes
 from forecasting.ml.metrics import HOLIDAY_WEIGHT
 from forecasting.models import DataSettings, Item, Layout, Location
 
@@ -181,3 +182,9 @@ class Codes:
 def series_codes() -> Codes:
     return Codes(locations={i: (c, n) for i, c, n in Location.objects.values_list("id", "code", "name")},
                  items={i: (c, n) for i, c, n in Item.objects.values_list("id", "code", "name")})
+
+
+def hierarchy_attributes() -> Attributes:
+    """The locations' and items' attributes as the ML core's hierarchy reads them (its levels and keys)."""
+    return Attributes.from_records(dict(Location.objects.values_list("id", "attrs")),
+                                   dict(Item.objects.values_list("id", "attrs")))

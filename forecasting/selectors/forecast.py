@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Max, QuerySet
 
 from accounts.scope import StoreScope
+from forecasting.ml.hierarchy import canonical
 from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord
 from forecasting.selectors.overrides import node_deltas, override_deltas, series_deltas, with_overrides
 
@@ -150,10 +151,13 @@ def forecast_run_list() -> QuerySet:
 
 
 def forecast_aggregate(run, *, level: str, key: str) -> list[dict]:
-    """The stored coherent forecast of one aggregate of ``run`` (computed by the worker), with the planners'
-    overrides of its series added (``statistical``: the stored figure; the bands move with the forecast)."""
+    """The stored coherent forecast of one aggregate of ``run`` (computed by the worker; ``level`` a name of
+    ``forecasting.ml.hierarchy`` or its legacy alias), with the planners' overrides of its series added (``statistical``: the stored figure; the bands move with the forecast)."""
+    level = canonical(level)
     points = list(run.aggregates.filter(level=level, key=key).order_by("date")
                   .values("date", "forecast", "lo80", "hi80", "lo95", "hi95"))
+    if not points:
+        return []
     moved = node_deltas(run, level=level, key=key)
     return [{**p, **{b: (p[b] + moved.get(p["date"], 0.0) if p[b] is not None else None)
                      for b in ("lo80", "hi80", "lo95", "hi95")},

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from accounts.scope import StoreScope
 from forecasting.ml.overrides import Adjustment, apply, node_mask
 from forecasting.models import ForecastRun, Override, Store
+from forecasting.selectors.catalog import hierarchy_attributes
 
 
 def override_list(*, scope: StoreScope, withdrawn: bool = False) -> QuerySet:
@@ -105,20 +106,14 @@ def series_deltas(run: ForecastRun, *, store: int, dept: int) -> dict[tuple[int,
     return _moved(frame)
 
 
-AGGREGATE_LEVELS = {"total": ("total", lambda key: {}), "store_type": ("store_type", lambda key: {"type": key}),
-                    "store": ("store", lambda key: {"store": key}), "dept": ("dept", lambda key: {"dept": key})}
-
-
 def node_deltas(run: ForecastRun, *, level: str, key: str) -> dict[date, float]:
     """The sum of ``override_deltas`` over the series of one aggregate (a ForecastAggregate level and key), by date."""
     deltas = override_deltas(run)
     if not deltas:
         return {}
-    node_level, as_key = AGGREGATE_LEVELS[level]
     rows = pd.DataFrame([(s, d, dt, v) for (s, d, dt), v in deltas.items()],
                         columns=["store", "dept", "date", "delta"])
-    rows["type"] = rows["store"].map(dict(Store.objects.values_list("number", "type"))).fillna("")
-    inside = rows[node_mask(rows, node_level, as_key(key))]
+    inside = rows[hierarchy_attributes().series_keys(level, rows) == str(key)] if level != "total" else rows
     return {d: float(v) for d, v in inside.groupby("date")["delta"].sum().items()}
 
 

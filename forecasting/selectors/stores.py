@@ -25,6 +25,7 @@ from django.db import connection
 from accounts.scope import StoreScope
 from forecasting.models import FiguresSnapshot, ForecastAggregate, ModelEvaluation, Store, StoreWeek
 from forecasting.selectors.forecast import latest_run
+from forecasting.selectors.groups import with_attributes
 from forecasting.selectors.insights import series_anomalies
 from forecasting.selectors.workspace import dataset_version
 
@@ -221,8 +222,8 @@ def snapshot_fingerprint() -> dict:
 def stored_figures(kind: str) -> dict | None:
     """The stored table of every store, when it is still that of the current data, run and evaluation."""
     snap = FiguresSnapshot.objects.filter(kind=kind).first()
-    if snap is None:
-        return None
+    if snap is None or (kind in ("stores", "departments") and "attribute_names" not in snap.data):
+        return None  # none, or stored before the tables carried their attributes
     fp = snapshot_fingerprint()
     if any(getattr(snap, k) != v for k, v in fp.items()):
         return None
@@ -248,8 +249,9 @@ def store_table_compute(*, scope: StoreScope) -> dict:
         a = attrs.get(number, {})
         results.append({"store": number, "type": a.get("type") or None, "size": a.get("size"),
                         **rows.get(number, EMPTY_FIGURES)})
+    results, columns = with_attributes(results, side="location")
     return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
-            "count": len(results), "results": results}
+            "count": len(results), "results": results, "attribute_names": columns}
 
 
 def _history(*, cond: str, params: list) -> list[dict]:
@@ -293,7 +295,7 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     run = ctx["run"]
     forecast = []
     if run is not None:
-        forecast = _aggregate_forecast(run, "store", str(store)) or _points_forecast(run, cond, params)
+        forecast = _aggregate_forecast(run, "location", str(store)) or _points_forecast(run, cond, params)
     departments = [{"dept": k, **v} for k, v in rows.items()]
     departments.sort(key=lambda r: -(r["sales_ytd"] or 0.0))
     covariates = list(StoreWeek.objects.filter(store=store).order_by("date").values("date", *COVARIATES))
@@ -342,8 +344,9 @@ def department_table_compute(*, scope: StoreScope) -> dict:
     stores = dict(_fetch(f"""SELECT dept, count(*) FROM (SELECT DISTINCT store, dept FROM forecasting_salesrecord
                              WHERE {cond}) s GROUP BY dept""", params))
     results = [{"dept": k, "stores": int(stores.get(k, 0)), **v} for k, v in rows.items()]
+    results, columns = with_attributes(results, side="item")
     return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
-            "count": len(results), "results": results}
+            "count": len(results), "results": results, "attribute_names": columns}
 
 
 def _store_rows_of_dept(rows: list[tuple], ctx: dict, scope: StoreScope, dept: int) -> dict:
@@ -394,7 +397,7 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     run = ctx["run"]
     forecast = []
     if run is not None:  # the stored aggregate sums every store: only the unrestricted may read it
-        forecast = (_aggregate_forecast(run, "dept", str(dept)) if not scope.restricted else []) or \
+        forecast = (_aggregate_forecast(run, "item", str(dept)) if not scope.restricted else []) or \
             _points_forecast(run, cond, params)
     ranked = [{"store": k, **v} for k, v in rows.items()]
     ranked.sort(key=lambda r: -(r["sales_ytd"] or 0.0))

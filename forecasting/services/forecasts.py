@@ -13,8 +13,9 @@ from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_check_value
 from forecasting.ml.labels import describe_drivers
-from forecasting.ml.pipeline import aggregate, load_artifact, predict_series
+from forecasting.ml.pipeline import Attributes, aggregate, load_artifact, predict_series
 from forecasting.models import ForecastRun, ModelVersion
+from forecasting.selectors.catalog import hierarchy_attributes
 from forecasting.selectors.forecast import active_model, latest_run
 from saas.errors import Conflict, NotFound, ValidationFailed
 from saas.storage import tenant_file_problem
@@ -46,48 +47,37 @@ def forecast_points_write(*, run: ForecastRun, forecast) -> None:
     _copy("forecasting_forecastpoint", list(out.columns), out)
 
 
-def aggregate_frames(*, forecast, stores, quantiles: dict | None):
-    """Every aggregate of the hierarchy (total, each store type, store and
-    department) of a forecast frame, via the ML core's ``aggregate``: one
-    DataFrame level, key, date, forecast, lo80, hi80, lo95, hi95."""
-
-
+def aggregate_frames(*, forecast, attributes: Attributes, quantiles: dict | None):
+    """Every aggregate of the hierarchy (the total, each grouping attribute's
+    values, each location and item) of a forecast frame, via the ML core's
+    ``aggregate``: one DataFrame level, key, date, forecast, lo80, hi80, lo95, hi95."""
     fc = forecast.assign(status=_status_of(forecast).to_numpy())
     fc = fc[fc["status"] != "inactive"]
-    keys: list[tuple[str, str]] = [("total", "all")]
-    if stores is not None and len(stores) and "type" in stores.columns:
-        present = stores[stores["store"].isin(fc["store"].unique())]
-        keys += [("store_type", str(t).strip().upper()) for t in sorted(present["type"].dropna().astype(str).unique())]
-    keys += [("store", str(int(k))) for k in sorted(fc["store"].unique())]
-    keys += [("dept", str(int(k))) for k in sorted(fc["dept"].unique())]
-    # every live series is forecast for the same weeks, so each aggregate can be computed on its own rows
-    if any(level == "store_type" for level, _ in keys):
-        types = stores.drop_duplicates("store").set_index("store")["type"].astype(str).str.strip().str.upper()
-        fc = fc.assign(_type=fc["store"].map(types))
-    groups = {"total": {"all": fc}, "store_type": dict(tuple(fc.groupby("_type"))) if "_type" in fc else {},
-              "store": {str(int(k)): g for k, g in fc.groupby("store")},
-              "dept": {str(int(k)): g for k, g in fc.groupby("dept")}}
     parts = []
-    for level, key in keys:
-        rows = groups[level].get(key)
-        if rows is None or not len(rows):
-            continue
-        agg = aggregate(rows, stores, level, None if level == "total" else key, quantiles)
-        parts.append(agg.assign(level=level, key=key))
+    # every live series is forecast for the same weeks, so each aggregate can be computed on its own rows
+    for level in attributes.levels():
+        keys = attributes.series_keys(level, fc)
+        for key in sorted(set(keys), key=_natural):
+            agg = aggregate(fc[keys == key], attributes, level, None if level == "total" else key, quantiles)
+            parts.append(agg.assign(level=level, key=key))
     cols = ["level", "key", "date", "forecast", "lo80", "hi80", "lo95", "hi95"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
-def forecast_aggregates_write(*, run: ForecastRun, forecast, stores, quantiles: dict | None) -> int:
+def _natural(key: str):
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
+
+
+def forecast_aggregates_write(*, run: ForecastRun, forecast, quantiles: dict | None) -> int:
     """Compute and store the run's aggregates (worker side, so a request only reads)."""
-    out = aggregate_frames(forecast=forecast, stores=stores, quantiles=quantiles)
+    out = aggregate_frames(forecast=forecast, attributes=hierarchy_attributes(), quantiles=quantiles)
     out.insert(0, "run_id", run.pk)
     out["date"] = out["date"].dt.strftime("%Y-%m-%d")
     _copy("forecasting_forecastaggregate", list(out.columns), out)
     return len(out)
 
 
-def forecast_run_write(*, version: ModelVersion, origin, forecast, stores, kind: str, job=None,
+def forecast_run_write(*, version: ModelVersion, origin, forecast, kind: str, job=None,
                        status_counts: dict | None = None, artifact_path: str = "", artifact_sha256: str = "",
                        seconds: float | None = None) -> ForecastRun:
     """A new run of ``version`` with its points and aggregates (inside the caller's transaction)."""
@@ -101,7 +91,7 @@ def forecast_run_write(*, version: ModelVersion, origin, forecast, stores, kind:
         status_counts=status_counts, artifact_path=artifact_path, artifact_sha256=artifact_sha256,
         seconds=seconds, job=job)
     forecast_points_write(run=run, forecast=forecast)
-    forecast_aggregates_write(run=run, forecast=forecast, stores=stores,
+    forecast_aggregates_write(run=run, forecast=forecast,
                               quantiles=(version.params.get("hierarchy") or {}).get("quantiles"))
     return run
 

@@ -111,7 +111,7 @@ def _refresh_locked(job: Job) -> ForecastRun:
         seconds = time.monotonic() - started
         with transaction.atomic():
             run = forecast_run_write(
-                version=version, origin=str(result.origin)[:10], forecast=result.forecast, stores=stores,
+                version=version, origin=str(result.origin)[:10], forecast=result.forecast,
                 kind=ForecastRun.Kind.REFRESH, job=job,
                 status_counts=result.artifact.meta.get("params", {}).get("status_counts"),
                 artifact_path=str(final), artifact_sha256=sha, seconds=seconds)

@@ -22,6 +22,7 @@ from billing.services import quota_check_value, quota_reserve
 from forecasting.ml.backtest_accuracy import backtest_accuracy_by
 from forecasting.ml.pipeline import TrainConfig, train
 from forecasting.models import ForecastRun, ModelVersion
+from forecasting.selectors.catalog import hierarchy_attributes
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
 from forecasting.services.artifacts import artifact_write
@@ -129,7 +130,7 @@ def _train_locked(job: Job) -> ModelVersion:
             config = TrainConfig(horizon=job.params.get("horizon", 13),
                                  backtest_windows=job.params.get("backtest_windows", 4),
                                  num_threads=settings.ML_NUM_THREADS)
-            result = train(sales, features, stores, config, progress=progress)
+            result = train(sales, features, stores, config, progress=progress, attributes=hierarchy_attributes())
             data_end = sales["date"].max().date()
             job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")
             rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores,
@@ -141,7 +142,7 @@ def _train_locked(job: Job) -> ModelVersion:
             Job.objects.filter(pk=job.pk).update(result={"artifact": final.name})  # found again if we die
         seconds = time.monotonic() - started
         version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
-                            dataset_version=dataset_version, data_end=data_end, stores=stores,
+                            dataset_version=dataset_version, data_end=data_end,
                             uploads=uploads, rescored=rescored)
     except Exception as exc:
         _artifact_drop_unreferenced(final)
@@ -177,7 +178,7 @@ def _meter_training(started: float) -> None:
 
 
 def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,
-              data_end, stores=None, uploads=(), rescored: dict | None = None) -> ModelVersion:
+              data_end, uploads=(), rescored: dict | None = None) -> ModelVersion:
     with transaction.atomic():
         with connection.cursor() as cur:  # serialise version numbering and promotion
             cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
@@ -194,7 +195,7 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
             artifact_sha256=sha, training_seconds=seconds, job=job, created_by=actor.user,
             created_by_key=actor.api_key, uploads=list(uploads), code_version=code_version(),
             trigger=job.params.get("trigger") or ModelVersion.Trigger.MANUAL)
-        forecast_run_write(version=version, origin=data_end, forecast=result.forecast, stores=stores,
+        forecast_run_write(version=version, origin=data_end, forecast=result.forecast,
                            kind=ForecastRun.Kind.TRAIN, job=job, status_counts=result.params.get("status_counts"),
                            seconds=seconds)
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,

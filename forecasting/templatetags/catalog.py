@@ -26,3 +26,41 @@ def location(context, store) -> str:
 def item(context, dept) -> str:
     words = context.get("words")
     return f"{words.item if words else 'Department'} {_code(context, 'item', dept)}"
+
+
+# the unit of an attribute whose name alone does not say it (Walmart's stores file: size in square feet)
+ATTRIBUTE_UNITS = {"size": "sq ft"}
+
+
+@register.filter
+def attribute_label(name: str) -> str:
+    """'store_format' -> 'Store format'; 'size' -> 'Size (sq ft)'."""
+    label = str(name).replace("_", " ").strip().capitalize()
+    unit = ATTRIBUTE_UNITS.get(str(name).lower())
+    return f"{label} ({unit})" if unit else label
+
+
+@register.filter
+def attribute(attrs, name):
+    """A row's attribute value (None when it has none)."""
+    return (attrs or {}).get(name)
+
+
+@register.filter
+def attribute_value(value) -> str:
+    """An attribute as shown: numbers with thousands separators, text as it is, '—' when missing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.6g}"
+
+
+@register.filter
+def attribute_sort(value) -> str:
+    """The data-sort key of an attribute: a number sorts as a number, text as text, a blank last."""
+    if value is None or value == "":
+        return ""
+    return repr(float(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from accounts.decorators import role_required
 from accounts.scope import StoreScope
 from forecasting.charts.stores import covariate_chart, heatmap_chart, history_chart
+from forecasting.selectors.groups import grouped_table
 from forecasting.selectors.jobs import INSIGHTS
 from forecasting.selectors.stores import department_detail, department_table, store_detail, store_table
 from forecasting.web.job_watch import figures_watch, watch_answer
@@ -21,6 +22,12 @@ def _watch(request) -> dict:
     department pages mark): one watch for the four of them."""
     return figures_watch(scope=StoreScope.for_request(request), url_name="stores_status", figures=("stores", "departments", INSIGHTS),
                          words="The store and department figures")
+
+
+def _grouped(request, table: dict, side: str) -> dict:
+    """The rows filtered by the query's attributes (``?location.city=Quito``), the filters and the groups."""
+    out = grouped_table(table, request.GET, side=side)
+    return {"rows": out["results"], "filters": out["filters"], "groups": out["groups"]}
 
 
 @role_required("forecasts.view")
@@ -35,7 +42,7 @@ def stores_page(request):
     scope = StoreScope.for_request(request)
     table = store_table(scope=scope)
     return render(request, "forecasting/stores.html", {"table": table, "restricted": scope.restricted,
-                                                          "watch": _watch(request)})
+                                                       "watch": _watch(request), **_grouped(request, table, "location")})
 
 
 @role_required("forecasts.view")
@@ -57,7 +64,7 @@ def departments_page(request):
     scope = StoreScope.for_request(request)
     table = department_table(scope=scope)
     return render(request, "forecasting/departments.html", {"table": table, "restricted": scope.restricted,
-                                                          "watch": _watch(request)})
+                                                            "watch": _watch(request), **_grouped(request, table, "item")})
 
 
 @role_required("forecasts.view")

@@ -96,7 +96,7 @@ def seed(t) -> None:
             ForecastPoint(run=run, store=s, dept=d, date=w, forecast=forecast_value(s, d, w), lo80=0, hi80=1, lo95=0,
                           hi95=1)
             for s, d in LIVE for w in FORECAST_WEEKS])
-        for level, key, members in (("store", "1", [(1, 1), (1, 2)]), ("dept", "1", [(1, 1), (3, 1)])):
+        for level, key, members in (("location", "1", [(1, 1), (1, 2)]), ("item", "1", [(1, 1), (3, 1)])):
             ForecastAggregate.objects.bulk_create([
                 ForecastAggregate(run=run, level=level, key=key, date=w,
                                   forecast=sum(forecast_value(s, d, w) for s, d in members),

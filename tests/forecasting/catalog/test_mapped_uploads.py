@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from forecasting.demo_data import generate
-from tests.conftest import add_member, api_client, in_tenant, provision
+from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.support.data import upload, wait_job
 
 pytestmark = pytest.mark.worker
@@ -32,12 +32,14 @@ def rewrite_sales(rows: list[dict]) -> bytes:
     return b"\xef\xbb\xbf" + out.getvalue().encode()
 
 
-def rewrite_stores(rows: list[dict]) -> bytes:
+def rewrite_stores(rows: list[dict], *, region: bool = False) -> bytes:
+    """The stores file as the retailer keeps it; ``region``: with a column of its own (odd stores "Nord")."""
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\n")
-    w.writerow(["Filiale", "Format", "Flaeche"])
+    w.writerow(["Filiale", "Format", "Flaeche", *(["Region"] if region else [])])
     for r in rows:
-        w.writerow([f"S-{int(r['Store']):03d}", r["Type"], r["Size"]])
+        w.writerow([f"S-{int(r['Store']):03d}", r["Type"], r["Size"],
+                    *([("Nord" if int(r["Store"]) % 2 else "Sued")] if region else [])])
     return out.getvalue().encode()
 
 
@@ -209,9 +211,9 @@ def test_the_rewrite_trains_like_the_original_and_exports_in_the_retailers_terms
     original, rewritten = provision("train-as-is"), provision("train-rewritten")
     for kind in ("stores", "features", "sales"):
         assert upload(original, files[kind])["status"] == "succeeded"
-    assert upload_with_mapping(rewritten, rewrite_stores(stores), "filialen.csv", {
-        "columns": {"Filiale": "location", "Format": "location.type", "Flaeche": "location.size"},
-        "delimiter": ";"})["status"] == "succeeded"
+    assert upload_with_mapping(rewritten, rewrite_stores(stores, region=True), "filialen.csv", {
+        "columns": {"Filiale": "location", "Format": "location.type", "Flaeche": "location.size",
+                    "Region": "location.region"}, "delimiter": ";"})["status"] == "succeeded"
     assert upload_with_mapping(rewritten, rewrite_features(files["features"]), "wetter.csv",
                                FEATURES_MAPPING)["status"] == "succeeded"
     assert upload_with_mapping(rewritten, rewrite_sales(sales), "umsatz.csv", SALES_MAPPING)["status"] == "succeeded"
@@ -246,6 +248,53 @@ def test_the_rewrite_trains_like_the_original_and_exports_in_the_retailers_terms
     ours = b"".join(api_client(original, key=original.admin_key).get("/api/v1/forecasts/export.csv")
                     .streaming_content).decode()
     assert ours.splitlines()[0].startswith("Store,Dept,Date,")  # Walmart's layout: unchanged
+    _check_attribute_levels(rewritten, pd.read_csv(io.StringIO("\n".join(lines))))
+
+
+def _check_attribute_levels(t, export: pd.DataFrame) -> None:
+    """Issue 17 item 6: the retailer's own store attribute (Region) is a level of the hierarchy, with a
+    coherent forecast and calibrated bands, a filter and a group of the Stores table and page."""
+    from forecasting.models import ModelVersion
+
+    client = api_client(t, key=t.admin_key)
+    with in_tenant(t):
+        tables = ModelVersion.objects.get(number=1).params["hierarchy"]["quantiles"]
+    assert {"total", "location.type", "location.region", "location", "item"} <= set(tables)
+    export["Region"] = export["Filiale"].str[2:].astype(int).map(lambda n: "Nord" if n % 2 else "Sued")
+    total = client.get("/api/v1/forecasts/aggregate/", {"level": "total"}).json()["points"]
+    summed = [0.0] * len(total)
+    for region in ("Nord", "Sued"):
+        resp = client.get("/api/v1/forecasts/aggregate/", {"level": "location.region", "key": region})
+        assert resp.status_code == 200, resp.content
+        body = resp.json()
+        assert (body["level"], body["key"]) == ("location.region", region)
+        by_date = export[export["Region"] == region].groupby("Date")["Forecast"].sum()
+        for p, (day, value) in zip(body["points"], by_date.items()):
+            assert p["forecast"] == pytest.approx(value, abs=0.01 * 40)  # the export rounds each series to cents
+            assert p["lo95"] <= p["lo80"] <= p["forecast"] <= p["hi80"] <= p["hi95"]
+        summed = [a + p["forecast"] for a, p in zip(summed, body["points"])]
+    assert summed == pytest.approx([p["forecast"] for p in total], rel=1e-9)  # the levels add up
+    store = client.get("/api/v1/forecasts/aggregate/", {"level": "location", "key": "S-001"})
+    assert store.status_code == 200 and store.json()["key"] == "S-001"
+    assert client.get("/api/v1/forecasts/aggregate/", {"level": "location", "key": "S-999"}).status_code == 404
+    bad = client.get("/api/v1/forecasts/aggregate/", {"level": "location.colour", "key": "red"})
+    assert bad.status_code == 400 and "location.region" in bad.json()["error"]["details"]["level"][0]
+    assert client.get("/api/v1/forecasts/aggregate/", {"level": "location.region"}).status_code == 400  # no key
+    listed = client.get("/api/v1/stores/", {"location.region": "Nord"}).json()
+    assert listed["count"] == len(listed["results"]) > 0
+    assert all(r["attributes"]["region"] == "Nord" and r["store"] % 2 for r in listed["results"])
+    groups = {g["attribute"]: g for g in listed["groups"]}
+    assert [r["value"] for r in groups["region"]["rows"]] == sorted(
+        ("Nord", "Sued"), key=lambda v: -next(r["sales_ytd"] for r in groups["region"]["rows"] if r["value"] == v))
+    assert sum(r["members"] for r in groups["region"]["rows"]) == client.get("/api/v1/stores/").json()["count"]
+    page = web_client(t, user=add_member(t, "viewer")).get("/stores/", {"location.region": "Sued"}).content.decode()
+    assert "Stores by region" in page and 'href="?location.region=Nord"' in page and 'id="attribute-filter"' in page
+    restricted = add_member(t, "analyst")
+    assert api_client(t, user=add_member(t, "owner")).put(f"/api/v1/members/{restricted.pk}/stores/",
+                                                          {"stores": [1]}, format="json").status_code == 200
+    refused = api_client(t, user=restricted).get("/api/v1/forecasts/aggregate/",
+                                                 {"level": "location.region", "key": "Nord"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "scope_restricted"
 
 
 FEATURES_MAPPING = {"columns": {"Filiale": "location", "Woche": "date", "Temp": "covariate:temperature:past",

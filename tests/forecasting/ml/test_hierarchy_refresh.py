@@ -7,24 +7,27 @@ from tests.forecasting.ml.synth import make_data
 
 
 def test_aggregates_add_up_and_are_narrower_than_summed_bounds(ml_trained, ml_data):
-    from forecasting.ml.hierarchy import LEVELS
+    from forecasting.ml.hierarchy import Attributes
     from forecasting.ml.pipeline import aggregate
     res, _, cfg = ml_trained
     stores = ml_data[2]
     fc = res.forecast
     hq = res.params["hierarchy"]["quantiles"]
+    attrs = Attributes.from_stores(stores)
+    LEVELS = ["total", "location.type", "location", "item"]
+    assert attrs.levels() == LEVELS and set(hq) == set(LEVELS)
     types = stores.set_index("store")["type"]
-    keys = {"total": [None], "store_type": sorted(types.unique()), "store": sorted(fc.store.unique()),
-            "dept": sorted(fc.dept.unique())}
+    keys = {"total": [None], "location.type": sorted(types.unique()), "location": sorted(fc.store.unique()),
+            "item": sorted(fc.dept.unique())}
     for level in LEVELS:
         for key in keys[level]:
-            agg = aggregate(fc, stores, level, key, hq)
+            agg = aggregate(fc, attrs, level, key, hq)
             if level == "total":
                 part = fc
-            elif level == "store_type":
+            elif level == "location.type":
                 part = fc[fc.store.map(types) == key]
             else:
-                part = fc[fc[level] == key]
+                part = fc[fc[{"location": "store", "item": "dept"}[level]] == key]
             assert list(agg.columns) == ["date", "forecast", "lo80", "hi80", "lo95", "hi95"]
             assert len(agg) == cfg.horizon
             by = part.groupby("date")
@@ -35,7 +38,9 @@ def test_aggregates_add_up_and_are_narrower_than_summed_bounds(ml_trained, ml_da
                 summed = (by.hi80.sum() - by.lo80.sum()).to_numpy()
                 assert ((agg.hi80 - agg.lo80).to_numpy() < summed).all(), (level, key)
     with pytest.raises(ValueError):
-        aggregate(fc, stores, "region", 1, hq)
+        aggregate(fc, attrs, "region", 1, hq)
+    with pytest.raises(ValueError):  # an attribute the locations do not have
+        aggregate(fc, attrs, "location.region", 1, hq)
     # coverage of the aggregate intervals is measured on the backtest, per level
     for level in LEVELS:
         h = res.metrics["hierarchy"][level]
@@ -48,8 +53,8 @@ def test_history_aggregate_is_like_for_like(ml_trained, ml_data):
     res, _, _ = ml_trained
     sales, _, stores = ml_data
     # dept 6: one live seasonal series (store 4) and one inactive one (store 5)
-    allh = history_aggregate(sales, stores, "dept", 6)
-    same = history_aggregate(sales, stores, "dept", 6, series=res.forecast)
+    allh = history_aggregate(sales, None, "dept", 6)  # the legacy name of level item
+    same = history_aggregate(sales, None, "item", 6, series=res.forecast)
     assert allh.sales.sum() > same.sales.sum() > 0
     exp = sales[(sales.dept == 6) & (sales.store == 4)].sales.sum()
     assert abs(same.sales.sum() - exp) < 1e-6

@@ -111,13 +111,15 @@ def test_refresh_serves_a_new_run_from_the_newest_week(celery_worker_proc, split
         from forecasting.models import ModelVersion
 
         quantiles = ModelVersion.objects.get(number=1).params["hierarchy"]["quantiles"]
+    from forecasting.ml.hierarchy import Attributes
     from forecasting.ml.pipeline import aggregate
 
-    stores = pd.DataFrame({"store": list(types), "type": list(types.values())})
+    attrs = Attributes.from_records({s: {"type": t} for s, t in types.items()})
     points["total"] = "all"
     points["store_type"] = points["store"].map(types).str.upper()
-    assert set(aggs["level"]) == {"total", "store_type", "store", "dept"}
-    for level, col in (("total", "total"), ("store_type", "store_type"), ("store", "store"), ("dept", "dept")):
+    assert set(aggs["level"]) == {"total", "location.type", "location", "item"}
+    for level, col in (("total", "total"), ("location.type", "store_type"), ("location", "store"),
+                       ("item", "dept")):
         by = points.assign(key=points[col].astype(str)).groupby(["key", "date"])
         summed = by[["forecast", "hi80"]].sum()
         mine = aggs[aggs["level"] == level].set_index(["key", "date"]).sort_index()
@@ -128,7 +130,7 @@ def test_refresh_serves_a_new_run_from_the_newest_week(celery_worker_proc, split
         # intervals come from the model's hierarchy tables (the ML core's aggregate), never from summing bounds
         assert np.abs(joined["hi80"] - joined["hi80_series"]).max() > 0.01, level
         for key, rows in mine.groupby(level="key"):
-            ref = aggregate(points.assign(date=pd.to_datetime(points["date"]), pooled=False), stores, level,
+            ref = aggregate(points.assign(date=pd.to_datetime(points["date"]), pooled=False), attrs, level,
                             None if level == "total" else key, quantiles)
             np.testing.assert_allclose(rows["hi80"].to_numpy(), ref["hi80"].to_numpy(), rtol=1e-9)
             np.testing.assert_allclose(rows["lo95"].to_numpy(), ref["lo95"].to_numpy(), rtol=1e-9)

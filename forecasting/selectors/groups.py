@@ -1,0 +1,81 @@
+"""The Stores and Departments tables by the workspace's attributes (issue 17
+item 6): each row carries its location's or item's attributes, rows filter by
+them (``location.city=Quito``), and each grouping attribute (the hierarchy's
+levels, ``forecasting.ml.hierarchy``) sums the rows of its values.
+
+A group's figures are sums of its members' like-for-like figures, so its
+growth and forecast change compare the same series on both sides, as a row's
+do; groups are ranked by their sales year to date (money, not a ratio)."""
+from __future__ import annotations
+
+from forecasting.ml.hierarchy import key_text
+from forecasting.models import Item, Location
+from forecasting.selectors.catalog import attribute_filters, hierarchy_attributes
+
+SIDE_KEY = {"location": "store", "item": "dept"}
+MAX_COLUMNS = 8
+SUMMED = ("sales_ytd", "sales_ytd_like_for_like", "sales_last_year_like_for_like", "forecast_13w",
+          "forecast_like_for_like", "forecast_last_year")
+
+
+def _ratio(a, b) -> float | None:
+    return (a / b - 1.0) if a is not None and b else None
+
+
+def member_attributes(side: str) -> dict[int, dict]:
+    model = Location if side == "location" else Item
+    return {i: a or {} for i, a in model.objects.values_list("id", "attrs")}
+
+
+def attribute_columns(attrs_by_id: dict[int, dict], side: str) -> list[str]:
+    """The attributes a table shows: the grouping ones first, then the others, in the order first seen."""
+    seen: list[str] = []
+    for attrs in attrs_by_id.values():
+        seen += [n for n in attrs if n not in seen]
+    grouping = hierarchy_attributes().grouping(side)
+    return sorted(seen, key=lambda n: (n not in grouping, seen.index(n)))[:MAX_COLUMNS]
+
+
+def with_attributes(results: list[dict], *, side: str) -> tuple[list[dict], list[str]]:
+    """Rows with their member's ``attributes``, and the attribute columns to show."""
+    attrs = member_attributes(side)
+    key = SIDE_KEY[side]
+    return [{**r, "attributes": attrs.get(r[key], {})} for r in results], attribute_columns(attrs, side)
+
+
+def filtered(results: list[dict], filters: dict[str, str]) -> list[dict]:
+    """Rows whose attributes match every ``{attribute: value}`` (compared as the hierarchy's keys)."""
+    return [r for r in results if all(key_text((r.get("attributes") or {}).get(name)) == str(value).strip()
+                                      for name, value in filters.items())]
+
+
+def attribute_groups(results: list[dict], *, side: str) -> list[dict]:
+    """Per grouping attribute of ``side``: its values with their members' summed figures."""
+    out = []
+    for attr in hierarchy_attributes().grouping(side):
+        groups: dict[str, dict] = {}
+        for r in results:
+            value = key_text((r.get("attributes") or {}).get(attr)) or "?"
+            g = groups.setdefault(value, {"value": value, "members": 0, **{f: None for f in SUMMED}})
+            g["members"] += 1
+            for f in SUMMED:
+                if r.get(f) is not None:
+                    g[f] = (g[f] or 0.0) + float(r[f])
+        rows = list(groups.values())
+        for g in rows:
+            g["growth"] = _ratio(g["sales_ytd_like_for_like"], g["sales_last_year_like_for_like"])
+            g["forecast_change"] = _ratio(g["forecast_like_for_like"], g["forecast_last_year"])
+        rows.sort(key=lambda g: -(g["sales_ytd"] or 0.0))
+        out.append({"attribute": attr, "level": f"{side}.{attr}", "rows": rows})
+    return out
+
+
+def grouped_table(table: dict, params, *, side: str) -> dict:
+    """A Stores / Departments table with the query's attribute filters (``location.city=Quito``) applied to its
+    rows (``count`` follows them when there are filters) and ``groups`` over every row; ``filters`` what was applied."""
+    filters = attribute_filters(params, side)
+    out = {**table, "groups": attribute_groups(table["results"], side=side), "filters": filters}
+    if filters:
+        out["results"] = filtered(table["results"], filters)
+        out["count"] = len(out["results"])
+    return out
