@@ -269,7 +269,7 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
         body = resp.json()
         assert (body["level"], body["key"]) == ("location.region", region)
         by_date = export[export["Region"] == region].groupby("Date")["Forecast"].sum()
-        for p, (day, value) in zip(body["points"], by_date.items()):
+        for p, value in zip(body["points"], by_date.to_numpy()):
             assert p["forecast"] == pytest.approx(value, abs=0.01 * 40)  # the export rounds each series to cents
             assert p["lo95"] <= p["lo80"] <= p["forecast"] <= p["hi80"] <= p["hi95"]
         summed = [a + p["forecast"] for a, p in zip(summed, body["points"])]
