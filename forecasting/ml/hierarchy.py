@@ -118,6 +118,22 @@ class Attributes:
             out += [f"{side}.{a}" for a in self.grouping(side)] + [side]
         return out
 
+    def values(self, level: str) -> list[str]:
+        """The keys of an attribute level (its distinct values, text order)."""
+        side, _, attr = canonical(level).partition(".")
+        frame = getattr(self, side) if side in SIDES else pd.DataFrame()
+        if not attr or attr not in frame.columns:
+            return []
+        return sorted({v for v in frame[attr].tolist() if v is not None and v == v})
+
+    def members(self, level: str, key: str) -> list[int]:
+        """The ids of the locations (or items) whose attribute of ``level`` is ``key``."""
+        side, _, attr = canonical(level).partition(".")
+        frame = getattr(self, side) if side in SIDES else pd.DataFrame()
+        if not attr or attr not in frame.columns:
+            return []
+        return sorted(int(i) for i in frame.index[frame[attr] == str(key)])
+
     def keys_of(self, level: str, location_ids, item_ids) -> np.ndarray:
         """Each series' key at ``level`` (rows: location ids, item ids); an unknown value is '?'."""
         level = canonical(level)

@@ -8,6 +8,8 @@ growth and forecast change compare the same series on both sides, as a row's
 do; groups are ranked by their sales year to date (money, not a ratio)."""
 from __future__ import annotations
 
+from django.db import connection
+
 from forecasting.ml.hierarchy import key_text
 from forecasting.models import Item, Location
 from forecasting.selectors.catalog import attribute_filters, hierarchy_attributes
@@ -79,3 +81,29 @@ def grouped_table(table: dict, params, *, side: str) -> dict:
         out["results"] = filtered(table["results"], filters)
         out["count"] = len(out["results"])
     return out
+
+
+def node_choices(words) -> list[dict]:
+    """The attribute levels a chart can be narrowed to, each with its label and values
+    (``[{"level": "location.city", "label": "Store city", "keys": ["Quito", ...]}]``)."""
+    attrs = hierarchy_attributes()
+    out = []
+    for level in attrs.levels():
+        side, _, attr = level.partition(".")
+        if attr:
+            word = words.location if side == "location" else words.item
+            out.append({"level": level, "label": f"{word} {attr.replace('_', ' ')}", "keys": attrs.values(level)})
+    return out
+
+
+def node_history(*, level: str, key: str, since) -> list[dict]:
+    """Weekly sales since ``since`` of the series of one attribute node (every store of a city, every
+    product of a category), by date; [] for a level that is not an attribute level."""
+    side, _, attr = level.partition(".")
+    ids = hierarchy_attributes().members(level, key) if attr else []
+    if not ids:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT date, sum(sales) FROM forecasting_salesrecord WHERE {SIDE_KEY[side]} = ANY(%s) "
+                    "AND date > %s GROUP BY date ORDER BY date", [ids, since])
+        return [{"date": d.isoformat(), "sales": float(v)} for d, v in cur.fetchall()]

@@ -6,6 +6,8 @@ the jobs that change it end and the worker stored its new figures
 (forecasting/web/job_watch.py)."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.shortcuts import render
 
 from accounts.decorators import role_required
@@ -13,8 +15,10 @@ from accounts.notices import notices_recent
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting.charts.dashboard import store_type_chart, total_chart
+from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.dashboard import dashboard, dashboard_figures, total_forecast
-from forecasting.selectors.forecast import latest_run
+from forecasting.selectors.forecast import forecast_aggregate, latest_run
+from forecasting.selectors.groups import node_choices, node_history
 from forecasting.selectors.onboarding import onboarding_checklist
 from forecasting.web.job_watch import figures_watch, watch_answer
 
@@ -32,14 +36,35 @@ def dashboard_page(request):
     run = latest_run()
     forecast = total_forecast(scope=scope, run=run)
     history = figures["history"]
+    node = _node(request, scope, run, history)
+    if node:
+        history, forecast = node["history"], node["forecast"]
     return render(request, "forecasting/dashboard.html", {
-        "c": cards, "run": run, "restricted": scope.restricted,
-        "chart": total_chart(history, forecast) if history else None,
+        "c": cards, "run": run, "restricted": scope.restricted, "node": node,
+        "choices": [] if scope.restricted else node_choices(workspace_words()),
+        "chart": total_chart(history, forecast, of=node["label"] if node else "Total") if history else None,
         "type_chart": store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
         "watch": _watch(request), "checklist": onboarding_checklist(role=getattr(request.user, "role", None)),
         "notices": notices_recent(user=request.user)
         if has_perm(getattr(request.user, "role", None), "models.manage") else [],
     })
+
+
+def _node(request, scope: StoreScope, run, history: list[dict]) -> dict | None:
+    """The chart narrowed to one attribute node (``?node=location.city:Quito``): its weekly sales over the
+    total's weeks and its stored coherent forecast. None for the total, a restricted principal (a node spans
+    stores outside hers) or a node that is not one of the workspace's."""
+    level, _, key = request.GET.get("node", "").partition(":")
+    if scope.restricted or not history or not key:
+        return None
+    choice = next((c for c in node_choices(workspace_words()) if c["level"] == level and key in c["keys"]), None)
+    if choice is None:
+        return None
+    since = date.fromisoformat(history[0]["date"]) - timedelta(days=1)
+    points = forecast_aggregate(run, level=level, key=key) if run is not None else []
+    return {"level": level, "key": key, "label": f"{choice['label']} {key}",
+            "history": node_history(level=level, key=key, since=since),
+            "forecast": [{**p, "date": p["date"].isoformat()} for p in points]}
 
 
 @role_required("workspace.view")

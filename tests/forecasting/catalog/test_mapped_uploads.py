@@ -289,12 +289,19 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     assert sum(r["members"] for r in groups["region"]["rows"]) == client.get("/api/v1/stores/").json()["count"]
     page = web_client(t, user=add_member(t, "viewer")).get("/stores/", {"location.region": "Sued"}).content.decode()
     assert "Stores by region" in page and 'href="?location.region=Nord"' in page and 'id="attribute-filter"' in page
+    viewer = web_client(t, user=add_member(t, "viewer"))
+    board = viewer.get("/", {"node": "location.region:Nord"}).content.decode()
+    assert 'id="node-filter"' in board and 'value="location.region:Nord" selected' in board
+    assert "Weekly sales and forecast: Store region Nord" in board
+    assert "Total weekly sales and forecast" in viewer.get("/", {"node": "location.region:Mars"}).content.decode()
     restricted = add_member(t, "analyst")
     assert api_client(t, user=add_member(t, "owner")).put(f"/api/v1/members/{restricted.pk}/stores/",
                                                           {"stores": [1]}, format="json").status_code == 200
     refused = api_client(t, user=restricted).get("/api/v1/forecasts/aggregate/",
                                                  {"level": "location.region", "key": "Nord"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "scope_restricted"
+    mine = web_client(t, user=restricted).get("/", {"node": "location.region:Nord"}).content.decode()
+    assert 'id="node-filter"' not in mine and "Store region Nord" not in mine  # a region spans others' stores
 
 
 FEATURES_MAPPING = {"columns": {"Filiale": "location", "Woche": "date", "Temp": "covariate:temperature:past",
