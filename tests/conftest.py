@@ -127,10 +127,12 @@ class T:
 
 def provision(prefix: str = "t", plan: str = "pro") -> T:
     from django.conf import settings
+    from django.db import connection
 
     from tenants.services import tenant_provision
 
     slug = unique_slug(prefix)
+    connection.set_schema_to_public()  # a test client's request leaves the shared connection in its tenant's schema
     res = tenant_provision(slug=slug, name=f"Company {slug}", owner_email=f"owner@{slug}.test",
                            owner_password=PASSWORD, plan=plan)
     t = T(slug=slug, schema=res.tenant.schema_name, host=f"{slug}.{settings.SAAS_BASE_DOMAIN}",

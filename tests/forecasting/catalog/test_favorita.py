@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import FAVORITA_DIR, api_client, in_tenant, provision
+from tests.conftest import FAVORITA_DIR, add_member, api_client, in_tenant, provision, web_client
 from tests.support.data import upload
 
 pytestmark = [pytest.mark.favorita, pytest.mark.worker]
@@ -45,6 +45,15 @@ def test_favorita_loads_through_the_api_by_itself(celery_worker_proc):
     got = stored.assign(date=pd.to_datetime(stored["date"])).set_index(["store", "date"])["sales"]
     assert len(got) == len(expected)
     assert (got.sort_index().to_numpy() == expected.sort_index().to_numpy()).all()
+    # the stores by city, state, type and cluster (issue 17 item 6): groups of the Stores table and page
+    listed = client.get("/api/v1/stores/").json()
+    groups = {g["attribute"]: g["rows"] for g in listed["groups"]}
+    assert list(groups) == ["city", "state", "type", "cluster"]
+    assert {r["value"]: r["members"] for r in groups["city"]}["Quito"] == 18
+    assert sum(r["members"] for r in groups["cluster"]) == 54 and len(groups["cluster"]) == 17
+    assert groups["state"][0]["sales_ytd"] >= groups["state"][-1]["sales_ytd"]  # ranked by the measure
+    page = web_client(t, user=add_member(t, "viewer")).get("/stores/").content.decode()
+    assert all(f"Stores by {a}" in page for a in ("city", "state", "type", "cluster"))
     settings = client.get("/api/v1/workspace/data-settings/").json()
     assert (settings["frequency"], settings["country"], settings["legacy_keys"]) == ("W-SUN", "EC", False)
 
