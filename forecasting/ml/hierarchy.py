@@ -95,7 +95,10 @@ class Attributes:
         """``{id: {attr: value}}`` per side (numbers and text alike)."""
         def frame(records):
             rows = {int(k): {a: key_text(v) for a, v in (attrs or {}).items()} for k, attrs in (records or {}).items()}
-            return pd.DataFrame.from_dict(rows, orient="index", dtype=object) if rows else pd.DataFrame()
+            if not rows:
+                return pd.DataFrame()
+            frame = pd.DataFrame.from_dict(rows, orient="index", dtype=object)
+            return frame[sorted(frame.columns)]  # attributes in name order (a JSON object keeps none)
         return cls(location=frame(location), item=frame(item))
 
     @classmethod

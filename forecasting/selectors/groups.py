@@ -38,11 +38,17 @@ def attribute_columns(attrs_by_id: dict[int, dict], side: str) -> list[str]:
     return sorted(seen, key=lambda n: (n not in grouping, seen.index(n)))[:MAX_COLUMNS]
 
 
-def with_attributes(results: list[dict], *, side: str) -> tuple[list[dict], list[str]]:
-    """Rows with their member's ``attributes``, and the attribute columns to show."""
-    attrs = member_attributes(side)
+def with_attributes(results: list[dict], *, side: str, defaults: dict[int, dict] | None = None
+                    ) -> tuple[list[dict], list[str]]:
+    """Rows with their member's ``attributes`` (``defaults``: values a member's own attributes lack, e.g.
+    the stores file's type and size of a workspace loaded before the catalogue), and the columns to show."""
+    stored = member_attributes(side)
     key = SIDE_KEY[side]
-    return [{**r, "attributes": attrs.get(r[key], {})} for r in results], attribute_columns(attrs, side)
+    attrs = {}
+    for r in results:
+        extra = {k: v for k, v in ((defaults or {}).get(r[key]) or {}).items() if v not in (None, "")}
+        attrs[r[key]] = {**extra, **stored.get(r[key], {})}
+    return [{**r, "attributes": attrs[r[key]]} for r in results], attribute_columns(attrs, side)
 
 
 def filtered(results: list[dict], filters: dict[str, str]) -> list[dict]:

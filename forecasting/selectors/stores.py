@@ -249,7 +249,8 @@ def store_table_compute(*, scope: StoreScope) -> dict:
         a = attrs.get(number, {})
         results.append({"store": number, "type": a.get("type") or None, "size": a.get("size"),
                         **rows.get(number, EMPTY_FIGURES)})
-    results, columns = with_attributes(results, side="location")
+    results, columns = with_attributes(results, side="location",
+                                       defaults={r["store"]: {"type": r["type"], "size": r["size"]} for r in results})
     return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
             "count": len(results), "results": results, "attribute_names": columns}
 

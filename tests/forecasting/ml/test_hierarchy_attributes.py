@@ -21,8 +21,8 @@ ITEMS = {10: {"category": "Dairy", "pack": 0.5}, 11: {"category": "Dairy", "pack
 def test_levels_are_the_grouping_attributes_in_order():
     attrs = Attributes.from_records(LOCATIONS, ITEMS)
     # size: numbers, all distinct; chain: one value for all; pack: fractions; name: a few stores' names do group
-    assert attrs.levels() == ["total", "location.city", "location.state", "location.cluster", "location.name",
-                              "location", "item.category", "item"]
+    assert attrs.levels() == ["total", "location.city", "location.cluster", "location.name", "location.state",
+                              "location", "item.category", "item"]  # in name order
     assert Attributes().levels() == ["total", "location", "item"]
     # among many members, a text unique to each is a name, not a group; a few values among them group
     many = {i: {"address": f"Street {i}", "format": "big" if i % 3 else "small", "size": i % 4}
