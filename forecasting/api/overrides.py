@@ -20,9 +20,10 @@ from saas.errors import NotFound
 
 class OverrideSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    level = serializers.ChoiceField(choices=LEVELS)
-    key = serializers.JSONField(help_text="{store, dept} | {store} | {dept} | {type} | {} (total); location and "
-                                          "item codes are accepted in a POST")
+    level = serializers.CharField(help_text=f"{', '.join(LEVELS)} or an attribute level (location.<attr>, "
+                                            "item.<attr>)")
+    key = serializers.JSONField(help_text="{store, dept} | {store} | {dept} | {type} | {} (total) | {value} (an "
+                                          "attribute level); location and item codes are accepted in a POST")
     periods = serializers.ListField(child=serializers.DateField())
     value = serializers.FloatField(allow_null=True, help_text="the node's total in each period")
     percent = serializers.FloatField(allow_null=True, help_text="every series of the node moved by this %")
@@ -37,7 +38,8 @@ class OverrideSerializer(serializers.Serializer):
 
 class OverrideRequestSerializer(serializers.Serializer):
     """Documents the body; the service validates it and names the field of any error."""
-    level = serializers.ChoiceField(choices=LEVELS)
+    level = serializers.CharField(help_text=f"{', '.join(LEVELS)} or an attribute level of the workspace "
+                                            "(location.city, item.category...)")
     key = serializers.JSONField()
     periods = serializers.ListField(child=serializers.DateField())
     value = serializers.FloatField(required=False, min_value=0)

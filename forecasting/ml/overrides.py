@@ -1,7 +1,9 @@
 """A planner's overrides applied to a forecast: pure pandas, no Django.
 
 An override names a node of the hierarchy (one series, a store, a department,
-a store type or the total), some periods, and either a ``value`` (the node's
+a store type, the total, or a value of any grouping attribute of the locations
+or items: level ``location.city`` with key ``{"value": "Quito"}``; the points
+then carry that level's column, ``forecasting.ml.hierarchy``), some periods, and either a ``value`` (the node's
 total for each of those periods) or a ``percent`` (every series of the node
 moved by that much). A node's value is spread over its series in proportion to
 what they forecast at that moment (equally when they forecast 0 in total), so
@@ -25,6 +27,20 @@ KEY_FIELDS = {"series": ("store", "dept"), "store": ("store",), "dept": ("dept",
 COLUMNS = ("store", "dept", "type", "date", "statistical")
 
 
+def is_attribute_level(level) -> bool:
+    """``location.<attr>`` or ``item.<attr>``."""
+    side, dot, attr = str(level).partition(".")
+    return side in ("location", "item") and bool(dot) and bool(attr)
+
+
+def valid_level(level) -> bool:
+    return isinstance(level, str) and (level in LEVELS or is_attribute_level(level))
+
+
+def key_fields(level: str) -> tuple[str, ...]:
+    return ("value",) if is_attribute_level(level) else KEY_FIELDS[level]
+
+
 @dataclass(frozen=True)
 class Adjustment:
     level: str
@@ -35,7 +51,7 @@ class Adjustment:
     ref: object = field(default=None, compare=False)  # the caller's handle (an override's id)
 
     def __post_init__(self):
-        if self.level not in LEVELS:
+        if not valid_level(self.level):
             raise ValueError(f"unknown level {self.level!r}")
         if (self.value is None) == (self.percent is None):
             raise ValueError("exactly one of value and percent")
@@ -43,6 +59,10 @@ class Adjustment:
 
 def node_mask(points: pd.DataFrame, level: str, key: dict) -> np.ndarray:
     """Rows of ``points`` in the node (every period)."""
+    if is_attribute_level(level):  # the points carry the level's column (each series' value of the attribute)
+        if level not in points.columns:
+            return np.zeros(len(points), dtype=bool)
+        return (points[level].astype(str) == str(key["value"])).to_numpy()
     mask = np.ones(len(points), dtype=bool)
     for name in KEY_FIELDS[level]:
         column = "type" if name == "type" else name

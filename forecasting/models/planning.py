@@ -89,7 +89,8 @@ class Override(CreatedByMixin, models.Model):
         CORRECTION = "correction", "Model correction"
         OTHER = "other", "Other"
 
-    level = models.CharField(max_length=20, help_text="series, store, dept, store_type or total")
+    level = models.CharField(max_length=100, help_text="series, store, dept, store_type, total or an attribute level "
+                             "(location.<attr>, item.<attr>)")
     key = models.JSONField(default=dict, help_text="the node: {store, dept} | {store} | {dept} | {type} | {}")
     periods = models.JSONField(default=list, help_text="ISO dates of the forecast periods it sets")
     value = models.FloatField(null=True, blank=True, help_text="the node's total in each period")

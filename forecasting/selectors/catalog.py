@@ -77,9 +77,10 @@ def _matches(member, *, q: str, attrs: dict) -> bool:
 
 
 def attribute_filters(params, side: str) -> dict:
-    """``location.type=A`` -> {"type": "A"} from query parameters."""
+    """``location.type=A`` -> {"type": "A"} from query parameters (an empty value filters nothing)."""
     prefix = ATTR_PREFIX[side]
-    return {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix) and len(k) > len(prefix)}
+    return {k[len(prefix):]: v for k, v in params.items()
+            if k.startswith(prefix) and len(k) > len(prefix) and str(v).strip()}  # "All": an empty value
 
 
 def catalog_list(*, scope: StoreScope, side: str, q: str = "", attrs: dict | None = None) -> dict:

@@ -113,3 +113,24 @@ def node_history(*, level: str, key: str, since) -> list[dict]:
         cur.execute(f"SELECT date, sum(sales) FROM forecasting_salesrecord WHERE {SIDE_KEY[side]} = ANY(%s) "
                     "AND date > %s GROUP BY date ORDER BY date", [ids, since])
         return [{"date": d.isoformat(), "sales": float(v)} for d, v in cur.fetchall()]
+
+
+def narrowed_choices(choices: dict, params) -> tuple[dict, dict]:
+    """A series picker's choices (``series_choices``: stores, depts, pairs) narrowed to the locations and
+    items whose attributes match the query's filters (``location.city=Quito``, ``item.category=Dairy``), and
+    the filters applied ({"location": {attr: value}, "item": {...}})."""
+    filters = {side: attribute_filters(params, side) for side in SIDE_KEY}
+    if not any(filters.values()):
+        return choices, filters
+    attrs = hierarchy_attributes()
+    keep = {}
+    for side, wanted in filters.items():
+        ids = None
+        for attr, value in wanted.items():
+            members = set(attrs.members(f"{side}.{attr}", str(value).strip()))
+            ids = members if ids is None else ids & members
+        keep[side] = ids
+    stores, depts = keep.get("location"), keep.get("item")
+    pairs = [(s, d) for s, d in choices["pairs"] if (stores is None or s in stores) and (depts is None or d in depts)]
+    return {**choices, "pairs": pairs, "stores": sorted({s for s, _ in pairs}),
+            "depts": sorted({d for _, d in pairs})}, filters

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.scope import StoreScope
-from forecasting.ml.overrides import Adjustment, apply, node_mask
+from forecasting.ml.overrides import Adjustment, apply, is_attribute_level, node_mask
 from forecasting.models import ForecastRun, Override, Store
 from forecasting.selectors.catalog import hierarchy_attributes
 
@@ -64,10 +64,20 @@ def run_frame(run: ForecastRun, dates, *, store: int | None = None, dept: int | 
         {"statistical": float})
 
 
+def with_levels(frame: pd.DataFrame, adjustments: list[Adjustment]) -> pd.DataFrame:
+    """``frame`` with a column per attribute level the adjustments name (each series' value of it)."""
+    levels = sorted({a.level for a in adjustments if is_attribute_level(a.level)})
+    if not levels:
+        return frame
+    attrs = hierarchy_attributes()
+    known = set(attrs.levels())
+    return frame.assign(**{lv: attrs.series_keys(lv, frame) if lv in known else "?" for lv in levels})
+
+
 def applied(run: ForecastRun, adjustments: list[Adjustment]):
     """(frame with ``final``, per-adjustment changes) over the periods the adjustments touch."""
     dates = sorted({p for a in adjustments for p in a.periods})
-    return apply(run_frame(run, dates), adjustments)
+    return apply(with_levels(run_frame(run, dates), adjustments), adjustments)
 
 
 def override_deltas(run: ForecastRun | None) -> dict[tuple[int, int, date], float]:
@@ -93,7 +103,7 @@ def series_deltas(run: ForecastRun, *, store: int, dept: int) -> dict[tuple[int,
     node's (every series of the periods it touches, as the spread does)."""
     adjustments = adjustments_for(run)
     kind = Store.objects.filter(number=store).values_list("type", flat=True).first() or ""
-    probe = pd.DataFrame({"store": [store], "dept": [dept], "type": [kind]})
+    probe = with_levels(pd.DataFrame({"store": [store], "dept": [dept], "type": [kind]}), adjustments)
     mine = [a for a in adjustments if node_mask(probe, a.level, a.key)[0]]
     if not mine:
         return {}

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
-from forecasting.ml.overrides import KEY_FIELDS, LEVELS, Adjustment, node_mask
+from forecasting.ml.hierarchy import key_text
+from forecasting.ml.overrides import LEVELS, Adjustment, is_attribute_level, key_fields, node_mask, valid_level
 from forecasting.models import Override, OverrideLine
+from forecasting.selectors.catalog import hierarchy_attributes
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.overrides import adjustments_for, applied, run_dates
 from saas.errors import Forbidden, NotFound, ValidationFailed
@@ -28,12 +30,26 @@ def _invalid(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed(f"{field}: {reason}.", details={field: [reason]})
 
 
+def _level(level) -> str:
+    """One of the fixed levels, or an attribute level the workspace's hierarchy has."""
+    if not valid_level(level) or (is_attribute_level(level) and level not in hierarchy_attributes().levels()):
+        levels = [*LEVELS, *(lv for lv in hierarchy_attributes().levels() if is_attribute_level(lv))]
+        raise _invalid("level", f"one of {', '.join(levels)}")
+    return level
+
+
 def _key(level: str, key) -> dict:
     if not isinstance(key, dict):
-        raise _invalid("key", f"an object with {', '.join(KEY_FIELDS[level]) or 'no fields'} for level {level}")
+        raise _invalid("key", f"an object with {', '.join(key_fields(level)) or 'no fields'} for level {level}")
     out = {}
-    for name in KEY_FIELDS[level]:
+    for name in key_fields(level):
         value = key.get(name)
+        if name == "value":  # an attribute's value: text as the hierarchy keys it
+            text = key_text(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+            if not text:
+                raise _invalid(f"key.{name}", f"the {level.partition('.')[2]} whose series to override")
+            out[name] = text
+            continue
         if name == "type":
             if not isinstance(value, str) or not value.strip():
                 raise _invalid(f"key.{name}", "a store type is required")
@@ -94,8 +110,7 @@ def _check_scope(scope: StoreScope, level: str, key: dict) -> None:
 def override_create(*, actor: Actor, scope: StoreScope, level: str, key, periods, value=None, percent=None,
                     reason: str, note: str = "") -> Override:
     """Set an override on the served forecast; audited (``override.create``) in the same transaction."""
-    if not isinstance(level, str) or level not in LEVELS:
-        raise _invalid("level", f"one of {', '.join(LEVELS)}")
+    level = _level(level)
     key = _key(level, key)
     _check_scope(scope, level, key)
     value, percent = _amount(value, percent)

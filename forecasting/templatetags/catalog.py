@@ -23,6 +23,17 @@ def location(context, store) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def location_code(context, store) -> str:
+    """The location's code alone (a picker's option)."""
+    return _code(context, "location", store)
+
+
+@register.simple_tag(takes_context=True)
+def item_code(context, dept) -> str:
+    return _code(context, "item", dept)
+
+
+@register.simple_tag(takes_context=True)
 def item(context, dept) -> str:
     words = context.get("words")
     return f"{words.item if words else 'Department'} {_code(context, 'item', dept)}"

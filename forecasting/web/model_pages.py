@@ -6,6 +6,7 @@ import logging
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from forecasting.charts.forecast import forecast_chart
 from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
 from forecasting.models import Override
+from forecasting.selectors.catalog import series_codes, workspace_words
 from forecasting.selectors.dataset import sales_week_count, series_choices, series_history
 from forecasting.selectors.forecast import (
     active_model,
@@ -26,6 +28,7 @@ from forecasting.selectors.forecast import (
     model_version_get,
     model_version_list,
 )
+from forecasting.selectors.groups import narrowed_choices, node_choices
 from forecasting.selectors.jobs import MODEL_JOBS, job_get
 from forecasting.selectors.monitoring import live_accuracy_history, shadow_summary
 from forecasting.services.forecasts import forecast_on_demand
@@ -145,20 +148,31 @@ def rollback_submit(request, version_id: int):
     return redirect("model_detail", version_id=version.pk)
 
 
-def _series_options(pairs: list[tuple[int, int]]) -> str:
-    """The series finder's <option>s (thousands of them: joined here, ~50x faster than a template loop).
-    Store and department are integers from the database, so nothing needs escaping."""
-    return mark_safe("".join(f'<option value="{int(s)}-{int(d)}">Store {int(s)} · Department {int(d)}</option>'
-                             for s, d in pairs))
+def _series_options(pairs: list[tuple[int, int]], words, codes) -> str:
+    """The series finder's <option>s in the workspace's words and codes (thousands of them: joined here, ~50x
+    faster than a template loop; the retailer's codes are escaped)."""
+    loc, item = escape(words.location), escape(words.item)
+    out = []
+    for s, d in pairs:
+        names = codes.of(s, d)
+        out.append(f'<option value="{int(s)}-{int(d)}">{loc} {escape(names["location"])} · {item} '
+                   f'{escape(names["item"])}</option>')
+    return mark_safe("".join(out))
 
 
 @role_required("forecasts.view")
 def forecast_page(request):
     scope = StoreScope.for_request(request)
-    choices = series_choices(scope=scope)
+    words, codes = workspace_words(), series_codes()
+    choices, filters = narrowed_choices(series_choices(scope=scope), request.GET)
     store = request.GET.get("store") or (choices["stores"][0] if choices["stores"] else None)
     dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
-    ctx = {"choices": choices, "series_options": _series_options(choices["pairs"]), "store": store, "dept": dept,
+    if any(filters.values()) and f"{store}-{dept}" not in {f"{s}-{d}" for s, d in choices["pairs"]}:
+        store, dept = choices["pairs"][0] if choices["pairs"] else (None, None)  # the first series of the filter
+    levels = [{**c, "selected": filters[c["level"].partition(".")[0]].get(c["level"].partition(".")[2], "")}
+              for c in node_choices(words)]
+    ctx = {"choices": choices, "series_options": _series_options(choices["pairs"], words, codes), "store": store,
+           "dept": dept, "attribute_levels": levels,
            "active": active_model(),
            "can_refresh": has_perm(request.user.role, "models.train"),
            "can_upload": has_perm(request.user.role, "data.upload")}
@@ -187,7 +201,8 @@ def forecast_page(request):
                pooled=found["pooled"] if found else False, drivers=drivers, drivers_error=drivers_error,
                driver_week=points[0]["date"] if points else None, earlier=earlier,
                status=found.get("status") if found else None, run=run,
-               chart=forecast_chart(history, points, f"Store {store} · Department {dept}",
+               chart=forecast_chart(history, points, f"{words.location} {codes.of(store, dept)['location']} · "
+                                                     f"{words.item} {codes.of(store, dept)['item']}",
                                                     last_year=last_year, earlier=earlier)
                if (history or points) else None)
     return render(request, "forecasting/forecast.html", ctx)

@@ -13,10 +13,12 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
+from forecasting.ml.overrides import is_attribute_level
 from forecasting.models import Override, Store
 from forecasting.selectors.catalog import series_codes, workspace_words
 from forecasting.selectors.dataset import series_choices
 from forecasting.selectors.forecast import latest_run
+from forecasting.selectors.groups import node_choices
 from forecasting.selectors.overrides import override_get, override_list, run_dates, value_added
 from forecasting.services.overrides import override_create, override_withdraw
 from saas.errors import ServiceError
@@ -36,6 +38,9 @@ def node_label(override: Override, words, codes) -> str:
         return f"{words.item} {codes.of(0, key['dept'])['item']}"
     if override.level == "store_type":
         return f"{words.location} type {key['type']}"
+    if is_attribute_level(override.level):
+        side, _, attr = override.level.partition(".")
+        return f"{words.location if side == 'location' else words.item} {attr.replace('_', ' ')} {key['value']}"
     return "Everything"
 
 
@@ -53,11 +58,15 @@ def periods_label(periods: list[str]) -> str:
 
 
 def _form_from(post) -> dict:
-    return {k: post.get(k, "").strip() for k in ("level", "store", "dept", "type", "amount", "kind", "reason",
+    form = {k: post.get(k, "").strip() for k in ("level", "store", "dept", "type", "amount", "kind", "reason",
                                                  "note")} | {"periods": post.getlist("periods")}
+    form["value"] = post.get(f"attr:{form['level']}", "").strip()  # an attribute level's value
+    return form
 
 
 def _key(form: dict) -> dict:
+    if is_attribute_level(form["level"]):
+        return {"value": form["value"]}
     return {"series": {"store": form["store"], "dept": form["dept"]}, "store": {"store": form["store"]},
             "dept": {"dept": form["dept"]}, "store_type": {"type": form["type"]}}.get(form["level"], {})
 
@@ -67,6 +76,7 @@ def _context(request, **extra) -> dict:
     words, codes = workspace_words(), series_codes()
     run = latest_run()
     levels = ["series", "store"] if scope.restricted else list(LEVEL_LABELS)
+    attributes = [] if scope.restricted else [c for c in node_choices(words) if c["level"] != "location.type"]
     choices = series_choices(scope=scope)
     active = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods))
               for o in override_list(scope=scope)]
@@ -76,7 +86,8 @@ def _context(request, **extra) -> dict:
     ctx = {"run": run, "dates": run_dates(run) if run else [], "active": active, "withdrawn": withdrawn,
            "value_added": value_added(scope=scope), "can_override": has_perm(request.user.role, "forecasts.override"),
            "levels": [(lv, LEVEL_LABELS[lv].format(location=words.location.lower(), item=words.item.lower()))
-                      for lv in levels],
+                      for lv in levels] + [(c["level"], f"A {c['label'].lower()}") for c in attributes],
+           "attribute_levels": attributes,
            "stores": [(s, codes.of(s, 0)["location"]) for s in choices["stores"]],
            "depts": [(d, codes.of(0, d)["item"]) for d in choices["depts"]],
            "types": sorted({t for t in Store.objects.values_list("type", flat=True) if t}),

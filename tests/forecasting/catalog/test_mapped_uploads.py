@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -290,6 +291,12 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     page = web_client(t, user=add_member(t, "viewer")).get("/stores/", {"location.region": "Sued"}).content.decode()
     assert "Stores by region" in page and 'href="?location.region=Nord"' in page and 'id="attribute-filter"' in page
     viewer = web_client(t, user=add_member(t, "viewer"))
+    picker = viewer.get("/forecasts/", {"location.region": "Sued"}).content.decode()
+    stores = re.search(r'<select name="store" id="store-picker">(.*?)</select>', picker, re.S).group(1)
+    codes = re.findall(r">(S-\d+)<", stores)
+    assert codes and all(int(c[2:]) % 2 == 0 for c in codes), codes  # Sued: the even stores, by their codes
+    assert '<option value="Sued" selected>Sued</option>' in picker
+    assert f"Store {codes[0]} · Department D-" in picker  # the chart of the filter's first series, in its codes
     board = viewer.get("/", {"node": "location.region:Nord"}).content.decode()
     assert 'id="node-filter"' in board and 'value="location.region:Nord" selected' in board
     assert "Weekly sales and forecast: Store region Nord" in board
@@ -302,6 +309,40 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "scope_restricted"
     mine = web_client(t, user=restricted).get("/", {"node": "location.region:Nord"}).content.decode()
     assert 'id="node-filter"' not in mine and "Store region Nord" not in mine  # a region spans others' stores
+    _check_attribute_override(t, client, restricted)
+
+
+def _check_attribute_override(t, client, restricted) -> None:
+    """Issue 19's override contract: any hierarchy level, here the retailer's Region: +10 % on its first
+    week moves Nord's aggregate by 10 %, leaves Sued's alone, and the total by Nord's difference."""
+    def node(region):
+        return client.get("/api/v1/forecasts/aggregate/", {"level": "location.region", "key": region}).json()["points"]
+
+    nord, sued, total = node("Nord"), node("Sued"), client.get("/api/v1/forecasts/aggregate/",
+                                                               {"level": "total"}).json()["points"]
+    week = nord[0]["date"]
+    made = client.post("/api/v1/overrides/", {"level": "location.region", "key": {"value": "Nord"}, "periods": [week],
+                                              "percent": 10, "reason": "promotion"}, format="json")
+    assert made.status_code == 201, made.content
+    after = node("Nord")
+    assert after[0]["forecast"] == pytest.approx(nord[0]["forecast"] * 1.1, rel=1e-9)
+    assert after[0]["statistical"] == pytest.approx(nord[0]["forecast"])
+    assert after[1]["forecast"] == pytest.approx(nord[1]["forecast"])  # other weeks untouched
+    assert node("Sued")[0]["forecast"] == pytest.approx(sued[0]["forecast"])
+    moved = client.get("/api/v1/forecasts/aggregate/", {"level": "total"}).json()["points"][0]["forecast"]
+    assert moved == pytest.approx(total[0]["forecast"] + 0.1 * nord[0]["forecast"], rel=1e-9)
+    page = web_client(t, user=add_member(t, "analyst")).get("/forecasts/overrides/").content.decode()
+    assert "Store region Nord" in page and '<option value="location.region">A store region</option>' in page
+    bad = client.post("/api/v1/overrides/", {"level": "location.colour", "key": {"value": "red"}, "periods": [week],
+                                             "percent": 5, "reason": "promotion"}, format="json")
+    assert bad.status_code == 400 and "location.region" in bad.json()["error"]["details"]["level"][0]
+    nowhere = client.post("/api/v1/overrides/", {"level": "location.region", "key": {"value": "Mars"},
+                                                 "periods": [week], "percent": 5, "reason": "promotion"}, format="json")
+    assert nowhere.status_code == 404 and nowhere.json()["error"]["code"] == "node_not_found"
+    refused = api_client(t, user=restricted).post("/api/v1/overrides/", {
+        "level": "location.region", "key": {"value": "Nord"}, "periods": [week], "percent": 5,
+        "reason": "promotion"}, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "scope_restricted"
 
 
 FEATURES_MAPPING = {"columns": {"Filiale": "location", "Woche": "date", "Temp": "covariate:temperature:past",

@@ -67,3 +67,17 @@ def test_an_adjustment_names_one_amount():
         Adjustment("total", {}, (W1,), value=1.0, percent=1.0)
     with pytest.raises(ValueError):
         Adjustment("region", {}, (W1,), value=1.0)
+
+
+def test_an_attribute_level_moves_the_series_whose_attribute_has_that_value(points):
+    """Any hierarchy level: the points carry the level's column (each series' value of the attribute)."""
+    with_city = points.assign(**{"location.city": points["store"].map({1: "Quito", 2: "Manta"})})
+    frame, (change,) = apply(with_city, [Adjustment("location.city", {"value": "Manta"}, (W2,), value=90.0)])
+    # store 2 forecast 21 + 22 = 43 in W2, spread in proportion
+    assert _final(frame, 2, 1, W2) == pytest.approx(90.0 * 21 / 43) and _final(frame, 1, 1, W2) == 11.0
+    assert set(change["store"]) == {2} and len(change) == 2
+    # points without the level's column: the node is empty, nothing moves
+    frame, (none,) = apply(points, [Adjustment("location.city", {"value": "Manta"}, (W2,), percent=10.0)])
+    assert none.empty and (frame["final"] == frame["statistical"]).all()
+    with pytest.raises(ValueError):
+        Adjustment("region", {"value": "x"}, (W1,), percent=1.0)
