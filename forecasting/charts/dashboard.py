@@ -22,13 +22,14 @@ def total_chart(history: list[dict], forecast: list[dict], of: str = "Total") ->
     return to_html({"data": data, "layout": fig_layout}, "total-chart")
 
 
-def store_type_chart(rows: list[dict]) -> str:
-    """Sales year to date by store type, with the like-for-like growth in the hover label."""
+def store_type_chart(rows: list[dict], word: str = "store", plural: str = "stores") -> str:
+    """Sales year to date by store type (``word``: the workspace's for a location), with the like-for-like growth
+    in the hover label."""
     data = [{"type": "bar", "x": [f"Type {r['type']}" for r in rows], "y": [r["sales_ytd"] for r in rows],
              "customdata": [[r["stores"], "—" if r["growth"] is None else f"{r['growth'] * 100:+.1f}%"] for r in rows],
              "marker": {"color": "#2563eb"}, "name": "Sales YTD",
-             "hovertemplate": "%{x}: $%{y:,.0f} (%{customdata[0]} stores, %{customdata[1]} vs last year)"
+             "hovertemplate": "%{x}: $%{y:,.0f} (%{customdata[0]} " + plural + ", %{customdata[1]} vs last year)"
                               "<extra></extra>"}]
-    fig_layout = layout("Sales year to date by store type", height=300,
+    fig_layout = layout(f"Sales year to date by {word} type", height=300,
                      yaxis={"title": {"text": "Sales ($)"}, "tickformat": "$~s"}, showlegend=False)
     return to_html({"data": data, "layout": fig_layout}, "type-chart")

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from accounts.scope import StoreScope
+from forecasting.ml.hierarchy import key_text
 from forecasting.models import DriftReport
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
@@ -110,8 +111,9 @@ def _movers(rows: list[dict], key: str) -> list[dict]:
 
 def _by_store_type(rows: list[dict]) -> list[dict]:
     groups: dict[str, list[dict]] = {}
-    for r in rows:
-        groups.setdefault(r.get("type") or "Unknown", []).append(r)
+    for r in rows:  # the stores file's type, or a retailer's own "type" attribute (Favorita's A..E)
+        kind = r.get("type") or key_text((r.get("attributes") or {}).get("type"))
+        groups.setdefault(kind or "Unknown", []).append(r)
     out = [{"type": k, "stores": len(v), "sales_ytd": _sum(v, "sales_ytd") or 0.0,
             "growth": _ratio(_sum(v, "sales_ytd_like_for_like"), _sum(v, "sales_last_year_like_for_like")),
             "forecast_13w": _sum(v, "forecast_13w")} for k, v in sorted(groups.items())]

@@ -31,6 +31,7 @@ def _watch(request) -> dict:
 @role_required("workspace.view")
 def dashboard_page(request):
     scope = StoreScope.for_request(request)
+    words = workspace_words()
     figures = dashboard_figures(scope=scope)
     cards = dashboard(scope=scope, figures=figures)
     run = latest_run()
@@ -41,9 +42,10 @@ def dashboard_page(request):
         history, forecast = node["history"], node["forecast"]
     return render(request, "forecasting/dashboard.html", {
         "c": cards, "run": run, "restricted": scope.restricted, "node": node,
-        "choices": [] if scope.restricted else node_choices(workspace_words()),
+        "choices": [] if scope.restricted else node_choices(words),
         "chart": total_chart(history, forecast, of=node["label"] if node else "Total") if history else None,
-        "type_chart": store_type_chart(cards["by_store_type"]) if cards["by_store_type"] else None,
+        "type_chart": store_type_chart(cards["by_store_type"], words.location.lower(), words.locations.lower())
+        if cards["by_store_type"] else None,
         "watch": _watch(request), "checklist": onboarding_checklist(role=getattr(request.user, "role", None)),
         "notices": notices_recent(user=request.user)
         if has_perm(getattr(request.user, "role", None), "models.manage") else [],

@@ -52,6 +52,8 @@ def test_favorita_loads_through_the_api_by_itself(celery_worker_proc):
     assert {r["value"]: r["members"] for r in groups["city"]}["Quito"] == 18
     assert sum(r["members"] for r in groups["cluster"]) == 54 and len(groups["cluster"]) == 17
     assert groups["state"][0]["sales_ytd"] >= groups["state"][-1]["sales_ytd"]  # ranked by the measure
+    by_type = client.get("/api/v1/dashboard/").json()["by_store_type"]  # the Dashboard's card, from the attribute
+    assert {r["type"] for r in by_type} == {"A", "B", "C", "D", "E"} and sum(r["stores"] for r in by_type) == 54
     page = web_client(t, user=add_member(t, "viewer")).get("/stores/").content.decode()
     assert all(f"Stores by {a}" in page for a in ("city", "state", "type", "cluster"))
     settings = client.get("/api/v1/workspace/data-settings/").json()
