@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from django.db import connection
 
 from accounts.scope import StoreScope
-from forecasting.models import FiguresSnapshot, ForecastAggregate, ModelEvaluation, Store, StoreWeek
+from forecasting.models import FiguresSnapshot, ForecastAggregate, Location, ModelEvaluation, Store, StoreWeek
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.groups import with_attributes
 from forecasting.selectors.insights import series_anomalies
@@ -302,8 +302,10 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     covariates = list(StoreWeek.objects.filter(store=store).order_by("date").values("date", *COVARIATES))
     for c in covariates:
         c["date"] = c["date"].isoformat()
+    own = Location.objects.filter(id=store).values_list("attrs", flat=True).first() or {}
+    defaults = {k: v for k, v in (attrs or {}).items() if v not in (None, "")}
     return {"store": store, "type": (attrs or {}).get("type") or None, "size": (attrs or {}).get("size"),
-            "periods": _period_dict(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
+            "attributes": {**defaults, **own}, "periods": _period_dict(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
             "figures": figures, "history": history, "forecast": forecast, "departments": departments,
             "covariates": covariates, "anomalies": series_anomalies(scope=scope, store=store)}
 

@@ -288,6 +288,8 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     assert [r["value"] for r in groups["region"]["rows"]] == sorted(
         ("Nord", "Sued"), key=lambda v: -next(r["sales_ytd"] for r in groups["region"]["rows"] if r["value"] == v))
     assert sum(r["members"] for r in groups["region"]["rows"]) == client.get("/api/v1/stores/").json()["count"]
+    one = web_client(t, user=add_member(t, "viewer")).get(f"/stores/{listed['results'][0]['store']}/").content.decode()
+    assert 'Region: <a href="/stores/?location.region=Nord">Nord</a>' in one  # the store's own attributes
     page = web_client(t, user=add_member(t, "viewer")).get("/stores/", {"location.region": "Sued"}).content.decode()
     assert "Stores by region" in page and 'href="?location.region=Nord"' in page and 'id="attribute-filter"' in page
     viewer = web_client(t, user=add_member(t, "viewer"))
