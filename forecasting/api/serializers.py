@@ -268,3 +268,15 @@ class PaginatedForecastRunSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = ForecastRunSerializer(many=True)
+
+
+class LevelSerializer(serializers.Serializer):
+    level = serializers.CharField(help_text="total, location, item, location.<attr> or item.<attr>")
+    label = serializers.CharField(help_text="in the workspace's words, e.g. 'Store city'")
+    keys = serializers.ListField(child=serializers.CharField(), allow_null=True,
+                                 help_text="the attribute's values; null for location and item (their codes: "
+                                           "GET /api/v1/locations/, /items/)")
+
+
+class LevelListSerializer(serializers.Serializer):
+    levels = LevelSerializer(many=True)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("forecasts/", views.ForecastView.as_view(), name="api-forecasts"),
     path("forecasts/export.csv", views.ForecastExportView.as_view(), name="api-forecasts-export"),
     path("forecasts/aggregate/", views.ForecastAggregateView.as_view(), name="api-forecasts-aggregate"),
+    path("forecasts/levels/", views.ForecastLevelsView.as_view(), name="api-forecasts-levels"),
     path("forecasts/refresh/", views.ForecastRefreshView.as_view(), name="api-forecasts-refresh"),
     path("forecasts/runs/", views.ForecastRunListView.as_view(), name="api-forecasts-runs"),
     path("uploads/<int:pk>/errors.csv", views.UploadErrorsCSVView.as_view(), name="api-upload-errors-csv"),

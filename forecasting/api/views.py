@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from forecasting import services
 from forecasting.api import serializers as s
-from forecasting.selectors.catalog import export_keys, series_codes
+from forecasting.selectors.catalog import export_keys, series_codes, workspace_words
 from forecasting.selectors.dataset import dataset_summary, sales_query, upload_get, upload_list
 from forecasting.selectors.forecast import (
     forecast_aggregate,
@@ -23,6 +23,7 @@ from forecasting.selectors.forecast import (
     model_version_get,
     model_version_list,
 )
+from forecasting.selectors.groups import hierarchy_levels
 from forecasting.selectors.jobs import job_get
 from forecasting.services.forecasts import forecast_on_demand
 from forecasting.services.promotion import version_activate
@@ -314,6 +315,17 @@ class ForecastAggregateView(TenantAPIView):
                            details={"level": asked, "key": shown})
         return Response({"model_version": run.model_version.number, "origin": run.origin, "level": asked,
                          "key": shown, "points": s.AggregatePointSerializer(points, many=True).data})
+
+
+class ForecastLevelsView(TenantAPIView):
+    """The levels of the workspace's hierarchy (from its locations' and items' attributes), as
+    GET /api/v1/forecasts/aggregate/ and POST /api/v1/overrides/ take them."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(responses=s.LevelListSerializer)
+    def get(self, request):
+        return Response({"levels": hierarchy_levels(workspace_words(), restricted=self.scope.restricted)})
 
 
 class ForecastRefreshView(TenantAPIView):

@@ -134,3 +134,19 @@ def narrowed_choices(choices: dict, params) -> tuple[dict, dict]:
     pairs = [(s, d) for s, d in choices["pairs"] if (stores is None or s in stores) and (depts is None or d in depts)]
     return {**choices, "pairs": pairs, "stores": sorted({s for s, _ in pairs}),
             "depts": sorted({d for _, d in pairs})}, filters
+
+
+def hierarchy_levels(words, *, restricted: bool) -> list[dict]:
+    """The levels of the workspace's hierarchy as ``GET /api/v1/forecasts/aggregate/`` and overrides take them,
+    with a label and their keys (an attribute's values; the total's ``all``; locations and items: null, their
+    codes are listed by ``/locations/`` and ``/items/``). A store-restricted principal: the location level only
+    (the others span stores that are not hers)."""
+    out = [{"level": "total", "label": "Total", "keys": ["all"]}]
+    attributes = {c["level"]: c for c in node_choices(words)}
+    for level in hierarchy_attributes().levels()[1:]:
+        if level in attributes:
+            out.append({"level": level, "label": attributes[level]["label"], "keys": attributes[level]["keys"]})
+        else:
+            out.append({"level": level, "label": words.locations if level == "location" else words.items,
+                        "keys": None})
+    return [lv for lv in out if lv["level"] == "location"] if restricted else out

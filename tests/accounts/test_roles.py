@@ -71,6 +71,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "PATCH /api/v1/plan/": row(401, 403, 403, 403, 200, 403, 403, 403),  # owners; the same plan: a no-op
     "GET /api/v1/forecasts/aggregate/": ALL_ALLOWED,
     "GET /api/v1/forecasts/runs/": ALL_READ,
+    "GET /api/v1/forecasts/levels/": ALL_READ,
     "POST /api/v1/forecasts/refresh/": row(401, 403, ALLOWED, ALLOWED, ALLOWED, 403, ALLOWED, ALLOWED),
     # live monitoring (issue 8): stored evaluations and the monitoring summary, read by whoever reads models
     "GET /api/v1/models/{id}/evaluations/": ALL_READ,

@@ -207,6 +207,12 @@ def check_aggregate(client, allowed, t):
         assert resp.status_code == 403 and resp.json()["error"]["code"] == "scope_restricted", (query, resp.content)
 
 
+def check_levels(client, allowed, t):
+    """The hierarchy's levels she can ask for: the location level only (the total and groups span others' stores)."""
+    resp = client.get("/api/v1/forecasts/levels/")
+    assert resp.status_code == 200 and [lv["level"] for lv in resp.json()["levels"]] == ["location"], resp.content
+
+
 def check_monitoring(client, allowed, t):
     """The latest drift report: per-store figures and series of her stores only, nothing summed over others."""
     from forecasting.models import DriftReport
@@ -349,6 +355,7 @@ ENDPOINTS = {
     "PUT /api/v1/workspace/layouts/": ADMIN_ONLY,
     "PATCH /api/v1/workspace/branding/": no_store_data("owner only"),
     "GET /api/v1/forecasts/aggregate/": check_aggregate,
+    "GET /api/v1/forecasts/levels/": check_levels,
     "GET /api/v1/forecasts/runs/": no_store_data("run metadata: origin, model version, series counts"),
     "POST /api/v1/forecasts/refresh/": no_store_data("starts a job; returns the job only"),
     "GET /api/v1/models/{id}/evaluations/": no_store_data("live accuracy of a version: tenant-wide figures like "

@@ -278,6 +278,10 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     store = client.get("/api/v1/forecasts/aggregate/", {"level": "location", "key": "S-001"})
     assert store.status_code == 200 and store.json()["key"] == "S-001"
     assert client.get("/api/v1/forecasts/aggregate/", {"level": "location", "key": "S-999"}).status_code == 404
+    levels = {lv["level"]: lv for lv in client.get("/api/v1/forecasts/levels/").json()["levels"]}
+    assert list(levels) == ["total", "location.region", "location.type", "location", "item"]
+    assert levels["location.region"] == {"level": "location.region", "label": "Store region", "keys": ["Nord", "Sued"]}
+    assert levels["location"]["keys"] is None and levels["item"]["label"] == "Departments"
     bad = client.get("/api/v1/forecasts/aggregate/", {"level": "location.colour", "key": "red"})
     assert bad.status_code == 400 and "location.region" in bad.json()["error"]["details"]["level"][0]
     assert client.get("/api/v1/forecasts/aggregate/", {"level": "location.region"}).status_code == 400  # no key
