@@ -115,25 +115,45 @@ def node_history(*, level: str, key: str, since) -> list[dict]:
         return [{"date": d.isoformat(), "sales": float(v)} for d, v in cur.fetchall()]
 
 
+def attribute_members(params) -> tuple[dict[str, set[int] | None], dict[str, dict]]:
+    """The query's attribute filters (``location.city=Quito``, ``item.category=Dairy``) as the ids they keep:
+    ({"store": {ids} or None (no filter), "dept": ...}, {"location": {attr: value}, "item": {...}})."""
+    filters = {side: attribute_filters(params, side) for side in SIDE_KEY}
+    keep: dict[str, set[int] | None] = {"store": None, "dept": None}
+    if any(filters.values()):
+        attrs = hierarchy_attributes()
+        for side, wanted in filters.items():
+            for attr, value in wanted.items():
+                ids = set(attrs.members(f"{side}.{attr}", str(value).strip()))
+                column = SIDE_KEY[side]
+                keep[column] = ids if keep[column] is None else keep[column] & ids
+    return keep, filters
+
+
+def rows_within(rows: list[dict], keep: dict[str, set[int] | None]) -> list[dict]:
+    """Rows (with store and/or dept) of the kept locations and items; a row without the column is kept."""
+    if keep["store"] is None and keep["dept"] is None:
+        return rows
+    return [r for r in rows if all(keep[c] is None or r.get(c) is None or int(r[c]) in keep[c]
+                                   for c in ("store", "dept"))]
+
+
 def narrowed_choices(choices: dict, params) -> tuple[dict, dict]:
     """A series picker's choices (``series_choices``: stores, depts, pairs) narrowed to the locations and
-    items whose attributes match the query's filters (``location.city=Quito``, ``item.category=Dairy``), and
-    the filters applied ({"location": {attr: value}, "item": {...}})."""
-    filters = {side: attribute_filters(params, side) for side in SIDE_KEY}
-    if not any(filters.values()):
+    items whose attributes match the query's filters, and the filters applied."""
+    keep, filters = attribute_members(params)
+    if keep["store"] is None and keep["dept"] is None:
         return choices, filters
-    attrs = hierarchy_attributes()
-    keep = {}
-    for side, wanted in filters.items():
-        ids = None
-        for attr, value in wanted.items():
-            members = set(attrs.members(f"{side}.{attr}", str(value).strip()))
-            ids = members if ids is None else ids & members
-        keep[side] = ids
-    stores, depts = keep.get("location"), keep.get("item")
-    pairs = [(s, d) for s, d in choices["pairs"] if (stores is None or s in stores) and (depts is None or d in depts)]
+    pairs = [(s, d) for s, d in choices["pairs"] if (keep["store"] is None or s in keep["store"])
+             and (keep["dept"] is None or d in keep["dept"])]
     return {**choices, "pairs": pairs, "stores": sorted({s for s, _ in pairs}),
             "depts": sorted({d for _, d in pairs})}, filters
+
+
+def filter_levels(words, filters: dict[str, dict]) -> list[dict]:
+    """The attribute levels of a page's filter form, each with its selected value ('' for all)."""
+    return [{**c, "selected": filters[c["level"].partition(".")[0]].get(c["level"].partition(".")[2], "")}
+            for c in node_choices(words)]
 
 
 def hierarchy_levels(words, *, restricted: bool) -> list[dict]:

@@ -13,7 +13,9 @@ from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting.charts.insights import hotspot_heatmap, roi_scatter
+from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.forecast import active_model, latest_run
+from forecasting.selectors.groups import attribute_members, filter_levels, rows_within
 from forecasting.selectors.insights import (
     DEFAULT_LEAD_TIME,
     DEFAULT_SERVICE_LEVEL,
@@ -33,6 +35,7 @@ TOP_HOTSPOTS = 25
 TOP_ANOMALIES = 50
 TOP_ORDERS = 50
 TOP_ROI = 25
+OUTLOOK_ROWS = 10
 
 
 def _inventory(request, scope):
@@ -63,24 +66,39 @@ def insights_status(request):
     return watch_answer(request, _watch(request))
 
 
+def _outlook(scope: StoreScope, keep: dict) -> dict:
+    """The department outlook, narrowed by an item filter (its rows sum every store: a location filter does
+    not narrow it, the page says so)."""
+    found = department_outlook(scope=scope, limit=10_000)
+    narrowed = {k: rows_within(found[k], {"store": None, "dept": keep["dept"]})[:OUTLOOK_ROWS] for k in ("falls", "rises")}
+    return {**found, **narrowed}
+
+
 @role_required("forecasts.view")
 def insights_page(request):
     scope = StoreScope.for_request(request)
     active = active_model()
     run = latest_run(active) if active else None
+    keep, filters = attribute_members(request.GET)  # ?location.city=Quito&item.category=Dairy narrows every list
     hotspots = snapshot("hotspots", scope=scope)
     anomalies = snapshot("anomalies", scope=scope)
     roi = markdown_roi(scope=scope, margin=margin_param({}))
-    roi_rows = [r for r in (roi or {}).get("results", []) if r["markdown"] != "all"]
+    roi_rows = rows_within([r for r in (roi or {}).get("results", []) if r["markdown"] != "all"], keep)
+    hotspot_rows = rows_within((hotspots or {}).get("results", []), keep)
+    inventory = _inventory(request, scope) if run else None
+    if inventory:
+        inventory["rows"] = rows_within(inventory["rows"], keep)
     return render(request, "forecasting/insights.html", {
         "active": active, "run": run, "restricted": scope.restricted,
-        "outlook": department_outlook(scope=scope) if run else None,
+        "filters": filters, "filter_levels": [] if scope.restricted else filter_levels(workspace_words(), filters),
+        "outlook": _outlook(scope, keep) if run else None,
         "importance": (active.importance or [])[:10] if active else [],
-        "hotspots": hotspots, "hotspot_rows": (hotspots or {}).get("results", [])[:TOP_HOTSPOTS],
-        "heatmap": hotspot_heatmap(hotspots["results"]) if hotspots else None,
-        "anomalies": anomalies, "anomaly_rows": (anomalies or {}).get("results", [])[:TOP_ANOMALIES],
+        "hotspots": hotspots, "hotspot_rows": hotspot_rows[:TOP_HOTSPOTS],
+        "heatmap": hotspot_heatmap(hotspot_rows) if hotspot_rows else None,
+        "anomalies": anomalies,
+        "anomaly_rows": rows_within((anomalies or {}).get("results", []), keep)[:TOP_ANOMALIES],
         "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": roi_scatter(roi_rows) if roi else None,
-        "inventory": _inventory(request, scope) if run else None,
+        "inventory": inventory,
         "can_upload": has_perm(getattr(request.user, "role", None), "data.upload"),
         "watch": _watch(request),
     })

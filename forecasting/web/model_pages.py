@@ -28,7 +28,7 @@ from forecasting.selectors.forecast import (
     model_version_get,
     model_version_list,
 )
-from forecasting.selectors.groups import narrowed_choices, node_choices
+from forecasting.selectors.groups import filter_levels, narrowed_choices
 from forecasting.selectors.jobs import MODEL_JOBS, job_get
 from forecasting.selectors.monitoring import live_accuracy_history, shadow_summary
 from forecasting.services.forecasts import forecast_on_demand
@@ -169,8 +169,7 @@ def forecast_page(request):
     dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
     if any(filters.values()) and f"{store}-{dept}" not in {f"{s}-{d}" for s, d in choices["pairs"]}:
         store, dept = choices["pairs"][0] if choices["pairs"] else (None, None)  # the first series of the filter
-    levels = [{**c, "selected": filters[c["level"].partition(".")[0]].get(c["level"].partition(".")[2], "")}
-              for c in node_choices(words)]
+    levels = filter_levels(words, filters)
     ctx = {"choices": choices, "series_options": _series_options(choices["pairs"], words, codes), "store": store,
            "dept": dept, "attribute_levels": levels,
            "active": active_model(),

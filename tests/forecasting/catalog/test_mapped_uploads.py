@@ -303,6 +303,10 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     assert codes and all(int(c[2:]) % 2 == 0 for c in codes), codes  # Sued: the even stores, by their codes
     assert '<option value="Sued" selected>Sued</option>' in picker
     assert f"Store {codes[0]} · Department D-" in picker  # the chart of the filter's first series, in its codes
+    insights = viewer.get("/insights/", {"location.region": "Nord"}).content.decode()
+    linked = {int(n) for n in re.findall(r"/forecasts/\?store=(\d+)&amp;dept=", insights)}
+    assert linked and all(n % 2 for n in linked), linked  # hotspots and anomalies of Nord's stores only
+    assert 'id="attribute-filters"' in insights and "the store filter does not narrow it" in insights
     board = viewer.get("/", {"node": "location.region:Nord"}).content.decode()
     assert 'id="node-filter"' in board and 'value="location.region:Nord" selected' in board
     assert "Weekly sales and forecast: Store region Nord" in board
