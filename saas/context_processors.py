@@ -2,7 +2,7 @@ from django.db import connection
 from django.utils.functional import SimpleLazyObject
 
 from accounts.roles import perms_for
-from forecasting.selectors.catalog import Words, series_codes, workspace_words
+from forecasting.selectors.catalog import Words, has_item_pages, series_codes, workspace_words
 
 NAV = [  # the planning pages, in the bar
     ("Dashboard", "dashboard", "workspace.view"),
@@ -31,8 +31,9 @@ def workspace(request):
     role = getattr(user, "role", None) if user is not None and user.is_authenticated else None
     perms = perms_for(role)
     words = Words() if is_public or role is None else workspace_words()
+    items = not is_public and role is not None and has_item_pages()  # store traffic: no item pages
     nav = [(label.format(locations=words.locations, items=words.items), name)
-           for label, name, perm in NAV if perm in perms]
+           for label, name, perm in NAV if perm in perms and (name != "departments" or items)]
     nav_admin = [(label, name) for label, name, perm in NAV_ADMIN if perm in perms]
     return {"tenant": None if is_public else tenant, "is_public": is_public, "role": role,
             "perms": perms, "nav": nav, "nav_admin": nav_admin, "words": words,

@@ -163,6 +163,12 @@ def member_id(side: str, code: str) -> int:
     return model.objects.filter(code=code).values_list("id", flat=True).first() or UNKNOWN_ID
 
 
+def has_item_pages() -> bool:
+    """False when the workspace's sales have no item column (its one item is the implicit one: Favorita's
+    store traffic), so no item pages are offered; True otherwise, and before any sales (the empty state)."""
+    return Item.objects.exclude(code="all", name="All").exists() or not Item.objects.exists()
+
+
 def implicit_item_id() -> int | None:
     """The one implicit item of a workspace whose sales have no item column (e.g. store traffic)."""
     return Item.objects.filter(code="all", name="All").values_list("id", flat=True).first()

@@ -56,6 +56,7 @@ def test_favorita_loads_through_the_api_by_itself(celery_worker_proc):
     assert {r["type"] for r in by_type} == {"A", "B", "C", "D", "E"} and sum(r["stores"] for r in by_type) == 54
     page = web_client(t, user=add_member(t, "viewer")).get("/stores/").content.decode()
     assert all(f"Stores by {a}" in page for a in ("city", "state", "type", "cluster"))
+    assert 'href="/stores/"' in page and 'href="/departments/"' not in page  # store traffic: no item pages
     settings = client.get("/api/v1/workspace/data-settings/").json()
     assert (settings["frequency"], settings["country"], settings["legacy_keys"]) == ("W-SUN", "EC", False)
 
