@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from django.db import connection
 
 from accounts.scope import StoreScope
-from forecasting.models import FiguresSnapshot, ForecastAggregate, Location, ModelEvaluation, Store, StoreWeek
+from forecasting.models import FiguresSnapshot, ForecastAggregate, Item, Location, ModelEvaluation, Store, StoreWeek
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.groups import with_attributes
 from forecasting.selectors.insights import series_anomalies
@@ -411,7 +411,8 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     cell = {(s, d): v for s, d, v in recent}
     heatmap = {"weeks": [w.isoformat() for w in weeks], "stores": heat_stores,
                "sales": [[cell.get((s, w)) for w in weeks] for s in heat_stores]}
-    return {"dept": dept, "periods": _period_dict(ctx["periods"]),
+    return {"dept": dept, "attributes": Item.objects.filter(id=dept).values_list("attrs", flat=True).first() or {},
+            "periods": _period_dict(ctx["periods"]),
             "run": _run_dict(run, ctx["evaluation"]), "figures": figures,
             "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap,
             "anomalies": series_anomalies(scope=scope, dept=dept)}

@@ -315,3 +315,29 @@ def test_out_of_range_numbers_are_404(shop, path):
     resp = _owner_api(t).get(path)
     assert resp.status_code == 404 and resp.json()["error"]["code"] in ("store_not_found", "department_not_found")
     assert web_client(t, user=add_member(t, "viewer")).get(path.replace("/api/v1", "")).status_code == 404
+
+
+def test_item_attributes_group_filter_and_show_on_the_item_page(django_db_setup, django_db_blocker):
+    """Issue 17 item 6 on the item side: a category of the departments groups the Departments table, filters it,
+    and shows on a department's page with a link to the filtered table."""
+    from forecasting.models import Item
+
+    with django_db_blocker.unblock():
+        t = provision("items")
+        seed.seed(t)
+        with in_tenant(t):
+            depts = sorted({d for _, d in seed.SERIES})
+            for d in depts:
+                Item.objects.update_or_create(id=d, defaults={"code": str(d), "attrs": {
+                    "category": "Food" if d == depts[0] else "Home"}})
+    api = _owner_api(t)
+    body = api.get("/api/v1/departments/", {"item.category": "Food"}).json()
+    assert [r["dept"] for r in body["results"]] == [depts[0]] and body["count"] == 1
+    groups = {g["attribute"]: g for g in body["groups"]}
+    assert groups["category"]["level"] == "item.category"
+    assert {r["value"]: r["members"] for r in groups["category"]["rows"]} == {"Food": 1, "Home": len(depts) - 1}
+    web = web_client(t, user=add_member(t, "viewer"))
+    page = web.get("/departments/").content.decode()
+    assert "Departments by category" in page and 'href="?item.category=Home"' in page
+    one = web.get(f"/departments/{depts[0]}/").content.decode()
+    assert 'Category: <a href="/departments/?item.category=Food">Food</a>' in one
