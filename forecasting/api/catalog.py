@@ -131,7 +131,8 @@ class DataSettingsSerializer(serializers.Serializer):
     period_label = serializers.CharField(help_text="start | end: how the retailer's dates label a period")
     country = serializers.CharField(help_text="ISO 3166 code for public holidays; empty: none")
     subdivision = serializers.CharField(help_text="a state or province code of the country; empty: national")
-    holiday_weight = serializers.FloatField(help_text="weight of a holiday period in the error measure")
+    holiday_weight = serializers.FloatField(help_text="weight of a holiday period in the error measure (1..100; "
+                                            "trainings from the next one on)")
     location_word = serializers.CharField()
     location_word_plural = serializers.CharField()
     item_word = serializers.CharField()
@@ -158,6 +159,7 @@ class DataSettingsUpdateSerializer(WriteSerializer):
     item_word_plural = serializers.CharField(required=False)
     measure_word = serializers.CharField(required=False)
     measure_unit = serializers.CharField(required=False)
+    holiday_weight = serializers.FloatField(required=False, help_text="1..100: the next training's error measure")
     materiality_floor = serializers.FloatField(required=False, min_value=0)
 
 

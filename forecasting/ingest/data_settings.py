@@ -2,9 +2,8 @@
 place for the API and the web form. ``settings_clean(changes)`` answers the
 cleaned values and the errors by field (``{field: [reason]}``), every bad field
 named, nothing partial. Read-only fields (the frequency, inferred from the first
-sales upload, may be set before it: a week ending on a chosen day; whether the codes are Walmart's numbers; the holiday weight, which
-the engine reads as ``forecasting.ml.metrics.HOLIDAY_WEIGHT`` until it takes it
-per workspace) are not in ``WRITABLE``."""
+sales upload, may be set before it: a week ending on a chosen day; whether the codes are Walmart's numbers)
+are not in ``WRITABLE``. The holiday weight is the next training's (``TrainConfig.holiday_weight``)."""
 from __future__ import annotations
 
 import unicodedata
@@ -12,7 +11,8 @@ import unicodedata
 import holidays
 
 WORDS = ("location_word", "location_word_plural", "item_word", "item_word_plural", "measure_word")
-WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit", "materiality_floor")
+WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit", "materiality_floor", "holiday_weight")
+HOLIDAY_WEIGHT_MAX = 100.0
 FLOOR_MAX = 1e9
 WEEKLY = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
 WORD_MAX, UNIT_MAX = 40, 12
@@ -41,6 +41,17 @@ def _floor(value) -> tuple[float | None, str | None]:
     return number, None
 
 
+def _holiday_weight(value) -> tuple[float | None, str | None]:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if isinstance(value, bool) or number is None or not 1 <= number <= HOLIDAY_WEIGHT_MAX:
+        return None, (f"how much a holiday period weighs in the error measure against 1 for any other: from 1 "
+                      f"(no extra weight) to {HOLIDAY_WEIGHT_MAX:g}")
+    return number, None
+
+
 def countries() -> list[str]:
     return sorted(holidays.list_supported_countries())
 
@@ -61,6 +72,8 @@ def settings_clean(changes: dict, *, current: dict) -> tuple[dict, dict]:
             continue  # sent back as read
         if name == "materiality_floor":
             out, err = _floor(value)
+        elif name == "holiday_weight":
+            out, err = _holiday_weight(value)
         elif name == "frequency":
             out, err = (value, None) if value in WEEKLY else (None, (
                 "daily and monthly planning come with the daily engine; for now choose a weekly frequency "

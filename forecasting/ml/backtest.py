@@ -35,7 +35,8 @@ class TrainingSet:
     """
 
     def __init__(self, panel: Panel, Y0: np.ndarray, H: int, groups: list, k: int,
-                 max_rows: int, seed: int, keep_states: set, stride: int = 1):
+                 max_rows: int, seed: int, keep_states: set, stride: int = 1,
+                 holiday_weight: float = HOLIDAY_WEIGHT):
         T = panel.T
         rng = np.random.default_rng(seed)
         o0 = first_train_origin(T)
@@ -64,7 +65,7 @@ class TrainingSet:
             sel = ok[rows]
             scale = st.ser["scale"][rows][:, None]
             r = (yt[rows] - st.ser["base"][rows]) / scale
-            hol_w = np.where(panel.hol[np.minimum(tgt, len(panel.hol) - 1)], HOLIDAY_WEIGHT, 1.0)[None, :]
+            hol_w = np.where(panel.hol[np.minimum(tgt, len(panel.hol) - 1)], holiday_weight, 1.0)[None, :]
             w = np.broadcast_to(scale, (len(rows), H)) * hol_w
             Xs.append(X[sel])
             rs.append(r[sel])

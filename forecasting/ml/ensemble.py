@@ -15,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from .metrics import wmae
+from .metrics import HOLIDAY_WEIGHT, wmae
 
 GRID = 0.05
 
@@ -34,14 +34,14 @@ def mean_weights(members: list) -> dict:
     return {k: 1.0 / len(members) for k in members}
 
 
-def best_weights(members: list, fcs: list, ys: list, hols: list) -> dict:
+def best_weights(members: list, fcs: list, ys: list, hols: list, weight: float = HOLIDAY_WEIGHT) -> dict:
     """Simplex weights with the lowest pooled WMAE over the given windows.
     fcs: per window {member: 1-d forecasts of the scored rows}."""
     if len(members) == 1:
         return {members[0]: 1.0}
     F = np.stack([np.concatenate([f[k] for f in fcs]) for k in members], 1)
     y, hol = np.concatenate(ys), np.concatenate(hols)
-    w = np.where(hol, 5.0, 1.0)
+    w = np.where(hol, weight, 1.0)
     W = simplex(len(members))
     # chunked to keep memory small
     best, best_s = None, np.inf
@@ -54,7 +54,7 @@ def best_weights(members: list, fcs: list, ys: list, hols: list) -> dict:
     return {k: float(v) for k, v in zip(members, best)}
 
 
-def choose(members: list, fcs: list, ys: list, hols: list) -> dict:
+def choose(members: list, fcs: list, ys: list, hols: list, weight: float = HOLIDAY_WEIGHT) -> dict:
     """Compare the plain mean with earlier-window weights, out of sample.
 
     Returns {"method": "mean" | "weighted", "weights": final weights,
@@ -62,7 +62,7 @@ def choose(members: list, fcs: list, ys: list, hols: list) -> dict:
     "windows"}} where oos figures are WMAE pooled over windows 1..K-1."""
     K = len(fcs)
     mw = mean_weights(members)
-    per_w = [mw] + [best_weights(members, fcs[:k], ys[:k], hols[:k]) for k in range(1, K)]
+    per_w = [mw] + [best_weights(members, fcs[:k], ys[:k], hols[:k], weight) for k in range(1, K)]
     if K < 2 or len(members) < 2:
         return {"method": "mean", "weights": mw, "per_window": [mw] * K,
                 "oos": {"mean": None, "weighted": None, "windows": 0}}
@@ -70,8 +70,8 @@ def choose(members: list, fcs: list, ys: list, hols: list) -> dict:
     hol = np.concatenate(hols[1:])
     f_mean = np.concatenate([combine(fcs[k], mw) for k in range(1, K)])
     f_w = np.concatenate([combine(fcs[k], per_w[k]) for k in range(1, K)])
-    oos = {"mean": wmae(y, f_mean, hol), "weighted": wmae(y, f_w, hol), "windows": K - 1}
+    oos = {"mean": wmae(y, f_mean, hol, weight), "weighted": wmae(y, f_w, hol, weight), "windows": K - 1}
     if oos["weighted"] < oos["mean"]:
-        return {"method": "weighted", "weights": best_weights(members, fcs, ys, hols), "per_window": per_w,
+        return {"method": "weighted", "weights": best_weights(members, fcs, ys, hols, weight), "per_window": per_w,
                 "oos": oos}
     return {"method": "mean", "weights": mw, "per_window": [mw] * K, "oos": oos}

@@ -1,4 +1,5 @@
-"""Accuracy metrics.  WMAE weights holiday weeks 5 and other weeks 1."""
+"""Accuracy metrics.  WMAE weights holiday weeks ``weight`` (the workspace's setting; 5 by default, as
+Walmart's competition did) and other weeks 1."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,7 @@ def _f(x) -> float | None:
     return None if not np.isfinite(x) else round(x, 4)
 
 
-def point_metrics(y: np.ndarray, f: np.ndarray, hol: np.ndarray) -> dict:
+def point_metrics(y: np.ndarray, f: np.ndarray, hol: np.ndarray, weight: float = HOLIDAY_WEIGHT) -> dict:
     """y, f, hol: 1-d arrays over the evaluated rows (observed actuals only)."""
     y = np.asarray(y, float)
     f = np.asarray(f, float)
@@ -19,7 +20,7 @@ def point_metrics(y: np.ndarray, f: np.ndarray, hol: np.ndarray) -> dict:
     if len(y) == 0:
         return {"n": 0, "wmae": None, "mae": None, "rmse": None, "wape": None}
     e = y - f
-    w = np.where(hol, HOLIDAY_WEIGHT, 1.0)
+    w = np.where(hol, weight, 1.0)
     denom = np.abs(y).sum()
     return {
         "n": int(len(y)),
@@ -30,17 +31,17 @@ def point_metrics(y: np.ndarray, f: np.ndarray, hol: np.ndarray) -> dict:
     }
 
 
-def full_metrics(y, f, hol) -> dict:
+def full_metrics(y, f, hol, weight: float = HOLIDAY_WEIGHT) -> dict:
     y = np.asarray(y, float)
     f = np.asarray(f, float)
     hol = np.asarray(hol, bool)
-    out = point_metrics(y, f, hol)
-    out["holiday"] = point_metrics(y[hol], f[hol], hol[hol])
-    out["non_holiday"] = point_metrics(y[~hol], f[~hol], hol[~hol])
+    out = point_metrics(y, f, hol, weight)
+    out["holiday"] = point_metrics(y[hol], f[hol], hol[hol], weight)
+    out["non_holiday"] = point_metrics(y[~hol], f[~hol], hol[~hol], weight)
     return out
 
 
-def wmae(y, f, hol) -> float:
+def wmae(y, f, hol, weight: float = HOLIDAY_WEIGHT) -> float:
     y = np.asarray(y, float)
-    w = np.where(np.asarray(hol, bool), HOLIDAY_WEIGHT, 1.0)
+    w = np.where(np.asarray(hol, bool), weight, 1.0)
     return float((w * np.abs(y - np.asarray(f, float))).sum() / w.sum())

@@ -23,7 +23,7 @@ from .candidates import Context, FitData
 from .evaluation import window_report
 from .features import OriginState, feature_names
 from .hierarchy import Attributes, aggregate, history_aggregate  # noqa: F401
-from .metrics import full_metrics
+from .metrics import HOLIDAY_WEIGHT, full_metrics
 from .models import SVD_RANK, dept_groups, last_value, seasonal_naive
 from .output import bounds, forecast_frame, route, run_candidates, series_frame
 from .panel import build_panel
@@ -54,6 +54,9 @@ class TrainConfig:
     candidates: tuple | None = None
     # a series with a sale in this many weeks before the origin is live
     live_weeks: int = LIVE_WEEKS
+    # the weight of a holiday period in the error measure (training loss, backtest, ensemble, choice):
+    # the workspace's setting (forecasting.models.DataSettings.holiday_weight)
+    holiday_weight: float = HOLIDAY_WEIGHT
 
     def __post_init__(self):
         if not 1 <= int(self.horizon) <= 52:
@@ -64,6 +67,8 @@ class TrainConfig:
             raise ValueError("num_threads must be >= 1")
         if int(self.live_weeks) < 1:
             raise ValueError("live_weeks must be >= 1")
+        if not 1.0 <= float(self.holiday_weight) <= 100.0:
+            raise ValueError("holiday_weight must be between 1 and 100")
 
 
 @dataclass
@@ -126,6 +131,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     names = feature_names(panel.cal_names)
     cal_shift = panel.cal[:, panel.cal_names.index("calendar_shift")]
     ts = TrainingSet(panel, Y0, H, groups, cfg.svd_rank, max_rows=cfg.max_train_rows * 3,
+                     holiday_weight=cfg.holiday_weight,
                      seed=cfg.seed, keep_states=set(origins))
     final_o = T - 1
     final_state = OriginState(panel, Y0, final_o, H, groups, cfg.svd_rank)
@@ -160,7 +166,8 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
 
     # --- ensemble weights (chosen out of sample), metrics, choice
     ens_choice = ens.choose(members, [{k: w["fc"][k][w["obs"]] for k in members} for w in wins],
-                            [w["y"][w["obs"]] for w in wins], [w["hol"][w["obs"]] for w in wins])
+                            [w["y"][w["obs"]] for w in wins], [w["hol"][w["obs"]] for w in wins],
+                            cfg.holiday_weight)
     for k, w in enumerate(wins):
         w["fc"]["ensemble"] = ens.combine({m: w["fc"][m] for m in members}, ens_choice["per_window"][k])
         w["fc"]["seasonal_naive"] = seasonal_naive(Y0, w["o"], H)[:, : w["hz"]]
@@ -172,11 +179,12 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         row = {"origin": panel.dates[o].date().isoformat(), "start": panel.dates[o + 1].date().isoformat(),
                "end": panel.dates[o + w["hz"]].date().isoformat(), "rows": int(obs.sum())}
         for k in names_all:
-            row[k] = full_metrics(w["y"][obs], w["fc"][k][obs], w["hol"][obs])
+            row[k] = full_metrics(w["y"][obs], w["fc"][k][obs], w["hol"][obs], cfg.holiday_weight)
         backtest.append(row)
     y_all = np.concatenate([w["y"][w["obs"]] for w in wins])
     hol_all = np.concatenate([w["hol"][w["obs"]] for w in wins])
-    metrics = {k: full_metrics(y_all, np.concatenate([w["fc"][k][w["obs"]] for w in wins]), hol_all)
+    metrics = {k: full_metrics(y_all, np.concatenate([w["fc"][k][w["obs"]] for w in wins]), hol_all,
+                               cfg.holiday_weight)
                for k in names_all}
     for k in names_all:
         metrics[k]["mean_window_wmae"] = float(np.mean([b[k]["wmae"] for b in backtest]))

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .artifact import ForecastArtifact
-from .metrics import wmae
+from .metrics import HOLIDAY_WEIGHT, wmae
 from .refresh import refresh_forecast
 
 KEYS = ["store", "dept", "date"]
@@ -58,6 +58,7 @@ def rescore_on_windows(champion: ForecastArtifact, challenger, sales: pd.DataFra
     if rows is None or not len(rows):
         return None
     hol = rows["hol"].astype(bool).to_numpy()
+    weight = float(challenger.params["config"].get("holiday_weight", HOLIDAY_WEIGHT))  # the challenger's measure
     return {"windows": used, "rows": int(len(rows)), "weeks": int(rows["date"].nunique()),
-            "champion_origin": start.date().isoformat(),
-            "wmae": wmae(rows["y"], rows["challenger"], hol), "champion_wmae": wmae(rows["y"], rows["forecast"], hol)}
+            "champion_origin": start.date().isoformat(), "wmae": wmae(rows["y"], rows["challenger"], hol, weight),
+            "champion_wmae": wmae(rows["y"], rows["forecast"], hol, weight)}

@@ -13,7 +13,6 @@ from accounts.scope import StoreScope
 from forecasting.ingest.data_settings import WRITABLE
 from forecasting.ingest.mapping.roles import MappingError, parse_mapping
 from forecasting.ml.hierarchy import Attributes
-from forecasting.ml.metrics import HOLIDAY_WEIGHT
 from forecasting.models import DataSettings, Item, Layout, Location
 
 ATTR_PREFIX = {"location": "location.", "item": "item."}
@@ -46,7 +45,7 @@ def data_settings_answer(settings: DataSettings | None = None) -> dict:
     s = settings or data_settings()
     fields = {name: getattr(s, name) for name in WRITABLE}
     return {**fields, "frequency": s.frequency or None, "period_label": s.period_label,
-            "holiday_weight": HOLIDAY_WEIGHT, "legacy_keys": s.legacy_keys, "words": asdict(workspace_words(s)),
+            "legacy_keys": s.legacy_keys, "words": asdict(workspace_words(s)),
             "updated_at": s.updated_at}
 
 

@@ -22,7 +22,7 @@ from billing.services import quota_check_value, quota_reserve
 from forecasting.ml.backtest_accuracy import backtest_accuracy_by
 from forecasting.ml.pipeline import TrainConfig, train
 from forecasting.models import ForecastRun, ModelVersion
-from forecasting.selectors.catalog import hierarchy_attributes
+from forecasting.selectors.catalog import data_settings, hierarchy_attributes
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
 from forecasting.services.artifacts import artifact_write
@@ -129,7 +129,8 @@ def _train_locked(job: Job) -> ModelVersion:
             job_progress(job_id=job.pk, progress=0.05, message="Features")
             config = TrainConfig(horizon=job.params.get("horizon", 13),
                                  backtest_windows=job.params.get("backtest_windows", 4),
-                                 num_threads=settings.ML_NUM_THREADS)
+                                 num_threads=settings.ML_NUM_THREADS,
+                                 holiday_weight=data_settings().holiday_weight)
             result = train(sales, features, stores, config, progress=progress, attributes=hierarchy_attributes())
             data_end = sales["date"].max().date()
             job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")

@@ -132,6 +132,9 @@ def test_data_settings_words_country_and_audit(shop):
     ({"frequency_guess": "D"}, "frequency_guess", "Unknown field"),
     ({"materiality_floor": "lots"}, "materiality_floor", "a number of the measure's unit per week"),
     ({"frequency": "D"}, "frequency", "daily and monthly planning come with the daily engine"),
+    ({"holiday_weight": 0.5}, "holiday_weight", "from 1 (no extra weight) to 100"),
+    ({"holiday_weight": True}, "holiday_weight", "how much a holiday period weighs"),
+    ({"holiday_weight": "heavy"}, "holiday_weight", "how much a holiday period weighs"),
 ])
 def test_bad_settings_name_the_field_and_change_nothing(shop, body, field, reason):
     t, owner, _ = shop
@@ -249,3 +252,16 @@ def test_train_says_how_to_fit_a_short_history_and_is_disabled_without_sales(sho
     page = web_client(empty, user=add_member(empty, "analyst")).get("/models/").content.decode()
     assert "disabled" in page and 'id="train-needs-data"' in page
     assert 'id="train-needs-data"' not in web_client(t, user=owner).get("/models/").content.decode()
+
+
+def test_the_holiday_weight_is_a_setting_the_next_training_reads(shop):
+    """Issue 17 item 4: holiday periods keep their weight in the error measure, a workspace setting."""
+    from forecasting.services import training
+
+    t, owner, _ = shop
+    client = api_client(t, user=owner)
+    resp = client.patch("/api/v1/workspace/data-settings/", {"holiday_weight": 2.5}, format="json")
+    assert resp.status_code == 200 and resp.json()["holiday_weight"] == 2.5
+    with in_tenant(t):
+        assert training.data_settings().holiday_weight == 2.5  # what _train_locked passes to TrainConfig
+    assert client.patch("/api/v1/workspace/data-settings/", {"holiday_weight": 5}, format="json").status_code == 200

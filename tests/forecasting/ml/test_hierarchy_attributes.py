@@ -84,3 +84,22 @@ def test_a_model_trained_before_attribute_levels_serves_its_legacy_tables():
     part = fc[fc.store <= 2].groupby("date")
     half = (part["hi80"].sum() - part["forecast"].sum()).to_numpy() * 0.5
     np.testing.assert_allclose(a["hi80"].to_numpy(), a["forecast"].to_numpy() + half)
+
+
+def test_the_holiday_weight_of_the_error_measure_is_the_configs(ml_data):
+    """TrainConfig.holiday_weight weighs holiday weeks in the backtest, the ensemble and the choice: at 1,
+    WMAE is MAE."""
+    from forecasting.ml.metrics import full_metrics
+    from forecasting.ml.pipeline import TrainConfig, train
+
+    y, f, hol = np.array([10.0, 20.0, 30.0]), np.array([12.0, 20.0, 20.0]), np.array([False, False, True])
+    assert full_metrics(y, f, hol)["wmae"] == pytest.approx((2 + 0 + 5 * 10) / 7, abs=1e-4)  # rounded to 4 places
+    assert full_metrics(y, f, hol, 1.0)["wmae"] == pytest.approx(full_metrics(y, f, hol)["mae"])
+    with pytest.raises(ValueError, match="holiday_weight"):
+        TrainConfig(holiday_weight=0.5)
+    sales, features, stores = ml_data
+    res = train(sales, features, stores, TrainConfig(horizon=4, backtest_windows=2, num_threads=1, num_rounds=10,
+                                                     holiday_weight=1.0))
+    assert res.params["config"]["holiday_weight"] == 1.0
+    for name in ("seasonal_naive", res.chosen):
+        assert res.metrics[name]["wmae"] == pytest.approx(res.metrics[name]["mae"], abs=1e-3), name
