@@ -15,7 +15,7 @@ whose actuals have arrived since, on the realized rows only.
 
 A realized row is a (series, week) the run forecast and that has an actual.
 Figures (plain floats, not rounded): WMAE (holiday weeks weigh
-``HOLIDAY_WEIGHT`` = 5), MAE, WAPE (Σ|e| / Σ|y|), bias (mean of forecast −
+the model's holiday weight, 5 by default), MAE, WAPE (Σ|e| / Σ|y|), bias (mean of forecast −
 actual: > 0 means over-forecasting), coverage80/95 (share of actuals within
 [lo, hi], bounds included), the same point figures for seasonal naive on the
 same rows, overall and per horizon step. No realized row: ``None``.
@@ -35,11 +35,11 @@ def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).dt.normalize()
 
 
-def point_figures(y, f, hol) -> dict:
-    """WMAE, MAE, WAPE and bias of forecasts ``f`` against actuals ``y``."""
+def point_figures(y, f, hol, weight: float = HOLIDAY_WEIGHT) -> dict:
+    """WMAE (holiday rows weigh ``weight``), MAE, WAPE and bias of forecasts ``f`` against actuals ``y``."""
     y = np.asarray(y, float)
     f = np.asarray(f, float)
-    w = np.where(np.asarray(hol, bool), HOLIDAY_WEIGHT, 1.0)
+    w = np.where(np.asarray(hol, bool), weight, 1.0)
     e = np.abs(y - f)
     denom = float(np.abs(y).sum())
     return {"wmae": float((w * e).sum() / w.sum()), "mae": float(e.mean()),
@@ -65,24 +65,26 @@ def realized_rows(forecast: pd.DataFrame, actuals: pd.DataFrame, history: pd.Dat
     return rows.sort_values(KEYS).reset_index(drop=True)
 
 
-def _figures(rows: pd.DataFrame) -> dict:
+def _figures(rows: pd.DataFrame, weight: float) -> dict:
     y, hol = rows["sales"].to_numpy(float), rows["is_holiday"].to_numpy(bool)
-    out = point_figures(y, rows["forecast"].to_numpy(float), hol)
+    out = point_figures(y, rows["forecast"].to_numpy(float), hol, weight)
     for tag in ("80", "95"):
         inside = (y >= rows[f"lo{tag}"].to_numpy(float)) & (y <= rows[f"hi{tag}"].to_numpy(float))
         out[f"coverage{tag}"] = float(inside.mean())
-    out["seasonal_naive"] = point_figures(y, rows["naive"].to_numpy(float), hol)
+    out["seasonal_naive"] = point_figures(y, rows["naive"].to_numpy(float), hol, weight)
     out["rows"] = int(len(rows))
     out["weeks"] = int(rows["date"].nunique())
     return out
 
 
-def evaluate_run(forecast: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, origin) -> dict | None:
+def evaluate_run(forecast: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, origin,
+                 weight: float = HOLIDAY_WEIGHT) -> dict | None:
+    """``weight``: of a holiday row in the WMAE (the model's training measure, so live and backtest compare)."""
     rows = realized_rows(forecast, actuals, history, origin)
     if not len(rows):
         return None
-    out = _figures(rows)
+    out = _figures(rows, weight)
     out["first_week"] = rows["date"].min().date()
     out["last_week"] = rows["date"].max().date()
-    out["per_step"] = [{"step": int(step), **_figures(part)} for step, part in rows.groupby("step", sort=True)]
+    out["per_step"] = [{"step": int(step), **_figures(part, weight)} for step, part in rows.groupby("step", sort=True)]
     return out

@@ -36,6 +36,7 @@ from forecasting.ml.live_accuracy import (
     SEASON_DAYS,
     evaluate_run,
 )
+from forecasting.ml.metrics import HOLIDAY_WEIGHT
 from forecasting.models import DriftReport, ForecastRun, ModelEvaluation, Upload
 from forecasting.selectors.monitoring import (
     covariates_frame,
@@ -119,7 +120,8 @@ def _evaluate_locked(job: Job) -> dict:
 
 
 def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> ModelEvaluation | None:
-    ev = evaluate_run(run_points_frame(run), sales, sales, run.origin)  # realized rows: the inner join
+    weight = (run.model_version.params.get("config") or {}).get("holiday_weight", HOLIDAY_WEIGHT)
+    ev = evaluate_run(run_points_frame(run), sales, sales, run.origin, weight)  # realized rows: the inner join
     if ev is None:
         return None
     naive = ev["seasonal_naive"]
