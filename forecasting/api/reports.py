@@ -15,7 +15,8 @@ from saas.api.renderers import PDFRenderer, file_renderers
 
 
 class WeeklyReportPDFView(TenantAPIView):
-    """KPIs (like for like), charts, top movers and what needs attention, as a PDF."""
+    """KPIs (like for like), charts, top movers, the approved plan against the forecast and what needs attention,
+    as a PDF."""
 
     permissions_map = {"GET": "forecasts.view"}
     renderer_classes = file_renderers(PDFRenderer)

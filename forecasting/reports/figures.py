@@ -24,6 +24,7 @@ from forecasting.selectors.monitoring import (
     largest_level_shifts,
     live_accuracy_summary,
 )
+from forecasting.selectors.plans import plan_current, plan_vs_forecast
 from forecasting.selectors.stores import YEAR, department_table, store_table
 
 TOP_MOVERS = 5
@@ -114,7 +115,19 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
         "by_store_type": _by_type(srows),
         "movers": {"stores": _movers(srows, "store", floor), "departments": _movers(drows, "dept", floor)},
         "attention": _attention(scope=scope),
+        "plan": _plan(scope=scope, run=run),
     }
+
+
+def _plan(*, scope: StoreScope, run) -> dict | None:
+    """The approved plan (issue 19 item 4: the report serves it as "the plan") and the served forecast
+    against it over the series x weeks both have (the principal's stores)."""
+    plan = plan_current()
+    if plan is None:
+        return None
+    return {"number": plan.number, "approved_at": plan.approved_at.date() if plan.approved_at else None,
+            "first_period": plan.first_period, "last_period": plan.last_period, "total": plan.total,
+            "versus": plan_vs_forecast(plan, run, scope=scope)}
 
 
 def _by_type(rows: list[dict]) -> list[dict]:

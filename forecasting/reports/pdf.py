@@ -133,6 +133,25 @@ def _attention(pdf: FPDF, attention: dict | None) -> None:
                 table.row([f"Store {s['store']}", f"{s['ratio']:,.2f}"])
 
 
+def _plan(pdf: FPDF, plan: dict | None) -> None:
+    _heading(pdf, "The approved plan")
+    if plan is None:
+        pdf.multi_cell(0, 5, "No approved plan yet: an analyst submits the forecast and an admin approves it on the "
+                             "Plan page.", new_x="LMARGIN", new_y="NEXT")
+        return
+    approved = f", approved {_fmt_date(plan['approved_at'])}" if plan["approved_at"] else ""
+    line = (f"Plan v{plan['number']}{approved}: weeks {_fmt_date(plan['first_period'])} to "
+            f"{_fmt_date(plan['last_period'])}, {money(plan['total'])} in all.")
+    versus = plan["versus"]
+    if versus is None:
+        line += " The current forecast shares no week with it."
+    else:
+        line += (f" Over the {versus['weeks']:,} weeks and {versus['series']:,} series both cover, the current "
+                 f"forecast is {money(versus['forecast'])} against {money(versus['plan'])} planned: "
+                 f"{money(versus['difference'])} ({pct(versus['change'])}).")
+    pdf.multi_cell(0, 5, latin(line), new_x="LMARGIN", new_y="NEXT")
+
+
 def report_pdf(report: dict, *, tenant) -> bytes:
     colour = accent_rgb(tenant)
     name = getattr(tenant, "brand_name", None) or getattr(tenant, "name", "") or "Workspace"
@@ -158,6 +177,7 @@ def report_pdf(report: dict, *, tenant) -> bytes:
             pdf.image(chart, w=pdf.epw)
     _movers_table(pdf, "Top movers: stores (forecast vs same weeks last year)", report["movers"]["stores"], "Store")
     _movers_table(pdf, "Top movers: departments", report["movers"]["departments"], "Dept")
+    _plan(pdf, report.get("plan"))
     _attention(pdf, report["attention"])
     return bytes(pdf.output())
 

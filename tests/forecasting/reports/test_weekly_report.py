@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.support.report_checks import pdf_text
@@ -203,3 +204,27 @@ def test_one_workspace_failing_does_not_stop_the_others(demo, monkeypatch, setti
 
         assert not AuditEvent.objects.filter(action="report.weekly_sent", payload__week="2027-W01").exists()
         User.objects.filter(email=t.owner_email).update(subscribed_weekly_report=False)
+
+
+def test_the_report_prints_the_approved_plan_against_the_current_forecast(demo, django_db_blocker):
+    """Issue 19 item 4: the weekly report serves the approved plan, compared like for like with the forecast."""
+    from forecasting.models import ForecastPoint, Plan, PlanPoint
+
+    t = demo["tenant"]
+    client = api_client(t, key=t.admin_key)
+    assert "No approved plan yet" in pdf_text(client.get("/api/v1/reports/weekly.pdf").content)
+    with django_db_blocker.unblock(), in_tenant(t):
+        week = demo["last"] + timedelta(weeks=1)
+        served = ForecastPoint.objects.get(store=1, dept=1, date=week).forecast
+        plan = Plan.objects.create(number=1, status="approved", model_number=1, origin=demo["last"],
+                                   first_period=week, last_period=week, series=1, total=1000.0,
+                                   statistical_total=1000.0, overrides=0, approved_at=timezone.now())
+        PlanPoint.objects.create(plan=plan, store=1, dept=1, date=week, forecast=1000.0, statistical=1000.0)
+    try:
+        text = " ".join(pdf_text(client.get("/api/v1/reports/weekly.pdf").content).split())
+        assert "The approved plan" in text and "Plan v1, approved" in text
+        assert f"the current forecast is ${served:,.0f} against $1,000 planned" in text
+        assert f"({(served / 1000 - 1) * 100:+,.1f}%)" in text
+    finally:
+        with django_db_blocker.unblock(), in_tenant(t):
+            Plan.objects.all().delete()
