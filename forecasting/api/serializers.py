@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from forecasting.ml.hierarchy import LEGACY, canonical
+from forecasting.ml.hierarchy import LEGACY, canonical, with_legacy_names
 from forecasting.ml.labels import feature_label
 from forecasting.models import ForecastRun, SalesRecord, SeriesStatus, Upload
 from forecasting.selectors.catalog import hierarchy_attributes, implicit_item_id, member_id
@@ -146,6 +146,17 @@ class ModelVersionDetailSerializer(ModelVersionListSerializer):
 
     def get_baselines(self, obj) -> dict:
         return {name: obj.metrics.get(name) for name in ("seasonal_naive", "last_value")}
+
+    def to_representation(self, obj):
+        out = super().to_representation(obj)
+        # deprecated: the hierarchy's figures and tables also under the Walmart-era level names they had
+        if isinstance(out.get("metrics"), dict) and out["metrics"].get("hierarchy"):
+            out["metrics"] = {**out["metrics"], "hierarchy": with_legacy_names(out["metrics"]["hierarchy"])}
+        tables = ((out.get("params") or {}).get("hierarchy") or {}).get("quantiles")
+        if tables:
+            out["params"] = {**out["params"], "hierarchy": {**out["params"]["hierarchy"],
+                                                            "quantiles": with_legacy_names(tables)}}
+        return out
 
     def get_importance(self, obj) -> list:
         return [{**i, "label": feature_label(i.get("feature"))} for i in (obj.importance or [])]

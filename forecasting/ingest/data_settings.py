@@ -31,24 +31,14 @@ def _text(value, limit: int, *, blank: bool) -> tuple[str | None, str | None]:
     return value, None
 
 
-def _floor(value) -> tuple[float | None, str | None]:
+def _number(value, low: float, high: float, reason: str) -> tuple[float | None, str | None]:
+    """A number from ``low`` to ``high`` (not a boolean), or ``reason``."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = None
-    if isinstance(value, bool) or number is None or not 0 <= number <= FLOOR_MAX:
-        return None, "a number of the measure's unit per week, from 0 (every figure counts) up"
-    return number, None
-
-
-def _holiday_weight(value) -> tuple[float | None, str | None]:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or not 1 <= number <= HOLIDAY_WEIGHT_MAX:
-        return None, (f"how much a holiday period weighs in the error measure against 1 for any other: from 1 "
-                      f"(no extra weight) to {HOLIDAY_WEIGHT_MAX:g}")
+    if isinstance(value, bool) or number is None or not low <= number <= high:
+        return None, reason
     return number, None
 
 
@@ -71,9 +61,11 @@ def settings_clean(changes: dict, *, current: dict) -> tuple[dict, dict]:
         if name == "frequency" and (value or "") == current.get("frequency", ""):
             continue  # sent back as read
         if name == "materiality_floor":
-            out, err = _floor(value)
+            out, err = _number(value, 0, FLOOR_MAX, "a number of the measure's unit per week, from 0 (every "
+                                                    "figure counts) up")
         elif name == "holiday_weight":
-            out, err = _holiday_weight(value)
+            out, err = _number(value, 1, HOLIDAY_WEIGHT_MAX, "how much a holiday period weighs in the error "
+                               f"measure against 1 for any other: from 1 (no extra weight) to {HOLIDAY_WEIGHT_MAX:g}")
         elif name == "frequency":
             out, err = (value, None) if value in WEEKLY else (None, (
                 "daily and monthly planning come with the daily engine; for now choose a weekly frequency "

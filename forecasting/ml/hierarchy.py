@@ -59,6 +59,14 @@ def canonical(level: str) -> str:
     return LEGACY.get(level, level)
 
 
+def with_legacy_names(by_level: dict | None) -> dict | None:
+    """``{level: ...}`` with the Walmart-era names beside the hierarchy's (``store_type`` for ``location.type``,
+    ...): what a model's API answer carried before attribute levels, kept for integrators (deprecated)."""
+    if not by_level:
+        return by_level
+    return {**by_level, **{old: by_level[new] for old, new in LEGACY.items() if new in by_level and old not in by_level}}
+
+
 def key_text(value) -> str | None:
     """An attribute value as the hierarchy keys it: text stripped, a whole float as an integer; None unknown."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):

@@ -37,12 +37,13 @@ def dashboard_page(request):
     run = latest_run()
     forecast = total_forecast(scope=scope, run=run)
     history = figures["history"]
-    node = _node(request, scope, run, history)
+    choices = [] if scope.restricted else node_choices(words)
+    node = _node(request, choices, run, history)
     if node:
         history, forecast = node["history"], node["forecast"]
     return render(request, "forecasting/dashboard.html", {
         "c": cards, "run": run, "restricted": scope.restricted, "node": node,
-        "choices": [] if scope.restricted else node_choices(words),
+        "choices": choices,
         "chart": total_chart(history, forecast, of=node["label"] if node else "Total") if history else None,
         "type_chart": store_type_chart(cards["by_store_type"], words.location.lower(), words.locations.lower())
         if cards["by_store_type"] else None,
@@ -52,14 +53,14 @@ def dashboard_page(request):
     })
 
 
-def _node(request, scope: StoreScope, run, history: list[dict]) -> dict | None:
+def _node(request, choices: list[dict], run, history: list[dict]) -> dict | None:
     """The chart narrowed to one attribute node (``?node=location.city:Quito``): its weekly sales over the
-    total's weeks and its stored coherent forecast. None for the total, a restricted principal (a node spans
-    stores outside hers) or a node that is not one of the workspace's."""
+    total's weeks and its stored coherent forecast. None for the total, or a node not among ``choices`` (none
+    for a restricted principal: a node spans stores outside hers)."""
     level, _, key = request.GET.get("node", "").partition(":")
-    if scope.restricted or not history or not key:
+    if not history or not key:
         return None
-    choice = next((c for c in node_choices(workspace_words()) if c["level"] == level and key in c["keys"]), None)
+    choice = next((c for c in choices if c["level"] == level and key in c["keys"]), None)
     if choice is None:
         return None
     since = date.fromisoformat(history[0]["date"]) - timedelta(days=1)

@@ -169,7 +169,7 @@ def forecast_page(request):
     dept = request.GET.get("dept") or (choices["depts"][0] if choices["depts"] else None)
     if any(filters.values()) and f"{store}-{dept}" not in {f"{s}-{d}" for s, d in choices["pairs"]}:
         store, dept = choices["pairs"][0] if choices["pairs"] else (None, None)  # the first series of the filter
-    levels = filter_levels(words, filters)
+    levels = [] if scope.restricted else filter_levels(words, filters)  # the values span others' stores
     ctx = {"choices": choices, "series_options": _series_options(choices["pairs"], words, codes), "store": store,
            "dept": dept, "attribute_levels": levels,
            "active": active_model(),

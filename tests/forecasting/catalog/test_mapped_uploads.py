@@ -261,6 +261,11 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     with in_tenant(t):
         tables = ModelVersion.objects.get(number=1).params["hierarchy"]["quantiles"]
     assert {"total", "location.type", "location.region", "location", "item"} <= set(tables)
+    detail = client.get("/api/v1/models/1/").json()  # the Walmart-era level names stay beside (deprecated)
+    coverage = detail["metrics"]["hierarchy"]
+    assert coverage["store"] == coverage["location"] and coverage["dept"] == coverage["item"]
+    assert coverage["store_type"] == coverage["location.type"] and "location.region" in coverage
+    assert detail["params"]["hierarchy"]["quantiles"]["store"] == tables["location"]
     export["Region"] = export["Filiale"].str[2:].astype(int).map(lambda n: "Nord" if n % 2 else "Sued")
     total = client.get("/api/v1/forecasts/aggregate/", {"level": "total"}).json()["points"]
     summed = [0.0] * len(total)
@@ -317,6 +322,8 @@ def _check_attribute_levels(t, export: pd.DataFrame) -> None:
     refused = api_client(t, user=restricted).get("/api/v1/forecasts/aggregate/",
                                                  {"level": "location.region", "key": "Nord"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "scope_restricted"
+    her_picker = web_client(t, user=restricted).get("/forecasts/").content.decode()
+    assert 'class="attribute-filter"' not in her_picker and "Sued" not in her_picker  # values span others' stores
     mine = web_client(t, user=restricted).get("/", {"node": "location.region:Nord"}).content.decode()
     assert 'id="node-filter"' not in mine and "Store region Nord" not in mine  # a region spans others' stores
     _check_attribute_override(t, client, restricted)
