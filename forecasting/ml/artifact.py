@@ -56,6 +56,8 @@ class ForecastArtifact:
                       states: dict, params: dict, H: int, status: np.ndarray, floor: np.ndarray,
                       noise: np.ndarray, turb: np.ndarray, X_final: np.ndarray, origin: int | None = None):
         arrays = {k: np.asarray(getattr(panel, k)) for k in _PANEL_ARRAYS}
+        if panel.local_hol is not None:
+            arrays["local_hol"] = np.asarray(panel.local_hol, bool)
         arrays["dates"] = panel.dates.asi8
         arrays["ext_dates"] = panel.ext_dates.asi8
         ser, agg = final_state.ser, final_state.agg
@@ -147,8 +149,13 @@ class ForecastArtifact:
                 keys=a["keys"], dates=pd.DatetimeIndex(a["dates"]), ext_dates=pd.DatetimeIndex(a["ext_dates"]),
                 Y=a["Y"], hol=a["hol"].astype(bool), cal=a["cal"], cal_names=list(self.meta["cal_names"]),
                 stores=a["stores"], store_idx=a["store_idx"], depts=a["depts"], dept_idx=a["dept_idx"],
-                md=a["md"], econ=a["econ"], stype=a["stype"], ssize=a["ssize"], first_obs=a["first_obs"])
+                md=a["md"], econ=a["econ"], stype=a["stype"], ssize=a["ssize"], first_obs=a["first_obs"],
+                local_hol=a["local_hol"].astype(bool) if "local_hol" in a else None)
         return self._panel
+
+    def holiday_periods(self) -> set:
+        """The periods (as dates) the model treats as national holiday periods, history and future."""
+        return set(self.panel.ext_dates[self.panel.hol[: len(self.panel.ext_dates)]].date)
 
     def series_index(self, store: int, dept: int) -> int:
         if self._index is None:

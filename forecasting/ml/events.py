@@ -8,12 +8,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import holidays
+import numpy as np
 import pandas as pd
+from holidays import registry
 
 EVENT_COLUMNS = ["date", "name", "kind", "scope"]  # scope: "national", or the value it applies to
 NATIONAL = "national"
 # kinds that are not a day off or a special day where they are dated (Favorita: a weekend day worked)
 NOT_AN_EVENT = {"work day", "workday"}
+
+
+def country_code(name: str) -> str | None:
+    """A country's ISO code from its name or code as a retailer writes it ("Ecuador", "EC", "United
+    States"), when the ``holidays`` library knows its public holidays; None otherwise."""
+    wanted = "".join(ch for ch in str(name).lower() if ch.isalpha())
+    for module, (cls, code, alpha3, *_) in registry.COUNTRIES.items():
+        if wanted in (module.replace("_", ""), cls.lower(), code.lower(), alpha3.lower()):
+            return code
+    return None
+
+
+def country_names(code: str) -> list[str]:
+    """The names a file may use for the country ``code`` (its codes and its name in words)."""
+    for module, (cls, c, alpha3, *_) in registry.COUNTRIES.items():
+        if c == code:
+            return [c, alpha3, module.replace("_", " ").title(), cls]
+    return [code] if code else []
 
 
 def public_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> pd.DataFrame:
@@ -64,6 +84,39 @@ def event_days(events: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
         parts.append(scoped.merge(long.drop_duplicates(), on="scope"))
     out = pd.concat(parts, ignore_index=True)[["location", "date", "name"]]
     return out.drop_duplicates().sort_values(["location", "date", "name"], ignore_index=True)
+
+
+def period_flags(period_ends: pd.DatetimeIndex, days, days_per_period: int = 7) -> np.ndarray:
+    """True for each period (labelled by its last day, ``days_per_period`` long) that holds one of ``days``."""
+    ends = pd.DatetimeIndex(period_ends).normalize()
+    out = np.zeros(len(ends), dtype=bool)
+    if not len(ends):
+        return out
+    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(days), dtype=object))).normalize()
+    start = ends[0] - pd.Timedelta(days=days_per_period - 1)
+    idx = (d - start).days.to_numpy() // days_per_period
+    idx = idx[(idx >= 0) & (idx < len(ends))]
+    out[idx] = True
+    return out
+
+
+def panel_events(days: pd.DataFrame, store_ids: np.ndarray, period_ends: pd.DatetimeIndex
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """``days``: ``date`` and ``store`` (a location's id, or missing for a national event) -> the national
+    flag of each period, and the flag of each (location, period) from the events scoped to it (None when
+    no event is scoped)."""
+    national_rows = days["store"].isna() if "store" in days else pd.Series(True, index=days.index)
+    national = period_flags(period_ends, days.loc[national_rows, "date"])
+    scoped = days[~national_rows]
+    if not len(scoped):
+        return national, None
+    local = np.zeros((len(store_ids), len(period_ends)), dtype=bool)
+    stores = scoped["store"].astype("int64").to_numpy()
+    for i, sid in enumerate(store_ids):
+        mine = scoped["date"][stores == sid]
+        if len(mine):
+            local[i] = period_flags(period_ends, mine)
+    return national, local
 
 
 def _truthy(value) -> bool:

@@ -129,6 +129,10 @@ def assemble(panel: Panel, rows: np.ndarray, o: int, H: int, ser: dict, agg: dic
     cols.append(np.broadcast_to(np.arange(1, H + 1, dtype=float), (m, H)))
     for c in range(cal.shape[1]):
         cols.append(np.broadcast_to(cal[:, c], (m, H)))
+    if panel.local_hol is not None:  # a series' holiday: the national one or its location's own
+        c = panel.cal_names.index("is_holiday")
+        local = panel.local_hol[sidx][:, np.minimum(t, panel.local_hol.shape[1] - 1)]
+        cols[1 + c] = np.maximum(cols[1 + c], local.astype(float))
     for name in SERIES_FEATURES:
         v = ser[name]
         cols.append(v if v.ndim == 2 else np.broadcast_to(v[:, None], (m, H)))

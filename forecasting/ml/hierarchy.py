@@ -274,7 +274,7 @@ def history_aggregate(sales_df: pd.DataFrame, attributes: Attributes | None, lev
 
 
 def aggregate(forecast_df: pd.DataFrame, attributes: Attributes | None, level: str, key=None,
-              quantiles: dict | None = None) -> pd.DataFrame:
+              quantiles: dict | None = None, holidays: set | None = None) -> pd.DataFrame:
     """Coherent forecast of one aggregate: DataFrame date, forecast, lo80, hi80,
     lo95, hi95 (one row per forecast week).
 
@@ -297,7 +297,9 @@ def aggregate(forecast_df: pd.DataFrame, attributes: Attributes | None, level: s
     unit = g["_u"].to_numpy(float)
     all_dates = np.sort(pd.to_datetime(forecast_df["date"]).unique())
     step = np.searchsorted(all_dates, out["date"].to_numpy())
-    seg = holiday_flags(out["date"]).astype(int)
+    # the holiday segment of each week: the model's own flags (``holidays``: the dates of its holiday
+    # periods, from the workspace's events), else Walmart's four holidays (a caller without them)
+    seg = (out["date"].dt.date.isin(holidays) if holidays is not None else holiday_flags(out["date"])).astype(int)
     table = _table(quantiles, level)
     for lv, tag in ((0.8, "80"), (0.95, "95")):
         if table:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar_feats import calendar_frame, holiday_flags
+from .events import panel_events
 
 MARKDOWNS = [f"markdown{i}" for i in range(1, 6)]
 ECON = ["temperature", "fuel_price", "cpi", "unemployment"]
@@ -37,6 +38,9 @@ class Panel:
     stype: np.ndarray  # (n_stores,) float code (A=0, B=1, ...) NaN unknown
     ssize: np.ndarray  # (n_stores,) float NaN unknown
     first_obs: np.ndarray  # (n,) index of first observed week
+    # (n_stores, T+F) bool: a regional or local event of the location's (a state's, a city's, its own);
+    # None when the workspace has none. The ``is_holiday`` feature of a series is the national flag or this.
+    local_hol: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -74,7 +78,10 @@ def _norm_sales(sales: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
-                stores: pd.DataFrame | None = None) -> Panel:
+                stores: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> Panel:
+    """``events``: the workspace's event days (``date``, ``store``: a location's id, missing when national;
+    forecasting/ml/events.py). With them a week is a holiday week when it holds a national event day (and
+    a location's own week when it holds one of its scoped events); without them, Walmart's four holidays."""
     s = _norm_sales(sales)
     start, end = s["date"].min(), s["date"].max()
     dates = pd.date_range(start, end, freq="7D")
@@ -90,15 +97,22 @@ def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
     Y[kidx, ti] = 0.0
     np.add.at(Y, (kidx, ti), s["sales"].to_numpy())
 
-    hol = holiday_flags(ext_dates)
-    if "is_holiday" in s.columns:
-        given = s.groupby(ti)["is_holiday"].max()
-        hol[given.index.to_numpy()] = given.to_numpy().astype(bool)
+    local_hol = None
+    if events is None:
+        hol = holiday_flags(ext_dates)
+        if "is_holiday" in s.columns:
+            given = s.groupby(ti)["is_holiday"].max()
+            hol[given.index.to_numpy()] = given.to_numpy().astype(bool)
 
     store_ids = np.unique(keys[:, 0])
     if features is not None and len(features) and "store" in features.columns:
         store_ids = np.union1d(store_ids, features["store"].astype(np.int64).unique())
     store_idx = np.searchsorted(store_ids, keys[:, 0])
+    if events is not None:
+        hol, local_hol = panel_events(events, store_ids, ext_dates)
+        if "is_holiday" in s.columns:  # the retailer's own flags on its rows (Walmart's IsHoliday) count too
+            given = s.groupby(ti)["is_holiday"].max()
+            hol[given.index.to_numpy()] |= given.to_numpy().astype(bool)
     dept_ids = np.unique(keys[:, 1])
     dept_idx = np.searchsorted(dept_ids, keys[:, 1])
 
@@ -146,4 +160,4 @@ def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
     return Panel(keys=keys, dates=dates, ext_dates=ext_dates, Y=Y, hol=hol,
                  cal=cal_df.to_numpy(float), cal_names=list(cal_df.columns),
                  stores=store_ids, store_idx=store_idx, depts=dept_ids, dept_idx=dept_idx,
-                 md=md, econ=econ, stype=stype, ssize=ssize, first_obs=first_obs)
+                 md=md, econ=econ, stype=stype, ssize=ssize, first_obs=first_obs, local_hol=local_hol)

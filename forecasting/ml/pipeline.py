@@ -111,15 +111,17 @@ def active_candidates(config) -> list:
 
 def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFrame | None,
           config: TrainConfig, progress: Callable[[float, str], None] | None = None,
-          attributes: hierarchy.Attributes | None = None) -> TrainResult:
+          attributes: hierarchy.Attributes | None = None, events: pd.DataFrame | None = None) -> TrainResult:
     """``attributes``: the locations' and items' attributes, whose grouping
     ones are hierarchy levels with their own interval tables; without them,
-    the stores frame's type is the one location attribute (Walmart's layout)."""
+    the stores frame's type is the one location attribute (Walmart's layout).
+    ``events``: the workspace's event days (``build_panel``); without them,
+    Walmart's four holidays mark the holiday weeks."""
     cfg = config
     H, lw = int(cfg.horizon), int(cfg.live_weeks)
     clock = _Clock(progress)
     clock.step(0.0, "features")
-    panel = build_panel(sales, features, stores)
+    panel = build_panel(sales, features, stores, events)
     T = panel.T
     origins = window_origins(T, H, int(cfg.backtest_windows))
     if not origins:

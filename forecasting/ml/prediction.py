@@ -98,6 +98,8 @@ def _series_context(art, store: int, dept: int, y: np.ndarray, H: int):
             changes.update(md=np.concatenate([P.md, np.zeros((1,) + P.md.shape[1:])]),
                            econ=np.concatenate([P.econ, np.full((1,) + P.econ.shape[1:], np.nan)]),
                            stype=np.append(P.stype, np.nan), ssize=np.append(P.ssize, np.nan))
+            if P.local_hol is not None:
+                changes["local_hol"] = np.vstack([P.local_hol, np.zeros((1, P.local_hol.shape[1]), bool)])
     first = int(np.flatnonzero(~np.isnan(y))[0])
     p1 = dataclasses.replace(Pe, store_idx=np.array([s]), dept_idx=np.array([d]), keys=np.array([[store, dept]]),
                              Y=y[None, :], first_obs=np.array([first]), **changes)

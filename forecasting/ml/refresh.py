@@ -39,9 +39,11 @@ class RefreshResult:
 
 
 def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: pd.DataFrame | None = None,
-                     stores: pd.DataFrame | None = None, origin=None, num_threads: int = 1) -> RefreshResult:
+                     stores: pd.DataFrame | None = None, origin=None, num_threads: int = 1,
+                     events: pd.DataFrame | None = None) -> RefreshResult:
     """Forecast every live series from the newest week of ``sales`` (or from
-    ``origin``: rows after it are ignored) with the trained model."""
+    ``origin``: rows after it are ignored) with the trained model; ``events``:
+    the workspace's event days (``build_panel``)."""
     t0 = time.perf_counter()
     tm = {}
     art = artifact
@@ -50,7 +52,7 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
     s = sales
     if origin is not None:
         s = s[pd.to_datetime(s["date"]) <= pd.Timestamp(origin)]
-    panel = build_panel(s, features, stores)
+    panel = build_panel(s, features, stores, events)
     if list(panel.cal_names) != list(meta["cal_names"]):
         raise ValueError("calendar features differ from the trained model's; retrain the model")
     if panel.dates[-1] < pd.Timestamp(meta["origin"]):

@@ -90,3 +90,25 @@ class Layout(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+
+
+class Event(models.Model):
+    """A day with a holiday or event (issue 17 item 4), uploaded by the retailer (an events file, or a
+    yes/no column such as Walmart's ``IsHoliday``). ``scope`` is ``national``, an attribute value of the
+    locations (a state, a city) or a location's code. The country's public holidays are not stored: they
+    come from the ``holidays`` library for the data settings' country (forecasting/ml/events.py)."""
+
+    date = models.DateField()
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=40, default="event", help_text="holiday, event, additional, bridge...")
+    scope = models.CharField(max_length=200, default="national")
+    upload = models.ForeignKey("forecasting.Upload", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date", "scope", "name"]
+        constraints = [models.UniqueConstraint(fields=["date", "name", "scope"], name="one_event_per_day_and_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name} ({self.scope})"

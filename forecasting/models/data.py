@@ -66,6 +66,7 @@ class Upload(CreatedByMixin, models.Model):
         STORES = "stores", "Stores"
         LOCATIONS = "locations", "Locations"
         ITEMS = "items", "Items"
+        EVENTS = "events", "Events"
 
     class Status(models.TextChoices):
         """Its job's lifecycle (jobs.models.RunStatus) and one stop of its own: ``needs_mapping``, a file

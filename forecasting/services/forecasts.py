@@ -47,10 +47,11 @@ def forecast_points_write(*, run: ForecastRun, forecast) -> None:
     _copy("forecasting_forecastpoint", list(out.columns), out)
 
 
-def aggregate_frames(*, forecast, attributes: Attributes, quantiles: dict | None):
+def aggregate_frames(*, forecast, attributes: Attributes, quantiles: dict | None, holidays: set | None = None):
     """Every aggregate of the hierarchy (the total, each grouping attribute's
     values, each location and item) of a forecast frame, via the ML core's
-    ``aggregate``: one DataFrame level, key, date, forecast, lo80, hi80, lo95, hi95."""
+    ``aggregate``: one DataFrame level, key, date, forecast, lo80, hi80, lo95, hi95. ``holidays``: the
+    model's holiday periods (their bands are the holiday segment's)."""
     fc = forecast.assign(status=_status_of(forecast).to_numpy())
     fc = fc[fc["status"] != "inactive"]
     parts = []
@@ -58,7 +59,8 @@ def aggregate_frames(*, forecast, attributes: Attributes, quantiles: dict | None
     for level in attributes.levels():
         keys = attributes.series_keys(level, fc)
         for key in sorted(set(keys), key=_natural):
-            agg = aggregate(fc[keys == key], attributes, level, None if level == "total" else key, quantiles)
+            agg = aggregate(fc[keys == key], attributes, level, None if level == "total" else key, quantiles,
+                            holidays)
             parts.append(agg.assign(level=level, key=key))
     cols = ["level", "key", "date", "forecast", "lo80", "hi80", "lo95", "hi95"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
@@ -68,9 +70,11 @@ def _natural(key: str):
     return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
-def forecast_aggregates_write(*, run: ForecastRun, forecast, quantiles: dict | None) -> int:
+def forecast_aggregates_write(*, run: ForecastRun, forecast, quantiles: dict | None,
+                              holidays: set | None = None) -> int:
     """Compute and store the run's aggregates (worker side, so a request only reads)."""
-    out = aggregate_frames(forecast=forecast, attributes=hierarchy_attributes(), quantiles=quantiles)
+    out = aggregate_frames(forecast=forecast, attributes=hierarchy_attributes(), quantiles=quantiles,
+                           holidays=holidays)
     out.insert(0, "run_id", run.pk)
     out["date"] = out["date"].dt.strftime("%Y-%m-%d")
     _copy("forecasting_forecastaggregate", list(out.columns), out)
@@ -79,8 +83,9 @@ def forecast_aggregates_write(*, run: ForecastRun, forecast, quantiles: dict | N
 
 def forecast_run_write(*, version: ModelVersion, origin, forecast, kind: str, job=None,
                        status_counts: dict | None = None, artifact_path: str = "", artifact_sha256: str = "",
-                       seconds: float | None = None) -> ForecastRun:
-    """A new run of ``version`` with its points and aggregates (inside the caller's transaction)."""
+                       seconds: float | None = None, holidays: set | None = None) -> ForecastRun:
+    """A new run of ``version`` with its points and aggregates (inside the caller's transaction).
+    ``holidays``: the model's holiday periods (``ForecastArtifact.holiday_periods``)."""
     pairs = forecast[["store", "dept"]].drop_duplicates()
     if status_counts is None:
         status_counts = {k: int(v) for k, v in forecast.assign(status=_status_of(forecast).to_numpy())
@@ -92,7 +97,7 @@ def forecast_run_write(*, version: ModelVersion, origin, forecast, kind: str, jo
         seconds=seconds, job=job)
     forecast_points_write(run=run, forecast=forecast)
     forecast_aggregates_write(run=run, forecast=forecast,
-                              quantiles=(version.params.get("hierarchy") or {}).get("quantiles"))
+                              quantiles=(version.params.get("hierarchy") or {}).get("quantiles"), holidays=holidays)
     return run
 
 

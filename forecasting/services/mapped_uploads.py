@@ -32,6 +32,7 @@ from forecasting.ingest.parsing import ParseLimits, ParseResult
 from forecasting.ingest.source import FileError, read_raw
 from forecasting.models import DataSettings, Item, Layout, Location, Upload
 from forecasting.services.catalog import data_settings_locked
+from forecasting.services.events import events_store
 from forecasting.services.upload_loading import LoadCounts
 from forecasting.services.upload_outcome import LoadRefused, upload_fail, upload_load
 from forecasting.services.upload_scope import upload_scope
@@ -39,7 +40,7 @@ from jobs.models import Job
 from jobs.services import job_create, job_enqueue, job_succeed
 from saas.errors import Conflict, ValidationFailed
 
-READ_KINDS = ("sales", "locations", "items", "location_covariates")
+READ_KINDS = ("sales", "locations", "items", "location_covariates", "events")
 UNREADABLE = (csv.Error, pd.errors.ParserError, UnicodeError)  # text the sniffer or pandas cannot split
 _MODELS = {"location": Location, "item": Item}
 
@@ -155,7 +156,7 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
     kind = mapping.kind
     if kind not in READ_KINDS:
         return _refuse(upload, actor, f"a file of {kind or 'no known kind'} is not stored yet; sales, locations, "
-                                      "items and location covariates files are")
+                                      "items, location covariates and events files are")
     try:
         mapped = read_mapped(raw, mapping, max_decompressed=limits.max_decompressed_bytes)
     except FileFormatError as exc:
@@ -176,23 +177,27 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
         upload.refresh_from_db()
         return upload
     Upload.objects.filter(pk=upload.pk).update(mapping=mapping.as_json(), layout=layout[:40])
-    prepare = _Prepare(upload=upload, mapping=mapping, kind=kind)
+    prepare = _Prepare(upload=upload, mapping=mapping, kind=kind, actor=actor)
     return upload_load(upload, actor=actor, result=result, started=started,
                        parse_seconds=time.monotonic() - started, prepare=prepare)
 
 
-_CANONICAL = {"sales": "sales", "location_covariates": "features", "locations": "stores", "items": "items"}
+_CANONICAL = {"sales": "sales", "location_covariates": "features", "locations": "stores", "items": "items",
+              "events": "events"}
 
 
 class _Prepare:
     """Runs inside the load's transaction: codes -> ids, periods, the canonical frame."""
 
-    def __init__(self, *, upload: Upload, mapping: Mapping, kind: str):
-        self.upload, self.mapping, self.kind = upload, mapping, kind
+    def __init__(self, *, upload: Upload, mapping: Mapping, kind: str, actor: Actor):
+        self.upload, self.mapping, self.kind, self.actor = upload, mapping, kind, actor
 
     def __call__(self, result) -> LoadCounts | None:
         frame, mapping = result.frame, self.mapping
         settings = data_settings_locked()
+        if self.kind == "events":
+            counts, result.warnings = events_store(frame, upload=self.upload, settings=settings, actor=self.actor)
+            return counts
         ids = {side: self._ids(side, frame) for side in ("location", "item")
                if side in frame or (self.kind == "sales")}
         self._check_scope(frame, ids)

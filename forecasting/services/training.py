@@ -24,6 +24,7 @@ from forecasting.ml.pipeline import TrainConfig, train
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.catalog import data_settings, hierarchy_attributes
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
+from forecasting.selectors.events import training_events
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
 from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
@@ -131,10 +132,12 @@ def _train_locked(job: Job) -> ModelVersion:
                                  backtest_windows=job.params.get("backtest_windows", 4),
                                  num_threads=settings.ML_NUM_THREADS,
                                  holiday_weight=data_settings().holiday_weight)
-            result = train(sales, features, stores, config, progress=progress, attributes=hierarchy_attributes())
+            events = training_events(sales)
+            result = train(sales, features, stores, config, progress=progress, attributes=hierarchy_attributes(),
+                           events=events)
             data_end = sales["date"].max().date()
             job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")
-            rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores,
+            rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores, events=events,
                                         dataset_version=dataset_version, horizon=config.horizon,
                                         backtest_windows=config.backtest_windows, data_end=data_end)
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
@@ -198,7 +201,7 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
             trigger=job.params.get("trigger") or ModelVersion.Trigger.MANUAL)
         forecast_run_write(version=version, origin=data_end, forecast=result.forecast,
                            kind=ForecastRun.Kind.TRAIN, job=job, status_counts=result.params.get("status_counts"),
-                           seconds=seconds)
+                           seconds=seconds, holidays=result.artifact.holiday_periods())
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})

@@ -3,25 +3,30 @@ worker: the stores file is recognised (no mapping sent) and its city, state, typ
 location attributes; the daily transactions are refused with the next step while the workspace has no
 weekly frequency (daily planning needs the daily engine, issue 18), then summed into weeks ending on
 Sunday once one is set: every store's weekly total equals the sum of its open days, closed days are not
-zeros. The holidays file is recognised and reported as not stored yet."""
+zeros. The holidays file is recognised and stored: a training marks Ecuador's holiday weeks (not Walmart's)
+and each regional or local event's weeks for its stores only."""
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import pytest
 
+from forecasting.ml.artifact import load_artifact
 from tests.conftest import FAVORITA_DIR, add_member, api_client, in_tenant, provision, web_client
-from tests.support.data import upload
+from tests.support.data import upload, wait_job
 
 pytestmark = [pytest.mark.favorita, pytest.mark.worker]
 
 
 def test_favorita_loads_through_the_api_by_itself(celery_worker_proc):
-    from forecasting.models import SalesRecord
+    from forecasting.models import Location, ModelVersion, SalesRecord
 
     t = provision("favorita", plan="enterprise")
     client = api_client(t, key=t.admin_key)
     stores = upload(t, FAVORITA_DIR / "stores.csv")
     assert stores["status"] == "succeeded" and stores["layout"] == "favorita_stores", stores
+    raw_stores = pd.read_csv(FAVORITA_DIR / "stores.csv", dtype=str)
     quito = client.get("/api/v1/locations/", {"location.city": "Quito"}).json()
     assert quito["count"] == 18 and quito["results"][0]["attributes"]["state"] == "Pichincha"
     assert set(quito["attributes"]) == {"city", "state", "type", "cluster"}
@@ -60,5 +65,22 @@ def test_favorita_loads_through_the_api_by_itself(celery_worker_proc):
     settings = client.get("/api/v1/workspace/data-settings/").json()
     assert (settings["frequency"], settings["country"], settings["legacy_keys"]) == ("W-SUN", "EC", False)
 
+    # the holidays file (issue 17 item 4): national, regional and local events mark the engine's holiday weeks
     holidays = upload(t, FAVORITA_DIR / "holidays_events.csv")
-    assert holidays["status"] == "failed" and "events is not stored yet" in holidays["errors"][0]["reason"]
+    assert (holidays["status"], holidays["kind"], holidays["layout"]) == ("succeeded", "events", "favorita_holidays")
+    raw_events = pd.read_csv(FAVORITA_DIR / "holidays_events.csv")
+    observed = raw_events[~raw_events["transferred"] & (raw_events["type"] != "Work Day")]
+    assert holidays["inserted"] == len(observed.drop_duplicates(["date", "description", "locale_name"]))
+    job = client.post("/api/v1/models/train/", {"horizon": 6, "backtest_windows": 1}, format="json").json()["job"]
+    assert wait_job(t, job["id"], timeout=600)["status"] == "succeeded"
+    with in_tenant(t):
+        art = load_artifact(ModelVersion.objects.get(number=1).artifact_path)
+        manta = [Location.objects.get(code=c).id for c in raw_stores.loc[raw_stores["city"] == "Manta", "store_nbr"]]
+    periods = art.holiday_periods()
+    assert date(2017, 3, 5) in periods  # Carnaval (27-28 February 2017), a national event
+    assert date(2017, 12, 31) in periods  # Christmas, ahead
+    assert date(2017, 11, 26) not in periods  # Thanksgiving's week: a holiday in Walmart's rule, not Ecuador's
+    panel = art.panel
+    week = list(panel.ext_dates.date).index(date(2013, 3, 3))  # Fundacion de Manta, Saturday 2 March 2013
+    local = panel.local_hol[:, week]
+    assert set(panel.stores[local]) == set(manta) and not panel.hol[week]
