@@ -58,6 +58,11 @@ def checkpoint_arm(schema: str, stage: str) -> None:
     r.rpush(_key(schema, stage, "armed"), 1)
 
 
+def checkpoint_disarm(schema: str, stage: str) -> None:
+    """Forget an armed stage no job reached (the path that would have reached it was not taken)."""
+    _redis().delete(_key(schema, stage, "armed"))
+
+
 def checkpoint_wait(schema: str, stage: str, timeout: float = 300) -> int:
     """Block until a job of ``schema`` reaches ``stage``; its job id."""
     r = _redis()

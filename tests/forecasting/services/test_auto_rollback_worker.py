@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from saas.checkpoints import checkpoint_arm, checkpoint_disarm, checkpoint_release, checkpoint_wait
 from tests.conftest import add_member, api_client, in_tenant, provision
 from tests.forecasting.services.test_auto_rollback import promoted_pair
 from tests.support.data import upload, wait_evaluation, wait_job
@@ -60,11 +61,11 @@ def test_a_champion_trained_on_inflated_sales_is_rolled_back_by_itself(celery_wo
     rule when it wins, else promoted by an admin through the API (the
     backtests are not comparable across the two data versions, so the rule may
     reject it; the test needs a promoted v2, not a particular verdict). When the
-    rule rejects it, v1 is refreshed from the inflated weeks before v2 is promoted
-    by hand; a factor of 3 left that refreshed v1 sometimes as wrong as v2 (kept,
-    2 runs in 6), a factor of 10 does not: v1's trees never saw such levels. The
+    rule rejects it, the refresh of v1 that follows is held until v2 is promoted by
+    hand: when it ran first (on a loaded machine), v1's run compared was the one
+    refreshed from the inflated weeks, sometimes as wrong as v2 (kept). The
     next 4 real weeks arrive: the evaluate job compares v2's live WMAE with
-    v1's forecasts of the same weeks and rows and rolls back to v1."""
+    v1's forecasts of the same weeks and rows (its training run's) and rolls back to v1."""
     from accounts.models import AuditEvent, Notice
     from forecasting.models import ModelVersion
 
@@ -81,12 +82,21 @@ def test_a_champion_trained_on_inflated_sales_is_rolled_back_by_itself(celery_wo
     assert boosted["status"] == "succeeded", boosted
     first = wait_evaluation(t, boosted["id"])
     assert first["status"] == "succeeded" and first["result"]["auto_rollback"] is None  # v1 challenged no one
+    # A rejected v2 leaves v1 the champion, whose forecast the product refreshes from the inflated weeks
+    # (forecasting/services/refresh_queue.py). That refresh is held at a checkpoint until v2 is promoted
+    # by hand, so v1's last run before the promotion is always its training run, however fast the machine.
+    checkpoint_arm(t.schema, "refreshing")
     v2 = _train(client, t)
     assert v2["number"] == 2
     if v2["status"] != "active":
+        refresh = checkpoint_wait(t.schema, "refreshing")
         resp = client.post(f"/api/v1/models/{v2['model_version']}/promote/",
                            {"reason": "reviewed: promote the retrain on the latest sales"}, format="json")
         assert resp.status_code == 200, resp.content
+        checkpoint_release(t.schema, "refreshing", refresh)
+        assert wait_job(t, refresh, timeout=300)["status"] in ("succeeded", "failed")
+    else:
+        checkpoint_disarm(t.schema, "refreshing")
     with in_tenant(t):
         champion = ModelVersion.objects.get(status="active")
         assert champion.number == 2 and champion.challenged.number == 1
