@@ -83,6 +83,7 @@ def upload_load(upload: Upload, *, actor: Actor, result, started: float, parse_s
         return upload
     total_seconds = time.monotonic() - started
     if job_id:
+        checkpoint("loaded", job_id=job_id)  # committed, the job not finished yet (a worker may die here)
         job_succeed(job_id=job_id, message=f"Loaded {result.rows_total:,} rows",
                     result={"upload": upload.pk, "kind": result.kind, "inserted": counts.inserted,
                             "updated": counts.updated, "unchanged": counts.unchanged,

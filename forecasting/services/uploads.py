@@ -21,7 +21,7 @@ from forecasting.services.mapped_uploads import file_start, layout_save, mapped_
 from forecasting.services.upload_outcome import upload_fail, upload_load
 from forecasting.services.upload_scope import out_of_scope_errors, upload_scope
 from jobs.models import Job
-from jobs.services import Done, job_create, job_enqueue, job_run
+from jobs.services import Done, job_create, job_enqueue, job_fail, job_run, job_succeed
 from saas.errors import ValidationFailed
 from saas.files import file_chunks
 from saas.storage import tenant_path
@@ -115,12 +115,28 @@ def _upload_of(job) -> Upload | None:
 
 
 def _loaded_before(job) -> Done[Upload] | None:
-    """Nothing to load: the upload is gone, or it was loaded (or refused) before."""
+    """Nothing to load: the upload is gone, or it was loaded (or refused, or stopped for its mapping)
+    before, e.g. committed just before its worker died. The job is finished as that run would have
+    finished it, so a redelivered or re-sent task never leaves it queued."""
     upload = _upload_of(job)
-    if upload is None or upload.status in (Upload.Status.SUCCEEDED, Upload.Status.FAILED,
-                                           Upload.Status.NEEDS_MAPPING):
-        return Done(upload)
-    return None
+    if upload is None:
+        job_fail(job_id=job.pk, error="the upload was deleted", message="Rejected: the upload was deleted")
+        return Done(None)
+    if upload.status == Upload.Status.SUCCEEDED:
+        job_succeed(job_id=job.pk, message=f"Loaded {upload.rows_total:,} rows",
+                    result={"upload": upload.pk, "kind": upload.kind, "inserted": upload.inserted,
+                            "updated": upload.updated, "unchanged": upload.unchanged,
+                            "dataset_version": upload.dataset_version})
+    elif upload.status == Upload.Status.FAILED:
+        reason = upload.errors[0]["reason"] if upload.errors else "invalid file"
+        job_fail(job_id=job.pk, error=reason, message=f"Rejected: {reason}"[:300],
+                 result={"upload": upload.pk, "error_count": upload.error_count})
+    elif upload.status == Upload.Status.NEEDS_MAPPING:
+        job_succeed(job_id=job.pk, message="Needs its column mapping: confirm it on the Data page",
+                    result={"upload": upload.pk, "status": upload.status, "kind": upload.kind})
+    else:
+        return None
+    return Done(upload)
 
 
 def _process_locked(upload: Upload) -> Upload:

@@ -37,8 +37,8 @@ def wait_orphaned(t, job_id: int, timeout: float = 60) -> None:
         job_lock_release(job_id)
 
 
-def start_worker(name: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "saas", "worker", "-Q", "default,ml",
+def start_worker(name: str, log: Path, queues: str = "default,ml") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "saas", "worker", "-Q", queues,
                              "--concurrency", "1", "-n", name, "--loglevel", "INFO", "--without-mingle",
                              "--without-gossip"],
                             cwd=REPO, env=service_env(ML_NUM_THREADS="2"), stdout=open(log, "a"),
@@ -46,9 +46,9 @@ def start_worker(name: str, log: Path) -> subprocess.Popen:
 
 
 class Victim:
-    def __init__(self, name: str, log: Path):
-        self.name, self.log = name, log
-        self.proc = start_worker(name, log)
+    def __init__(self, name: str, log: Path, queues: str = "default,ml"):
+        self.name, self.log, self.queues = name, log, queues
+        self.proc = start_worker(name, log, queues)
 
     def kill(self, t, job_id: int) -> None:
         """SIGKILL, then wait until PostgreSQL has ended its session (the job's lock is free)."""
@@ -58,7 +58,7 @@ class Victim:
 
     def restart_until_done(self, t, job_id: int, timeout: float = 600) -> dict:
         """A restarted worker recovers the orphaned job; its final state."""
-        restarted = start_worker(self.name.replace("victim", "restarted"), self.log)
+        restarted = start_worker(self.name.replace("victim", "restarted"), self.log, self.queues)
         try:
             return wait_job(t, job_id, timeout=timeout)
         finally:
@@ -74,7 +74,7 @@ def victim_worker(queue: str, log: Path):
     app.control.cancel_consumer(queue, destination=session_worker, reply=True)
     victim = None
     try:
-        victim = Victim(f"victim-{uuid.uuid4().hex[:6]}@%h", log)
+        victim = Victim(f"victim-{uuid.uuid4().hex[:6]}@%h", log, "default,ml" if queue == "ml" else queue)
         deadline = time.monotonic() + 60
         while not any(n.startswith("victim-") for r in (app.control.ping(timeout=0.5) or []) for n in r):
             assert time.monotonic() < deadline, log.read_text()
