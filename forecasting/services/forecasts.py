@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -57,10 +58,10 @@ def aggregate_frames(*, forecast, attributes: Attributes, quantiles: dict | None
     parts = []
     # every live series is forecast for the same weeks, so each aggregate can be computed on its own rows
     for level in attributes.levels():
-        keys = attributes.series_keys(level, fc)
-        for key in sorted(set(keys), key=_natural):
-            agg = aggregate(fc[keys == key], attributes, level, None if level == "total" else key, quantiles,
-                            holidays)
+        keys = np.asarray(attributes.series_keys(level, fc))
+        groups = {key: part for key, part in fc.groupby(keys, sort=False)}  # one pass, not a mask per key
+        for key in sorted(groups, key=_natural):
+            agg = aggregate(groups[key], attributes, level, None if level == "total" else key, quantiles, holidays)
             parts.append(agg.assign(level=level, key=key))
     cols = ["level", "key", "date", "forecast", "lo80", "hi80", "lo95", "hi95"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
