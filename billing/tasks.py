@@ -8,7 +8,9 @@ from billing.statements import statements_issue_due
 
 @shared_task(name="billing.tasks.flush_usage", ignore_result=True)
 def flush_usage() -> int:
-    return usage_flush()
+    """Redis counters into UsageDay; the stored rows and bytes are measured per workspace by its own
+    task (saas/fanout.py, beat entry ``usage-measure``)."""
+    return usage_flush(measure=False)
 
 
 @shared_task(name="billing.tasks.issue_statements", ignore_result=True)

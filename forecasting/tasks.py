@@ -46,11 +46,13 @@ def recover_jobs() -> int:
 
 @shared_task(name="forecasting.tasks.retrain_scheduled", ignore_result=True)
 def retrain_scheduled() -> int:
-    """Beat: retrain every workspace whose retraining schedule has a slot due (idempotent: once per slot)."""
+    """Deprecated (beat sends ``saas.fanout.fan_out("retrain_scheduled")``, one task per workspace): kept for
+    messages already queued. Retrain every workspace whose schedule has a slot due (once per slot)."""
     return retrain_scheduled_all()
 
 
 @shared_task(name="forecasting.tasks.send_weekly_reports", ignore_result=True)
 def send_weekly_reports() -> int:
-    """Beat: the weekly report to every workspace's subscribed members (idempotent: once per ISO week)."""
+    """Deprecated (beat sends ``saas.fanout.fan_out("weekly_report")``, one task per workspace): kept for
+    messages already queued. The weekly report to every workspace's subscribers (once per ISO week)."""
     return weekly_reports_send_due()

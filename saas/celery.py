@@ -12,7 +12,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saas.settings.dev")
 # busy 2-core box spinning made fits ~9x slower. Must be set before OpenMP loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-app = TenantAwareCeleryApp("saas", include=["demo.tasks"])
+app = TenantAwareCeleryApp("saas", include=["demo.tasks", "saas.fanout"])
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # queues: "ingest" (uploads), "ml" (training, forecasting), "default" (housekeeping)
 app.conf.task_queues = [Queue("default"), Queue("ml"), Queue("ingest")]

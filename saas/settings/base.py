@@ -300,10 +300,11 @@ CELERY_BEAT_SCHEDULE = {
     # metered usage: Redis counters into UsageDay; last month's statements (both idempotent)
     "flush-usage": {"task": "billing.tasks.flush_usage", "schedule": 300.0},
     "issue-statements": {"task": "billing.tasks.issue_statements", "schedule": 3600.0},
-    # retraining policies' schedules (forecasting/services/retraining.py; once per slot)
-    "retrain-scheduled": {"task": "forecasting.tasks.retrain_scheduled", "schedule": 300.0},
-    # the weekly report to subscribed members (forecasting/reports/delivery.py; once per ISO week per workspace)
-    "weekly-reports": {"task": "forecasting.tasks.send_weekly_reports", "schedule": 3600.0},
+    # per-workspace work, one task per workspace (saas/fanout.py): stored rows and bytes for billing,
+    # retraining policies' schedules (once per slot), the weekly report (once per ISO week)
+    "usage-measure": {"task": "saas.fanout.fan_out", "args": ["usage_measure"], "schedule": 300.0},
+    "retrain-scheduled": {"task": "saas.fanout.fan_out", "args": ["retrain_scheduled"], "schedule": 300.0},
+    "weekly-reports": {"task": "saas.fanout.fan_out", "args": ["weekly_report"], "schedule": 3600.0},
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
