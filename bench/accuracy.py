@@ -165,6 +165,45 @@ def independent_counts(sales, result):
     return out
 
 
+def intermittent_report(result) -> None:
+    """Issue 18, row 4: on the series with more than half zero weeks before each origin (live, modelled),
+    MASE (mean absolute error over the in-sample mean absolute week-to-week change) of ours, Croston SBA and
+    the zero forecast, over the backtest windows; and the route the training chose per demand class."""
+    from forecasting.ml import intermittent
+
+    inter = result.params.get("intermittent") or {}
+    print("\nintermittent demand: series per class at the final origin "
+          + ", ".join(f"{k} {v:,}" for k, v in (inter.get("classes") or {}).items())
+          + f"; routed to Croston SBA: {', '.join(inter.get('routed') or []) or 'none'}")
+    for cls, v in (inter.get("by_class") or {}).items():
+        print(f"  {cls:13s} {v['series']:5,} series  backtest WMAE: model {v['model_wmae']:.1f}, "
+              f"Croston SBA {v['croston_wmae']:.1f}")
+    Y = result.artifact.panel.Y
+    Y0 = np.nan_to_num(Y)
+    errs = {"ours": [], "Croston SBA": [], "zero": []}
+    for w in result.windows:
+        o, hz = w["o"], w["hz"]
+        hist = Y[:, : o + 1]
+        obs_h = ~np.isnan(hist)
+        zero_share = np.where(obs_h.sum(1) > 0, ((np.nan_to_num(hist) == 0) & obs_h).sum(1) / np.maximum(obs_h.sum(1), 1), 0)
+        rows = np.flatnonzero((zero_share > 0.5) & (w["info"]["status"] == "modelled") & w["obs"].any(1))
+        if not len(rows):
+            continue
+        scale = np.nanmean(np.abs(np.diff(hist[rows], axis=1)), axis=1)
+        keep = np.isfinite(scale) & (scale > 0)
+        rows, scale = rows[keep], scale[keep]
+        y, obs = w["y"][rows], w["obs"][rows]
+        fc = {"ours": w["fc"][result.chosen][rows], "Croston SBA": intermittent.croston_sba(Y0, o, hz, rows),
+              "zero": np.zeros_like(y)}
+        for k, f in fc.items():
+            e = np.where(obs, np.abs(f - np.nan_to_num(y)), np.nan)
+            errs[k].extend(np.nanmean(e, axis=1) / scale)
+    if errs["ours"]:
+        n = len(errs["ours"])
+        print(f"  series with more than half zero weeks (series x windows: {n:,}), mean MASE: "
+              + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in errs.items()))
+
+
 def main():
     p = parser(__doc__)
     p.add_argument("--threads", type=int, default=2)
@@ -244,6 +283,8 @@ def main():
               + " ".join(f"{x:.2f}" for x in h["per_window80"]) + f")  95% {h['coverage95']:.3f}  "
               f"width80 {h['mean_width80']:,.0f} vs summed bounds {h['mean_sum_of_series_width80']:,.0f} "
               f"({h['mean_width80'] / h['mean_sum_of_series_width80']:.2f}x)")
+
+    intermittent_report(result)
 
     ours = means[next(iter(rows))]
     sn = means["seasonal naive"]

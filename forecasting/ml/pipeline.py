@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import candidates as registry
 from . import ensemble as ens
-from . import hierarchy, intervals
+from . import hierarchy, intermittent, intervals
 from .artifact import ForecastArtifact, load_artifact, save_artifact  # noqa: F401
 from .backtest import TrainingSet, window_origins
 from .candidates import Context, FitData
@@ -29,7 +29,7 @@ from .output import bounds, forecast_frame, route, run_candidates, series_frame
 from .panel import build_panel
 from .prediction import predict_series  # noqa: F401
 from .refresh import refresh_forecast  # noqa: F401
-from .status import LIVE_WEEKS, live_mask
+from .status import LIVE_WEEKS, MODELLED, live_mask
 
 BASELINES = ["seasonal_naive", "last_value"]
 FORMAT_VERSION = 2
@@ -160,7 +160,14 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         ctx, _, fc, info = at_origin(o, state)
         hz = min(H, T - 1 - o)
         y = panel.Y[:, o + 1: o + 1 + hz]
+        classes = intermittent.demand_classes(panel.Y, o)
+        cro = np.full((panel.n, hz), np.nan)  # Croston SBA for the modelled series of the routable classes
+        rows = intermittent.routable_rows(classes, intermittent.ROUTABLE)
+        rows = rows[info["status"][rows] == MODELLED]
+        if len(rows):
+            cro[rows] = np.maximum(intermittent.croston_sba(Y0, o, H, rows)[:, :hz], info["floor"][rows, None])
         wins.append(dict(o=o, hz=hz, fc={k: v[:, :hz] for k, v in fc.items()}, info=info, y=y,
+                         classes=np.where(info["status"] == MODELLED, classes, "none"), croston=cro,
                          obs=~np.isnan(y), hol=np.broadcast_to(panel.hol[o + 1: o + 1 + hz], y.shape),
                          scale=ctx.scale, noise=intervals.noise(Y0, o, ctx.scale),
                          turb=intervals.turbulence(panel.Y, o, H, lw)))
@@ -175,29 +182,45 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         w["fc"]["seasonal_naive"] = seasonal_naive(Y0, w["o"], H)[:, : w["hz"]]
         w["fc"]["last_value"] = last_value(panel.Y, w["o"], H)[:, : w["hz"]]
     names_all = [c.name for c in cands] + ["ensemble"] + BASELINES
-    backtest = []
-    for w in wins:
-        o, obs = w["o"], w["obs"]
-        row = {"origin": panel.dates[o].date().isoformat(), "start": panel.dates[o + 1].date().isoformat(),
-               "end": panel.dates[o + w["hz"]].date().isoformat(), "rows": int(obs.sum())}
-        for k in names_all:
-            row[k] = full_metrics(w["y"][obs], w["fc"][k][obs], w["hol"][obs], cfg.holiday_weight)
-        backtest.append(row)
+    backtest = [{"origin": panel.dates[w["o"]].date().isoformat(), "start": panel.dates[w["o"] + 1].date().isoformat(),
+                 "end": panel.dates[w["o"] + w["hz"]].date().isoformat(), "rows": int(w["obs"].sum())} for w in wins]
     y_all = np.concatenate([w["y"][w["obs"]] for w in wins])
     hol_all = np.concatenate([w["hol"][w["obs"]] for w in wins])
-    metrics = {k: full_metrics(y_all, np.concatenate([w["fc"][k][w["obs"]] for w in wins]), hol_all,
-                               cfg.holiday_weight)
-               for k in names_all}
-    for k in names_all:
+    metrics = {}
+
+    def score(k):
+        for b, w in zip(backtest, wins):
+            obs = w["obs"]
+            b[k] = full_metrics(w["y"][obs], w["fc"][k][obs], w["hol"][obs], cfg.holiday_weight)
+        metrics[k] = full_metrics(y_all, np.concatenate([w["fc"][k][w["obs"]] for w in wins]), hol_all,
+                                  cfg.holiday_weight)
         metrics[k]["mean_window_wmae"] = float(np.mean([b[k]["wmae"] for b in backtest]))
+
+    for k in names_all:
+        score(k)
     choices = [c.name for c in cands] + (["ensemble"] if len(members) > 1 else [])
     chosen = min(choices, key=lambda c: metrics[c]["wmae"])
+    # intermittent demand: per class, Croston SBA where it beats the chosen model on the backtest; the
+    # chosen model's figures are then those of what is served (its forecast with the routed classes')
+    inter = intermittent.choose(wins, chosen, cfg.holiday_weight)
+    if inter["routed"]:
+        for w in wins:
+            rows = intermittent.routable_rows(w["classes"], inter["routed"])
+            w["fc"][chosen] = np.array(w["fc"][chosen], float, copy=True)
+            w["fc"][chosen][rows] = w["croston"][rows]
+        score(chosen)
     sn = metrics["seasonal_naive"]["wmae"]
     others = ", ".join(f"{c} {metrics[c]['wmae']:.1f}" for c in choices if c != chosen)
     reason = (f"{chosen} has the lowest backtest WMAE over {len(origins)} rolling windows of {H} weeks "
               f"({metrics[chosen]['wmae']:.1f}; {others}; seasonal naive {sn:.1f}, last value "
               f"{metrics['last_value']['wmae']:.1f}; ratio to seasonal naive "
               f"{metrics[chosen]['wmae'] / sn:.3f})")
+    if inter["routed"]:
+        by = inter["by_class"]
+        figures = "; ".join(f"{c}: {by[c]['croston_wmae']:.1f} vs {by[c]['model_wmae']:.1f}"
+                            for c in inter["routed"])
+        reason += (f"; {' and '.join(inter['routed'])} series forecast by Croston SBA, lower backtest WMAE on "
+                   f"them ({figures})")
     metrics["ensemble_weights"] = ens_choice
 
     # --- intervals: calibrated on all windows; reported leave-one-window-out
@@ -220,6 +243,9 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     clock.lap("final_fit")
     clock.step(0.9, "forecasting")
     fc["ensemble"] = ens.combine({m: fc[m] for m in members}, ens_choice["weights"])
+    classes = intermittent.demand_classes(panel.Y, final_o)
+    fc[chosen] = intermittent.apply(fc[chosen], Y0, final_o, H, classes, inter["routed"],
+                                    keep=info["status"] != MODELLED)
     f = np.maximum(fc[chosen], info["floor"][:, None])
     fc["ensemble"] = np.maximum(fc["ensemble"], info["floor"][:, None])
     seg_h = panel.hol[final_o + 1: final_o + 1 + H].astype(int)
@@ -253,6 +279,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         "last_date": panel.dates[final_o].date().isoformat(),
         "intervals": imodel,
         "hierarchy": {"method": "bottom_up", "quantiles": hq},
+        "intermittent": {**inter, "classes": intermittent.class_counts(classes, info["status"] == MODELLED)},
     }
     artifact = ForecastArtifact.from_training(
         panel=panel, final_state=final_state, forecasts=fc, chosen=chosen, candidates=cands, states=states,

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from . import candidates as registry
-from . import intervals
+from . import intermittent, intervals
 from .ensemble import combine
 from .features import OriginState, agg_block, series_block
 from .models import pooled_one
-from .status import INACTIVE, POOLED, live_mask, series_floor, series_status
+from .status import INACTIVE, MODELLED, POOLED, live_mask, series_floor, series_status
 
 
 def _history_row(art, history: pd.DataFrame, store: int, dept: int) -> np.ndarray:
@@ -133,14 +133,17 @@ def _recompute(art, store: int, dept: int, y: np.ndarray, H: int, candidate: str
             raise LookupError(f"candidate {name!r} of this model is not registered in this process")
         fc[name] = np.asarray(c.forecast(ctx, art.state(name)), float)
     fc["ensemble"] = combine({m: fc[m] for m in art.meta["ensemble"]["members"]}, art.meta["ensemble"]["weights"])
+    routed = status == MODELLED and bool(intermittent.routed_mask(art.meta["params"], Yr, o)[0])
     if status == POOLED:
         f = pooled_one(Yr[0], D, o, H, cal_shift)
+    elif candidate is None and routed:
+        f = intermittent.croston_sba(ctx.Y0, o, H, np.array([0]))[0]  # its class is forecast by Croston SBA
     else:
         f = fc[candidate or art.chosen][0]
     f = np.maximum(f, floor[0]) if status != INACTIVE else np.zeros(H)
     noise = float(intervals.noise(ctx.Y0, o, ctx.scale)[0])
     return dict(f=f, scale=float(ctx.scale[0]), noise=noise, floor=float(floor[0]), status=str(status), o=o,
-                ctx=ctx, turb=turb)
+                ctx=ctx, turb=turb, croston=routed and candidate is None)
 
 
 def _drivers(art, ctx, candidate: str | None) -> list:
@@ -187,7 +190,9 @@ def predict_series(artifact, store: int, dept: int, horizon: int, history: pd.Da
         if status == POOLED:
             f = a[f"fc_{art.chosen}"][i][:horizon]
         r = dict(f=f, scale=float(a["scale"][i]), noise=float(a["noise"][i]), floor=float(a["floor"][i]),
-                 status=status, o=o, turb=a["turb"])
+                 status=status, o=o, turb=a["turb"],
+                 croston=candidate is None and status == MODELLED and bool(
+                     intermittent.routed_mask(art.meta["params"], P.Y[i: i + 1], o)[0]))
         xs = a["X_final"][i * H: (i + 1) * H]
         ctx = registry.Context(panel=None, Y0=np.zeros((1, o + 1)), o=o, H=H,
                                state=SimpleNamespace(ser={"scale": np.array([r["scale"]])}),
@@ -215,5 +220,7 @@ def predict_series(artifact, store: int, dept: int, horizon: int, history: pd.Da
             "lo80": max(fv - float(q[0.8][h]), r["floor"]), "hi80": fv + float(q[0.8][h]),
             "lo95": max(fv - float(q[0.95][h]), r["floor"]), "hi95": fv + float(q[0.95][h]),
         })
-    return {"points": points, "drivers": _drivers(art, ctx, candidate), "pooled": r["status"] == POOLED,
+    # a series forecast by Croston SBA has no drivers: its forecast reads no feature
+    drivers = [] if r["croston"] else _drivers(art, ctx, candidate)
+    return {"points": points, "drivers": drivers, "pooled": r["status"] == POOLED,
             "status": r["status"], "origin": origin}

@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 
 from . import candidates as registry
-from . import intervals
+from . import intermittent, intervals
 from .artifact import ForecastArtifact
 from .ensemble import combine
 from .features import OriginState
 from .models import dept_groups
 from .output import bounds, forecast_frame, route, run_candidates, series_frame
 from .panel import build_panel
-from .status import live_mask
+from .status import MODELLED, live_mask
 
 
 @dataclass
@@ -81,6 +81,10 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
     info = route(fc, panel, Y0, o, H, groups, cal_shift, lw)
     e = meta["ensemble"]
     fc["ensemble"] = np.maximum(combine({m: fc[m] for m in e["members"]}, e["weights"]), info["floor"][:, None])
+    inter = meta["params"].get("intermittent") or {}  # the classes routed to Croston SBA at training
+    classes = intermittent.demand_classes(panel.Y, o)
+    fc[art.chosen] = intermittent.apply(fc[art.chosen], Y0, o, H, classes, inter.get("routed"),
+                                        keep=info["status"] != MODELLED)
     f = fc[art.chosen]
     imodel = meta["intervals"]
     noise = intervals.noise(Y0, o, ctx.scale)
@@ -93,6 +97,8 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
     params.update(last_date=panel.dates[o].date().isoformat(), refreshed_from=meta["origin"],
                   n_series=int(panel.n), n_forecast_series=int(forecast[["store", "dept"]].drop_duplicates().shape[0]),
                   status_counts={k: int((info["status"] == k).sum()) for k in ("modelled", "pooled", "inactive")})
+    if inter:
+        params["intermittent"] = {**inter, "classes": intermittent.class_counts(classes, info["status"] == MODELLED)}
     new_art = ForecastArtifact.from_training(
         panel=panel, final_state=state, forecasts=fc, chosen=art.chosen, candidates=cands, states=states,
         params=params, H=H, status=info["status"], floor=info["floor"], noise=noise, turb=turb, X_final=ctx.X())

@@ -13,7 +13,8 @@ The method (also what the simulator page says):
   change enters the chosen forecast with LightGBM's weight in it (1 when
   LightGBM is chosen, its ensemble weight for the ensemble, 0 otherwise).
   Pooled series (less than a year of history) are forecast without the
-  model, so without markdowns: their change is 0.  This is exactly what the
+  model, so without markdowns: their change is 0; so are series of a demand
+  class the model forecasts by Croston SBA (forecasting/ml/intermittent.py).  This is exactly what the
   model would forecast if the features file held the entered amounts
   (``tests/forecasting/ml/test_simulate.py`` checks it against ``predict_series`` on
   an artifact whose markdowns were edited);
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import intervals
+from .intermittent import routed_mask
 from .labels import feature_label
 from .panel import MARKDOWNS
 from .status import INACTIVE, POOLED
@@ -175,7 +177,8 @@ def simulate(art, *, store: int, depts=None, weeks, markdowns: dict | None, marg
     delta = np.zeros_like(base)
     w = markdown_weight(art)
     status = a["status"][rows]
-    modelled = status != POOLED
+    # pooled series and those forecast by Croston SBA (intermittent demand) do not read markdowns: no change
+    modelled = (status != POOLED) & ~routed_mask(art.meta["params"], art.panel.Y, art.origin_index)[rows]
     if w > 0 and modelled.any() and not np.array_equal(planned, entered):
         booster = art.booster
         names = booster.feature_name()
