@@ -81,16 +81,23 @@ class InventoryView(TenantAPIView):
     @extend_schema(parameters=[
         OpenApiParameter("lead_time", int, description="weeks, 1..52 (default 2)"),
         OpenApiParameter("service_level", float, description="0.5..0.999 (default 0.95)"),
+        OpenApiParameter("unit_price", float, description="money per unit: every figure in units, orders in "
+                                                          "whole units (stock on hand is money at selling price)"),
+        OpenApiParameter("holding_cost", float, description="cost of holding a unit one week; with "
+                                                            "stockout_cost it sets the service level"),
+        OpenApiParameter("stockout_cost", float, description="cost of a unit of demand missed (lost margin); "
+                                                             "service level = stockout / (stockout + holding)"),
         OpenApiParameter("format", str, enum=["json", "csv"])], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        lead_time, service_level = inventory_params(request.query_params)
+        params = inventory_params(request.query_params)
         if request.accepted_renderer.format == "csv":  # ?format=csv or Accept: text/csv
-            data = inventory(scope=self.scope, lead_time=lead_time, service_level=service_level)
+            data = inventory(scope=self.scope, params=params)
             rows = ([r[c] if c in ("store", "dept", "week") or r[c] is None else round(r[c], 2)
                      for c in INVENTORY_COLUMNS] for r in data["results"])
-            return stream_csv(f"inventory-lead{lead_time}-sl{service_level:g}.csv", INVENTORY_COLUMNS, rows)
-        meta, df = inventory_table(scope=self.scope, lead_time=lead_time,
-                                                      service_level=service_level)
+            units = "-units" if data["unit"] == "units" else ""
+            return stream_csv(f"inventory-lead{params.lead_time}-sl{params.service_level:g}{units}.csv",
+                              INVENTORY_COLUMNS, rows)
+        meta, df = inventory_table(scope=self.scope, params=params)
         # tens of thousands of rows: pandas' C encoder writes them 10x faster than building dicts for json
         # (NaN -> null); the rest of the answer goes through the renderer as usual
         body = json.dumps(meta, separators=(",", ":"))[:-1] + ',"results":' + (

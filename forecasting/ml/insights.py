@@ -216,8 +216,17 @@ def weekly_sigma(fc: pd.DataFrame) -> pd.Series:
     return (((fc["hi80"] - fc["lo80"]) / (2 * Z80) + (fc["hi95"] - fc["lo95"]) / (2 * Z95)) / 2).clip(lower=0)
 
 
+def service_level_for_costs(holding_cost: float, stockout_cost: float) -> float:
+    """The service level that balances a unit held one week too many (``holding_cost``) against a unit of
+    demand missed (``stockout_cost``): the newsvendor's critical ratio stockout / (stockout + holding),
+    kept within 50 % .. 99.9 %."""
+    if not holding_cost > 0 or not stockout_cost > 0:
+        raise ValueError("holding and stock-out costs must be positive")
+    return float(min(0.999, max(0.5, stockout_cost / (stockout_cost + holding_cost))))
+
+
 def inventory_targets(forecast: pd.DataFrame, *, lead_time: int, service_level: float,
-                      on_hand: pd.DataFrame | None = None) -> pd.DataFrame:
+                      on_hand: pd.DataFrame | None = None, unit_price: float | None = None) -> pd.DataFrame:
     """Order-up-to level per series and week: stock that covers the demand of the ``lead_time`` weeks from
     that week on with probability ``service_level``:
 
@@ -226,7 +235,9 @@ def inventory_targets(forecast: pd.DataFrame, *, lead_time: int, service_level: 
     (weekly errors combined as independent; sigma from the 80/95 % bands, ``weekly_sigma``). Weeks whose
     lead time runs past the horizon are left out. Given ``on_hand`` (store, dept, on_hand), the first week of
     each series carries ``on_hand`` and ``order`` = max(0, target - on_hand); a series without a stock
-    figure has none. Columns: store, dept, week, demand, safety_stock, target, on_hand, order."""
+    figure has none. With ``unit_price`` (money per unit; the forecast and the stock on hand are money at
+    selling price) every figure is in units and an order is a whole number of units (rounded up).
+    Columns: store, dept, week, demand, safety_stock, target, on_hand, order."""
     lead_time = int(lead_time)
     if lead_time < 1:
         raise ValueError("lead_time must be at least 1 week")
@@ -241,13 +252,21 @@ def inventory_targets(forecast: pd.DataFrame, *, lead_time: int, service_level: 
     out = pd.DataFrame({"store": f["store"], "dept": f["dept"], "week": f["date"],
                         "demand": win["forecast"].clip(lower=0), "safety_stock": zq * np.sqrt(win["var"])})
     out = out[out["demand"].notna()].reset_index(drop=True)
+    per = 1.0
+    if unit_price is not None:
+        if not unit_price > 0:
+            raise ValueError("unit_price must be positive")
+        per = float(unit_price)
+        out["demand"], out["safety_stock"] = out["demand"] / per, out["safety_stock"] / per
     out["target"] = (out["demand"] + out["safety_stock"]).clip(lower=0)
     out["on_hand"], out["order"] = np.nan, np.nan
     if on_hand is not None and len(on_hand):
         first = ~out.duplicated(KEYS)
         stock = out.loc[first, KEYS].merge(on_hand[KEYS + ["on_hand"]], on=KEYS, how="left")["on_hand"].to_numpy()
+        stock = stock / per
+        order = np.maximum(0.0, out.loc[first, "target"].to_numpy() - stock)
         out.loc[first, "on_hand"] = stock
-        out.loc[first, "order"] = np.maximum(0.0, out.loc[first, "target"].to_numpy() - stock)
+        out.loc[first, "order"] = np.ceil(order - 1e-9) if unit_price is not None else order
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
@@ -129,58 +130,111 @@ def on_hand_frame(*, scope: StoreScope) -> pd.DataFrame:
 INVENTORY_COLUMNS = ["store", "dept", "week", "demand", "safety_stock", "target", "on_hand", "order"]
 
 
-def inventory_table(*, scope: StoreScope, lead_time: int, service_level: float,
+@dataclass(frozen=True)
+class InventoryParams:
+    """What an inventory question is asked with (``inventory_params``): lead time in weeks, the service
+    level (given, or from the two costs), and optionally the unit price (figures in units) and the costs of
+    holding a unit one week and of missing a unit of demand, in the measure's money."""
+
+    lead_time: int = DEFAULT_LEAD_TIME
+    service_level: float = DEFAULT_SERVICE_LEVEL
+    unit_price: float | None = None
+    holding_cost: float | None = None
+    stockout_cost: float | None = None
+
+    @property
+    def basis(self) -> str:
+        return "costs" if self.holding_cost is not None else "given"
+
+
+def inventory_table(*, scope: StoreScope, params: InventoryParams,
                     first_weeks: bool = False) -> tuple[dict, pd.DataFrame]:
     """Order-up-to levels of the scope's series for every week of the served forecast whose lead time fits
     the horizon (``first_weeks``: only each series' first week, what to hold and order now); the first week
     of a series with a stock figure carries the quantity to order. The answer's fields, and the rows as a
-    frame (``week`` as YYYY-MM-DD; NaN where a series has no stock figure)."""
-    fc = served_forecast_frame(scope=scope, weeks=lead_time if first_weeks else None)  # first weeks: what they need
+    frame (``week`` as YYYY-MM-DD; NaN where a series has no stock figure). In units when ``params`` has a
+    unit price or the workspace's measure is in units; else in the measure's money."""
+    fc = served_forecast_frame(scope=scope, weeks=params.lead_time if first_weeks else None)
     run = latest_run()
     stock = on_hand_frame(scope=scope)
     df = pd.DataFrame(columns=INVENTORY_COLUMNS)
     if not fc.empty:
-        df = ml_insights.inventory_targets(fc, lead_time=lead_time, service_level=service_level,
-                                           on_hand=stock if len(stock) else None)
+        df = ml_insights.inventory_targets(fc, lead_time=params.lead_time, service_level=params.service_level,
+                                           on_hand=stock if len(stock) else None, unit_price=params.unit_price)
         if first_weeks:
             df = df[~df.duplicated(["store", "dept"])]
         df = df.assign(week=df["week"].dt.strftime("%Y-%m-%d"))[INVENTORY_COLUMNS]
-    meta = {"lead_time": lead_time, "service_level": service_level, "run": run.pk if run else None,
-            "horizon": run.horizon if run else None, "on_hand_rows": len(stock), "count": len(df)}
+    measure_unit = data_settings().measure_unit
+    in_units = params.unit_price is not None or measure_unit.strip().lower() == "units"
+    meta = {"lead_time": params.lead_time, "service_level": params.service_level,
+            "service_level_basis": params.basis, "unit": "units" if in_units else measure_unit,
+            "unit_price": params.unit_price, "holding_cost": params.holding_cost,
+            "stockout_cost": params.stockout_cost, "safety_stock_holding_cost": None,
+            "run": run.pk if run else None, "horizon": run.horizon if run else None, "on_hand_rows": len(stock),
+            "count": len(df)}
+    if params.holding_cost is not None and in_units and len(df):
+        now = df[~df.duplicated(["store", "dept"])]  # each series' first week: the safety stock held now
+        meta["safety_stock_holding_cost"] = float(now["safety_stock"].sum() * params.holding_cost)
     return meta, df
 
 
-def inventory(*, scope: StoreScope, lead_time: int, service_level: float, first_weeks: bool = False) -> dict:
+def inventory(*, scope: StoreScope, params: InventoryParams, first_weeks: bool = False) -> dict:
     """``inventory_table`` as one dict with its rows in ``results``."""
-    meta, df = inventory_table(scope=scope, lead_time=lead_time, service_level=service_level, first_weeks=first_weeks)
+    meta, df = inventory_table(scope=scope, params=params, first_weeks=first_weeks)
     columns = [[None if v != v else v for v in df[c].tolist()] for c in INVENTORY_COLUMNS]  # NaN -> null
     return {**meta, "results": [dict(zip(INVENTORY_COLUMNS, values)) for values in zip(*columns)]}
 
 
-INVENTORY_FIELDS = {"lead_time": "Lead time", "service_level": "Service level"}
+INVENTORY_FIELDS = {"lead_time": "Lead time", "service_level": "Service level", "unit_price": "Unit price",
+                    "holding_cost": "Holding cost", "stockout_cost": "Stock-out cost"}
 
 
-def inventory_params(query) -> tuple[int, float]:
+def _positive(query, name: str, errors: dict) -> float | None:
+    raw = str(query.get(name) or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+        if not value > 0 or value != value or value == float("inf"):
+            raise ValueError
+        return value
+    except ValueError:
+        errors[name] = ["a positive amount (e.g. 2.5)"]
+        return None
+
+
+def inventory_params(query) -> InventoryParams:
     """lead_time (weeks, 1..52) and service_level (0.5..0.999, or a percent 50..99.9) from a query string,
-    or the defaults; a bad value names its field in words."""
+    or the defaults; optional unit_price, holding_cost and stockout_cost (positive amounts; the two costs
+    together set the service level, overriding service_level). A bad value names its field in words."""
     errors = {}
+    lead_time, service_level = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL
     try:
         lead_time = int(query.get("lead_time") or DEFAULT_LEAD_TIME)
         if not 1 <= lead_time <= 52:
             raise ValueError
     except ValueError:
         errors["lead_time"] = ["a whole number of weeks from 1 to 52"]
-    try:
-        service_level = float(str(query.get("service_level") or DEFAULT_SERVICE_LEVEL).strip().rstrip("%"))
-        if service_level > 1:  # a percent: 95 = 95 %
-            service_level /= 100
-        if not 0.5 <= service_level <= 0.999:
-            raise ValueError
-    except ValueError:
-        errors["service_level"] = ["a share from 50 % to 99.9 % (95, 95 % or 0.95)"]
+    unit_price = _positive(query, "unit_price", errors)
+    holding, stockout = _positive(query, "holding_cost", errors), _positive(query, "stockout_cost", errors)
+    if (holding is None) != (stockout is None) and not {"holding_cost", "stockout_cost"} & set(errors):
+        missing = "stockout_cost" if holding is not None else "holding_cost"
+        errors[missing] = ["needed with the other cost: the two together set the service level"]
+    if holding is not None and stockout is not None:  # the costs set the service level
+        service_level = ml_insights.service_level_for_costs(holding, stockout)
+    else:
+        try:
+            service_level = float(str(query.get("service_level") or DEFAULT_SERVICE_LEVEL).strip().rstrip("%"))
+            if service_level > 1:  # a percent: 95 = 95 %
+                service_level /= 100
+            if not 0.5 <= service_level <= 0.999:
+                raise ValueError
+        except ValueError:
+            errors["service_level"] = ["a share from 50 % to 99.9 % (95, 95 % or 0.95)"]
     if errors:
         raise ValidationFailed("; ".join(f"{INVENTORY_FIELDS[k]}: {v[0]}" for k, v in errors.items()), details=errors)
-    return lead_time, service_level
+    return InventoryParams(lead_time=lead_time, service_level=service_level, unit_price=unit_price,
+                           holding_cost=holding, stockout_cost=stockout)
 
 
 def _every_store_markdown_roi() -> dict | None:

@@ -4,6 +4,8 @@ and inventory targets for a lead time and service level (computed on read from
 the served forecast's bands, forecasting/selectors/insights.py). It only reads."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,8 +19,7 @@ from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.groups import attribute_members, filter_levels, rows_within
 from forecasting.selectors.insights import (
-    DEFAULT_LEAD_TIME,
-    DEFAULT_SERVICE_LEVEL,
+    InventoryParams,
     inventory,
     inventory_params,
     margin_param,
@@ -40,19 +41,22 @@ OUTLOOK_ROWS = 10
 
 def _inventory(request, scope):
     try:
-        lead_time, service_level = inventory_params(request.GET)
+        params = inventory_params(request.GET)
         error = None
     except ValidationFailed as exc:  # the figures of the defaults; the form keeps what was typed
-        lead_time, service_level, error = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL, exc.message
-    data = inventory(scope=scope, lead_time=lead_time, service_level=service_level,
-                                        first_weeks=True)
+        params, error = InventoryParams(), exc.message
+    data = inventory(scope=scope, params=params, first_weeks=True)
     first = data["results"]  # each series' first forecast week: what to hold (and order) now
     first.sort(key=lambda r: (-(r["order"] or 0), -r["target"]))
-    typed = {"lead_time": request.GET.get("lead_time", lead_time),
-             "service_pct": request.GET.get("service_level", f"{service_level * 100:g}") if error else
-             f"{service_level * 100:g}"}
+    typed = {"lead_time": request.GET.get("lead_time", params.lead_time),
+             "service_pct": request.GET.get("service_level", f"{params.service_level * 100:g}") if error else
+             f"{params.service_level * 100:g}",
+             **{k: request.GET.get(k, "") for k in ("unit_price", "holding_cost", "stockout_cost")}}
+    csv_query = urlencode({"lead_time": params.lead_time, "service_level": params.service_level, "format": "csv",
+                           **{k: v for k in ("unit_price", "holding_cost", "stockout_cost")
+                              if (v := getattr(params, k)) is not None}})
     return {**data, "rows": first[:TOP_ORDERS], "series": len(first), "error": error, "typed": typed,
-            "service_pct": round(service_level * 100, 1)}
+            "service_pct": round(params.service_level * 100, 1), "csv_query": csv_query}
 
 
 def _watch(request) -> dict:

@@ -208,3 +208,21 @@ def test_a_band_of_zero_width_on_a_series_without_spread_has_no_score_and_ranks_
     assert list(zip(a["store"], a["method"])) == [(2, "robust_z"), (1, "band")]
     assert np.isfinite(a.iloc[0]["score"]) and np.isnan(a.iloc[1]["score"])
     assert not np.isinf(a["score"].astype(float)).any()
+
+
+def test_inventory_in_units_orders_whole_units_and_costs_set_the_service_level():
+    from forecasting.ml.insights import service_level_for_costs
+
+    fc = _forecast({(1, 1): (100, 10)}, weeks=3)
+    on_hand = pd.DataFrame({"store": [1], "dept": [1], "on_hand": [40.0]})
+    money = inventory_targets(fc, lead_time=2, service_level=0.9, on_hand=on_hand)
+    units = inventory_targets(fc, lead_time=2, service_level=0.9, on_hand=on_hand, unit_price=4.0)
+    assert units["target"].iloc[0] == pytest.approx(money["target"].iloc[0] / 4)  # $ at selling price / price
+    assert units["on_hand"].iloc[0] == pytest.approx(10.0)
+    assert units["order"].iloc[0] == np.ceil(money["target"].iloc[0] / 4 - 10.0)  # a whole number of units
+    assert units["order"].iloc[0] != pytest.approx(money["order"].iloc[0] / 4)  # rounded up, not divided
+    assert service_level_for_costs(holding_cost=1.0, stockout_cost=9.0) == pytest.approx(0.9)
+    assert service_level_for_costs(holding_cost=5.0, stockout_cost=1.0) == 0.5  # at least 50 %
+    assert service_level_for_costs(holding_cost=0.001, stockout_cost=100.0) == 0.999
+    with pytest.raises(ValueError, match="unit_price"):
+        inventory_targets(fc, lead_time=1, service_level=0.9, unit_price=0)

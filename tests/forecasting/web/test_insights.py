@@ -384,3 +384,26 @@ def test_the_page_states_the_materiality_floor_and_a_higher_floor_leaves_series_
         assert _api(shop).get("/api/v1/insights/anomalies/").json()["count"] == 0
     finally:
         _api(shop).patch("/api/v1/workspace/data-settings/", {"materiality_floor": 1000}, format="json")
+
+
+def test_inventory_in_units_with_costs_through_the_api_and_the_page(shop):
+    client = _api(shop)
+    money = client.get("/api/v1/insights/inventory/?lead_time=2&service_level=0.9").json()
+    units = client.get("/api/v1/insights/inventory/?lead_time=2&unit_price=2.5&holding_cost=1&stockout_cost=9").json()
+    assert (units["unit"], units["service_level"], units["service_level_basis"]) == ("units", pytest.approx(0.9), "costs")
+    assert money["unit"] == "$" and money["service_level_basis"] == "given"
+    for m, u in zip(money["results"], units["results"]):
+        assert u["target"] == pytest.approx(m["target"] / 2.5) and u["demand"] == pytest.approx(m["demand"] / 2.5)
+    first = [r for r in units["results"] if r["week"] == seed.FORECAST_WEEKS[0].isoformat()]
+    assert units["safety_stock_holding_cost"] == pytest.approx(sum(r["safety_stock"] for r in first) * 1.0)
+    for bad, field in (("holding_cost=1", "stockout_cost"), ("unit_price=-2", "unit_price"),
+                       ("holding_cost=x&stockout_cost=2", "holding_cost")):
+        resp = client.get(f"/api/v1/insights/inventory/?{bad}")
+        assert resp.status_code == 400 and field in resp.json()["error"]["details"], (bad, resp.content)
+    csv = client.get("/api/v1/insights/inventory/?lead_time=2&unit_price=2.5&format=csv")
+    assert csv["Content-Type"].startswith("text/csv") and "units" in csv["Content-Disposition"]
+    html = web_client(shop, user=add_member(shop, "analyst")).get(
+        "/insights/?lead_time=2&unit_price=2.5&holding_cost=1&stockout_cost=9").content.decode()
+    assert "Every figure is in units" in html and "a unit missed costs 9" in html
+    assert 'name="unit_price" value="2.5"' in html  # the form keeps what was typed
+    assert "unit_price=2.5" in html and "holding_cost=1.0" in html  # the CSV link asks the same question
