@@ -166,7 +166,7 @@ def independent_counts(sales, result):
 
 
 def intermittent_report(result) -> None:
-    """Issue 18, row 4: on the series with more than half zero weeks before each origin (live, modelled),
+    """Issue 18, row 4: on the series with more than half zero weeks (no row or no sale) before each origin,
     MASE (mean absolute error over the in-sample mean absolute week-to-week change) of ours, Croston SBA and
     the zero forecast, over the backtest windows; and the route the training chose per demand class."""
     from forecasting.ml import intermittent
@@ -179,21 +179,22 @@ def intermittent_report(result) -> None:
         print(f"  {cls:13s} {v['series']:5,} series  backtest WMAE: model {v['model_wmae']:.1f}, "
               f"Croston SBA {v['croston_wmae']:.1f}")
     Y = result.artifact.panel.Y
-    Y0 = np.nan_to_num(Y)
     errs = {"ours": [], "Croston SBA": [], "zero": []}
     for w in result.windows:
         o, hz = w["o"], w["hz"]
         hist = Y[:, : o + 1]
-        obs_h = ~np.isnan(hist)
-        zero_share = np.where(obs_h.sum(1) > 0, ((np.nan_to_num(hist) == 0) & obs_h).sum(1) / np.maximum(obs_h.sum(1), 1), 0)
+        # a week without a row or with no sale counts as a zero week, from the series' first row on
+        since = np.arange(o + 1)[None, :] >= np.where((~np.isnan(hist)).any(1), np.argmax(~np.isnan(hist), 1), o + 1)[:, None]
+        zero = (np.nan_to_num(hist) <= 0) & since
+        zero_share = zero.sum(1) / np.maximum(since.sum(1), 1)
         rows = np.flatnonzero((zero_share > 0.5) & (w["info"]["status"] == "modelled") & w["obs"].any(1))
         if not len(rows):
             continue
-        scale = np.nanmean(np.abs(np.diff(hist[rows], axis=1)), axis=1)
+        scale = np.array([np.mean(np.abs(np.diff(np.nan_to_num(hist[r])[since[r]]))) for r in rows])
         keep = np.isfinite(scale) & (scale > 0)
         rows, scale = rows[keep], scale[keep]
         y, obs = w["y"][rows], w["obs"][rows]
-        fc = {"ours": w["fc"][result.chosen][rows], "Croston SBA": intermittent.croston_sba(Y0, o, hz, rows),
+        fc = {"ours": w["fc"][result.chosen][rows], "Croston SBA": intermittent.croston_sba(Y, o, hz, rows),
               "zero": np.zeros_like(y)}
         for k, f in fc.items():
             e = np.where(obs, np.abs(f - np.nan_to_num(y)), np.nan)

@@ -68,5 +68,10 @@ def fan_out(kind: str) -> int:
 
 @shared_task(name="saas.fanout.for_workspace", ignore_result=True)
 def for_workspace(kind: str):
-    """One workspace's share of a beat tick (in its schema)."""
+    """One workspace's share of a beat tick (in its schema); skipped when the workspace was suspended or
+    closed since the tick, for the kinds that serve open workspaces only."""
+    if KINDS[kind].active_only:
+        Tenant = get_tenant_model()
+        if not Tenant.objects.filter(pk=connection.tenant.pk, status=Tenant.Status.ACTIVE).exists():
+            return None
     return KINDS[kind].run()

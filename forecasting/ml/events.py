@@ -18,12 +18,14 @@ NATIONAL = "national"
 NOT_AN_EVENT = {"work day", "workday"}
 
 
-def country_code(name: str) -> str | None:
+def country_code(name: str, *, names_only: bool = False) -> str | None:
     """A country's ISO code from its name or code as a retailer writes it ("Ecuador", "EC", "United
-    States"), when the ``holidays`` library knows its public holidays; None otherwise."""
+    States"), when the ``holidays`` library knows its public holidays; None otherwise. ``names_only``:
+    a name in words only (a two- or three-letter value is more likely a state's code: CA, IN, PA)."""
     wanted = "".join(ch for ch in str(name).lower() if ch.isalpha())
     for module, (cls, code, alpha3, *_) in registry.COUNTRIES.items():
-        if wanted in (module.replace("_", ""), cls.lower(), code.lower(), alpha3.lower()):
+        names = (module.replace("_", ""), cls.lower())
+        if wanted in (names if names_only else (*names, code.lower(), alpha3.lower())):
             return code
     return None
 
@@ -88,13 +90,14 @@ def event_days(events: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
 
 def period_flags(period_ends: pd.DatetimeIndex, days, days_per_period: int = 7) -> np.ndarray:
     """True for each period (labelled by its last day, ``days_per_period`` long) that holds one of ``days``."""
-    ends = pd.DatetimeIndex(period_ends).normalize()
+    ends = pd.DatetimeIndex(period_ends).tz_localize(None).normalize()
     out = np.zeros(len(ends), dtype=bool)
     if not len(ends):
         return out
-    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(days), dtype=object))).normalize()
+    d = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(days), dtype=object)))
+    d = (d.tz_localize(None) if d.tz is not None else d)[~d.isna()].normalize()  # no date: no event
     start = ends[0] - pd.Timedelta(days=days_per_period - 1)
-    idx = (d - start).days.to_numpy() // days_per_period
+    idx = ((d - start).days.to_numpy() // days_per_period).astype(np.int64)
     idx = idx[(idx >= 0) & (idx < len(ends))]
     out[idx] = True
     return out

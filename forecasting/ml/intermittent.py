@@ -47,13 +47,15 @@ def demand_classes(Y: np.ndarray, o: int, window: int = WINDOW) -> np.ndarray:
     return out.astype(str)
 
 
-def croston_sba(Y0: np.ndarray, o: int, H: int, rows: np.ndarray, window: int = WINDOW) -> np.ndarray:
-    """(len(rows), H) Croston SBA forecasts from each row's last ``window`` periods up to ``o``."""
+def croston_sba(Y: np.ndarray, o: int, H: int, rows: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """(len(rows), H) Croston SBA forecasts from each row's last ``window`` periods up to ``o`` (``Y``: NaN
+    where a series has no row; those periods are left out, not taken as zero demand)."""
     from statsforecast.models import CrostonSBA  # heavy: loaded when first needed (ruff TID253)
 
     out = np.zeros((len(rows), H))
     for j, r in enumerate(rows):
-        y = np.maximum(Y0[r, max(0, o + 1 - window): o + 1], 0.0)
+        y = Y[r, max(0, o + 1 - window): o + 1]
+        y = np.maximum(y[~np.isnan(y)], 0.0)
         if (y > 0).sum() >= 1:
             out[j] = CrostonSBA().forecast(y=y.astype(float), h=H)["mean"]
     return out
@@ -103,7 +105,7 @@ def choose(windows: list, chosen: str, holiday_weight: float) -> dict:
     return {"method": METHOD, "routed": routed, "by_class": figures}
 
 
-def apply(f: np.ndarray, Y0: np.ndarray, o: int, H: int, classes: np.ndarray, routed, keep=None) -> np.ndarray:
+def apply(f: np.ndarray, Y: np.ndarray, o: int, H: int, classes: np.ndarray, routed, keep=None) -> np.ndarray:
     """``f`` with the rows of the routed classes forecast by Croston SBA (``keep``: rows left as they
     are, e.g. pooled or inactive ones)."""
     rows = routable_rows(classes, routed)
@@ -112,5 +114,5 @@ def apply(f: np.ndarray, Y0: np.ndarray, o: int, H: int, classes: np.ndarray, ro
     if not len(rows):
         return f
     out = np.array(f, float, copy=True)
-    out[rows] = croston_sba(Y0, o, H, rows)[:, : out.shape[1]]
+    out[rows] = croston_sba(Y, o, H, rows)[:, : out.shape[1]]
     return out

@@ -81,7 +81,8 @@ def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
                 stores: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> Panel:
     """``events``: the workspace's event days (``date``, ``store``: a location's id, missing when national;
     forecasting/ml/events.py). With them a week is a holiday week when it holds a national event day (and
-    a location's own week when it holds one of its scoped events); without them, Walmart's four holidays."""
+    a location's own week when it holds one of its scoped events); without them, or without a national
+    one among them, the national weeks are Walmart's four holidays'."""
     s = _norm_sales(sales)
     start, end = s["date"].min(), s["date"].max()
     dates = pd.date_range(start, end, freq="7D")
@@ -110,6 +111,8 @@ def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
     store_idx = np.searchsorted(store_ids, keys[:, 0])
     if events is not None:
         hol, local_hol = panel_events(events, store_ids, ext_dates)
+        if not events["store"].isna().any():  # scoped events only, no national calendar: Walmart's rule
+            hol = holiday_flags(ext_dates)
         if "is_holiday" in s.columns:  # the retailer's own flags on its rows (Walmart's IsHoliday) count too
             given = s.groupby(ti)["is_holiday"].max()
             hol[given.index.to_numpy()] |= given.to_numpy().astype(bool)

@@ -165,7 +165,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         rows = intermittent.routable_rows(classes, intermittent.ROUTABLE)
         rows = rows[info["status"][rows] == MODELLED]
         if len(rows):
-            cro[rows] = np.maximum(intermittent.croston_sba(Y0, o, H, rows)[:, :hz], info["floor"][rows, None])
+            cro[rows] = np.maximum(intermittent.croston_sba(panel.Y, o, H, rows)[:, :hz], info["floor"][rows, None])
         wins.append(dict(o=o, hz=hz, fc={k: v[:, :hz] for k, v in fc.items()}, info=info, y=y,
                          classes=np.where(info["status"] == MODELLED, classes, "none"), croston=cro,
                          obs=~np.isnan(y), hol=np.broadcast_to(panel.hol[o + 1: o + 1 + hz], y.shape),
@@ -244,7 +244,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     clock.step(0.9, "forecasting")
     fc["ensemble"] = ens.combine({m: fc[m] for m in members}, ens_choice["weights"])
     classes = intermittent.demand_classes(panel.Y, final_o)
-    fc[chosen] = intermittent.apply(fc[chosen], Y0, final_o, H, classes, inter["routed"],
+    fc[chosen] = intermittent.apply(fc[chosen], panel.Y, final_o, H, classes, inter["routed"],
                                     keep=info["status"] != MODELLED)
     f = np.maximum(fc[chosen], info["floor"][:, None])
     fc["ensemble"] = np.maximum(fc["ensemble"], info["floor"][:, None])
@@ -280,6 +280,8 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         "intervals": imodel,
         "hierarchy": {"method": "bottom_up", "quantiles": hq},
         "intermittent": {**inter, "classes": intermittent.class_counts(classes, info["status"] == MODELLED)},
+        # where its holiday weeks came from: a refresh reads the same kind of calendar (ml/refresh.py)
+        "holidays": "walmart" if events is None else "events",
     }
     artifact = ForecastArtifact.from_training(
         panel=panel, final_state=final_state, forecasts=fc, chosen=chosen, candidates=cands, states=states,

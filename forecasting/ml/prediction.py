@@ -136,14 +136,14 @@ def _recompute(art, store: int, dept: int, y: np.ndarray, H: int, candidate: str
     routed = status == MODELLED and bool(intermittent.routed_mask(art.meta["params"], Yr, o)[0])
     if status == POOLED:
         f = pooled_one(Yr[0], D, o, H, cal_shift)
-    elif candidate is None and routed:
-        f = intermittent.croston_sba(ctx.Y0, o, H, np.array([0]))[0]  # its class is forecast by Croston SBA
+    elif candidate in (None, art.chosen) and routed:
+        f = intermittent.croston_sba(Yr, o, H, np.array([0]))[0]  # its class is forecast by Croston SBA
     else:
         f = fc[candidate or art.chosen][0]
     f = np.maximum(f, floor[0]) if status != INACTIVE else np.zeros(H)
     noise = float(intervals.noise(ctx.Y0, o, ctx.scale)[0])
     return dict(f=f, scale=float(ctx.scale[0]), noise=noise, floor=float(floor[0]), status=str(status), o=o,
-                ctx=ctx, turb=turb, croston=routed and candidate is None)
+                ctx=ctx, turb=turb, croston=routed and candidate in (None, art.chosen))
 
 
 def _drivers(art, ctx, candidate: str | None) -> list:
@@ -191,7 +191,7 @@ def predict_series(artifact, store: int, dept: int, horizon: int, history: pd.Da
             f = a[f"fc_{art.chosen}"][i][:horizon]
         r = dict(f=f, scale=float(a["scale"][i]), noise=float(a["noise"][i]), floor=float(a["floor"][i]),
                  status=status, o=o, turb=a["turb"],
-                 croston=candidate is None and status == MODELLED and bool(
+                 croston=candidate in (None, art.chosen) and status == MODELLED and bool(
                      intermittent.routed_mask(art.meta["params"], P.Y[i: i + 1], o)[0]))
         xs = a["X_final"][i * H: (i + 1) * H]
         ctx = registry.Context(panel=None, Y0=np.zeros((1, o + 1)), o=o, H=H,

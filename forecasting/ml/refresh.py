@@ -43,7 +43,9 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
                      events: pd.DataFrame | None = None) -> RefreshResult:
     """Forecast every live series from the newest week of ``sales`` (or from
     ``origin``: rows after it are ignored) with the trained model; ``events``:
-    the workspace's event days (``build_panel``)."""
+    the workspace's event days (``build_panel``), used when the model was
+    trained with the workspace's events (``params["holidays"]``), else its
+    weeks stay Walmart's four holidays' until the next training."""
     t0 = time.perf_counter()
     tm = {}
     art = artifact
@@ -52,6 +54,8 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
     s = sales
     if origin is not None:
         s = s[pd.to_datetime(s["date"]) <= pd.Timestamp(origin)]
+    if meta["params"].get("holidays", "walmart") == "walmart":
+        events = None  # trained on Walmart's four holidays (or before events existed): its features stay so
     panel = build_panel(s, features, stores, events)
     if list(panel.cal_names) != list(meta["cal_names"]):
         raise ValueError("calendar features differ from the trained model's; retrain the model")
@@ -83,7 +87,7 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
     fc["ensemble"] = np.maximum(combine({m: fc[m] for m in e["members"]}, e["weights"]), info["floor"][:, None])
     inter = meta["params"].get("intermittent") or {}  # the classes routed to Croston SBA at training
     classes = intermittent.demand_classes(panel.Y, o)
-    fc[art.chosen] = intermittent.apply(fc[art.chosen], Y0, o, H, classes, inter.get("routed"),
+    fc[art.chosen] = intermittent.apply(fc[art.chosen], panel.Y, o, H, classes, inter.get("routed"),
                                         keep=info["status"] != MODELLED)
     f = fc[art.chosen]
     imodel = meta["intervals"]

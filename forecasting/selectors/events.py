@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from django.db.models import Count, Max, Min, Q
 
-from forecasting.ml.events import EVENT_COLUMNS, NATIONAL, event_days, public_holidays
+from forecasting.ml.events import EVENT_COLUMNS, NATIONAL, country_names, event_days, public_holidays
 from forecasting.models import Event, Location
 from forecasting.selectors.catalog import data_settings
 
@@ -20,10 +20,13 @@ def workspace_events(*, first_year: int, last_year: int) -> pd.DataFrame | None:
     stored = pd.DataFrame(list(Event.objects.values_list(*EVENT_COLUMNS)), columns=EVENT_COLUMNS)
     if not len(stored) and not settings.country:
         return None
+    if settings.country:  # an event stored before the country was set, scoped to its name: national
+        stored.loc[stored["scope"].str.lower().isin({n.lower() for n in country_names(settings.country)}),
+                   "scope"] = NATIONAL
     parts = [stored]
-    if settings.country:
+    if settings.country:  # the subdivision is the workspace's own: its holidays count everywhere in it
         parts.append(public_holidays(settings.country, settings.subdivision or None,
-                                     range(first_year, last_year + 1)))
+                                     range(first_year, last_year + 1)).assign(scope=NATIONAL))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -11,9 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
+from accounts.roles import has_perm
 from forecasting.ml.events import NATIONAL, country_code, country_names, retailer_events
 from forecasting.models import DataSettings, Event, Location, Upload
 from forecasting.services.upload_loading import LoadCounts
+from forecasting.services.upload_outcome import LoadRefused
+from forecasting.services.upload_scope import upload_scope
 
 SCOPE_MAX = Event._meta.get_field("scope").max_length
 NAME_MAX = Event._meta.get_field("name").max_length
@@ -28,17 +31,31 @@ def location_scopes() -> set[str]:
     return values
 
 
+def _sender_role(upload: Upload) -> str | None:
+    if upload.created_by_key is not None:
+        return upload.created_by_key.effective_role
+    return upload.created_by.role if upload.created_by is not None else "owner"  # no sender: the system
+
+
 def events_store(frame: pd.DataFrame, *, upload: Upload, settings: DataSettings,
                  actor: Actor) -> tuple[LoadCounts, list[str]]:
-    """Inside the caller's transaction (``settings`` locked): (counts, warnings). The country set from the
-    file is audited as a data settings change of the uploader's."""
+    """Inside the caller's transaction (``settings`` locked): (counts, warnings). Events change every
+    store's forecast: a store-restricted sender's file is refused. The country a file names is set only
+    for a sender who may change the data settings (audited as theirs); others are told to ask an admin."""
+    if upload_scope(upload).restricted:
+        raise LoadRefused([{"line": None, "column": None, "value": None, "reason":
+                            "an events file applies to every store: your access is limited to some stores, "
+                            "so ask an admin to upload it"}])
     known = location_scopes()
     raw = frame["event.scope"].astype(str).str.strip() if "event.scope" in frame else pd.Series(dtype=str)
     countries = set(country_names(settings.country))
     warnings = []
-    if not settings.country:  # a scope naming a country the holidays library knows (Favorita: "Ecuador")
-        named = {code for code in (country_code(v) for v in set(raw) - known) if code}
-        if len(named) == 1:
+    if not settings.country:  # a scope naming a country in words (Favorita: "Ecuador"), never a code
+        named = {code for code in (country_code(v, names_only=True) for v in set(raw) - known) if code}
+        if len(named) == 1 and not has_perm(_sender_role(upload), "data.configure"):
+            warnings.append(f"The file names the country {named.pop()}: an admin can set it in Data settings "
+                            "(its public holidays then count, and its events are national).")
+        elif len(named) == 1:
             settings.country = named.pop()
             DataSettings.objects.filter(pk=1).update(country=settings.country, updated_at=timezone.now())
             audit_record(action="data_settings.update", actor=actor, target_type="data_settings", target_id=1,
@@ -60,7 +77,7 @@ def events_store(frame: pd.DataFrame, *, upload: Upload, settings: DataSettings,
     new = [e for e in rows if (e.date, e.name, e.scope) not in stored]
     changed = [e for e in rows if (e.date, e.name, e.scope) in stored and stored[(e.date, e.name, e.scope)] != e.kind]
     Event.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
-                              unique_fields=["date", "name", "scope"], update_fields=["kind", "upload"])
+                              unique_fields=["date", "name", "scope"], update_fields=["kind"])
     return LoadCounts(inserted=len(new), updated=len(changed), unchanged=len(rows) - len(new) - len(changed)), warnings
 
 

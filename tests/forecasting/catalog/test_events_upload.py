@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tests.conftest import add_member, api_client, in_tenant, provision, web_client
+from tests.conftest import add_key, add_member, api_client, in_tenant, provision, web_client
 from tests.support.data import upload
 
 pytestmark = pytest.mark.worker
@@ -76,3 +76,29 @@ def test_an_events_file_is_stored_and_feeds_the_engines_holidays(celery_worker_p
         assert Event.objects.count() == 5
     page = web_client(t, user=add_member(t, "viewer")).get("/data/settings/").content.decode()
     assert "5 uploaded (1 national" in page and "EC: their public holidays mark holiday periods" in page
+
+
+def test_an_analyst_may_not_set_the_country_and_a_restricted_key_may_not_upload_events(celery_worker_proc):
+    from forecasting.models import Event
+    from forecasting.selectors.events import workspace_events
+
+    t = provision("events-roles")
+    assert upload(t, STORES, "stores.csv")["status"] == "succeeded"
+    analyst = upload(t, EVENTS, "holidays_events.csv", key=add_key(t, "analyst"))
+    assert analyst["status"] == "succeeded" and analyst["inserted"] == 5, analyst  # "Ecuador": kept as written
+    assert any("an admin can set it in Data settings" in w for w in analyst["warnings"]), analyst["warnings"]
+    assert api_client(t, key=t.admin_key).get("/api/v1/workspace/data-settings/").json()["country"] == ""
+    owner = api_client(t, key=t.admin_key)
+    created = owner.post("/api/v1/api-keys/", {"name": "regional", "role": "analyst"}, format="json").json()
+    assert owner.put(f"/api/v1/api-keys/{created['id']}/stores/", {"stores": [1]},
+                     format="json").status_code == 200
+    refused = upload(t, EVENTS, "more_events.csv", key=created["key"])
+    assert refused["status"] == "failed" and "applies to every store" in refused["errors"][0]["reason"], refused
+    with in_tenant(t):
+        assert Event.objects.count() == 5
+        assert Event.objects.get(name="Primer dia del ano").scope == "Ecuador"
+    # once an admin sets the country, the events scoped to its name are national for the engine
+    assert owner.patch("/api/v1/workspace/data-settings/", {"country": "EC"}, format="json").status_code == 200
+    with in_tenant(t):
+        events = workspace_events(first_year=2024, last_year=2024)
+    assert list(events.loc[events["name"] == "Primer dia del ano", "scope"]) == ["national"]

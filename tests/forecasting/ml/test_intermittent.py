@@ -85,8 +85,11 @@ def routed_run():
 
 
 def _croston(sales, dept, end, H):
+    """Croston SBA by statsforecast itself on the series' last 104 weeks (no gap in these series)."""
+    from statsforecast.models import CrostonSBA
+
     y = sales[(sales.store == 1) & (sales.dept == dept) & (sales.date <= end)].sort_values("date")["sales"]
-    return intermittent.croston_sba(y.to_numpy(float)[None, :], len(y) - 1, H, np.array([0]))[0]
+    return CrostonSBA().forecast(y=np.maximum(y.to_numpy(float)[-104:], 0.0), h=H)["mean"]
 
 
 def test_a_routed_class_is_forecast_by_croston_at_training_refresh_and_on_demand(routed_run):
@@ -119,3 +122,11 @@ def test_a_routed_series_has_no_drivers(routed_run):
                        res.forecast[(res.forecast.store == 1) & (res.forecast.dept == 7)].sort_values("date")["forecast"])
     assert routed_run[2]["drivers"] == []  # on demand with a history too
     assert routed_run[5][(2, 1)]["drivers"] == [{"feature": "mean52", "contribution": 1.0, "value": 1.0}]
+
+
+def test_croston_leaves_out_the_weeks_without_a_row():
+    y = np.where(np.arange(60) % 3 == 0, 6.0, 0.0)
+    gappy = np.concatenate([np.full(40, np.nan), y])[None, :]  # the series starts 40 weeks in
+    got = intermittent.croston_sba(gappy, 99, 4, np.array([0]))[0]
+    alone = intermittent.croston_sba(y[None, :], 59, 4, np.array([0]))[0]
+    assert np.allclose(got, alone) and got[0] > 1.5  # not dragged toward 0 by 40 weeks of no row
