@@ -72,3 +72,21 @@ def test_the_artifact_keeps_the_local_flags_and_the_holiday_periods():
     art = ForecastArtifact({"cal_names": panel.cal_names}, arrays)
     assert art.panel.local_hol.tolist() == panel.local_hol.tolist()
     assert art.holiday_periods() == {day.date()}
+
+
+def test_a_trained_model_saved_and_loaded_keeps_its_event_weeks(tmp_path):
+    from forecasting.ml.artifact import load_artifact, save_artifact
+    from forecasting.ml.pipeline import TrainConfig, train
+
+    sales, features, stores = make_data(n_stores=2, n_depts=2, weeks=110, seed=5)
+    sales, features = sales.assign(is_holiday=False), features.assign(is_holiday=False)
+    ends = build_panel(sales, features, stores).ext_dates
+    events = _events([(ends[-40], pd.NA), (ends[-30], 2)])  # a future national day, a future day of store 2
+    res = train(sales, features, stores, TrainConfig(horizon=4, backtest_windows=1, num_threads=1, num_rounds=10,
+                                                     use_mstl=False), events=events)
+    save_artifact(res.artifact, tmp_path / "m.fcm")
+    art = load_artifact(tmp_path / "m.fcm")
+    assert res.params["holidays"] == "events"
+    assert art.holiday_periods() == {ends[-40].date()}  # not Walmart's four holidays
+    s2 = int(np.searchsorted(art.panel.stores, 2))
+    assert np.flatnonzero(art.panel.local_hol[s2]).tolist() == [len(ends) - 30]
