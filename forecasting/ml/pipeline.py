@@ -283,6 +283,9 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         # where its holiday weeks came from: a refresh reads the same kind of calendar (ml/refresh.py)
         "holidays": "walmart" if events is None else "events",
     }
+    if events is not None:  # the weeks live scoring weighs as holidays, as the backtest did
+        holiday_weeks = panel.ext_dates[panel.hol[: len(panel.ext_dates)]]
+        out_params["holiday_periods"] = [d.date().isoformat() for d in holiday_weeks]
     artifact = ForecastArtifact.from_training(
         panel=panel, final_state=final_state, forecasts=fc, chosen=chosen, candidates=cands, states=states,
         params=out_params, H=H, status=info["status"], floor=info["floor"], noise=noise, turb=turb, X_final=ctx.X())

@@ -101,6 +101,9 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
     params.update(last_date=panel.dates[o].date().isoformat(), refreshed_from=meta["origin"],
                   n_series=int(panel.n), n_forecast_series=int(forecast[["store", "dept"]].drop_duplicates().shape[0]),
                   status_counts={k: int((info["status"] == k).sum()) for k in ("modelled", "pooled", "inactive")})
+    if events is not None:
+        holiday_weeks = panel.ext_dates[panel.hol[: len(panel.ext_dates)]]
+        params["holiday_periods"] = [d.date().isoformat() for d in holiday_weeks]
     if inter:
         params["intermittent"] = {**inter, "classes": intermittent.class_counts(classes, info["status"] == MODELLED)}
     new_art = ForecastArtifact.from_training(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -120,7 +121,11 @@ def _evaluate_locked(job: Job) -> dict:
 
 
 def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> ModelEvaluation | None:
-    weight = (run.model_version.params.get("config") or {}).get("holiday_weight", HOLIDAY_WEIGHT)
+    params = run.model_version.params
+    weight = (params.get("config") or {}).get("holiday_weight", HOLIDAY_WEIGHT)
+    if params.get("holiday_periods") is not None:  # a model of the workspace's events: its holiday weeks
+        periods = pd.to_datetime(pd.Series(params["holiday_periods"], dtype=object))
+        sales = sales.assign(is_holiday=pd.to_datetime(sales["date"]).isin(periods))
     ev = evaluate_run(run_points_frame(run), sales, sales, run.origin, weight)  # realized rows: the inner join
     if ev is None:
         return None

@@ -226,3 +226,30 @@ def test_no_drift_alert_below_the_threshold(seeded, settings):
         report = DriftReport.objects.get()
         assert not report.detected and report.figures["threshold"] == 0.7
         assert not AuditEvent.objects.filter(action="drift.detected").exists()
+
+
+def test_a_model_of_the_workspaces_events_weighs_its_own_holiday_weeks_live(seeded):
+    """A model trained with the workspace's events (params ``holiday_periods``) scores live weeks by its
+    holiday weeks, as its backtest did, not by the files' flags: week 56 is its holiday, 57 is not."""
+    from django.db.models import F
+
+    from forecasting.models import ForecastPoint, ModelEvaluation, ModelVersion
+
+    t = seeded["t"]
+    with in_tenant(t):
+        ModelVersion.objects.filter(pk=seeded["version"].pk).update(
+            params={"holidays": "events", "holiday_periods": [week(ORIGIN_WEEK + 1).isoformat()]})
+        # week 56's forecasts 10 higher: the weeks' errors differ, so which one weighs 5 shows
+        ForecastPoint.objects.filter(run=seeded["run"], date=week(ORIGIN_WEEK + 1)).update(forecast=F("forecast") + 10)
+    _evaluate(t, seeded["upload"])
+    rows = []
+    for s, d in SERIES:
+        for k in range(ORIGIN_WEEK + 1, ORIGIN_WEEK + 1 + NEW_WEEKS):
+            y, f = sales_of(s, d, k), 100.0 * s + 10.0 * d + k % 52 + 2.0 + (10.0 if k == ORIGIN_WEEK + 1 else 0.0)
+            rows.append((5.0 if k == ORIGIN_WEEK + 1 else 1.0, abs(y - f)))
+    with in_tenant(t):
+        ev = ModelEvaluation.objects.get(run=seeded["run"])
+    assert ev.wmae == pytest.approx(sum(w * e for w, e in rows) / sum(w for w, _ in rows), rel=1e-12)
+    by_flag = sum((5.0 if i % 2 else 1.0) * e for i, (_, e) in enumerate(rows)) / sum(
+        5.0 if i % 2 else 1.0 for i in range(len(rows)))  # weighted by the files' flag (week 57) instead
+    assert ev.wmae != pytest.approx(by_flag, rel=1e-6)
