@@ -11,10 +11,17 @@ from django.utils.safestring import mark_safe
 
 from forecasting.ml import labels
 from forecasting.ml.insights import ANOMALY_RULES
+from forecasting.web.explanations import explanation
 
 register = template.Library()
 DASH = "—"
 ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+@register.simple_tag
+def explain(key: str) -> str:
+    """The one-line explanation of a figure (forecasting/web/explanations.py), for a ``title`` attribute."""
+    return explanation(key)
 
 
 @register.filter

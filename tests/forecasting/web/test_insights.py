@@ -406,4 +406,5 @@ def test_inventory_in_units_with_costs_through_the_api_and_the_page(shop):
         "/insights/?lead_time=2&unit_price=2.5&holding_cost=1&stockout_cost=9").content.decode()
     assert "Every figure is in units" in html and "a unit missed costs 9" in html
     assert 'name="unit_price" value="2.5"' in html  # the form keeps what was typed
+    assert 'title="Order-up-to level: the forecast over the lead time plus the safety stock"' in html  # on hover
     assert "unit_price=2.5" in html and "holding_cost=1.0" in html  # the CSV link asks the same question

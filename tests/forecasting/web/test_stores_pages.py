@@ -9,7 +9,9 @@ import statistics
 from datetime import timedelta
 
 import pytest
+from django.utils.html import escape
 
+from forecasting.web.explanations import EXPLANATIONS
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.support import stores_seed as seed
 
@@ -170,6 +172,8 @@ def test_pages_for_every_role(shop, role):
     assert f"{seed.ytd_by_hand(stores={1}):,.0f}" in html  # thousands separators
     assert 'href="/departments/"' in html  # the nav link
     assert 'id="no-sales"' in client.get("/stores/4/").content.decode()  # a store of the stores file, no sales yet
+    for key in ("sales_ytd", "growth", "live_error", "backtest_error", "volatility"):  # issue 19: on hover
+        assert f'title="{escape(EXPLANATIONS[key])}"' in html, key
 
 
 def test_pages_refuse_anonymous_and_another_tenant(shop, django_db_blocker):
