@@ -24,7 +24,7 @@ from forecasting.selectors.catalog import data_settings, series_codes
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.insights import (
     DEFAULT_LEAD_TIME,
-    DEFAULT_SERVICE_LEVEL,
+    InventoryParams,
     inventory_table,
     on_hand_frame,
     snapshot,
@@ -95,8 +95,7 @@ def _stockout(scope: StoreScope) -> list[dict]:
     """Series whose stock on hand does not cover the forecast demand of the default lead time."""
     if on_hand_frame(scope=scope).empty:
         return []
-    meta, table = inventory_table(scope=scope, lead_time=DEFAULT_LEAD_TIME, service_level=DEFAULT_SERVICE_LEVEL,
-                                  first_weeks=True)
+    meta, table = inventory_table(scope=scope, params=InventoryParams(), first_weeks=True)  # the defaults
     short = table[table["on_hand"].notna() & (table["on_hand"] < table["demand"])]
     return [{"store": int(r.store), "dept": int(r.dept), "money_at_stake": float(r.demand - r.on_hand),
              "basis": f"run{meta['run']}:{r.week}:{r.on_hand:.0f}",
