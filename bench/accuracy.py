@@ -35,6 +35,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from _data import load_walmart, optional, parser, quick_data, require_data, verdict  # noqa: E402
 
+from forecasting.ml import intermittent  # noqa: E402
+
 EXPECTED_ORIGINS = ["2011-07-29", "2011-10-28", "2012-01-27", "2012-04-27"]
 H = 13
 PREVIOUS_WMAE = 1474.2  # the engine before issue 7 (same windows, same references)
@@ -169,8 +171,6 @@ def intermittent_report(result) -> None:
     """Issue 18, row 4: on the series with more than half zero weeks (no row or no sale) before each origin,
     MASE (mean absolute error over the in-sample mean absolute week-to-week change) of ours, Croston SBA and
     the zero forecast, over the backtest windows; and the route the training chose per demand class."""
-    from forecasting.ml import intermittent
-
     inter = result.params.get("intermittent") or {}
     print("\nintermittent demand: series per class at the final origin "
           + ", ".join(f"{k} {v:,}" for k, v in (inter.get("classes") or {}).items())

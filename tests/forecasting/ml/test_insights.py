@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.ml.insights import Z80, Z95, anomalies, hotspots, inventory_targets
+from forecasting.ml.insights import Z80, Z95, anomalies, hotspots, inventory_targets, service_level_for_costs
 
 DATES = pd.date_range("2012-01-06", periods=20, freq="7D")
 
@@ -211,8 +211,6 @@ def test_a_band_of_zero_width_on_a_series_without_spread_has_no_score_and_ranks_
 
 
 def test_inventory_in_units_orders_whole_units_and_costs_set_the_service_level():
-    from forecasting.ml.insights import service_level_for_costs
-
     fc = _forecast({(1, 1): (100, 10)}, weeks=3)
     on_hand = pd.DataFrame({"store": [1], "dept": [1], "on_hand": [40.0]})
     money = inventory_targets(fc, lead_time=2, service_level=0.9, on_hand=on_hand)
