@@ -44,6 +44,7 @@ TABLE = {
     "train": r"^  TOTAL\s+\d+\.\d+",
     "predict_latency": r"^predict_series, stored history, \d+ random series: p50 \d+\.\d+ ms",
     "accuracy": r"^ours \(\w+\)\s+\d+\.\d",
+    "accuracy_periodic": r"^ours \(\w+\)\s+\d+\.\d{4}",
     "forecast_api": r"^POST /api/v1/forecasts/ x20: p50 \d+\.\d+ ms",
     "fairness": r"^capped\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d",
     "load": r"^fair scheduling: tenant B's upload \d+\.\d s idle",
@@ -65,8 +66,8 @@ REDIS_DB = {"fairness": 11, "load": 12, "fuzz": 13, "fuzz_uploads": 14, "lifecyc
 OTHER_REDIS_DB = 10
 # longest first; a script waits for the ones it needs
 ORDER = ["lifecycle", "pages", "fairness", "load", "chaos", "fuzz", "train", "forecast_api", "fuzz_uploads",
-         "refresh_product", "accuracy", "rescore", "hierarchy", "refresh", "audit", "simulate", "predict_latency",
-         "ingest", "gzip_members"]
+         "refresh_product", "accuracy", "accuracy_periodic", "rescore", "hierarchy", "refresh", "audit", "simulate",
+         "predict_latency", "ingest", "gzip_members"]
 FIRST = "tenants"  # migrates the quick database before the others share it
 NEEDS = {"predict_latency": "train", "simulate": "train"}
 

@@ -1,0 +1,259 @@
+"""Bench: the engine for any planning frequency (forecasting/ml/periodic) on daily and monthly data,
+against open-source peers set up as a careful user would, on the same rolling windows (issue 18).
+
+* ``favorita``: daily store transactions (../shared/data/favorita), horizon 42 days, 4 windows ending
+  on 2017-06-30. Ours gets the stores' attributes, the holidays and events by scope (transferred days
+  respected) and the oil price as a past covariate. Peers: seasonal naive 7 (same weekday last week),
+  statsforecast AutoETS (season 7), statsforecast MSTL (seasons 7 and 365, AutoETS trend), mlforecast
+  LightGBM (lags 7/14/28/364, day of week / year / month, day of month, the national holidays as a
+  known feature; 500 trees, learning rate 0.05, 63 leaves; recursive). The peers need a regular daily
+  series: a day with no row (the store was closed) is filled with the same weekday's value a week
+  earlier (0 before any). Every store-day with a row in the window counts; a missing forecast counts
+  as 0.
+* ``monthly``: Walmart's weekly sales summed into calendar months (a week in the month its date falls
+  in), horizon 3 months, 4 windows. Peers: seasonal naive 12 and statsforecast AutoETS (season 12).
+
+Printed per data set: WAPE and MAE per window and their mean, and the out-of-sample coverage of our
+80 % and 95 % bands (leave one window out). ``--quick``: small generated daily and monthly data, a
+smaller model, no MSTL (its yearly season is the slow part), seconds; targets printed, not enforced;
+peers that are not installed are skipped with a note.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from _data import REPO, default_data_dir, load_walmart, optional, verdict  # noqa: E402
+
+from forecasting.ml import events as ev  # noqa: E402
+from forecasting.ml.periodic import engine  # noqa: E402
+
+COV = {"80": (0.75, 0.85), "95": (0.92, 0.98)}
+
+
+# ------------------------------------------------------------------ data sets
+def load_favorita(folder: Path) -> dict:
+    tx = pd.read_csv(folder / "transactions.csv", parse_dates=["date"])
+    st = pd.read_csv(folder / "stores.csv")
+    he = pd.read_csv(folder / "holidays_events.csv")
+    oil = pd.read_csv(folder / "oil.csv", parse_dates=["date"]).rename(columns={"dcoilwtico": "oil"})
+    history = pd.DataFrame({"location": tx["store_nbr"].astype(str), "date": tx["date"],
+                            "value": tx["transactions"].astype(float)})
+    locations = st.rename(columns={"store_nbr": "location"}).assign(location=lambda d: d["location"].astype(str))
+    raw = pd.DataFrame({"date": he["date"], "event": he["description"], "event.kind": he["type"],
+                        "event.scope": he["locale_name"].where(he["locale"] != "National", ev.NATIONAL),
+                        "event.transferred": he["transferred"]})
+    events = ev.retailer_events(raw)
+    return {"history": history, "locations": locations, "events": events,
+            "days": ev.event_days(events, locations[["location", "city", "state"]]),
+            "covariates": oil, "kinds": {"oil": "past"}}
+
+
+def quick_daily(stores: int = 4, days: int = 800, seed: int = 0) -> dict:
+    """A small generated chain: weekday pattern, a yearly wave, growth, Sunday closures in two stores."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2015-01-01", periods=days, freq="D")
+    rows = []
+    for s in range(stores):
+        level = rng.uniform(500, 2000)
+        week = 1 + 0.3 * np.sin(2 * np.pi * dates.dayofweek / 7 + s)
+        year = 1 + 0.2 * np.sin(2 * np.pi * dates.dayofyear / 365.25)
+        y = level * week * year * (1 + 0.0002 * np.arange(days)) * rng.lognormal(0, 0.05, days)
+        keep = ~((s < 2) & (dates.dayofweek == 6))
+        rows.append(pd.DataFrame({"location": f"S{s:02d}", "date": dates[keep], "value": y[keep].round()}))
+    history = pd.concat(rows, ignore_index=True)
+    locations = pd.DataFrame({"location": [f"S{s:02d}" for s in range(stores)],
+                              "city": [f"C{s % 3}" for s in range(stores)],
+                              "state": [f"R{s % 2}" for s in range(stores)]})
+    events = ev.public_holidays("EC", None, range(2015, 2018))
+    return {"history": history, "locations": locations, "events": events,
+            "days": ev.event_days(events, locations), "covariates": None, "kinds": None}
+
+
+def walmart_monthly(folder: Path) -> pd.DataFrame:
+    sales, _, _ = load_walmart(folder)
+    month = sales["date"].dt.to_period("M").dt.to_timestamp()
+    out = sales.assign(date=month).groupby(["store", "dept", "date"], as_index=False)["sales"].sum()
+    return pd.DataFrame({"location": out["store"].astype(str), "item": out["dept"].astype(str),
+                         "date": out["date"], "value": out["sales"]})
+
+
+def quick_monthly(series: int = 40, months: int = 48, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2018-01-01", periods=months, freq="MS")
+    rows = []
+    for i in range(series):
+        y = rng.uniform(100, 1000) * (1 + 0.3 * np.sin(2 * np.pi * dates.month / 12 + i)) * rng.lognormal(0, 0.1, months)
+        rows.append(pd.DataFrame({"location": f"L{i % 5}", "item": f"I{i}", "date": dates, "value": y.round(2)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+# ------------------------------------------------------------------ peers
+def regular(history: pd.DataFrame, origin: pd.Timestamp, freq: str) -> pd.DataFrame:
+    """unique_id, ds, y on a regular grid up to ``origin``; a missing period filled with the same
+    weekday's value a week earlier (daily) or the previous value, 0 before any."""
+    h = history[history["date"] <= origin].copy()
+    h["unique_id"] = h["location"] + "|" + h.get("item", pd.Series("", index=h.index)).astype(str)
+    parts = []
+    step = "D" if freq == "D" else "MS"
+    for uid, g in h.groupby("unique_id", sort=True):
+        s = g.set_index("date")["value"]
+        s = s.reindex(pd.date_range(s.index.min(), origin, freq=step))
+        if freq == "D":
+            s = s.groupby(s.index.dayofweek).ffill()
+        s = s.ffill().fillna(0.0)
+        parts.append(pd.DataFrame({"unique_id": uid, "ds": s.index, "y": s.to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def statsforecast_peers(df: pd.DataFrame, H: int, freq: str, threads: int, with_mstl: bool) -> dict:
+    from statsforecast import StatsForecast
+    from statsforecast.models import MSTL, AutoETS, Naive, SeasonalNaive
+
+    m = 7 if freq == "D" else 12
+    models = [SeasonalNaive(season_length=m, alias="snaive"), AutoETS(season_length=m, alias="ets")]
+    if with_mstl:
+        models.append(MSTL(season_length=[7, 365], trend_forecaster=AutoETS(model="ZZN"), alias="mstl"))
+    sf = StatsForecast(models=models, freq="D" if freq == "D" else "MS", n_jobs=threads, fallback_model=Naive())
+    return {k: sf.forecast(df=df, h=H)[["unique_id", "ds", k]].rename(columns={k: "f"})
+            for k in ["snaive", "ets"] + (["mstl"] if with_mstl else [])}
+
+
+def mlforecast_peer(df: pd.DataFrame, H: int, national: set, threads: int) -> pd.DataFrame:
+    import lightgbm as lgb
+    from mlforecast import MLForecast
+
+    df = df.assign(holiday=df["ds"].isin(national).astype(int))
+    fc = MLForecast(models={"lgb": lgb.LGBMRegressor(n_estimators=500, learning_rate=0.05, num_leaves=63,
+                                                     n_jobs=threads, random_state=0, verbosity=-1)},
+                    freq="D", lags=[7, 14, 28, 364], date_features=["dayofweek", "dayofyear", "month", "day"])
+    fc.fit(df, static_features=[])
+    last = df.groupby("unique_id")["ds"].max()
+    fut = pd.concat([pd.DataFrame({"unique_id": u, "ds": pd.date_range(d + pd.Timedelta(days=1), periods=H)})
+                     for u, d in last.items()], ignore_index=True)
+    fut["holiday"] = fut["ds"].isin(national).astype(int)
+    return fc.predict(h=H, X_df=fut).rename(columns={"lgb": "f"})
+
+
+def score(actual: pd.DataFrame, fc: pd.DataFrame) -> dict:
+    """WAPE and MAE over the rows of ``actual`` (unique_id, ds, y); a missing forecast counts as 0."""
+    m = actual.merge(fc, on=["unique_id", "ds"], how="left")
+    e = (m["y"] - m["f"].fillna(0.0)).abs()
+    return {"wape": float(e.sum() / m["y"].abs().sum()), "mae": float(e.mean())}
+
+
+def ours_frame(window: dict, keys: pd.DataFrame, chosen: str) -> pd.DataFrame:
+    n, H = window["f"][chosen].shape
+    return pd.DataFrame({"unique_id": np.repeat((keys["location"] + "|" + keys["item"]).to_numpy(), H),
+                         "ds": np.tile(window["dates"], n), "f": window["f"][chosen].ravel()})
+
+
+# ------------------------------------------------------------------ the report
+def report(name: str, data: dict, freq: str, H: int, threads: int, quick: bool, *, with_mstl: bool,
+           with_mlforecast: bool, national: set) -> dict:
+    print(f"\n== {name}: horizon {H} periods at {freq}, 4 rolling windows ==", flush=True)
+    hist = data["history"]
+    t0 = time.perf_counter()
+    small = {"num_rounds": 80, "max_rows": 60_000} if quick else {}
+    res = engine.train(hist, engine.Config(freq=freq, horizon=H, windows=4, num_threads=threads, **small),
+                       events=data.get("days"), locations=data.get("locations"), covariates=data.get("covariates"),
+                       kinds=data.get("kinds"))
+    t_ours = time.perf_counter() - t0
+    print(f"ours: {t_ours:.1f} s ({res.timings}); {res.reason}")
+    rows: dict[str, list] = {f"ours ({res.chosen})": []}
+    peers = {"seasonal naive": "snaive", "statsforecast AutoETS": "ets"}
+    if with_mstl:
+        peers["statsforecast MSTL"] = "mstl"
+    if with_mlforecast:
+        peers["mlforecast LightGBM"] = "mlf"
+    rows.update({p: [] for p in peers})
+    times = {p: 0.0 for p in peers}
+    h = hist.assign(item=hist.get("item", pd.Series("", index=hist.index)).astype(str))
+    h["unique_id"] = h["location"] + "|" + h["item"]
+    for w in res.windows:
+        origin, end = w["dates"][0] - pd.Timedelta(days=1), w["dates"][-1]
+        if freq == "MS":
+            origin = w["dates"][0] - pd.offsets.MonthBegin(1)
+            end = w["dates"][-1]
+        actual = h[(h["date"] > origin) & (h["date"] <= end)].rename(columns={"date": "ds", "value": "y"})
+        actual = actual.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+        rows[f"ours ({res.chosen})"].append(score(actual, ours_frame(w, w["keys"], res.chosen)))
+        df = regular(hist.assign(item=h["item"]), origin, freq)
+        t = time.perf_counter()
+        sf = statsforecast_peers(df, H, freq, threads, with_mstl)
+        dt = time.perf_counter() - t
+        for p, k in peers.items():
+            if k in sf:
+                rows[p].append(score(actual, sf[k]))
+                times[p] += dt / len(sf)
+        if with_mlforecast:
+            t = time.perf_counter()
+            rows["mlforecast LightGBM"].append(score(actual, mlforecast_peer(df, H, national, threads)))
+            times["mlforecast LightGBM"] += time.perf_counter() - t
+        print(f"  window from {w['dates'][0].date()} done", flush=True)
+    origins = [str((w["dates"][0]).date()) for w in res.windows]
+    means = {}
+    for measure in ("wape", "mae"):
+        print(f"\n{measure.upper()} per window (window = the {H} periods from the date shown)")
+        print(f"{'model':26s}" + "".join(f"{o:>12s}" for o in origins) + f"{'mean':>12s}")
+        for k, v in rows.items():
+            vals = [x[measure] for x in v]
+            means[(k, measure)] = float(np.mean(vals))
+            fmt = "{:12.4f}" if measure == "wape" else "{:12,.1f}"
+            print(f"{k:26s}" + "".join(fmt.format(x) for x in vals) + fmt.format(means[(k, measure)]))
+    print("peer run times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
+    print(f"our bands, out-of-sample coverage: 80 % {res.coverage['80']:.3f}, 95 % {res.coverage['95']:.3f}")
+    ours = f"ours ({res.chosen})"
+    checks = [(f"ours < {p} (mean WAPE)", means[(ours, "wape")] < means[(p, "wape")],
+               f"{means[(ours, 'wape')]:.4f} < {means[(p, 'wape')]:.4f}") for p in peers]
+    for lv, (lo, hi) in COV.items():
+        checks.append((f"{lv} % band coverage in [{lo}, {hi}]", lo <= res.coverage[lv] <= hi, f"{res.coverage[lv]:.3f}"))
+    for label, ok, text in checks:
+        print(f"  [{'PASS' if ok else 'FAIL'}] {label}: {text}")
+    return {"ok": all(ok for _, ok, _ in checks), "means": means}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dataset", choices=["favorita", "monthly", "all"], default="all")
+    p.add_argument("--favorita", type=Path, default=(REPO / ".." / "shared" / "data" / "favorita").resolve())
+    p.add_argument("--walmart", type=Path, default=default_data_dir())
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--quick", action="store_true", help="small generated data, targets not enforced")
+    args = p.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    ok = True
+    with_mlf = optional("mlforecast", "peer mlforecast LightGBM", args.quick)
+    if args.dataset in ("favorita", "all"):
+        if args.quick:
+            data = quick_daily()
+        elif (args.favorita / "transactions.csv").is_file():
+            data = load_favorita(args.favorita)
+        else:
+            sys.exit(f"Favorita data not found in {args.favorita}")
+        national = set(pd.to_datetime(data["events"].loc[data["events"]["scope"] == ev.NATIONAL, "date"]))
+        ok &= report("Favorita daily store transactions" if not args.quick else "generated daily chain", data,
+                     "D", 42, args.threads, args.quick, with_mstl=not args.quick, with_mlforecast=with_mlf,
+                     national=national)["ok"]
+    if args.dataset in ("monthly", "all"):
+        if args.quick:
+            hist = quick_monthly()
+        elif (args.walmart / "train.csv").is_file():
+            hist = walmart_monthly(args.walmart)
+        else:
+            sys.exit(f"Walmart data not found in {args.walmart}")
+        ok &= report("Walmart monthly" if not args.quick else "generated monthly", {"history": hist}, "MS", 3,
+                     args.threads, args.quick, with_mstl=False, with_mlforecast=False, national=set())["ok"]
+    return verdict(ok, args.quick)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

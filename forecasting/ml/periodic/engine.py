@@ -1,0 +1,227 @@
+"""Backtest, choice, bands and the final forecast of the engine for any planning frequency.
+
+Rolling origins: ``windows`` windows of ``horizon`` periods ending on the last period. At each origin the
+global LightGBM model (fitted on the training rows whose target is at or before the origin) and the
+seasonal naive baseline forecast every series; the error is measured on the periods with a value only (a
+closed period is not a miss) and the model with the lower MAE over all windows is chosen. Bands are split
+conformal: quantiles of the scaled errors of the chosen model per horizon bucket over the windows (their
+coverage reported leave one window out). The final model is fitted on every row and forecasts from the
+last period; a known closure forecasts 0 with a zero-width band."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..models import lgb_fit, lgb_params
+from .features import Rows, _nanmean, _take, feature_names, origin_rows, scale_at
+from .grid import Grid, build_grid
+from .seasons import Seasons, calendar, seasons_of
+
+LEVELS = {"80": (0.10, 0.90), "95": (0.025, 0.975)}
+CANDIDATES = ("lightgbm", "seasonal_naive")
+
+
+@dataclass
+class Config:
+    freq: str
+    horizon: int
+    windows: int = 4
+    num_rounds: int = 600
+    learning_rate: float = 0.05
+    num_leaves: int = 63
+    min_data_in_leaf: int = 50
+    max_rows: int = 600_000
+    num_threads: int = 2
+    seed: int = 0
+
+    def __post_init__(self):
+        s = seasons_of(self.freq)
+        if not 1 <= int(self.horizon) <= s.max_horizon:
+            raise ValueError(f"horizon must be between 1 and {s.max_horizon} periods at {self.freq}")
+        if int(self.windows) < 1:
+            raise ValueError("windows must be >= 1")
+
+
+@dataclass
+class Result:
+    chosen: str
+    reason: str
+    forecast: pd.DataFrame
+    backtest: list
+    metrics: dict
+    coverage: dict
+    assumed: dict
+    importance: list
+    timings: dict = field(default_factory=dict)
+    windows: list = field(default_factory=list, repr=False)  # raw arrays per window (for benches)
+
+
+def seasonal_naive(grid: Grid, s: Seasons, o: int, H: int, scale: np.ndarray) -> np.ndarray:
+    """Daily: the same weekday's last value; otherwise the same period a year earlier; the level where
+    that period has no value."""
+    t = o + 1 + np.arange(H)
+    back = s.short * np.ceil((t - o) / s.short).astype(int) if s.short > 1 else np.full(H, s.year)
+    f = _take(grid.Y, t - back, o)
+    if s.short > 1:
+        f = np.where(np.isnan(f), _nanmean(np.stack([_take(grid.Y, t - back - k * s.short, o)
+                                                     for k in range(1, 4)], axis=2)), f)
+    return np.where(np.isnan(f), scale[:, None], f)
+
+
+def _params(cfg: Config) -> dict:
+    p = lgb_params(cfg.num_threads, cfg.seed)
+    p.update({"objective": "l2", "learning_rate": cfg.learning_rate, "num_leaves": cfg.num_leaves,
+              "min_data_in_leaf": cfg.min_data_in_leaf})
+    return p
+
+
+def _fit(rows: Rows, upto: int, names: list, cfg: Config):
+    sel = rows.upto(upto)
+    if not len(sel):
+        return None
+    return lgb_fit(rows.X[sel], rows.r[sel], rows.w[sel], names, _params(cfg), cfg.num_rounds)
+
+
+def _forecast(model, grid: Grid, s: Seasons, o: int, H: int, cal: np.ndarray) -> dict:
+    X, scale = origin_rows(grid, s, o, H, cal)
+    out = {"seasonal_naive": seasonal_naive(grid, s, o, H, scale)}
+    if model is not None:
+        out["lightgbm"] = model.predict(X.reshape(-1, X.shape[2])).reshape(grid.n, H) * scale[:, None]
+    floor = np.where(np.nanmin(np.where(np.isnan(grid.Y[:, : o + 1]), np.inf, grid.Y[:, : o + 1]), axis=1) >= 0,
+                     0.0, -np.inf)
+    closed = grid.closed[:, o + 1: o + 1 + H]
+    for k in out:
+        out[k] = np.where(closed, 0.0, np.maximum(out[k], floor[:, None]))
+    return {"f": out, "scale": scale, "closed": closed}
+
+
+def _score(y: np.ndarray, f: np.ndarray) -> dict:
+    obs = ~np.isnan(y)
+    e = np.abs(y[obs] - f[obs])
+    total = np.abs(y[obs]).sum()
+    return {"n": int(obs.sum()), "mae": float(e.mean()) if obs.any() else None,
+            "wape": float(e.sum() / total) if total > 0 else None}
+
+
+def _quantiles(resid: list, buckets: np.ndarray) -> dict:
+    """Per level, (n_buckets, 2) lower/upper quantiles of the scaled errors pooled over ``resid`` windows."""
+    nb = int(buckets.max()) + 1
+    out = {}
+    for level, (lo, hi) in LEVELS.items():
+        q = np.zeros((nb, 2))
+        for b in range(nb):
+            e = np.concatenate([r[:, buckets == b][~np.isnan(r[:, buckets == b])] for r in resid])
+            if len(e):
+                q[b] = np.quantile(e, [lo, hi])
+        out[level] = q
+    return out
+
+
+def _band(f, scale, q, buckets, closed, floor=0.0):
+    lo = np.maximum(f + q[buckets, 0][None, :] * scale[:, None], floor)
+    hi = np.maximum(f + q[buckets, 1][None, :] * scale[:, None], lo)
+    return np.where(closed, 0.0, lo), np.where(closed, 0.0, hi)
+
+
+def train(history: pd.DataFrame, config: Config, *, label: str = "start", events=None, locations=None,
+          items=None, covariates=None, kinds=None, closures=None) -> Result:
+    """``history``, ``events``, ``locations``, ``items``, ``covariates`` / ``kinds``, ``closures``: see
+    ``grid.build_grid``."""
+    cfg = config
+    s, H = seasons_of(cfg.freq), int(cfg.horizon)
+    clock = {"start": time.perf_counter()}
+    grid = build_grid(history, freq=cfg.freq, future=H, label=label, events=events, locations=locations,
+                      items=items, covariates=covariates, kinds=kinds, closures=closures)
+    T = grid.T
+    origins = [T - 1 - k * H for k in range(cfg.windows, 0, -1) if T - 1 - k * H >= s.level]
+    if not origins:
+        raise ValueError(f"not enough history: {T} periods cannot hold one backtest window of {H}")
+    _, cal = calendar(grid.ext_dates, cfg.freq)
+    names = feature_names(grid, s)
+    rows = Rows(grid, s, H, cal, cfg.max_rows, cfg.seed)
+    clock["features"] = time.perf_counter()
+    wins = []
+    for o in origins:
+        model = _fit(rows, o, names, cfg)
+        fc = _forecast(model, grid, s, o, H, cal)
+        y = grid.Y[:, o + 1: o + 1 + H]
+        wins.append({"o": o, "y": y, **fc})
+    clock["backtest"] = time.perf_counter()
+    present = [c for c in CANDIDATES if all(c in w["f"] for w in wins)]
+    backtest = []
+    for w in wins:
+        backtest.append({"origin": grid.dates[w["o"]].date().isoformat(),
+                         "start": grid.dates[w["o"] + 1].date().isoformat(),
+                         "end": grid.dates[w["o"] + H].date().isoformat(),
+                         **{c: _score(w["y"], w["f"][c]) for c in present}})
+    y_all = np.concatenate([w["y"].ravel() for w in wins])
+    metrics = {c: _score(y_all, np.concatenate([w["f"][c].ravel() for w in wins])) for c in present}
+    for c in present:
+        metrics[c]["mean_window_wape"] = float(np.mean([b[c]["wape"] for b in backtest]))
+    chosen = min(present, key=lambda c: metrics[c]["mae"])
+    others = ", ".join(f"{c} {metrics[c]['wape']:.4f}" for c in present if c != chosen)
+    reason = (f"{chosen} has the lowest backtest error over {len(wins)} rolling windows of {H} periods "
+              f"(WAPE {metrics[chosen]['wape']:.4f}; {others})")
+    buckets = s.bucket_of(np.arange(1, H + 1))
+    resid = [(w["y"] - w["f"][chosen]) / w["scale"][:, None] for w in wins]
+    coverage = {level: {"inside": 0, "n": 0} for level in LEVELS}
+    for k, w in enumerate(wins):
+        q = _quantiles([r for j, r in enumerate(resid) if j != k] or resid, buckets)
+        for level in LEVELS:
+            lo, hi = _band(w["f"][chosen], w["scale"], q[level], buckets, w["closed"])
+            obs = ~np.isnan(w["y"])
+            coverage[level]["inside"] += int(((w["y"] >= lo - 1e-9) & (w["y"] <= hi + 1e-9) & obs).sum())
+            coverage[level]["n"] += int(obs.sum())
+    coverage = {lv: c["inside"] / c["n"] if c["n"] else None for lv, c in coverage.items()}
+    clock["choice"] = time.perf_counter()
+    final = _fit(rows, T - 1, names, cfg) if chosen == "lightgbm" else None
+    fc = _forecast(final, grid, s, T - 1, H, cal)
+    q = _quantiles(resid, buckets)
+    f = fc["f"][chosen]
+    frame = _frame(grid, T - 1, H, f, {lv: _band(f, fc["scale"], q[lv], buckets, fc["closed"]) for lv in LEVELS},
+                   fc["closed"], s)
+    importance = []
+    if final is not None:
+        gain = final.feature_importance("gain")
+        importance = sorted(({"feature": n, "gain": float(g)} for n, g in zip(names, gain)),
+                            key=lambda d: -d["gain"])
+    clock["final"] = time.perf_counter()
+    stamps = list(clock.items())
+    timings = {k: round(t - stamps[i][1], 3) for i, (k, t) in enumerate(stamps[1:])}
+    return Result(chosen=chosen, reason=reason, forecast=frame, backtest=backtest, metrics=metrics,
+                  coverage=coverage, assumed=dict(grid.assumed), importance=importance, timings=timings,
+                  windows=[{**w, "dates": grid.ext_dates[w["o"] + 1: w["o"] + 1 + H], "keys": grid.keys}
+                           for w in wins])
+
+
+def live(grid: Grid, s: Seasons, o: int) -> np.ndarray:
+    """A series is forecast when it had a value within the last year of periods."""
+    return (~np.isnan(grid.Y[:, max(0, o + 1 - s.year): o + 1])).any(1)
+
+
+def _frame(grid: Grid, o: int, H: int, f: np.ndarray, bands: dict, closed: np.ndarray, s: Seasons) -> pd.DataFrame:
+    keep = live(grid, s, o)
+    dates = grid.ext_dates[o + 1: o + 1 + H]
+    n = int(keep.sum())
+    out = pd.DataFrame({
+        "location": np.repeat(grid.keys["location"].to_numpy()[keep], H),
+        "item": np.repeat(grid.keys["item"].to_numpy()[keep], H),
+        "date": np.tile(dates, n),
+        "step": np.tile(np.arange(1, H + 1), n),
+        "forecast": f[keep].ravel(),
+        "closed": closed[keep].ravel(),
+    })
+    for level, (lo, hi) in bands.items():
+        out[f"lo{level}"] = lo[keep].ravel()
+        out[f"hi{level}"] = hi[keep].ravel()
+    return out
+
+
+def describe(cfg: Config) -> dict:
+    return asdict(cfg)
+
+
+__all__ = ["Config", "Result", "train", "seasonal_naive", "scale_at", "describe"]

@@ -1,0 +1,139 @@
+"""The engine for any planning frequency (forecasting/ml/periodic) on small generated data: closures are
+not demand, a known covariate moves its periods only, a regional event moves its region only, and daily,
+weekly (ending on a Saturday, labelled by its start) and monthly planning."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.ml import events as ev
+from forecasting.ml.periodic import engine
+from forecasting.ml.periodic.grid import build_grid
+
+FAST = dict(windows=2, num_rounds=60, num_threads=1, max_rows=60_000)
+
+
+def daily(stores=4, days=500, seed=0, promo=None, event_days=(), event_lift=0.0, regions=None):
+    """Stores with a weekday pattern and noise; ``promo``: (days,) 0/1 plan doubling demand; events lift
+    the stores of region R0 on ``event_days``."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2021-01-01", periods=days, freq="D")
+    out = []
+    for s in range(stores):
+        y = 100.0 * (s + 1) * (1 + 0.3 * np.sin(2 * np.pi * dates.dayofweek / 7)) * rng.lognormal(0, 0.03, days)
+        if promo is not None:
+            y = y * (1 + promo[:days])
+        region = (regions or {}).get(f"S{s}", "R0")
+        if region == "R0":
+            y = np.where(dates.isin(pd.DatetimeIndex(event_days)), y * (1 + event_lift), y)
+        out.append(pd.DataFrame({"location": f"S{s}", "date": dates, "value": y.round(1)}))
+    return pd.concat(out, ignore_index=True)
+
+
+def test_closed_days_are_neither_zeros_nor_misses_and_a_known_closure_forecasts_zero_with_no_width():
+    h = daily()
+    sundays = h["date"].dt.dayofweek == 6
+    h.loc[sundays & (h["location"] == "S0"), "value"] = 0.0
+    h["open"] = ~(sundays & (h["location"] == "S0"))
+    last = h["date"].max()
+    future_sundays = pd.date_range(last + pd.Timedelta(days=1), periods=14, freq="D")
+    future_sundays = future_sundays[future_sundays.dayofweek == 6]
+    closures = pd.DataFrame({"location": "S0", "date": future_sundays})
+    res = engine.train(h, engine.Config(freq="D", horizon=14, **FAST), closures=closures)
+    f = res.forecast
+    s0 = f[f["location"] == "S0"]
+    shut = s0["date"].isin(future_sundays)
+    assert shut.sum() == len(future_sundays) == 2
+    assert (s0.loc[shut, ["forecast", "lo80", "hi80", "lo95", "hi95"]] == 0).all().all()
+    assert s0.loc[shut, "closed"].all() and not s0.loc[~shut, "closed"].any()
+    # the open days are forecast at their level, not dragged down by zeros that were closures
+    mondays = s0[s0["date"].dt.dayofweek == 0]["forecast"]
+    hist_mondays = h[(h["location"] == "S0") & (h["date"].dt.dayofweek == 0)]["value"].tail(8).mean()
+    assert mondays.mean() == pytest.approx(hist_mondays, rel=0.1)
+    # a closed day is not a miss: the backtest counts the open store-days only
+    for b in res.backtest:
+        start, end = pd.Timestamp(b["start"]), pd.Timestamp(b["end"])
+        in_window = h[(h["date"] >= start) & (h["date"] <= end)]
+        assert b["lightgbm"]["n"] == int(in_window["open"].sum()) < len(in_window)
+
+
+def test_a_known_promotion_moves_the_forecast_in_the_promoted_periods_only():
+    days, H = 500, 21
+    rng = np.random.default_rng(1)
+    plan = (rng.random(days + H) < 0.15).astype(float)
+    h = daily(days=days, promo=plan)
+    dates = pd.date_range("2021-01-01", periods=days + H, freq="D")
+    future = dates[days:]
+    promoted = future[[3, 10, 11]]
+
+    def run(future_plan):
+        cov = pd.DataFrame({"date": dates, "promo": np.r_[plan[:days], future_plan]})
+        return engine.train(h, engine.Config(freq="D", horizon=H, **FAST), covariates=cov,
+                            kinds={"promo": "known"}).forecast.set_index(["location", "date"])["forecast"]
+
+    none = np.zeros(H)
+    some = np.where(future.isin(promoted), 1.0, 0.0)
+    base, promo = run(none), run(some)
+    moved = promo / base
+    on = moved.index.get_level_values("date").isin(promoted)
+    assert (moved[on] > 1.3).all(), moved[on]
+    assert np.allclose(moved[~on], 1.0)
+
+
+def test_a_regional_event_moves_only_its_region():
+    days, H = 730, 14
+    dates = pd.date_range("2021-01-01", periods=days + H, freq="D")
+    rng = np.random.default_rng(2)
+    regional = sorted(rng.choice(dates[30:days], 24, replace=False))
+    regions = {"S0": "R0", "S1": "R0", "S2": "R1", "S3": "R1"}
+    h = daily(days=days, event_days=regional, event_lift=1.0, regions=regions)
+    locations = pd.DataFrame({"location": list(regions), "state": list(regions.values())})
+    coming = dates[days + 5]
+
+    def run(extra):
+        events = pd.DataFrame({"date": [pd.Timestamp(d).date() for d in [*regional, *extra]], "name": "Fiesta", "kind": "holiday",
+                               "scope": "R0"})
+        days_ = ev.event_days(events, locations)
+        res = engine.train(h, engine.Config(freq="D", horizon=H, **FAST), events=days_, locations=locations)
+        return res.forecast.set_index(["location", "date"])["forecast"]
+
+    ratio = run([coming]) / run([])
+    at = ratio.index.get_level_values("date") == coming
+    r0 = ratio.index.get_level_values("location").isin(["S0", "S1"])
+    assert (ratio[at & r0] > 1.4).all(), ratio[at]
+    # elsewhere only the model's refit moves (the event is known to the rows just before it): under 1 %
+    assert np.allclose(ratio[~r0], 1.0, atol=0.01) and np.allclose(ratio[~at & r0], 1.0, atol=0.05)
+
+
+def test_weekly_ending_on_saturday_labelled_by_its_start_from_daily_rows():
+    h = daily(days=700)
+    grid = build_grid(h, freq="W-SAT", future=4)
+    assert (grid.dates.dayofweek == 6).all()  # a week ending on Saturday starts on Sunday
+    first = grid.dates[1]
+    week = h[(h["date"] >= first) & (h["date"] < first + pd.Timedelta(days=7)) & (h["location"] == "S0")]
+    assert grid.Y[0, 1] == pytest.approx(week["value"].sum())
+    res = engine.train(h, engine.Config(freq="W-SAT", horizon=4, **FAST))
+    assert set(res.forecast["date"].dt.dayofweek) == {6}
+    assert res.forecast.groupby("location").size().eq(4).all()
+    # the same weeks given as weekly rows labelled by their start give the same history
+    weekly = h.assign(date=h["date"] - pd.to_timedelta((h["date"].dt.dayofweek + 1) % 7, unit="D"))
+    weekly = weekly.groupby(["location", "date"], as_index=False)["value"].sum()
+    assert np.allclose(build_grid(weekly, freq="W-SAT", future=4, label="start").Y, grid.Y, equal_nan=True)
+
+
+def test_monthly_planning_forecasts_calendar_months_and_beats_nothing_less_than_its_baseline():
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2017-01-01", periods=60, freq="MS")
+    rows = [pd.DataFrame({"item": f"P{i}", "date": dates,
+                          "value": 500 * (1 + 0.5 * np.sin(2 * np.pi * dates.month / 12 + i)) * rng.lognormal(0, 0.05, 60)})
+            for i in range(12)]
+    res = engine.train(pd.concat(rows), engine.Config(freq="MS", horizon=3, **FAST))
+    assert list(res.forecast["date"].drop_duplicates()) == list(pd.date_range("2022-01-01", periods=3, freq="MS"))
+    assert (res.forecast["location"] == "").all() and res.forecast["item"].nunique() == 12
+    assert res.metrics[res.chosen]["mae"] <= res.metrics["seasonal_naive"]["mae"]
+    assert (res.forecast["lo95"] <= res.forecast["lo80"]).all() and (res.forecast["lo80"] <= res.forecast["forecast"]).all()
+    assert (res.forecast["forecast"] <= res.forecast["hi80"]).all() and (res.forecast["hi80"] <= res.forecast["hi95"]).all()
+
+
+def test_a_horizon_beyond_a_year_is_refused():
+    with pytest.raises(ValueError, match="horizon must be between 1 and 12"):
+        engine.Config(freq="MS", horizon=13)
