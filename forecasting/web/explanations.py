@@ -1,6 +1,7 @@
 """One line per figure, shown on hover wherever the figure appears (issue 19, workflow 1): the column
-headers of the Stores, Departments, Models, model and Insights tables and the Dashboard's cards read them
-through ``{% explain "<key>" %}`` (forecasting/templatetags/figures.py). Adding a figure: one line here."""
+headers of the Stores, Departments, Models, model and Insights tables, the Dashboard's cards, and the
+figures of the Exceptions, Overrides, Plan and Simulator pages read them through ``{% explain "<key>" %}``
+(forecasting/templatetags/figures.py). Adding a figure: one line here."""
 from __future__ import annotations
 
 EXPLANATIONS = {
@@ -35,6 +36,53 @@ EXPLANATIONS = {
     "inventory_target": "Order-up-to level: the forecast over the lead time plus the safety stock",
     "on_hand": "Stock on hand as uploaded (its value at selling price, or units with a unit price)",
     "to_order": "Target minus stock on hand, at least 0 (whole units when in units)",
+    # Exceptions (forecasting/selectors/exceptions.py)
+    "money_at_stake": "The row's size in sales: the absolute error over the realized weeks, the gap to the plan, "
+                      "the demand the stock does not cover, or the week's distance from expected",
+    "exception_wape": "Live error (WAPE): the absolute error of the forecast made before these weeks, as a share "
+                      "of their actual sales (lower is better)",
+    "exception_bias": "Forecast minus actual summed over the same weeks, as a share of their actual sales: above 0 "
+                      "the forecast ran high, below 0 low",
+    "plan_gap": "The served forecast (with the overrides) against the approved plan, summed over the weeks both "
+                "cover; the difference is forecast minus plan",
+    "stockout": "Stock on hand against the forecast demand over the default lead time from the first forecast "
+                "week; to order: up to the target at the default service level",
+    "anomaly": "The week's sales against the expected: the forecast made for it, else the same week of other "
+               "years or the series' usual level",
+    # Overrides and forecast value added (forecasting/selectors/overrides.py)
+    "override_change": "A percent applied to the forecast, or a value: the node's total per week, spread over its "
+                       "series in proportion to their forecast",
+    "fva_overrides": "Overrides of this planner and reason with at least one week whose actual sales arrived",
+    "fva_cells": "The series × weeks those overrides changed whose actual sales arrived: what the errors sum over",
+    "fva_error_before": "Error of the forecast the overrides replaced: |forecast − actual| summed over those series "
+                        "and weeks; in brackets as a share of actual sales (WAPE; lower is better)",
+    "fva_error_after": "Error of the forecast the overrides set, summed the same way; in brackets its WAPE "
+                       "(lower is better)",
+    "fva_value_added": "Error before minus error after: above 0 the overrides brought the forecast closer to "
+                       "actual sales, below 0 they moved it away",
+    # Plans (forecasting/services/plans.py, forecasting/selectors/plans.py)
+    "plan_total": "The forecast the plan froze (the model's with the active overrides), summed over every series "
+                  "and week it covers",
+    "plan_statistical_total": "The model's own forecast over the same series and weeks, before the overrides",
+    "plan_overrides": "Active overrides in the forecast when the plan was submitted",
+    "plan_versus": "The served forecast (with the overrides) against the plan over the series and weeks both "
+                   "cover: forecast minus plan, and as a share of the plan",
+    # Promotion simulator (forecasting/ml/simulate.py)
+    "sim_incremental_sales": "Scenario minus baseline forecast, summed over the chosen departments and weeks",
+    "sim_range80": "The increment ± the forecast's own 80 % uncertainty of these summed sales; a range that spans "
+                   "0 cannot be told from ordinary forecast error",
+    "sim_markdown_cost": "Markdown amounts entered minus those planned, summed over the chosen weeks (below 0: "
+                         "the scenario spends less)",
+    "sim_incremental_profit": "Incremental sales × gross margin − markdown cost",
+    "sim_roi": "Incremental gross profit ÷ markdown cost; none when the scenario spends no more than planned",
+    "sim_baseline": "The active model's forecast with the markdowns planned in your features data (a missing one "
+                    "counts as none)",
+    "sim_scenario": "The same forecast with MarkDown 1–5 of the chosen weeks set to the amounts entered",
+    "sim_week_incremental": "Scenario minus baseline for the week, summed over the chosen departments",
+    "sim_week_markdown_cost": "Markdown amounts entered minus those planned for the week",
+    "sim_markdowns_planned": "The week's MarkDown 1–5 amounts in your features data, summed",
+    "sim_markdowns_entered": "The week's MarkDown 1–5 amounts of the scenario (an empty box keeps the planned one), "
+                             "summed",
 }
 
 
