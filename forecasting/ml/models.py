@@ -183,6 +183,48 @@ def mstl_forecast(Y0h: np.ndarray, H: int, n_jobs: int = 1, season_length: int =
     return f[col].to_numpy(float).reshape(n, H)
 
 
+def _trend_alpha(model) -> float:
+    """The smoothing weight of the fitted model's level (MSTL's trend forecaster, or AutoETS itself)."""
+    ets = getattr(model, "trend_forecaster", model)
+    return float(ets.model_["par"][0])
+
+
+def mstl_fit(Y0h: np.ndarray, n_jobs: int = 1, season_length: int = 52, steps: int = 52
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Per series (rows of the zero-filled history): the smoothing weight of MSTL's level and its forecast
+    of the next ``steps`` periods, the state a refresh moves forward (``mstl_update``)."""
+    from statsforecast import StatsForecast
+
+    n, L = Y0h.shape
+    if n == 0:
+        return np.zeros(0), np.zeros((0, steps))
+    model = _mstl_model(L, season_length)
+    if n == 1:
+        fitted = model.fit(y=np.asarray(Y0h[0], float))
+        return np.array([_trend_alpha(fitted)]), np.asarray(fitted.predict(h=steps)["mean"], float)[None, :]
+    df = pd.DataFrame({"unique_id": np.repeat(np.arange(n), L), "ds": np.tile(np.arange(L), n), "y": Y0h.ravel()})
+    sf = StatsForecast(models=[model], freq=1, n_jobs=safe_n_jobs(n_jobs))
+    sf.fit(df=df)
+    f = sf.predict(h=steps)
+    col = [c for c in f.columns if c not in ("unique_id", "ds")][0]
+    f = f.sort_values(["unique_id", "ds"])[col].to_numpy(float).reshape(n, steps)
+    alpha = np.array([_trend_alpha(m) for m in sf.fitted_[:, 0]])
+    return alpha, f
+
+
+def mstl_update(alpha: np.ndarray, f: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """MSTL's state moved over the ``new`` periods (rows x k, zero-filled) without refitting: its level
+    takes each period's surprise (actual minus forecast) with its smoothing weight, its seasonal part is
+    the one it had (the forecast beyond a season repeats it, as MSTL's does). Returns the forecast of the
+    next ``f.shape[1]`` periods from the newest one."""
+    m, season = f.shape
+    k = new.shape[1]
+    d = np.zeros(m)
+    for j in range(k):
+        d = d + alpha * (new[:, j] - f[:, j % season] - d)
+    return f[:, (k + np.arange(season)) % season] + d[:, None]
+
+
 def mstl_single(y: np.ndarray, H: int, season_length: int = 52) -> np.ndarray:
     model = _mstl_model(len(y), season_length)
     return np.asarray(model.forecast(y=np.asarray(y, float), h=H)["mean"], float)

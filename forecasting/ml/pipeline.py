@@ -20,6 +20,7 @@ from . import hierarchy, intermittent, intervals
 from .artifact import ForecastArtifact, load_artifact, save_artifact  # noqa: F401
 from .backtest import TrainingSet, window_origins
 from .candidates import Context, FitData
+from .candidates.mstl import choose_refresh
 from .evaluation import window_report
 from .features import OriginState, feature_names
 from .hierarchy import Attributes, aggregate, history_aggregate  # noqa: F401
@@ -144,7 +145,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
 
     def at_origin(o, state):
         ctx = Context(panel=panel, Y0=Y0, o=o, H=H, state=state, active=live_mask(panel.Y, o, lw),
-                      n_jobs=cfg.num_threads)
+                      n_jobs=cfg.num_threads, stateful=True)
         t = time.perf_counter()
         states = {c.name: c.fit(fd, o) for c in cands}
         cand_t["fit"] = cand_t.get("fit", 0.0) + time.perf_counter() - t
@@ -153,11 +154,12 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         return ctx, states, fc, info
 
     # --- backtest: every candidate at every window origin
-    wins = []
+    wins, mstl_states = [], []
     for wi, o in enumerate(origins):
         clock.step(0.05 + 0.7 * wi / len(origins), f"backtest {wi + 1}/{len(origins)}")
         state = ts.states.get(o) or OriginState(panel, Y0, o, H, groups, cfg.svd_rank)
-        ctx, _, fc, info = at_origin(o, state)
+        ctx, window_states, fc, info = at_origin(o, state)
+        mstl_states.append(window_states.get("mstl"))
         hz = min(H, T - 1 - o)
         y = panel.Y[:, o + 1: o + 1 + hz]
         classes = intermittent.demand_classes(panel.Y, o)
@@ -240,6 +242,10 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     # --- final fit and forecast of every live series
     clock.step(0.8, "final fit")
     ctx, states, fc, info = at_origin(final_o, final_state)
+    if states.get("mstl") is not None:  # how a refresh moves MSTL: its state updated, or refitted
+        mstl_refresh = choose_refresh(mstl_states, panel.Y, Y0, panel.dates, panel.hol, H, panel.keys,
+                                      cfg.holiday_weight)
+        states["mstl"].refresh = mstl_refresh["mode"]
     clock.lap("final_fit")
     clock.step(0.9, "forecasting")
     fc["ensemble"] = ens.combine({m: fc[m] for m in members}, ens_choice["weights"])
@@ -280,6 +286,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         "intervals": imodel,
         "hierarchy": {"method": "bottom_up", "quantiles": hq},
         "intermittent": {**inter, "classes": intermittent.class_counts(classes, info["status"] == MODELLED)},
+        "mstl_refresh": mstl_refresh if states.get("mstl") is not None else None,
         # where its holiday weeks came from: a refresh reads the same kind of calendar (ml/refresh.py)
         "holidays": "walmart" if events is None else "events",
     }

@@ -3,8 +3,9 @@
 When new weeks arrive, the trained model forecasts from the newest week: the
 panel is rebuilt from the new history, the features are anchored at the new
 origin, every candidate of the model forecasts with its *stored* state (no new
-LightGBM fit; the per-series statistical model MSTL is re-run per series,
-which is what it does at every origin anyway), and the stored ensemble
+LightGBM fit; the per-series statistical model MSTL moves its stored level over
+the new weeks when its training chose so on the backtest, else it is re-run per
+series, candidates/mstl.py), and the stored ensemble
 weights, interval tables and hierarchy tables apply unchanged.  Statuses and
 floors are recomputed at the new origin, so a series that came alive since
 training is forecast (pooled when it is young).
@@ -76,7 +77,7 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
         cands.append(c)
     states = {c.name: art.state(c.name) for c in cands}
     ctx = registry.Context(panel=panel, Y0=Y0, o=o, H=H, state=state, active=live_mask(panel.Y, o, lw),
-                           n_jobs=int(num_threads))
+                           n_jobs=int(num_threads), stateful=True)
     cand_t = {}
     fc = run_candidates(cands, states, ctx, cand_t)
     tm.update({f"candidate_{k}": v for k, v in cand_t.items()})

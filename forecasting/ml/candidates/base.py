@@ -34,6 +34,9 @@ class Context:
     state: object
     active: np.ndarray
     n_jobs: int = 1
+    # the candidates' states were fitted on these very rows (training) or are to be moved forward to ``o``
+    # (a refresh): a candidate may forecast from its state instead of refitting (candidates/mstl.py)
+    stateful: bool = False
     _X: np.ndarray | None = field(default=None, repr=False)
 
     @property
