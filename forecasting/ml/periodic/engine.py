@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import intermittent
 from ..models import lgb_fit, lgb_params
 from .features import Rows, _nanmean, _take, feature_names, origin_rows, scale_at
 from .grid import Grid, build_grid
@@ -165,6 +166,15 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     others = ", ".join(f"{c} {metrics[c]['wape']:.4f}" for c in present if c != chosen)
     reason = (f"{chosen} has the lowest backtest error over {len(wins)} rolling windows of {H} periods "
               f"(WAPE {metrics[chosen]['wape']:.4f}; {others})")
+    inter = _intermittent(grid, wins, chosen, H)
+    if inter["routed"]:  # the chosen model's figures are those of what is served
+        for b, w in zip(backtest, wins):
+            b[chosen] = _score(w["y"], w["f"][chosen])
+        metrics[chosen] = {**_score(y_all, np.concatenate([w["f"][chosen].ravel() for w in wins])),
+                           "mean_window_wape": float(np.mean([b[chosen]["wape"] for b in backtest]))}
+        figures = "; ".join(f"{c}: MAE {inter['by_class'][c]['croston_wmae']:.2f} vs "
+                            f"{inter['by_class'][c]['model_wmae']:.2f}" for c in inter["routed"])
+        reason += f"; {' and '.join(inter['routed'])} series forecast by Croston SBA, lower backtest error ({figures})"
     buckets = s.bucket_of(np.arange(1, H + 1))
     resid = [(w["y"] - w["f"][chosen]) / w["scale"][:, None] for w in wins]
     coverage = {level: {"inside": 0, "n": 0} for level in LEVELS}
@@ -180,7 +190,8 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     final = _fit(rows, T - 1, names, cfg) if chosen == "lightgbm" else None
     fc = _forecast(final, grid, s, T - 1, H, cal)
     q = _quantiles(resid, buckets)
-    f = fc["f"][chosen]
+    classes = intermittent.demand_classes(grid.Y, T - 1)
+    f = np.where(fc["closed"], 0.0, intermittent.apply(fc["f"][chosen], grid.Y, T - 1, H, classes, inter["routed"]))
     frame = _frame(grid, T - 1, H, f, {lv: _band(f, fc["scale"], q[lv], buckets, fc["closed"]) for lv in LEVELS},
                    fc["closed"], s)
     importance = []
@@ -191,10 +202,32 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     clock["final"] = time.perf_counter()
     stamps = list(clock.items())
     timings = {k: round(t - stamps[i][1], 3) for i, (k, t) in enumerate(stamps[1:])}
+    metrics["intermittent"] = {**inter, "classes": intermittent.class_counts(classes, live(grid, s, T - 1))}
     return Result(chosen=chosen, reason=reason, forecast=frame, backtest=backtest, metrics=metrics,
                   coverage=coverage, assumed=dict(grid.assumed), importance=importance, timings=timings,
                   windows=[{**w, "dates": grid.ext_dates[w["o"] + 1: w["o"] + 1 + H], "keys": grid.keys}
                            for w in wins])
+
+
+def _intermittent(grid: Grid, wins: list, chosen: str, H: int) -> dict:
+    """Intermittent and lumpy series (ml/intermittent.py) against Croston SBA per class on the backtest's
+    open periods; a class where Croston's error is lower is routed, and each window's ``chosen`` forecast
+    becomes what would have been served (its scores, bands and the choice's figures read it)."""
+    for w in wins:
+        w["classes"] = intermittent.demand_classes(grid.Y, w["o"])
+        w["obs"] = ~np.isnan(w["y"])
+        w["hol"] = np.zeros_like(w["obs"])
+        w["croston"] = np.full(w["y"].shape, np.nan)
+        rows = intermittent.routable_rows(w["classes"], intermittent.ROUTABLE)
+        if len(rows):
+            w["croston"][rows] = np.where(w["closed"][rows], 0.0, intermittent.croston_sba(grid.Y, w["o"], H, rows))
+    out = intermittent.choose([{**w, "fc": w["f"]} for w in wins], chosen, 1.0)
+    for w in wins:
+        rows = intermittent.routable_rows(w["classes"], out["routed"])
+        if len(rows):
+            w["f"][chosen] = np.array(w["f"][chosen], copy=True)
+            w["f"][chosen][rows] = w["croston"][rows]
+    return out
 
 
 def live(grid: Grid, s: Seasons, o: int) -> np.ndarray:

@@ -35,6 +35,16 @@ def seasons_of(freq: str) -> Seasons:
     return Seasons(freq, short=1, year=52, level=13, recent=4, stride=1, bucket=1, max_horizon=52)
 
 
+WEEKDAY_NAMES = ("mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays")
+
+
+def _weekday_counts(months: pd.DatetimeIndex) -> np.ndarray:
+    """(len(months), 7) how many Mondays .. Sundays each month (given by its first day) holds."""
+    first = months.dayofweek.to_numpy()[:, None]
+    extra = (months.days_in_month.to_numpy() - 28)[:, None]
+    return (4 + (((np.arange(7)[None, :] - first) % 7) < extra)).astype(float)
+
+
 def calendar(dates: pd.DatetimeIndex, freq: str) -> tuple[list[str], np.ndarray]:
     """Calendar features of each period (known in advance): names and a (len(dates), k) array."""
     d = pd.DatetimeIndex(dates)
@@ -48,5 +58,12 @@ def calendar(dates: pd.DatetimeIndex, freq: str) -> tuple[list[str], np.ndarray]
         })
     elif freq.startswith("W-"):
         cols["week_of_year"] = d.isocalendar().week.to_numpy(float)
+    else:  # trading days: how many of each weekday the month holds (a month with five Fridays sells more),
+        # and against the same month a year earlier (what the year-ago value it is compared with held)
+        cols["days_in_month"] = d.days_in_month.to_numpy(float)
+        now, then = _weekday_counts(d), _weekday_counts(d - pd.DateOffset(years=1))
+        for wd, name in enumerate(WEEKDAY_NAMES):
+            cols[name] = now[:, wd]
+            cols[f"{name}_vs_year_ago"] = now[:, wd] - then[:, wd]
     names = list(cols)
     return names, np.stack([cols[n] for n in names], axis=1)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from forecasting.ml import events as ev
+from forecasting.ml import intermittent
 from forecasting.ml.periodic import engine
 from forecasting.ml.periodic.grid import build_grid
 
@@ -90,8 +91,8 @@ def test_a_regional_event_moves_only_its_region():
     coming = dates[days + 5]
 
     def run(extra):
-        events = pd.DataFrame({"date": [pd.Timestamp(d).date() for d in [*regional, *extra]], "name": "Fiesta", "kind": "holiday",
-                               "scope": "R0"})
+        events = pd.DataFrame({"date": [pd.Timestamp(d).date() for d in [*regional, *extra]],
+                               "name": "Fiesta", "kind": "holiday", "scope": "R0"})
         days_ = ev.event_days(events, locations)
         res = engine.train(h, engine.Config(freq="D", horizon=H, **FAST), events=days_, locations=locations)
         return res.forecast.set_index(["location", "date"])["forecast"]
@@ -124,16 +125,40 @@ def test_monthly_planning_forecasts_calendar_months_and_beats_nothing_less_than_
     rng = np.random.default_rng(3)
     dates = pd.date_range("2017-01-01", periods=60, freq="MS")
     rows = [pd.DataFrame({"item": f"P{i}", "date": dates,
-                          "value": 500 * (1 + 0.5 * np.sin(2 * np.pi * dates.month / 12 + i)) * rng.lognormal(0, 0.05, 60)})
+                          "value": 500 * (1 + 0.5 * np.sin(2 * np.pi * dates.month / 12 + i))
+                          * rng.lognormal(0, 0.05, 60)})
             for i in range(12)]
     res = engine.train(pd.concat(rows), engine.Config(freq="MS", horizon=3, **FAST))
     assert list(res.forecast["date"].drop_duplicates()) == list(pd.date_range("2022-01-01", periods=3, freq="MS"))
     assert (res.forecast["location"] == "").all() and res.forecast["item"].nunique() == 12
     assert res.metrics[res.chosen]["mae"] <= res.metrics["seasonal_naive"]["mae"]
-    assert (res.forecast["lo95"] <= res.forecast["lo80"]).all() and (res.forecast["lo80"] <= res.forecast["forecast"]).all()
-    assert (res.forecast["forecast"] <= res.forecast["hi80"]).all() and (res.forecast["hi80"] <= res.forecast["hi95"]).all()
+    f = res.forecast
+    assert (f["lo95"] <= f["lo80"]).all() and (f["lo80"] <= f["forecast"]).all()
+    assert (f["forecast"] <= f["hi80"]).all() and (f["hi80"] <= f["hi95"]).all()
 
 
 def test_a_horizon_beyond_a_year_is_refused():
     with pytest.raises(ValueError, match="horizon must be between 1 and 12"):
         engine.Config(freq="MS", horizon=13)
+
+
+def test_intermittent_series_are_classed_and_routed_to_croston_where_it_wins_on_the_backtest():
+    rng = np.random.default_rng(4)
+    dates = pd.date_range("2021-01-01", periods=600, freq="D")
+    rows = [pd.DataFrame({"item": f"SMOOTH{i}", "date": dates, "value": 50 + 10 * rng.standard_normal(600)})
+            for i in range(3)]
+    rows += [pd.DataFrame({"item": f"RARE{i}", "date": dates,
+                           "value": np.where(rng.random(600) < 0.1, rng.integers(1, 4, 600), 0).astype(float)})
+             for i in range(6)]
+    res = engine.train(pd.concat(rows), engine.Config(freq="D", horizon=14, **FAST))
+    inter = res.metrics["intermittent"]
+    counts = inter["classes"]
+    assert counts["smooth"] == 3 and counts.get("intermittent", 0) + counts.get("lumpy", 0) == 6
+    for cls, fig in inter["by_class"].items():
+        assert (cls in inter["routed"]) == (fig["croston_wmae"] < fig["model_wmae"])
+    assert inter["routed"], inter  # rare demand of 1-3 units: Croston's smaller forecast wins on absolute error
+    rare = res.forecast[res.forecast["item"].str.startswith("RARE")]
+    Y = np.stack([r["value"].to_numpy() for r in rows[3:]])
+    expected = intermittent.croston_sba(Y, Y.shape[1] - 1, 14, np.arange(6))
+    assert np.allclose(rare["forecast"].to_numpy().reshape(6, 14), expected)
+    assert "Croston SBA" in res.reason
