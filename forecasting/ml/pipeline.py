@@ -20,7 +20,7 @@ from . import hierarchy, intermittent, intervals
 from .artifact import ForecastArtifact, load_artifact, save_artifact  # noqa: F401
 from .backtest import TrainingSet, window_origins
 from .candidates import Context, FitData
-from .candidates.mstl import choose_refresh
+from .candidates.mstl import choose_refresh, moved_forecasts
 from .evaluation import window_report
 from .features import OriginState, feature_names
 from .hierarchy import Attributes, aggregate, history_aggregate  # noqa: F401
@@ -108,6 +108,37 @@ def active_candidates(config) -> list:
     if not cands:
         raise ValueError("no candidate is enabled")
     return cands
+
+
+def _mstl_refresh(wins: list, mstl_states: list, panel, Y0: np.ndarray, chosen: str, members: list,
+                  ens_choice: dict, inter: dict, cfg) -> dict:
+    """Whether a refresh may move MSTL's stored state instead of refitting it: the served forecast of each
+    backtest window after the first, with MSTL moved from the previous window's state, against the served
+    forecast as it was (MSTL refitted), on the modelled series of the window (pooled and inactive ones,
+    and the classes routed to Croston, do not read MSTL)."""
+    moved = moved_forecasts(mstl_states, Y0, panel.dates, int(cfg.horizon), panel.keys)
+    upd, ref, ys, hols = [], [], [], []
+    for k, (w, m) in enumerate(zip(wins, moved)):
+        if m is None:
+            continue
+        rows, f = m
+        keep = (w["info"]["status"][rows] == MODELLED) & ~np.isin(w["classes"][rows], inter["routed"])
+        rows, f = rows[keep], f[keep, : w["hz"]]
+        mstl = np.array(w["fc"]["mstl"], float, copy=True)
+        mstl[rows] = np.maximum(f, w["info"]["floor"][rows, None])
+        if chosen == "mstl":
+            served = mstl
+        elif chosen == "ensemble" and "mstl" in members:
+            served = ens.combine({n: mstl if n == "mstl" else w["fc"][n] for n in members},
+                                 ens_choice["per_window"][k])  # as the backtest's ensemble was
+        else:
+            served = w["fc"][chosen]
+        obs = w["obs"][rows]
+        upd.append(served[rows][obs])
+        ref.append(w["fc"][chosen][rows][obs])
+        ys.append(w["y"][rows][obs])
+        hols.append(w["hol"][rows][obs])
+    return choose_refresh(upd, ref, ys, hols, cfg.holiday_weight)
 
 
 def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFrame | None,
@@ -243,8 +274,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     clock.step(0.8, "final fit")
     ctx, states, fc, info = at_origin(final_o, final_state)
     if states.get("mstl") is not None:  # how a refresh moves MSTL: its state updated, or refitted
-        mstl_refresh = choose_refresh(mstl_states, panel.Y, Y0, panel.dates, panel.hol, H, panel.keys,
-                                      cfg.holiday_weight)
+        mstl_refresh = _mstl_refresh(wins, mstl_states, panel, Y0, chosen, members, ens_choice, inter, cfg)
         states["mstl"].refresh = mstl_refresh["mode"]
     clock.lap("final_fit")
     clock.step(0.9, "forecasting")

@@ -4,7 +4,7 @@ history, fitted at every origin of the training.
 Its state (``MSTLState``: per live series, the smoothing weight of its level and its forecast of the next
 52 weeks) lets a refresh move it to a newer origin without refitting (``models.mstl_update``: the level
 takes the new weeks' surprises, the seasonal part stays), when the training found on its backtest that
-the moved state forecasts as well as a refit (``choose_refresh``); otherwise, and on demand with a
+the served model forecasts as well with the moved state as with a refit (``choose_refresh``); otherwise, and on demand with a
 history that may differ from the stored one, it is refitted per series."""
 from __future__ import annotations
 
@@ -45,37 +45,38 @@ class MSTLState:
         return mstl_update(self.alpha[pos], self.f[pos], Y0[:, i0 + 1: o + 1])
 
 
-def choose_refresh(states: list, Y: np.ndarray, Y0: np.ndarray, dates: pd.DatetimeIndex, hol: np.ndarray, H: int,
-                   keys: np.ndarray, holiday_weight: float = HOLIDAY_WEIGHT) -> dict:
-    """On the backtest, each window's MSTL forecast moved from the previous window's state against the one
-    refitted at the window's origin, over the window's realised weeks: ``mode`` UPDATE when the moved one's
-    WMAE is within ``TOLERANCE`` of the refit's (a refresh then costs no MSTL fit), else REFIT."""
-    y_all, upd, ref, w_hol = [], [], [], []
+def moved_forecasts(states: list, Y0: np.ndarray, dates: pd.DatetimeIndex, H: int, keys: np.ndarray) -> list:
+    """For each backtest window after the first: ``(rows, forecast)``, the panel rows whose MSTL state of
+    the previous window exists and their (len(rows), H) forecast moved from it to this window's origin (None
+    when nothing can be moved)."""
+    out = [None]
     panel_rows = MSTLState(keys=keys, origin=dates[0], alpha=np.zeros(0), f=np.zeros((0, SEASON)))
     for prev, cur in zip(states, states[1:]):
         if prev is None or cur is None:
+            out.append(None)
             continue
         o = dates.get_indexer([cur.origin])[0]
-        rows = np.flatnonzero(prev.rows_of(cur.keys) >= 0)
-        pos_prev = prev.rows_of(cur.keys[rows])
-        series = panel_rows.rows_of(cur.keys[rows])
-        moved = prev.moved(dates, o, Y0[series], pos_prev)
-        hz = min(H, Y.shape[1] - 1 - o)
-        if moved is None or hz <= 0:
-            continue
-        y = Y[series, o + 1: o + 1 + hz]
-        obs = ~np.isnan(y)
-        y_all.append(y[obs])
-        upd.append(moved[:, :hz][obs])
-        ref.append(cur.f[rows, :hz][obs])
-        w_hol.append(np.broadcast_to(hol[o + 1: o + 1 + hz], y.shape)[obs])
-    if not y_all:
+        pos = prev.rows_of(cur.keys)
+        have = pos >= 0
+        rows = panel_rows.rows_of(cur.keys[have])
+        moved = prev.moved(dates, o, Y0[rows], pos[have])
+        out.append(None if moved is None else (rows, moved[:, :H]))
+    return out
+
+
+def choose_refresh(served_update: list, served_refit: list, y: list, hol: list,
+                   holiday_weight: float = HOLIDAY_WEIGHT) -> dict:
+    """The served model's backtest forecasts with MSTL moved from the previous window's state against those
+    with MSTL refitted at each origin, over the windows' realised weeks (flattened arrays per window):
+    ``mode`` UPDATE when the moved one's WMAE is within ``TOLERANCE`` of the refit's (a refresh then costs
+    no MSTL fit), else REFIT."""
+    if not y:
         return {"mode": REFIT, "reason": "no two backtest windows to compare"}
-    y, h = np.concatenate(y_all), np.concatenate(w_hol)
-    e_upd = wmae(y, np.concatenate(upd), h, holiday_weight)
-    e_ref = wmae(y, np.concatenate(ref), h, holiday_weight)
+    yy, hh = np.concatenate(y), np.concatenate(hol)
+    e_upd = wmae(yy, np.concatenate(served_update), hh, holiday_weight)
+    e_ref = wmae(yy, np.concatenate(served_refit), hh, holiday_weight)
     mode = UPDATE if e_upd <= TOLERANCE * e_ref else REFIT
-    return {"mode": mode, "update_wmae": round(e_upd, 4), "refit_wmae": round(e_ref, 4), "windows": len(y_all)}
+    return {"mode": mode, "update_wmae": round(e_upd, 4), "refit_wmae": round(e_ref, 4), "windows": len(y)}
 
 
 class MSTLCandidate(Candidate):

@@ -38,12 +38,19 @@ def trained():
 
 
 def test_training_chooses_how_a_refresh_moves_mstl_on_its_backtest(trained):
-    res = trained[0]
+    res, sales, features, stores = trained
     choice = res.params["mstl_refresh"]
     assert choice["mode"] in ("update", "refit") and choice["windows"] == 2
     better = choice["update_wmae"] <= mstl_module.TOLERANCE * choice["refit_wmae"]
     assert (choice["mode"] == "update") == better
     assert res.artifact.state("mstl").refresh == choice["mode"]
+    if res.chosen not in ("mstl", "ensemble"):  # the served forecast does not read MSTL: moving it costs nothing
+        assert choice["update_wmae"] == choice["refit_wmae"] and choice["mode"] == "update"
+    # a model serving MSTL itself is judged on MSTL's moved forecasts
+    alone = train(sales[sales.date <= pd.Timestamp(res.params["last_date"])], features, stores,
+                  TrainConfig(horizon=6, backtest_windows=3, num_threads=1, candidates=("mstl",)))
+    mine = alone.params["mstl_refresh"]
+    assert alone.chosen == "mstl" and mine["update_wmae"] != mine["refit_wmae"]
 
 
 def test_a_refresh_with_the_update_mode_fits_no_mstl_and_stays_close_to_a_refit(trained, tmp_path, monkeypatch):
