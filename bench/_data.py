@@ -8,11 +8,14 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecasting.demo_data import generate
+from forecasting.ml import events as ev
 
 REPO = Path(__file__).resolve().parents[1]
+FAVORITA = (REPO / ".." / "shared" / "data" / "favorita").resolve()
 
 
 def default_data_dir() -> Path:
@@ -120,3 +123,42 @@ def load_walmart(data: Path):
         stores = pd.DataFrame({"store": st["Store"].astype(int), "type": st["Type"].astype(str),
                                "size": st["Size"].astype(int)})
     return sales, features, stores
+
+
+# ------------------------------------------------------------------ daily data (Favorita, or generated)
+def load_favorita(folder: Path) -> dict:
+    tx = pd.read_csv(folder / "transactions.csv", parse_dates=["date"])
+    st = pd.read_csv(folder / "stores.csv")
+    he = pd.read_csv(folder / "holidays_events.csv")
+    oil = pd.read_csv(folder / "oil.csv", parse_dates=["date"]).rename(columns={"dcoilwtico": "oil"})
+    history = pd.DataFrame({"location": tx["store_nbr"].astype(str), "date": tx["date"],
+                            "value": tx["transactions"].astype(float)})
+    locations = st.rename(columns={"store_nbr": "location"}).assign(location=lambda d: d["location"].astype(str))
+    raw = pd.DataFrame({"date": he["date"], "event": he["description"], "event.kind": he["type"],
+                        "event.scope": he["locale_name"].where(he["locale"] != "National", ev.NATIONAL),
+                        "event.transferred": he["transferred"]})
+    events = ev.retailer_events(raw)
+    return {"history": history, "locations": locations, "events": events,
+            "days": ev.event_days(events, locations[["location", "city", "state"]]),
+            "covariates": oil, "kinds": {"oil": "past"}}
+
+
+def quick_daily(stores: int = 4, days: int = 800, seed: int = 0) -> dict:
+    """A small generated chain: weekday pattern, a yearly wave, growth, Sunday closures in two stores."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2015-01-01", periods=days, freq="D")
+    rows = []
+    for s in range(stores):
+        level = rng.uniform(500, 2000)
+        week = 1 + 0.3 * np.sin(2 * np.pi * dates.dayofweek / 7 + s)
+        year = 1 + 0.2 * np.sin(2 * np.pi * dates.dayofyear / 365.25)
+        y = level * week * year * (1 + 0.0002 * np.arange(days)) * rng.lognormal(0, 0.05, days)
+        keep = ~((s < 2) & (dates.dayofweek == 6))
+        rows.append(pd.DataFrame({"location": f"S{s:02d}", "date": dates[keep], "value": y[keep].round()}))
+    history = pd.concat(rows, ignore_index=True)
+    locations = pd.DataFrame({"location": [f"S{s:02d}" for s in range(stores)],
+                              "city": [f"C{s % 3}" for s in range(stores)],
+                              "state": [f"R{s % 2}" for s in range(stores)]})
+    events = ev.public_holidays("EC", None, range(2015, 2018))
+    return {"history": history, "locations": locations, "events": events,
+            "days": ev.event_days(events, locations), "covariates": None, "kinds": None}

@@ -31,7 +31,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _data import REPO, default_data_dir, load_walmart, optional, verdict  # noqa: E402
+from _data import FAVORITA, default_data_dir, load_favorita, load_walmart, optional, quick_daily, verdict  # noqa: E402
 
 from forecasting.ml import events as ev  # noqa: E402
 from forecasting.ml.periodic import engine  # noqa: E402
@@ -40,44 +40,6 @@ COV = {"80": (0.75, 0.85), "95": (0.92, 0.98)}
 
 
 # ------------------------------------------------------------------ data sets
-def load_favorita(folder: Path) -> dict:
-    tx = pd.read_csv(folder / "transactions.csv", parse_dates=["date"])
-    st = pd.read_csv(folder / "stores.csv")
-    he = pd.read_csv(folder / "holidays_events.csv")
-    oil = pd.read_csv(folder / "oil.csv", parse_dates=["date"]).rename(columns={"dcoilwtico": "oil"})
-    history = pd.DataFrame({"location": tx["store_nbr"].astype(str), "date": tx["date"],
-                            "value": tx["transactions"].astype(float)})
-    locations = st.rename(columns={"store_nbr": "location"}).assign(location=lambda d: d["location"].astype(str))
-    raw = pd.DataFrame({"date": he["date"], "event": he["description"], "event.kind": he["type"],
-                        "event.scope": he["locale_name"].where(he["locale"] != "National", ev.NATIONAL),
-                        "event.transferred": he["transferred"]})
-    events = ev.retailer_events(raw)
-    return {"history": history, "locations": locations, "events": events,
-            "days": ev.event_days(events, locations[["location", "city", "state"]]),
-            "covariates": oil, "kinds": {"oil": "past"}}
-
-
-def quick_daily(stores: int = 4, days: int = 800, seed: int = 0) -> dict:
-    """A small generated chain: weekday pattern, a yearly wave, growth, Sunday closures in two stores."""
-    rng = np.random.default_rng(seed)
-    dates = pd.date_range("2015-01-01", periods=days, freq="D")
-    rows = []
-    for s in range(stores):
-        level = rng.uniform(500, 2000)
-        week = 1 + 0.3 * np.sin(2 * np.pi * dates.dayofweek / 7 + s)
-        year = 1 + 0.2 * np.sin(2 * np.pi * dates.dayofyear / 365.25)
-        y = level * week * year * (1 + 0.0002 * np.arange(days)) * rng.lognormal(0, 0.05, days)
-        keep = ~((s < 2) & (dates.dayofweek == 6))
-        rows.append(pd.DataFrame({"location": f"S{s:02d}", "date": dates[keep], "value": y[keep].round()}))
-    history = pd.concat(rows, ignore_index=True)
-    locations = pd.DataFrame({"location": [f"S{s:02d}" for s in range(stores)],
-                              "city": [f"C{s % 3}" for s in range(stores)],
-                              "state": [f"R{s % 2}" for s in range(stores)]})
-    events = ev.public_holidays("EC", None, range(2015, 2018))
-    return {"history": history, "locations": locations, "events": events,
-            "days": ev.event_days(events, locations), "covariates": None, "kinds": None}
-
-
 def walmart_monthly(folder: Path) -> pd.DataFrame:
     sales, _, _ = load_walmart(folder)
     month = sales["date"].dt.to_period("M").dt.to_timestamp()
@@ -228,7 +190,7 @@ def report(name: str, data: dict, freq: str, H: int, threads: int, quick: bool, 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", choices=["favorita", "monthly", "all"], default="all")
-    p.add_argument("--favorita", type=Path, default=(REPO / ".." / "shared" / "data" / "favorita").resolve())
+    p.add_argument("--favorita", type=Path, default=FAVORITA)
     p.add_argument("--walmart", type=Path, default=default_data_dir())
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--quick", action="store_true", help="small generated data, targets not enforced")

@@ -47,6 +47,21 @@ class Config:
 
 
 @dataclass
+class Model:
+    """What forecasting from a newer origin needs (``periodic.refresh``): the fitted global model (None when
+    the seasonal naive rule was chosen), the choice, the band quantiles per horizon bucket, the demand
+    classes routed to Croston SBA, the feature names and the origin it was fitted at."""
+    config: Config
+    chosen: str
+    booster: object | None
+    quantiles: dict
+    routed: list
+    features: list
+    origin: pd.Timestamp
+    label: str = "start"
+
+
+@dataclass
 class Result:
     chosen: str
     reason: str
@@ -58,6 +73,7 @@ class Result:
     importance: list
     timings: dict = field(default_factory=dict)
     windows: list = field(default_factory=list, repr=False)  # raw arrays per window (for benches)
+    model: Model | None = field(default=None, repr=False)
 
 
 def seasonal_naive(grid: Grid, s: Seasons, o: int, H: int, scale: np.ndarray) -> np.ndarray:
@@ -188,12 +204,9 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     coverage = {lv: c["inside"] / c["n"] if c["n"] else None for lv, c in coverage.items()}
     clock["choice"] = time.perf_counter()
     final = _fit(rows, T - 1, names, cfg) if chosen == "lightgbm" else None
-    fc = _forecast(final, grid, s, T - 1, H, cal)
-    q = _quantiles(resid, buckets)
-    classes = intermittent.demand_classes(grid.Y, T - 1)
-    f = np.where(fc["closed"], 0.0, intermittent.apply(fc["f"][chosen], grid.Y, T - 1, H, classes, inter["routed"]))
-    frame = _frame(grid, T - 1, H, f, {lv: _band(f, fc["scale"], q[lv], buckets, fc["closed"]) for lv in LEVELS},
-                   fc["closed"], s)
+    model = Model(config=cfg, chosen=chosen, booster=final, quantiles=_quantiles(resid, buckets),
+                  routed=list(inter["routed"]), features=names, origin=grid.dates[T - 1], label=label)
+    frame, classes = forecast_from(model, grid, cal)
     importance = []
     if final is not None:
         gain = final.feature_importance("gain")
@@ -206,7 +219,19 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     return Result(chosen=chosen, reason=reason, forecast=frame, backtest=backtest, metrics=metrics,
                   coverage=coverage, assumed=dict(grid.assumed), importance=importance, timings=timings,
                   windows=[{**w, "dates": grid.ext_dates[w["o"] + 1: w["o"] + 1 + H], "keys": grid.keys}
-                           for w in wins])
+                           for w in wins], model=model)
+
+
+def forecast_from(model: Model, grid: Grid, cal: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The forecast frame of every live series from the grid's last period with ``model`` (no fit), and the
+    demand class of each series there."""
+    s, H, o = seasons_of(model.config.freq), int(model.config.horizon), grid.T - 1
+    fc = _forecast(model.booster, grid, s, o, H, cal)
+    classes = intermittent.demand_classes(grid.Y, o)
+    f = np.where(fc["closed"], 0.0, intermittent.apply(fc["f"][model.chosen], grid.Y, o, H, classes, model.routed))
+    buckets = s.bucket_of(np.arange(1, H + 1))
+    bands = {lv: _band(f, fc["scale"], model.quantiles[lv], buckets, fc["closed"]) for lv in LEVELS}
+    return _frame(grid, o, H, f, bands, fc["closed"], s), classes
 
 
 def _intermittent(grid: Grid, wins: list, chosen: str, H: int) -> dict:
@@ -257,4 +282,4 @@ def describe(cfg: Config) -> dict:
     return asdict(cfg)
 
 
-__all__ = ["Config", "Result", "train", "seasonal_naive", "scale_at", "describe"]
+__all__ = ["Config", "Model", "Result", "train", "forecast_from", "seasonal_naive", "scale_at", "describe"]

@@ -8,6 +8,7 @@ import pytest
 from forecasting.ml import events as ev
 from forecasting.ml import intermittent
 from forecasting.ml.periodic import engine
+from forecasting.ml.periodic import refresh as periodic_refresh
 from forecasting.ml.periodic.grid import build_grid
 
 FAST = dict(windows=2, num_rounds=60, num_threads=1, max_rows=60_000)
@@ -162,3 +163,26 @@ def test_intermittent_series_are_classed_and_routed_to_croston_where_it_wins_on_
     expected = intermittent.croston_sba(Y, Y.shape[1] - 1, 14, np.arange(6))
     assert np.allclose(rare["forecast"].to_numpy().reshape(6, 14), expected)
     assert "Croston SBA" in res.reason
+
+
+def test_a_refresh_forecasts_from_the_newer_origin_with_the_fitted_model_and_no_fit(monkeypatch):
+    h = daily(days=540)
+    cut = h["date"].max() - pd.Timedelta(days=14)
+    res = engine.train(h[h["date"] <= cut], engine.Config(freq="D", horizon=14, **FAST))
+    assert res.chosen == "lightgbm"
+    same = periodic_refresh.refresh(res.model, h[h["date"] <= cut])  # the training's own origin: its forecast
+    assert np.allclose(same.forecast["forecast"], res.forecast["forecast"])
+    assert np.allclose(same.forecast["hi95"], res.forecast["hi95"])
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a refresh fitted a model")
+
+    monkeypatch.setattr(engine, "lgb_fit", no_fit)
+    newer = periodic_refresh.refresh(res.model, h)
+    assert newer.origin == h["date"].max().date().isoformat()
+    assert newer.forecast["date"].min() == h["date"].max() + pd.Timedelta(days=1)
+    assert newer.forecast.groupby("location").size().eq(14).all()
+    with pytest.raises(ValueError, match="retrain"):
+        periodic_refresh.refresh(res.model, h, locations=pd.DataFrame({"location": ["S0"], "region": ["N"]}))
+    with pytest.raises(ValueError, match="before the model's origin"):
+        periodic_refresh.refresh(res.model, h[h["date"] <= cut - pd.Timedelta(days=1)])
