@@ -8,6 +8,11 @@ import os
 import sys
 from pathlib import Path
 
+# a reference library (mlforecast) may import LightGBM before the product does: without a passive OpenMP
+# wait policy its threads spin between calls and a 3 s fit took 85 s on 2 cores
+# (forecasting/ml/models.import_lightgbm sets the same when it is first to import it)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
 import pandas as pd
 
