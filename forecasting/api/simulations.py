@@ -1,5 +1,6 @@
-"""POST /api/v1/simulations/ (the promotion what-if; saved as a named
-scenario with ``name``) and GET /api/v1/simulations/ (saved scenarios)."""
+"""POST /api/v1/simulations/ (the promotion what-if of one store, or of
+several at once with ``stores``; saved as a named scenario with ``name``)
+and GET /api/v1/simulations/ (saved scenarios)."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
@@ -8,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.roles import has_perm
+from forecasting.ml.simulate import MAX_STORES
 from forecasting.selectors.simulation import scenario_list
 from forecasting.services.simulations import simulation_run
 from saas.api.base import TenantAPIView
@@ -17,16 +19,29 @@ from saas.errors import Forbidden
 
 
 class SimulationRequestSerializer(serializers.Serializer):
-    """Documents the body; the service validates it and names the field of any error."""
-    store = serializers.IntegerField()
+    """Documents the body; the service validates it and names the field of any error.
+    Exactly one of ``store`` and ``stores``."""
+    store = serializers.IntegerField(required=False, help_text="the store to simulate (or use ``stores``)")
+    stores = serializers.ListField(
+        child=serializers.IntegerField(), required=False, min_length=1, max_length=MAX_STORES,
+        help_text=f"instead of ``store``: 1 to {MAX_STORES} stores, the same markdown amounts in each (each store's "
+                  "own planned amounts are its baseline). The answer is their total (sales, cost and profit summed, "
+                  "ROI from the sums, the 80 % range with the stores' half-widths combined as independent errors, "
+                  "weeks summed, ``store`` null) plus ``stores``: each store's store, depts, baseline, "
+                  "incremental_sales, lo80, hi80, markdown_cost, incremental_profit and roi, largest incremental "
+                  "profit first. ``depts`` applies in every store (a department a store lacks is skipped there). "
+                  "A store outside your stores answers 404 store_not_found and nothing is computed. "
+                  "Saving (``name``) takes one store only.")
     depts = serializers.ListField(child=serializers.IntegerField(), allow_null=True, required=False,
-                                  help_text="null or absent: every department with a live forecast")
+                                  help_text="null or absent: every department with a live forecast; with ``stores``, "
+                                            "applies in every store")
     weeks = serializers.ListField(child=serializers.DateField(), help_text="forecast weeks (week-ending dates)")
     markdowns = serializers.DictField(child=serializers.FloatField(min_value=0, allow_null=True), required=False,
                                       help_text="markdown1..markdown5 amount per week; absent or null = as planned")
     margin = serializers.FloatField(min_value=0, max_value=1, required=False,
                                     help_text="gross margin; default: the workspace's setting")
-    name = serializers.CharField(required=False, help_text="save as a named scenario (analyst+, audited)")
+    name = serializers.CharField(required=False, help_text="save as a named scenario (analyst+, audited); one store "
+                                                           "only (400 multi_store_save_unsupported with several)")
 
 
 class ScenarioSerializer(serializers.Serializer):
@@ -48,7 +63,7 @@ class PaginatedScenarioSerializer(serializers.Serializer):
 
 
 class SimulationView(TenantAPIView):
-    """POST: the promotion what-if of one store (not stored; with ``name``,
+    """POST: the promotion what-if of one store, or of several (``stores``) (not stored; with ``name``,
     saved as a scenario and audited). GET: the saved scenarios of your stores."""
 
     permissions_map = {"GET": "simulations.run", "POST": "simulations.run"}
@@ -63,11 +78,12 @@ class SimulationView(TenantAPIView):
     @extend_schema(request=SimulationRequestSerializer,
                    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request):
-        body = json_body(request.data, required=("store", "weeks"))
+        body = json_body(request.data, required=("weeks",))
         name = body.get("name") or ""
         if name and not has_perm(self.role, "simulations.save"):
             raise Forbidden("Your role does not allow saving scenarios (analyst or above); run it without a name.")
-        out = simulation_run(actor=self.actor, scope=self.scope, store=body.get("store"), depts=body.get("depts"),
+        out = simulation_run(actor=self.actor, scope=self.scope, store=body.get("store"), stores=body.get("stores"),
+                             depts=body.get("depts"),
                              weeks=body.get("weeks"), markdowns=body.get("markdowns"), margin=body.get("margin"),
                              name=str(name))
         return Response(out, status=201 if out.get("saved") else 200)

@@ -29,6 +29,12 @@ The method (also what the simulator page says):
   weeks; **incremental_profit** = incremental_sales x margin - markdown_cost;
   **roi** = incremental_profit / markdown_cost (None when the cost is 0).
 
+``simulate_many`` runs the same entered amounts in several stores (each
+store's own planned amounts are its baseline) and totals them: sums of the
+sales, cost and profit, ROI from the sums, and the 80 % range with the
+stores' half-widths combined like the departments' (square root of the sum
+of squares), with each store's figures beside the total.
+
 The answer is the model's learned association between markdowns and sales,
 not a controlled experiment: stores ran markdowns when they expected to sell,
 so the association may overstate (or understate) their effect.
@@ -51,11 +57,12 @@ MAX_AMOUNT = 1e9  # per store and week: beyond any retailer's markdown (and keep
 
 
 class SimulationInputError(ValueError):
-    """Bad input, naming the field (``weeks[2]``, ``markdowns.markdown3``, ``depts``, ``store``)."""
+    """Bad input, naming the field (``weeks[2]``, ``markdowns.markdown3``, ``depts``, ``store``, ``stores``);
+    ``store``: the store a ``store_not_found`` error is about."""
 
-    def __init__(self, field: str, message: str, code: str = "invalid"):
+    def __init__(self, field: str, message: str, code: str = "invalid", store: int | None = None):
         super().__init__(f"{field}: {message}")
-        self.field, self.message, self.code = field, message, code
+        self.field, self.message, self.code, self.store = field, message, code, store
 
 
 @dataclass
@@ -158,6 +165,12 @@ def simulate(art, *, store: int, depts=None, weeks, markdowns: dict | None, marg
     """The what-if answer for one store (see the module doc). ``depts`` None
     or empty = every department with a live forecast; ``markdowns``: one
     amount per type applied to every selected week (None/absent = as planned)."""
+    return _simulate_store(art, store=store, depts=depts, weeks=weeks, markdowns=markdowns, margin=margin)[0]
+
+
+def _simulate_store(art, *, store: int, depts, weeks, markdowns: dict | None,
+                    margin: float) -> tuple[dict, float, np.ndarray]:
+    """``simulate``'s answer, the 80 % half-width of its summed sales and that of each week's."""
     if margin is None or not (0 <= float(margin) <= 1):
         raise SimulationInputError("margin", "gross margin must be between 0 and 1 (e.g. 0.3 for 30 %)")
     margin = float(margin)
@@ -232,6 +245,122 @@ def simulate(art, *, store: int, depts=None, weeks, markdowns: dict | None, marg
         "roi": (profit / cost) if cost > 0 else None,  # a cut (cost < 0) saves money: a return on nothing spent
         "warnings": _below_plan(planned, entered, prep.weeks) + _warnings(art, entered, status, w),
         "by_week": by_week,
+    }, hw, hw_week
+
+
+MAX_STORES = 200  # stores in one scenario
+
+
+def _store_list(stores) -> list[int]:
+    if not isinstance(stores, (list, tuple)) or not stores:
+        raise SimulationInputError("stores", "pick at least one store")
+    if len(stores) > MAX_STORES:
+        raise SimulationInputError("stores", f"at most {MAX_STORES} stores in one scenario")
+    out = []
+    for k, s in enumerate(stores):
+        try:
+            out.append(int(s))
+        except (TypeError, ValueError):
+            raise SimulationInputError(f"stores[{k}]", f"{s!r} is not a store number")
+    return sorted(set(out))
+
+
+def _summary(store: int, out: dict) -> dict:
+    return {"store": store, "depts": out["depts"], "baseline": out["baseline"],
+            "incremental_sales": out["incremental_sales"], "lo80": out["lo80"], "hi80": out["hi80"],
+            "markdown_cost": out["markdown_cost"], "incremental_profit": out["incremental_profit"], "roi": out["roi"]}
+
+
+def _merged_warnings(per: list[tuple[int, dict]]) -> list[dict]:
+    """Each distinct warning once, with the stores it came from (named in its message unless it is every store's)."""
+    seen: dict[tuple, dict] = {}
+    for store, out in per:
+        for w in out["warnings"]:
+            seen.setdefault((w["code"], w["field"], w["message"]), {**w, "stores": []})["stores"].append(store)
+    every = len(per)
+    return [w if len(w["stores"]) == every else
+            {**w, "message": "Store{} {}: {}".format("s" if len(w["stores"]) > 1 else "",
+                                                      ", ".join(map(str, w["stores"])), w["message"])}
+            for w in seen.values()]
+
+
+def simulate_many(art, *, stores, depts=None, weeks, markdowns: dict | None, margin: float) -> dict:
+    """The what-if of several stores at once: the same entered amounts in
+    each store (each store's own planned amounts are its baseline), each
+    store by ``simulate``, and their total in ``simulate``'s shape: sums of
+    sales, cost and profit, ROI from the sums, the 80 % range of the summed
+    sales with the stores' half-widths combined as independent errors (square
+    root of the sum of squares, as across departments), the weeks summed, the
+    warnings merged; plus ``stores``: each store's figures, largest
+    incremental profit first. ``depts`` applies in every store: a department
+    a store lacks is skipped there, a store with none of them is left out
+    (said in ``warnings``); an error if no store has any of them."""
+    stores = _store_list(stores)
+    for s in stores:  # a store the model does not forecast: the same answer as for one store
+        if not store_depts(art, s):
+            raise SimulationInputError("stores", f"store {s} has no live forecast in this model",
+                                       "store_not_found", store=s)
+    wanted = sorted({int(d) for d in depts}) if depts else None
+    per, hws, hw_weeks, skipped = [], [], [], []
+    for s in stores:
+        use = None
+        if wanted:
+            use = [d for d in wanted if d in set(store_depts(art, s))]
+            if not use:
+                skipped.append(s)
+                continue
+        out, hw, hw_week = _simulate_store(art, store=s, depts=use, weeks=weeks, markdowns=markdowns, margin=margin)
+        per.append((s, out))
+        hws.append(hw)
+        hw_weeks.append(hw_week)
+    if not per:
+        raise SimulationInputError("depts", "none of the chosen stores has a live forecast for department{} {}".format(
+            "s" if len(wanted) > 1 else "", ", ".join(map(str, wanted))))
+    total = dict(per[0][1]) if len(per) == 1 else _total(per, hws, hw_weeks)
+    warnings = _merged_warnings(per) if len(per) > 1 else list(total["warnings"])
+    if skipped:
+        warnings.append({"code": "stores_skipped", "field": "depts", "stores": skipped,
+                         "message": "Store{} {} {} none of the chosen departments: left out.".format(
+                             "s" if len(skipped) > 1 else "", ", ".join(map(str, skipped)),
+                             "have" if len(skipped) > 1 else "has")})
+    if wanted:
+        found = set().union(*(out["depts"] for _, out in per))
+        missing = [d for d in wanted if d not in found]
+        if missing:
+            warnings.append({"code": "depts_skipped", "field": "depts",
+                             "message": "No chosen store has a live forecast for department{} {}: left out.".format(
+                                 "s" if len(missing) > 1 else "", ", ".join(map(str, missing)))})
+    total["warnings"] = warnings
+    total["stores"] = sorted((_summary(s, out) for s, out in per),
+                             key=lambda r: (-r["incremental_profit"], r["store"]))
+    return total
+
+
+def _total(per: list[tuple[int, dict]], hws: list[float], hw_weeks: list[np.ndarray]) -> dict:
+    outs = [out for _, out in per]
+    first = outs[0]
+    inc = sum(o["incremental_sales"] for o in outs)
+    cost = sum(o["markdown_cost"] for o in outs)
+    profit = sum(o["incremental_profit"] for o in outs)
+    hw = float(np.sqrt(np.sum(np.square(hws))))
+    hw_week = np.sqrt(np.square(np.vstack(hw_weeks)).sum(0))
+    by_week = []
+    for k, week in enumerate(first["weeks"]):
+        rows = [o["by_week"][k] for o in outs]
+        w_inc = sum(r["incremental_sales"] for r in rows)
+        by_week.append({
+            "week": week, "baseline": sum(r["baseline"] for r in rows), "scenario": sum(r["scenario"] for r in rows),
+            "incremental_sales": w_inc, "lo80": w_inc - float(hw_week[k]), "hi80": w_inc + float(hw_week[k]),
+            "planned_markdowns": {m: sum(r["planned_markdowns"][m] for r in rows) for m in MARKDOWNS},
+            "markdowns": {m: sum(r["markdowns"][m] for r in rows) for m in MARKDOWNS},
+            "markdown_cost": sum(r["markdown_cost"] for r in rows),
+        })
+    return {
+        "store": None, "depts": sorted(set().union(*(o["depts"] for o in outs))), "weeks": first["weeks"],
+        "margin": first["margin"], "baseline": sum(o["baseline"] for o in outs),
+        "scenario": sum(o["scenario"] for o in outs), "incremental_sales": inc, "lo80": inc - hw, "hi80": inc + hw,
+        "markdown_cost": cost, "incremental_profit": profit, "roi": (profit / cost) if cost > 0 else None,
+        "warnings": [], "by_week": by_week,
     }
 
 

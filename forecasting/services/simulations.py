@@ -1,6 +1,8 @@
-"""The promotion simulator: a what-if re-forecast of one store with other
-markdowns (forecasting/ml/simulate.py), counted against the plan's
-simulations per day, and saved as a named scenario (audited) on request."""
+"""The promotion simulator: a what-if re-forecast of one store, or of several
+at once (their total and each store's figures), with other markdowns
+(forecasting/ml/simulate.py), counted against the plan's simulations per
+day, and saved as a named scenario (audited) on request (one store only: a
+scenario row has one store, which is what store scopes filter on)."""
 from __future__ import annotations
 
 from django.db import connection, transaction
@@ -10,10 +12,12 @@ from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_reserve
 from forecasting.ml.simulate import (
+    MAX_STORES,
     SimulationInputError,
     forecast_weeks,
     planned_markdowns,
     simulate,
+    simulate_many,
     store_depts,
     training_max,
 )
@@ -62,14 +66,36 @@ def _as_int(value, field: str) -> int:
         raise ValidationFailed(f"{field}: {value!r} is not a number.", details={field: ["not a number"]})
 
 
-def simulation_run(*, actor: Actor, scope: StoreScope, store, depts=None, weeks, markdowns=None,
+def _one_of(store, stores):
+    """Exactly one of ``store`` (a number) and ``stores`` (a list of 1..MAX_STORES numbers)."""
+    given = [f for f, v in (("store", store), ("stores", stores)) if v not in (None, "")]
+    if len(given) != 1:
+        msg = "give one store, or a list of stores, not both" if given else "this field is required"
+        raise ValidationFailed(f"store: {msg}.", details={"store": [msg], "stores": [msg]})
+    if given == ["store"]:
+        return _as_int(store, "store"), None
+    if not isinstance(stores, (list, tuple)) or not 1 <= len(stores) <= MAX_STORES:
+        msg = f"a list of 1 to {MAX_STORES} store numbers"
+        raise ValidationFailed(f"stores: {msg}.", details={"stores": [msg]})
+    return None, sorted({_as_int(s, f"stores[{k}]") for k, s in enumerate(stores)})
+
+
+def simulation_run(*, actor: Actor, scope: StoreScope, store=None, stores=None, depts=None, weeks, markdowns=None,
                    margin=None, name: str = "") -> dict:
-    """The what-if answer (see forecasting/ml/simulate.py). Counts one
-    simulation against the plan; with ``name``, also saves it as a scenario
-    and records ``simulation.run`` in the same transaction."""
-    store = _as_int(store, "store")
-    if not scope.allows(store):
-        raise _store_not_found(store)
+    """The what-if answer (see forecasting/ml/simulate.py): of ``store``, or
+    of every store of ``stores`` (the total, and each store's figures under
+    ``stores``). Counts one simulation against the plan; with ``name``, also
+    saves it as a scenario and records ``simulation.run`` in the same
+    transaction (one store only)."""
+    store, stores = _one_of(store, stores)
+    for s in stores or [store]:  # fail closed: a store outside the scope is a store without a forecast
+        if not scope.allows(s):
+            raise _store_not_found(s)
+    name = (name or "").strip()[:120]
+    if name and stores is not None and len(stores) > 1:
+        # a scenario row has one store, and members restricted to it would see every store's figures
+        msg = "a scenario of several stores cannot be saved yet: run it without a name, or save each store's"
+        raise ValidationFailed(f"name: {msg}.", code="multi_store_save_unsupported", details={"name": [msg]})
     if depts is not None and not isinstance(depts, (list, tuple)):
         raise ValidationFailed("depts: a list of department numbers, or null for all.",
                                details={"depts": ["a list of department numbers, or null"]})
@@ -86,20 +112,27 @@ def simulation_run(*, actor: Actor, scope: StoreScope, store, depts=None, weeks,
         raise ValidationFailed("markdowns: an object {markdown1: amount, ...}.", details={"markdowns": ["an object"]})
     version, run, art = _active_artifact()
     try:
-        out = simulate(art, store=store, depts=depts, weeks=list(weeks), markdowns=markdowns, margin=margin)
+        if stores is None:
+            out = simulate(art, store=store, depts=depts, weeks=list(weeks), markdowns=markdowns, margin=margin)
+        else:
+            out = simulate_many(art, stores=stores, depts=depts, weeks=list(weeks), markdowns=markdowns,
+                                margin=margin)
     except SimulationInputError as exc:
         if exc.code == "store_not_found":
-            raise _store_not_found(store)
+            raise _store_not_found(exc.store if exc.store is not None else store)
         raise ValidationFailed(f"{exc.field}: {exc.message}.", details={exc.field: [exc.message]})
     out["model_version"] = version.number
     out["origin"] = str(run.origin)[:10] if run is not None and run.origin else None
-    name = (name or "").strip()[:120]
+    if stores is not None:
+        store = stores[0]  # a saved scenario (one store): its row's store
     with transaction.atomic():
         quota_reserve(limit="simulations_per_day")
         SimulationUse.objects.create(created_by=actor.user, created_by_key=actor.api_key)
         if name:
             inputs = {"store": store, "depts": depts, "weeks": out["weeks"], "markdowns": markdowns or {},
                       "margin": margin}
+            if stores is not None:
+                inputs["stores"] = stores
             scenario = Scenario.objects.create(name=name, store=store, inputs=inputs, result=out,
                                                model_version=version, created_by=actor.user,
                                                created_by_key=actor.api_key)

@@ -1,5 +1,7 @@
 """Promotion simulator page: two what-if forms side by side (htmx swaps each
-answer in place), the saved scenarios, and the method in plain words."""
+answer in place), each of one store or of all the member's stores (the total
+and a table of each store's figures), the saved scenarios, and the method in
+plain words."""
 from __future__ import annotations
 
 from django.http import HttpResponse
@@ -18,6 +20,7 @@ from forecasting.services.simulations import simulation_options, simulation_run
 from saas.errors import ServiceError
 
 SLOTS = ("a", "b")
+ALL_STORES = "all"  # the store choice that simulates every store of the member's at once
 
 
 def money(x) -> str:
@@ -41,7 +44,12 @@ def shown(answer: dict | None) -> dict | None:
                                                                            "markdown_cost")},
                            "planned": money(sum((w.get("planned_markdowns") or {}).values())),
                            "entered": money(sum((w.get("markdowns") or {}).values()))}
-                          for w in answer.get("by_week", [])]}
+                          for w in answer.get("by_week", [])],
+            "stores_fmt": [{"store": r["store"], "depts": len(r.get("depts") or []),
+                            **{k: money(r.get(k)) for k in ("incremental_sales", "lo80", "hi80", "markdown_cost",
+                                                            "incremental_profit")},
+                            "roi_text": "–" if r.get("roi") is None else f"{r['roi'] * 100:,.0f} %".replace("-", "−")}
+                           for r in answer.get("stores") or []]}
 
 
 def _saved(request) -> dict:
@@ -60,6 +68,8 @@ def _context(request, **extra) -> dict:
            "inputs": {}}
     if options:
         ctx["depts_by_store"] = {str(s): d for s, d in options["depts"].items()}
+        if len(options["stores"]) > 1:
+            ctx["depts_by_store"][ALL_STORES] = sorted({d for s in options["stores"] for d in options["depts"][s]})
         ctx["planned_by_store"] = {str(s): weeks for s, weeks in options["planned"].items()}
         ctx["default_weeks"] = options["weeks"][:4]
         ctx["margin_pct"] = round(options["margin"] * 100, 1)
@@ -97,10 +107,15 @@ def simulator_run(request):
             margin = float(given["margin_pct"]) / 100 if given["margin_pct"].strip() else None
         except ValueError:
             margin = given["margin_pct"]  # the service names the field
+        scope = StoreScope.for_request(request)
         try:
-            answer = simulation_run(actor=Actor.from_request(request), scope=StoreScope.for_request(request),
-                                    store=given["store"], depts=given["depts"], weeks=given["weeks"],
-                                    markdowns=given["markdowns"], margin=margin, name=given["name"])
+            where = {"store": given["store"]}
+            if given["store"] == ALL_STORES:  # every store of the member's that the model forecasts
+                options = simulation_options(scope=scope)
+                where = {"stores": options["stores"] if options else []}
+            answer = simulation_run(actor=Actor.from_request(request), scope=scope, **where, depts=given["depts"],
+                                    weeks=given["weeks"], markdowns=given["markdowns"], margin=margin,
+                                    name=given["name"])
         except ServiceError as exc:
             error = {"message": exc.message, "code": exc.code}
     answer = shown(answer)

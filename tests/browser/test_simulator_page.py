@@ -107,3 +107,21 @@ def test_fits_390px(live_server_proc, page, sim_tenant):
     box_a, box_b = (page.locator(f"#sim-form-{s}").bounding_box() for s in "ab")
     assert box_b["y"] > box_a["y"] + box_a["height"] - 1  # stacked, not squeezed side by side
     assert page.console_errors == [], page.console_errors
+
+
+def test_all_my_stores_fits_390px(live_server_proc, page, sim_tenant):
+    """Issue 19, workflow 6: every store at once, the per-store table under the totals, still 390 px wide."""
+    t = sim_tenant
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server_proc, t)
+    page.goto(live_server_proc.url(t, "/simulator/"))
+    page.locator("#sim-form-a select[name=store]").select_option("all")
+    assert page.locator("#sim-form-a .sim-planned").first.text_content() == "planned: each store's own"
+    page.locator("#sim-form-a input[name=markdown1]").fill("9000")
+    page.locator("#sim-form-a button[type=submit]").click()
+    _answer(page, "a")
+    assert page.locator("#result-a .sim-stores-table tbody tr").count() == 3
+    assert "3 stores (total)" in page.locator("#result-a").text_content()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, width
+    assert page.console_errors == [], page.console_errors

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import add_member, api_client, in_tenant, provision
+from tests.conftest import add_member, api_client, count_rows, in_tenant, provision
 from tests.support.simulation_model import install_model
 
 URL = "/api/v1/simulations/"
@@ -186,3 +186,129 @@ def test_restricted_analyst_simulates_only_her_stores(sim):
     Tenant.objects.filter(pk=t.tenant.pk).update(plan="free")
     t.tenant.plan = "free"
     _clear_uses(t)
+
+
+# ------------------------------------------------------------------ several stores (issue 19, workflow 6)
+def test_several_stores_answer_their_total_and_each_store(sim):
+    from forecasting.ml.simulate import simulate, simulate_many
+
+    t, art, weeks = sim["t"], sim["art"], sim["weeks"]
+    _clear_uses(t)
+    client = api_client(t, user=sim["viewer"])
+    inputs = {"stores": [3, 1, 2], "depts": [1, 2, 3], "weeks": weeks[1:4], "markdowns": {"markdown1": 8000},
+              "margin": 0.35}
+    resp = client.post(URL, inputs, format="json")
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    direct = simulate_many(art, stores=[1, 2, 3], depts=[1, 2, 3], weeks=weeks[1:4], markdowns={"markdown1": 8000},
+                           margin=0.35)
+    for key in ("baseline", "scenario", "incremental_sales", "lo80", "hi80", "markdown_cost", "incremental_profit",
+                "roi"):
+        assert body[key] == pytest.approx(direct[key], rel=1e-12), key
+    each = [simulate(art, store=s, depts=[1, 2, 3], weeks=weeks[1:4], markdowns={"markdown1": 8000}, margin=0.35)
+            for s in (1, 2, 3)]
+    assert body["incremental_sales"] == pytest.approx(sum(o["incremental_sales"] for o in each), rel=1e-12)
+    assert body["markdown_cost"] == pytest.approx(sum(o["markdown_cost"] for o in each), rel=1e-12)
+    assert body["store"] is None and body["depts"] == [1, 2, 3] and [w["week"] for w in body["by_week"]] == weeks[1:4]
+    assert sorted(r["store"] for r in body["stores"]) == [1, 2, 3]
+    assert {"store", "incremental_sales", "markdown_cost", "incremental_profit", "roi"} <= set(body["stores"][0])
+    profits = [r["incremental_profit"] for r in body["stores"]]
+    assert profits == sorted(profits, reverse=True)
+    assert _uses(t) == 1  # one simulation, however many stores
+    # the single-store contract is unchanged
+    one = client.post(URL, {"store": 2, "weeks": weeks[:1]}, format="json").json()
+    assert one["store"] == 2 and "stores" not in one
+    _clear_uses(t)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"store": STORE, "stores": [1, 2]}, "store"),
+    ({}, "store"),
+    ({"stores": []}, "stores"),
+    ({"stores": "1,2"}, "stores"),
+    ({"stores": list(range(1, 202))}, "stores"),
+    ({"stores": [1, "x"]}, "stores[1]"),
+    ({"stores": [1, 2], "depts": [99]}, "depts"),
+])
+def test_several_stores_errors_name_the_field_and_use_no_quota(sim, body, field):
+    t = sim["t"]
+    before = _uses(t)
+    resp = api_client(t, user=sim["analyst"]).post(URL, {**body, "weeks": sim["weeks"][:1]}, format="json")
+    assert resp.status_code == 400, resp.content
+    err = resp.json()["error"]
+    assert field in err["details"] and err["message"].startswith(field), err
+    assert _uses(t) == before
+
+
+def test_several_stores_roles_run_for_all_and_saving_takes_one_store(sim):
+    from forecasting.models import Scenario
+
+    t, weeks = sim["t"], sim["weeks"]
+    _clear_uses(t)
+    viewer, analyst = api_client(t, user=sim["viewer"]), api_client(t, user=sim["analyst"])
+    assert viewer.post(URL, {"stores": [1, 2], "weeks": weeks[:1]}, format="json").status_code == 200
+    refused = viewer.post(URL, {"stores": [1, 2], "weeks": weeks[:1], "name": "Viewer's chain"}, format="json")
+    assert refused.status_code == 403
+    several = analyst.post(URL, {"stores": [1, 2], "weeks": weeks[:1], "name": "Chain push"}, format="json")
+    assert several.status_code == 400 and several.json()["error"]["code"] == "multi_store_save_unsupported"
+    assert "name" in several.json()["error"]["details"]
+    one = analyst.post(URL, {"stores": [3], "weeks": weeks[:1], "markdowns": {"markdown1": 4000},
+                             "name": "One in a list"}, format="json")
+    assert one.status_code == 201, one.content
+    with in_tenant(t):
+        scenario = Scenario.objects.get(pk=one.json()["saved"]["id"])
+        assert not Scenario.objects.filter(name__in=["Chain push", "Viewer's chain"]).exists()
+    assert scenario.store == 3 and scenario.inputs["stores"] == [3]
+    assert _uses(t) == 2  # the refused ones count nothing
+    _clear_uses(t)
+
+
+def test_several_stores_of_another_tenant_are_not_reachable(sim, tenant_b):
+    from forecasting.models import SimulationUse
+
+    t, weeks = sim["t"], sim["weeks"]
+    before = _uses(t)
+    # B has no model: B's own owner gets no answer from A's artifact
+    resp = api_client(tenant_b, key=tenant_b.admin_key).post(URL, {"stores": [1, 2], "weeks": weeks[:1]},
+                                                             format="json")
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "no_active_model"
+    # and A's key on B's host is not a principal there
+    resp = api_client(t, key=t.admin_key).post(URL, {"stores": [1, 2], "weeks": weeks[:1]}, format="json",
+                                               HTTP_HOST=tenant_b.host)
+    assert resp.status_code == 401
+    assert _uses(t) == before and count_rows(tenant_b, SimulationUse) == 0
+
+
+def test_restricted_analyst_with_one_foreign_store_in_the_list_is_denied(sim, monkeypatch):
+    from forecasting.models import Store
+    from forecasting.services import simulations
+    from tenants.models import Tenant
+
+    t, weeks = sim["t"], sim["weeks"]
+    _clear_uses(t)
+    Tenant.objects.filter(pk=t.tenant.pk).update(plan="pro")  # store scopes are a Pro feature
+    t.tenant.plan = "pro"
+    try:
+        with in_tenant(t):
+            Store.objects.bulk_create([Store(number=s, type="A", size=1000) for s in (1, 2, 3)], ignore_conflicts=True)
+        owner = api_client(t, key=t.admin_key)
+        member = add_member(t, "analyst")
+        assert owner.put(f"/api/v1/members/{member.pk}/stores/", {"stores": [1, 3]}, format="json").status_code == 200
+        client = api_client(t, user=member)
+        mine = client.post(URL, {"stores": [1, 3], "weeks": weeks[:1]}, format="json")
+        assert mine.status_code == 200, mine.content
+        assert sorted(r["store"] for r in mine.json()["stores"]) == [1, 3]
+        computed = []
+        monkeypatch.setattr(simulations, "simulate_many", lambda *a, **k: computed.append(1) or {})
+        before = _uses(t)
+        other = client.post(URL, {"stores": [1, STORE, 3], "weeks": weeks[:1]}, format="json")
+        unknown = client.post(URL, {"stores": [1, 77], "weeks": weeks[:1]}, format="json")
+        single = client.post(URL, {"store": STORE, "weeks": weeks[:1]}, format="json")
+        assert other.status_code == unknown.status_code == single.status_code == 404
+        assert other.json()["error"] == single.json()["error"]  # the same answer as the single-store path
+        assert unknown.json()["error"]["code"] == "store_not_found"
+        assert computed == [] and _uses(t) == before  # nothing computed, nothing counted
+    finally:
+        Tenant.objects.filter(pk=t.tenant.pk).update(plan="free")
+        t.tenant.plan = "free"
+        _clear_uses(t)

@@ -16,9 +16,11 @@ from forecasting.ml.simulate import (
     forecast_weeks,
     markdown_weight,
     simulate,
+    simulate_many,
     store_depts,
     training_max,
 )
+from forecasting.ml.status import INACTIVE
 
 STORE = 2
 
@@ -164,3 +166,100 @@ def test_bad_input_names_the_field(md_trained, kwargs, field):
     with pytest.raises(SimulationInputError) as exc:
         simulate(art, **args)
     assert exc.value.field == field
+
+
+# ------------------------------------------------------------------ several stores (issue 19, workflow 6)
+SUMMED = ("baseline", "scenario", "incremental_sales", "markdown_cost", "incremental_profit")
+
+
+def test_several_stores_total_is_the_sum_of_each_stores_answer(md_trained):
+    art = _with(md_trained, chosen="lightgbm")
+    weeks = forecast_weeks(art)[1:4]
+    entered = {"markdown1": 9000.0, "markdown3": 0.0}
+    stores = [int(s) for s in art.panel.stores]
+    assert len(stores) >= 3
+    total = simulate_many(art, stores=list(reversed(stores)), weeks=weeks, markdowns=entered, margin=0.25)
+    each = {s: simulate(art, store=s, weeks=weeks, markdowns=entered, margin=0.25) for s in stores}
+    assert set(each[stores[0]]) | {"stores"} == set(total)
+    for key in SUMMED:
+        assert total[key] == pytest.approx(sum(o[key] for o in each.values()), rel=1e-12), key
+    assert abs(total["incremental_sales"]) > 1
+    assert total["roi"] == (pytest.approx(total["incremental_profit"] / total["markdown_cost"])
+                            if total["markdown_cost"] > 0 else None)
+    # the stores' 80 % half-widths combine as independent errors: sqrt of the sum of squares
+    hw = np.sqrt(sum((o["hi80"] - o["incremental_sales"]) ** 2 for o in each.values()))
+    assert total["hi80"] - total["incremental_sales"] == pytest.approx(hw, rel=1e-9)
+    assert total["incremental_sales"] - total["lo80"] == pytest.approx(hw, rel=1e-9)
+    assert hw < sum(o["hi80"] - o["incremental_sales"] for o in each.values())  # narrower than adding them
+    assert [w["week"] for w in total["by_week"]] == weeks
+    for k, w in enumerate(total["by_week"]):
+        rows = [o["by_week"][k] for o in each.values()]
+        for key in ("baseline", "scenario", "incremental_sales", "markdown_cost"):
+            assert w[key] == pytest.approx(sum(r[key] for r in rows), rel=1e-12), key
+        w_hw = np.sqrt(sum((r["hi80"] - r["incremental_sales"]) ** 2 for r in rows))
+        assert w["hi80"] - w["incremental_sales"] == pytest.approx(w_hw, rel=1e-9)
+        assert w["markdowns"]["markdown1"] == pytest.approx(9000.0 * len(stores))
+    # per store: the money at stake first
+    assert sorted(r["store"] for r in total["stores"]) == stores
+    profits = [r["incremental_profit"] for r in total["stores"]]
+    assert profits == sorted(profits, reverse=True)
+    for r in total["stores"]:
+        o = each[r["store"]]
+        assert {k: r[k] for k in ("incremental_sales", "markdown_cost", "incremental_profit", "roi")} == \
+            {k: o[k] for k in ("incremental_sales", "markdown_cost", "incremental_profit", "roi")}
+    assert total["store"] is None and total["depts"] == sorted(set().union(*(o["depts"] for o in each.values())))
+
+
+def test_one_store_gives_exactly_simulates_answer(md_trained):
+    art = _with(md_trained, chosen="ensemble")
+    weeks = forecast_weeks(art)[:3]
+    one = simulate(art, store=STORE, weeks=weeks, markdowns={"markdown1": 7000}, margin=0.3)
+    many = simulate_many(art, stores=[STORE, STORE], weeks=weeks, markdowns={"markdown1": 7000}, margin=0.3)
+    assert {k: v for k, v in many.items() if k != "stores"} == one
+    assert many["stores"] == [{"store": STORE, "depts": one["depts"], "baseline": one["baseline"],
+                               "incremental_sales": one["incremental_sales"], "lo80": one["lo80"],
+                               "hi80": one["hi80"], "markdown_cost": one["markdown_cost"],
+                               "incremental_profit": one["incremental_profit"], "roi": one["roi"]}]
+    part = simulate_many(art, stores=[STORE], depts=[1, 2], weeks=weeks, markdowns={}, margin=0.3)
+    assert {k: v for k, v in part.items() if k != "stores"} == simulate(art, store=STORE, depts=[1, 2], weeks=weeks,
+                                                                        markdowns={}, margin=0.3)
+
+
+def test_departments_apply_in_every_store_and_missing_ones_are_skipped(md_trained):
+    art = _with(md_trained, chosen="lightgbm")
+    weeks = forecast_weeks(art)[:2]
+    stores = [int(s) for s in art.panel.stores][:3]
+    # store stores[1] loses department 1 (inactive), stores[2] loses departments 1 and 2
+    status = np.array(art.arrays["status"], copy=True)
+    keys = art.arrays["keys"]
+    status[(keys[:, 0] == stores[1]) & (keys[:, 1] == 1)] = INACTIVE
+    status[(keys[:, 0] == stores[2]) & np.isin(keys[:, 1], [1, 2])] = INACTIVE
+    edited = ForecastArtifact(art.meta, {**art.arrays, "status": status}, art.texts)
+    md = {"markdown1": 9000}
+    out = simulate_many(edited, stores=stores, depts=[1, 2, 99], weeks=weeks, markdowns=md, margin=0.3)
+    by_store = {r["store"]: r for r in out["stores"]}
+    assert by_store[stores[0]]["depts"] == [1, 2] and by_store[stores[1]]["depts"] == [2]
+    assert stores[2] not in by_store
+    want = (simulate(edited, store=stores[0], depts=[1, 2], weeks=weeks, markdowns=md, margin=0.3)["incremental_sales"]
+            + simulate(edited, store=stores[1], depts=[2], weeks=weeks, markdowns=md, margin=0.3)["incremental_sales"])
+    assert out["incremental_sales"] == pytest.approx(want, rel=1e-12)
+    codes = {w["code"]: w for w in out["warnings"]}
+    assert codes["stores_skipped"]["stores"] == [stores[2]] and "depts_skipped" in codes
+    with pytest.raises(SimulationInputError) as exc:
+        simulate_many(edited, stores=[stores[2]], depts=[1], weeks=weeks, markdowns=md, margin=0.3)
+    assert exc.value.field == "depts"
+
+
+@pytest.mark.parametrize("stores, field, code", [
+    ([], "stores", "invalid"),
+    ("2", "stores", "invalid"),
+    ([2, "x"], "stores[1]", "invalid"),
+    (list(range(1, 202)), "stores", "invalid"),
+    ([2, 77], "stores", "store_not_found"),
+])
+def test_several_stores_bad_input_names_the_field(md_trained, stores, field, code):
+    with pytest.raises(SimulationInputError) as exc:
+        simulate_many(md_trained, stores=stores, weeks=forecast_weeks(md_trained)[:1], markdowns={}, margin=0.3)
+    assert exc.value.field == field and exc.value.code == code
+    if code == "store_not_found":
+        assert exc.value.store == 77

@@ -145,3 +145,36 @@ def test_money_reads_with_separators_and_a_leading_minus():
     assert money(1234567.6) == "$1,234,568" and money(-16229.4) == "−$16,229" and money(None) == "–"
     out = shown({"roi": -0.604, "margin": 0.3, "incremental_sales": 35801.2, "by_week": []})
     assert out["roi_text"] == "−60 %" and out["margin_text"] == "30 %" and out["fmt"]["incremental_sales"] == "$35,801"
+
+
+def test_all_my_stores_shows_the_total_and_each_store(page_tenant):
+    """Issue 19, workflow 6: one scenario over every store of the member's, the per-store table under the totals."""
+    from forecasting.models import Store
+
+    t, users, weeks = page_tenant
+    html = web_client(t, user=users["viewer"]).get("/simulator/").content.decode()
+    assert '<option value="all" >All my stores (3)</option>' in html
+    resp = web_client(t, user=users["viewer"]).post(
+        "/simulator/run/", {"slot": "a", "store": "all", "weeks": weeks[:2], "markdown1": "9000", "margin_pct": "30"},
+        **HTMX)
+    part = resp.content.decode()
+    assert resp.status_code == 200 and "3 stores (total)" in part and "sim-incremental" in part
+    table = re.search(r'<table class="table small sim-stores-table">(.*?)</table>', part, re.S).group(1)
+    assert sorted(re.findall(r"<td class=\"nowrap\">Store (\d+)</td>", table)) == ["1", "2", "3"]
+    assert part.index("sim-kpis") < part.index("sim-stores-table")  # under the totals
+    # a restricted analyst's "all" is her stores only
+    with in_tenant(t):
+        Store.objects.bulk_create([Store(number=s, type="A", size=1000) for s in (1, 2, 3)], ignore_conflicts=True)
+    member = add_member(t, "analyst")
+    from tests.conftest import api_client
+
+    owner = api_client(t, key=t.admin_key)
+    assert owner.put(f"/api/v1/members/{member.pk}/stores/", {"stores": [1, 3]}, format="json").status_code == 200
+    client = web_client(t, user=member)
+    assert "All my stores (2)" in client.get("/simulator/").content.decode()
+    part = client.post("/simulator/run/", {"slot": "b", "store": "all", "weeks": weeks[:1]}, **HTMX).content.decode()
+    table = re.search(r'<table class="table small sim-stores-table">(.*?)</table>', part, re.S).group(1)
+    assert sorted(re.findall(r"<td class=\"nowrap\">Store (\d+)</td>", table)) == ["1", "3"]
+    named = client.post("/simulator/run/", {"slot": "b", "store": "all", "weeks": weeks[:1], "name": "Chain"},
+                        **HTMX).content.decode()
+    assert "cannot be saved" in named and "sim-error" in named
