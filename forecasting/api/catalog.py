@@ -3,7 +3,9 @@
 ``GET /api/v1/locations/`` and ``/items/`` (paginated; ``q`` searches code and
 name; ``location.<attr>=`` / ``item.<attr>=`` filter by attribute) and
 ``/locations/<code>/``, ``/items/<code>/``: the workspace's catalogue in its own
-codes, within the principal's stores. ``GET|PUT /api/v1/workspace/layouts/``: the saved column
+codes, within the principal's stores. ``GET /api/v1/series/?q=``: the series
+(location and item) whose codes or names contain ``q``, for a search-as-you-type
+picker (issue 20 item 3). ``GET|PUT /api/v1/workspace/layouts/``: the saved column
 mappings. ``GET|PATCH /api/v1/workspace/data-settings/``:
 the planning frequency (inferred, read-only), country and subdivision for public
 holidays, and the words pages use; admins change them (audited)."""
@@ -20,6 +22,8 @@ from forecasting.selectors.catalog import (
     data_settings_answer,
     layout_list,
 )
+from forecasting.selectors.dataset import SEARCH_LIMIT, SEARCH_MAX, series_search
+from forecasting.selectors.groups import attribute_members
 from forecasting.services.catalog import data_settings_update, layouts_update
 from saas.api.base import TenantAPIView
 from saas.api.pagination import Pagination
@@ -114,6 +118,49 @@ class ItemDetailView(_CatalogDetail):
     @extend_schema(operation_id="items_retrieve", responses=CatalogMemberSerializer)
     def get(self, request, code: str):
         return super().get(request, code)
+
+
+class SeriesSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, help_text="part of a location's or item's code or name "
+                                                       "(case-insensitive; at least 1 character)",
+                              error_messages={"required": "Send part of a code or name to search for.",
+                                              "blank": "Send at least 1 character (spaces do not count)."})
+    limit = serializers.IntegerField(min_value=1, max_value=SEARCH_MAX, default=SEARCH_LIMIT)
+
+
+class SeriesMatchSerializer(serializers.Serializer):
+    store = serializers.IntegerField(help_text="the location's id: the Forecast page's ?store=")
+    dept = serializers.IntegerField(help_text="the item's id: the Forecast page's ?dept=")
+    location = serializers.CharField(help_text="the location's code")
+    item = serializers.CharField(help_text="the item's code")
+    location_name = serializers.CharField(allow_null=True)
+    item_name = serializers.CharField(allow_null=True)
+    label = serializers.CharField(help_text="in the workspace's words, e.g. 'Store 1 · Department 18'")
+
+
+class SeriesSearchSerializer(serializers.Serializer):
+    results = SeriesMatchSerializer(many=True, help_text="an exact code first, then codes starting with q, "
+                                                         "then the rest; each by location, then item")
+
+
+class SeriesSearchView(TenantAPIView):
+    """The series with sales in your stores whose location or item code or name contains ``q``: a
+    search-as-you-type picker's suggestions (at most ``limit``)."""
+
+    permissions_map = {"GET": "forecasts.view"}
+
+    @extend_schema(operation_id="series_search", responses=SeriesSearchSerializer, parameters=[
+        SeriesSearchQuerySerializer,
+        OpenApiParameter("location.<attr>", str, description="only the locations with that attribute, e.g. "
+                                                             "location.type=A"),
+        OpenApiParameter("item.<attr>", str, description="only the items with that attribute")])
+    def get(self, request):
+        query = SeriesSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data["q"]  # surrounding spaces trimmed; blank or missing: 400
+        within, _ = attribute_members(request.query_params)
+        return Response({"results": series_search(scope=self.scope, q=q, limit=query.validated_data["limit"],
+                                                  within=within)})
 
 
 class WordsSerializer(serializers.Serializer):

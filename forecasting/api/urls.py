@@ -55,6 +55,7 @@ urlpatterns = [
     path("locations/<path:code>/", catalog.LocationDetailView.as_view(), name="api-location"),
     path("items/", catalog.ItemListView.as_view(), name="api-items"),
     path("items/<path:code>/", catalog.ItemDetailView.as_view(), name="api-item"),
+    path("series/", catalog.SeriesSearchView.as_view(), name="api-series-search"),
     path("workspace/data-settings/", catalog.DataSettingsView.as_view(), name="api-data-settings"),
     path("workspace/layouts/", catalog.LayoutListView.as_view(), name="api-layouts"),
     path("reports/weekly.pdf", reports.WeeklyReportPDFView.as_view(), name="api-report-weekly"),

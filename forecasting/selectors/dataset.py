@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from accounts.scope import StoreScope
 from forecasting.models import SalesRecord, Upload
+from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.stores import stored_figures
 from forecasting.selectors.workspace import dataset_version
@@ -152,6 +153,76 @@ def series_choices(*, scope: StoreScope) -> dict:
         stores.add(s_)
         depts.add(d_)
     return {"stores": sorted(stores), "depts": sorted(depts), "series": len(pairs), "pairs": sorted(pairs)}
+
+
+SEARCH_LIMIT, SEARCH_MAX = 20, 50
+
+# a side's members in the order a picker lists them: numeric codes (Walmart's numbers) by value, then the others
+_CODE_ORDER = "(code !~ '^[0-9]{1,18}$'), CASE WHEN code ~ '^[0-9]{1,18}$' THEN code::bigint END, lower(code), code"
+_MEMBERS = """SELECT id, code, name, row_number() OVER (ORDER BY {order}) AS pos,
+        lower(code) = lower(%(q)s) AS exact, code ILIKE %(prefix)s AS prefix,
+        code ILIKE %(like)s OR name ILIKE %(like)s AS hit
+    FROM {table} WHERE {cond}"""
+_SERIES_SEARCH = """
+WITH loc AS ({locations}), item AS ({items}),
+candidate AS (  -- the pairs of a matching location or item, best first; not all of them have sales
+    SELECT * FROM (
+        SELECT loc.id AS store, item.id AS dept, loc.pos AS lpos, item.pos AS ipos,
+               CASE WHEN loc.exact OR item.exact THEN 0 WHEN loc.prefix OR item.prefix THEN 1 ELSE 2 END AS rank
+        FROM loc CROSS JOIN item WHERE loc.hit
+        UNION ALL
+        SELECT loc.id, item.id, loc.pos, item.pos, CASE WHEN item.exact THEN 0 WHEN item.prefix THEN 1 ELSE 2 END
+        FROM loc CROSS JOIN item WHERE item.hit AND NOT loc.hit) pairs
+    ORDER BY rank, lpos, ipos),
+found AS (  -- one probe of the sales' primary key (store, dept, date) per pair, until enough have sales
+    SELECT c.* FROM candidate c CROSS JOIN LATERAL (
+        SELECT 1 FROM forecasting_salesrecord r WHERE r.store = c.store AND r.dept = c.dept LIMIT 1) sold
+    ORDER BY c.rank, c.lpos, c.ipos LIMIT %(limit)s)
+SELECT f.store, f.dept, l.code, l.name, i.code, i.name
+FROM found f JOIN forecasting_location l ON l.id = f.store JOIN forecasting_item i ON i.id = f.dept
+ORDER BY f.rank, f.lpos, f.ipos"""
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def series_search(*, scope: StoreScope, q: str, limit: int = SEARCH_LIMIT,
+                  within: dict[str, set[int] | None] | None = None) -> list[dict]:
+    """The series with sales (of the scope's stores) whose location or item code or name contains ``q``
+    (case-insensitive), at most ``limit`` (1..50): an exact code first, then a code that starts with it, then
+    the rest, each by location then item in the pickers' order (numbers by value). ``within``:
+    ``{"store": ids or None, "dept": ids or None}`` (``groups.attribute_members``: the page's attribute
+    filters). Each with its ids, codes, names and a label in the workspace's words.
+
+    In SQL: the catalogue's locations and items are matched (small tables), their pairs ordered, and each
+    pair probed in the sales' primary key until ``limit`` have sales: no sales row is read otherwise. A
+    series is found by its catalogue rows, which every upload registers (forecasting/services/catalog.py)."""
+    q = q.strip()
+    if not q:
+        return []
+    params = {"q": q, "prefix": f"{_like(q)}%", "like": f"%{_like(q)}%",
+              "limit": max(1, min(int(limit), SEARCH_MAX))}
+    conds = {"location": ["TRUE"], "item": ["TRUE"]}
+    if scope.restricted:  # a restricted principal: her locations only, so only her stores' series
+        conds["location"].append("id = ANY(%(scope)s)")
+        params["scope"] = scope.as_list()
+    for side, key in (("location", "store"), ("item", "dept")):
+        kept = (within or {}).get(key)
+        if kept is not None:
+            conds[side].append(f"id = ANY(%({key}s)s)")
+            params[f"{key}s"] = sorted(kept)
+    sql = _SERIES_SEARCH.format(
+        locations=_MEMBERS.format(order=_CODE_ORDER, table="forecasting_location",
+                                  cond=" AND ".join(conds["location"])),
+        items=_MEMBERS.format(order=_CODE_ORDER, table="forecasting_item", cond=" AND ".join(conds["item"])))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    words = workspace_words()
+    return [{"store": store, "dept": dept, "location": loc, "item": item, "location_name": loc_name or None,
+             "item_name": item_name or None, "label": f"{words.location} {loc} · {words.item} {item}"}
+            for store, dept, loc, loc_name, item, item_name in rows if scope.allows(store)]
 
 
 def total_sales_history(*, scope: StoreScope, weeks: int = 104) -> list[dict]:

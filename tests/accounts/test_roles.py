@@ -110,6 +110,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/locations/{code}/": ALL_READ,
     "GET /api/v1/items/": ALL_READ,
     "GET /api/v1/items/{code}/": ALL_READ,
+    "GET /api/v1/series/": ALL_READ,  # the Forecast page's "Find a series" (issue 20 item 3)
     "GET /api/v1/workspace/data-settings/": ALL_READ,
     "PATCH /api/v1/workspace/data-settings/": row(401, 403, 403, 200, 200, 403, 403, 200),
     "GET /api/v1/workspace/layouts/": ALL_READ,

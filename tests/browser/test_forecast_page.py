@@ -1,14 +1,18 @@
 """Acceptance (engine 6, issue 9 page 4): the Forecast page for a store and department shows a
 Plotly chart with the forecast and its 80/95% bands, last year overlaid and an earlier forecast against
 what happened, drivers in plain words, thousands separators, no console errors, and at 390 px no toolbar.
-Also the Data page's upload with the htmx progress bar, and the model pages."""
+"Find a series" suggests from the server as one types (issue 20 item 3). Also the Data page's upload with the
+htmx progress bar, and the model pages."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.conftest import api_client, provision
+from forecasting.models import Location
+from tests.conftest import api_client, in_tenant, provision
 from tests.support.browser import login
 from tests.support.data import upload, wait_job
 
@@ -104,7 +108,7 @@ def test_forecast_page_renders_chart_with_bands(live_server_proc, page, trained)
     assert page.url == url and page.input_value("select[name=store]") == str(store)
     page.fill("#series-search", "nonsense")
     page.dispatch_event("#series-search", "change")
-    assert "Type a store and a department" in error.inner_text()
+    expect(error).to_contain_text("Type a store and a department")  # once the server found nothing
     assert page.console_errors == [], page.console_errors
     assert [r for r in page.bad_responses] == []
 
@@ -121,7 +125,66 @@ def test_forecast_page_at_390px(live_server_proc, page, trained):
     title = page.locator("#forecast-chart .gtitle").bounding_box()
     assert title is not None and title["x"] + title["width"] <= 390
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    # the search's suggestions fit the phone's width too
+    page.fill("#series-search", str(dept))
+    page.wait_for_selector("#series-results [role=option]")
+    box = page.locator("#series-results").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert page.console_errors == [], page.console_errors
+
+
+def _suggestions(page, typed: str, *, keys: bool = False) -> list[dict]:
+    """Type ``typed`` into "Find a series" (key by key, or filled at once): what the server answered, once listed."""
+    with page.expect_response(lambda r: "/api/v1/series/?" in r.url and r.request.method == "GET") as answer:
+        if keys:
+            page.locator("#series-search").press_sequentially(typed, delay=60)
+        else:
+            page.fill("#series-search", typed)
+    served = answer.value.json()["results"]
+    assert served, typed
+    page.wait_for_selector(f"#series-option-{len(served) - 1}")
+    return served
+
+
+def test_series_search_suggests_from_the_server_and_opens_the_choice(live_server_proc, page, trained):
+    """The page lists no series: typing part of a code asks GET /api/v1/series/ (this session's cookie, the page's
+    attribute filter) and lists its answer; a click, or the arrows and Enter, opens the series chosen with the filter
+    kept."""
+    t, _ = trained
+    login(page, live_server_proc, t)
+    store, dept = _series(t)
+    with in_tenant(t):
+        kind = Location.objects.get(id=store).attrs["type"]
+        same_kind = {i for i, a in Location.objects.values_list("id", "attrs") if a.get("type") == kind}
+    page.goto(live_server_proc.url(t, f"/forecasts/?location.type={kind}&store={store}&dept={dept}"))
+    page.wait_for_selector("#forecast-chart .main-svg")
+    assert page.locator("#series-results [role=option]").count() == 0 and page.locator("datalist").count() == 0
+    typed = str(dept)[:1]  # part of the department's code
+    served = _suggestions(page, typed, keys=True)
+    labels = [text.split("\n")[0] for text in page.locator("#series-results [role=option]").all_inner_texts()]
+    assert labels == [r["label"] for r in served]
+    assert all(typed in r["location"] + r["item"] for r in served) and {r["store"] for r in served} <= same_kind
+    choice = served[-1]
+    page.click(f"#series-option-{len(served) - 1}")
+    page.wait_for_url(re.compile(rf".*store={choice['store']}&dept={choice['dept']}$"))
+    assert parse_qs(urlsplit(page.url).query)["location.type"] == [kind]  # the filter kept
+    page.wait_for_selector("#forecast-chart .main-svg")
+    assert page.input_value("select[name=store]") == str(choice["store"])
+    assert page.input_value("select[name=dept]") == str(choice["dept"])
+    assert page.text_content("#forecast-chart .gtitle") == choice["label"]
+    # the keyboard: the second suggestion, highlighted with the arrows, opens with Enter
+    served = _suggestions(page, str(store))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    picked = served[1] if len(served) > 1 else served[0]
+    assert page.get_attribute("#series-search", "aria-activedescendant") == f"series-option-{served.index(picked)}"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf".*store={picked['store']}&dept={picked['dept']}$"))
+    page.wait_for_selector("#forecast-chart .main-svg")
+    assert page.text_content("#forecast-chart .gtitle") == picked["label"]
+    assert page.console_errors == [], page.console_errors
+    assert page.bad_responses == []
 
 
 def test_forecast_page_updates_when_its_refresh_ends(live_server_proc, page, trained):

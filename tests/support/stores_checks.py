@@ -78,11 +78,23 @@ def check_item_detail(client, allowed, t):
     assert client.get("/api/v1/items/99/").status_code == 404
 
 
+def check_series_search(client, allowed, t):
+    """Item "1" is sold in every store: its series of the principal's stores only; a store's own code (one of
+    hers or not) finds her series only."""
+    found = client.get("/api/v1/series/", {"q": "1", "limit": 50}).json()["results"]
+    assert {r["store"] for r in found} == allowed
+    assert {(r["store"], r["dept"]) for r in found if r["item"] == "1"} == {(s, 1) for s in allowed}
+    for s in STORES:
+        stores = {r["store"] for r in client.get("/api/v1/series/", {"q": str(s)}).json()["results"]}
+        assert stores <= allowed and (s not in allowed or s in stores)
+
+
 STORE_PAGE_CHECKS = {
     "GET /api/v1/locations/": check_location_list,
     "GET /api/v1/locations/{code}/": check_location_detail,
     "GET /api/v1/items/": check_item_list,
     "GET /api/v1/items/{code}/": check_item_detail,
+    "GET /api/v1/series/": check_series_search,
     "GET /api/v1/dashboard/": check_dashboard,
     "GET /api/v1/stores/": check_store_list,
     "GET /api/v1/stores/{n}/": check_store_detail,

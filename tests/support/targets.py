@@ -169,6 +169,11 @@ def _forecast_aggregate(t, method, path):
     return {"path": path + "?level=dept&dept=1"}
 
 
+@builder("GET /api/v1/series/")
+def _series_search(t, method, path):
+    return {"path": path + "?q=1"}
+
+
 @builder("POST /api/v1/workspace/deletion/")
 def _workspace_delete(t, method, path):
     return {"path": path, "body": {"confirm": "not-the-slug"}}
