@@ -31,7 +31,7 @@ class SimulationRequestSerializer(serializers.Serializer):
                   "incremental_sales, lo80, hi80, markdown_cost, incremental_profit and roi, largest incremental "
                   "profit first. ``depts`` applies in every store (a department a store lacks is skipped there). "
                   "A store outside your stores answers 404 store_not_found and nothing is computed. "
-                  "Saving (``name``) takes one store only.")
+                  "Saved with ``name``, it is listed to a store-restricted member only when every store is hers.")
     depts = serializers.ListField(child=serializers.IntegerField(), allow_null=True, required=False,
                                   help_text="null or absent: every department with a live forecast; with ``stores``, "
                                             "applies in every store")
@@ -40,14 +40,16 @@ class SimulationRequestSerializer(serializers.Serializer):
                                       help_text="markdown1..markdown5 amount per week; absent or null = as planned")
     margin = serializers.FloatField(min_value=0, max_value=1, required=False,
                                     help_text="gross margin; default: the workspace's setting")
-    name = serializers.CharField(required=False, help_text="save as a named scenario (analyst+, audited); one store "
-                                                           "only (400 multi_store_save_unsupported with several)")
+    name = serializers.CharField(required=False, help_text="save as a named scenario (analyst+, audited); one of "
+                                                           "several stores is listed only to those who see them all")
 
 
 class ScenarioSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     store = serializers.IntegerField()
+    stores = serializers.ListField(child=serializers.IntegerField(),
+                                   help_text="every store of a scenario of several; empty: ``store`` alone")
     inputs = serializers.JSONField()
     result = serializers.JSONField()
     created_at = serializers.DateTimeField()

@@ -3,6 +3,7 @@ and insights."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
@@ -18,6 +19,9 @@ class Scenario(CreatedByMixin, models.Model):
 
     name = models.CharField(max_length=120)
     store = models.PositiveIntegerField(db_index=True)
+    # a scenario of several stores: every one of them (``store`` is the first); a store-restricted principal
+    # sees it only when all of them are hers (forecasting/selectors/simulation.py). Empty: ``store`` alone.
+    stores = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
     inputs = models.JSONField(default=dict, help_text="store, depts, weeks, markdowns, margin as posted")
     result = models.JSONField(default=dict, help_text="the answer when it was saved")
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,

@@ -6,8 +6,10 @@ from forecasting.models import Scenario
 
 
 def scenario_list(*, scope: StoreScope):
-    """Saved scenarios of the principal's stores, newest first."""
-    return scope.filter(Scenario.objects.select_related("created_by", "created_by_key"))
+    """Saved scenarios of the principal's stores, newest first: a scenario of several stores only when every
+    one of them is the principal's (its figures hold each store's)."""
+    qs = scope.filter(Scenario.objects.select_related("created_by", "created_by_key"))
+    return qs.filter(stores__contained_by=sorted(scope.stores)) if scope.restricted else qs
 
 
 def scenario_get(*, scope: StoreScope, scenario_id: int):

@@ -1,8 +1,8 @@
 """The promotion simulator: a what-if re-forecast of one store, or of several
 at once (their total and each store's figures), with other markdowns
 (forecasting/ml/simulate.py), counted against the plan's simulations per
-day, and saved as a named scenario (audited) on request (one store only: a
-scenario row has one store, which is what store scopes filter on)."""
+day, and saved as a named scenario (audited) on request (one of several
+stores is seen only by those whose scope holds every one of them)."""
 from __future__ import annotations
 
 from django.db import connection, transaction
@@ -86,16 +86,12 @@ def simulation_run(*, actor: Actor, scope: StoreScope, store=None, stores=None, 
     of every store of ``stores`` (the total, and each store's figures under
     ``stores``). Counts one simulation against the plan; with ``name``, also
     saves it as a scenario and records ``simulation.run`` in the same
-    transaction (one store only)."""
+    transaction."""
     store, stores = _one_of(store, stores)
     for s in stores or [store]:  # fail closed: a store outside the scope is a store without a forecast
         if not scope.allows(s):
             raise _store_not_found(s)
     name = (name or "").strip()[:120]
-    if name and stores is not None and len(stores) > 1:
-        # a scenario row has one store, and members restricted to it would see every store's figures
-        msg = "a scenario of several stores cannot be saved yet: run it without a name, or save each store's"
-        raise ValidationFailed(f"name: {msg}.", code="multi_store_save_unsupported", details={"name": [msg]})
     if depts is not None and not isinstance(depts, (list, tuple)):
         raise ValidationFailed("depts: a list of department numbers, or null for all.",
                                details={"depts": ["a list of department numbers, or null"]})
@@ -134,6 +130,7 @@ def simulation_run(*, actor: Actor, scope: StoreScope, store=None, stores=None, 
             if stores is not None:
                 inputs["stores"] = stores
             scenario = Scenario.objects.create(name=name, store=store, inputs=inputs, result=out,
+                                               stores=stores if stores is not None and len(stores) > 1 else [],
                                                model_version=version, created_by=actor.user,
                                                created_by_key=actor.api_key)
             audit_record(action="simulation.run", actor=actor, target_type="scenario", target_id=scenario.pk,

@@ -240,8 +240,9 @@ def test_several_stores_errors_name_the_field_and_use_no_quota(sim, body, field)
     assert _uses(t) == before
 
 
-def test_several_stores_roles_run_for_all_and_saving_takes_one_store(sim):
+def test_several_stores_roles_run_for_all_and_a_saved_one_is_listed_to_who_sees_every_store(sim):
     from forecasting.models import Scenario
+    from tenants.models import Tenant
 
     t, weeks = sim["t"], sim["weeks"]
     _clear_uses(t)
@@ -250,16 +251,27 @@ def test_several_stores_roles_run_for_all_and_saving_takes_one_store(sim):
     refused = viewer.post(URL, {"stores": [1, 2], "weeks": weeks[:1], "name": "Viewer's chain"}, format="json")
     assert refused.status_code == 403
     several = analyst.post(URL, {"stores": [1, 2], "weeks": weeks[:1], "name": "Chain push"}, format="json")
-    assert several.status_code == 400 and several.json()["error"]["code"] == "multi_store_save_unsupported"
-    assert "name" in several.json()["error"]["details"]
+    assert several.status_code == 201, several.content
+    # listed to those who see every one of its stores: the owner, not a member restricted to store 1
+    owner = api_client(t, key=t.admin_key)
+    listed = {r["name"]: r for r in owner.get(URL).json()["results"]}
+    assert listed["Chain push"]["stores"] == [1, 2] and listed["Chain push"]["store"] == 1
+    Tenant.objects.filter(pk=t.tenant.pk).update(plan="pro")  # store scopes are a Pro feature
+    t.tenant.plan = "pro"
+    member, admin = add_member(t, "analyst"), api_client(t, key=t.admin_key)
+    assert admin.put(f"/api/v1/members/{member.pk}/stores/", {"stores": [1]}, format="json").status_code == 200
+    mine = api_client(t, user=member).get(URL).json()["results"]
+    assert "Chain push" not in {r["name"] for r in mine}
+    assert admin.put(f"/api/v1/members/{member.pk}/stores/", {"stores": [1, 2]}, format="json").status_code == 200
+    assert "Chain push" in {r["name"] for r in api_client(t, user=member).get(URL).json()["results"]}
     one = analyst.post(URL, {"stores": [3], "weeks": weeks[:1], "markdowns": {"markdown1": 4000},
                              "name": "One in a list"}, format="json")
     assert one.status_code == 201, one.content
     with in_tenant(t):
         scenario = Scenario.objects.get(pk=one.json()["saved"]["id"])
-        assert not Scenario.objects.filter(name__in=["Chain push", "Viewer's chain"]).exists()
+        assert not Scenario.objects.filter(name="Viewer's chain").exists()
     assert scenario.store == 3 and scenario.inputs["stores"] == [3]
-    assert _uses(t) == 2  # the refused ones count nothing
+    assert _uses(t) == 3  # the viewer's run and the two saved ones; the refused one counts nothing
     _clear_uses(t)
 
 
