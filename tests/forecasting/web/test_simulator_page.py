@@ -178,3 +178,4 @@ def test_all_my_stores_shows_the_total_and_each_store(page_tenant):
     named = client.post("/simulator/run/", {"slot": "b", "store": "all", "weeks": weeks[:1], "name": "Chain"},
                         **HTMX).content.decode()
     assert "Saved as “Chain”" in named and "sim-error" not in named
+    assert "<td>Chain</td><td>1, 3</td>" in named  # the saved list names every store of the scenario
