@@ -36,6 +36,7 @@ import pandas as pd  # noqa: E402
 from _data import load_walmart, optional, parser, quick_data, require_data, verdict  # noqa: E402
 
 from forecasting.ml import intermittent  # noqa: E402
+from forecasting.ml.pipeline import TrainConfig, train  # noqa: E402
 
 EXPECTED_ORIGINS = ["2011-07-29", "2011-10-28", "2012-01-27", "2012-04-27"]
 H = 13
@@ -213,8 +214,6 @@ def main():
     data = quick_data() if args.quick else require_data(args.data)
     warnings.filterwarnings("ignore")
     with_mlforecast = args.skip_references or optional("mlforecast", "reference (c) mlforecast LightGBM", args.quick)
-
-    from forecasting.ml.pipeline import TrainConfig, train
 
     sales, features, stores = load_walmart(data)
     t0 = time.perf_counter()

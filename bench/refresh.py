@@ -30,6 +30,7 @@ from _data import FAVORITA, load_favorita, load_walmart, parser, quick_daily, qu
 
 from forecasting.ml.periodic import engine as periodic  # noqa: E402
 from forecasting.ml.periodic import refresh as periodic_refresh  # noqa: E402
+from forecasting.ml.pipeline import TrainConfig, predict_series, refresh_forecast, train  # noqa: E402
 
 TRAIN_END = "2012-04-27"
 NEW_END = "2012-07-27"
@@ -43,8 +44,6 @@ def main():
     args = p.parse_args()
     data = quick_data() if args.quick else require_data(args.data)
     warnings.filterwarnings("ignore")
-
-    from forecasting.ml.pipeline import TrainConfig, predict_series, refresh_forecast, train
 
     sales, features, stores = load_walmart(data)
     old = sales[sales.date <= pd.Timestamp(TRAIN_END)]
