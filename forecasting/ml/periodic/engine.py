@@ -10,7 +10,7 @@ last period; a known closure forecasts 0 with a zero-width band."""
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -278,8 +278,4 @@ def _frame(grid: Grid, o: int, H: int, f: np.ndarray, bands: dict, closed: np.nd
     return out
 
 
-def describe(cfg: Config) -> dict:
-    return asdict(cfg)
-
-
-__all__ = ["Config", "Model", "Result", "train", "forecast_from", "seasonal_naive", "scale_at", "describe"]
+__all__ = ["Config", "Model", "Result", "train", "forecast_from", "seasonal_naive", "scale_at"]

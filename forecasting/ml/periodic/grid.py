@@ -6,6 +6,7 @@ forward-filled, read as of the origin only)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ class Grid:
     def T(self) -> int:
         return self.Y.shape[1]
 
-    @property
+    @cached_property  # read at every training origin; the history does not change once built
     def first_obs(self) -> np.ndarray:
         obs = ~np.isnan(self.Y)
         return np.where(obs.any(1), obs.argmax(1), self.T)
