@@ -14,7 +14,7 @@ WORDS = ("location_word", "location_word_plural", "item_word", "item_word_plural
 WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit", "materiality_floor", "holiday_weight")
 HOLIDAY_WEIGHT_MAX = 100.0
 FLOOR_MAX = 1e9
-WEEKLY = tuple(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"))
+FREQUENCIES = ("D", *(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")), "MS")
 WORD_MAX, UNIT_MAX = 40, 12
 
 
@@ -67,9 +67,9 @@ def settings_clean(changes: dict, *, current: dict) -> tuple[dict, dict]:
             out, err = _number(value, 1, HOLIDAY_WEIGHT_MAX, "how much a holiday period weighs in the error "
                                f"measure against 1 for any other: from 1 (no extra weight) to {HOLIDAY_WEIGHT_MAX:g}")
         elif name == "frequency":
-            out, err = (value, None) if value in WEEKLY else (None, (
-                "daily and monthly planning come with the daily engine; for now choose a weekly frequency "
-                "(W-MON .. W-SUN: weeks ending on that day): finer rows are summed into it"))
+            out, err = (value, None) if value in FREQUENCIES else (None, (
+                "D (daily), W-MON .. W-SUN (weeks ending on that day) or MS (monthly): finer rows are summed "
+                "into it"))
         elif name in ("country", "subdivision"):
             out, err = _text(value, 10, blank=True)
             out = out.upper() if out is not None else None

@@ -16,6 +16,27 @@ def check_frequency(freq: str) -> str:
     raise ValueError(f"{freq!r} is not a planning frequency (D, W-MON .. W-SUN, MS)")
 
 
+def is_weekly(freq: str) -> bool:
+    """Whether the weekly engine (forecasting/ml/pipeline.py) plans this frequency; daily and monthly
+    planning is the engine for any frequency's (forecasting/ml/periodic/). Blank (no sales yet) is weekly."""
+    return not freq or freq.startswith("W-")
+
+
+def period_noun(freq: str, plural: bool = True) -> str:
+    """The word of one period: day(s), week(s), month(s)."""
+    word = {"D": "day", "MS": "month"}.get(freq, "week")
+    return word + "s" if plural else word
+
+
+def horizon_weeks(horizon: int, freq: str) -> int:
+    """A horizon of ``freq`` periods in the weeks a plan's limit is set in: 13 weeks = 91 days = 3 months."""
+    if freq == "D":
+        return -(-int(horizon) // 7)
+    if freq == "MS":
+        return -(-int(horizon) * 13 // 3)
+    return int(horizon)
+
+
 def period_start(dates: pd.Series, freq: str) -> pd.Series:
     """The first day of the period holding each date."""
     d = pd.to_datetime(dates).dt.normalize()

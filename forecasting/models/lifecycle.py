@@ -72,6 +72,12 @@ class ModelVersion(CreatedByMixin, models.Model):
         return (self.metrics.get("seasonal_naive") or {}).get("wmae")
 
     @property
+    def periodic(self) -> bool:
+        """Trained by the engine for any planning frequency (a daily or monthly workspace:
+        forecasting/ml/periodic/), whose model file is not the weekly engine's."""
+        return (self.params or {}).get("engine") == "periodic"
+
+    @property
     def coverage(self) -> dict:
         return {k: self.metrics.get(k) for k in ("coverage80", "coverage95")}
 

@@ -14,6 +14,7 @@ from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_check_value
 from forecasting.ml.labels import describe_drivers
+from forecasting.ml.periods import period_noun
 from forecasting.ml.pipeline import Attributes, aggregate, load_artifact, predict_series
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.catalog import hierarchy_attributes
@@ -113,6 +114,12 @@ def artifact_for(version: ModelVersion, run: ForecastRun | None = None):
     that state is used. LightGBM is imported only here, on first use (never
     by the web at start)."""
 
+    if version.periodic:
+        raise Conflict(f"Model v{version.number} plans by {period_noun(version.params.get('frequency', ''), False)}: "
+                       "its stored forecast, aggregates, exports, plans and overrides are served; on-demand "
+                       "forecasts, drivers, the simulator and markdown returns work on weekly planning for now.",
+                       code="weekly_planning_only", details={"model_version": version.number,
+                                                             "frequency": version.params.get("frequency")})
     path, sha = version.artifact_path, version.artifact_sha256
     if run is not None and run.artifact_path:
         path, sha = run.artifact_path, run.artifact_sha256

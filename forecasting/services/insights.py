@@ -44,9 +44,10 @@ def markdown_effects_compute() -> dict:
     run = latest_run(version)
     try:
         art = artifact_for(version, run)
-    except Conflict:  # the model file is missing or damaged (artifact_unreadable): the other figures still count
-        log.warning("markdown ROI: artifact of model v%s unreadable", version.number, exc_info=True)
-        return {"results": [], "model_version": version.number, "unavailable": "the model file could not be read"}
+    except Conflict as exc:  # the model file is missing or damaged, or a daily or monthly model's: the other figures count
+        log.warning("markdown ROI: artifact of model v%s not usable: %s", version.number, exc.code)
+        reason = exc.message if exc.code == "weekly_planning_only" else "the model file could not be read"
+        return {"results": [], "model_version": version.number, "unavailable": reason}
     eff = markdown_effects(art)
     every_store = by_department(eff, margin=0.0)  # sums over every store: read as they are by unrestricted members
     return {"results": _rows(eff, ["store", "dept", "markdown", "incremental_sales", "cost"]),

@@ -269,11 +269,6 @@ class _Prepare:
             raise LoadRefused([{"line": None, "column": None, "value": None, "reason":
                                 "cannot tell the file's frequency from fewer than two dates: set the planning "
                                 "frequency in Data settings first"}])
-        if not workspace.startswith("W-"):
-            raise LoadRefused([{"line": None, "column": None, "value": None, "reason":
-                                f"the file is {canonical.frequency_word(workspace)}: the engine plans by week for now; "
-                                "set a weekly planning frequency in Data settings (e.g. W-SUN) and upload it "
-                                "again: its days are summed into weeks"}])
         try:
             canonical.check_frequency_fits(found, workspace)
         except canonical.FrequencyError as exc:

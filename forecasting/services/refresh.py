@@ -32,6 +32,7 @@ from forecasting.selectors.events import training_events
 from forecasting.selectors.forecast import active_model
 from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
+from forecasting.services.periodic import periodic_refresh
 from forecasting.services.shadow import shadow_check
 from jobs.models import Job
 from jobs.services import Done, heartbeat, job_create, job_enqueue, job_progress, job_run, job_succeed
@@ -95,6 +96,8 @@ def _refresh_locked(job: Job) -> ForecastRun:
         version = active_model()
         if version is None:
             raise LookupError("there is no active model any more: train one first")
+        if version.periodic:
+            return _refresh_periodic(job, version, actor, started)
         with heartbeat(job.pk, connection.schema_name):
             sales, features, stores = training_frames()
             stages["load"] = time.monotonic() - started
@@ -129,6 +132,25 @@ def _refresh_locked(job: Job) -> ForecastRun:
     stages["write"] = time.monotonic() - started - seconds
     job_succeed(job_id=job.pk, result={**_result(run), "stages": {k: round(v, 2) for k, v in stages.items()}},
                 message=_message(run))
+    return run
+
+
+def _refresh_periodic(job: Job, version, actor: Actor, started: float) -> ForecastRun:
+    """A daily or monthly workspace's model forecasts from the newest period (services/periodic.py); its
+    fitted model does not move, so the run keeps no file of its own. Failures are audited by the caller."""
+    with heartbeat(job.pk, connection.schema_name):
+        job_progress(job_id=job.pk, progress=0.1, message="Refreshing the forecast")
+        checkpoint("refreshing", job_id=job.pk)
+        origin, forecast = periodic_refresh(version.artifact_path)
+    seconds = time.monotonic() - started
+    with transaction.atomic():
+        run = forecast_run_write(version=version, origin=origin, forecast=forecast, kind=ForecastRun.Kind.REFRESH,
+                                 job=job, seconds=seconds)
+        run.refresh_from_db()
+        audit_record(action="forecast.refreshed", actor=actor, target_type="forecast_run", target_id=run.pk,
+                     payload={"model_version": version.number, "origin": run.origin.isoformat(),
+                              "series": run.series, "seconds": round(seconds, 1)})
+    job_succeed(job_id=job.pk, result=_result(run), message=_message(run))
     return run
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -20,14 +22,18 @@ from accounts.audit import Actor, audit_record
 from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
 from forecasting.ml.backtest_accuracy import backtest_accuracy_by
+from forecasting.ml.periodic.seasons import seasons_of
+from forecasting.ml.periods import horizon_weeks, is_weekly, period_noun
 from forecasting.ml.pipeline import TrainConfig, train
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.catalog import data_settings, hierarchy_attributes
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
 from forecasting.selectors.events import training_events
+from forecasting.selectors.periodic import periodic_inputs
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
 from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
+from forecasting.services.periodic import periodic_train
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.services.refresh_queue import forecast_refresh_after_training
 from forecasting.services.rescore import champion_rescore
@@ -59,6 +65,10 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
         horizon, backtest_windows = int(horizon), int(backtest_windows)
     except (TypeError, ValueError):
         raise ValidationFailed("horizon and backtest_windows are whole numbers.")
+    freq = data_settings().frequency
+    if not is_weekly(freq):
+        _check_periodic(freq=freq, horizon=horizon, backtest_windows=backtest_windows)
+        return _train_enqueue(actor=actor, horizon=horizon, backtest_windows=backtest_windows, trigger=trigger)
     if not 1 <= horizon <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
     quota_check_value(limit="forecast_horizon", value=horizon)
@@ -73,6 +83,32 @@ def model_train_start(*, actor: Actor, horizon: int = 13, backtest_windows: int 
             f"Not enough history: {weeks} weeks of sales; {needed} are needed for a {backtest_windows}-window "
             f"backtest of {horizon} weeks: {fix}.", code="not_enough_data",
             details={"weeks": weeks, "needed": needed, "max_backtest_windows": fit})
+    return _train_enqueue(actor=actor, horizon=horizon, backtest_windows=backtest_windows, trigger=trigger)
+
+
+def _check_periodic(*, freq: str, horizon: int, backtest_windows: int) -> None:
+    """The limits of a daily or monthly workspace, in its own periods (a plan's horizon limit is in weeks:
+    13 weeks = 91 days = 3 months)."""
+    s, noun = seasons_of(freq), period_noun(freq)
+    if not 1 <= horizon <= s.max_horizon:
+        raise ValidationFailed(f"horizon must be between 1 and {s.max_horizon} {noun}.",
+                               details={"horizon": [f"1..{s.max_horizon}"]})
+    quota_check_value(limit="forecast_horizon", value=horizon_weeks(horizon, freq))
+    if not 1 <= backtest_windows <= 12:
+        raise ValidationFailed("backtest_windows must be between 1 and 12.", details={"backtest_windows": ["1..12"]})
+    periods = sales_week_count()
+    needed = s.level + 1 + horizon * backtest_windows
+    if periods < needed:
+        fit = max(0, (periods - s.level - 1) // horizon)
+        fix = (f"train with {fit} backtest window{'s' if fit > 1 else ''} instead" if fit >= 1 else
+               f"upload at least {needed - periods} more {noun} of sales, or shorten the horizon")
+        raise ValidationFailed(
+            f"Not enough history: {periods} {noun} of sales; {needed} are needed for a {backtest_windows}-window "
+            f"backtest of {horizon} {noun}: {fix}.", code="not_enough_data",
+            details={"periods": periods, "needed": needed, "max_backtest_windows": fit})
+
+
+def _train_enqueue(*, actor: Actor, horizon: int, backtest_windows: int, trigger: str) -> Job:
     with transaction.atomic():
         quota_reserve(limit="trainings_per_day")
         job = job_create(actor=actor, kind=Job.Kind.TRAIN,
@@ -126,28 +162,17 @@ def _train_locked(job: Job) -> ModelVersion:
         with heartbeat(job.pk, schema):
             dataset_version = workspace_dataset_version()
             uploads = uploads_loaded_ids(dataset_version=dataset_version)
-            sales, features, stores = training_frames()
-            job_progress(job_id=job.pk, progress=0.05, message="Features")
-            config = TrainConfig(horizon=job.params.get("horizon", 13),
-                                 backtest_windows=job.params.get("backtest_windows", 4),
-                                 num_threads=settings.ML_NUM_THREADS,
-                                 holiday_weight=data_settings().holiday_weight)
-            events = training_events(sales)
-            result = train(sales, features, stores, config, progress=progress, attributes=hierarchy_attributes(),
-                           events=events)
-            data_end = sales["date"].max().date()
-            job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")
-            rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores, events=events,
-                                        dataset_version=dataset_version, horizon=config.horizon,
-                                        backtest_windows=config.backtest_windows, data_end=data_end)
+            workspace = data_settings()
+            trained = (_train_weekly(job, workspace, dataset_version, progress) if is_weekly(workspace.frequency)
+                       else _train_periodic(job, workspace, progress))
+            result = trained.result
             job_progress(job_id=job.pk, progress=0.92, message="Saving")
             checkpoint("saving", job_id=job.pk)
             sha, final = artifact_write(result.artifact, job_id=job.pk)
             Job.objects.filter(pk=job.pk).update(result={"artifact": final.name})  # found again if we die
         seconds = time.monotonic() - started
-        version = _register(job=job, actor=actor, result=result, sha=sha, path=final, seconds=seconds,
-                            dataset_version=dataset_version, data_end=data_end,
-                            uploads=uploads, rescored=rescored)
+        version = _register(job=job, actor=actor, trained=trained, sha=sha, path=final, seconds=seconds,
+                            dataset_version=dataset_version, uploads=uploads)
     except Exception as exc:
         _artifact_drop_unreferenced(final)
         with transaction.atomic():
@@ -160,6 +185,44 @@ def _train_locked(job: Job) -> ModelVersion:
                 result={"model_version": version.pk, "number": version.number, "status": version.status,
                         "chosen": version.chosen, "wmae": version.wmae, "seconds": round(version.training_seconds, 1)})
     return version
+
+
+@dataclass
+class _Trained:
+    result: object  # forecasting.ml.pipeline.TrainResult or services.periodic.Trained
+    data_end: date
+    backtest_by: dict
+    holidays: set = field(default_factory=set)
+    rescored: dict | None = None
+
+
+def _train_weekly(job: Job, workspace, dataset_version: int, progress) -> _Trained:
+    """The weekly engine (forecasting/ml/pipeline.py) and the champion scored on its windows."""
+    sales, features, stores = training_frames()
+    job_progress(job_id=job.pk, progress=0.05, message="Features")
+    config = TrainConfig(horizon=job.params.get("horizon", 13), backtest_windows=job.params.get("backtest_windows", 4),
+                         num_threads=settings.ML_NUM_THREADS, holiday_weight=workspace.holiday_weight)
+    events = training_events(sales)
+    result = train(sales, features, stores, config, progress=progress, attributes=hierarchy_attributes(),
+                   events=events)
+    data_end = sales["date"].max().date()
+    job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")
+    rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores, events=events,
+                                dataset_version=dataset_version, horizon=config.horizon,
+                                backtest_windows=config.backtest_windows, data_end=data_end)
+    return _Trained(result, data_end, backtest_accuracy_by(result.artifact.panel, result.windows, result.chosen),
+                    result.artifact.holiday_periods(), rescored)
+
+
+def _train_periodic(job: Job, workspace, progress) -> _Trained:
+    """A daily or monthly workspace: the engine for any planning frequency (services/periodic.py). Its
+    champion is compared on the stored figures of the same backtest (dataset version, horizon, windows)."""
+    inputs = periodic_inputs()
+    progress(0.0, "Features")
+    result = periodic_train(inputs, freq=workspace.frequency, horizon=int(job.params.get("horizon", 13)),
+                            windows=int(job.params.get("backtest_windows", 4)), num_threads=settings.ML_NUM_THREADS,
+                            holiday_weight=workspace.holiday_weight)
+    return _Trained(result, inputs.sales["date"].max().date(), {})
 
 
 def _artifact_drop_unreferenced(path) -> None:
@@ -181,8 +244,9 @@ def _meter_training(started: float) -> None:
     usage_count(counts={"trainings": 1, "training_seconds": round(time.monotonic() - started)})
 
 
-def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: float, dataset_version: int,
-              data_end, uploads=(), rescored: dict | None = None) -> ModelVersion:
+def _register(*, job: Job, actor: Actor, trained: _Trained, sha: str, path: Path, seconds: float,
+              dataset_version: int, uploads=()) -> ModelVersion:
+    result, data_end = trained.result, trained.data_end
     with transaction.atomic():
         with connection.cursor() as cur:  # serialise version numbering and promotion
             cur.execute("LOCK TABLE forecasting_modelversion IN SHARE ROW EXCLUSIVE MODE")
@@ -194,18 +258,18 @@ def _register(*, job: Job, actor: Actor, result, sha: str, path: Path, seconds: 
             number=number, status=ModelVersion.Status.CANDIDATE, chosen=result.chosen, reason=result.reason,
             horizon=int(job.params.get("horizon", 13)), backtest_windows=int(job.params.get("backtest_windows", 4)),
             params=result.params, metrics=result.metrics, backtest=result.backtest, importance=result.importance,
-            backtest_by=backtest_accuracy_by(result.artifact.panel, result.windows, result.chosen),
+            backtest_by=trained.backtest_by,
             timings=result.timings, dataset_version=dataset_version, data_end=data_end, artifact_path=str(path),
             artifact_sha256=sha, training_seconds=seconds, job=job, created_by=actor.user,
             created_by_key=actor.api_key, uploads=list(uploads), code_version=code_version(),
             trigger=job.params.get("trigger") or ModelVersion.Trigger.MANUAL)
         forecast_run_write(version=version, origin=data_end, forecast=result.forecast,
                            kind=ForecastRun.Kind.TRAIN, job=job, status_counts=result.params.get("status_counts"),
-                           seconds=seconds, holidays=result.artifact.holiday_periods())
+                           seconds=seconds, holidays=trained.holidays)
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})
-        version_promote_if_better(version=version, actor=actor, rescored=rescored)
+        version_promote_if_better(version=version, actor=actor, rescored=trained.rescored)
         forecast_refresh_after_training(version=version)  # a kept champion forecasts from the newest week too
         checkpoint("promoting", job_id=job.pk)  # tests stop here: registered and swapped, not committed
     return version

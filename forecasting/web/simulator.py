@@ -60,12 +60,15 @@ def _saved(request) -> dict:
 
 def _context(request, **extra) -> dict:
     scope = StoreScope.for_request(request)
+    unavailable = None
     try:
         options = simulation_options(scope=scope)
-    except (ServiceError, OSError):
+    except ServiceError as exc:
+        options, unavailable = None, exc.message if exc.code == "weekly_planning_only" else None
+    except OSError:
         options = None
     ctx = {"options": options, "slots": SLOTS, "labels": list(LABELS.items()), **_saved(request), "results": {},
-           "inputs": {}}
+           "inputs": {}, "unavailable": unavailable}
     if options:
         ctx["depts_by_store"] = {str(s): d for s, d in options["depts"].items()}
         if len(options["stores"]) > 1:

@@ -131,7 +131,7 @@ def test_data_settings_words_country_and_audit(shop):
     ({"measure_unit": "x" * 13}, "measure_unit", "at most 12"),
     ({"frequency_guess": "D"}, "frequency_guess", "Unknown field"),
     ({"materiality_floor": "lots"}, "materiality_floor", "a number of the measure's unit per week"),
-    ({"frequency": "D"}, "frequency", "daily and monthly planning come with the daily engine"),
+    ({"frequency": "W-XYZ"}, "frequency", "D (daily), W-MON .. W-SUN (weeks ending on that day) or MS"),
     ({"holiday_weight": 0.5}, "holiday_weight", "from 1 (no extra weight) to 100"),
     ({"holiday_weight": True}, "holiday_weight", "how much a holiday period weighs"),
     ({"holiday_weight": "heavy"}, "holiday_weight", "how much a holiday period weighs"),

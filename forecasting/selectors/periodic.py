@@ -1,0 +1,71 @@
+"""The inputs of the engine for any planning frequency (forecasting/ml/periodic/) from the workspace's
+tables: series keyed by the catalogue's location and item ids (as text: the engine reads codes), the
+event days resolved to every location they apply to, the locations' and items' attributes, and the
+location covariates stored by period (markdowns ``known``: planned ahead; the others ``past``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from forecasting.ingest.mapping.canonical import ENGINE_COVARIATES
+from forecasting.models import Item, Location
+from forecasting.selectors.dataset import training_frames
+from forecasting.selectors.events import training_events
+
+KNOWN = {f"markdown{i}" for i in range(1, 6)}
+
+
+@dataclass
+class PeriodicInputs:
+    sales: pd.DataFrame  # the stored rows (store, dept, date, sales, is_holiday)
+    history: pd.DataFrame  # location, item, date, value
+    events: pd.DataFrame | None
+    locations: pd.DataFrame | None
+    items: pd.DataFrame | None
+    covariates: pd.DataFrame | None
+    kinds: dict
+
+    def engine_kwargs(self) -> dict:
+        return {"events": self.events, "locations": self.locations, "items": self.items,
+                "covariates": self.covariates, "kinds": self.kinds}
+
+
+def _members(model, side: str) -> pd.DataFrame | None:
+    rows = [{side: str(pk), **{k: v for k, v in (attrs or {}).items()}}
+            for pk, attrs in model.objects.values_list("id", "attrs")]
+    frame = pd.DataFrame(rows)
+    return frame if len(frame.columns) > 1 else None
+
+
+def _events(sales: pd.DataFrame, stores: list[str]) -> pd.DataFrame | None:
+    days = training_events(sales)
+    if days is None or not len(days):
+        return None
+    national = days[days["store"].isna()][["date"]]
+    everywhere = national.merge(pd.DataFrame({"location": stores}), how="cross")
+    scoped = days[days["store"].notna()]
+    scoped = pd.DataFrame({"date": scoped["date"], "location": scoped["store"].astype("int64").astype(str)})
+    return pd.concat([everywhere, scoped], ignore_index=True)[["location", "date"]]
+
+
+def _covariates(features: pd.DataFrame | None) -> tuple[pd.DataFrame | None, dict]:
+    if features is None or not len(features):
+        return None, {}
+    given = [c for c in ENGINE_COVARIATES if features[c].notna().any()]
+    if not given:
+        return None, {}
+    cov = features[["store", "date", *given]].rename(columns={"store": "location"})
+    cov["location"] = cov["location"].astype(str)
+    return cov, {c: "known" if c in KNOWN else "past" for c in given}
+
+
+def periodic_inputs() -> PeriodicInputs:
+    sales, features, _ = training_frames()
+    history = pd.DataFrame({"location": sales["store"].astype(str), "item": sales["dept"].astype(str),
+                            "date": sales["date"], "value": sales["sales"].astype(float)})
+    stores = sorted(history["location"].unique())
+    covariates, kinds = _covariates(features)
+    return PeriodicInputs(sales=sales, history=history, events=_events(sales, stores),
+                          locations=_members(Location, "location"), items=_members(Item, "item"),
+                          covariates=covariates, kinds=kinds)
