@@ -38,6 +38,38 @@ class SalesRecord(models.Model):
         ordering = ["store", "dept", "date"]
 
 
+class Covariate(models.Model):
+    """A retailer's own numeric covariate by period (issue 17 item 3), beside Walmart's nine of
+    ``StoreWeek``: of a series (store and dept), of a location (dept 0), of an item (store 0) or of the
+    calendar (both 0, e.g. the oil price). A later upload's value replaces an earlier one's."""
+
+    pk = models.CompositePrimaryKey("name", "store", "dept", "date")
+    name = models.CharField(max_length=64)
+    store = models.PositiveIntegerField()
+    dept = models.PositiveIntegerField()
+    date = models.DateField(help_text="the period as stored: a week by its last day, a day, a month by its first")
+    value = models.FloatField()
+
+
+class CovariateSpec(models.Model):
+    """How the engine reads a covariate: ``known`` (its future values are uploaded for the horizon and
+    used there) or ``past`` (history only); a known one an admin marks as a lever is offered by the
+    simulator."""
+
+    class Kind(models.TextChoices):
+        KNOWN = "known", "Known ahead"
+        PAST = "past", "Past only"
+
+    name = models.CharField(max_length=64, primary_key=True)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    level = models.CharField(max_length=10, help_text="series, location, item or calendar")
+    lever = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+
 class StoreWeek(models.Model):
     """Weekly covariates of a store."""
 
@@ -67,6 +99,7 @@ class Upload(CreatedByMixin, models.Model):
         LOCATIONS = "locations", "Locations"
         ITEMS = "items", "Items"
         EVENTS = "events", "Events"
+        COVARIATES = "covariates", "Covariates"
 
     class Status(models.TextChoices):
         """Its job's lifecycle (jobs.models.RunStatus) and one stop of its own: ``needs_mapping``, a file

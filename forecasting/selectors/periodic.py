@@ -1,7 +1,8 @@
 """The inputs of the engine for any planning frequency (forecasting/ml/periodic/) from the workspace's
 tables: series keyed by the catalogue's location and item ids (as text: the engine reads codes), the
 event days resolved to every location they apply to, the locations' and items' attributes, and the
-location covariates stored by period (markdowns ``known``: planned ahead; the others ``past``)."""
+covariates: Walmart's nine location covariates stored by period (markdowns ``known``: planned ahead; the
+others ``past``) and the retailer's own (``Covariate``, their kinds as uploaded)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,8 +10,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forecasting.ingest.mapping.canonical import ENGINE_COVARIATES
-from forecasting.models import Item, Location
-from forecasting.selectors.dataset import training_frames
+from forecasting.models import CovariateSpec, Item, Location
+from forecasting.selectors.dataset import copy_frame, training_frames
 from forecasting.selectors.events import training_events
 
 KNOWN = {f"markdown{i}" for i in range(1, 6)}
@@ -23,7 +24,7 @@ class PeriodicInputs:
     events: pd.DataFrame | None
     locations: pd.DataFrame | None
     items: pd.DataFrame | None
-    covariates: pd.DataFrame | None
+    covariates: list[pd.DataFrame]  # one frame per level: date [, location] [, item] and a column per name
     kinds: dict
 
     def engine_kwargs(self) -> dict:
@@ -49,15 +50,34 @@ def _events(sales: pd.DataFrame, stores: list[str]) -> pd.DataFrame | None:
     return pd.concat([everywhere, scoped], ignore_index=True)[["location", "date"]]
 
 
-def _covariates(features: pd.DataFrame | None) -> tuple[pd.DataFrame | None, dict]:
-    if features is None or not len(features):
-        return None, {}
-    given = [c for c in ENGINE_COVARIATES if features[c].notna().any()]
-    if not given:
-        return None, {}
-    cov = features[["store", "date", *given]].rename(columns={"store": "location"})
-    cov["location"] = cov["location"].astype(str)
-    return cov, {c: "known" if c in KNOWN else "past" for c in given}
+def _own_covariates() -> tuple[list[pd.DataFrame], dict]:
+    """The retailer's own covariates (``Covariate``), one wide frame per level they are given at."""
+    kinds = dict(CovariateSpec.objects.values_list("name", "kind"))
+    if not kinds:
+        return [], {}
+    rows = copy_frame("SELECT name, store, dept, date, value FROM forecasting_covariate",
+                      ["name", "store", "dept", "date", "value"])
+    rows["date"] = pd.to_datetime(rows["date"])
+    frames = []
+    for (by_store, by_dept), part in rows.groupby([rows["store"] > 0, rows["dept"] > 0]):
+        wide = part.pivot_table(index=["store", "dept", "date"], columns="name", values="value").reset_index()
+        wide.columns.name = None
+        keys = {"location": wide["store"].astype(str)} if by_store else {}
+        keys |= {"item": wide["dept"].astype(str)} if by_dept else {}
+        frames.append(wide.drop(columns=["store", "dept"]).assign(**keys))
+    return frames, {n: k for n, k in kinds.items() if n in set(rows["name"])}
+
+
+def _covariates(features: pd.DataFrame | None) -> tuple[list[pd.DataFrame], dict]:
+    """Walmart's nine location covariates (``StoreWeek``) and the retailer's own."""
+    frames, kinds = _own_covariates()
+    if features is not None and len(features):
+        given = [c for c in ENGINE_COVARIATES if features[c].notna().any()]
+        if given:
+            cov = features[["store", "date", *given]].rename(columns={"store": "location"})
+            frames.append(cov.assign(location=cov["location"].astype(str)))
+            kinds |= {c: "known" if c in KNOWN else "past" for c in given}
+    return frames, kinds
 
 
 def periodic_inputs() -> PeriodicInputs:

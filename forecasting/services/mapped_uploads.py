@@ -30,8 +30,10 @@ from forecasting.ingest.mapping.roles import Mapping, MappingError, parse_mappin
 from forecasting.ingest.mapping.route import SAMPLE_BYTES, head
 from forecasting.ingest.parsing import ParseLimits, ParseResult
 from forecasting.ingest.source import FileError, read_raw
+from forecasting.ml.periods import is_weekly
 from forecasting.models import DataSettings, Item, Layout, Location, Upload
 from forecasting.services.catalog import data_settings_locked
+from forecasting.services.covariates import covariates_store
 from forecasting.services.events import events_store
 from forecasting.services.upload_loading import LoadCounts
 from forecasting.services.upload_outcome import LoadRefused, upload_fail, upload_load
@@ -40,7 +42,8 @@ from jobs.models import Job
 from jobs.services import job_create, job_enqueue, job_succeed
 from saas.errors import Conflict, ValidationFailed
 
-READ_KINDS = ("sales", "locations", "items", "location_covariates", "events")
+COVARIATE_KINDS = ("calendar", "item_covariates", "series_covariates")
+READ_KINDS = ("sales", "locations", "items", "location_covariates", "events", *COVARIATE_KINDS)
 UNREADABLE = (csv.Error, pd.errors.ParserError, UnicodeError)  # text the sniffer or pandas cannot split
 _MODELS = {"location": Location, "item": Item}
 
@@ -156,7 +159,7 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
     kind = mapping.kind
     if kind not in READ_KINDS:
         return _refuse(upload, actor, f"a file of {kind or 'no known kind'} is not stored yet; sales, locations, "
-                                      "items, location covariates and events files are")
+                                      "items, covariates and events files are")
     try:
         mapped = read_mapped(raw, mapping, max_decompressed=limits.max_decompressed_bytes)
     except FileFormatError as exc:
@@ -183,7 +186,16 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
 
 
 _CANONICAL = {"sales": "sales", "location_covariates": "features", "locations": "stores", "items": "items",
-              "events": "events"}
+              "events": "events", **{k: "covariates" for k in COVARIATE_KINDS}}
+
+
+def _weekly_note(freq: str, mapping: Mapping, skip: tuple[str, ...] = ()) -> list[str]:
+    """A weekly workspace stores its own covariates; its engine reads Walmart's nine only, for now."""
+    names = sorted({r.split(":")[1] for r in mapping.roles() if r.startswith("covariate:")} - set(skip))
+    if not names or not is_weekly(freq):
+        return []
+    return [f"Covariates stored: {', '.join(names)}. Weekly forecasts read Walmart's nine covariates only for "
+            "now; daily and monthly forecasts read every covariate."]
 
 
 class _Prepare:
@@ -201,11 +213,20 @@ class _Prepare:
         ids = {side: self._ids(side, frame) for side in ("location", "item")
                if side in frame or (self.kind == "sales")}
         self._check_scope(frame, ids)
+        if self.kind in COVARIATE_KINDS:  # a file of covariates by period only: stored by themselves
+            freq = self._frequency(frame, settings)
+            counts = covariates_store(canonical.covariates(frame, mapping, ids=ids, freq=freq))
+            result.warnings = _weekly_note(settings.frequency or freq, mapping)
+            self._settle(settings, freq)
+            return counts
         if self.kind in ("sales", "location_covariates"):
             freq = self._frequency(frame, settings)
             build = canonical.sales if self.kind == "sales" else canonical.location_covariates
             out = build(frame, mapping, ids=ids, freq=freq)
-            result.frame, result.warnings = out.frame, out.warnings
+            skip = canonical.ENGINE_COVARIATES if self.kind == "location_covariates" else ()
+            covariates_store(canonical.covariates(frame, mapping, ids=ids, freq=freq, skip=skip))
+            result.frame = out.frame
+            result.warnings = out.warnings + _weekly_note(settings.frequency or freq, mapping, skip)
             self._settle(settings, freq)
             return None
         side = "location" if self.kind == "locations" else "item"

@@ -11,7 +11,8 @@ SKUS = ("A-100", "B-200")
 CLOSED_SUNDAYS = "HAM-01"
 
 
-def daily_export(days: int = 420, end: str = "2026-10-31", seed: int = 3) -> pd.DataFrame:
+def daily_export(days: int = 420, end: str = "2026-10-31", seed: int = 3, promo: bool = False) -> pd.DataFrame:
+    """With ``promo``: a ``promo`` column (1 on about one day in eight of each series, when it sells 1.8x)."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range(end=end, periods=days, freq="D")
     week = np.array([0.9, 0.85, 0.9, 1.0, 1.2, 1.5, 0.7])[dates.weekday]
@@ -20,8 +21,11 @@ def daily_export(days: int = 420, end: str = "2026-10-31", seed: int = 3) -> pd.
     for i, store in enumerate(STORES):
         for j, sku in enumerate(SKUS):
             level = 20 + 10 * i + 5 * j
-            units = rng.poisson(level * week * year)
+            on = (rng.random(len(dates)) < 0.125).astype(int) if promo else np.zeros(len(dates), int)
+            units = rng.poisson(level * week * year * np.where(on == 1, 1.8, 1.0))
             frame = pd.DataFrame({"store": store, "sku": sku, "date": dates.strftime("%Y-%m-%d"), "units": units})
+            if promo:
+                frame["promo"] = on
             if store == CLOSED_SUNDAYS:
                 frame = frame[dates.weekday != 6]
             rows.append(frame)

@@ -71,11 +71,9 @@ def _keys(frame: pd.DataFrame, ids: dict[str, dict[str, int]]) -> pd.DataFrame:
     return out
 
 
-def _ignored(mapping: Mapping, keep: tuple[str, ...]) -> list[str]:
-    unused = [f"{h} ({r})" for h, r in mapping.columns.items()
-              if r.startswith("covariate:") and r.split(":")[1] not in keep]
-    unused += [f"{h} ({r})" for h, r in mapping.columns.items() if r.startswith(("item.", "location."))
-               and mapping.kind == "sales"]
+def _ignored(mapping: Mapping) -> list[str]:
+    unused = [f"{h} ({r})" for h, r in mapping.columns.items() if r.startswith(("item.", "location."))
+              and mapping.kind == "sales"]
     return [f"Stored as read but not used by forecasts yet: {', '.join(unused)}."] if unused else []
 
 
@@ -97,7 +95,7 @@ def sales(frame: pd.DataFrame, mapping: Mapping, *, ids: dict[str, dict[str, int
     out = pd.DataFrame({"store": periods["store"].astype("int64"), "dept": periods["dept"].astype("int64"),
                         "date": stored_period(periods["period"], freq).astype("datetime64[ns]"),
                         "sales": periods["value"].astype(float), "is_holiday": periods["hol"].astype(bool)})
-    warnings = _ignored(mapping, keep=())
+    warnings = _ignored(mapping)
     if closed:
         warnings.append(f"{closed:,} series-period(s) with no open day: left as gaps, not zeros.")
     return Canonical("sales", out.reset_index(drop=True), warnings)
@@ -116,7 +114,40 @@ def location_covariates(frame: pd.DataFrame, mapping: Mapping, *, ids: dict[str,
     f["is_holiday"] = hol.astype(bool) if hol.dtype == bool else hol.astype(str).str.len() > 0
     agg = {name: "mean" for name in ENGINE_COVARIATES} | {"is_holiday": "any"}
     out = f.groupby(["store", "date"], sort=True).agg(agg).reset_index()
-    return Canonical("features", out, _ignored(mapping, keep=ENGINE_COVARIATES))
+    return Canonical("features", out, _ignored(mapping))
+
+
+LEVELS = {frozenset({"location", "item"}): "series", frozenset({"location"}): "location",
+          frozenset({"item"}): "item", frozenset(): "calendar"}
+
+
+@dataclass
+class Covariates:
+    frame: pd.DataFrame  # store, dept, date, name, value (0 for the side a covariate is not of)
+    kinds: dict  # name -> known | past
+    level: str  # series, location, item or calendar
+
+
+def covariates(frame: pd.DataFrame, mapping: Mapping, *, ids: dict[str, dict[str, int]], freq: str,
+               skip: tuple[str, ...] = ()) -> Covariates:
+    """The file's own covariates (``covariate:<name>:<kind>`` roles, but ``skip``) in long form, one value
+    per period: the mean of the period's rows (a price, a discount %, a promotion flag's share of days)."""
+    keys = [k for k in ("location", "item") if k in frame]
+    roles = {r.split(":")[1]: (r, r.split(":")[2]) for r in mapping.roles()
+             if r.startswith("covariate:") and r.split(":")[1] not in skip}
+    base = pd.DataFrame({"store": frame["location"].map(ids["location"]).astype("int64") if "location" in keys else 0,
+                         "dept": frame["item"].map(ids["item"]).astype("int64") if "item" in keys else 0},
+                        index=frame.index)
+    starts = label_to_start(pd.to_datetime(frame["date"]), freq, mapping.period_label)
+    base["date"] = stored_period(starts, freq).astype("datetime64[ns]")
+    parts = []
+    for name, (role, _) in sorted(roles.items()):
+        part = base.assign(name=name, value=pd.to_numeric(frame[role], errors="coerce").astype(float))
+        parts.append(part[part["value"].notna()])
+    columns = ["store", "dept", "date", "name", "value"]
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    long = long.groupby(["name", "store", "dept", "date"], as_index=False)["value"].mean()[columns]
+    return Covariates(long, {name: kind for name, (_, kind) in roles.items()}, LEVELS[frozenset(keys)])
 
 
 def attributes(frame: pd.DataFrame, side: str) -> list[dict]:

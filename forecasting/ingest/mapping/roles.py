@@ -70,7 +70,8 @@ class Mapping:
 
     @property
     def kind(self) -> str | None:
-        """sales, locations, items, events, calendar, location_covariates or item_covariates; None when
+        """sales, locations, items, events, calendar, location_covariates, item_covariates or
+        series_covariates (a promotion plan by series and period); None when
         the roles make no file the product reads."""
         roles = self.roles()
         keys = roles & {"location", "item"}
@@ -84,7 +85,8 @@ class Mapping:
             return None
         if covariates:  # a holiday flag beside them (Walmart's features file) marks the periods
             return {frozenset(): "calendar", frozenset({"location"}): "location_covariates",
-                    frozenset({"item"}): "item_covariates"}.get(frozenset(keys))
+                    frozenset({"item"}): "item_covariates",
+                    frozenset({"location", "item"}): "series_covariates"}.get(frozenset(keys))
         if "event" in roles:
             return "events"
         return None

@@ -66,13 +66,13 @@ def _series_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 def build_grid(history: pd.DataFrame, *, freq: str, future: int, label: str = "start",
                events: pd.DataFrame | None = None, locations: pd.DataFrame | None = None,
-               items: pd.DataFrame | None = None, covariates: pd.DataFrame | None = None,
+               items: pd.DataFrame | None = None, covariates: pd.DataFrame | list | None = None,
                kinds: dict | None = None, closures: pd.DataFrame | None = None) -> Grid:
     """``history``: ``location`` and/or ``item``, ``date``, ``value`` [, ``open``], at the frequency or
     finer (summed into it). ``events``: ``location``, ``date`` (every location an event applies to:
     ``ml.events.event_days``). ``locations`` / ``items``: a code column and one column per attribute.
     ``covariates``: ``date`` [, ``location``] [, ``item``] and one column per name in ``kinds``
-    ({name: "known" | "past"}). ``closures``: ``location``, ``date`` (days the retailer is closed,
+    ({name: "known" | "past"}); or a list of such frames, one per level the covariates are given at. ``closures``: ``location``, ``date`` (days the retailer is closed,
     history or future)."""
     h = history.copy()
     keys = _series_keys(h)
@@ -98,7 +98,10 @@ def build_grid(history: pd.DataFrame, *, freq: str, future: int, label: str = "s
         grid.events = _events(ext, loc_codes, events, freq)
     grid.attrs = {**_attributes(series, "location", locations), **_attributes(series, "item", items)}
     if covariates is not None and kinds:
-        _covariates(grid, covariates, kinds, last_history=len(dates) - 1)
+        for frame in covariates if isinstance(covariates, list) else [covariates]:
+            given = {name: kind for name, kind in kinds.items() if name in frame}
+            if given:
+                _covariates(grid, frame, given, last_history=len(dates) - 1)
     return grid
 
 

@@ -180,3 +180,59 @@ def test_weeks_ending_on_saturday_labelled_by_their_start(celery_worker_proc):
     frame = pd.read_csv(io.BytesIO(b"".join(export.streaming_content)))
     assert list(frame.columns[:3]) == ["store", "sku", "Date"]
     assert pd.to_datetime(frame["Date"]).min() == points["date"].min() - pd.Timedelta(days=6)  # labelled by start
+
+
+def _mapped_upload(t, frame: pd.DataFrame, name: str, columns: dict) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_client(t, key=t.admin_key)
+    resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile(name, _csv(frame)),
+                                            "mapping": json.dumps({"columns": columns})}, format="multipart")
+    assert resp.status_code == 202, resp.content[:500]
+    wait_job(t, resp.json()["job"]["id"], 180)
+    return client.get(f"/api/v1/uploads/{resp.json()['id']}/").json()
+
+
+def test_a_known_promotion_plan_moves_the_promoted_days_only(celery_worker_proc):
+    """Issue 17 item 3: a promotion column of the sales file and the plan of the horizon's promotions
+    (a file of series, dates and the flag, no sales) are stored and read by the daily engine. The model
+    fitted on a plan without promotions, refreshed after one promotion is planned, moves that day of that
+    series up and nothing else."""
+    from forecasting.models import Covariate, CovariateSpec, ForecastPoint, ForecastRun
+
+    t = provision("promo", plan="enterprise")
+    raw = daily_export(promo=True)
+    roles = {"store": "location", "sku": "item", "date": "date", "units": "measure", "promo": "covariate:promo:known"}
+    sales = _mapped_upload(t, raw, "till.csv", roles)
+    assert sales["status"] == "succeeded" and not sales["warnings"], sales
+    last = pd.Timestamp(raw["date"].max())
+    days = pd.date_range(last + pd.Timedelta(days=1), periods=14, freq="D")
+    plan = pd.DataFrame([{"store": s, "sku": k, "date": d.strftime("%Y-%m-%d"), "promo": 0}
+                         for s in STORES for k in SKUS for d in days])
+    plan_roles = {"store": "location", "sku": "item", "date": "date", "promo": "covariate:promo:known"}
+    planned = _mapped_upload(t, plan, "promo-plan.csv", plan_roles)
+    assert (planned["status"], planned["kind"], planned["inserted"]) == ("succeeded", "covariates", len(plan)), planned
+    with in_tenant(t):
+        assert CovariateSpec.objects.get(name="promo").kind == "known"
+        assert Covariate.objects.filter(name="promo").count() == len(raw) + len(plan)
+    _train(t, horizon=14, windows=2)
+    version, _, before = _served(t)
+    assert version.params["covariates"] == {"promo": "known"} and version.params["assumed"] == {"promo": 0}
+
+    promoted = (plan["store"] == STORES[0]) & (plan["sku"] == SKUS[0]) & (plan["date"] == str(days[2].date()))
+    again = _mapped_upload(t, plan.assign(promo=promoted.astype(int)), "promo-plan-2.csv", plan_roles)
+    assert (again["inserted"], again["updated"]) == (0, 1), again
+    client = api_client(t, key=t.admin_key)
+    job = client.post("/api/v1/forecasts/refresh/", {}, format="json").json()["job"]
+    assert wait_job(t, job["id"], timeout=300)["status"] == "succeeded"
+    with in_tenant(t):
+        run = ForecastRun.objects.filter(kind="refresh").latest("created_at")
+        after = pd.DataFrame(ForecastPoint.objects.filter(run=run).values("store", "dept", "date", "forecast"))
+    both = before.merge(after.assign(date=pd.to_datetime(after["date"])), on=["store", "dept", "date"],
+                        suffixes=("", "_after"))
+    assert len(both) == len(before) == len(plan)
+    moved = both[(both["forecast_after"] - both["forecast"]).abs() > 1e-9]
+    assert len(moved) == 1, moved
+    cell = moved.iloc[0]
+    assert (cell["location"], cell["item"], cell["date"]) == (STORES[0], SKUS[0], days[2])
+    assert cell["forecast_after"] > 1.15 * cell["forecast"], cell
