@@ -65,3 +65,40 @@ def test_a_planner_confirms_the_mapping_on_the_data_page(live_server_proc, page,
         assert Location.objects.order_by("id").first().code == "S-001"
     assert page.console_errors == [], page.console_errors
     assert page.bad_responses == []
+
+
+def test_the_generated_retailers_till_export_is_mapped_on_the_data_page(live_server_proc, page, prepared,
+                                                                        django_db_blocker, tmp_path):
+    """Issue 17 acceptance 4, its upload: the generated retailer's daily till export (semicolons, decimal
+    commas, a price and a promotion column) is mapped on the Data page, its price and promotion flag
+    confirmed as known covariates; the workspace becomes daily and stores both."""
+    from demo import retailer
+    from forecasting.models import Covariate, CovariateSpec, DataSettings, SalesRecord
+
+    files = retailer.generate(tmp_path, **retailer.SMALL)
+    with django_db_blocker.unblock():
+        t = provision("tillpage")
+    login(page, live_server_proc, t)
+    page.goto(live_server_proc.url(t, "/data/"))
+    page.set_input_files("#upload-form input[name=file]", str(files["sales"]))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#upload-status [data-status=needs_mapping]", timeout=120000)
+    page.click("#needs-mapping a")
+    page.wait_for_selector("#mapping-table")
+    headers = page.locator("#mapping-table tbody tr td:first-child").all_inner_texts()
+    assert headers == ["store", "sku", "date", "units", "price", "promo"]
+    assert [page.input_value(f"input[name=role-{i}]") for i in range(4)] == ["location", "item", "date", "measure"]
+    page.fill("input[name=role-4]", "covariate:price:known")
+    page.fill("input[name=role-5]", "covariate:promo:known")
+    page.click("#mapping button[type=submit]")
+    page.wait_for_url("**/data/")
+    page.wait_for_function("() => document.querySelector('#upload-history tbody tr') && "
+                           "document.querySelector('#upload-history tbody tr').innerText.includes('succeeded')",
+                           timeout=180000)
+    rows = sum(1 for _ in open(files["sales"])) - 1
+    with in_tenant(t):
+        assert SalesRecord.objects.count() == rows and DataSettings.objects.get().frequency == "D"
+        assert dict(CovariateSpec.objects.values_list("name", "kind")) == {"price": "known", "promo": "known"}
+        assert Covariate.objects.filter(name="price").count() == rows
+    assert page.console_errors == [], page.console_errors
+    assert page.bad_responses == []

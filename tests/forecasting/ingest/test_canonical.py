@@ -46,7 +46,7 @@ def test_frequency_rules():
         canonical.check_frequency_fits("MS", "W-SUN")
 
 
-def test_walmart_covariates_by_name_and_others_reported():
+def test_walmart_covariates_by_name_and_the_retailers_own_in_long_form():
     mapping = Mapping(columns={"s": "location", "w": "date", "t": "covariate:temperature:past",
                                "m": "covariate:markdown1:known", "o": "covariate:footfall:past"}, period_label="end")
     frame = pd.DataFrame({"location": ["S-002"], "date": [date(2010, 2, 5)],
@@ -55,8 +55,11 @@ def test_walmart_covariates_by_name_and_others_reported():
     out = canonical.location_covariates(frame, mapping, ids=IDS, freq="W-FRI")
     row = out.frame.iloc[0]
     assert (row["store"], row["date"], row["temperature"]) == (7, pd.Timestamp("2010-02-05"), 42.3)
-    assert pd.isna(row["markdown1"]) and pd.isna(row["cpi"])
-    assert "o (covariate:footfall:past)" in out.warnings[0]
+    assert pd.isna(row["markdown1"]) and pd.isna(row["cpi"]) and out.warnings == []
+    own = canonical.covariates(frame, mapping, ids=IDS, freq="W-FRI", skip=canonical.ENGINE_COVARIATES)
+    assert (own.kinds, own.level) == ({"footfall": "past"}, "location")
+    assert own.frame.to_dict("records") == [{"store": 7, "dept": 0, "date": pd.Timestamp("2010-02-05"),
+                                             "name": "footfall", "value": 3.0}]
 
 
 def test_attributes_keep_numbers_and_leading_zeros():
