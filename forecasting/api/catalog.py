@@ -170,6 +170,11 @@ class WordsSerializer(serializers.Serializer):
     items = serializers.CharField()
     measure = serializers.CharField()
     unit = serializers.CharField()
+    period = serializers.CharField(help_text="the planning frequency's period: day, week or month")
+    periods = serializers.CharField()
+    period_date = serializers.CharField(help_text="the heading of a column of periods (Week ending, Day, Month)")
+    horizon_max = serializers.IntegerField(help_text="the longest training horizon, in periods")
+    horizon_default = serializers.IntegerField()
 
 
 class DataSettingsSerializer(serializers.Serializer):
@@ -190,6 +195,10 @@ class DataSettingsSerializer(serializers.Serializer):
                                                "no ratio and is not ranked (hotspots, anomalies, markdown ROI)")
     legacy_keys = serializers.BooleanField(help_text="codes are Walmart's numbers: integer store/dept fields work")
     words = WordsSerializer()
+    covariates = serializers.ListField(child=serializers.DictField(), help_text=(
+        "the retailer's own covariates: name, kind (known | past), level (series, location, item, calendar) "
+        "and lever (offered by the simulator)"))
+    levers = serializers.ListField(child=serializers.CharField(), help_text="the covariates offered as levers")
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -197,7 +206,10 @@ class DataSettingsUpdateSerializer(WriteSerializer):
     """The fields a PATCH may send (read-only ones that GET answered are ignored)."""
 
     answer = DataSettingsSerializer
-    frequency = serializers.CharField(required=False, help_text="W-MON .. W-SUN, before the first sales upload")
+    frequency = serializers.CharField(required=False, help_text="D, W-MON .. W-SUN or MS, before the first sales "
+                                                                "upload")
+    levers = serializers.ListField(child=serializers.CharField(), required=False,
+                                   help_text="the covariates known ahead the simulator offers (every other is not)")
     country = serializers.CharField(required=False, allow_blank=True)
     subdivision = serializers.CharField(required=False, allow_blank=True)
     location_word = serializers.CharField(required=False)

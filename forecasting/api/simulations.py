@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.roles import has_perm
 from forecasting.ml.simulate import MAX_STORES
+from forecasting.selectors.catalog import member_id
 from forecasting.selectors.simulation import scenario_list
 from forecasting.services.simulations import simulation_run
 from saas.api.base import TenantAPIView
@@ -40,6 +41,19 @@ class SimulationRequestSerializer(serializers.Serializer):
                                       help_text="markdown1..markdown5 amount per week; absent or null = as planned")
     margin = serializers.FloatField(min_value=0, max_value=1, required=False,
                                     help_text="gross margin; default: the workspace's setting")
+    locations = serializers.ListField(child=serializers.CharField(), required=False,
+                                      help_text="instead of ``stores``: the locations' codes")
+    items = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="instead of ``depts``: the items' codes")
+    periods = serializers.ListField(child=serializers.DateField(), required=False,
+                                    help_text="a daily or monthly workspace: the forecast's days or months (or "
+                                              "``weeks``); ``depts`` are its products")
+    levers = serializers.DictField(child=serializers.DictField(), required=False,
+                                   help_text="a daily or monthly workspace: {covariate: {\"value\": x} or "
+                                             "{\"change_pct\": p}} for the covariates offered as levers (e.g. "
+                                             "price -20 %, promo 1); the answer: baseline, scenario and incremental "
+                                             "units, by_period, and money (revenue and gross profit) when the "
+                                             "model reads a price")
     name = serializers.CharField(required=False, help_text="save as a named scenario (analyst+, audited); one of "
                                                            "several stores is listed only to those who see them all")
 
@@ -80,12 +94,18 @@ class SimulationView(TenantAPIView):
     @extend_schema(request=SimulationRequestSerializer,
                    responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def post(self, request):
-        body = json_body(request.data, required=("weeks",))
+        body = {**json_body(request.data)}
+        if "periods" in body:  # a daily or monthly workspace's periods (``weeks`` is read the same)
+            body.setdefault("weeks", body["periods"])
+        for field, side, key in (("locations", "location", "stores"), ("items", "item", "depts")):
+            if isinstance(body.get(field), list):  # the retailer's codes instead of ids
+                body[key] = [member_id(side, str(code)) for code in body[field]]
+        body = json_body(body, required=("weeks",))
         name = body.get("name") or ""
         if name and not has_perm(self.role, "simulations.save"):
             raise Forbidden("Your role does not allow saving scenarios (analyst or above); run it without a name.")
         out = simulation_run(actor=self.actor, scope=self.scope, store=body.get("store"), stores=body.get("stores"),
                              depts=body.get("depts"),
                              weeks=body.get("weeks"), markdowns=body.get("markdowns"), margin=body.get("margin"),
-                             name=str(name))
+                             name=str(name), levers=body.get("levers"))
         return Response(out, status=201 if out.get("saved") else 200)

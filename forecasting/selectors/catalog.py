@@ -13,7 +13,7 @@ from accounts.scope import StoreScope
 from forecasting.ingest.data_settings import WRITABLE
 from forecasting.ingest.mapping.roles import MappingError, parse_mapping
 from forecasting.ml.hierarchy import Attributes
-from forecasting.models import DataSettings, Item, Layout, Location
+from forecasting.models import CovariateSpec, DataSettings, Item, Layout, Location
 
 ATTR_PREFIX = {"location": "location.", "item": "item."}
 
@@ -54,8 +54,11 @@ def workspace_words(settings: DataSettings | None = None) -> Words:
 def data_settings_answer(settings: DataSettings | None = None) -> dict:
     s = settings or data_settings()
     fields = {name: getattr(s, name) for name in WRITABLE}
+    covariates = [{"name": n, "kind": k, "level": lv, "lever": lever}
+                  for n, k, lv, lever in CovariateSpec.objects.values_list("name", "kind", "level", "lever")]
     return {**fields, "frequency": s.frequency or None, "period_label": s.period_label,
             "legacy_keys": s.legacy_keys, "words": asdict(workspace_words(s)),
+            "covariates": covariates, "levers": [c["name"] for c in covariates if c["lever"]],
             "updated_at": s.updated_at}
 
 

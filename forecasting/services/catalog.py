@@ -19,7 +19,7 @@ from accounts.audit import Actor, audit_record
 from forecasting.ingest.data_settings import settings_clean
 from forecasting.ingest.mapping.roles import MappingError, parse_mapping
 from forecasting.ml.periods import WEEKDAYS
-from forecasting.models import DataSettings, Layout, SalesRecord
+from forecasting.models import CovariateSpec, DataSettings, Layout, SalesRecord
 from saas.errors import NotFound, ValidationFailed
 
 _INSERT = {
@@ -73,13 +73,23 @@ def data_settings_locked() -> DataSettings:
 def data_settings_update(*, actor: Actor, changes: dict) -> DataSettings:
     """Apply ``changes`` (field -> value; fields left out keep their value).
     Bad input: ``ValidationFailed`` naming every bad field, nothing written."""
+    changes = dict(changes)
+    levers = changes.pop("levers", None)
     with transaction.atomic():
         current = data_settings_locked()
         cleaned, errors = settings_clean(changes, current={
             "country": current.country, "frequency": current.frequency, "subdivision": current.subdivision})
+        lever_change, lever_error = _levers_clean(levers)
+        if lever_error:
+            errors["levers"] = [lever_error]
         if errors:
             first = next(iter(errors))
             raise ValidationFailed(f"{first}: {errors[first][0]}", details=errors)
+        if lever_change is not None:
+            CovariateSpec.objects.update(lever=False)
+            CovariateSpec.objects.filter(name__in=lever_change).update(lever=True)
+            audit_record(action="data_settings.update", actor=actor, target_type="data_settings", target_id=1,
+                         payload={"levers": sorted(lever_change)})
         changed = {k: v for k, v in cleaned.items() if getattr(current, k) != v}
         if "frequency" in changed and SalesRecord.objects.exists():
             raise ValidationFailed("frequency: your sales are stored by it already", details={"frequency": [
@@ -93,6 +103,20 @@ def data_settings_update(*, actor: Actor, changes: dict) -> DataSettings:
         audit_record(action="data_settings.update", actor=actor, target_type="data_settings", target_id=1,
                      payload=changed)
     return current
+
+
+def _levers_clean(levers) -> tuple[list[str] | None, str | None]:
+    """(the covariates to offer as simulator levers, or None for no change; an error)."""
+    if levers is None:
+        return None, None
+    known = set(CovariateSpec.objects.filter(kind=CovariateSpec.Kind.KNOWN).values_list("name", flat=True))
+    if not isinstance(levers, list) or not all(isinstance(n, str) for n in levers):
+        return None, "a list of covariate names"
+    bad = sorted(set(levers) - known)
+    if bad:
+        return None, (f"{bad[0]} is not a covariate known ahead: levers are among "
+                      f"{', '.join(sorted(known)) or 'none yet (upload a file with a known covariate)'}")
+    return sorted(set(levers)), None
 
 
 def layouts_update(*, actor: Actor, changes: list[dict]) -> None:

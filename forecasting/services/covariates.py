@@ -1,6 +1,7 @@
 """The retailer's own covariates (issue 17 item 3), stored inside an upload's load transaction
 (forecasting/services/mapped_uploads.py): a later file's value for the same covariate, key and period
-replaces the earlier one's; each covariate's kind (``known`` or ``past``) and level are the latest file's.
+replaces the earlier one's; each covariate's kind (``known`` or ``past``) and level are the latest file's. A
+known covariate is offered as a simulator lever from its first upload (an admin can withdraw it).
 The engine for any planning frequency reads them (forecasting/selectors/periodic.py)."""
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def covariates_store(cov: Covariates) -> LoadCounts:
         cur.execute("DROP TABLE _cov")
     now = timezone.now()
     for name, kind in cov.kinds.items():
-        CovariateSpec.objects.update_or_create(name=name, defaults={"kind": kind, "level": cov.level,
-                                                                    "updated_at": now})
+        fields = {"kind": kind, "level": cov.level, "updated_at": now}
+        # a covariate known ahead is offered to the simulator as a lever until an admin says otherwise
+        CovariateSpec.objects.update_or_create(name=name, defaults=fields,
+                                               create_defaults={**fields, "lever": kind == "known"})
     return LoadCounts(inserted=int(inserted), updated=int(updated), unchanged=len(out) - int(inserted) - int(updated))

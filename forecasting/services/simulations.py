@@ -24,6 +24,7 @@ from forecasting.ml.simulate import (
 from forecasting.models import Scenario, SimulationUse
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.services.forecasts import artifact_for
+from forecasting.services.what_if import periodic_simulation_run
 from saas.errors import NotFound, ValidationFailed
 
 
@@ -81,7 +82,7 @@ def _one_of(store, stores):
 
 
 def simulation_run(*, actor: Actor, scope: StoreScope, store=None, stores=None, depts=None, weeks, markdowns=None,
-                   margin=None, name: str = "") -> dict:
+                   margin=None, name: str = "", levers=None) -> dict:
     """The what-if answer (see forecasting/ml/simulate.py): of ``store``, or
     of every store of ``stores`` (the total, and each store's figures under
     ``stores``). Counts one simulation against the plan; with ``name``, also
@@ -106,6 +107,12 @@ def simulation_run(*, actor: Actor, scope: StoreScope, store=None, stores=None, 
         raise ValidationFailed("weeks: a list of dates (YYYY-MM-DD).", details={"weeks": ["a list of dates"]})
     if markdowns is not None and not isinstance(markdowns, dict):
         raise ValidationFailed("markdowns: an object {markdown1: amount, ...}.", details={"markdowns": ["an object"]})
+    active = active_model()
+    if active is not None and active.periodic:  # a daily or monthly workspace: its levers (services/what_if.py)
+        run = latest_run(active)
+        return periodic_simulation_run(actor=actor, scope=scope, version=active, stores=stores or [store],
+                                       depts=depts, periods=list(weeks), levers=levers, margin=margin, name=name,
+                                       origin=str(run.origin)[:10] if run is not None else None)
     version, run, art = _active_artifact()
     try:
         if stores is None:

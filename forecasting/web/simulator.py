@@ -15,8 +15,10 @@ from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting.charts.simulation import simulation_chart
 from forecasting.ml.simulate import LABELS
+from forecasting.selectors.forecast import active_model
 from forecasting.selectors.simulation import scenario_list
 from forecasting.services.simulations import simulation_options, simulation_run
+from forecasting.web.simulator_levers import lever_page, lever_run
 from saas.errors import ServiceError
 
 SLOTS = ("a", "b")
@@ -94,12 +96,18 @@ def _inputs(post) -> dict:
 
 @role_required("simulations.run")
 def simulator_page(request):
+    active = active_model()
+    if active is not None and active.periodic:  # a daily or monthly workspace: its levers
+        return lever_page(request, active)
     return render(request, "forecasting/simulator.html", _context(request))
 
 
 @require_POST
 @role_required("simulations.run")
 def simulator_run(request):
+    active = active_model()
+    if active is not None and active.periodic:
+        return lever_run(request, active)
     slot = request.POST.get("slot") if request.POST.get("slot") in SLOTS else "a"
     given = _inputs(request.POST)
     answer, error = None, None

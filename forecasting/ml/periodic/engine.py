@@ -222,13 +222,21 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
                            for w in wins], model=model)
 
 
-def forecast_from(model: Model, grid: Grid, cal: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """The forecast frame of every live series from the grid's last period with ``model`` (no fit), and the
-    demand class of each series there."""
+def served(model: Model, grid: Grid, cal: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:
+    """(forecast (n, H), the raw forecasts with scale and closures, demand classes) of every series from
+    the grid's last period: the chosen model's, intermittent classes routed, a closed period 0."""
     s, H, o = seasons_of(model.config.freq), int(model.config.horizon), grid.T - 1
     fc = _forecast(model.booster, grid, s, o, H, cal)
     classes = intermittent.demand_classes(grid.Y, o)
     f = np.where(fc["closed"], 0.0, intermittent.apply(fc["f"][model.chosen], grid.Y, o, H, classes, model.routed))
+    return f, fc, classes
+
+
+def forecast_from(model: Model, grid: Grid, cal: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The forecast frame of every live series from the grid's last period with ``model`` (no fit), and the
+    demand class of each series there."""
+    s, H, o = seasons_of(model.config.freq), int(model.config.horizon), grid.T - 1
+    f, fc, classes = served(model, grid, cal)
     buckets = s.bucket_of(np.arange(1, H + 1))
     bands = {lv: _band(f, fc["scale"], model.quantiles[lv], buckets, fc["closed"]) for lv in LEVELS}
     return _frame(grid, o, H, f, bands, fc["closed"], s), classes
@@ -278,4 +286,4 @@ def _frame(grid: Grid, o: int, H: int, f: np.ndarray, bands: dict, closed: np.nd
     return out
 
 
-__all__ = ["Config", "Model", "Result", "train", "forecast_from", "seasonal_naive", "scale_at"]
+__all__ = ["Config", "Model", "Result", "train", "forecast_from", "served", "seasonal_naive", "scale_at"]
