@@ -25,8 +25,14 @@ def _wait(check, timeout: float = 600):
     raise AssertionError("not done in time")
 
 
+def _active(t, client, version):
+    if version.status != "active":
+        assert client.post(f"/api/v1/models/{version.pk}/promote/", {"reason": "simulate"},
+                           format="json").status_code == 200
+
+
 def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_worker_proc, tmp_path):
-    from forecasting.models import ForecastPoint, Item, Location, ModelVersion, Upload
+    from forecasting.models import ForecastPoint, Item, Location, ModelVersion, Scenario, Upload
 
     t = provision("retailer", plan="enterprise")
     retailer.generate(tmp_path, **retailer.SMALL)
@@ -57,28 +63,8 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
     page = web_client(t, user=add_member(t, "viewer")).get("/").content.decode()
     assert "Products" in page
 
-
-def _active(t, client, version):
-    if version.status != "active":
-        assert client.post(f"/api/v1/models/{version.pk}/promote/", {"reason": "simulate"},
-                           format="json").status_code == 200
-
-
-def test_the_simulator_cuts_a_price_and_sets_a_promotion(db_access, celery_worker_proc, tmp_path):
-    """Issue 17 acceptance 4, its simulator: a price lever (by a percent) and a promotion lever (set to 1) of
-    the generated retailer, through the API and the page, in units and money; a bad lever is named."""
-    from forecasting.models import ModelVersion, Scenario
-
-    t = provision("retailsim", plan="enterprise")
-    retailer.generate(tmp_path, **retailer.SMALL)
-    demo_bootstrap(t.tenant, data=generated_demo(tmp_path))
-
-    def trained():
-        with in_tenant(t):
-            return ModelVersion.objects.first()
-
-    version = _wait(trained)
-    client = api_client(t, key=t.admin_key)
+    # the simulator (issue 17 acceptance 4): a price lever by a percent and a promotion lever set to 1, in
+    # units and money, through the API and the page; a bad lever is named
     _active(t, client, version)
     settings = client.get("/api/v1/workspace/data-settings/").json()
     assert settings["levers"] == ["price", "promo"]
@@ -114,3 +100,20 @@ def test_the_simulator_cuts_a_price_and_sets_a_promotion(db_access, celery_worke
     ran = web.post("/simulator/run/", {"store": "all", "periods": body["periods"], "lever-promo-value": "1",
                                        "margin_pct": "30"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Incremental" in ran and "sim-error" not in ran, ran[:500]
+
+    # scope: an analyst restricted to one store simulates it, and no other (404 as if unknown); role: a
+    # viewer runs what-ifs but cannot save them
+    with in_tenant(t):
+        ids = dict(Location.objects.values_list("code", "id"))
+    own, other = sorted(ids)[:2]
+    restricted = add_member(t, "analyst")
+    assert client.put(f"/api/v1/members/{restricted.pk}/stores/", {"stores": [ids[own]]},
+                      format="json").status_code == 200
+    mine = api_client(t, user=restricted)
+    promo_body = {**body, "levers": {"promo": {"value": 1}}}
+    assert mine.post("/api/v1/simulations/", {**promo_body, "locations": [own]}, format="json").status_code == 200
+    denied = mine.post("/api/v1/simulations/", {**promo_body, "locations": [other]}, format="json")
+    assert denied.status_code == 404 and denied.json()["error"]["code"] == "store_not_found"
+    viewer = api_client(t, user=add_member(t, "viewer"))
+    assert viewer.post("/api/v1/simulations/", promo_body, format="json").status_code == 200
+    assert viewer.post("/api/v1/simulations/", {**promo_body, "name": "x"}, format="json").status_code == 403
