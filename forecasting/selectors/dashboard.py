@@ -25,6 +25,7 @@ from forecasting.ml.hierarchy import key_text
 from forecasting.models import DriftReport
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
+from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.dataset import latest_upload
 from forecasting.selectors.exceptions import exception_list
 from forecasting.selectors.forecast import active_model, latest_run
@@ -51,18 +52,33 @@ def _card(current, like_for_like, last_year, series, **extra) -> dict:
 
 
 def last_week_card(*, scope: StoreScope, week: date | None) -> dict | None:
-    """The latest week's sales against the same week last year, over the series that sold in both."""
+    """The latest week's sales against the same week last year, over the series that sold in both: the
+    stored week of a weekly workspace, the last 7 days of a daily one (each series' days summed, against its
+    same weekdays 364 days earlier), the latest month of a monthly one (against the same month a year
+    earlier)."""
     if week is None:
         return None
     cond, params = scope.sql("store")
-    before = week - timedelta(days=YEAR)
+    freq = data_settings().frequency
+    if freq == "MS":
+        first, before_first = week, week.replace(year=week.year - 1)
+        before, title, ly_words = before_first, "Last month", "the same month last year"
+    else:
+        first, before_first = week - timedelta(days=6), week - timedelta(days=YEAR + 6)
+        before = week - timedelta(days=YEAR)
+        title, ly_words = ("Last 7 days", "the same weekdays last year") if freq == "D" else (
+            "Last week", "the same week last year")
     (cur, lfl, ly, n), = _fetch(f"""
-        WITH c AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s),
-             p AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s)
+        WITH c AS (SELECT store, dept, sum(sales) AS sales FROM forecasting_salesrecord
+                   WHERE {cond} AND date BETWEEN %s AND %s GROUP BY store, dept),
+             p AS (SELECT store, dept, sum(sales) AS sales FROM forecasting_salesrecord
+                   WHERE {cond} AND date BETWEEN %s AND %s GROUP BY store, dept)
         SELECT sum(c.sales), sum(c.sales) FILTER (WHERE p.sales IS NOT NULL), sum(p.sales), count(p.sales)
-        FROM c LEFT JOIN p USING (store, dept)""", [*params, week, *params, before])
-    return _card(cur, lfl, ly, n, start=week.isoformat(), end=week.isoformat(),
-                 last_year_start=before.isoformat(), last_year_end=before.isoformat())
+        FROM c LEFT JOIN p USING (store, dept)""", [*params, first, week, *params, before_first, before])
+    daily = freq == "D"  # a week or a month is named by its stored date, as always
+    return _card(cur, lfl, ly, n, start=(first if daily else week).isoformat(), end=week.isoformat(), title=title,
+                 ly_words=ly_words, last_year_start=(before_first if daily else before).isoformat(),
+                 last_year_end=before.isoformat())
 
 
 def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:

@@ -60,6 +60,7 @@ TABLE = {
     "refresh_product": r"^refresh job: \d+\.\d s -> run \d+ \(refresh\), origin 2012-07-27",
     "fuzz_uploads": r"^POST answers: \{",
     "gzip_members": r"^\s+100,001 .*refused",
+    "what_if": r"^what-if, whole store \(\d+ products\) x 7 days, price cut by 20 % x5: median \d+\.\d ms",
 }
 # scripts that start Celery workers: a Redis database each (the suite uses 0)
 REDIS_DB = {"fairness": 11, "load": 12, "fuzz": 13, "fuzz_uploads": 14, "lifecycle": 15}
@@ -67,7 +68,7 @@ OTHER_REDIS_DB = 10
 # longest first; a script waits for the ones it needs
 ORDER = ["lifecycle", "pages", "fairness", "load", "chaos", "fuzz", "train", "forecast_api", "fuzz_uploads",
          "refresh_product", "accuracy", "accuracy_periodic", "rescore", "hierarchy", "refresh", "audit", "simulate",
-         "predict_latency", "ingest", "gzip_members"]
+         "predict_latency", "ingest", "gzip_members", "what_if"]
 FIRST = "tenants"  # migrates the quick database before the others share it
 NEEDS = {"predict_latency": "train", "simulate": "train"}
 

@@ -105,9 +105,14 @@ def test_a_daily_till_export_is_planned_by_day(celery_worker_proc):
     assert len(closed) and not (pd.to_datetime(closed["date"]).dt.weekday == 6).any()
     assert len(stored) == len(raw)
     _pages_answer(t)
+    card = client.get("/api/v1/dashboard/").json()["last_week"]  # a daily workspace's week: its last 7 days
+    week = raw[pd.to_datetime(raw["date"]) > last - pd.Timedelta(days=7)]
+    assert (card["title"], card["start"], card["end"]) == ("Last 7 days", str((last - pd.Timedelta(days=6)).date()),
+                                                           str(last.date()))
+    assert card["value"] == pytest.approx(week["units"].sum())
     analyst = web_client(t, user=add_member(t, "analyst"))
     simulator = analyst.get("/simulator/").content.decode()
-    assert "plans by day" in simulator and "No active model" not in simulator
+    assert "No lever yet" in simulator and "No active model" not in simulator  # its till export has no price
     series = points[(points["location"] == STORES[0]) & (points["item"] == SKUS[0])].iloc[0]
     page = analyst.get(f"/forecasts/?store={series['store']}&dept={series['dept']}").content.decode()
     assert "<th>Day</th>" in page and "Same day last year" in page and "plans by day" in page  # no drivers yet
