@@ -41,6 +41,17 @@ class Grid:
     def T(self) -> int:
         return self.Y.shape[1]
 
+    def take(self, rows: np.ndarray) -> Grid:
+        """The grid of some series only: every feature of a series reads its own rows (and its location's
+        events), so their forecasts are the same as in the whole grid, at a fraction of the cost."""
+        rows = np.asarray(rows, int)
+        return Grid(freq=self.freq, keys=self.keys.iloc[rows].reset_index(drop=True), dates=self.dates,
+                    ext_dates=self.ext_dates, Y=self.Y[rows], closed=self.closed[rows], loc_idx=self.loc_idx[rows],
+                    locations=self.locations, events=self.events,
+                    attrs={k: v[rows] for k, v in self.attrs.items()},
+                    known={k: v[rows] for k, v in self.known.items()},
+                    past={k: v[rows] for k, v in self.past.items()}, assumed=dict(self.assumed))
+
     @cached_property  # read at every training origin; the history does not change once built
     def first_obs(self) -> np.ndarray:
         obs = ~np.isnan(self.Y)

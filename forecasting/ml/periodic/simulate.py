@@ -54,16 +54,17 @@ def what_if(model: Model, grid: Grid, cal: np.ndarray, *, rows: np.ndarray, step
             raise LeverError(f"levers.{lever.name}", "not a covariate the model reads as known ahead")
         if (lever.value is None) == (lever.change_pct is None):
             raise LeverError(f"levers.{lever.name}", "give either value or change_pct")
-    base, _, _ = served(model, grid, cal)
-    scen_grid = copy.copy(grid)
-    scen_grid.known = dict(grid.known)
+    part = grid.take(rows)  # the chosen series only: each one's features read its own rows
+    base, _, _ = served(model, part, cal)
+    scen_grid = copy.copy(part)
+    scen_grid.known = dict(part.known)
     planned, changed = {}, {}
-    cells = (rows[:, None], T + steps[None, :])
+    cells = (slice(None), T + steps)
     for lever in levers:
-        arr = np.array(grid.known[lever.name], copy=True)
+        arr = np.array(part.known[lever.name], copy=True)
         planned[lever.name] = arr[cells]
         arr[cells] = lever.apply(arr[cells])
         changed[lever.name] = arr[cells]
         scen_grid.known[lever.name] = arr
     scen, _, _ = served(model, scen_grid, cal)
-    return WhatIf(baseline=base[rows][:, steps], scenario=scen[rows][:, steps], planned=planned, changed=changed)
+    return WhatIf(baseline=base[:, steps], scenario=scen[:, steps], planned=planned, changed=changed)
