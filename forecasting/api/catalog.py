@@ -173,6 +173,7 @@ class WordsSerializer(serializers.Serializer):
     period = serializers.CharField(help_text="the planning frequency's period: day, week or month")
     periods = serializers.CharField()
     period_date = serializers.CharField(help_text="the heading of a column of periods (Week ending, Day, Month)")
+    periods_date = serializers.CharField(help_text="the legend of a choice of periods (Weeks ending, Days, Months)")
     horizon_max = serializers.IntegerField(help_text="the longest training horizon, in periods")
     horizon_default = serializers.IntegerField()
 

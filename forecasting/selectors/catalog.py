@@ -31,11 +31,12 @@ class Words:
     period: str = "week"  # the planning frequency's period (day, week, month)
     periods: str = "weeks"
     period_date: str = "Week ending"  # the heading of a column of periods
+    periods_date: str = "Weeks ending"  # the legend of a choice of periods
     horizon_max: int = 52  # the longest horizon a training takes, in periods
     horizon_default: int = 13
 
 
-_PERIODS = {"D": ("day", "days", "Day", 182, 28), "MS": ("month", "months", "Month", 12, 3)}
+_PERIODS = {"D": ("day", "days", "Day", "Days", 182, 28), "MS": ("month", "months", "Month", "Months", 12, 3)}
 
 
 def data_settings() -> DataSettings:
@@ -45,8 +46,8 @@ def data_settings() -> DataSettings:
 
 def workspace_words(settings: DataSettings | None = None) -> Words:
     s = settings or data_settings()
-    period = dict(zip(("period", "periods", "period_date", "horizon_max", "horizon_default"),
-                      _PERIODS.get(s.frequency, ("week", "weeks", "Week ending", 52, 13))))
+    period = dict(zip(("period", "periods", "period_date", "periods_date", "horizon_max", "horizon_default"),
+                      _PERIODS.get(s.frequency, ("week", "weeks", "Week ending", "Weeks ending", 52, 13))))
     return Words(location=s.location_word, locations=s.location_word_plural, item=s.item_word,
                  items=s.item_word_plural, measure=s.measure_word, unit=s.measure_unit, **period)
 
