@@ -139,6 +139,7 @@ def periodic_simulation_run(*, actor: Actor, scope: StoreScope, version: ModelVe
               "periods": [future[i] for i in steps], "levers": levers,
               "baseline": float(out.baseline.sum()), "scenario": float(out.scenario.sum()),
               "incremental": float(out.scenario.sum() - out.baseline.sum()),
+              "incremental_lo80": out.incremental_range()[0], "incremental_hi80": out.incremental_range()[1],
               "by_period": [{"date": future[i], "baseline": float(out.baseline[:, k].sum()),
                              "scenario": float(out.scenario[:, k].sum())} for k, i in enumerate(steps)],
               "margin": margin, "money": _money(grid, rows, steps, out, margin)}

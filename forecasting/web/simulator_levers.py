@@ -28,7 +28,8 @@ def _shown(answer: dict | None) -> dict | None:
     if not answer:
         return answer
     money = answer.get("money") or {}
-    return {**answer, "fmt": {k: _number(answer[k]) for k in ("baseline", "scenario", "incremental")},
+    return {**answer, "fmt": {k: _number(answer[k]) for k in ("baseline", "scenario", "incremental",
+                                                              "incremental_lo80", "incremental_hi80")},
             "margin_text": f"{float(answer.get('margin') or 0) * 100:g} %",
             "money_fmt": {k: _number(v) for k, v in money.items()},
             "periods_fmt": [{"date": p["date"], "baseline": _number(p["baseline"]), "scenario": _number(p["scenario"]),

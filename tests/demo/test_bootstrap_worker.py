@@ -76,6 +76,7 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
     answer = cut.json()
     assert answer["engine"] == "periodic" and answer["periods"] == body["periods"] and answer["series"] > 1
     assert answer["locations"] == [store]
+    assert answer["incremental_lo80"] < answer["incremental"] < answer["incremental_hi80"]
     assert answer["scenario"] > 1.2 * answer["baseline"] > 0  # a cheaper price sells more (elasticity about -2.5)
     money = answer["money"]
     assert money["incremental_revenue"] == pytest.approx(money["scenario_revenue"] - money["baseline_revenue"])

@@ -11,6 +11,7 @@ import numpy as np
 
 from .engine import Model, served
 from .grid import Grid
+from .seasons import seasons_of
 
 
 class LeverError(ValueError):
@@ -38,6 +39,12 @@ class WhatIf:
     scenario: np.ndarray  # the same with the levers
     planned: dict  # lever name -> (len(rows), len(steps)) planned values
     changed: dict  # lever name -> the scenario's values
+    half80: np.ndarray  # (len(rows), len(steps)) half-widths of the scenario's 80 % band
+
+    def incremental_range(self) -> tuple[float, float]:
+        """The 80 % range of the incremental total: the cells' half-widths combined as independent errors."""
+        inc, spread = float(self.scenario.sum() - self.baseline.sum()), float(np.sqrt((self.half80 ** 2).sum()))
+        return inc - spread, inc + spread
 
 
 def what_if(model: Model, grid: Grid, cal: np.ndarray, *, rows: np.ndarray, steps: np.ndarray,
@@ -66,5 +73,8 @@ def what_if(model: Model, grid: Grid, cal: np.ndarray, *, rows: np.ndarray, step
         arr[cells] = lever.apply(arr[cells])
         changed[lever.name] = arr[cells]
         scen_grid.known[lever.name] = arr
-    scen, _, _ = served(model, scen_grid, cal)
-    return WhatIf(baseline=base[:, steps], scenario=scen[:, steps], planned=planned, changed=changed)
+    scen, fc, _ = served(model, scen_grid, cal)
+    q = model.quantiles["80"][seasons_of(model.config.freq).bucket_of(steps + 1)]  # (len(steps), 2), scaled
+    half = np.where(fc["closed"][:, steps], 0.0, (q[:, 1] - q[:, 0])[None, :] / 2 * fc["scale"][:, None])
+    return WhatIf(baseline=base[:, steps], scenario=scen[:, steps], planned=planned, changed=changed,
+                  half80=np.nan_to_num(half))

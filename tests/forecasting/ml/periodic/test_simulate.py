@@ -41,6 +41,8 @@ def test_a_promotion_lifts_the_chosen_cells_only(trained):
         assert np.allclose(out.baseline[i], served.loc[code].loc[days].to_numpy())
     assert (out.scenario / out.baseline > 1.3).all(), out.scenario / out.baseline
     assert (out.planned["promo"] == 0).all() and (out.changed["promo"] == 1).all()
+    lo, hi = out.incremental_range()
+    assert lo < out.scenario.sum() - out.baseline.sum() < hi and (out.half80 > 0).all()
 
 
 def test_a_price_cut_by_a_percent_changes_the_planned_price(trained):
