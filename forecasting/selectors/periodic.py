@@ -2,7 +2,8 @@
 tables: series keyed by the catalogue's location and item ids (as text: the engine reads codes), the
 event days resolved to every location they apply to, the locations' and items' attributes, and the
 covariates: Walmart's nine location covariates stored by period (markdowns ``known``: planned ahead; the
-others ``past``) and the retailer's own (``Covariate``, their kinds as uploaded)."""
+others ``past``) and the retailer's own (``Covariate``, their kinds as uploaded); for daily planning, the days
+ahead a location is closed, read from its history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forecasting.ingest.mapping.canonical import ENGINE_COVARIATES
+from forecasting.ml.periodic.closures import inferred_closures
 from forecasting.models import CovariateSpec, Item, Location
+from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.dataset import copy_frame, training_frames
 from forecasting.selectors.events import training_events
 
@@ -26,10 +29,11 @@ class PeriodicInputs:
     items: pd.DataFrame | None
     covariates: list[pd.DataFrame]  # one frame per level: date [, location] [, item] and a column per name
     kinds: dict
+    closures: pd.DataFrame | None = None  # location, date: the days ahead a location is closed
 
     def engine_kwargs(self) -> dict:
         return {"events": self.events, "locations": self.locations, "items": self.items,
-                "covariates": self.covariates, "kinds": self.kinds}
+                "covariates": self.covariates, "kinds": self.kinds, "closures": self.closures}
 
 
 def _members(model, side: str) -> pd.DataFrame | None:
@@ -86,6 +90,7 @@ def periodic_inputs() -> PeriodicInputs:
                             "date": sales["date"], "value": sales["sales"].astype(float)})
     stores = sorted(history["location"].unique())
     covariates, kinds = _covariates(features)
+    daily = data_settings().frequency == "D"  # closed days ahead, read from the history's (ml/periodic/closures.py)
     return PeriodicInputs(sales=sales, history=history, events=_events(sales, stores),
                           locations=_members(Location, "location"), items=_members(Item, "item"),
-                          covariates=covariates, kinds=kinds)
+                          covariates=covariates, kinds=kinds, closures=inferred_closures(history) if daily else None)

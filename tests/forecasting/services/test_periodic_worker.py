@@ -93,6 +93,11 @@ def test_a_daily_till_export_is_planned_by_day(celery_worker_proc):
     assert all(sorted(g["date"]) == list(days) for _, g in points.groupby(["location", "item"]))
     assert (points["lo95"] <= points["lo80"]).all() and (points["lo80"] <= points["forecast"]).all()
     assert (points["forecast"] <= points["hi80"]).all() and (points["hi80"] <= points["hi95"]).all()
+    # the store closed on Sundays is closed on the Sundays ahead: 0, with no width; it is open the other days
+    ham = points[points["location"] == CLOSED_SUNDAYS]
+    sunday = ham["date"].dt.weekday == 6
+    assert sunday.sum() == 2 * len(SKUS) and (ham.loc[sunday, ["forecast", "lo95", "hi95"]] == 0).all().all()
+    assert (ham.loc[~sunday, "forecast"] > 0).all()
     # the weekly cycle is learnt: Saturdays sell more than Mondays in an open store
     open_store = points[points["location"] == STORES[0]]
     by_day = open_store.groupby(open_store["date"].dt.weekday)["forecast"].mean()
