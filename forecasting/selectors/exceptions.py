@@ -23,8 +23,7 @@ from forecasting.models import ExceptionDismissal, ForecastRun, SalesRecord
 from forecasting.selectors.catalog import data_settings, series_codes
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.insights import (
-    DEFAULT_LEAD_TIME,
-    InventoryParams,
+    inventory_params,
     inventory_table,
     on_hand_frame,
     snapshot,
@@ -95,11 +94,11 @@ def _stockout(scope: StoreScope) -> list[dict]:
     """Series whose stock on hand does not cover the forecast demand of the default lead time."""
     if on_hand_frame(scope=scope).empty:
         return []
-    meta, table = inventory_table(scope=scope, params=InventoryParams(), first_weeks=True)  # the defaults
+    meta, table = inventory_table(scope=scope, params=inventory_params({}), first_weeks=True)  # the defaults
     short = table[table["on_hand"].notna() & (table["on_hand"] < table["demand"])]
     return [{"store": int(r.store), "dept": int(r.dept), "money_at_stake": float(r.demand - r.on_hand),
              "basis": f"run{meta['run']}:{r.week}:{r.on_hand:.0f}",
-             "figures": {"week": r.week, "lead_time": DEFAULT_LEAD_TIME, "demand": float(r.demand),
+             "figures": {"week": r.week, "lead_time": meta["lead_time"], "demand": float(r.demand),
                          "on_hand": float(r.on_hand), "order": float(r.order)}}
             for r in short.itertuples()]
 

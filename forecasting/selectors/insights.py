@@ -20,6 +20,7 @@ from django.db.models.fields.json import KT
 from accounts.scope import StoreScope
 from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import SERIES_COLUMNS, SUM_COLUMNS, by_department, price_departments
+from forecasting.ml.periods import period_noun
 from forecasting.models import InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
 from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.forecast import latest_run
@@ -27,6 +28,7 @@ from forecasting.selectors.workspace import dataset_version
 from saas.errors import ValidationFailed
 
 DEFAULT_LEAD_TIME = 2  # weeks
+LEAD_TIMES = {"D": (14, 182), "MS": (1, 12)}  # a daily or monthly workspace's lead time: (default, longest) periods
 DEFAULT_SERVICE_LEVEL = 0.95
 BAND = ["forecast", "lo80", "hi80", "lo95", "hi95"]
 SERVED_STATUSES = (ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED)  # versions that were served
@@ -204,17 +206,19 @@ def _positive(query, name: str, errors: dict) -> float | None:
 
 
 def inventory_params(query) -> InventoryParams:
-    """lead_time (weeks, 1..52) and service_level (0.5..0.999, or a percent 50..99.9) from a query string,
+    """lead_time (the workspace's periods: weeks 1..52, days 1..182, months 1..12) and service_level (0.5..0.999, or a percent 50..99.9) from a query string,
     or the defaults; optional unit_price, holding_cost and stockout_cost (positive amounts; the two costs
     together set the service level, overriding service_level). A bad value names its field in words."""
     errors = {}
-    lead_time, service_level = DEFAULT_LEAD_TIME, DEFAULT_SERVICE_LEVEL
+    freq = data_settings().frequency
+    default, longest = LEAD_TIMES.get(freq, (DEFAULT_LEAD_TIME, 52))
+    lead_time, service_level = default, DEFAULT_SERVICE_LEVEL
     try:
-        lead_time = int(query.get("lead_time") or DEFAULT_LEAD_TIME)
-        if not 1 <= lead_time <= 52:
+        lead_time = int(query.get("lead_time") or default)
+        if not 1 <= lead_time <= longest:
             raise ValueError
     except ValueError:
-        errors["lead_time"] = ["a whole number of weeks from 1 to 52"]
+        errors["lead_time"] = [f"a whole number of {period_noun(freq)} from 1 to {longest}"]
     unit_price = _positive(query, "unit_price", errors)
     holding, stockout = _positive(query, "holding_cost", errors), _positive(query, "stockout_cost", errors)
     if (holding is None) != (stockout is None) and not {"holding_cost", "stockout_cost"} & set(errors):

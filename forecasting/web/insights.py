@@ -19,7 +19,6 @@ from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.groups import attribute_members, filter_levels, rows_within
 from forecasting.selectors.insights import (
-    InventoryParams,
     inventory,
     inventory_params,
     margin_param,
@@ -44,7 +43,7 @@ def _inventory(request, scope):
         params = inventory_params(request.GET)
         error = None
     except ValidationFailed as exc:  # the figures of the defaults; the form keeps what was typed
-        params, error = InventoryParams(), exc.message
+        params, error = inventory_params({}), exc.message
     data = inventory(scope=scope, params=params, first_weeks=True)
     first = data["results"]  # each series' first forecast week: what to hold (and order) now
     first.sort(key=lambda r: (-(r["order"] or 0), -r["target"]))
