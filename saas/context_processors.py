@@ -3,6 +3,7 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.roles import perms_for
 from forecasting.selectors.catalog import Words, has_item_pages, series_codes, workspace_words
+from forecasting.selectors.stores import forecast_span
 
 NAV = [  # the planning pages, in the bar
     ("Dashboard", "dashboard", "workspace.view"),
@@ -37,4 +38,5 @@ def workspace(request):
     nav_admin = [(label, name) for label, name, perm in NAV_ADMIN if perm in perms]
     return {"tenant": None if is_public else tenant, "is_public": is_public, "role": role,
             "perms": perms, "nav": nav, "nav_admin": nav_admin, "words": words,
-            "codes": None if is_public or role is None else SimpleLazyObject(series_codes)}
+            "codes": None if is_public or role is None else SimpleLazyObject(series_codes),
+            "forecast_span": "13 weeks" if is_public or role is None else SimpleLazyObject(forecast_span)}

@@ -87,7 +87,7 @@ FIELD_LABELS: dict[str, str] = {
     "unchanged": "Rows unchanged",
     "error_count": "Errors",
     "dataset_version": "Dataset version",
-    "horizon": "Horizon (weeks)",
+    "horizon": "Horizon (periods)",
     "backtest_windows": "Backtest windows",
     "number": "Model version",
     "chosen": "Model chosen",

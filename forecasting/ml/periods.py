@@ -28,6 +28,18 @@ def period_noun(freq: str, plural: bool = True) -> str:
     return word + "s" if plural else word
 
 
+def span_periods(freq: str, horizon: int, origin=None, weeks: int = 13) -> int:
+    """How many periods of a forecast of ``horizon`` periods from ``origin`` fall within ``weeks`` weeks of
+    it (the Stores tables' and the Dashboard's "next 13 weeks", in the workspace's own periods)."""
+    if freq == "D":
+        return min(int(horizon), 7 * weeks)
+    if freq == "MS" and origin is not None:
+        starts = pd.date_range(pd.Timestamp(origin) + pd.Timedelta(days=1),
+                               pd.Timestamp(origin) + pd.Timedelta(weeks=weeks), freq="MS")
+        return min(int(horizon), len(starts))
+    return min(int(horizon), weeks)
+
+
 def horizon_weeks(horizon: int, freq: str) -> int:
     """A horizon of ``freq`` periods in the weeks a plan's limit is set in: 13 weeks = 91 days = 3 months."""
     if freq == "D":

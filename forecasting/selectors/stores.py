@@ -23,7 +23,9 @@ from datetime import date, timedelta
 from django.db import connection
 
 from accounts.scope import StoreScope
+from forecasting.ml.periods import period_noun, span_periods
 from forecasting.models import FiguresSnapshot, ForecastAggregate, Item, Location, ModelEvaluation, Store, StoreWeek
+from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.groups import with_attributes
 from forecasting.selectors.insights import series_anomalies
@@ -204,8 +206,11 @@ def _period_dict(p: dict | None) -> dict | None:
 def _run_dict(run, evaluation) -> dict | None:
     if run is None:
         return None
+    freq = data_settings().frequency
+    span = span_periods(freq, run.horizon, run.origin, FORECAST_WEEKS)
     return {"model_version": run.model_version.number, "origin": run.origin.isoformat(), "horizon": run.horizon,
             "forecast_weeks": min(FORECAST_WEEKS, run.horizon),
+            "forecast_periods": span, "forecast_span": f"{span} {period_noun(freq, span != 1)}",
             "accuracy_last_week": evaluation.last_week.isoformat() if evaluation else None,
             "backtest": {"windows": run.model_version.backtest_windows, "weeks": run.model_version.horizon}}
 
@@ -416,3 +421,14 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
             "run": _run_dict(run, ctx["evaluation"]), "figures": figures,
             "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap,
             "anomalies": series_anomalies(scope=scope, dept=dept)}
+
+
+def forecast_span() -> str:
+    """What the tables' "Forecast" columns sum, in the workspace's periods: "13 weeks", "28 days" (the first
+    13 weeks of the served forecast, or all of it when shorter)."""
+    run = latest_run()
+    freq = data_settings().frequency
+    if run is None:
+        return f"{span_periods(freq, 10 ** 6)} {period_noun(freq)}" if freq != "MS" else "3 months"
+    span = span_periods(freq, run.horizon, run.origin, FORECAST_WEEKS)
+    return f"{span} {period_noun(freq, span != 1)}"

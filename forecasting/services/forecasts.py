@@ -116,8 +116,9 @@ def artifact_for(version: ModelVersion, run: ForecastRun | None = None):
 
     if version.periodic:
         raise Conflict(f"Model v{version.number} plans by {period_noun(version.params.get('frequency', ''), False)}: "
-                       "its stored forecast, aggregates, exports, plans and overrides are served; on-demand "
-                       "forecasts, drivers, the simulator and markdown returns work on weekly planning for now.",
+                       "on-demand forecasts, their drivers and markdown returns are computed for weekly planning "
+                       "only. Its stored forecast with its ranges, the exports, the simulator, overrides and plans "
+                       "serve as usual",
                        code="weekly_planning_only", details={"model_version": version.number,
                                                              "frequency": version.params.get("frequency")})
     path, sha = version.artifact_path, version.artifact_sha256

@@ -46,8 +46,10 @@ def markdown_effects_compute() -> dict:
         art = artifact_for(version, run)
     except Conflict as exc:  # the model file is missing or damaged, or a daily or monthly model's: the other figures count
         log.warning("markdown ROI: artifact of model v%s not usable: %s", version.number, exc.code)
-        reason = exc.message if exc.code == "weekly_planning_only" else "the model file could not be read"
-        return {"results": [], "model_version": version.number, "unavailable": reason}
+        weekly_only = exc.code == "weekly_planning_only"
+        reason = "markdown returns are measured for weekly planning only" if weekly_only else \
+            "the model file could not be read"
+        return {"results": [], "model_version": version.number, "unavailable": reason, "weekly_only": weekly_only}
     eff = markdown_effects(art)
     every_store = by_department(eff, margin=0.0)  # sums over every store: read as they are by unrestricted members
     return {"results": _rows(eff, ["store", "dept", "markdown", "incremental_sales", "cost"]),

@@ -176,6 +176,7 @@ def forecast_page(request):
             drivers = forecast_on_demand(scope=scope, store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
         except ServiceError as exc:  # e.g. the model file is unreadable: the stored forecast is shown, without drivers
             drivers_error = exc.message
+            ctx["drivers_weekly_only"] = exc.code == "weekly_planning_only"
     dates = [h["date"] for h in history] + [p["date"] for p in points]
     last_year = last_year_overlay(scope=scope, store=store, dept=dept, dates=dates)
     earlier = earlier_forecasts(scope=scope, store=store, dept=dept, served=run)
