@@ -44,6 +44,16 @@ def data_settings() -> DataSettings:
     return DataSettings.objects.filter(pk=1).first() or DataSettings()
 
 
+PERIOD_WEEKS = {"D": 1 / 7, "MS": 52 / 12}  # a period's length in weeks (a week: 1)
+
+
+def period_floor(settings: DataSettings | None = None) -> float:
+    """The materiality floor (set per week) for one period of the workspace's frequency: a daily series'
+    day is material from a seventh of it."""
+    s = settings or data_settings()
+    return s.materiality_floor * PERIOD_WEEKS.get(s.frequency, 1.0)
+
+
 def workspace_words(settings: DataSettings | None = None) -> Words:
     s = settings or data_settings()
     period = dict(zip(("period", "periods", "period_date", "periods_date", "horizon_max", "horizon_default"),

@@ -20,7 +20,7 @@ from django.db import connection
 
 from accounts.scope import StoreScope
 from forecasting.models import ExceptionDismissal, ForecastRun, SalesRecord
-from forecasting.selectors.catalog import data_settings, series_codes
+from forecasting.selectors.catalog import period_floor, series_codes
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.insights import (
     inventory_params,
@@ -148,7 +148,7 @@ def stored_rows(*, anomalies: list[dict], newest) -> list[dict]:
 def exception_list(*, scope: StoreScope, limit: int | None = None) -> dict:
     """Every open exception of the scope above the materiality floor, by money at stake (descending);
     ``stale`` when the worker's part was computed from older data or another served run."""
-    floor = data_settings().materiality_floor
+    floor = period_floor()
     answered = set(ExceptionDismissal.objects.values_list("kind", "store", "dept", "basis"))
     stored = snapshot("exceptions", scope=scope) or {"results": [], "stale": False}
     found = [r for r in stored["results"] if r.get("kind") in KINDS]

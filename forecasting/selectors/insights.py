@@ -22,7 +22,7 @@ from forecasting.ml import insights as ml_insights
 from forecasting.ml.markdown_roi import SERIES_COLUMNS, SUM_COLUMNS, by_department, price_departments
 from forecasting.ml.periods import period_noun
 from forecasting.models import InsightSnapshot, ModelVersion, OnHandStock, SalesRecord
-from forecasting.selectors.catalog import data_settings
+from forecasting.selectors.catalog import data_settings, period_floor
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.workspace import dataset_version
 from saas.errors import ValidationFailed
@@ -100,7 +100,7 @@ def snapshot(kind: str, *, scope: StoreScope) -> dict | None:
     data = dict(snap.data)
     data["results"] = [r for r in data.get("results", []) if scope.allows(r["store"])]
     if kind in MATERIAL:  # ranked by money at stake, above the workspace's materiality floor
-        data["floor"] = data_settings().materiality_floor
+        data["floor"] = period_floor()  # the floor per week, for one period of the workspace's
         data["results"] = MATERIAL[kind](data["results"], floor=data["floor"])
     data["count"] = len(data["results"])
     data["computed_at"] = snap.computed_at.isoformat()

@@ -85,7 +85,8 @@ def data_settings_update(*, actor: Actor, changes: dict) -> DataSettings:
         if errors:
             first = next(iter(errors))
             raise ValidationFailed(f"{first}: {errors[first][0]}", details=errors)
-        if lever_change is not None:
+        current_levers = sorted(CovariateSpec.objects.filter(lever=True).values_list("name", flat=True))
+        if lever_change is not None and lever_change != current_levers:  # sent back as read: no change
             CovariateSpec.objects.update(lever=False)
             CovariateSpec.objects.filter(name__in=lever_change).update(lever=True)
             audit_record(action="data_settings.update", actor=actor, target_type="data_settings", target_id=1,

@@ -25,12 +25,20 @@ def explain(key: str) -> str:
 
 
 @register.filter
-def money(value) -> str:
-    """12345.6 -> "$12,346"; negative -> "−$1,200"."""
+def money(value, unit: str = "$") -> str:
+    """12345.6 -> "$12,346"; negative -> "−$1,200". ``unit``: the workspace's measure unit (``words.unit``):
+    a symbol goes before the figure ("€12,346"), a word after it ("12,346 units"); blank is "$"."""
     if value is None or value == "":
         return DASH
     v = float(value)
-    return f"{'−' if v < 0 else ''}${abs(v):,.0f}"
+    return _with_unit(f"{abs(v):,.0f}", "−" if v < 0 else "", unit)
+
+
+def _with_unit(figure: str, sign: str, unit) -> str:
+    unit = str(unit or "$").strip() or "$"
+    if any(c.isalpha() for c in unit):
+        return f"{sign}{figure} {unit}"
+    return f"{sign}{unit}{figure}"
 
 
 @register.filter
@@ -58,16 +66,17 @@ def sortkey(value) -> str:
 
 
 @register.filter
-def money_short(value) -> str:
-    """A card's value that fits a phone: 6135360.99 -> "$6.14M"; 61234 -> "$61.2K"; 950 -> "$950"."""
+def money_short(value, unit: str = "$") -> str:
+    """A card's value that fits a phone: 6135360.99 -> "$6.14M"; 61234 -> "$61.2K"; 950 -> "$950" (``unit``:
+    as for ``money``: "61.2K units")."""
     if value is None or value == "":
         return DASH
     v = float(value)
     sign, a = ("−" if v < 0 else ""), abs(v)
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+    for suffix, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if a >= size:
-            return f"{sign}${a / size:,.{2 if a / size < 100 else 1}f}{unit}"
-    return f"{sign}${a:,.0f}"
+            return _with_unit(f"{a / size:,.{2 if a / size < 100 else 1}f}{suffix}", sign, unit)
+    return _with_unit(f"{a:,.0f}", sign, unit)
 
 
 @register.filter

@@ -11,7 +11,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from forecasting.ingest.data_settings import WRITABLE, countries, subdivisions
-from forecasting.selectors.catalog import data_settings_answer
+from forecasting.selectors.catalog import data_settings_answer, period_floor
 from forecasting.selectors.events import events_summary
 from forecasting.services.catalog import data_settings_update
 from saas.errors import ValidationFailed
@@ -38,4 +38,5 @@ def data_settings_page(request):
     return render(request, "forecasting/data_settings.html", {
         "settings": current, "values": shown, "errors": errors, "can_edit": can_edit,
         "countries": countries(), "subdivisions": subdivisions(current["country"]), "events": events_summary(),
+        "period_floor": period_floor(),
     }, status=status)
