@@ -7,6 +7,7 @@ tools are of no use for reading a figure. The template is the product's default.
 through ``to_html`` (tests/architecture/test_chart_config.py)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -30,6 +31,36 @@ LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380,  # template: this
 
 # dict figures (a few hundred times cheaper to render than a go.Figure)
 MONEY = "$%{y:,.0f}<extra>%{fullData.name}</extra>"
+_ADJECTIVE = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a chart names the workspace's measure (its words: forecasting/selectors/catalog.py ``Words``):
+    "Weekly sales ($)", "Daily units (units)"; a currency symbol prefixes the figures, a word follows them."""
+
+    name: str = "Sales"
+    unit: str = "$"
+    period: str = "week"
+
+    @classmethod
+    def of(cls, words) -> Measure:
+        return cls(name=words.measure, unit=words.unit, period=words.period)
+
+    @property
+    def money(self) -> bool:
+        return not any(c.isalpha() for c in self.unit)
+
+    def title(self) -> str:
+        return f"{_ADJECTIVE.get(self.period, 'Weekly')} {self.name.lower()}"
+
+    def axis(self) -> dict:
+        return {"title": {"text": f"{self.title()} ({self.unit})"},
+                "tickformat": "$~s" if self.unit == "$" else "~s"}
+
+    def hover(self, label: str = "%{fullData.name}") -> str:
+        figure = f"{self.unit}%{{y:,.0f}}" if self.money else f"%{{y:,.0f}} {self.unit}"
+        return f"{figure}<extra>{label}</extra>"
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@
 happened. No mode bar (it covers the title on a phone); money hover labels."""
 from __future__ import annotations
 
-from forecasting.charts.base import MONEY, band, gapped_xy, layout, to_html
+from forecasting.charts.base import Measure, band, gapped_xy, layout, to_html
 
 EARLIER_COLOURS = ("#d97706", "#7c3aed", "#059669")
 
@@ -17,33 +17,34 @@ def earlier_name(run: dict) -> str:
 
 
 def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_year: list[dict] = (),
-                   earlier: list[dict] = ()) -> str:
+                   earlier: list[dict] = (), measure: Measure = Measure()) -> str:
     """``history`` [{date, sales}], ``points`` the served forecast, ``last_year`` [{date, sales}] drawn on this
     year's dates, ``earlier`` runs of ``selectors/forecast.py: earlier_forecasts`` (dashed, one trace each)."""
     pts = [{**p, "date": _iso(p["date"])} for p in points]
     data = [*band(pts, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *band(pts, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
             {"type": "scatter", **gapped_xy([_iso(h["date"]) for h in history], [h["sales"] for h in history]),
-             "mode": "lines", "name": "History", "line": {"color": "#111827", "width": 1.5}, "hovertemplate": MONEY}]
+             "mode": "lines", "name": "History", "line": {"color": "#111827", "width": 1.5},
+             "hovertemplate": measure.hover()}]
     if last_year:
         data.append({"type": "scatter", **gapped_xy([_iso(r["date"]) for r in last_year],
                                                       [r["sales"] for r in last_year]),
                      "mode": "lines", "name": "Last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
-                     "hovertemplate": "$%{y:,.0f}<extra>Same week last year</extra>"})
+                     "hovertemplate": measure.hover(f"Same {measure.period} last year")})
     for run, colour in zip(earlier, EARLIER_COLOURS):
         data.append({"type": "scatter", "x": [_iso(p["date"]) for p in run["points"]],
                      "y": [p["forecast"] for p in run["points"]], "mode": "lines+markers", "name": earlier_name(run),
                      "line": {"color": colour, "width": 1.5, "dash": "dash"}, "marker": {"size": 4},
-                     "hovertemplate": MONEY})
+                     "hovertemplate": measure.hover()})
     overridden = any(p.get("overridden") for p in pts)
     if overridden:  # the model's own figure beside the planners' final one
         data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["statistical"] for p in pts],
                      "mode": "lines", "name": "Statistical forecast", "line": {"color": "#6b7280", "width": 1.5,
                                                                                "dash": "dot"},
-                     "hovertemplate": MONEY})
+                     "hovertemplate": measure.hover()})
     if pts:
         data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["forecast"] for p in pts],
                      "mode": "lines+markers", "name": "Forecast with overrides" if overridden else "Forecast",
-                     "line": {"color": "#2563eb", "width": 2}, "hovertemplate": MONEY})
-    fig_layout = layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
+                     "line": {"color": "#2563eb", "width": 2}, "hovertemplate": measure.hover()})
+    fig_layout = layout(title, yaxis=measure.axis())
     return to_html({"data": data, "layout": fig_layout}, "forecast-chart")

@@ -6,7 +6,7 @@ Figures are plain dicts rendered without plotly's validation: building a
 ``go.Figure`` costs ~90 ms a chart, the dict ~0.1 ms (these pages render two)."""
 from __future__ import annotations
 
-from forecasting.charts.base import MONEY, band, gapped, layout, to_html
+from forecasting.charts.base import MONEY, Measure, band, gapped, layout, to_html
 from forecasting.ml.drift import COVARIATE_LABELS, MARKDOWNS
 from forecasting.templatetags.figures import money
 
@@ -31,7 +31,7 @@ def anomaly_markers(history: list[dict], anomalies: list[dict], part: str) -> li
 
 
 def history_chart(history: list[dict], forecast: list[dict], title: str, div_id: str,
-                  anomalies: list[dict] = (), part: str = "dept") -> str:
+                  anomalies: list[dict] = (), part: str = "dept", measure: Measure = Measure()) -> str:
     """Weekly sales, the same weeks last year, the served forecast with its 80/95% bands, and the weeks
     with an anomalous series (``anomaly_markers``)."""
     dates = [h["date"] for h in history]
@@ -40,16 +40,16 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
     data = [*band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
             {"type": "scatter", "x": x, "y": sales, "mode": "lines", "name": "Sales",
-             "line": {"color": "#111827", "width": 1.5}, "hovertemplate": MONEY},
+             "line": {"color": "#111827", "width": 1.5}, "hovertemplate": measure.hover()},
             {"type": "scatter", "x": x, "y": last_year, "mode": "lines",
-             "name": "Same week last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
-             "hovertemplate": MONEY}]
+             "name": f"Same {measure.period} last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
+             "hovertemplate": measure.hover()}]
     if forecast:
         data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],
                      "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
-                     "hovertemplate": MONEY})
+                     "hovertemplate": measure.hover()})
     data.extend(anomaly_markers(history, anomalies, part))
-    fig_layout = layout(title, yaxis={"title": {"text": "Weekly sales ($)"}, "tickformat": "$~s"})
+    fig_layout = layout(title, yaxis=measure.axis())
     return to_html({"data": data, "layout": fig_layout}, div_id)
 
 

@@ -133,7 +133,8 @@ def _by_store_type(rows: list[dict]) -> list[dict]:
     out = [{"type": k, "stores": len(v), "sales_ytd": _sum(v, "sales_ytd") or 0.0,
             "growth": _ratio(_sum(v, "sales_ytd_like_for_like"), _sum(v, "sales_last_year_like_for_like")),
             "forecast_13w": _sum(v, "forecast_13w")} for k, v in sorted(groups.items())]
-    return [g for g in out if g["sales_ytd"] or g["forecast_13w"]]
+    out = [g for g in out if g["sales_ytd"] or g["forecast_13w"]]
+    return [] if all(g["type"] == "Unknown" for g in out) else out  # no location has a type: no such card
 
 
 def _history(scope: StoreScope, end: date | None) -> list[dict]:

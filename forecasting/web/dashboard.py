@@ -14,6 +14,7 @@ from accounts.decorators import role_required
 from accounts.notices import notices_recent
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
+from forecasting.charts.base import Measure
 from forecasting.charts.dashboard import store_type_chart, total_chart
 from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.dashboard import dashboard, dashboard_figures, total_forecast
@@ -44,7 +45,8 @@ def dashboard_page(request):
     return render(request, "forecasting/dashboard.html", {
         "c": cards, "run": run, "restricted": scope.restricted, "node": node,
         "choices": choices,
-        "chart": total_chart(history, forecast, of=node["label"] if node else "Total") if history else None,
+        "chart": total_chart(history, forecast, of=node["label"] if node else "Total", measure=Measure.of(words))
+        if history else None,
         "type_chart": store_type_chart(cards["by_store_type"], words.location.lower(), words.locations.lower())
         if cards["by_store_type"] else None,
         "watch": _watch(request), "checklist": onboarding_checklist(role=getattr(request.user, "role", None)),

@@ -12,6 +12,7 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
+from forecasting.charts.base import Measure
 from forecasting.charts.forecast import forecast_chart
 from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
@@ -189,6 +190,6 @@ def forecast_page(request):
                status=found.get("status") if found else None, run=run,
                chart=forecast_chart(history, points, f"{words.location} {codes.of(store, dept)['location']} · "
                                                      f"{words.item} {codes.of(store, dept)['item']}",
-                                                    last_year=last_year, earlier=earlier)
+                                                    last_year=last_year, earlier=earlier, measure=Measure.of(words))
                if (history or points) else None)
     return render(request, "forecasting/forecast.html", ctx)

@@ -10,7 +10,9 @@ from django.shortcuts import render
 
 from accounts.decorators import role_required
 from accounts.scope import StoreScope
+from forecasting.charts.base import Measure
 from forecasting.charts.stores import covariate_chart, heatmap_chart, history_chart
+from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.groups import grouped_table
 from forecasting.selectors.jobs import INSIGHTS
 from forecasting.selectors.stores import department_detail, department_table, store_detail, store_table
@@ -52,8 +54,9 @@ def store_page(request, n: int):
     if found is None:  # outside the member's stores: the same page as an unknown store
         raise Http404(f"No store {n}.")
     anomalies = (found["anomalies"] or {}).get("results", [])
-    chart = history_chart(found["history"], found["forecast"], "Weekly sales and forecast",
-                                        "store-chart", anomalies, "dept") if found["history"] else None
+    measure = Measure.of(workspace_words())
+    chart = history_chart(found["history"], found["forecast"], f"{measure.title()} and forecast",
+                          "store-chart", anomalies, "dept", measure=measure) if found["history"] else None
     covariates = covariate_chart(found["covariates"]) if found["covariates"] else None
     return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates,
                                                                  "watch": _watch(request)})
@@ -73,8 +76,9 @@ def department_page(request, n: int):
     found = department_detail(scope=scope, dept=n)
     if found is None:
         raise Http404(f"No sales for department {n}.")
-    chart = history_chart(found["history"], found["forecast"], "Weekly sales and forecast", "dept-chart",
-                                        (found["anomalies"] or {}).get("results", []), "store")
+    measure = Measure.of(workspace_words())
+    chart = history_chart(found["history"], found["forecast"], f"{measure.title()} and forecast", "dept-chart",
+                          (found["anomalies"] or {}).get("results", []), "store", measure=measure)
     heatmap = heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
         if found["heatmap"]["stores"] else None
     return render(request, "forecasting/department_detail.html", {
