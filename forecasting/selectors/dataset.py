@@ -183,6 +183,33 @@ FROM found f JOIN forecasting_location l ON l.id = f.store JOIN forecasting_item
 ORDER BY f.rank, f.lpos, f.ipos"""
 
 
+_PAIR_MEMBERS = """SELECT id, code, name, row_number() OVER (ORDER BY {order}) AS pos,
+        code ILIKE %(like1)s OR name ILIKE %(like1)s AS hit1, code ILIKE %(like2)s OR name ILIKE %(like2)s AS hit2
+    FROM {table} WHERE {cond}"""
+_PAIR_SEARCH = """
+WITH loc AS ({locations}), item AS ({items}),
+candidate AS (  -- a location matching one word and an item matching the other ("ST-003 SKU-10002")
+    SELECT loc.id AS store, item.id AS dept, loc.pos AS lpos, item.pos AS ipos FROM loc CROSS JOIN item
+    WHERE (loc.hit1 AND item.hit2) OR (loc.hit2 AND item.hit1)),
+found AS (
+    SELECT c.* FROM candidate c CROSS JOIN LATERAL (
+        SELECT 1 FROM forecasting_salesrecord r WHERE r.store = c.store AND r.dept = c.dept LIMIT 1) sold
+    ORDER BY c.lpos, c.ipos LIMIT %(limit)s)
+SELECT f.store, f.dept, l.code, l.name, i.code, i.name
+FROM found f JOIN forecasting_location l ON l.id = f.store JOIN forecasting_item i ON i.id = f.dept
+ORDER BY f.lpos, f.ipos"""
+
+
+def _search_rows(template: str, members: str, conds: dict, params: dict) -> list[tuple]:
+    sql = template.format(
+        locations=members.format(order=_CODE_ORDER, table="forecasting_location",
+                                 cond=" AND ".join(conds["location"])),
+        items=members.format(order=_CODE_ORDER, table="forecasting_item", cond=" AND ".join(conds["item"])))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -190,8 +217,8 @@ def _like(text: str) -> str:
 def series_search(*, scope: StoreScope, q: str, limit: int = SEARCH_LIMIT,
                   within: dict[str, set[int] | None] | None = None) -> list[dict]:
     """The series with sales (of the scope's stores) whose location or item code or name contains ``q``
-    (case-insensitive), at most ``limit`` (1..50): an exact code first, then a code that starts with it, then
-    the rest, each by location then item in the pickers' order (numbers by value). ``within``:
+    (case-insensitive; two words: a location matching one and an item the other), at most ``limit``
+    (1..50): an exact code first, then a code that starts with it, then the rest, each by location then item in the pickers' order (numbers by value). ``within``:
     ``{"store": ids or None, "dept": ids or None}`` (``groups.attribute_members``: the page's attribute
     filters). Each with its ids, codes, names and a label in the workspace's words.
 
@@ -212,13 +239,13 @@ def series_search(*, scope: StoreScope, q: str, limit: int = SEARCH_LIMIT,
         if kept is not None:
             conds[side].append(f"id = ANY(%({key}s)s)")
             params[f"{key}s"] = sorted(kept)
-    sql = _SERIES_SEARCH.format(
-        locations=_MEMBERS.format(order=_CODE_ORDER, table="forecasting_location",
-                                  cond=" AND ".join(conds["location"])),
-        items=_MEMBERS.format(order=_CODE_ORDER, table="forecasting_item", cond=" AND ".join(conds["item"])))
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+    words_of_q = q.split()
+    rows = []
+    if len(words_of_q) == 2:  # a location's and an item's code or name, in either order
+        rows = _search_rows(_PAIR_SEARCH, _PAIR_MEMBERS, conds, {
+            **params, "like1": f"%{_like(words_of_q[0])}%", "like2": f"%{_like(words_of_q[1])}%"})
+    if not rows:  # one word, or two of one code or name ("Quito Norte")
+        rows = _search_rows(_SERIES_SEARCH, _MEMBERS, conds, params)
     words = workspace_words()
     return [{"store": store, "dept": dept, "location": loc, "item": item, "location_name": loc_name or None,
              "item_name": item_name or None, "label": f"{words.location} {loc} · {words.item} {item}"}

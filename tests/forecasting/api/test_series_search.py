@@ -73,6 +73,13 @@ def test_matches_codes_and_names_case_insensitively_and_literally(seeded):
     assert _pairs(client.get("/api/v1/series/", {"q": "nothing like it"})) == []
 
 
+def test_two_words_find_a_location_and_an_item_in_either_order(seeded):
+    client = api_client(seeded, key=seeded.admin_key)
+    assert _pairs(client.get("/api/v1/series/", {"q": "quito 81"})) == [(12, 81)]
+    assert _pairs(client.get("/api/v1/series/", {"q": "dairy 21"})) == [(21, 18)]  # the item's word first
+    assert _pairs(client.get("/api/v1/series/", {"q": "bread 1"})) == [(21, 7)]  # "1" in 21's code; 1 has no bread
+
+
 def test_order_exact_code_then_prefix_then_the_rest_and_limit(seeded):
     client = api_client(seeded, key=seeded.admin_key)
     ranked = [(1, 1), (1, 18), (12, 1),  # location "1" or item "1"
