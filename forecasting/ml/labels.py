@@ -72,6 +72,41 @@ FEATURES: dict[str, tuple[str, str]] = {
 }
 
 
+# the engine for any planning frequency's features (forecasting/ml/periodic/features.py ``feature_names``),
+# in words that hold for a day, a week or a month; attributes and covariates are read by their own names
+PERIODIC: dict[str, str] = {
+    "h": "Periods ahead",
+    "month": "Month", "day_of_week": "Day of the week", "day_of_month": "Day of the month",
+    "days_to_month_end": "Days to the month's end", "day_of_year": "Day of the year",
+    "week_of_year": "Week of the year", "days_in_month": "Days in the month",
+    "last_n": "Sales in the latest period", "recent_n": "Recent average sales",
+    "growth": "Growth of the level vs a year earlier", "year_n": "Sales in the same period a year earlier",
+    "year_smooth_n": "Sales around the same period a year earlier", "open_frac": "Share of recent periods open",
+    "history": "Periods of sales history", "phase_last_n": "Sales on the same weekday last week",
+    "phase_mean_n": "Average sales on the same weekday, last 4 weeks",
+    "event": "An event in the period", "event_before": "An event the period before",
+    "event_after": "An event the period after", "to_event": "Periods to the next event",
+    "from_event": "Periods since the last event",
+}
+
+
+def periodic_label(name) -> str:
+    """A feature of the engine for any planning frequency in words: "item.category" -> "Category",
+    "price_rel" -> "Price vs its last-year average", a weekday count "fridays" -> "Fridays in the month"."""
+    key = _key(name)
+    if key in PERIODIC:
+        return PERIODIC[key]
+    day = key.removesuffix("_vs_year_ago")
+    if day.endswith("s") and day[:-1] in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                          "sunday"):
+        return f"{day.capitalize()} in the month" + (" vs a year earlier" if key.endswith("_vs_year_ago") else "")
+    if key.startswith(("location.", "item.")):
+        return _fallback(key.split(".", 1)[1])
+    if key.endswith("_rel"):
+        return f"{feature_label(key[:-4])} vs its last-year average"
+    return feature_label(name)
+
+
 def _key(name) -> str:
     return str(name).strip().lower()
 

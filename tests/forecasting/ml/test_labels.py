@@ -118,3 +118,26 @@ def test_describe_drivers_keeps_the_contract_fields():
     assert {k: out[k] for k in d} == d
     assert out["label"] == "Markdown 3" and out["value_text"] == "$12,000"
     assert out["sentence"] == "Markdown 3 planned for the week of 2012-11-23 adds about $4,100"
+
+
+@pytest.mark.parametrize("freq", ["D", "W-SAT", "MS"])
+def test_every_feature_of_the_periodic_engine_has_words(freq):
+    """The engine for any planning frequency's own features are labelled in period-neutral words; its
+    attributes and covariates read by their names."""
+    import numpy as np
+
+    from forecasting.ml.labels import PERIODIC, periodic_label
+    from forecasting.ml.periodic.features import feature_names
+    from forecasting.ml.periodic.grid import build_grid
+    from forecasting.ml.periodic.seasons import seasons_of
+
+    dates = pd.date_range("2022-01-01", periods=800, freq="D")
+    history = pd.DataFrame({"location": "S1", "item": "A", "date": dates, "value": np.arange(800.0)})
+    grid = build_grid(history, freq=freq, future=4, locations=pd.DataFrame({"location": ["S1"], "region": ["N"]}),
+                      covariates=pd.DataFrame({"date": dates, "price": 1.0}), kinds={"price": "known"},
+                      events=pd.DataFrame({"location": ["S1"], "date": [dates[100]]}))
+    names = feature_names(grid, seasons_of(freq))
+    labels = {n: periodic_label(n) for n in names}
+    own = [n for n in names if not n.startswith(("location.", "price"))]
+    assert all(n in PERIODIC or " in the month" in labels[n] for n in own), labels
+    assert labels["location.region"] == "Region" and labels["price_rel"] == "Price vs its last-year average"
