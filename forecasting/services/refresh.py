@@ -34,6 +34,7 @@ from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.periodic import periodic_refresh
 from forecasting.services.shadow import shadow_check
+from forecasting.services.what_if import what_if_warm
 from jobs.models import Job
 from jobs.services import Done, heartbeat, job_create, job_enqueue, job_progress, job_run, job_succeed
 from saas.checkpoints import checkpoint
@@ -150,6 +151,8 @@ def _refresh_periodic(job: Job, version, actor: Actor, started: float) -> Foreca
         audit_record(action="forecast.refreshed", actor=actor, target_type="forecast_run", target_id=run.pk,
                      payload={"model_version": version.number, "origin": run.origin.isoformat(),
                               "series": run.series, "seconds": round(seconds, 1)})
+    if version.status == version.Status.ACTIVE:
+        what_if_warm(version=version)  # the simulator's grid on the newer data
     job_succeed(job_id=job.pk, result=_result(run), message=_message(run))
     return run
 

@@ -37,6 +37,7 @@ from forecasting.services.periodic import periodic_train
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.services.refresh_queue import forecast_refresh_after_training
 from forecasting.services.rescore import champion_rescore
+from forecasting.services.what_if import what_if_warm
 from jobs.models import Job
 from jobs.services import Done, heartbeat, job_create, job_enqueue, job_progress, job_run, job_succeed
 from saas.checkpoints import checkpoint
@@ -181,6 +182,8 @@ def _train_locked(job: Job) -> ModelVersion:
         _meter_training(started)
         raise
     _meter_training(started)
+    if version.periodic and version.status == ModelVersion.Status.ACTIVE:
+        what_if_warm(version=version)  # the simulator's grid, written once here rather than by a page view
     job_succeed(job_id=job.pk, message=f"Registered v{version.number}" + (" (active)" if version.status == "active" else ""),
                 result={"model_version": version.pk, "number": version.number, "status": version.status,
                         "chosen": version.chosen, "wmae": version.wmae, "seconds": round(version.training_seconds, 1)})

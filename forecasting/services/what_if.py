@@ -5,9 +5,13 @@ active model re-forecasts the chosen stores, products and periods with them chan
 covariates the answer is also in money: revenue at each scenario's price, and gross profit with each
 unit costing the planned price times (1 - margin).
 
-The series x periods grid of the active version is built once per process and dataset version (the
-model file is read the same way), so a simulation only forecasts."""
+The series x periods grid of the active version is built once per dataset version, by the worker that
+trained or refreshed it (``what_if_warm``), and kept in a file beside the model (ml/periodic/grid_file.py)
+and in each process's memory, so a simulation only forecasts."""
 from __future__ import annotations
+
+import logging
+from pathlib import Path
 
 import numpy as np
 from django.db import connection, transaction
@@ -19,30 +23,53 @@ from billing.services import quota_reserve
 from forecasting.ml.periodic.artifact import load
 from forecasting.ml.periodic.features import feature_names
 from forecasting.ml.periodic.grid import build_grid
+from forecasting.ml.periodic.grid_file import load_grid, save_grid
 from forecasting.ml.periodic.seasons import calendar, seasons_of
 from forecasting.ml.periodic.simulate import Lever, LeverError, what_if
 from forecasting.models import CovariateSpec, Item, Location, ModelVersion, Scenario, SimulationUse
 from forecasting.selectors.periodic import periodic_inputs
 from forecasting.selectors.workspace import dataset_version
 from saas.errors import Conflict, NotFound, ValidationFailed
-from saas.storage import tenant_file_problem
+from saas.storage import tenant_dir, tenant_file_problem
 
+logger = logging.getLogger(__name__)
 PRICE = "price"
 MAX_SERIES = 5000
 _STATES: dict[tuple, tuple] = {}
 
 
+def _grid_path(version: ModelVersion, data_version: int) -> Path:
+    return tenant_dir("models") / f"grid-{version.artifact_sha256[:32]}-d{data_version}.npz"
+
+
+def _grid(version: ModelVersion, model, data_version: int):
+    """The grid of the version's model on the workspace's current data: read from its file when a worker
+    (or an earlier request) wrote it, else built from the tables and written for the next process."""
+    path = _grid_path(version, data_version)
+    if path.exists():
+        try:
+            return load_grid(path)
+        except (OSError, ValueError, KeyError):
+            logger.warning("grid file %s unreadable: rebuilt", path.name)
+    inputs = periodic_inputs()
+    grid = build_grid(inputs.history, freq=model.config.freq, future=int(model.config.horizon),
+                      label=model.label, **inputs.engine_kwargs())
+    for old in path.parent.glob("grid-*.npz"):  # one grid file per workspace: the newest
+        old.unlink(missing_ok=True)
+    save_grid(grid, path)
+    return grid
+
+
 def _state(version: ModelVersion):
-    key = (connection.schema_name, version.artifact_sha256, dataset_version())
+    data_version = dataset_version()
+    key = (connection.schema_name, version.artifact_sha256, data_version)
     found = _STATES.get(key)
     if found is None:
         if tenant_file_problem(version.artifact_path, version.artifact_sha256) is not None:
             raise Conflict(f"The file of model v{version.number} is missing or damaged: roll back to an earlier "
                            "version or train again.", code="artifact_unreadable")
         model = load(version.artifact_path)
-        inputs = periodic_inputs()
-        grid = build_grid(inputs.history, freq=model.config.freq, future=int(model.config.horizon),
-                          label=model.label, **inputs.engine_kwargs())
+        grid = _grid(version, model, data_version)
         if model.booster is not None and feature_names(grid, seasons_of(model.config.freq)) != model.features:
             raise Conflict("The data's attributes or covariates changed since the model was trained: train it "
                            "again to simulate.", code="model_out_of_date")
@@ -50,6 +77,15 @@ def _state(version: ModelVersion):
         _STATES.clear()
         _STATES[key] = found
     return found
+
+
+def what_if_warm(*, version: ModelVersion) -> None:
+    """Worker side, after a daily or monthly version is trained or refreshed: its grid file is written, so
+    the web's first simulation reads it instead of building it. Never fails the job that calls it."""
+    try:
+        _state(version)
+    except Exception:
+        logger.warning("what-if grid of model v%s not written", version.number, exc_info=True)
 
 
 def lever_options() -> list[dict]:

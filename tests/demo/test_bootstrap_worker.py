@@ -77,6 +77,10 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
     assert answer["engine"] == "periodic" and answer["periods"] == body["periods"] and answer["series"] > 1
     assert answer["locations"] == [store]
     assert answer["incremental_lo80"] < answer["incremental"] < answer["incremental_hi80"]
+    from saas.storage import tenant_dir
+
+    with in_tenant(t):  # the grid is kept beside the model: the next process reads it, not the tables
+        assert len(list(tenant_dir("models").glob("grid-*.npz"))) == 1
     assert answer["scenario"] > 1.2 * answer["baseline"] > 0  # a cheaper price sells more (elasticity about -2.5)
     money = answer["money"]
     assert money["incremental_revenue"] == pytest.approx(money["scenario_revenue"] - money["baseline_revenue"])
