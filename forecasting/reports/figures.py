@@ -9,13 +9,14 @@ table (forecasting/selectors/stores.py), so the growth figures are the ones
 the Stores page shows."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection
 from django.utils import timezone
 
 from accounts.scope import StoreScope
 from forecasting.selectors.catalog import data_settings
+from forecasting.selectors.dashboard import last_week_card
 from forecasting.selectors.dataset import total_sales_history
 from forecasting.selectors.forecast import active_model, latest_run, total_forecast
 from forecasting.selectors.monitoring import (
@@ -25,7 +26,7 @@ from forecasting.selectors.monitoring import (
     live_accuracy_summary,
 )
 from forecasting.selectors.plans import plan_current, plan_vs_forecast
-from forecasting.selectors.stores import YEAR, department_table, store_table
+from forecasting.selectors.stores import department_table, store_table
 
 TOP_MOVERS = 5
 HISTORY_WEEKS = 104
@@ -36,24 +37,19 @@ def _ratio(a, b) -> float | None:
 
 
 def last_week_vs_last_year(*, scope: StoreScope) -> dict | None:
-    """The latest week with sales against the same week last year, over the series that sold in both."""
+    """The latest week with sales against the same week last year, over the series that sold in both (a
+    daily workspace's last 7 days, a monthly one's last month: the Dashboard's card,
+    forecasting/selectors/dashboard.py)."""
     cond, params = scope.sql("store")
     with connection.cursor() as cur:
         cur.execute(f"SELECT max(date) FROM forecasting_salesrecord WHERE {cond}", params)
         last = cur.fetchone()[0]
-        if last is None:
-            return None
-        cur.execute(f"""
-            WITH cur AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s),
-                 prev AS (SELECT store, dept, sales FROM forecasting_salesrecord WHERE {cond} AND date = %s)
-            SELECT (SELECT sum(sales) FROM cur), sum(c.sales), sum(p.sales), count(*)
-            FROM cur c JOIN prev p USING (store, dept)
-        """, [*params, last, *params, last - timedelta(days=YEAR)])
-        total, lfl, ly, n = cur.fetchone()
-    return {"week": last, "last_year_week": last - timedelta(days=YEAR), "sales": float(total or 0.0),
-            "sales_like_for_like": float(lfl) if lfl is not None else None,
-            "last_year_like_for_like": float(ly) if ly is not None else None,
-            "growth": _ratio(lfl, ly), "series": int(n or 0)}
+    card = last_week_card(scope=scope, week=last)
+    if card is None:
+        return None
+    return {"week": last, "last_year_week": date.fromisoformat(card["last_year_end"]), "title": card["title"],
+            "sales": card["value"] or 0.0, "sales_like_for_like": card["like_for_like"],
+            "last_year_like_for_like": card["last_year"], "growth": card["change"], "series": card["series"]}
 
 
 def _sum(rows: list[dict], field: str) -> float | None:

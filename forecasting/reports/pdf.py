@@ -39,7 +39,7 @@ def kpi_rows(report: dict) -> list[tuple[str, str, str, str]]:
     wape = report["live_wape"]
     champ = report["champion"]
     return [
-        (f"Last week ({_fmt_date(lw.get('week'))})", money(lw.get("sales_like_for_like")),
+        (f"{lw.get('title') or 'Last week'} ({_fmt_date(lw.get('week'))})", money(lw.get("sales_like_for_like")),
          money(lw.get("last_year_like_for_like")), pct(lw.get("growth"))),
         ("Year to date", money(ytd["like_for_like"]), money(ytd["last_year"]), pct(ytd["growth"])),
         ("Next 13 weeks (forecast)", money(nx["like_for_like"]), money(nx["last_year"]), pct(nx["change"])),
