@@ -191,7 +191,8 @@ class ForecastSerializer(serializers.Serializer):
 
 class ForecastRequestSerializer(SeriesKeysSerializer):
     series_required = True
-    horizon = serializers.IntegerField(min_value=1, max_value=52, default=13)
+    horizon = serializers.IntegerField(min_value=1, max_value=366, default=13, help_text=(
+        "periods ahead: 1..52 weeks, or up to a daily or monthly model's own horizon"))
 
 
 class ForecastQuerySerializer(SeriesKeysSerializer):

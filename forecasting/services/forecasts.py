@@ -19,6 +19,7 @@ from forecasting.ml.pipeline import Attributes, aggregate, load_artifact, predic
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.catalog import hierarchy_attributes
 from forecasting.selectors.forecast import active_model, latest_run
+from forecasting.services.what_if import periodic_forecast
 from saas.errors import Conflict, NotFound, ValidationFailed
 from saas.storage import tenant_file_problem
 
@@ -116,9 +117,9 @@ def artifact_for(version: ModelVersion, run: ForecastRun | None = None):
 
     if version.periodic:
         raise Conflict(f"Model v{version.number} plans by {period_noun(version.params.get('frequency', ''), False)}: "
-                       "on-demand forecasts, their drivers and markdown returns are computed for weekly planning "
-                       "only. Its stored forecast with its ranges, the exports, the simulator, overrides and plans "
-                       "serve as usual",
+                       "the drivers of a forecast and markdown returns are computed for weekly planning only. Its "
+                       "stored and on-demand forecasts with their ranges, the exports, the simulator, overrides "
+                       "and plans serve as usual",
                        code="weekly_planning_only", details={"model_version": version.number,
                                                              "frequency": version.params.get("frequency")})
     path, sha = version.artifact_path, version.artifact_sha256
@@ -148,10 +149,12 @@ def forecast_on_demand(*, scope: StoreScope, store: int, dept: int, horizon: int
     if not scope.allows(store):  # the same answer as a series the model does not know
         raise NotFound(f"No forecast for store {store}, department {dept}.", code="series_not_found",
                        details={"store": store, "dept": dept})
+    version = active_model()
+    if version is not None and version.periodic:  # a daily or monthly model: its own horizon, no drivers yet
+        return periodic_forecast(version=version, store=int(store), dept=int(dept), horizon=horizon)
     if not 1 <= int(horizon) <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
     quota_check_value(limit="forecast_horizon", value=int(horizon))
-    version = active_model()
     if version is None:
         raise NotFound("There is no active model yet: train one first.", code="no_active_model")
 

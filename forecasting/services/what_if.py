@@ -19,13 +19,15 @@ from django.db import connection, transaction
 from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
 from billing.metering import usage_count
-from billing.services import quota_reserve
+from billing.services import quota_check_value, quota_reserve
 from forecasting.ml.periodic.artifact import load
+from forecasting.ml.periodic.engine import forecast_from
 from forecasting.ml.periodic.features import feature_names
 from forecasting.ml.periodic.grid import build_grid
 from forecasting.ml.periodic.grid_file import load_grid, save_grid
 from forecasting.ml.periodic.seasons import calendar, seasons_of
 from forecasting.ml.periodic.simulate import Lever, LeverError, what_if
+from forecasting.ml.periods import horizon_weeks, period_noun
 from forecasting.models import CovariateSpec, Item, Location, ModelVersion, Scenario, SimulationUse
 from forecasting.selectors.periodic import periodic_inputs
 from forecasting.selectors.workspace import dataset_version
@@ -194,3 +196,30 @@ def periodic_simulation_run(*, actor: Actor, scope: StoreScope, version: ModelVe
             answer["saved"] = {"id": scenario.pk, "name": name}
         transaction.on_commit(lambda: usage_count(counts={"simulations": 1}))
     return answer
+
+
+def periodic_forecast(*, version: ModelVersion, store: int, dept: int, horizon) -> dict:
+    """One series' forecast from the active daily or monthly model (the on-demand forecast): the served
+    figures of its first ``horizon`` periods (1 up to the model's), from the newest data; no drivers yet."""
+    model, grid, cal = _state(version)
+    H = int(model.config.horizon)
+    try:
+        horizon = int(horizon)
+    except (TypeError, ValueError):
+        horizon = 0
+    if not 1 <= horizon <= H:
+        raise ValidationFailed(f"horizon must be between 1 and {H} {period_noun(model.config.freq)} (the model's).",
+                               details={"horizon": [f"1..{H}"]})
+    quota_check_value(limit="forecast_horizon", value=horizon_weeks(horizon, model.config.freq))
+    rows = np.flatnonzero(((grid.keys["location"] == str(store)) & (grid.keys["item"] == str(dept))).to_numpy())
+    frame = forecast_from(model, grid.take(rows), cal)[0] if len(rows) else None
+    if frame is None or frame.empty:
+        raise NotFound(f"Model v{version.number} has no history for store {store}, department {dept}.",
+                       code="series_not_found", details={"store": store, "dept": dept})
+    frame = frame.head(horizon)
+    usage_count(counts={"forecasts_served": 1})
+    points = [{"date": d.date().isoformat(), **{k: float(getattr(r, k)) for k in ("forecast", "lo80", "hi80", "lo95",
+                                                                                    "hi95")}}
+              for d, r in zip(frame["date"], frame.itertuples())]
+    return {"model_version": version.number, "origin": grid.dates[-1].date().isoformat(), "horizon": horizon,
+            "pooled": False, "status": "modelled", "points": points, "drivers": []}

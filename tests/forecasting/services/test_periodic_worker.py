@@ -98,6 +98,17 @@ def test_a_daily_till_export_is_planned_by_day(celery_worker_proc):
     sunday = ham["date"].dt.weekday == 6
     assert sunday.sum() == 2 * len(SKUS) and (ham.loc[sunday, ["forecast", "lo95", "hi95"]] == 0).all().all()
     assert (ham.loc[~sunday, "forecast"] > 0).all()
+    # on demand: the same figures from the same data and model, in the retailer's codes; no longer than the model's
+    series = points[(points["location"] == STORES[0]) & (points["item"] == SKUS[0])].sort_values("date")
+    asked = client.post("/api/v1/forecasts/", {"location": STORES[0], "item": SKUS[0], "horizon": 14}, format="json")
+    assert asked.status_code == 200, asked.content[:300]
+    got = asked.json()
+    assert (got["location"], got["item"], got["drivers"]) == (STORES[0], SKUS[0], [])
+    assert [p["date"] for p in got["points"]] == [str(d.date()) for d in series["date"]]
+    assert [p["forecast"] for p in got["points"]] == pytest.approx(series["forecast"].tolist())
+    too_far = client.post("/api/v1/forecasts/", {"location": STORES[0], "item": SKUS[0], "horizon": 15},
+                          format="json")
+    assert too_far.status_code == 400 and "between 1 and 14 days" in too_far.json()["error"]["message"]
     # the weekly cycle is learnt: Saturdays sell more than Mondays in an open store
     open_store = points[points["location"] == STORES[0]]
     by_day = open_store.groupby(open_store["date"].dt.weekday)["forecast"].mean()
