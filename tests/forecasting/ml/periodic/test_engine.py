@@ -138,6 +138,22 @@ def test_monthly_planning_forecasts_calendar_months_and_beats_nothing_less_than_
     assert (f["forecast"] <= f["hi80"]).all() and (f["hi80"] <= f["hi95"]).all()
 
 
+def test_a_new_item_is_forecast_at_its_own_level():
+    """An item launched 8 weeks before the origin (no history before): forecast, at its own level and weekly
+    cycle, not at its neighbours' nor at zero."""
+    h = daily()
+    launch = h["date"].max() - pd.Timedelta(days=55)
+    rng = np.random.default_rng(5)
+    new_dates = pd.date_range(launch, h["date"].max(), freq="D")
+    new = pd.DataFrame({"location": "S0", "item": "NEW", "date": new_dates,
+                        "value": (40 * (1 + 0.3 * np.sin(2 * np.pi * new_dates.dayofweek / 7))
+                                  * rng.lognormal(0, 0.03, len(new_dates))).round(1)})
+    res = engine.train(pd.concat([h.assign(item="OLD"), new], ignore_index=True),
+                       engine.Config(freq="D", horizon=14, **FAST))
+    f = res.forecast[res.forecast["item"] == "NEW"]
+    assert len(f) == 14 and f["forecast"].mean() == pytest.approx(new["value"].tail(28).mean(), rel=0.25)
+
+
 def test_a_horizon_beyond_a_year_is_refused():
     with pytest.raises(ValueError, match="horizon must be between 1 and 12"):
         engine.Config(freq="MS", horizon=13)
