@@ -65,7 +65,7 @@ def generated_demo(folder: Path) -> DemoData:
         retailer.generate(folder)
     words = {"location_word": "Store", "location_word_plural": "Stores", "item_word": "Product",
              "item_word_plural": "Products", "measure_word": "Units", "measure_unit": "units",
-             "country": "DE", "frequency": "D"}
+             "country": "DE", "frequency": "D", "materiality_floor": 20}  # units a week: a product's scale
     return DemoData(folder, [(f"{name}.csv", None, mapping) for name, mapping in retailer.MAPPINGS.items()], words)
 
 
