@@ -33,7 +33,9 @@ def span_periods(freq: str, horizon: int, origin=None, weeks: int = 13) -> int:
     it (the Stores tables' and the Dashboard's "next 13 weeks", in the workspace's own periods)."""
     if freq == "D":
         return min(int(horizon), 7 * weeks)
-    if freq == "MS" and origin is not None:
+    if freq == "MS":
+        if origin is None:
+            return min(int(horizon), round(weeks * 12 / 52))
         starts = pd.date_range(pd.Timestamp(origin) + pd.Timedelta(days=1),
                                pd.Timestamp(origin) + pd.Timedelta(weeks=weeks), freq="MS")
         return min(int(horizon), len(starts))

@@ -428,7 +428,5 @@ def forecast_span() -> str:
     13 weeks of the served forecast, or all of it when shorter)."""
     run = latest_run()
     freq = data_settings().frequency
-    if run is None:
-        return f"{span_periods(freq, 10 ** 6)} {period_noun(freq)}" if freq != "MS" else "3 months"
-    span = span_periods(freq, run.horizon, run.origin, FORECAST_WEEKS)
+    span = span_periods(freq, run.horizon if run else 10 ** 6, run.origin if run else None, FORECAST_WEEKS)
     return f"{span} {period_noun(freq, span != 1)}"

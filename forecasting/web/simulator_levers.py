@@ -69,7 +69,7 @@ def lever_page(request, version):
 def lever_run(request, version):
     scope = StoreScope.for_request(request)
     post = request.POST
-    answer, error = None, None
+    answer, error, ctx = None, None, None
     try:
         ctx = lever_context(request, version)
         options = ctx["options"]
@@ -92,5 +92,6 @@ def lever_run(request, version):
     partial = {"answer": _shown(answer), "error": error}
     if request.htmx:  # errors too: htmx swaps 2xx only
         return HttpResponse(render_to_string("forecasting/_lever_result.html", partial, request=request))
-    return render(request, "forecasting/simulator_levers.html",
-                  {**lever_context(request, version), **partial, "given": post})
+    if ctx is None:  # the page itself cannot be built (e.g. the model file is gone): it says why
+        return lever_page(request, version)
+    return render(request, "forecasting/simulator_levers.html", {**ctx, **partial, "given": post})

@@ -9,6 +9,7 @@ import csv
 
 import pytest
 
+from demo import retailer
 from tests.conftest import in_tenant, provision
 from tests.forecasting.catalog.test_mapped_uploads import rewrite_sales
 from tests.support.browser import login
@@ -72,7 +73,6 @@ def test_the_generated_retailers_till_export_is_mapped_on_the_data_page(live_ser
     """Issue 17 acceptance 4, its upload: the generated retailer's daily till export (semicolons, decimal
     commas, a price and a promotion column) is mapped on the Data page, its price and promotion flag
     confirmed as known covariates; the workspace becomes daily and stores both."""
-    from demo import retailer
     from forecasting.models import Covariate, CovariateSpec, DataSettings, SalesRecord
 
     files = retailer.generate(tmp_path, **retailer.SMALL)

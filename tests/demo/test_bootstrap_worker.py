@@ -10,6 +10,8 @@ import pytest
 
 from demo import retailer
 from demo.bootstrap import demo_bootstrap, generated_demo
+from forecasting.models import ForecastPoint, Item, Location, ModelVersion, Scenario, Upload
+from saas.storage import tenant_dir
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
@@ -32,7 +34,6 @@ def _active(t, client, version):
 
 
 def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_worker_proc, tmp_path):
-    from forecasting.models import ForecastPoint, Item, Location, ModelVersion, Scenario, Upload
 
     t = provision("retailer", plan="enterprise")
     retailer.generate(tmp_path, **retailer.SMALL)
@@ -77,7 +78,6 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
     assert answer["engine"] == "periodic" and answer["periods"] == body["periods"] and answer["series"] > 1
     assert answer["locations"] == [store]
     assert answer["incremental_lo80"] < answer["incremental"] < answer["incremental_hi80"]
-    from saas.storage import tenant_dir
 
     with in_tenant(t):  # the grid is kept beside the model: the next process reads it, not the tables
         assert len(list(tenant_dir("models").glob("grid-*.npz"))) == 1

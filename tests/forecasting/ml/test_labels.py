@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,14 +12,19 @@ from forecasting.ml import labels
 from forecasting.ml.calendar_feats import calendar_frame
 from forecasting.ml.features import feature_names
 from forecasting.ml.labels import (
+    PERIODIC,
     about_dollars,
     describe_drivers,
     driver_sentence,
     feature_label,
     feature_label_with_unit,
     format_feature_value,
+    periodic_label,
 )
 from forecasting.ml.panel import build_panel
+from forecasting.ml.periodic.features import feature_names as periodic_feature_names
+from forecasting.ml.periodic.grid import build_grid
+from forecasting.ml.periodic.seasons import seasons_of
 
 
 def _all_names() -> list:
@@ -124,19 +130,14 @@ def test_describe_drivers_keeps_the_contract_fields():
 def test_every_feature_of_the_periodic_engine_has_words(freq):
     """The engine for any planning frequency's own features are labelled in period-neutral words; its
     attributes and covariates read by their names."""
-    import numpy as np
 
-    from forecasting.ml.labels import PERIODIC, periodic_label
-    from forecasting.ml.periodic.features import feature_names
-    from forecasting.ml.periodic.grid import build_grid
-    from forecasting.ml.periodic.seasons import seasons_of
 
     dates = pd.date_range("2022-01-01", periods=800, freq="D")
     history = pd.DataFrame({"location": "S1", "item": "A", "date": dates, "value": np.arange(800.0)})
     grid = build_grid(history, freq=freq, future=4, locations=pd.DataFrame({"location": ["S1"], "region": ["N"]}),
                       covariates=pd.DataFrame({"date": dates, "price": 1.0}), kinds={"price": "known"},
                       events=pd.DataFrame({"location": ["S1"], "date": [dates[100]]}))
-    names = feature_names(grid, seasons_of(freq))
+    names = periodic_feature_names(grid, seasons_of(freq))
     labels = {n: periodic_label(n) for n in names}
     own = [n for n in names if not n.startswith(("location.", "price"))]
     assert all(n in PERIODIC or " in the month" in labels[n] for n in own), labels

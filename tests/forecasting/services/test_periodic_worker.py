@@ -11,7 +11,18 @@ import json
 
 import pandas as pd
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from forecasting.models import (
+    Covariate,
+    CovariateSpec,
+    ForecastPoint,
+    ForecastRun,
+    Item,
+    Location,
+    ModelVersion,
+    SalesRecord,
+)
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.support.data import upload, wait_evaluation, wait_job
 from tests.support.periodic_data import (
@@ -49,7 +60,6 @@ def _train(t, horizon: int, windows: int) -> dict:
 
 
 def _served(t):
-    from forecasting.models import ForecastPoint, ForecastRun, Item, Location, ModelVersion
 
     with in_tenant(t):
         version = ModelVersion.objects.get(number=1)
@@ -113,7 +123,6 @@ def test_a_daily_till_export_is_planned_by_day(celery_worker_proc):
     open_store = points[points["location"] == STORES[0]]
     by_day = open_store.groupby(open_store["date"].dt.weekday)["forecast"].mean()
     assert by_day[5] > 1.3 * by_day[0], by_day
-    from forecasting.models import SalesRecord
 
     with in_tenant(t):  # a store closed on Sundays: no Sunday rows stored, none read as a zero
         stored = pd.DataFrame(SalesRecord.objects.values("store", "date"))
@@ -145,7 +154,6 @@ def test_a_daily_till_export_is_planned_by_day(celery_worker_proc):
     assert wait_evaluation(t, newer["id"])["status"] == "succeeded"  # the live accuracy of the served days
     job = client.post("/api/v1/forecasts/refresh/", {}, format="json").json()["job"]
     assert wait_job(t, job["id"], timeout=300)["status"] == "succeeded"
-    from forecasting.models import ForecastPoint, ForecastRun
 
     with in_tenant(t):
         newest = ForecastRun.objects.filter(kind="refresh").latest("created_at")
@@ -178,14 +186,12 @@ def test_a_monthly_export_is_planned_by_month(celery_worker_proc):
 
 
 def test_weeks_ending_on_saturday_labelled_by_their_start(celery_worker_proc):
-    from forecasting.models import SalesRecord
 
     t = provision("wsat", plan="enterprise")
     raw = weekly_export_by_start()
     mapping = {"columns": {"store": "location", "sku": "item", "week_start": "date", "units": "measure"},
                "period_label": "start"}
     client = api_client(t, key=t.admin_key)
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("weeks.csv", _csv(raw)),
                                             "mapping": json.dumps(mapping)}, format="multipart")
@@ -205,7 +211,6 @@ def test_weeks_ending_on_saturday_labelled_by_their_start(celery_worker_proc):
 
 
 def _mapped_upload(t, frame: pd.DataFrame, name: str, columns: dict) -> dict:
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = api_client(t, key=t.admin_key)
     resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile(name, _csv(frame)),
@@ -220,7 +225,6 @@ def test_a_known_promotion_plan_moves_the_promoted_days_only(celery_worker_proc)
     (a file of series, dates and the flag, no sales) are stored and read by the daily engine. The model
     fitted on a plan without promotions, refreshed after one promotion is planned, moves that day of that
     series up and nothing else."""
-    from forecasting.models import Covariate, CovariateSpec, ForecastPoint, ForecastRun
 
     t = provision("promo", plan="enterprise")
     raw = daily_export(promo=True)
