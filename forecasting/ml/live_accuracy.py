@@ -8,10 +8,12 @@ whose actuals have arrived since, on the realized rows only.
 * ``actuals``: store, dept, date, sales, is_holiday (at least the weeks the
   run predicted; other rows are ignored);
 * ``history``: store, dept, date, sales (for seasonal naive: the value 52
-  weeks = 364 days before the target week, 0 when the series has no row then,
-  as in the backtest's baseline);
-* ``origin``: the run's origin (last week of history it saw); the horizon step
-  of a row is ``(date - origin) / 7 days`` (1 = the first forecast week).
+  weeks = 364 days before the target week or day (the same weekday), 12 months
+  before a month, 0 when the series has no row then, as in the backtest's baseline);
+* ``origin``: the run's origin (last period of history it saw); the horizon step
+  of a row is how many periods of ``freq`` (the model's planning frequency:
+  weekly, ``D`` or ``MS``) it is after the origin (1 = the first forecast period).
+  Each step's figures carry the ``date`` of its period.
 
 A realized row is a (series, week) the run forecast and that has an actual.
 Figures (plain floats, not rounded): WMAE (holiday weeks weigh
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .metrics import HOLIDAY_WEIGHT
+from .periods import period_steps, periods_after
 
 KEYS = ["store", "dept", "date"]
 SEASON_DAYS = 364
@@ -46,7 +49,8 @@ def point_figures(y, f, hol, weight: float = HOLIDAY_WEIGHT) -> dict:
             "wape": float(e.sum() / denom) if denom > 0 else None, "bias": float((f - y).mean())}
 
 
-def realized_rows(forecast: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, origin) -> pd.DataFrame:
+def realized_rows(forecast: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, origin,
+                  freq: str = "W") -> pd.DataFrame:
     """The run's rows that have an actual, with ``sales``, ``is_holiday``,
     ``step`` and ``naive`` (seasonal naive's forecast of the row)."""
     fc = forecast.copy()
@@ -56,11 +60,11 @@ def realized_rows(forecast: pd.DataFrame, actuals: pd.DataFrame, history: pd.Dat
     rows = fc.merge(act, on=KEYS, how="inner")
     rows = rows[np.isfinite(rows["sales"].to_numpy(float))]
     hist = history[KEYS + ["sales"]].copy()
-    hist["date"] = _dates(hist["date"]) + pd.Timedelta(days=SEASON_DAYS)
+    hist["date"] = _dates(hist["date"]) + (pd.DateOffset(years=1) if freq == "MS" else pd.Timedelta(days=SEASON_DAYS))
     hist = hist.groupby(KEYS, as_index=False)["sales"].sum().rename(columns={"sales": "naive"})
     rows = rows.merge(hist, on=KEYS, how="left")
     rows["naive"] = rows["naive"].fillna(0.0)
-    rows["step"] = ((rows["date"] - pd.Timestamp(origin)).dt.days // 7).astype(int)
+    rows["step"] = period_steps(rows["date"], origin, freq).astype(int)
     rows["is_holiday"] = rows["is_holiday"].astype(bool)
     return rows.sort_values(KEYS).reset_index(drop=True)
 
@@ -78,13 +82,14 @@ def _figures(rows: pd.DataFrame, weight: float) -> dict:
 
 
 def evaluate_run(forecast: pd.DataFrame, actuals: pd.DataFrame, history: pd.DataFrame, origin,
-                 weight: float = HOLIDAY_WEIGHT) -> dict | None:
+                 weight: float = HOLIDAY_WEIGHT, freq: str = "W") -> dict | None:
     """``weight``: of a holiday row in the WMAE (the model's training measure, so live and backtest compare)."""
-    rows = realized_rows(forecast, actuals, history, origin)
+    rows = realized_rows(forecast, actuals, history, origin, freq)
     if not len(rows):
         return None
     out = _figures(rows, weight)
     out["first_week"] = rows["date"].min().date()
     out["last_week"] = rows["date"].max().date()
-    out["per_step"] = [{"step": int(step), **_figures(part, weight)} for step, part in rows.groupby("step", sort=True)]
+    out["per_step"] = [{"step": int(step), "date": periods_after(origin, step, freq).date().isoformat(),
+                        **_figures(part, weight)} for step, part in rows.groupby("step", sort=True)]
     return out

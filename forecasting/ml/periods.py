@@ -51,6 +51,45 @@ def horizon_weeks(horizon: int, freq: str) -> int:
     return int(horizon)
 
 
+def periods_after(origin, n: int, freq: str) -> pd.Timestamp:
+    """The first day of the ``n``-th period after the period starting on ``origin`` (n may be 0 or negative)."""
+    o = pd.Timestamp(origin).normalize()
+    if freq == "D":
+        return o + pd.Timedelta(days=int(n))
+    if freq == "MS":
+        return o + pd.DateOffset(months=int(n))
+    return o + pd.Timedelta(weeks=int(n))
+
+
+def period_steps(dates, origin, freq: str) -> np.ndarray:
+    """How many periods after ``origin`` each date is (1 = the first period forecast from ``origin``)."""
+    d, o = pd.to_datetime(pd.Series(dates)).dt.normalize(), pd.Timestamp(origin).normalize()
+    if freq == "D":
+        return (d - o).dt.days.to_numpy()
+    if freq == "MS":
+        return ((d.dt.year - o.year) * 12 + (d.dt.month - o.month)).to_numpy()
+    return ((d - o).dt.days // 7).to_numpy()
+
+
+def weeks_as_periods(weeks: int, freq: str) -> int:
+    """A span a setting states in weeks (a shadow period, the weeks a degradation is read on), in periods of
+    ``freq``: 4 weeks = 28 days = 1 month; never less than one period."""
+    if freq == "D":
+        return max(1, 7 * int(weeks))
+    if freq == "MS":
+        return max(1, round(int(weeks) * 12 / 52))
+    return max(1, int(weeks))
+
+
+def periods_as_weeks(periods: int, freq: str) -> int:
+    """Whole weeks in ``periods`` periods of ``freq`` (an upload's new days counted against a setting in weeks)."""
+    if freq == "D":
+        return int(periods) // 7
+    if freq == "MS":
+        return int(periods) * 52 // 12
+    return int(periods)
+
+
 def period_start(dates: pd.Series, freq: str) -> pd.Series:
     """The first day of the period holding each date."""
     d = pd.to_datetime(dates).dt.normalize()

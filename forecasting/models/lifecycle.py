@@ -78,6 +78,12 @@ class ModelVersion(CreatedByMixin, models.Model):
         return (self.params or {}).get("engine") == "periodic"
 
     @property
+    def frequency(self) -> str:
+        """The planning frequency it forecasts (``D``, ``W-<DAY>``, ``MS``; ``W`` for a weekly model that does
+        not record its week's last day): the unit of its horizon, steps and live periods."""
+        return (self.params or {}).get("frequency") or "W"
+
+    @property
     def coverage(self) -> dict:
         return {k: self.metrics.get(k) for k in ("coverage80", "coverage95")}
 

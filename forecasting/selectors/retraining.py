@@ -4,13 +4,14 @@ realized weeks, and the policy as the API, the pages and the Monitoring
 answer show it."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from billing import selectors as billing_selectors
 from forecasting.ml.lifecycle.retraining import next_scheduled_retrain, schedule_label
+from forecasting.ml.periods import periods_after, weeks_as_periods
 from forecasting.models import ModelEvaluation, ModelVersion, RetrainingPolicy
 
 
@@ -25,29 +26,33 @@ def champion() -> ModelVersion | None:
 
 def live_accuracy_recent(*, version: ModelVersion, weeks: int) -> dict | None:
     """The version's live WMAE and seasonal naive's on the same rows over its
-    last ``weeks`` realized weeks, or None when fewer were realized. Each week
-    is scored from the newest of the version's runs that predicted it (the
+    last ``weeks`` realized weeks (in its own periods: 7 days a week, a month
+    for about 4 weeks), or None when fewer were realized. Each period is
+    scored from the newest of the version's runs that predicted it (the
     forecast served then), read from the stored per-step figures (one step =
-    one week of a run); weeks combine weighted by their realized rows."""
+    one period of a run); periods combine weighted by their realized rows."""
+    freq = version.frequency
     latest: dict[int, ModelEvaluation] = {}
     for ev in ModelEvaluation.objects.filter(model_version=version).order_by("run_id", "last_week"):
-        latest[ev.run_id] = ev  # a run's newest evaluation covers all its realized weeks
-    by_week: dict = {}
+        latest[ev.run_id] = ev  # a run's newest evaluation covers all its realized periods
+    by_period: dict = {}
     for ev in latest.values():
         for step in ev.per_step or []:
-            week = ev.origin + timedelta(weeks=int(step["step"]))
-            if week not in by_week or ev.origin > by_week[week][0]:
-                by_week[week] = (ev.origin, step)
-    recent = sorted(by_week)[-weeks:] if weeks > 0 else []
-    if len(recent) < weeks or not recent:
+            when = (date.fromisoformat(step["date"]) if step.get("date")
+                    else periods_after(ev.origin, int(step["step"]), freq).date())
+            if when not in by_period or ev.origin > by_period[when][0]:
+                by_period[when] = (ev.origin, step)
+    wanted = weeks_as_periods(weeks, freq) if weeks > 0 else 0
+    recent = sorted(by_period)[-wanted:] if wanted > 0 else []
+    if len(recent) < wanted or not recent:
         return None
-    steps = [by_week[w][1] for w in recent]
+    steps = [by_period[w][1] for w in recent]
     rows = sum(int(s["rows"]) for s in steps)
     if rows <= 0:
         return None
     live = sum(float(s["wmae"]) * int(s["rows"]) for s in steps) / rows
     naive = sum(float(s["seasonal_naive"]["wmae"]) * int(s["rows"]) for s in steps) / rows
-    return {"wmae": live, "seasonal_naive_wmae": naive, "weeks": len(recent), "rows": rows,
+    return {"wmae": live, "seasonal_naive_wmae": naive, "weeks": weeks, "periods": len(recent), "rows": rows,
             "first_week": recent[0], "last_week": recent[-1]}
 
 

@@ -33,6 +33,7 @@ from forecasting.ml.lifecycle.rollback import (
     live_comparison,
     rollback_decision,
 )
+from forecasting.ml.periods import period_noun, periods_after, weeks_as_periods
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.monitoring import run_points_frame, sales_frame
 from forecasting.services.promotion import version_activate, versions_lock
@@ -64,10 +65,11 @@ def _comparison(champion: ModelVersion) -> tuple[dict | None, int]:
     mine, theirs = _runs(champion)
     if mine is None or theirs is None:
         return None, 0
-    end = mine.origin + timedelta(weeks=mine.horizon)
+    end = periods_after(mine.origin, mine.horizon, champion.frequency).date()
     ours = run_points_frame(mine, start=mine.origin + timedelta(days=1), end=end)
     prev = run_points_frame(theirs, start=mine.origin + timedelta(days=1), end=end)
-    weeks = sorted(set(ours["date"]) & set(prev["date"]))[:max(1, settings.FORECAST_AUTO_ROLLBACK_WEEKS)]
+    wanted = weeks_as_periods(max(1, settings.FORECAST_AUTO_ROLLBACK_WEEKS), champion.frequency)  # weeks: 28 days
+    weeks = sorted(set(ours["date"]) & set(prev["date"]))[:wanted]
     if not weeks:
         return None, 0
     first, last = weeks[0], weeks[-1]
@@ -84,7 +86,7 @@ def _record_not_comparable(champion: ModelVersion) -> dict | None:
     mine, theirs = _runs(champion)
     if mine is None or theirs is None:
         return None
-    last_theirs = theirs.origin + timedelta(weeks=theirs.horizon)
+    last_theirs = periods_after(theirs.origin, theirs.horizon, theirs.model_version.frequency).date()
     if last_theirs > mine.origin:
         return None
     note = (f"not comparable: v{champion.number}'s forecast starts after {mine.origin:%Y-%m-%d}, the previous "
@@ -117,7 +119,8 @@ def auto_rollback_check(*, job: Job | None = None) -> dict | None:
     margin = settings.FORECAST_PROMOTION_MARGIN
     decision = rollback_decision(wmae=live and live["wmae"], previous_wmae=live and live["previous_wmae"],
                                  weeks=live["weeks"] if live else 0, needed_weeks=needed, margin=margin,
-                                 champion_number=champion.number, previous_number=previous.number)
+                                 champion_number=champion.number, previous_number=previous.number,
+                                 period=period_noun(champion.frequency, plural=False))
     if not decision.decided:
         return {"checked": champion.number, "decided": False, "note": decision.note}
     figures = {**decision.figures, **{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in live.items()},

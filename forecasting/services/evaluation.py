@@ -110,7 +110,7 @@ def _evaluate_locked(job: Job) -> dict:
                 "drift_report": None}
     runs = runs_predicting(first=weeks[0], last=weeks[-1])
     earliest = min([r.origin for r in runs] + [after])
-    sales = sales_frame(start=earliest - timedelta(days=SEASON_DAYS), end=until)
+    sales = sales_frame(start=earliest - timedelta(days=SEASON_DAYS + 2), end=until)  # a month 12 months back too
     version = dataset_version()
     evaluated = [run.pk for run in runs if _evaluate(run, sales=sales, upload=upload, version=version)]
     report = _drift(upload=upload, weeks=weeks, runs=runs, sales=sales)
@@ -126,7 +126,8 @@ def _evaluate(run: ForecastRun, *, sales, upload: Upload, version: int) -> Model
     if params.get("holiday_periods") is not None:  # a model of the workspace's events: its holiday weeks
         periods = pd.to_datetime(pd.Series(params["holiday_periods"], dtype=object))
         sales = sales.assign(is_holiday=pd.to_datetime(sales["date"]).isin(periods))
-    ev = evaluate_run(run_points_frame(run), sales, sales, run.origin, weight)  # realized rows: the inner join
+    ev = evaluate_run(run_points_frame(run), sales, sales, run.origin, weight,  # realized rows: the inner join
+                      freq=run.model_version.frequency)
     if ev is None:
         return None
     naive = ev["seasonal_naive"]

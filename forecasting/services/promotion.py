@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.audit import Actor, audit_record
 from forecasting.ml.lifecycle.promotion import Decision, promotion_decision
+from forecasting.ml.periods import period_noun, weeks_as_periods
 from forecasting.models import ModelVersion
 from forecasting.selectors.retraining import retraining_policy_get
 from forecasting.services.refresh_queue import forecast_refresh_after_swap
@@ -78,8 +79,9 @@ def version_promote_if_better(*, version: ModelVersion, actor: Actor, rescored: 
         shadows_supersede(by=version)
     if shadow_weeks:
         version.status = ModelVersion.Status.SHADOW
-        version.promotion_note = (f"{decision.note}; in a shadow period of {shadow_weeks} week"
-                                  f"{'s' if shadow_weeks != 1 else ''} beside v{champion.number} before the decision")
+        noun = period_noun(version.frequency, plural=shadow_weeks != 1)
+        version.promotion_note = (f"{decision.note}; in a shadow period of {shadow_weeks} {noun} "
+                                  f"beside v{champion.number} before the decision")
         version.decision = {**decision.figures, "shadow": {"weeks_needed": shadow_weeks, "weeks": 0,
                                                            "champion": champion.number,
                                                            "started_at": timezone.now().isoformat()}}
@@ -104,10 +106,10 @@ def version_promote_if_better(*, version: ModelVersion, actor: Actor, rescored: 
 
 
 def _shadow_weeks(version: ModelVersion) -> int:
-    """The policy's shadow period for ``version``, at most its horizon (the
-    weeks its first forecast run covers): 0 when off."""
+    """The policy's shadow period (set in weeks) for ``version`` in its own periods (1 week = 7 days; a month
+    for 4 weeks), at most its horizon (the periods its first forecast run covers): 0 when off."""
     weeks = int(retraining_policy_get().shadow_weeks or 0)
-    return min(weeks, int(version.horizon)) if weeks > 0 else 0
+    return min(weeks_as_periods(weeks, version.frequency), int(version.horizon)) if weeks > 0 else 0
 
 
 def shadows_supersede(*, by: ModelVersion) -> list[ModelVersion]:
@@ -121,7 +123,8 @@ def shadows_supersede(*, by: ModelVersion) -> list[ModelVersion]:
         old.status = ModelVersion.Status.REJECTED
         old.decision = {**(old.decision or {}), "shadow": state}
         old.promotion_note = (f"{old.promotion_note}; superseded by v{by.number} before the end of its shadow period "
-                              f"({state.get('weeks', 0)} of {state.get('weeks_needed')} week(s) realized)")[:2000]
+                              f"({state.get('weeks', 0)} of {state.get('weeks_needed')} {period_noun(old.frequency, False)}(s) "
+                              "realized)")[:2000]
         old.save(update_fields=["status", "decision", "promotion_note"])
         audit_record(action="model.rejected", actor=Actor.system(), target_type="model_version", target_id=old.pk,
                      payload={"number": old.number, "champion": state.get("champion"), "superseded_by": by.number,

@@ -26,15 +26,17 @@ from django_tenants.utils import get_public_schema_name, get_tenant_model, tenan
 
 from accounts.audit import Actor, audit_record
 from forecasting.ml.lifecycle.retraining import latest_slot, policy_clean, retrain_decision
+from forecasting.ml.periods import periods_as_weeks
 from forecasting.models import RetrainingPolicy
 from forecasting.selectors import retraining as retraining_selectors
+from forecasting.selectors.catalog import data_settings, workspace_words
 from forecasting.selectors.retraining import live_accuracy_recent, retraining_policy_get, trainings_quota
 from forecasting.services.training import model_train_start
 from saas.errors import ServiceError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 SCHEDULE_FIELDS = ("schedule", "weekday", "day_of_month", "hour", "time_zone")
-DEFAULT_HORIZON, DEFAULT_BACKTEST_WINDOWS = 13, 4
+DEFAULT_BACKTEST_WINDOWS = 4
 
 
 def _locked_policy() -> RetrainingPolicy:
@@ -68,8 +70,8 @@ def retraining_policy_update(*, actor: Actor, changes: dict) -> RetrainingPolicy
 
 def _train_settings() -> dict:
     champion = retraining_selectors.champion()
-    if champion is None:
-        return {"horizon": DEFAULT_HORIZON, "backtest_windows": DEFAULT_BACKTEST_WINDOWS}
+    if champion is None:  # the workspace's own default horizon: 13 weeks, 28 days, 3 months
+        return {"horizon": workspace_words().horizon_default, "backtest_windows": DEFAULT_BACKTEST_WINDOWS}
     return {"horizon": champion.horizon, "backtest_windows": champion.backtest_windows}
 
 
@@ -146,7 +148,9 @@ def retrain_after_evaluation(*, result: dict) -> dict | None:
         live = None
         if policy.on_degradation and champion is not None:
             live = live_accuracy_recent(version=champion, weeks=policy.degradation_weeks)
-        return _consider(new_weeks=len(result.get("weeks") or []), live=live,
+        # an upload's new periods (days, weeks, months) count against the policy's weeks in whole weeks
+        freq = champion.frequency if champion is not None else data_settings().frequency
+        return _consider(new_weeks=periods_as_weeks(len(result.get("weeks") or []), freq), live=live,
                          backtest_wmae=champion.wmae if champion is not None else None)
     except Exception:
         logger.exception("retrain decision after evaluation failed")

@@ -19,7 +19,6 @@ checked live: the automatic-rollback check is recorded as done for it."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +31,7 @@ from forecasting.ml.lifecycle.shadow import (
     shadow_comparison,
     shadow_decision,
 )
+from forecasting.ml.periods import period_noun, periods_after
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.monitoring import run_points_frame, sales_frame, sales_weeks_between
 from forecasting.services.promotion import version_activate, versions_lock
@@ -53,12 +53,13 @@ def shadow_runs(shadow: ModelVersion, champion: ModelVersion) -> tuple[ForecastR
 
 
 def _progress(shadow: ModelVersion, champion: ModelVersion, needed: int) -> dict:
-    """The live comparison on the shadow's first ``needed`` forecast weeks realized so far."""
+    """The live comparison on the shadow's first ``needed`` forecast periods realized so far."""
 
     mine, theirs = shadow_runs(shadow, champion)
     if mine is None:
         return {"weeks": 0}
-    first, last = mine.origin + timedelta(weeks=1), mine.origin + timedelta(weeks=needed)
+    freq = shadow.frequency
+    first, last = periods_after(mine.origin, 1, freq).date(), periods_after(mine.origin, needed, freq).date()
     realized = sales_weeks_between(mine.origin, last)
     figures = {"weeks": len(realized), "run": mine.pk, "champion_run": theirs.pk if theirs else None,
                "champion_origin": theirs.origin.isoformat() if theirs else None}
@@ -97,13 +98,14 @@ def shadow_check(*, job: Job | None = None) -> dict | None:
     if shadow is None or champion is None:
         return None
     state = (shadow.decision or {}).get("shadow") or {}
-    needed = max(1, int(state.get("weeks_needed") or 1))
+    needed = max(1, int(state.get("weeks_needed") or 1))  # in the shadow's periods (services/promotion.py)
     figures = _progress(shadow, champion, needed)
     margin = settings.FORECAST_PROMOTION_MARGIN
     waiting = "the champion's forecast refresh" if _champion_refresh_pending(figures, job=job) else None
     decision = shadow_decision(wmae=figures.get("wmae"), champion_wmae=figures.get("champion_wmae"),
                                weeks=figures["weeks"], needed_weeks=needed, margin=margin, waiting_for=waiting,
-                               rows=figures.get("rows"), shadow_number=shadow.number, champion_number=champion.number)
+                               rows=figures.get("rows"), shadow_number=shadow.number, champion_number=champion.number,
+                               period=period_noun(shadow.frequency, plural=False))
     state = {**state, **figures, "champion": champion.number, "margin": margin, "note": decision.note,
              "checked_at": timezone.now().isoformat()}
     with transaction.atomic():

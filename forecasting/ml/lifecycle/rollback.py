@@ -62,16 +62,17 @@ class RollbackDecision:
 
 def rollback_decision(*, wmae: float | None, previous_wmae: float | None, weeks: int, needed_weeks: int,
                       margin: float, champion_number: int | None = None,
-                      previous_number: int | None = None) -> RollbackDecision:
+                      previous_number: int | None = None, period: str = "week") -> RollbackDecision:
     """Roll back when ``wmae`` > ``previous_wmae`` × (1 + margin), once the
-    live weeks compared reach ``needed_weeks`` (at least 1)."""
+    live weeks compared reach ``needed_weeks`` (at least 1); both count periods of the workspace's
+    frequency (``period``: their word)."""
     needed = max(1, int(needed_weeks))
     figures = {"wmae": wmae, "previous_wmae": previous_wmae, "weeks": weeks, "needed_weeks": needed,
                "margin": margin, "champion": champion_number, "previous": previous_number}
     champ = f"v{champion_number}" if champion_number is not None else "the champion"
     prev = f"v{previous_number}" if previous_number is not None else "the previous champion"
     if wmae is None or previous_wmae is None or weeks < needed:
-        return RollbackDecision(False, False, f"{weeks} of {needed} live week(s) realized: waiting", figures)
+        return RollbackDecision(False, False, f"{weeks} of {needed} live {period}(s) realized: waiting", figures)
     if previous_wmae > 0:
         worse = (wmae - previous_wmae) / previous_wmae
         rollback, change = bool(worse > margin + EPS), f"{worse:+.1%}"
@@ -79,6 +80,6 @@ def rollback_decision(*, wmae: float | None, previous_wmae: float | None, weeks:
         worse, rollback, change = None, bool(wmae > 0), "previous exact"
     figures.update(worse_by=None if worse is None else float(worse), rollback=rollback)
     verdict = "worse than" if rollback else "not worse than"
-    note = (f"live WMAE of {champ} {wmae:,.1f} vs {prev} {previous_wmae:,.1f} on the same {weeks} week(s): "
+    note = (f"live WMAE of {champ} {wmae:,.1f} vs {prev} {previous_wmae:,.1f} on the same {weeks} {period}(s): "
             f"{change} ({verdict} {prev} by more than {margin:.0%})")
     return RollbackDecision(True, rollback, note, figures)

@@ -44,20 +44,22 @@ class ShadowDecision:
 
 def shadow_decision(*, wmae: float | None, champion_wmae: float | None, weeks: int, needed_weeks: int,
                     margin: float, rows: int | None = None, shadow_number: int | None = None,
-                    champion_number: int | None = None, waiting_for: str | None = None) -> ShadowDecision:
+                    champion_number: int | None = None, waiting_for: str | None = None,
+                    period: str = "week") -> ShadowDecision:
+    """``weeks`` and ``needed_weeks`` count periods of the workspace's frequency (``period``: their word)."""
     needed = max(1, int(needed_weeks))
     figures = {"wmae": wmae, "champion_wmae": champion_wmae, "weeks": int(weeks), "needed_weeks": needed,
                "rows": rows, "margin": margin, "shadow": shadow_number, "champion": champion_number}
     ours = f"v{shadow_number}" if shadow_number is not None else "the shadow"
     theirs = f"v{champion_number}" if champion_number is not None else "the champion"
     if weeks < needed:
-        return ShadowDecision(False, False, f"{weeks} of {needed} shadow week(s) realized: waiting", figures)
+        return ShadowDecision(False, False, f"{weeks} of {needed} shadow {period}(s) realized: waiting", figures)
     if waiting_for:
-        return ShadowDecision(False, False, f"{weeks} of {needed} shadow week(s) realized: waiting for {waiting_for}",
+        return ShadowDecision(False, False, f"{weeks} of {needed} shadow {period}(s) realized: waiting for {waiting_for}",
                               figures)
     if wmae is None or champion_wmae is None:
         figures.update(improvement=None, promote=False)
-        return ShadowDecision(True, False, f"{ours} cannot be compared live: no row of its {needed} shadow week(s) "
+        return ShadowDecision(True, False, f"{ours} cannot be compared live: no row of its {needed} shadow {period}(s) "
                                            f"was forecast by champion {theirs} and realized", figures)
     if champion_wmae > 0:
         improvement = (champion_wmae - wmae) / champion_wmae
@@ -65,7 +67,7 @@ def shadow_decision(*, wmae: float | None, champion_wmae: float | None, weeks: i
     else:  # the champion was exact on those rows: it cannot be beaten
         improvement, promote, change = None, False, "champion exact"
     figures.update(improvement=None if improvement is None else float(improvement), promote=promote)
-    on = f"the same {weeks} week(s)" + (f" and {rows:,} rows" if rows is not None else "")
+    on = f"the same {weeks} {period}(s)" + (f" and {rows:,} rows" if rows is not None else "")
     verdict = "beats" if promote else "does not beat"
     note = (f"live WMAE of {ours} {wmae:,.1f} vs champion {theirs} {champion_wmae:,.1f} on {on}: {change} "
             f"({verdict} it by at least {margin:.0%})")

@@ -106,3 +106,28 @@ def test_drift_without_a_forecast_uses_the_last_year_of_history():
     assert rep["band"]["share_series_outside95"] is None
     assert rep["vanished"]["series"] == [[1, 1]]  # (2,1) was already silent for a year
     assert rep["new"]["stores"] == [3] and rep["covariates"] == []
+
+
+def test_a_daily_run_is_scored_by_day_against_the_same_weekday_a_year_before():
+    origin = pd.Timestamp("2026-10-31")
+    days = [origin + pd.Timedelta(days=k) for k in (1, 2, 8)]
+    forecast = _fc([(1, 1, d, 10.0, 8.0, 12.0, 6.0, 14.0) for d in days])
+    actuals = pd.DataFrame([(1, 1, d, v, False) for d, v in zip(days, (11.0, 14.0, 10.0))],
+                           columns=["store", "dept", "date", "sales", "is_holiday"])
+    history = pd.DataFrame([(1, 1, days[0] - pd.Timedelta(days=364), 7.0)], columns=["store", "dept", "date", "sales"])
+    ev = evaluate_run(forecast, actuals, history, origin, freq="D")
+    assert [(s["step"], s["date"]) for s in ev["per_step"]] == [(1, "2026-11-01"), (2, "2026-11-02"),
+                                                                 (8, "2026-11-08")]
+    assert ev["weeks"] == 3 and ev["per_step"][0]["seasonal_naive"]["mae"] == pytest.approx(4.0)
+
+
+def test_a_monthly_run_is_scored_by_month_against_the_same_month_a_year_before():
+    origin = pd.Timestamp("2026-10-01")
+    months = [pd.Timestamp("2026-11-01"), pd.Timestamp("2026-12-01")]
+    forecast = _fc([(1, 1, m, 100.0, 90.0, 110.0, 80.0, 120.0) for m in months])
+    actuals = pd.DataFrame([(1, 1, m, 120.0, False) for m in months], columns=["store", "dept", "date", "sales", "is_holiday"])
+    history = pd.DataFrame([(1, 1, pd.Timestamp("2025-11-01"), 115.0), (1, 1, pd.Timestamp("2025-12-01"), 118.0)],
+                           columns=["store", "dept", "date", "sales"])
+    ev = evaluate_run(forecast, actuals, history, origin, freq="MS")
+    assert [(s["step"], s["date"]) for s in ev["per_step"]] == [(1, "2026-11-01"), (2, "2026-12-01")]
+    assert ev["seasonal_naive"]["mae"] == pytest.approx((5.0 + 2.0) / 2)  # 12 months back, not 364 days

@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.ml.periods import check_frequency, label_to_start, period_start, to_periods
+from forecasting.ml.periods import (
+    check_frequency,
+    label_to_start,
+    period_start,
+    period_steps,
+    periods_after,
+    periods_as_weeks,
+    to_periods,
+    weeks_as_periods,
+)
 
 
 def _days(start: date, n: int) -> list[date]:
@@ -55,3 +64,20 @@ def test_a_period_with_no_open_day_has_no_value_and_months_have_their_length():
     months = to_periods(frame, keys=["store"], freq="MS", measure="units")
     assert np.isnan(months.loc[0, "value"]) and months.loc[0, "open_days"] == 0
     assert months.loc[1, "value"] == 4.0 and list(months["days"]) == [29, 31]
+
+
+@pytest.mark.parametrize("freq,origin,n,expected", [
+    ("D", "2026-10-31", 1, "2026-11-01"), ("D", "2026-10-31", 28, "2026-11-28"),
+    ("W-FRI", "2012-10-26", 2, "2012-11-09"), ("MS", "2026-10-01", 3, "2027-01-01"),
+    ("MS", "2026-01-01", -12, "2025-01-01"),
+])
+def test_periods_after_and_steps_agree(freq, origin, n, expected):
+    assert periods_after(origin, n, freq) == pd.Timestamp(expected)
+    assert list(period_steps([expected], origin, freq)) == [n]
+
+
+def test_settings_in_weeks_as_periods_and_back():
+    assert [weeks_as_periods(4, f) for f in ("D", "W-SUN", "MS")] == [28, 4, 1]
+    assert weeks_as_periods(13, "MS") == 3 and weeks_as_periods(0, "D") == 1  # never less than one period
+    assert [periods_as_weeks(n, "D") for n in (6, 7, 15)] == [0, 1, 2]  # whole weeks of new days
+    assert periods_as_weeks(1, "MS") == 4 and periods_as_weeks(3, "W-FRI") == 3

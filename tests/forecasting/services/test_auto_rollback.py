@@ -13,15 +13,15 @@ from tests.conftest import add_member, in_tenant, web_client
 from tests.support.versions import ORIGIN, add_actuals, make_version
 
 
-def promoted_pair(t, *, previous: float, champion: float, artifact: bool = True):
+def promoted_pair(t, *, previous: float, champion: float, artifact: bool = True, freq: str = "W", horizon: int = 2):
     """v1 (forecasts ``previous``) was the champion; v2 (forecasts ``champion``)
     challenged it and was promoted over it (``version_activate``, audited)."""
     from accounts.audit import Actor
     from forecasting.models import ModelVersion
     from forecasting.services.promotion import version_activate
 
-    v1 = make_version(t, status="active", forecast=previous)
-    v2 = make_version(t, status="rejected", forecast=champion)
+    v1 = make_version(t, status="active", forecast=previous, freq=freq, horizon=horizon)
+    v2 = make_version(t, status="rejected", forecast=champion, freq=freq, horizon=horizon)
     with in_tenant(t):
         ModelVersion.objects.filter(pk=v2.pk).update(challenged=v1)
         version_activate(version=v2, actor=Actor.system(), reason="test: promote the challenger", kind="promote")
@@ -166,3 +166,16 @@ def test_runs_without_a_common_week_are_recorded_as_not_comparable(tenant):
         assert ModelVersion.objects.get(pk=v2.pk).decision["live_check"]["outcome"] == "not_comparable"
     assert _check(tenant) is None  # decided once
     assert _state(tenant)[0] == {1: "retired", 2: "active"}
+
+
+def test_a_daily_champion_is_checked_on_its_first_four_weeks_of_days(tenant, settings):
+    settings.FORECAST_AUTO_ROLLBACK_WEEKS = 4  # 28 days; the runs forecast 30
+    settings.FORECAST_PROMOTION_MARGIN = 0.02
+    promoted_pair(tenant, previous=11.0, champion=30.0, freq="D", horizon=30)
+    add_actuals(tenant, 27, freq="D")
+    waiting = _check(tenant)
+    assert waiting["decided"] is False and waiting["note"] == "27 of 28 live day(s) realized: waiting"
+    add_actuals(tenant, 30, freq="D")
+    done = _check(tenant)
+    assert done["decided"] and done["outcome"] == "rolled_back" and "on the same 28 day(s)" in done["note"]
+    assert _state(tenant)[0] == {1: "active", 2: "retired"}

@@ -221,3 +221,19 @@ def test_the_model_page_shows_the_shadow_beside_the_champion_and_another_tenant_
         assert 'id="shadow"' in page and "v2 <strong>1" in page and "champion v1 <strong>20" in page
     assert api_client(tenant_b, key=tenant_b.admin_key).get("/api/v1/monitoring/").json()["shadow"] is None
     assert 'id="shadow"' not in web_client(tenant_b, user=add_member(tenant_b, "admin")).get("/models/").content.decode()
+
+
+def test_a_daily_models_shadow_period_is_counted_in_days(tenant, settings):
+    settings.FORECAST_PROMOTION_MARGIN = 0.02
+    _policy(tenant, 1)  # one week: seven days of a daily workspace, within the challenger's 14
+    make_version(tenant, status="active", wmae=100.0, forecast=30.0, freq="D", horizon=14)
+    v2 = _challenge(tenant, make_version(tenant, status="candidate", wmae=50.0, forecast=11.0, freq="D", horizon=14))
+    assert v2.status == "shadow" and v2.decision["shadow"]["weeks_needed"] == 7
+    assert "in a shadow period of 7 days beside v1" in v2.promotion_note
+    add_actuals(tenant, 6, freq="D")
+    waiting = _check(tenant)
+    assert waiting["decided"] is False and waiting["weeks"] == 6 and "6 of 7 shadow day(s)" in waiting["note"]
+    add_actuals(tenant, 7, freq="D")
+    done = _check(tenant)
+    assert done["decided"] and done["outcome"] == "promoted" and "the same 7 day(s) and 7 rows" in done["note"]
+    assert _statuses(tenant) == {1: "retired", 2: "active"}
