@@ -1,0 +1,34 @@
+"""A daily workspace in the generated retailer's words (Store, Product, Units) says days, its products and
+its unit on every page: no leftover "weeks", "Department" or "$" (tests/support/daily_seed.py)."""
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import User
+from tests.conftest import in_tenant, provision, web_client
+from tests.support import daily_seed
+
+
+@pytest.fixture(scope="module")
+def shop(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        t = provision("daily")
+        daily_seed.seed(t)
+        with in_tenant(t):
+            owner = User.objects.get(email=t.owner_email)
+    return t, owner
+
+
+def _page(shop, url: str) -> str:
+    t, owner = shop
+    response = web_client(t, owner).get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_insights_anomalies_and_inventory_say_days(shop):
+    html = _page(shop, "/insights/")
+    assert "Past days whose units fell outside" in html and "Past weeks" not in html
+    assert '<table class="table" id="anomaly-table"><thead><tr><th>Day</th>' in html
+    assert "suggested orders, every day" in html and "every week" not in html
+
