@@ -90,3 +90,22 @@ def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart") -> s
     fig_layout = layout(title, height=max(300, 22 * len(heatmap["stores"]) + 120),
                      yaxis={"autorange": "reversed", "type": "category"})
     return to_html({"data": data, "layout": fig_layout}, div_id)
+
+
+def own_covariate_chart(covariates: list[dict], div_id: str = "covariate-chart") -> str | None:
+    """The retailer's own covariates of a store (forecasting/selectors/covariates.py), one row each: each has
+    its own unit, so each has its own axis."""
+    shown = [c for c in covariates if c["points"]]
+    if not shown:
+        return None
+    step = 1.0 / len(shown)
+    data, axes = [], {}
+    for i, c in enumerate(shown):
+        axis = "y" if i == 0 else f"y{i + 1}"
+        data.append({"type": "scatter", "mode": "lines", "name": c["name"], "yaxis": axis,
+                     "x": [p["date"] for p in c["points"]], "y": [p["value"] for p in c["points"]],
+                     "line": {"width": 1}, "hovertemplate": "%{y:,.2f}<extra>" + c["name"] + "</extra>"})
+        top = 1.0 - i * step
+        axes["yaxis" if i == 0 else f"yaxis{i + 1}"] = {"domain": [max(0.0, top - step + 0.06), top], "anchor": "x",
+                                                        "title": {"text": c["name"]}}
+    return to_html({"data": data, "layout": layout("Covariates", height=max(300, 160 * len(shown)), **axes)}, div_id)

@@ -32,3 +32,12 @@ def test_insights_anomalies_and_inventory_say_days(shop):
     assert '<table class="table" id="anomaly-table"><thead><tr><th>Day</th>' in html
     assert "suggested orders, every day" in html and "every week" not in html
 
+
+def test_store_page_names_its_products_and_own_covariates(shop):
+    html = _page(shop, "/stores/1/")
+    assert '<button class="link" type="button">Product</button>' in html
+    assert 'type="button">Department</button>' not in html
+    assert "No markdowns or covariates" not in html
+    assert "<strong>price</strong>" in html and "<strong>promo</strong>" in html
+    assert 'id="covariate-chart"' in html
+
