@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
+from accounts.scope import StoreScope
+from forecasting.reports.delivery import weekly_report_message
+from forecasting.reports.figures import weekly_report
+from forecasting.reports.pdf import kpi_rows
 from tests.conftest import in_tenant, provision, web_client
 from tests.support import daily_seed
 
@@ -41,3 +45,13 @@ def test_store_page_names_its_products_and_own_covariates(shop):
     assert "<strong>price</strong>" in html and "<strong>promo</strong>" in html
     assert 'id="covariate-chart"' in html
 
+
+def test_weekly_report_states_the_days_it_sums(shop):
+    t, _ = shop
+    with in_tenant(t):
+        report = weekly_report(scope=StoreScope.all())
+        rows = kpi_rows(report)
+        html = weekly_report_message(report=report, tenant=t.tenant, recipients=["a@b.test"]).alternatives[0][0]
+    assert "Next 28 days (forecast)" in [r[0] for r in rows]
+    assert not any("13 weeks" in r[0] for r in rows)
+    assert "next 28 days vs the same days last year" in html and "13 weeks" not in html
