@@ -82,11 +82,17 @@ def covariate_figure(rows: list[dict]) -> dict:
     return {"data": data, "layout": fig_layout}
 
 
-def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart") -> str:
-    """Store x week sales of one department."""
-    data = [{"type": "heatmap", "x": heatmap["weeks"], "y": [f"Store {s}" for s in heatmap["stores"]],
-             "z": heatmap["sales"], "colorscale": "Blues", "colorbar": {"title": {"text": "$"}, "tickformat": "~s"},
-             "hovertemplate": "%{y}, week of %{x}: $%{z:,.0f}<extra></extra>"}]
+def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart", measure: Measure = Measure(),
+                  labels: list[str] | None = None) -> str:
+    """Location x period sales of one item, coloured in the workspace's unit (``labels``: the locations' names
+    in the workspace's words, "Store 12" by default)."""
+    money = measure.money
+    data = [{"type": "heatmap", "x": heatmap["weeks"], "y": labels or [f"Store {s}" for s in heatmap["stores"]],
+             "z": heatmap["sales"], "colorscale": "Blues",
+             "colorbar": {"title": {"text": measure.unit}, "tickformat": "~s"},
+             "hovertemplate": f"%{{y}}, {measure.period} of %{{x}}: "
+                              + (f"{measure.unit}%{{z:,.0f}}" if money else f"%{{z:,.0f}} {measure.unit}")
+                              + "<extra></extra>"}]
     fig_layout = layout(title, height=max(300, 22 * len(heatmap["stores"]) + 120),
                      yaxis={"autorange": "reversed", "type": "category"})
     return to_html({"data": data, "layout": fig_layout}, div_id)

@@ -55,3 +55,10 @@ def test_weekly_report_states_the_days_it_sums(shop):
     assert "Next 28 days (forecast)" in [r[0] for r in rows]
     assert not any("13 weeks" in r[0] for r in rows)
     assert "next 28 days vs the same days last year" in html and "13 weeks" not in html
+
+
+def test_product_heatmap_in_the_workspace_unit_and_periods(shop):
+    html = _page(shop, "/departments/1/").replace(" ", "")
+    assert '"text":"Dailyunitsbystore,last364days"' in html and "Weeklysalesbystore" not in html
+    assert '"colorbar":{"title":{"text":"units"}' in html and '"colorbar":{"title":{"text":"$"}' not in html
+    assert '"y":["StoreST-001"' in html
