@@ -99,6 +99,16 @@ def _matches(member, *, q: str, attrs: dict) -> bool:
     return all(str(member.attrs.get(name, "")).lower() == str(value).lower() for name, value in attrs.items())
 
 
+def value_order(value) -> tuple:
+    """The sort key of an attribute's value wherever values are listed: numbers (or text that reads as one,
+    as the hierarchy keys them: "200") by their value, before text in text order ("200" < "1000" < "Hyper")."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
+    return (0, number, str(value)) if number == number else (1, 0.0, str(value))
+
+
 def attribute_filters(params, side: str) -> dict:
     """``location.type=A`` -> {"type": "A"} from query parameters (an empty value filters nothing)."""
     prefix = ATTR_PREFIX[side]
@@ -122,7 +132,7 @@ def catalog_list(*, scope: StoreScope, side: str, q: str = "", attrs: dict | Non
             values.setdefault(name, set()).add(value)
         if _matches(m, q=q, attrs=attrs or {}):
             results.append(_row(m, cover.get(m.id), side=side, legacy=legacy))
-    return {"results": results, "attributes": {name: sorted(v, key=lambda x: (isinstance(x, str), x))
+    return {"results": results, "attributes": {name: sorted(v, key=value_order)
                                                for name, v in sorted(values.items())}}
 
 

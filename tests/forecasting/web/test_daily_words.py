@@ -9,6 +9,8 @@ from accounts.scope import StoreScope
 from forecasting.reports.delivery import weekly_report_message
 from forecasting.reports.figures import weekly_report
 from forecasting.reports.pdf import kpi_rows
+from forecasting.selectors.catalog import catalog_list, workspace_words
+from forecasting.selectors.groups import node_choices
 from tests.conftest import in_tenant, provision, web_client
 from tests.support import daily_seed
 
@@ -62,3 +64,15 @@ def test_product_heatmap_in_the_workspace_unit_and_periods(shop):
     assert '"text":"Dailyunitsbystore,last364days"' in html and "Weeklysalesbystore" not in html
     assert '"colorbar":{"title":{"text":"units"}' in html and '"colorbar":{"title":{"text":"$"}' not in html
     assert '"y":["StoreST-001"' in html
+
+
+def test_numeric_attribute_values_sort_as_numbers(shop):
+    t, owner = shop
+    with in_tenant(t):
+        sizes = next(c for c in node_choices(workspace_words()) if c["level"] == "location.size_m2")
+        listed = catalog_list(scope=StoreScope.all(), side="location")["attributes"]["size_m2"]
+    assert sizes["keys"] == ["200", "1000"]
+    assert [str(v) for v in listed] == ["200", "1000"]
+    html = _page(shop, "/insights/")
+    assert html.index('<option value="200">') < html.index('<option value="1000">')
+
