@@ -45,7 +45,11 @@ class DashboardSerializer(serializers.Serializer):
     accuracy = serializers.DictField(allow_null=True, help_text="champion model, the WAPE of its latest live "
                                                                 "evaluation and its backtest WAPE over your stores")
     freshness = serializers.DictField(help_text="newest week of sales and the last upload")
-    by_store_type = serializers.ListField(child=serializers.DictField())
+    by_store_type = serializers.ListField(child=serializers.DictField(), help_text="sales by the value of "
+                                          "by_store_attribute (the field named type)")
+    by_store_attribute = serializers.CharField(allow_null=True, help_text="what by_store_type groups the stores "
+                                               "by: their type, else their first grouping attribute")
+    location_attributes = serializers.ListField(child=serializers.CharField(), help_text="the stores' attributes")
     top_movers = serializers.DictField(help_text="stores and departments with the largest forecast change")
     attention = serializers.DictField(help_text="drift detected and jobs failed in the last 7 days")
 

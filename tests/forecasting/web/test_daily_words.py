@@ -66,6 +66,14 @@ def test_product_heatmap_in_the_workspace_unit_and_periods(shop):
     assert '"y":["StoreST-001"' in html
 
 
+def test_dashboard_groups_stores_by_their_first_attribute_without_a_type(shop):
+    html = _page(shop, "/")
+    assert "No units by store type" not in html and "No sales by store type" not in html
+    assert "Units by store format</h2>" in html  # the first attribute that groups them (no "type")
+    assert "<td>Hyper</td><td>2</td>" in html and "<td>Super</td><td>2</td>" in html
+    assert '"text":"Units year to date by store format"' in html.replace(": ", ":")
+
+
 def test_numeric_attribute_values_sort_as_numbers(shop):
     t, owner = shop
     with in_tenant(t):
