@@ -42,7 +42,7 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
             {"type": "scatter", "x": x, "y": sales, "mode": "lines", "name": "Sales",
              "line": {"color": "#111827", "width": 1.5}, "hovertemplate": measure.hover()},
             {"type": "scatter", "x": x, "y": last_year, "mode": "lines",
-             "name": f"Same {measure.period} last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
+             "name": measure.last_year, "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
              "hovertemplate": measure.hover()}]
     if forecast:
         data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],

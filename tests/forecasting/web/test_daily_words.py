@@ -2,6 +2,8 @@
 its unit on every page: no leftover "weeks", "Department" or "$" (tests/support/daily_seed.py)."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from accounts.models import User
@@ -84,3 +86,13 @@ def test_numeric_attribute_values_sort_as_numbers(shop):
     html = _page(shop, "/insights/")
     assert html.index('<option value="200">') < html.index('<option value="1000">')
 
+
+
+def test_last_year_figure_names_the_weekday_it_compares_with(shop):
+    html = _page(shop, "/forecasts/?store=1&dept=1")
+    assert '<th class="nowrap">Same weekday last year</th>' in html and "Same day last year" not in html
+    first = html[html.index('<table class="table" id="forecast-points">'):]
+    first = first[first.index("<tbody>"):]
+    first = first[:first.index("</tr>")]
+    assert "2025-12-25" in first and "(Thu 26 Dec 2024)" in first  # 364 days back: the same weekday
+    assert f"{daily_seed.units(1, 1, date(2024, 12, 26)):,.0f} units" in first
