@@ -27,7 +27,10 @@ class DashboardCardSerializer(serializers.Serializer):
     weeks = serializers.IntegerField(required=False, help_text="forecast cards: weeks ahead")
     weeks_covered = serializers.IntegerField(required=False, help_text="forecast cards: the weeks summed (fewer "
                                              "than weeks when the served model's horizon is shorter)")
-    title = serializers.CharField(required=False, help_text="forecast cards: the label, naming the weeks summed")
+    title = serializers.CharField(required=False, help_text="the card's label, naming the periods summed "
+                                  "(\"Forecast, next 28 days\")")
+    ly_words = serializers.CharField(required=False, help_text="what the card compares with, in the workspace's "
+                                     "periods (\"the same days last year\")")
     base_incomplete = serializers.BooleanField(required=False, help_text="forecast cards: true when the history "
                                                "starts after last_year_start; change is then null")
     history_start = serializers.DateField(required=False, allow_null=True, help_text="with base_incomplete: the "

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.scope import StoreScope
 from forecasting.ml.hierarchy import key_text
+from forecasting.ml.periods import period_noun, span_periods
 from forecasting.models import DriftReport, Location
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
@@ -100,8 +101,11 @@ def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:
     base_start = d0 - timedelta(days=YEAR)
     (history_start,), = _fetch(f"SELECT min(date) FROM forecasting_salesrecord WHERE {cond}", params)
     covered = (d1 - d0).days // 7 + 1  # the weeks summed: fewer than asked when the model's horizon is shorter
+    freq = data_settings().frequency
+    span = span_periods(freq, run.horizon, run.origin, weeks)  # in the workspace's periods: "28 days"
     card = _card(fc, lfl, ly, n, weeks=weeks, weeks_covered=covered,
-                 title=f"Forecast, next {covered} week{'s' if covered != 1 else ''}",
+                 title=f"Forecast, next {span} {period_noun(freq, span != 1)}",
+                 ly_words=f"the same {period_noun(freq)} last year",
                  start=d0.isoformat(), end=d1.isoformat(),
                  last_year_start=base_start.isoformat(), last_year_end=(d1 - timedelta(days=YEAR)).isoformat())
     if history_start is None or history_start > base_start:

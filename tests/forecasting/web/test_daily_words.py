@@ -96,3 +96,12 @@ def test_last_year_figure_names_the_weekday_it_compares_with(shop):
     first = first[:first.index("</tr>")]
     assert "2025-12-25" in first and "(Thu 26 Dec 2024)" in first  # 364 days back: the same weekday
     assert f"{daily_seed.units(1, 1, date(2024, 12, 26)):,.0f} units" in first
+
+
+
+def test_dashboard_forecast_cards_count_days(shop):
+    html = _page(shop, "/")
+    card = html[html.index('id="kpi-next-13"'):]
+    card = card[:card.index('id="kpi-accuracy"')]
+    assert "Forecast, next 28 days</div>" in card and "next 4 weeks" not in card
+    assert "vs the same days last year" in card and "{{" not in html
