@@ -27,7 +27,10 @@ class DashboardCardSerializer(serializers.Serializer):
     weeks = serializers.IntegerField(required=False, help_text="forecast cards: weeks ahead")
     weeks_covered = serializers.IntegerField(required=False, help_text="forecast cards: the weeks summed (fewer "
                                              "than weeks when the served model's horizon is shorter)")
-    title = serializers.CharField(required=False, help_text="forecast cards: the label, naming the weeks summed")
+    title = serializers.CharField(required=False, help_text="the card's label, naming the periods summed "
+                                  "(\"Forecast, next 28 days\")")
+    ly_words = serializers.CharField(required=False, help_text="what the card compares with, in the workspace's "
+                                     "periods (\"the same days last year\")")
     base_incomplete = serializers.BooleanField(required=False, help_text="forecast cards: true when the history "
                                                "starts after last_year_start; change is then null")
     history_start = serializers.DateField(required=False, allow_null=True, help_text="with base_incomplete: the "
@@ -45,7 +48,11 @@ class DashboardSerializer(serializers.Serializer):
     accuracy = serializers.DictField(allow_null=True, help_text="champion model, the WAPE of its latest live "
                                                                 "evaluation and its backtest WAPE over your stores")
     freshness = serializers.DictField(help_text="newest week of sales and the last upload")
-    by_store_type = serializers.ListField(child=serializers.DictField())
+    by_store_type = serializers.ListField(child=serializers.DictField(), help_text="sales by the value of "
+                                          "by_store_attribute (the field named type)")
+    by_store_attribute = serializers.CharField(allow_null=True, help_text="what by_store_type groups the stores "
+                                               "by: their type, else their first grouping attribute")
+    location_attributes = serializers.ListField(child=serializers.CharField(), help_text="the stores' attributes")
     top_movers = serializers.DictField(help_text="stores and departments with the largest forecast change")
     attention = serializers.DictField(help_text="drift detected and jobs failed in the last 7 days")
 

@@ -42,10 +42,11 @@ class Measure:
     name: str = "Sales"
     unit: str = "$"
     period: str = "week"
+    last_year: str = "Same week last year"  # the name of a period's last-year figure (Words.same_last_year)
 
     @classmethod
     def of(cls, words) -> Measure:
-        return cls(name=words.measure, unit=words.unit, period=words.period)
+        return cls(name=words.measure, unit=words.unit, period=words.period, last_year=words.same_last_year)
 
     @property
     def money(self) -> bool:

@@ -22,14 +22,18 @@ def total_chart(history: list[dict], forecast: list[dict], of: str = "Total", me
     return to_html({"data": data, "layout": fig_layout}, "total-chart")
 
 
-def store_type_chart(rows: list[dict], word: str = "store", plural: str = "stores") -> str:
-    """Sales year to date by store type (``word``: the workspace's for a location), with the like-for-like growth
-    in the hover label."""
-    data = [{"type": "bar", "x": [f"Type {r['type']}" for r in rows], "y": [r["sales_ytd"] for r in rows],
+def store_type_chart(rows: list[dict], word: str = "store", plural: str = "stores", attribute: str = "type",
+                     measure: Measure = Measure()) -> str:
+    """Sales year to date by store type, or by the location ``attribute`` the card groups by (``word``: the
+    workspace's for a location), in the workspace's unit, with the like-for-like growth in the hover label."""
+    label = attribute.replace("_", " ")
+    figure = f"{measure.unit}%{{y:,.0f}}" if measure.money else f"%{{y:,.0f}} {measure.unit}"
+    data = [{"type": "bar", "x": [f"{label.capitalize()} {r['type']}" for r in rows], "y": [r["sales_ytd"] for r in rows],
              "customdata": [[r["stores"], "—" if r["growth"] is None else f"{r['growth'] * 100:+.1f}%"] for r in rows],
-             "marker": {"color": "#2563eb"}, "name": "Sales YTD",
-             "hovertemplate": "%{x}: $%{y:,.0f} (%{customdata[0]} " + plural + ", %{customdata[1]} vs last year)"
+             "marker": {"color": "#2563eb"}, "name": f"{measure.name} YTD",
+             "hovertemplate": "%{x}: " + figure + " (%{customdata[0]} " + plural + ", %{customdata[1]} vs last year)"
                               "<extra></extra>"}]
-    fig_layout = layout(f"Sales year to date by {word} type", height=300,
-                     yaxis={"title": {"text": "Sales ($)"}, "tickformat": "$~s"}, showlegend=False)
+    fig_layout = layout(f"{measure.name} year to date by {word} {label}", height=300,
+                        yaxis={"title": {"text": f"{measure.name} ({measure.unit})"},
+                               "tickformat": "$~s" if measure.unit == "$" else "~s"}, showlegend=False)
     return to_html({"data": data, "layout": fig_layout}, "type-chart")

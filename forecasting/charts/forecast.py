@@ -12,6 +12,11 @@ def _iso(d) -> str:
     return d.isoformat() if hasattr(d, "isoformat") else str(d)
 
 
+def _day(d) -> str:
+    """The date a last-year figure is of, as its hover names it: "Thu 26 Dec 2024"."""
+    return d.strftime("%a %-d %b %Y") if hasattr(d, "strftime") else str(d or "")
+
+
 def earlier_name(run: dict) -> str:
     return f"Forecast from {_iso(run['origin'])} (v{run['model_version']})"
 
@@ -30,7 +35,8 @@ def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_
         data.append({"type": "scatter", **gapped_xy([_iso(r["date"]) for r in last_year],
                                                       [r["sales"] for r in last_year]),
                      "mode": "lines", "name": "Last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
-                     "hovertemplate": measure.hover(f"Same {measure.period} last year")})
+                     "customdata": [_day(r.get("last_year_date")) for r in last_year],
+                     "hovertemplate": measure.hover(f"{measure.last_year} (%{{customdata}})")})
     for run, colour in zip(earlier, EARLIER_COLOURS):
         data.append({"type": "scatter", "x": [_iso(p["date"]) for p in run["points"]],
                      "y": [p["forecast"] for p in run["points"]], "mode": "lines+markers", "name": earlier_name(run),

@@ -42,7 +42,7 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
             {"type": "scatter", "x": x, "y": sales, "mode": "lines", "name": "Sales",
              "line": {"color": "#111827", "width": 1.5}, "hovertemplate": measure.hover()},
             {"type": "scatter", "x": x, "y": last_year, "mode": "lines",
-             "name": f"Same {measure.period} last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
+             "name": measure.last_year, "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
              "hovertemplate": measure.hover()}]
     if forecast:
         data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],
@@ -82,11 +82,36 @@ def covariate_figure(rows: list[dict]) -> dict:
     return {"data": data, "layout": fig_layout}
 
 
-def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart") -> str:
-    """Store x week sales of one department."""
-    data = [{"type": "heatmap", "x": heatmap["weeks"], "y": [f"Store {s}" for s in heatmap["stores"]],
-             "z": heatmap["sales"], "colorscale": "Blues", "colorbar": {"title": {"text": "$"}, "tickformat": "~s"},
-             "hovertemplate": "%{y}, week of %{x}: $%{z:,.0f}<extra></extra>"}]
+def heatmap_chart(heatmap: dict, title: str, div_id: str = "heatmap-chart", measure: Measure = Measure(),
+                  labels: list[str] | None = None) -> str:
+    """Location x period sales of one item, coloured in the workspace's unit (``labels``: the locations' names
+    in the workspace's words, "Store 12" by default)."""
+    money = measure.money
+    data = [{"type": "heatmap", "x": heatmap["weeks"], "y": labels or [f"Store {s}" for s in heatmap["stores"]],
+             "z": heatmap["sales"], "colorscale": "Blues",
+             "colorbar": {"title": {"text": measure.unit}, "tickformat": "~s"},
+             "hovertemplate": f"%{{y}}, {measure.period} of %{{x}}: "
+                              + (f"{measure.unit}%{{z:,.0f}}" if money else f"%{{z:,.0f}} {measure.unit}")
+                              + "<extra></extra>"}]
     fig_layout = layout(title, height=max(300, 22 * len(heatmap["stores"]) + 120),
                      yaxis={"autorange": "reversed", "type": "category"})
     return to_html({"data": data, "layout": fig_layout}, div_id)
+
+
+def own_covariate_chart(covariates: list[dict], div_id: str = "covariate-chart") -> str | None:
+    """The retailer's own covariates of a store (forecasting/selectors/covariates.py), one row each: each has
+    its own unit, so each has its own axis."""
+    shown = [c for c in covariates if c["points"]]
+    if not shown:
+        return None
+    step = 1.0 / len(shown)
+    data, axes = [], {}
+    for i, c in enumerate(shown):
+        axis = "y" if i == 0 else f"y{i + 1}"
+        data.append({"type": "scatter", "mode": "lines", "name": c["name"], "yaxis": axis,
+                     "x": [p["date"] for p in c["points"]], "y": [p["value"] for p in c["points"]],
+                     "line": {"width": 1}, "hovertemplate": "%{y:,.2f}<extra>" + c["name"] + "</extra>"})
+        top = 1.0 - i * step
+        axes["yaxis" if i == 0 else f"yaxis{i + 1}"] = {"domain": [max(0.0, top - step + 0.06), top], "anchor": "x",
+                                                        "title": {"text": c["name"]}}
+    return to_html({"data": data, "layout": layout("Covariates", height=max(300, 160 * len(shown)), **axes)}, div_id)

@@ -4,7 +4,7 @@ report of her stores only).
 
 Like for like everywhere: last week compares the series (store-departments)
 that sold in both that week and the same week 52 weeks earlier; year to date
-and the next 13 weeks sum the per-series like-for-like figures of the Stores
+and the forecast's next periods (13 weeks, 28 days...) sum the per-series like-for-like figures of the Stores
 table (forecasting/selectors/stores.py), so the growth figures are the ones
 the Stores page shows."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting.selectors.catalog import data_settings
+from forecasting.selectors.catalog import period_floor, workspace_words
 from forecasting.selectors.dashboard import last_week_card
 from forecasting.selectors.dataset import total_sales_history
 from forecasting.selectors.forecast import active_model, latest_run, total_forecast
@@ -94,8 +94,9 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
     champion = active_model()
     accuracy = live_accuracy_summary(champion)
     history = total_sales_history(scope=scope, weeks=HISTORY_WEEKS)
-    weeks = (stores.get("run") or {}).get("forecast_weeks") or 13
-    floor = data_settings().materiality_floor * weeks  # a mover's base over the weeks compared
+    words = workspace_words()
+    span = (stores.get("run") or {}).get("forecast_periods") or words.horizon_default  # what the tables sum
+    floor = period_floor() * span  # a mover's base over the periods compared
     return {
         "generated": today or timezone.now().date(), "restricted": scope.restricted, "stores": scope.as_list(),
         "periods": stores["periods"],
@@ -103,7 +104,8 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
         "ytd": {"sales": _sum(srows, "sales_ytd"), "like_for_like": ytd, "last_year": ytd_ly,
                 "growth": _ratio(ytd, ytd_ly)},
         "next13": {"forecast": _sum(srows, "forecast_13w"), "like_for_like": fc, "last_year": fc_ly,
-                   "change": _ratio(fc, fc_ly), "origin": run.origin if run else None},
+                   "change": _ratio(fc, fc_ly), "origin": run.origin if run else None,
+                   "span": (stores.get("run") or {}).get("forecast_span"), "periods": words.periods},
         "champion": None if champion is None else {"number": champion.number, "chosen": champion.chosen},
         "live_wape": (accuracy or {}).get("wape"),
         "history": history,

@@ -42,7 +42,8 @@ def kpi_rows(report: dict) -> list[tuple[str, str, str, str]]:
         (f"{lw.get('title') or 'Last week'} ({_fmt_date(lw.get('week'))})", money(lw.get("sales_like_for_like")),
          money(lw.get("last_year_like_for_like")), pct(lw.get("growth"))),
         ("Year to date", money(ytd["like_for_like"]), money(ytd["last_year"]), pct(ytd["growth"])),
-        ("Next 13 weeks (forecast)", money(nx["like_for_like"]), money(nx["last_year"]), pct(nx["change"])),
+        (f"Next {nx.get('span') or '13 weeks'} (forecast)", money(nx["like_for_like"]), money(nx["last_year"]),
+         pct(nx["change"])),
         ("Live forecast accuracy (WAPE)", "-" if wape is None else f"{wape * 100:,.1f}%", "", ""),
         ("Champion model", "-" if champ is None else latin(f"v{champ['number']} ({champ['chosen']})"), "", ""),
     ]
@@ -96,7 +97,7 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font("Helvetica", "", 9)
 
 
-def _movers_table(pdf: FPDF, title: str, movers: dict, label: str) -> None:
+def _movers_table(pdf: FPDF, title: str, movers: dict, label: str, periods: str = "weeks") -> None:
     _heading(pdf, title)
     rows = movers["up"] + [m for m in movers["down"] if m not in movers["up"]]
     if not rows:
@@ -108,7 +109,7 @@ def _movers_table(pdf: FPDF, title: str, movers: dict, label: str) -> None:
                    new_x="LMARGIN", new_y="NEXT")
     with pdf.table(col_widths=(40, 40, 40, 40, 30),
                    text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")) as table:
-        table.row([label, "Forecast", "Same weeks last year", "Difference", "Change"])
+        table.row([label, "Forecast", f"Same {periods} last year", "Difference", "Change"])
         for m in rows:
             table.row([f"{label} {m['key']}", money(m["forecast_like_for_like"]), money(m["forecast_last_year"]),
                        money(m["difference"]), pct(m["change"])])
@@ -175,8 +176,11 @@ def report_pdf(report: dict, *, tenant) -> bytes:
         if chart is not None:
             pdf.ln(3)
             pdf.image(chart, w=pdf.epw)
-    _movers_table(pdf, "Top movers: stores (forecast vs same weeks last year)", report["movers"]["stores"], "Store")
-    _movers_table(pdf, "Top movers: departments", report["movers"]["departments"], "Dept")
+    nx = report["next13"]
+    periods = nx.get("periods") or "weeks"
+    _movers_table(pdf, f"Top movers: stores (forecast of the next {nx.get('span') or '13 weeks'} vs the same {periods} "
+                       "last year)", report["movers"]["stores"], "Store", periods)
+    _movers_table(pdf, "Top movers: departments", report["movers"]["departments"], "Dept", periods)
     _plan(pdf, report.get("plan"))
     _attention(pdf, report["attention"])
     return bytes(pdf.output())

@@ -34,9 +34,12 @@ class Words:
     periods_date: str = "Weeks ending"  # the legend of a choice of periods
     horizon_max: int = 52  # the longest horizon a training takes, in periods
     horizon_default: int = 13
+    same_last_year: str = "Same week last year"  # what a period's last-year figure is (selectors/forecast.py)
 
 
-_PERIODS = {"D": ("day", "days", "Day", "Days", 182, 28), "MS": ("month", "months", "Month", "Months", 12, 3)}
+# a day's last-year figure is the same weekday 364 days earlier (25 Dec 2025 -> Thu 26 Dec 2024): it says so
+_PERIODS = {"D": ("day", "days", "Day", "Days", 182, 28, "Same weekday last year"),
+            "MS": ("month", "months", "Month", "Months", 12, 3, "Same month last year")}
 
 
 def data_settings() -> DataSettings:
@@ -56,8 +59,10 @@ def period_floor(settings: DataSettings | None = None) -> float:
 
 def workspace_words(settings: DataSettings | None = None) -> Words:
     s = settings or data_settings()
-    period = dict(zip(("period", "periods", "period_date", "periods_date", "horizon_max", "horizon_default"),
-                      _PERIODS.get(s.frequency, ("week", "weeks", "Week ending", "Weeks ending", 52, 13))))
+    period = dict(zip(("period", "periods", "period_date", "periods_date", "horizon_max", "horizon_default",
+                       "same_last_year"),
+                      _PERIODS.get(s.frequency, ("week", "weeks", "Week ending", "Weeks ending", 52, 13,
+                                                 "Same week last year"))))
     return Words(location=s.location_word, locations=s.location_word_plural, item=s.item_word,
                  items=s.item_word_plural, measure=s.measure_word, unit=s.measure_unit, **period)
 
@@ -99,6 +104,16 @@ def _matches(member, *, q: str, attrs: dict) -> bool:
     return all(str(member.attrs.get(name, "")).lower() == str(value).lower() for name, value in attrs.items())
 
 
+def value_order(value) -> tuple:
+    """The sort key of an attribute's value wherever values are listed: numbers (or text that reads as one,
+    as the hierarchy keys them: "200") by their value, before text in text order ("200" < "1000" < "Hyper")."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
+    return (0, number, str(value)) if number == number else (1, 0.0, str(value))
+
+
 def attribute_filters(params, side: str) -> dict:
     """``location.type=A`` -> {"type": "A"} from query parameters (an empty value filters nothing)."""
     prefix = ATTR_PREFIX[side]
@@ -122,7 +137,7 @@ def catalog_list(*, scope: StoreScope, side: str, q: str = "", attrs: dict | Non
             values.setdefault(name, set()).add(value)
         if _matches(m, q=q, attrs=attrs or {}):
             results.append(_row(m, cover.get(m.id), side=side, legacy=legacy))
-    return {"results": results, "attributes": {name: sorted(v, key=lambda x: (isinstance(x, str), x))
+    return {"results": results, "attributes": {name: sorted(v, key=value_order)
                                                for name, v in sorted(values.items())}}
 
 

@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from accounts.scope import StoreScope
 from forecasting.ml.hierarchy import key_text
-from forecasting.models import DriftReport
+from forecasting.ml.periods import period_noun, span_periods
+from forecasting.models import DriftReport, Location
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
-from forecasting.selectors.catalog import data_settings
+from forecasting.selectors.catalog import data_settings, hierarchy_attributes, value_order
 from forecasting.selectors.dataset import latest_upload
 from forecasting.selectors.exceptions import exception_list
 from forecasting.selectors.forecast import active_model, latest_run
@@ -100,8 +101,11 @@ def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:
     base_start = d0 - timedelta(days=YEAR)
     (history_start,), = _fetch(f"SELECT min(date) FROM forecasting_salesrecord WHERE {cond}", params)
     covered = (d1 - d0).days // 7 + 1  # the weeks summed: fewer than asked when the model's horizon is shorter
+    freq = data_settings().frequency
+    span = span_periods(freq, run.horizon, run.origin, weeks)  # in the workspace's periods: "28 days"
     card = _card(fc, lfl, ly, n, weeks=weeks, weeks_covered=covered,
-                 title=f"Forecast, next {covered} week{'s' if covered != 1 else ''}",
+                 title=f"Forecast, next {span} {period_noun(freq, span != 1)}",
+                 ly_words=f"the same {period_noun(freq)} last year",
                  start=d0.isoformat(), end=d1.isoformat(),
                  last_year_start=base_start.isoformat(), last_year_end=(d1 - timedelta(days=YEAR)).isoformat())
     if history_start is None or history_start > base_start:
@@ -125,16 +129,37 @@ def _movers(rows: list[dict], key: str) -> list[dict]:
     return found[:MOVERS]
 
 
-def _by_store_type(rows: list[dict]) -> list[dict]:
+def store_group_attribute(rows: list[dict]) -> str | None:
+    """What the Dashboard's card groups the locations by: their ``type`` (the stores file's, or a retailer's own
+    "type" attribute: Favorita's A..E), else the first attribute that groups them (the hierarchy's levels: the
+    generated retailer's format or region); None when no attribute groups them."""
+    if any(r.get("type") or (r.get("attributes") or {}).get("type") not in (None, "") for r in rows):
+        return "type"
+    grouping = hierarchy_attributes().grouping("location")
+    return grouping[0] if grouping else None
+
+
+def location_attribute_names() -> list[str]:
+    """Every attribute name of the workspace's locations, in the order first seen (what a page can offer)."""
+    seen: list[str] = []
+    for attrs in Location.objects.values_list("attrs", flat=True):
+        seen += [n for n in attrs or {} if n not in seen]
+    return seen
+
+
+def _by_store_type(rows: list[dict], attribute: str | None) -> list[dict]:
+    """Sales year to date by the value of ``attribute`` (``store_group_attribute``), in value order."""
+    if attribute is None:
+        return []
     groups: dict[str, list[dict]] = {}
-    for r in rows:  # the stores file's type, or a retailer's own "type" attribute (Favorita's A..E)
-        kind = r.get("type") or key_text((r.get("attributes") or {}).get("type"))
+    for r in rows:
+        kind = (r.get("type") if attribute == "type" else None) or key_text((r.get("attributes") or {}).get(attribute))
         groups.setdefault(kind or "Unknown", []).append(r)
     out = [{"type": k, "stores": len(v), "sales_ytd": _sum(v, "sales_ytd") or 0.0,
             "growth": _ratio(_sum(v, "sales_ytd_like_for_like"), _sum(v, "sales_last_year_like_for_like")),
-            "forecast_13w": _sum(v, "forecast_13w")} for k, v in sorted(groups.items())]
+            "forecast_13w": _sum(v, "forecast_13w")} for k, v in sorted(groups.items(), key=lambda g: value_order(g[0]))]
     out = [g for g in out if g["sales_ytd"] or g["forecast_13w"]]
-    return [] if all(g["type"] == "Unknown" for g in out) else out  # no location has a type: no such card
+    return [] if all(g["type"] == "Unknown" for g in out) else out  # no location has a value: no such card
 
 
 def _history(scope: StoreScope, end: date | None) -> list[dict]:
@@ -155,6 +180,7 @@ def dashboard_figures_compute(*, scope: StoreScope) -> dict:
     run = latest_run()
     latest = date.fromisoformat(periods["ytd_end"]) if periods else None
     rows = stores["results"]
+    group_by = store_group_attribute(rows)
     ytd = None
     if periods:
         ytd = _card(_sum(rows, "sales_ytd"), _sum(rows, "sales_ytd_like_for_like"),
@@ -166,7 +192,7 @@ def dashboard_figures_compute(*, scope: StoreScope) -> dict:
         "cards": {"last_week": last_week_card(scope=scope, week=latest), "year_to_date": ytd,
                   "next_4_weeks": forecast_card(scope=scope, run=run, weeks=4),
                   "next_13_weeks": forecast_card(scope=scope, run=run, weeks=FORECAST_WEEKS)},
-        "by_store_type": _by_store_type(rows),
+        "by_store_type": _by_store_type(rows, group_by), "by_store_attribute": group_by,
         "top_movers": {"stores": _movers(rows, "store"), "departments": _movers(depts["results"], "dept")},
         "history": _history(scope, latest),
     }
@@ -258,5 +284,6 @@ def dashboard(*, scope: StoreScope, figures: dict | None = None) -> dict:
             **figures["cards"],
             "accuracy": live_accuracy(scope=scope),
             "freshness": freshness(scope=scope, periods=figures["periods"]),
-            "by_store_type": figures["by_store_type"], "top_movers": figures["top_movers"],
+            "by_store_type": figures["by_store_type"], "by_store_attribute": figures.get("by_store_attribute", "type"),
+            "location_attributes": location_attribute_names(), "top_movers": figures["top_movers"],
             "attention": attention(scope=scope)}

@@ -12,22 +12,30 @@ from django.db.models import Max, QuerySet
 from accounts.scope import StoreScope
 from forecasting.ml.hierarchy import canonical
 from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord
+from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.overrides import node_deltas, override_deltas, series_deltas, with_overrides
 
 YEAR = timedelta(days=364)  # 52 weeks: the same weekday, the like-for-like week
 CANDIDATE_RUNS = 20  # newest earlier runs looked at for weeks with actuals
 
 
+def year_before(day: date, freq: str) -> date:
+    """The period a period's last-year figure is of: 52 weeks earlier (a week, or a day: the same weekday, so
+    25 Dec 2025, a Thursday, compares with Thu 26 Dec 2024), or the same month a year earlier (a month)."""
+    return day.replace(year=day.year - 1) if freq == "MS" else day - YEAR
+
+
 def last_year_overlay(*, scope: StoreScope, store: int, dept: int, dates: list[date]) -> list[dict]:
-    """The series' actual sales 52 weeks before each of ``dates``, drawn on the date it corresponds to
-    this year: [{date, sales, last_year_date}] in date order; weeks without a sale a year earlier are left out."""
+    """The series' actual sales a year before each of ``dates`` (``year_before``), drawn on the date it
+    corresponds to this year: [{date, sales, last_year_date}] in date order; periods without a sale a year
+    earlier are left out."""
     if not dates or not scope.allows(store):
         return []
-    wanted = set(dates)
-    rows = (SalesRecord.objects.filter(store=store, dept=dept, date__gte=min(dates) - YEAR,
-                                       date__lte=max(dates) - YEAR)
+    freq = data_settings().frequency
+    before = {year_before(d, freq): d for d in dates}
+    rows = (SalesRecord.objects.filter(store=store, dept=dept, date__gte=min(before), date__lte=max(before))
             .order_by("date").values_list("date", "sales"))
-    return [{"date": d + YEAR, "sales": float(s), "last_year_date": d} for d, s in rows if d + YEAR in wanted]
+    return [{"date": before[d], "sales": float(s), "last_year_date": d} for d, s in rows if d in before]
 
 
 def earlier_forecasts(*, scope: StoreScope, store: int, dept: int, served: ForecastRun | None,

@@ -12,7 +12,7 @@ from django.db import connection
 
 from forecasting.ml.hierarchy import key_text
 from forecasting.models import Item, Location
-from forecasting.selectors.catalog import attribute_filters, hierarchy_attributes
+from forecasting.selectors.catalog import attribute_filters, hierarchy_attributes, value_order
 
 SIDE_KEY = {"location": "store", "item": "dept"}
 MAX_COLUMNS = 8
@@ -98,7 +98,8 @@ def node_choices(words) -> list[dict]:
         side, _, attr = level.partition(".")
         if attr:
             word = words.location if side == "location" else words.item
-            out.append({"level": level, "label": f"{word} {attr.replace('_', ' ')}", "keys": attrs.values(level)})
+            out.append({"level": level, "label": f"{word} {attr.replace('_', ' ')}",
+                        "keys": sorted(attrs.values(level), key=value_order)})
     return out
 
 

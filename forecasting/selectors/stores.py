@@ -414,7 +414,9 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     weeks = sorted({d for _, d, _ in recent})
     heat_stores = sorted({s for s, _, _ in recent})
     cell = {(s, d): v for s, d, v in recent}
-    heatmap = {"weeks": [w.isoformat() for w in weeks], "stores": heat_stores,
+    freq = data_settings().frequency
+    span = span_periods(freq, 10 ** 6, None, heatmap_weeks)  # the window in the workspace's periods
+    heatmap = {"weeks": [w.isoformat() for w in weeks], "stores": heat_stores, "span": f"{span} {period_noun(freq)}",
                "sales": [[cell.get((s, w)) for w in weeks] for s in heat_stores]}
     return {"dept": dept, "attributes": Item.objects.filter(id=dept).values_list("attrs", flat=True).first() or {},
             "periods": _period_dict(ctx["periods"]),

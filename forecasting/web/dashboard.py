@@ -47,7 +47,8 @@ def dashboard_page(request):
         "choices": choices,
         "chart": total_chart(history, forecast, of=node["label"] if node else "Total", measure=Measure.of(words))
         if history else None,
-        "type_chart": store_type_chart(cards["by_store_type"], words.location.lower(), words.locations.lower())
+        "type_chart": store_type_chart(cards["by_store_type"], words.location.lower(), words.locations.lower(),
+                                       cards["by_store_attribute"] or "type", Measure.of(words))
         if cards["by_store_type"] else None,
         "watch": _watch(request), "checklist": onboarding_checklist(role=getattr(request.user, "role", None)),
         "notices": notices_recent(user=request.user)

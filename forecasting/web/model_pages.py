@@ -17,7 +17,7 @@ from forecasting.charts.forecast import forecast_chart
 from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
 from forecasting.models import Override
-from forecasting.selectors.catalog import series_codes, workspace_words
+from forecasting.selectors.catalog import data_settings, series_codes, workspace_words
 from forecasting.selectors.dataset import sales_week_count, series_choices, series_history
 from forecasting.selectors.forecast import (
     active_model,
@@ -26,6 +26,7 @@ from forecasting.selectors.forecast import (
     last_year_overlay,
     model_version_get,
     model_version_list,
+    year_before,
 )
 from forecasting.selectors.groups import filter_levels, narrowed_choices
 from forecasting.selectors.jobs import MODEL_JOBS, job_get
@@ -184,7 +185,9 @@ def forecast_page(request):
     last_year = last_year_overlay(scope=scope, store=store, dept=dept, dates=dates)
     earlier = earlier_forecasts(scope=scope, store=store, dept=dept, served=run)
     ly_by_date = {r["date"]: r["sales"] for r in last_year}
-    ctx.update(points=[{**p, "last_year": ly_by_date.get(p["date"])} for p in points],
+    freq = data_settings().frequency
+    ctx.update(points=[{**p, "last_year": ly_by_date.get(p["date"]), "last_year_date": year_before(p["date"], freq)}
+                       for p in points],
                overridden=any(p.get("overridden") for p in points), reasons=Override.Reason.choices,
                can_override=has_perm(request.user.role, "forecasts.override"),
                pooled=found["pooled"] if found else False, drivers=drivers, drivers_error=drivers_error,

@@ -11,8 +11,9 @@ from django.shortcuts import render
 from accounts.decorators import role_required
 from accounts.scope import StoreScope
 from forecasting.charts.base import Measure
-from forecasting.charts.stores import covariate_chart, heatmap_chart, history_chart
-from forecasting.selectors.catalog import workspace_words
+from forecasting.charts.stores import covariate_chart, heatmap_chart, history_chart, own_covariate_chart
+from forecasting.selectors.catalog import series_codes, workspace_words
+from forecasting.selectors.covariates import store_covariates
 from forecasting.selectors.groups import grouped_table
 from forecasting.selectors.jobs import INSIGHTS
 from forecasting.selectors.stores import department_detail, department_table, store_detail, store_table
@@ -54,12 +55,14 @@ def store_page(request, n: int):
     if found is None:  # outside the member's stores: the same page as an unknown store
         raise Http404(f"No store {n}.")
     anomalies = (found["anomalies"] or {}).get("results", [])
-    measure = Measure.of(workspace_words())
+    words = workspace_words()
+    measure = Measure.of(words)
     chart = history_chart(found["history"], found["forecast"], f"{measure.title()} and forecast",
                           "store-chart", anomalies, "dept", measure=measure) if found["history"] else None
-    covariates = covariate_chart(found["covariates"]) if found["covariates"] else None
+    own = store_covariates(store=n, words=words)  # the retailer's own covariates, beside Walmart's features file
+    covariates = covariate_chart(found["covariates"]) if found["covariates"] else own_covariate_chart(own)
     return render(request, "forecasting/store_detail.html", {"s": found, "chart": chart, "covariate_chart": covariates,
-                                                                 "watch": _watch(request)})
+                                                                 "own_covariates": own, "watch": _watch(request)})
 
 
 @role_required("forecasts.view")
@@ -76,10 +79,14 @@ def department_page(request, n: int):
     found = department_detail(scope=scope, dept=n)
     if found is None:
         raise Http404(f"No sales for department {n}.")
-    measure = Measure.of(workspace_words())
+    words, codes = workspace_words(), series_codes()
+    measure = Measure.of(words)
     chart = history_chart(found["history"], found["forecast"], f"{measure.title()} and forecast", "dept-chart",
                           (found["anomalies"] or {}).get("results", []), "store", measure=measure)
-    heatmap = heatmap_chart(found["heatmap"], "Weekly sales by store, last 52 weeks") \
+    span = found["heatmap"]["span"]
+    heatmap = heatmap_chart(found["heatmap"], f"{measure.title()} by {words.location.lower()}, last {span}",
+                            measure=measure, labels=[f"{words.location} {codes.of(s, n)['location']}"
+                                                     for s in found["heatmap"]["stores"]]) \
         if found["heatmap"]["stores"] else None
     return render(request, "forecasting/department_detail.html", {
         "d": found, "chart": chart, "heatmap": heatmap, "restricted": scope.restricted, "watch": _watch(request)})

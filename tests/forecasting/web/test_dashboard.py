@@ -70,7 +70,8 @@ def _check_cards(body, stores=None):
     for key, weeks in (("next_4_weeks", 4), ("next_13_weeks", 13)):
         value, lfl, ly, n = forecast_by_hand(weeks, stores)
         card = body[key]
-        assert set(card) == CARD | {"weeks", "weeks_covered", "title"} and card["weeks"] == weeks and card["start"] == "2012-03-09", key
+        assert set(card) == CARD | {"weeks", "weeks_covered", "title", "ly_words"} and card["weeks"] == weeks and card["start"] == "2012-03-09", key
+        assert (card["title"], card["ly_words"]) == (f"Forecast, next {weeks} weeks", "the same weeks last year"), key
         assert card["end"] == (seed.ORIGIN + timedelta(weeks=weeks)).isoformat()
         assert (card["value"], card["like_for_like"], card["last_year"]) == pytest.approx((value, lfl, ly)), key
         assert card["change"] == pytest.approx(lfl / ly - 1) and card["series"] == n, key
