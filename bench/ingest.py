@@ -4,6 +4,12 @@ raw COPY of the same file into an empty unindexed table.
 
 Targets: full ingest ≤ 2.5× raw COPY, re-upload of the same file ≤ 3×, peak
 memory < 600 MB.   Run: .venv/bin/python bench/ingest.py [--data DIR] [--quick]
+
+``--generated-daily`` (issue 17, acceptance 7; bench/_daily.py): a generated retailer's daily till export
+of each ``--rows`` size (default 1,000,000 and 10,000,000; written in chunks to a temp folder) through the
+mapped upload path (``upload_create`` + the ingest worker's ``upload_process``, in a child process whose
+peak memory is its own) against a raw COPY of the same file. Targets: ≤ 1.5× raw COPY, peak memory flat
+(each size's ≤ 1.25× the smallest size's). ``--quick`` adds it with 20,000 rows.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+import _daily  # noqa: E402
 from _data import add_quick, default_data_dir, quick_data, verdict  # noqa: E402
 from _django import use_bench_database  # noqa: E402
 
@@ -33,8 +40,21 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(default_data_dir()))
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--generated-daily", action="store_true",
+                    help="only the generated daily till export of each --rows size through the mapped path")
+    ap.add_argument("--rows", default="1000000,10000000", help="sizes of the generated daily files")
+    ap.add_argument("--child-daily", help=argparse.SUPPRESS)  # the child process that ingests one file
+    ap.add_argument("--tenant", help=argparse.SUPPRESS)
     add_quick(ap)
     args = ap.parse_args()
+    if args.child_daily:
+        import django
+
+        django.setup()
+        _daily.print_child(_daily.child_ingest(Path(args.child_daily), args.tenant))
+        return 0
+    if args.generated_daily:
+        return daily(args, [int(n) for n in args.rows.split(",")])
     if args.quick:
         args.data, args.repeat = quick_data(), 1
     train = Path(args.data) / "train.csv"
@@ -140,7 +160,28 @@ def main() -> int:
     print(f"ratio full/raw  = {r1:.2f}  (target ≤ 2.5)  {'PASS' if r1 <= 2.5 else 'FAIL'}")
     print(f"ratio again/raw = {r2:.2f}  (target ≤ 3.0)  {'PASS' if r2 <= 3.0 else 'FAIL'}")
     print(f"peak memory     = {peak:.0f} MB (target < 600)  {'PASS' if peak < 600 else 'FAIL'}")
-    return verdict(r1 <= 2.5 and r2 <= 3.0 and peak < 600, args.quick)
+    ok = r1 <= 2.5 and r2 <= 3.0 and peak < 600
+    if args.quick:
+        ok = daily(args, [20_000], setup=False) == 0 and ok
+    return verdict(ok, args.quick)
+
+
+def daily(args, sizes: list[int], setup: bool = True) -> int:
+    import tempfile
+
+    if setup:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("setup_platform", verbosity=0)
+    print(f"\ngenerated daily till export (demo/retailer.py's sales layout) through the mapped upload path, "
+          f"{', '.join(f'{n:,}' for n in sizes)} rows:", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-daily-") as folder:
+        ok = _daily.section(sizes, repeat=1 if args.quick else args.repeat, script=Path(__file__),
+                            folder=Path(folder))
+    return verdict(ok, args.quick) if setup else (0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .columns import COLUMNS
 
-__all__ = ["binary_supported", "to_copy_binary", "from_copy_binary", "BINARY_KINDS"]
+__all__ = ["binary_supported", "to_copy_binary", "from_copy_binary", "encode_columns", "BINARY_KINDS"]
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 HEADER = SIGNATURE + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
@@ -86,6 +86,23 @@ def to_copy_binary(frame: pd.DataFrame, kind: str, rows: np.ndarray | None = Non
         if typ == "date":
             v = _days(v) - _PG_EPOCH_DAYS
         body[name] = v
+    return memoryview(out)
+
+
+def encode_columns(columns: list[tuple[np.ndarray, str]]) -> memoryview:
+    """Rows of the given (values, pg type) columns, in order, for a binary COPY (no NULLs: a missing
+    float8 is NaN; dates as datetime64)."""
+    dt = np.dtype([("nfields", ">i2")] + [f for i, (_, typ) in enumerate(columns)
+                                          for f in ((f"_len{i}", ">i4"), (f"c{i}", _NP[typ]))])
+    n = len(columns[0][0]) if columns else 0
+    out = np.empty(len(HEADER) + n * dt.itemsize + len(TRAILER), dtype=np.uint8)
+    out[:len(HEADER)] = np.frombuffer(HEADER, dtype=np.uint8)
+    out[len(out) - len(TRAILER):] = np.frombuffer(TRAILER, dtype=np.uint8)
+    body = out[len(HEADER):len(out) - len(TRAILER)].view(dt)
+    body["nfields"] = len(columns)
+    for i, (values, typ) in enumerate(columns):
+        body[f"_len{i}"] = _WIDTH[typ]
+        body[f"c{i}"] = _days(values) - _PG_EPOCH_DAYS if typ == "date" else values
     return memoryview(out)
 
 

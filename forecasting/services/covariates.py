@@ -37,10 +37,15 @@ def covariates_store(cov: Covariates) -> LoadCounts:
                     "SELECT name, store, dept, date, value FROM _cov "
                     "ON CONFLICT (name, store, dept, date) DO UPDATE SET value = EXCLUDED.value")
         cur.execute("DROP TABLE _cov")
+    covariate_specs_save(cov.kinds, cov.level)
+    return LoadCounts(inserted=int(inserted), updated=int(updated), unchanged=len(out) - int(inserted) - int(updated))
+
+
+def covariate_specs_save(kinds: dict[str, str], level: str) -> None:
+    """Inside the caller's transaction: each covariate's kind and level are the latest file's."""
     now = timezone.now()
-    for name, kind in cov.kinds.items():
-        fields = {"kind": kind, "level": cov.level, "updated_at": now}
+    for name, kind in kinds.items():
+        fields = {"kind": kind, "level": level, "updated_at": now}
         # a covariate known ahead is offered to the simulator as a lever until an admin says otherwise
         CovariateSpec.objects.update_or_create(name=name, defaults=fields,
                                                create_defaults={**fields, "lever": kind == "known"})
-    return LoadCounts(inserted=int(inserted), updated=int(updated), unchanged=len(out) - int(inserted) - int(updated))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import time
 
 import pandas as pd
@@ -35,6 +36,7 @@ from forecasting.models import DataSettings, Item, Layout, Location, Upload
 from forecasting.services.catalog import data_settings_locked
 from forecasting.services.covariates import covariates_store
 from forecasting.services.events import events_store
+from forecasting.services.mapped_stream import sales_stream
 from forecasting.services.upload_loading import LoadCounts
 from forecasting.services.upload_outcome import LoadRefused, upload_fail, upload_load
 from forecasting.services.upload_scope import upload_scope
@@ -146,9 +148,17 @@ def _refuse(upload: Upload, actor: Actor, reason: str) -> Upload:
     return upload
 
 
+def _streamed(start: bytes, kind: str | None) -> bool:
+    """A sales file of plain text is read in chunks (forecasting/services/mapped_stream.py); a compressed
+    file, a workbook or a Parquet file whole."""
+    return kind == "sales" and start[:2] != b"\x1f\x8b" and start[:4] not in (b"PAR1", b"PK\x03\x04")
+
+
 def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started: float) -> Upload:
     try:
-        raw = read_raw(upload.file_path, limits.max_bytes)
+        if os.path.getsize(upload.file_path) > limits.max_bytes:
+            read_raw(upload.file_path, limits.max_bytes)  # its FileError names the limit
+        raw = file_start(upload.file_path)
         mapping, layout, proposal = _decide(upload, raw)
     except (FileError, FileFormatError, MappingError) as exc:
         return _refuse(upload, actor, str(exc))
@@ -160,7 +170,15 @@ def mapped_process(upload: Upload, *, actor: Actor, limits: ParseLimits, started
     if kind not in READ_KINDS:
         return _refuse(upload, actor, f"a file of {kind or 'no known kind'} is not stored yet; sales, locations, "
                                       "items, covariates and events files are")
+    if _streamed(raw, kind):
+        result = ParseResult(kind="sales", ok=True, frame=None)
+        result.stats = {"rows": 0, "format": "csv", "layout": layout, "mapped_kind": kind, "chunked": True}
+        Upload.objects.filter(pk=upload.pk).update(mapping=mapping.as_json(), layout=layout[:40])
+        prepare = _Prepare(upload=upload, mapping=mapping, kind=kind, actor=actor, stream=limits.max_rows)
+        return upload_load(upload, actor=actor, result=result, started=started, parse_seconds=0.0, prepare=prepare)
     try:
+        if len(raw) < os.path.getsize(upload.file_path):
+            raw = read_raw(upload.file_path, limits.max_bytes)
         mapped = read_mapped(raw, mapping, max_decompressed=limits.max_decompressed_bytes)
     except FileFormatError as exc:
         return _refuse(upload, actor, str(exc))
@@ -201,33 +219,36 @@ def _weekly_note(freq: str, mapping: Mapping, skip: tuple[str, ...] = ()) -> lis
 class _Prepare:
     """Runs inside the load's transaction: codes -> ids, periods, the canonical frame."""
 
-    def __init__(self, *, upload: Upload, mapping: Mapping, kind: str, actor: Actor):
+    def __init__(self, *, upload: Upload, mapping: Mapping, kind: str, actor: Actor, stream: int | None = None):
         self.upload, self.mapping, self.kind, self.actor = upload, mapping, kind, actor
+        self.stream = stream  # a sales file read in chunks: the plan's row limit
 
     def __call__(self, result) -> LoadCounts | None:
+        if self.stream is not None:
+            return sales_stream(self, result, path=self.upload.file_path, max_rows=self.stream)
         frame, mapping = result.frame, self.mapping
         settings = data_settings_locked()
         if self.kind == "events":
             counts, result.warnings = events_store(frame, upload=self.upload, settings=settings, actor=self.actor)
             return counts
-        ids = {side: self._ids(side, frame) for side in ("location", "item")
+        ids = {side: self.ids(side, frame) for side in ("location", "item")
                if side in frame or (self.kind == "sales")}
-        self._check_scope(frame, ids)
+        self.check_scope(frame, ids)
         if self.kind in COVARIATE_KINDS:  # a file of covariates by period only: stored by themselves
-            freq = self._frequency(frame, settings)
+            freq = self.frequency(frame, settings)
             counts = covariates_store(canonical.covariates(frame, mapping, ids=ids, freq=freq))
             result.warnings = _weekly_note(settings.frequency or freq, mapping)
-            self._settle(settings, freq)
+            self.settle(settings, freq)
             return counts
         if self.kind in ("sales", "location_covariates"):
-            freq = self._frequency(frame, settings)
+            freq = self.frequency(frame, settings)
             build = canonical.sales if self.kind == "sales" else canonical.location_covariates
             out = build(frame, mapping, ids=ids, freq=freq)
             skip = canonical.ENGINE_COVARIATES if self.kind == "location_covariates" else ()
             covariates_store(canonical.covariates(frame, mapping, ids=ids, freq=freq, skip=skip))
             result.frame = out.frame
             result.warnings = out.warnings + _weekly_note(settings.frequency or freq, mapping, skip)
-            self._settle(settings, freq)
+            self.settle(settings, freq)
             return None
         side = "location" if self.kind == "locations" else "item"
         rows = canonical.attributes(frame, side)
@@ -246,7 +267,7 @@ class _Prepare:
             return None
         return LoadCounts(inserted=0, updated=len(rows), unchanged=0)
 
-    def _ids(self, side: str, frame: pd.DataFrame) -> dict[str, int]:
+    def ids(self, side: str, frame: pd.DataFrame) -> dict[str, int]:
         codes = set(frame[side].unique()) if side in frame else {canonical.IMPLICIT}
         with connection.cursor() as cur:
             cur.execute(f"LOCK TABLE forecasting_{side} IN SHARE ROW EXCLUSIVE MODE")
@@ -271,7 +292,7 @@ class _Prepare:
                                        for c in new], batch_size=1000)
         return known
 
-    def _check_scope(self, frame: pd.DataFrame, ids: dict) -> None:
+    def check_scope(self, frame: pd.DataFrame, ids: dict) -> None:
         scope = upload_scope(self.upload)
         if not scope.restricted or "location" not in ids:
             return
@@ -283,7 +304,7 @@ class _Prepare:
                        "reason": f"location {code} is outside your access"} for i, code in bad.head(1000).items()]
             raise LoadRefused(errors, int(len(bad)))
 
-    def _frequency(self, frame: pd.DataFrame, settings: DataSettings) -> str:
+    def frequency(self, frame: pd.DataFrame, settings: DataSettings) -> str:
         found = canonical.file_frequency(frame, self.mapping)
         workspace = settings.frequency or found
         if not workspace:
@@ -296,7 +317,10 @@ class _Prepare:
             raise LoadRefused([{"line": None, "column": None, "value": None, "reason": str(exc)}]) from None
         return workspace
 
-    def _settle(self, settings: DataSettings, freq: str) -> None:
+    def weekly_note(self, freq: str) -> list[str]:
+        return _weekly_note(freq, self.mapping)
+
+    def settle(self, settings: DataSettings, freq: str) -> None:
         """The workspace's frequency, period label, key headers and whether codes are Walmart's numbers."""
         changes = {}
         if not settings.frequency:

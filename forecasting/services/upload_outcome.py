@@ -58,7 +58,8 @@ def upload_load(upload: Upload, *, actor: Actor, result, started: float, parse_s
     """Load a validated ``result`` (kind, frame, rows_total, warnings, stats) and finish the job."""
     job_id = upload.job_id
     if job_id:
-        job_progress(job_id=job_id, progress=0.5, message=f"Validated {result.rows_total:,} rows; loading")
+        job_progress(job_id=job_id, progress=0.5, message=f"Validated {result.rows_total:,} rows; loading"
+                     if result.rows_total else "Reading, checking and loading the file")  # a file read in chunks
         checkpoint("loading", job_id=job_id)
     try:
         counts, version = _load_and_record(upload=upload, actor=actor, result=result, prepare=prepare)

@@ -63,7 +63,7 @@ def frequency_word(freq: str) -> str:
     return {"D": "daily", "MS": "monthly"}.get(freq, "weekly")
 
 
-def _keys(frame: pd.DataFrame, ids: dict[str, dict[str, int]]) -> pd.DataFrame:
+def keys(frame: pd.DataFrame, ids: dict[str, dict[str, int]]) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for role, column in (("location", "store"), ("item", "dept")):
         codes = frame[role] if role in frame else pd.Series(IMPLICIT, index=frame.index)
@@ -71,7 +71,7 @@ def _keys(frame: pd.DataFrame, ids: dict[str, dict[str, int]]) -> pd.DataFrame:
     return out
 
 
-def _ignored(mapping: Mapping) -> list[str]:
+def ignored(mapping: Mapping) -> list[str]:
     unused = [f"{h} ({r})" for h, r in mapping.columns.items() if r.startswith(("item.", "location."))
               and mapping.kind == "sales"]
     return [f"Stored as read but not used by forecasts yet: {', '.join(unused)}."] if unused else []
@@ -80,7 +80,7 @@ def _ignored(mapping: Mapping) -> list[str]:
 def sales(frame: pd.DataFrame, mapping: Mapping, *, ids: dict[str, dict[str, int]], freq: str) -> Canonical:
     """``frame``: a mapped sales file (location and/or item, date, measure[, open, event]) -> today's sales
     frame (store, dept, date, sales, is_holiday) at ``freq``, summed over open days."""
-    f = _keys(frame, ids)
+    f = keys(frame, ids)
     f["date"] = pd.to_datetime(frame["date"])
     f["value"] = frame["measure"].astype(float)
     f["open"] = frame["open"].astype(bool) if "open" in frame else True
@@ -95,7 +95,7 @@ def sales(frame: pd.DataFrame, mapping: Mapping, *, ids: dict[str, dict[str, int
     out = pd.DataFrame({"store": periods["store"].astype("int64"), "dept": periods["dept"].astype("int64"),
                         "date": stored_period(periods["period"], freq).astype("datetime64[ns]"),
                         "sales": periods["value"].astype(float), "is_holiday": periods["hol"].astype(bool)})
-    warnings = _ignored(mapping)
+    warnings = ignored(mapping)
     if closed:
         warnings.append(f"{closed:,} series-period(s) with no open day: left as gaps, not zeros.")
     return Canonical("sales", out.reset_index(drop=True), warnings)
@@ -114,7 +114,7 @@ def location_covariates(frame: pd.DataFrame, mapping: Mapping, *, ids: dict[str,
     f["is_holiday"] = hol.astype(bool) if hol.dtype == bool else hol.astype(str).str.len() > 0
     agg = {name: "mean" for name in ENGINE_COVARIATES} | {"is_holiday": "any"}
     out = f.groupby(["store", "date"], sort=True).agg(agg).reset_index()
-    return Canonical("features", out, _ignored(mapping))
+    return Canonical("features", out, ignored(mapping))
 
 
 LEVELS = {frozenset({"location", "item"}): "series", frozenset({"location"}): "location",

@@ -2,13 +2,17 @@
 fields, BOM, UTF-8 or Windows-1252), CSV.gz, XLSX or Parquet -> one column per role, every cell checked.
 A bad cell is reported with its line (the header is line 1), its column as the file names it, the value
 and the reason; nothing of a file with errors is meant to be stored. Pure Python and pandas, no Django.
-(Memory: the file is read whole; the chunked path of ``forecasting.ingest.parsing`` is the next step.)"""
+``read_mapped`` reads a file whole; ``read_mapped_chunks`` reads a plain text file chunk by chunk (bounded
+memory: the mapped daily path of forecasting/services/mapped_stream.py), each chunk checked the same way
+with its own lines."""
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import math
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -48,6 +52,11 @@ class MappedFile:
 
 def read_mapped(data: bytes, mapping: Mapping, *, max_decompressed: int = 2 << 30) -> MappedFile:
     table, fmt = _table(data, mapping, max_decompressed)
+    return check_table(table, mapping, fmt)
+
+
+def check_table(table: pd.DataFrame, mapping: Mapping, fmt: str) -> MappedFile:
+    """``table`` (text cells; its index + 2 is each row's line) -> one checked column per role."""
     typed = fmt in ("xlsx", "parquet")
     if typed:  # typed cells were written with a decimal point
         mapping = replace(mapping, decimal=".")
@@ -55,7 +64,7 @@ def read_mapped(data: bytes, mapping: Mapping, *, max_decompressed: int = 2 << 3
     if missing:
         raise FileFormatError(f"the file has no column {', '.join(map(repr, missing))} that the mapping names")
     out = MappedFile(frame=pd.DataFrame(index=table.index), rows=len(table), format=fmt)
-    lines = pd.Series(range(2, len(table) + 2), index=table.index)
+    lines = pd.Series(table.index + 2, index=table.index)
     for header, role in mapping.columns.items():
         if role == "ignore":
             continue
@@ -98,6 +107,49 @@ def _csv(data: bytes, mapping: Mapping) -> pd.DataFrame:
     return frame
 
 
+def text_encoding(path: str) -> str:
+    """``decode``'s choice for a whole file, read in blocks: UTF-8 (its byte order mark dropped), else
+    Windows-1252."""
+    dec = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        bom = fh.read(3) == codecs.BOM_UTF8
+        fh.seek(3 if bom else 0)
+        try:
+            while block := fh.read(16 << 20):
+                dec.decode(block)
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig" if bom else "utf-8"
+
+
+def read_mapped_chunks(path: str, mapping: Mapping, *, rows: int = 200_000) -> Iterator[MappedFile]:
+    """A plain text file (not compressed) read ``rows`` rows at a time, each chunk checked as
+    ``read_mapped`` checks a whole file (lines count from the file's start; duplicates within a chunk)."""
+    try:
+        reader = pd.read_csv(path, sep=mapping.delimiter or ",", dtype=str, keep_default_na=False,
+                             skipinitialspace=False, encoding=text_encoding(path), chunksize=rows)
+        start = 0
+        for table in reader:
+            table.columns = [c.strip() for c in table.columns]
+            table.index = pd.RangeIndex(start, start + len(table))
+            start += len(table)
+            yield check_table(table, mapping, "csv")
+    except pd.errors.ParserError as exc:
+        raise FileFormatError(f"the file is not a {mapping.delimiter or ','}-separated text file ({exc})") from None
+
+
+def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+    """``to_number`` of each cell, vectorised (cells it reads otherwise are read by it, one by one)."""
+    plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False) if decimal == "," \
+        else text.str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(plain, errors="coerce").astype(float)
+    odd = numbers.isna()
+    if odd.any():
+        numbers[odd] = text[odd].map(lambda v: to_number(v, decimal)).astype(float)
+    return numbers
+
+
 def _cell(value) -> str:
     """A typed cell (XLSX, Parquet) as text: dates in ISO, numbers with a decimal point."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -125,7 +177,7 @@ def _column(raw: pd.Series, header: str, role: str, mapping: Mapping, lines: pd.
         _flag(out, parsed.isna(), lines, header, text, f"not a date (expected {_example(fmt)})")
         return parsed.dt.date
     if role == "measure" or role.startswith("covariate:"):
-        numbers = text.map(lambda v: to_number(v, mapping.decimal) if v.lower() not in EMPTY else None)
+        numbers = _numbers(text, mapping.decimal).where(~empty)
         bad = numbers.isna() & ~empty
         _flag(out, bad, lines, header, text, "not a number" + (" (decimal comma)" if mapping.decimal == "," else ""))
         if role == "measure":
