@@ -37,7 +37,7 @@ Z80 = NormalDist().inv_cdf(0.90)  # half-width of a central 80 % band in standar
 Z95 = NormalDist().inv_cdf(0.975)
 ROBUST_Z = 3.5  # Iglewicz and Hoaglin's cut-off for the modified z-score
 ANOMALY_RULES = {"band": "Outside the forecast's 95% interval",  # each method of ``anomalies``, in words
-                 "seasonal_z": "Far from the same week in other years",
+                 "seasonal_z": "Far from the same time of year in other years",
                  "robust_z": "Far from the series' usual level (under a year of history)"}
 KEYS = ["store", "dept"]
 

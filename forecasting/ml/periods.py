@@ -90,6 +90,20 @@ def periods_as_weeks(periods: int, freq: str) -> int:
     return int(periods)
 
 
+YEAR_DAYS = 364  # 52 weeks: a week or a day a year before is the same weekday
+
+
+def year_before(day, freq: str):
+    """The period a period's last-year figure is of: 52 weeks earlier (a week, or a day: the same weekday, so
+    25 Dec 2025, a Thursday, compares with Thu 26 Dec 2024), or the same month a year earlier (a month)."""
+    return day.replace(year=day.year - 1) if freq == "MS" else day - pd.Timedelta(days=YEAR_DAYS).to_pytimedelta()
+
+
+def year_before_sql(expr: str, freq: str) -> str:
+    """``year_before`` of a date column or expression, in PostgreSQL."""
+    return f"({expr} - interval '1 year')::date" if freq == "MS" else f"({expr} - {YEAR_DAYS})"
+
+
 def period_start(dates: pd.Series, freq: str) -> pd.Series:
     """The first day of the period holding each date."""
     d = pd.to_datetime(dates).dt.normalize()

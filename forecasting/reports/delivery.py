@@ -22,7 +22,7 @@ from accounts.audit import Actor, audit_record
 from accounts.models import AuditEvent, User
 from accounts.scope import StoreScope
 from forecasting.reports.figures import weekly_report
-from forecasting.reports.pdf import kpi_rows, money, pct, report_filename, report_pdf
+from forecasting.reports.pdf import kpi_rows, money, pct, report_filename, report_pdf, report_words
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x5EEC1  # pg_advisory_xact_lock key of the weekly send (per schema: one database lock per workspace)
@@ -54,9 +54,12 @@ def _already_sent(week: str) -> bool:
 
 def weekly_report_message(*, report: dict, tenant, recipients: list[str]) -> EmailMultiAlternatives:
     name = getattr(tenant, "brand_name", None) or tenant.name
+    words = report_words(report)
     context = {"report": report, "tenant": tenant, "name": name, "kpis": kpi_rows(report),
-               "movers": [(f"{label} {m['key']}", money(m["forecast_13w"]), pct(m["change"]))
-                          for label, part in (("Store", report["movers"]["stores"]), ("Department", report["movers"]["departments"]))
+               "movers": [(f"{label} {m.get('code', m['key'])}", money(m["forecast_13w"], words["unit"]),
+                           pct(m["change"]))
+                          for label, part in ((words["location"], report["movers"]["stores"]),
+                                              (words["item"], report["movers"]["departments"]))
                           for m in part["up"][:3] + part["down"][:3]],
                "url": getattr(tenant, "url", "")}
     text = "\n".join([f"Weekly report - {name}", ""] + [f"{a}: {b} (last year {c}, {d})" if c else f"{a}: {b}"

@@ -9,13 +9,14 @@ table (forecasting/selectors/stores.py), so the growth figures are the ones
 the Stores page shows."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 from django.db import connection
 from django.utils import timezone
 
 from accounts.scope import StoreScope
-from forecasting.selectors.catalog import period_floor, workspace_words
+from forecasting.selectors.catalog import period_floor, series_codes, workspace_words
 from forecasting.selectors.dashboard import last_week_card
 from forecasting.selectors.dataset import total_sales_history
 from forecasting.selectors.forecast import active_model, latest_run, total_forecast
@@ -57,12 +58,14 @@ def _sum(rows: list[dict], field: str) -> float | None:
     return float(sum(values)) if values else None
 
 
-def _movers(rows: list[dict], key: str, floor: float) -> dict:
+def _movers(rows: list[dict], key: str, floor: float, codes: dict) -> dict:
     """Largest forecast change vs the same weeks last year, up and down, in dollars and like for like; rows
-    whose last-year base is under ``floor`` (the materiality floor over these weeks) are left out."""
+    whose last-year base is under ``floor`` (the materiality floor over these weeks) are left out. ``codes``:
+    id -> (the retailer's code, name) of the rows' side."""
     material = [{**r, "difference": r["forecast_like_for_like"] - r["forecast_last_year"]} for r in rows
                 if r.get("forecast_change") is not None and (r.get("forecast_last_year") or 0) >= floor]
-    pick = lambda part: [{"key": r[key], "forecast_13w": r["forecast_13w"],  # noqa: E731
+    pick = lambda part: [{"key": r[key], "code": codes.get(r[key], (str(r[key]),))[0],  # noqa: E731
+                          "forecast_13w": r["forecast_13w"],
                           "forecast_like_for_like": r["forecast_like_for_like"],
                           "forecast_last_year": r["forecast_last_year"], "difference": r["difference"],
                           "change": r["forecast_change"]} for r in part]
@@ -94,7 +97,7 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
     champion = active_model()
     accuracy = live_accuracy_summary(champion)
     history = total_sales_history(scope=scope, weeks=HISTORY_WEEKS)
-    words = workspace_words()
+    words, codes = workspace_words(), series_codes()
     span = (stores.get("run") or {}).get("forecast_periods") or words.horizon_default  # what the tables sum
     floor = period_floor() * span  # a mover's base over the periods compared
     return {
@@ -111,7 +114,9 @@ def weekly_report(*, scope: StoreScope, today: date | None = None) -> dict:
         "history": history,
         "forecast": total_forecast(run, scope=scope) if run is not None else [],
         "by_store_type": _by_type(srows),
-        "movers": {"stores": _movers(srows, "store", floor), "departments": _movers(drows, "dept", floor)},
+        "movers": {"stores": _movers(srows, "store", floor, codes.locations),
+                   "departments": _movers(drows, "dept", floor, codes.items)},
+        "words": asdict(words),
         "attention": _attention(scope=scope),
         "plan": _plan(scope=scope, run=run),
     }
@@ -129,7 +134,10 @@ def _plan(*, scope: StoreScope, run) -> dict | None:
 
 
 def _by_type(rows: list[dict]) -> list[dict]:
+    """Sales year to date by store type; none when the stores have no type (a retailer's own attributes)."""
     out: dict[str, float] = {}
+    if not any(r.get("type") for r in rows):
+        return []
     for r in rows:
         out[r.get("type") or "?"] = out.get(r.get("type") or "?", 0.0) + float(r.get("sales_ytd") or 0.0)
     return [{"type": k, "sales_ytd": v} for k, v in sorted(out.items())]

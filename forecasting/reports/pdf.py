@@ -4,6 +4,7 @@ into PNGs embedded in the page."""
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from datetime import date
 
 import matplotlib
@@ -13,14 +14,25 @@ import matplotlib.pyplot as plt  # noqa: E402
 from fpdf import FPDF  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from forecasting.selectors.catalog import Words  # noqa: E402
+from forecasting.templatetags.figures import with_unit  # noqa: E402
 from saas.pdf_branding import accent_rgb, latin, pdf_letterhead  # noqa: E402
 
 
-def money(value) -> str:
-    """-958.2 -> "-$958" (the sign before the currency; the core fonts have no U+2212)."""
+def money(value, unit: str = "$") -> str:
+    """-958.2 -> "-$958" (the sign before the currency; the core fonts have no U+2212); in the workspace's
+    unit: a symbol before the figure, a word after it ("1,200 units")."""
     if value is None:
         return "-"
-    return f"{'-' if round(value) < 0 else ''}${abs(value):,.0f}"
+    return with_unit(f"{abs(value):,.0f}", "-" if round(value) < 0 else "", unit)
+
+
+def report_words(report: dict) -> dict:
+    """The workspace's words the report was made with (forecasting/selectors/catalog.py ``Words``)."""
+    return {**asdict(Words()), **(report.get("words") or {})}
+
+
+ADJECTIVE = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 
 
 def pct(value) -> str:
@@ -38,12 +50,13 @@ def kpi_rows(report: dict) -> list[tuple[str, str, str, str]]:
     lw, ytd, nx = report["last_week"] or {}, report["ytd"], report["next13"]
     wape = report["live_wape"]
     champ = report["champion"]
+    unit = report_words(report)["unit"]
     return [
-        (f"{lw.get('title') or 'Last week'} ({_fmt_date(lw.get('week'))})", money(lw.get("sales_like_for_like")),
-         money(lw.get("last_year_like_for_like")), pct(lw.get("growth"))),
-        ("Year to date", money(ytd["like_for_like"]), money(ytd["last_year"]), pct(ytd["growth"])),
-        (f"Next {nx.get('span') or '13 weeks'} (forecast)", money(nx["like_for_like"]), money(nx["last_year"]),
-         pct(nx["change"])),
+        (f"{lw.get('title') or 'Last week'} ({_fmt_date(lw.get('week'))})", money(lw.get("sales_like_for_like"), unit),
+         money(lw.get("last_year_like_for_like"), unit), pct(lw.get("growth"))),
+        ("Year to date", money(ytd["like_for_like"], unit), money(ytd["last_year"], unit), pct(ytd["growth"])),
+        (f"Next {nx.get('span') or '13 weeks'} (forecast)", money(nx["like_for_like"], unit),
+         money(nx["last_year"], unit), pct(nx["change"])),
         ("Live forecast accuracy (WAPE)", "-" if wape is None else f"{wape * 100:,.1f}%", "", ""),
         ("Champion model", "-" if champ is None else latin(f"v{champ['number']} ({champ['chosen']})"), "", ""),
     ]
@@ -66,13 +79,15 @@ def _thousands(ax) -> None:
 def history_chart(report: dict, colour) -> io.BytesIO | None:
     if not report["history"]:
         return None
+    words = report_words(report)
+    measure = f"{ADJECTIVE.get(words['period'], 'Weekly')} {words['measure'].lower()}"
     fig, ax = plt.subplots(figsize=(9, 3.2))
     ax.plot([h["date"] for h in report["history"]], [h["sales"] for h in report["history"]], color="#444",
-            lw=1.2, label="Weekly sales")
+            lw=1.2, label=measure)
     if report["forecast"]:
         ax.plot([f["date"] for f in report["forecast"]], [f["forecast"] for f in report["forecast"]],
                 color=[c / 255 for c in colour], lw=1.6, label="Forecast")
-    ax.set_title("Total weekly sales ($) and forecast", fontsize=10)
+    ax.set_title(f"Total {measure.lower()} ({words['unit']}) and forecast", fontsize=10)
     ax.legend(fontsize=8)
     _thousands(ax)
     return _png(fig)
@@ -84,7 +99,8 @@ def store_type_chart(report: dict, colour) -> io.BytesIO | None:
         return None
     fig, ax = plt.subplots(figsize=(9, 2.4))
     ax.barh([f"Type {r['type']}" for r in rows], [r["sales_ytd"] for r in rows], color=[c / 255 for c in colour])
-    ax.set_title("Sales year to date by store type ($)", fontsize=10)
+    words = report_words(report)
+    ax.set_title(f"{words['measure']} year to date by {words['location'].lower()} type ({words['unit']})", fontsize=10)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.tick_params(labelsize=8)
     return _png(fig)
@@ -97,22 +113,23 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font("Helvetica", "", 9)
 
 
-def _movers_table(pdf: FPDF, title: str, movers: dict, label: str, periods: str = "weeks") -> None:
+def _movers_table(pdf: FPDF, title: str, movers: dict, label: str, periods: str = "weeks", unit: str = "$") -> None:
     _heading(pdf, title)
     rows = movers["up"] + [m for m in movers["down"] if m not in movers["up"]]
     if not rows:
         pdf.cell(0, 6, "No forecast to compare yet: train a model and refresh the forecast.", new_x="LMARGIN",
                  new_y="NEXT")
         return
-    pdf.multi_cell(0, 5, latin(f"Like for like (the same series both years), ranked by the difference in dollars; "
-                               f"under {money(movers['floor'])} last year (the materiality floor) left out."),
+    pdf.multi_cell(0, 5, latin(f"Like for like (the same series both years), ranked by the difference in "
+                               f"{'dollars' if unit == '$' else unit}; under {money(movers['floor'], unit)} last year "
+                               "(the materiality floor) left out."),
                    new_x="LMARGIN", new_y="NEXT")
     with pdf.table(col_widths=(40, 40, 40, 40, 30),
                    text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")) as table:
         table.row([label, "Forecast", f"Same {periods} last year", "Difference", "Change"])
         for m in rows:
-            table.row([f"{label} {m['key']}", money(m["forecast_like_for_like"]), money(m["forecast_last_year"]),
-                       money(m["difference"]), pct(m["change"])])
+            table.row([latin(f"{label} {m.get('code', m['key'])}"), money(m["forecast_like_for_like"], unit),
+                       money(m["forecast_last_year"], unit), money(m["difference"], unit), pct(m["change"])])
 
 
 def _attention(pdf: FPDF, attention: dict | None) -> None:
@@ -176,11 +193,13 @@ def report_pdf(report: dict, *, tenant) -> bytes:
         if chart is not None:
             pdf.ln(3)
             pdf.image(chart, w=pdf.epw)
-    nx = report["next13"]
+    nx, words = report["next13"], report_words(report)
     periods = nx.get("periods") or "weeks"
-    _movers_table(pdf, f"Top movers: stores (forecast of the next {nx.get('span') or '13 weeks'} vs the same {periods} "
-                       "last year)", report["movers"]["stores"], "Store", periods)
-    _movers_table(pdf, "Top movers: departments", report["movers"]["departments"], "Dept", periods)
+    _movers_table(pdf, f"Top movers: {words['locations'].lower()} (forecast of the next {nx.get('span') or '13 weeks'} "
+                       f"vs the same {periods} last year)", report["movers"]["stores"], words["location"], periods,
+                  words["unit"])
+    _movers_table(pdf, f"Top movers: {words['items'].lower()}", report["movers"]["departments"], words["item"],
+                  periods, words["unit"])
     _plan(pdf, report.get("plan"))
     _attention(pdf, report["attention"])
     return bytes(pdf.output())

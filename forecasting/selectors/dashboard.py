@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.scope import StoreScope
 from forecasting.ml.hierarchy import key_text
-from forecasting.ml.periods import period_noun, span_periods
+from forecasting.ml.periods import period_noun, span_periods, year_before, year_before_sql
 from forecasting.models import DriftReport, Location
 from forecasting.selectors import forecast as forecast_selectors
 from forecasting.selectors import stores as stores_selectors
@@ -88,26 +88,26 @@ def forecast_card(*, scope: StoreScope, run, weeks: int) -> dict | None:
     if run is None:
         return None
     cond, params = scope.sql("store")
-    end = run.origin + timedelta(weeks=weeks)
+    end, freq = run.origin + timedelta(weeks=weeks), data_settings().frequency
     (fc, lfl, ly, n, d0, d1), = _fetch(f"""
         WITH f AS (SELECT store, dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
                    FROM forecasting_forecastpoint WHERE run_id = %s AND {cond} AND date <= %s GROUP BY store, dept),
              ly AS (SELECT s.store, s.dept, sum(s.sales) AS s FROM forecasting_salesrecord s JOIN f USING (store, dept)
-                    WHERE s.date BETWEEN f.d0 - {YEAR} AND f.d1 - {YEAR} GROUP BY s.store, s.dept)
+                    WHERE s.date BETWEEN {year_before_sql("f.d0", freq)} AND {year_before_sql("f.d1", freq)}
+                    GROUP BY s.store, s.dept)
         SELECT sum(f.fc), sum(f.fc) FILTER (WHERE ly.s IS NOT NULL), sum(ly.s), count(ly.s), min(f.d0), max(f.d1)
         FROM f LEFT JOIN ly USING (store, dept)""", [run.pk, *params, end])
     if fc is None:
         return None
-    base_start = d0 - timedelta(days=YEAR)
+    base_start = year_before(d0, freq)
     (history_start,), = _fetch(f"SELECT min(date) FROM forecasting_salesrecord WHERE {cond}", params)
     covered = (d1 - d0).days // 7 + 1  # the weeks summed: fewer than asked when the model's horizon is shorter
-    freq = data_settings().frequency
     span = span_periods(freq, run.horizon, run.origin, weeks)  # in the workspace's periods: "28 days"
     card = _card(fc, lfl, ly, n, weeks=weeks, weeks_covered=covered,
                  title=f"Forecast, next {span} {period_noun(freq, span != 1)}",
                  ly_words=f"the same {period_noun(freq)} last year",
                  start=d0.isoformat(), end=d1.isoformat(),
-                 last_year_start=base_start.isoformat(), last_year_end=(d1 - timedelta(days=YEAR)).isoformat())
+                 last_year_start=base_start.isoformat(), last_year_end=year_before(d1, freq).isoformat())
     if history_start is None or history_start > base_start:
         # the same weeks last year are not all in the history: a partial base is no comparison (issue 19 item 2)
         card.update(change=None, base_incomplete=True,

@@ -4,25 +4,19 @@ happened. Store-keyed rows are read through ``scope`` (accounts/scope.py): a
 store outside it answers as a series without data."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection
 from django.db.models import Max, QuerySet
 
 from accounts.scope import StoreScope
 from forecasting.ml.hierarchy import canonical
+from forecasting.ml.periods import year_before
 from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord
 from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.overrides import node_deltas, override_deltas, series_deltas, with_overrides
 
-YEAR = timedelta(days=364)  # 52 weeks: the same weekday, the like-for-like week
 CANDIDATE_RUNS = 20  # newest earlier runs looked at for weeks with actuals
-
-
-def year_before(day: date, freq: str) -> date:
-    """The period a period's last-year figure is of: 52 weeks earlier (a week, or a day: the same weekday, so
-    25 Dec 2025, a Thursday, compares with Thu 26 Dec 2024), or the same month a year earlier (a month)."""
-    return day.replace(year=day.year - 1) if freq == "MS" else day - YEAR
 
 
 def last_year_overlay(*, scope: StoreScope, store: int, dept: int, dates: list[date]) -> list[dict]:

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from django.db import connection
 
 from accounts.scope import StoreScope
-from forecasting.ml.periods import period_noun, span_periods
+from forecasting.ml.periods import YEAR_DAYS, period_noun, span_periods, year_before, year_before_sql
 from forecasting.models import FiguresSnapshot, ForecastAggregate, Item, Location, ModelEvaluation, Store, StoreWeek
 from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.forecast import latest_run
@@ -31,7 +31,7 @@ from forecasting.selectors.groups import with_attributes
 from forecasting.selectors.insights import series_anomalies
 from forecasting.selectors.workspace import dataset_version
 
-YEAR = 364  # days: 52 weeks, so a week ending on a Friday maps to a Friday
+YEAR = YEAR_DAYS  # 52 weeks, so a week ending on a Friday maps to a Friday
 FORECAST_WEEKS = 13
 # the figures of a store or department without sales this year or without a forecast
 EMPTY_FIGURES = {"sales_ytd": 0.0, "sales_ytd_like_for_like": None, "sales_last_year_like_for_like": None,
@@ -66,9 +66,9 @@ def periods(*, scope: StoreScope) -> dict | None:
     last = _fetch(f"SELECT max(date) FROM forecasting_salesrecord WHERE {cond}", params)[0][0]
     if last is None:
         return None
-    start = date(last.year, 1, 1)
-    return {"ytd_start": start, "ytd_end": last, "last_year_start": start - timedelta(days=YEAR),
-            "last_year_end": last - timedelta(days=YEAR)}
+    start, freq = date(last.year, 1, 1), data_settings().frequency
+    return {"ytd_start": start, "ytd_end": last, "last_year_start": year_before(start, freq),
+            "last_year_end": year_before(last, freq)}
 
 
 def _ratio(a, b) -> float | None:
@@ -95,12 +95,13 @@ def _forecast_figures(key: str, run, cond: str, params: list) -> dict:
     """{key value: the served run's next 13 weeks, and like for like against the same weeks last year}."""
     if run is None:
         return {}
-    end = run.origin + timedelta(weeks=FORECAST_WEEKS)
+    end, freq = run.origin + timedelta(weeks=FORECAST_WEEKS), data_settings().frequency
     rows = _fetch(f"""
         WITH f AS (SELECT store, dept, sum(forecast) AS fc, min(date) AS d0, max(date) AS d1
                    FROM forecasting_forecastpoint WHERE run_id = %s AND {cond} AND date <= %s GROUP BY store, dept),
              ly AS (SELECT s.store, s.dept, sum(s.sales) AS s FROM forecasting_salesrecord s JOIN f USING (store, dept)
-                    WHERE s.date BETWEEN f.d0 - {YEAR} AND f.d1 - {YEAR} GROUP BY s.store, s.dept)
+                    WHERE s.date BETWEEN {year_before_sql("f.d0", freq)} AND {year_before_sql("f.d1", freq)}
+                    GROUP BY s.store, s.dept)
         SELECT f.{key}, sum(f.fc), sum(f.fc) FILTER (WHERE ly.s IS NOT NULL), sum(ly.s)
         FROM f LEFT JOIN ly USING (store, dept) GROUP BY f.{key}
     """, [run.pk, *params, end])
@@ -264,8 +265,8 @@ def _history(*, cond: str, params: list) -> list[dict]:
     """Weekly totals with the same week last year beside each (over the same series, store-departments)."""
     rows = _fetch(f"""SELECT date, sum(sales) FROM forecasting_salesrecord WHERE {cond}
                       GROUP BY date ORDER BY date""", params)
-    by_date = {d: float(v) for d, v in rows}
-    return [{"date": d.isoformat(), "sales": v, "last_year": by_date.get(d - timedelta(days=YEAR))} for d, v in
+    by_date, freq = {d: float(v) for d, v in rows}, data_settings().frequency
+    return [{"date": d.isoformat(), "sales": v, "last_year": by_date.get(year_before(d, freq))} for d, v in
             by_date.items()]
 
 
@@ -395,7 +396,8 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     totals: dict = {}
     for _, day, v in sales:
         totals[day] = totals.get(day, 0.0) + v
-    history = [{"date": d.isoformat(), "sales": v, "last_year": totals.get(d - timedelta(days=YEAR))}
+    freq = data_settings().frequency
+    history = [{"date": d.isoformat(), "sales": v, "last_year": totals.get(year_before(d, freq))}
                for d, v in sorted(totals.items())]
     ctx = context(scope=scope)
     rows = _store_rows_of_dept(sales, ctx, scope, dept)

@@ -18,10 +18,12 @@ DASH = "—"
 ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
-@register.simple_tag
-def explain(key: str) -> str:
-    """The one-line explanation of a figure (forecasting/web/explanations.py), for a ``title`` attribute."""
-    return explanation(key)
+@register.simple_tag(takes_context=True)
+def explain(context, key: str) -> str:
+    """The one-line explanation of a figure (forecasting/web/explanations.py), for a ``title`` attribute, in
+    the workspace's periods (the page's ``words``)."""
+    words = context.get("words")
+    return explanation(key, getattr(words, "period", "week"))
 
 
 @register.filter
@@ -31,10 +33,10 @@ def money(value, unit: str = "$") -> str:
     if value is None or value == "":
         return DASH
     v = float(value)
-    return _with_unit(f"{abs(v):,.0f}", "−" if v < 0 else "", unit)
+    return with_unit(f"{abs(v):,.0f}", "−" if v < 0 else "", unit)
 
 
-def _with_unit(figure: str, sign: str, unit) -> str:
+def with_unit(figure: str, sign: str, unit) -> str:
     unit = str(unit or "$").strip() or "$"
     if any(c.isalpha() for c in unit):
         return f"{sign}{figure} {unit}"
@@ -75,8 +77,8 @@ def money_short(value, unit: str = "$") -> str:
     sign, a = ("−" if v < 0 else ""), abs(v)
     for suffix, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if a >= size:
-            return _with_unit(f"{a / size:,.{2 if a / size < 100 else 1}f}{suffix}", sign, unit)
-    return _with_unit(f"{a:,.0f}", sign, unit)
+            return with_unit(f"{a / size:,.{2 if a / size < 100 else 1}f}{suffix}", sign, unit)
+    return with_unit(f"{a:,.0f}", sign, unit)
 
 
 @register.filter

@@ -4,6 +4,8 @@ figures of the Exceptions, Overrides, Plan and Simulator pages read them through
 (forecasting/templatetags/figures.py). Adding a figure: one line here."""
 from __future__ import annotations
 
+import re
+
 EXPLANATIONS = {
     "sales_ytd": "Sales from 1 January to the newest week with sales",
     "growth": "Year to date against the same weeks a year earlier, over the series that sold in both (like for like)",
@@ -86,6 +88,35 @@ EXPLANATIONS = {
 }
 
 
-def explanation(key: str) -> str:
-    """The line for ``key``; an unknown key is a programming error, caught by the tests."""
-    return EXPLANATIONS[key]
+# a line is written for a weekly workspace; a daily or monthly one reads it in its own periods, one pass
+# (longest phrase first, so that "the same week a year earlier" is not also read as "week")
+_IN_PERIODS = {
+    "the same weeks a year earlier": {"day": "the same weekdays 52 weeks earlier", "month": "the same months a year earlier"},
+    "the same week a year earlier": {"day": "the same weekday 52 weeks earlier", "month": "the same month a year earlier"},
+    "52 weeks": {"day": "364 days", "month": "12 months"},
+    "13 weeks": {"day": "91 days", "month": "3 months"},
+    "weekly": {"day": "daily", "month": "monthly"},
+    "weeks": {"day": "days", "month": "months"},
+    "week": {"day": "day", "month": "month"},
+}
+_OWN_LINES = {  # a figure that is not "the same thing in days": (key, period) -> its line
+    ("last_week", "day"): "Sales of the last 7 days against the same weekdays 52 weeks earlier, over the same series",
+}
+_PHRASE = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(_IN_PERIODS, key=len, reverse=True)) + r")\b",
+                     re.IGNORECASE)
+
+
+def explanation(key: str, period: str = "week") -> str:
+    """The line for ``key`` in a workspace whose period is ``period`` (day, week, month: ``Words.period``);
+    an unknown key is a programming error, caught by the tests."""
+    text = EXPLANATIONS[key]
+    if period not in ("day", "month"):
+        return text
+    if (key, period) in _OWN_LINES:
+        return _OWN_LINES[(key, period)]
+
+    def swap(m: re.Match) -> str:
+        said = _IN_PERIODS[m.group(0).lower()][period]
+        return said[0].upper() + said[1:] if m.group(0)[0].isupper() else said
+
+    return _PHRASE.sub(swap, text)

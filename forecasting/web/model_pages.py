@@ -16,6 +16,7 @@ from forecasting.charts.base import Measure
 from forecasting.charts.forecast import forecast_chart
 from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
+from forecasting.ml.periods import year_before
 from forecasting.models import Override
 from forecasting.selectors.catalog import data_settings, series_codes, workspace_words
 from forecasting.selectors.dataset import sales_week_count, series_choices, series_history
@@ -26,7 +27,6 @@ from forecasting.selectors.forecast import (
     last_year_overlay,
     model_version_get,
     model_version_list,
-    year_before,
 )
 from forecasting.selectors.groups import filter_levels, narrowed_choices
 from forecasting.selectors.jobs import MODEL_JOBS, job_get

@@ -47,6 +47,6 @@ def test_movers_are_ranked_by_dollars_like_for_like_above_the_floor():
              "forecast_change": 1 / 9},
             {"store": 4, "forecast_13w": 1e5, "forecast_like_for_like": 1e5, "forecast_last_year": 2e5,
              "forecast_change": -0.5}]
-    got = _movers(rows, "store", floor=13_000)
+    got = _movers(rows, "store", floor=13_000, codes={})
     assert [m["key"] for m in got["up"]] == [2, 3] and [m["key"] for m in got["down"]] == [4]
     assert got["up"][0]["difference"] == 1e5 and got["floor"] == 13_000

@@ -66,7 +66,7 @@ def test_store_api_lists_its_anomalies_in_week_order_with_the_rule_in_words(shop
     assert [(r["date"], r["dept"]) for r in body["results"]] == [("2011-11-25", 1), ("2011-11-25", 2),
                                                                  ("2012-02-10", 1)]
     assert [r["rule"] for r in body["results"]] == [
-        "Far from the series' usual level (under a year of history)", "Far from the same week in other years",
+        "Far from the series' usual level (under a year of history)", "Far from the same time of year in other years",
         "Outside the forecast's 95% interval"]
     dept = api_client(t, key=t.admin_key).get("/api/v1/departments/1/").json()["anomalies"]
     assert [(r["date"], r["store"]) for r in dept["results"]] == [("2011-11-25", 1), ("2011-11-25", 3),
@@ -86,8 +86,8 @@ def test_store_page_marks_them_on_the_chart_and_lists_them(shop):
     s11, s12, s11b = seed.SALES[(1, 1, PEAK)], seed.SALES[(1, 2, PEAK)], seed.SALES[(1, 1, LATE)]
     assert m["text"] == [
         f"Week of 2011-11-25<br>Dept 1: sales ${s11:,.0f}, expected $200 – $1,000; far from the series' usual level "
-        f"(under a year of history)<br>Dept 2: sales ${s12:,.0f}, expected $100 – $1,100; far from the same week in "
-        "other years",
+        f"(under a year of history)<br>Dept 2: sales ${s12:,.0f}, expected $100 – $1,100; far from the same time of "
+        "year in other years",
         f"Week of 2012-02-10<br>Dept 1: sales ${s11b:,.0f}, expected $900 – $1,000; outside the forecast's 95% "
         "interval"]
     assert m["hovertemplate"] == "%{text}<extra></extra>"

@@ -140,7 +140,7 @@ def test_a_daily_till_export_is_planned_by_day(celery_worker_proc):
     assert "No lever yet" in simulator and "No active model" not in simulator  # its till export has no price
     series = points[(points["location"] == STORES[0]) & (points["item"] == SKUS[0])].iloc[0]
     page = analyst.get(f"/forecasts/?store={series['store']}&dept={series['dept']}").content.decode()
-    assert "<th>Day</th>" in page and "Same day last year" in page
+    assert "<th>Day</th>" in page and "Same weekday last year" in page
     assert "drivers of a forecast are shown for weekly planning only" in page
     assert page.count('<td class="nowrap">20') >= 14  # the 14 days' rows
     models = analyst.get("/models/").content.decode()

@@ -105,3 +105,18 @@ def test_dashboard_forecast_cards_count_days(shop):
     card = card[:card.index('id="kpi-accuracy"')]
     assert "Forecast, next 28 days</div>" in card and "next 4 weeks" not in card
     assert "vs the same days last year" in card and "{{" not in html
+
+
+def test_weekly_report_pdf_and_email_speak_units_and_the_retailers_codes(shop):
+    t, _ = shop
+    with in_tenant(t):
+        report = weekly_report(scope=StoreScope.all())
+        rows = kpi_rows(report)
+        message = weekly_report_message(report=report, tenant=t.tenant, recipients=["a@b.test"])
+    figures = [cell for r in rows[:3] for cell in r[1:3]]
+    assert all(cell.endswith(" units") for cell in figures) and not any("$" in c for c in figures), figures
+    movers = report["movers"]["stores"]["up"] + report["movers"]["stores"]["down"]
+    assert movers and all(m["code"].startswith("ST-") for m in movers)
+    assert report["by_store_type"] == []  # the stores have formats and regions, no type: no "Type ?" bar
+    html = message.alternatives[0][0]
+    assert f"Store {movers[0]['code']}: " in html and " units forecast" in html and "Department" not in html

@@ -32,3 +32,20 @@ def test_the_tag_renders_the_line_escaped_and_refuses_an_unknown_key():
     assert "&quot;" not in out and "13 weeks" in out
     with pytest.raises((KeyError, TemplateSyntaxError)):
         Template('{% load figures %}{% explain "no_such_figure" %}').render(Context({}))
+
+
+def test_a_daily_or_monthly_workspace_reads_each_line_in_its_periods():
+    from forecasting.selectors.catalog import Words
+
+    def line(key, period):
+        return Template(f'{{% load figures %}}{{% explain "{key}" %}}').render(Context({"words": Words(period=period)}))
+
+    assert line("volatility", "week") == EXPLANATIONS["volatility"]
+    assert line("volatility", "day") == ("Coefficient of variation of the daily sales over the last 364 days "
+                                         "(standard deviation / mean)")
+    assert line("forecast_13w", "month") == ("The served forecast summed over its next 3 months (fewer when its "
+                                             "horizon is shorter)")
+    assert "the same weekday 52 weeks earlier" in line("naive_wmae", "day")
+    assert line("last_week", "day").startswith("Sales of the last 7 days against the same weekdays")
+    for key in EXPLANATIONS:  # no weekly word left in a daily workspace's lines
+        assert not re.search(r"\bweek(s|ly)?\b", line(key, "day").replace("52 weeks earlier", ""), re.I), key
