@@ -5,7 +5,8 @@ levels, ``forecasting.ml.hierarchy``) sums the rows of its values.
 
 A group's figures are sums of its members' like-for-like figures, so its
 growth and forecast change compare the same series on both sides, as a row's
-do; groups are ranked by their sales year to date (money, not a ratio)."""
+do, and its live WAPE sums its members' absolute errors over their actual sales; groups are ranked by
+their sales year to date (money, not a ratio)."""
 from __future__ import annotations
 
 from django.db import connection
@@ -17,7 +18,7 @@ from forecasting.selectors.catalog import attribute_filters, hierarchy_attribute
 SIDE_KEY = {"location": "store", "item": "dept"}
 MAX_COLUMNS = 8
 SUMMED = ("sales_ytd", "sales_ytd_like_for_like", "sales_last_year_like_for_like", "forecast_13w",
-          "forecast_like_for_like", "forecast_last_year")
+          "forecast_like_for_like", "forecast_last_year", "live_abs_error", "live_abs_actual")
 
 
 def _ratio(a, b) -> float | None:
@@ -73,6 +74,8 @@ def attribute_groups(results: list[dict], *, side: str) -> list[dict]:
         for g in rows:
             g["growth"] = _ratio(g["sales_ytd_like_for_like"], g["sales_last_year_like_for_like"])
             g["forecast_change"] = _ratio(g["forecast_like_for_like"], g["forecast_last_year"])
+            # the group's live WAPE: its members' absolute errors over their actual sales, not a mean of ratios
+            g["accuracy_wape"] = (g["live_abs_error"] / g["live_abs_actual"]) if g["live_abs_actual"] else None
         rows.sort(key=lambda g: -(g["sales_ytd"] or 0.0))
         out.append({"attribute": attr, "level": f"{side}.{attr}", "rows": rows})
     return out

@@ -37,7 +37,7 @@ FORECAST_WEEKS = 13
 EMPTY_FIGURES = {"sales_ytd": 0.0, "sales_ytd_like_for_like": None, "sales_last_year_like_for_like": None,
                  "growth": None, "series": 0, "forecast_13w": None, "forecast_like_for_like": None,
                  "forecast_last_year": None, "forecast_change": None, "accuracy_wape": None, "backtest_wape": None,
-                 "volatility": None}
+                 "volatility": None, "live_abs_error": None, "live_abs_actual": None}
 COVARIATES = ["markdown1", "markdown2", "markdown3", "markdown4", "markdown5", "temperature", "fuel_price", "cpi",
               "unemployment"]
 
@@ -115,8 +115,9 @@ def latest_evaluation():
 
 
 def _accuracy_figures(key: str, evaluation, cond: str, params: list) -> dict:
-    """{key value: live WAPE} of the newest evaluated run, over its weeks whose actuals arrived
-    (``cond`` on the columns of ``f``, the run's points)."""
+    """{key value: {live WAPE, and its sums of absolute error and of actual sales (what a group of rows sums
+    into its own WAPE)}} of the newest evaluated run, over its periods whose actuals arrived (``cond`` on the
+    columns of ``f``, the run's points)."""
     if evaluation is None:
         return {}
     rows = _fetch(f"""
@@ -125,7 +126,8 @@ def _accuracy_figures(key: str, evaluation, cond: str, params: list) -> dict:
         WHERE f.run_id = %s AND {cond} AND f.date <= %s
         GROUP BY f.{key}
     """, [evaluation.run_id, *params, evaluation.last_week])
-    return {k: (float(err) / float(act) if act else None) for k, err, act in rows}
+    return {k: {"accuracy_wape": float(err) / float(act) if act else None, "live_abs_error": float(err),
+                "live_abs_actual": float(act)} for k, err, act in rows}
 
 
 def _backtest_figures(key: str, run, scope: StoreScope) -> dict:
@@ -174,7 +176,7 @@ def _combined(rows: dict, history: list[dict], ctx: dict, accuracy: dict) -> dic
     out["series"] = int(sum(r["series"] for r in rows.values()))
     out["growth"] = _ratio(out["sales_ytd_like_for_like"], out["sales_last_year_like_for_like"])
     out["forecast_change"] = _ratio(out["forecast_like_for_like"], out["forecast_last_year"])
-    out["accuracy_wape"] = next(iter(accuracy.values()), None)
+    out.update(next(iter(accuracy.values()), {}))
     since = ctx["periods"]["ytd_end"] - timedelta(days=YEAR) if ctx["periods"] else None
     recent = [h["sales"] for h in history if since is not None and date.fromisoformat(h["date"]) > since]
     mean = sum(recent) / len(recent) if recent else 0.0
@@ -195,7 +197,7 @@ def _table(*, key: str, scope: StoreScope, ctx: dict, store: int | None = None, 
     backtest = _backtest_figures(key, run, scope)
     rows = {}
     for k in sorted(set(sales) | set(fc) | set(vol)):
-        rows[k] = {**EMPTY_FIGURES, **sales.get(k, {}), **fc.get(k, {}), "accuracy_wape": acc.get(k),
+        rows[k] = {**EMPTY_FIGURES, **sales.get(k, {}), **fc.get(k, {}), **acc.get(k, {}),
                    "backtest_wape": backtest.get(k), "volatility": vol.get(k)}
     return rows
 
@@ -380,7 +382,7 @@ def _store_rows_of_dept(rows: list[tuple], ctx: dict, scope: StoreScope, dept: i
     cond, params = _where(scope, dept=dept)
     fc = _forecast_figures("store", ctx["run"], cond, params)
     acc = _accuracy_figures("store", ctx["evaluation"], *_where(scope, dept=dept, column_prefix="f."))
-    return {k: {**EMPTY_FIGURES, **sales_figs.get(k, {}), **fc.get(k, {}), "accuracy_wape": acc.get(k),
+    return {k: {**EMPTY_FIGURES, **sales_figs.get(k, {}), **fc.get(k, {}), **acc.get(k, {}),
                 "volatility": vol.get(k)} for k in sorted(set(sales_figs) | set(fc) | set(vol))}
 
 

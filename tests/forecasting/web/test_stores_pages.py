@@ -18,7 +18,7 @@ from tests.support import stores_seed as seed
 MINE = {1, 2}
 FIGURES = {"sales_ytd", "sales_ytd_like_for_like", "sales_last_year_like_for_like", "growth", "series",
            "forecast_13w", "forecast_like_for_like", "forecast_last_year", "forecast_change", "accuracy_wape",
-           "backtest_wape", "volatility"}
+           "backtest_wape", "volatility", "live_abs_error", "live_abs_actual"}
 
 
 @pytest.fixture(scope="module")
@@ -340,8 +340,13 @@ def test_item_attributes_group_filter_and_show_on_the_item_page(django_db_setup,
     groups = {g["attribute"]: g for g in body["groups"]}
     assert groups["category"]["level"] == "item.category"
     assert {r["value"]: r["members"] for r in groups["category"]["rows"]} == {"Food": 1, "Home": len(depts) - 1}
+    # a group's live error is its members' absolute errors over their actual sales (not a mean of their WAPEs)
+    every = {g["attribute"]: g for g in api.get("/api/v1/departments/").json()["groups"]}
+    home = {r["value"]: r for r in every["category"]["rows"]}["Home"]
+    assert home["accuracy_wape"] == pytest.approx(seed.wape_by_hand(depts=set(depts[1:])))
     web = web_client(t, user=add_member(t, "viewer"))
     page = web.get("/departments/").content.decode()
     assert "Departments by category" in page and 'href="?item.category=Home"' in page
+    assert f'<td class="nowrap" data-sort="{home["accuracy_wape"]}">' in page
     one = web.get(f"/departments/{depts[0]}/").content.decode()
     assert 'Category: <a href="/departments/?item.category=Food">Food</a>' in one
