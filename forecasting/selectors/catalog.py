@@ -114,6 +114,48 @@ def value_order(value) -> tuple:
     return (0, number, str(value)) if number == number else (1, 0.0, str(value))
 
 
+@dataclass(frozen=True)
+class Picked:
+    """What a picker's text chose: the members' ids, and the words that matched nothing (to name them)."""
+
+    ids: list
+    unknown: list
+
+
+def members_picked(side: str, text: str) -> Picked:
+    """Locations or items named in a picker's text, comma-separated: codes ("SKU-10001", any case) or
+    attribute values ("category=Dairy"); the union, in id order. Blank text picks nothing (the caller's all)."""
+    model = Location if side == "location" else Item
+    members = list(model.objects.values_list("id", "code", "attrs"))
+    by_code = {c.lower(): i for i, c, _ in members}
+    ids, unknown = set(), []
+    for token in (t.strip() for t in text.split(",")):
+        if not token:
+            continue
+        name, sep, value = token.partition("=")
+        if sep:
+            found = {i for i, _, a in members if str((a or {}).get(name.strip(), "")).lower() == value.strip().lower()}
+        else:
+            found = {by_code[token.lower()]} if token.lower() in by_code else set()
+        if not found:
+            unknown.append(token)
+        ids |= found
+    return Picked(ids=sorted(ids), unknown=unknown)
+
+
+def picker_suggestions(side: str, limit: int = 200) -> list[str]:
+    """What a picker's text box suggests: each grouping attribute's values ("category=Dairy"), then codes
+    (at most ``limit`` in all: a long catalogue is typed, not scrolled)."""
+    attrs = hierarchy_attributes()
+    model = Location if side == "location" else Item
+    pairs = []
+    for name in attrs.grouping(side):
+        values = {str(a[name]) for a in model.objects.values_list("attrs", flat=True) if a and a.get(name) is not None}
+        pairs += [f"{name}={v}" for v in sorted(values, key=value_order)]
+    codes = list(model.objects.order_by("code").values_list("code", flat=True)[:max(0, limit - len(pairs))])
+    return (pairs + codes)[:limit]
+
+
 def attribute_filters(params, side: str) -> dict:
     """``location.type=A`` -> {"type": "A"} from query parameters (an empty value filters nothing)."""
     prefix = ATTR_PREFIX[side]

@@ -1,5 +1,6 @@
 """Stock on hand (``Store,Dept,OnHand``), from which the inventory targets of the
-Insights page give the quantity to order (forecasting/selectors/insights.py).
+Insights page give the quantity to order (forecasting/selectors/insights.py). Store and Dept are the
+retailer's location and item codes (``ST-001``, ``SKU-10001``, any case; Walmart's numbers are its codes).
 An upload is checked whole first: any bad row refuses it with every error
 (row, field, reason) and nothing stored changes; a good one replaces the stock
 of the uploader's stores in one transaction with its audit event."""
@@ -12,7 +13,7 @@ from django.db import transaction
 
 from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
-from forecasting.models import OnHandStock
+from forecasting.models import Item, Location, OnHandStock
 from saas.errors import ValidationFailed
 from saas.files import file_text
 
@@ -43,6 +44,21 @@ def _lines(text):
         raise _not_text("The file is not UTF-8 text.", "not UTF-8 text")
 
 
+def _codes(model) -> dict[str, int]:
+    """A code (any case) -> its id."""
+    return {code.lower(): i for i, code in model.objects.values_list("id", "code")}
+
+
+def _member(cell: str, codes: dict[str, int]) -> int:
+    """A Store or Dept cell -> its id: the retailer's code, else a number (a workspace without a catalogue)."""
+    if cell.lower() in codes:
+        return codes[cell.lower()]
+    n = int(cell)
+    if n < 1 or n > 1_000_000:
+        raise ValueError
+    return n
+
+
 def _parse(file, scope: StoreScope) -> tuple[list[OnHandStock], list[dict]]:
     # streamed within the plan's upload limit (saas/files.py): 413 quota_exceeded past it
     reader = csv.reader(_lines(file_text(file)))
@@ -58,6 +74,7 @@ def _parse(file, scope: StoreScope) -> tuple[list[OnHandStock], list[dict]]:
                                code="invalid_header",
                                details={"errors": [{"row": 1, "field": m, "reason": "missing column"} for m in missing]})
     at = {key: names.index(key) for key in COLUMNS}
+    codes = {"store": _codes(Location), "dept": _codes(Item)}
     rows, errors, seen = [], [], {}
     for line, raw in enumerate(_rows_of(reader), start=2):
         if isinstance(raw, csv.Error):
@@ -73,12 +90,10 @@ def _parse(file, scope: StoreScope) -> tuple[list[OnHandStock], list[dict]]:
         vals = {}
         for key in ("store", "dept"):
             try:
-                vals[key] = int(cell[key])
-                if vals[key] < 1 or vals[key] > 1_000_000:
-                    raise ValueError
+                vals[key] = _member(cell[key], codes[key])
             except ValueError:
                 errors.append({"row": line, "field": COLUMNS[key], "value": cell[key][:50],
-                               "reason": "a whole number from 1"})
+                               "reason": f"no {'location' if key == 'store' else 'item'} has this code"})
         try:
             vals["on_hand"] = float(cell["onhand"])
             if not math.isfinite(vals["on_hand"]) or not 0 <= vals["on_hand"] <= MAX_STOCK:
@@ -89,11 +104,11 @@ def _parse(file, scope: StoreScope) -> tuple[list[OnHandStock], list[dict]]:
         if len(errors) == bad:
             key = (vals["store"], vals["dept"])
             if not scope.allows(vals["store"]):
-                errors.append({"row": line, "field": "Store", "value": str(vals["store"]),
+                errors.append({"row": line, "field": "Store", "value": cell["store"][:50],
                                "reason": "not one of your stores"})
             elif key in seen:
-                errors.append({"row": line, "field": "Dept", "value": str(vals["dept"]),
-                               "reason": f"store {key[0]} department {key[1]} already given on row {seen[key]}"})
+                errors.append({"row": line, "field": "Dept", "value": cell["dept"][:50],
+                               "reason": f"{cell['store']} / {cell['dept']} already given on row {seen[key]}"})
             else:
                 seen[key] = line
                 rows.append(OnHandStock(store=key[0], dept=key[1], on_hand=vals["on_hand"]))

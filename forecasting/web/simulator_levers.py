@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from accounts.audit import Actor
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
-from forecasting.selectors.catalog import series_codes
+from forecasting.selectors.catalog import members_picked, picker_suggestions, series_codes, workspace_words
 from forecasting.services.simulations import simulation_run
 from forecasting.services.what_if import periodic_options
 from saas.errors import ServiceError
@@ -47,13 +47,33 @@ def _levers(post, options) -> dict:
     return out
 
 
+class Unpicked(ValueError):
+    """A picker's text named nothing the model forecasts (its message names what)."""
+
+
+def _picked(text: str, side: str, allowed: list, words: str) -> list | None:
+    """The ids a picker's text names among ``allowed`` (the model's, within the reader's scope); None: blank."""
+    if not text.strip():
+        return None
+    picked = members_picked(side, text)
+    if picked.unknown:
+        raise Unpicked(f"{words}: no code or attribute value matches {', '.join(picked.unknown)}.")
+    ids = [i for i in picked.ids if i in set(allowed)]
+    if not ids:
+        raise Unpicked(f"{words}: none of those you may simulate has a forecast.")
+    return ids
+
+
 def lever_context(request, version, **extra) -> dict:
     scope = StoreScope.for_request(request)
     options = periodic_options(version=version, scope=scope)
     codes = series_codes()
-    return {"options": options, "can_save": has_perm(request.user.role, "simulations.save"),
-            "stores": [(s, codes.locations.get(s, (str(s), ""))[0]) for s in options["stores"]],
-            "products": [(d, codes.items.get(d, (str(d), ""))[0]) for d in options["depts"]],
+    stores = [(s, codes.locations.get(s, (str(s), ""))[0]) for s in options["stores"]]
+    mine = {code for _, code in stores}
+    return {"options": options, "can_save": has_perm(request.user.role, "simulations.save"), "stores": stores,
+            "products": len(options["depts"]),  # typed, not listed: a catalogue may hold thousands
+            "item_suggestions": picker_suggestions("item"),
+            "location_suggestions": [v for v in picker_suggestions("location") if "=" in v or v in mine],
             "default_periods": options["periods"][:DEFAULT_PERIODS], "given": {}, "answer": None, "error": None,
             **extra}
 
@@ -74,18 +94,21 @@ def lever_run(request, version):
         ctx = lever_context(request, version)
         options = ctx["options"]
         store = post.get("store", "")
-        stores = options["stores"] if store == ALL else [store]
+        words = workspace_words()
+        stores = (_picked(post.get("locations", ""), "location", options["stores"], words.locations)
+                  or (options["stores"] if store == ALL else [store]))
+        depts = _picked(post.get("items", ""), "item", options["depts"], words.items) or post.getlist("depts") or None
         name = post.get("name", "").strip()
         if name and not ctx["can_save"]:
             raise PermissionError("Your role does not allow saving scenarios: leave the name empty to run it.")
         margin = post.get("margin_pct", "").strip()
         answer = simulation_run(actor=Actor.from_request(request), scope=scope, stores=stores,
-                                depts=post.getlist("depts") or None, weeks=post.getlist("periods"),
+                                depts=depts, weeks=post.getlist("periods"),
                                 levers=_levers(post, options), margin=float(margin) / 100 if margin else None,
                                 name=name)
     except ServiceError as exc:
         error = {"message": exc.message, "code": exc.code}
-    except PermissionError as exc:
+    except (PermissionError, Unpicked) as exc:
         error = {"message": str(exc)}
     except ValueError:
         error = {"message": "margin: a percent, e.g. 30."}

@@ -105,6 +105,18 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
     ran = web.post("/simulator/run/", {"store": "all", "periods": body["periods"], "lever-promo-value": "1",
                                        "margin_pct": "30"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Incremental" in ran and "sim-error" not in ran, ran[:500]
+    # many stores and products at once, typed (a catalogue of thousands is not a list): by attribute and code
+    with in_tenant(t):
+        north = Location.objects.filter(attrs__region="North").count()
+        dairy = Item.objects.filter(attrs__category="Dairy").count()
+    picked = web.post("/simulator/run/", {"store": "all", "locations": "region=North", "items": "category=Dairy",
+                                          "periods": body["periods"], "lever-promo-value": "1", "margin_pct": "30"},
+                      HTTP_HX_REQUEST="true").content.decode()
+    assert f"{north * dairy} series, 2 days" in picked and "sim-error" not in picked, picked[:500]
+    unknown = web.post("/simulator/run/", {"store": "all", "items": "category=Dairy, SKU-NOPE", "periods": body["periods"],
+                                           "lever-promo-value": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "sim-error" in unknown and "Products: no code or attribute value matches SKU-NOPE." in unknown
+    assert 'list="item-picks"' in page and '<option value="category=Dairy">' in page
 
     # scope: an analyst restricted to one store simulates it, and no other (404 as if unknown); role: a
     # viewer runs what-ifs but cannot save them

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 from accounts.scope import StoreScope
+from forecasting.models import OnHandStock
 from forecasting.reports.delivery import weekly_report_message
 from forecasting.reports.figures import weekly_report
 from forecasting.reports.pdf import kpi_rows
@@ -120,3 +122,16 @@ def test_weekly_report_pdf_and_email_speak_units_and_the_retailers_codes(shop):
     assert report["by_store_type"] == []  # the stores have formats and regions, no type: no "Type ?" bar
     html = message.alternatives[0][0]
     assert f"Store {movers[0]['code']}: " in html and " units forecast" in html and "Department" not in html
+
+
+def test_stock_on_hand_is_uploaded_by_the_retailers_codes(shop):
+    t, owner = shop
+    web = web_client(t, owner)
+    page = web.post("/insights/on-hand/", {"file": SimpleUploadedFile(
+        "stock.csv", b"Store,Dept,OnHand\nst-001,SKU-10001,40\nST-002,SKU-10002,12\n")}, follow=True).content.decode()
+    with in_tenant(t):
+        assert sorted(OnHandStock.objects.values_list("store", "dept", "on_hand")) == [(1, 1, 40.0), (2, 2, 12.0)]
+    bad = web.post("/insights/on-hand/", {"file": SimpleUploadedFile(
+        "stock.csv", b"Store,Dept,OnHand\nST-001,SKU-99,1\n")}, follow=True).content.decode()
+    assert "row 2, Dept: no item has this code" in bad
+    assert "Store and Dept are your store and product codes" in page
