@@ -269,3 +269,48 @@ def describe_drivers(drivers: list[dict], week: str | None) -> list[dict]:
              "value_text": format_feature_value(d.get("feature"), d.get("value")),
              "sentence": driver_sentence(d.get("feature"), d.get("contribution"), d.get("value"), week)}
             for d in drivers]
+
+
+# ------------------------------------------------- drivers of a daily or monthly forecast
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def about_amount(amount: float, unit: str = "$") -> str:
+    """``about_dollars`` in the workspace's unit: a symbol before the figure ("€4,100"), a word after
+    it ("4,100 units")."""
+    figure = about_dollars(amount).removeprefix("$")
+    unit = str(unit or "$").strip() or "$"
+    return f"{figure} {unit}" if any(c.isalpha() for c in unit) else f"{unit}{figure}"
+
+
+def periodic_value_text(name, value) -> str:
+    """A feature's value of the engine for any planning frequency, in words: the day of the week by its
+    name, the month by its name, a number with separators; blank when unknown."""
+    if not _finite(value):
+        return "—"
+    key, v = _key(name), float(value)
+    if key == "day_of_week" and 0 <= v <= 6:
+        return DAY_NAMES[int(v)]
+    if key == "month" and 1 <= v <= 12:
+        return MONTHS[int(v) - 1]
+    return _number(v)
+
+
+def describe_periodic_drivers(drivers: list[dict], when: str | None, unit: str = "$") -> list[dict]:
+    """Drivers ({feature, contribution, value}) of a daily or monthly forecast with ``label``,
+    ``value_text`` and ``sentence``, the contribution in the workspace's unit: "promo (1) on 2026-12-01 adds
+    about 12 units"."""
+    out = []
+    for d in drivers:
+        label, text, c = periodic_label(d.get("feature")), periodic_value_text(d.get("feature"), d.get("value")), \
+            d.get("contribution")
+        subject = f"{label} ({text}){f' on {when}' if when else ''}"
+        if not _finite(c):
+            sentence = f"{subject}: effect unknown"
+        elif abs(float(c)) < 0.5:
+            sentence = f"{subject} has almost no effect"
+        else:
+            verb = "adds about" if float(c) > 0 else "lowers the forecast by about"
+            sentence = f"{subject} {verb} {about_amount(float(c), unit)}"
+        out.append({**d, "label": label, "value_text": text, "sentence": sentence})
+    return out

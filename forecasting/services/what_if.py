@@ -20,7 +20,9 @@ from accounts.audit import Actor, audit_record
 from accounts.scope import StoreScope
 from billing.metering import usage_count
 from billing.services import quota_check_value, quota_reserve
+from forecasting.ml.labels import describe_periodic_drivers
 from forecasting.ml.periodic.artifact import load
+from forecasting.ml.periodic.drivers import series_drivers
 from forecasting.ml.periodic.engine import forecast_from
 from forecasting.ml.periodic.features import feature_names
 from forecasting.ml.periodic.grid import build_grid
@@ -29,6 +31,7 @@ from forecasting.ml.periodic.seasons import calendar, seasons_of
 from forecasting.ml.periodic.simulate import Lever, LeverError, what_if
 from forecasting.ml.periods import horizon_weeks, period_noun
 from forecasting.models import CovariateSpec, Item, Location, ModelVersion, Scenario, SimulationUse
+from forecasting.selectors.catalog import workspace_words
 from forecasting.selectors.periodic import periodic_inputs
 from forecasting.selectors.workspace import dataset_version
 from saas.errors import Conflict, NotFound, ValidationFailed
@@ -200,7 +203,8 @@ def periodic_simulation_run(*, actor: Actor, scope: StoreScope, version: ModelVe
 
 def periodic_forecast(*, version: ModelVersion, store: int, dept: int, horizon) -> dict:
     """One series' forecast from the active daily or monthly model (the on-demand forecast): the served
-    figures of its first ``horizon`` periods (1 up to the model's), from the newest data; no drivers yet."""
+    figures of its first ``horizon`` periods (1 up to the model's), from the newest data, and the drivers of
+    its first period (forecasting/ml/periodic/drivers.py) in the workspace's unit."""
     model, grid, cal = _state(version)
     H = int(model.config.horizon)
     try:
@@ -212,7 +216,8 @@ def periodic_forecast(*, version: ModelVersion, store: int, dept: int, horizon) 
                                details={"horizon": [f"1..{H}"]})
     quota_check_value(limit="forecast_horizon", value=horizon_weeks(horizon, model.config.freq))
     rows = np.flatnonzero(((grid.keys["location"] == str(store)) & (grid.keys["item"] == str(dept))).to_numpy())
-    frame = forecast_from(model, grid.take(rows), cal)[0] if len(rows) else None
+    one = grid.take(rows) if len(rows) else None
+    frame = forecast_from(model, one, cal)[0] if one is not None else None
     if frame is None or frame.empty:
         raise NotFound(f"Model v{version.number} has no history for store {store}, department {dept}.",
                        code="series_not_found", details={"store": store, "dept": dept})
@@ -221,5 +226,7 @@ def periodic_forecast(*, version: ModelVersion, store: int, dept: int, horizon) 
     points = [{"date": d.date().isoformat(), **{k: float(getattr(r, k)) for k in ("forecast", "lo80", "hi80", "lo95",
                                                                                     "hi95")}}
               for d, r in zip(frame["date"], frame.itertuples())]
+    drivers = describe_periodic_drivers(series_drivers(model, one, cal), points[0]["date"] if points else None,
+                                        workspace_words().unit)
     return {"model_version": version.number, "origin": grid.dates[-1].date().isoformat(), "horizon": horizon,
-            "pooled": False, "status": "modelled", "points": points, "drivers": []}
+            "pooled": False, "status": "modelled", "points": points, "drivers": drivers}

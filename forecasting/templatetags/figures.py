@@ -93,12 +93,13 @@ def isotime(value) -> str:
 
 
 @register.filter
-def signed_money(value) -> str:
-    """An effect on a forecast: 4123.4 -> "+$4,123"; -1250 -> "−$1,250"; 0 -> "$0"."""
+def signed_money(value, unit: str = "$") -> str:
+    """An effect on a forecast: 4123.4 -> "+$4,123"; -1250 -> "−$1,250"; 0 -> "$0"; in the workspace's
+    ``unit``: "+12 units"."""
     if value is None or value == "":
         return DASH
     v = round(float(value))
-    return f"{'+' if v > 0 else '−' if v < 0 else ''}${abs(v):,.0f}"
+    return with_unit(f"{abs(v):,.0f}", "+" if v > 0 else "−" if v < 0 else "", unit)
 
 
 @register.filter

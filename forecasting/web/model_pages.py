@@ -173,9 +173,7 @@ def forecast_page(request):
     points = found["points"] if found else []
     run = found["run"] if found else None
     drivers, drivers_error = [], None
-    if points and ctx["active"] is not None and ctx["active"].periodic:  # no drivers of a daily/monthly model yet
-        ctx["drivers_weekly_only"], drivers_error = True, "weekly planning only"
-    elif points and ctx["active"] is not None and found["status"] != "pooled":  # a pooled forecast is not the model's
+    if points and ctx["active"] is not None and found["status"] != "pooled":  # a pooled forecast is not the model's
         try:
             drivers = forecast_on_demand(scope=scope, store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
         except ServiceError as exc:  # e.g. the model file is unreadable: the stored forecast is shown, without drivers

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 
 from forecasting.ml.periodic import engine
+from forecasting.ml.periodic.drivers import series_drivers
+from forecasting.ml.periodic.features import origin_rows
 from forecasting.ml.periodic.grid import build_grid
-from forecasting.ml.periodic.seasons import calendar
+from forecasting.ml.periodic.seasons import calendar, seasons_of
 from forecasting.ml.periodic.simulate import Lever, LeverError, what_if
 from tests.forecasting.ml.periodic.test_engine import FAST, daily
 
@@ -63,3 +65,21 @@ def test_bad_levers_are_named(trained, kwargs, field):
     with pytest.raises(LeverError) as err:
         what_if(res.model, grid, cal, **{k: np.array(v) if k != "levers" else v for k, v in kwargs.items()})
     assert err.value.field == field
+
+
+def test_drivers_of_a_series_are_its_first_days_contributions_in_units(trained):
+    res, grid, cal = trained
+    assert res.model.chosen == "lightgbm"
+    one = grid.take(np.array([0]))
+    every = series_drivers(res.model, one, cal, k=len(res.model.features))
+    X, scale = origin_rows(one, seasons_of("D"), one.T - 1, 1, cal)
+    expected = res.model.booster.predict(X[0], pred_contrib=True)[0][-1] * scale[0]
+    predicted = res.model.booster.predict(X[0])[0] * scale[0]
+    assert sum(d["contribution"] for d in every) + expected == pytest.approx(predicted, rel=1e-6)
+    assert {d["feature"] for d in every} <= set(res.model.features)
+    # a promotion planned for that day: the flag is among the largest drivers and lifts the forecast
+    one.known["promo"][0, one.T] = 1.0
+    top = {d["feature"]: d for d in series_drivers(res.model, one, cal)}
+    assert "promo" in top and top["promo"]["contribution"] > 0 and top["promo"]["value"] == 1.0
+    seasonal = engine.Model(**{**res.model.__dict__, "chosen": "seasonal_naive", "booster": None})
+    assert series_drivers(seasonal, one, cal) == []  # the seasonal rule reads no feature
