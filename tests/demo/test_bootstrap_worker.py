@@ -1,18 +1,23 @@
 """Issue 17 item 7 with a real worker: the generated retailer (small) goes through the demo's own path
 (demo/bootstrap.py: the uploads with their mappings, the workspace's words and daily frequency, then the
 first training once the data is in), and the workspace serves daily forecasts of its products, read with
-their price and promotion plan, in its own words."""
+their price and promotion plan, in its own words; its simulator takes their levers; a week of new till
+data is scored live, retrains it by the policy, and an admin rolls back."""
 from __future__ import annotations
 
+import json
 import time
 
+import pandas as pd
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from demo import retailer
 from demo.bootstrap import demo_bootstrap, generated_demo
-from forecasting.models import ForecastPoint, Item, Location, ModelVersion, Scenario, Upload
+from forecasting.models import ForecastPoint, Item, Location, ModelEvaluation, ModelVersion, Scenario, Upload
 from saas.storage import tenant_dir
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
+from tests.support.data import wait_evaluation, wait_job
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -36,7 +41,7 @@ def _active(t, client, version):
 def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_worker_proc, tmp_path):
 
     t = provision("retailer", plan="enterprise")
-    retailer.generate(tmp_path, **retailer.SMALL)
+    files = retailer.generate(tmp_path, **retailer.SMALL)
     assert "demo data from" in demo_bootstrap(t.tenant, data=generated_demo(tmp_path))
 
     def trained():
@@ -134,3 +139,34 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
     viewer = api_client(t, user=add_member(t, "viewer"))
     assert viewer.post("/api/v1/simulations/", promo_body, format="json").status_code == 200
     assert viewer.post("/api/v1/simulations/", {**promo_body, "name": "x"}, format="json").status_code == 403
+
+    # monitoring, retraining and rollback on the retailer's own data (issue 17 acceptance 4): a week of new
+    # till data (its last week's rows, a week later) is scored live day by day, counts as one whole new week
+    # for the retraining policy, which retrains with the champion's 28 days; an admin rolls back to v1
+    policy = {"on_new_data": True, "min_new_weeks": 1, "cooldown_hours": 0}
+    assert client.put("/api/v1/retraining-policy/", policy, format="json").status_code == 200
+    sales = pd.read_csv(files["sales"], sep=";", decimal=",", parse_dates=["date"])
+    last = sales["date"].max()
+    week = sales[sales["date"] > last - pd.Timedelta(days=7)].assign(date=lambda f: f["date"] + pd.Timedelta(days=7))
+    body = week.to_csv(sep=";", decimal=",", index=False, date_format="%Y-%m-%d").encode()
+    sent = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("till-next-week.csv", body),
+                                            "mapping": json.dumps(retailer.MAPPINGS["sales"])}, format="multipart")
+    assert sent.status_code == 202, sent.content[:300]
+    assert wait_job(t, sent.json()["job"]["id"])["status"] == "succeeded"
+    assert wait_evaluation(t, sent.json()["id"])["status"] == "succeeded"
+    with in_tenant(t):
+        version.refresh_from_db()
+        scored = ModelEvaluation.objects.filter(model_version=version).latest("evaluated_at")
+    assert [st["step"] for st in scored.per_step] == list(range(1, 8)) and scored.rows == len(week)
+    monitoring = client.get("/api/v1/monitoring/").json()
+    assert monitoring["live_accuracy"]["model_version"] == version.number and monitoring["live_accuracy"]["wape"] > 0
+    decision = monitoring["retraining"]["last_decision"]
+    assert decision["outcome"] == "triggered" and "1 new week" in decision["reason"], decision
+    assert wait_job(t, decision["job"], timeout=600)["status"] == "succeeded"
+    with in_tenant(t):
+        v2 = ModelVersion.objects.get(number=version.number + 1)
+    assert v2.periodic and v2.horizon == 28 and v2.data_end == (last + pd.Timedelta(days=7)).date()
+    if v2.status != "active":
+        assert client.post(f"/api/v1/models/{v2.pk}/promote/", {"reason": "try it"}, format="json").status_code == 200
+    back = client.post(f"/api/v1/models/{version.pk}/rollback/", {"reason": "back to the first"}, format="json")
+    assert back.status_code == 200 and back.json()["status"] == "active", back.content[:300]
