@@ -59,6 +59,11 @@ class Measure:
         return {"title": {"text": f"{self.title()} ({self.unit})"},
                 "tickformat": "$~s" if self.unit == "$" else "~s"}
 
+    @property
+    def step_days(self) -> int:
+        """The longest step between two dates of one unbroken line: a day, a week, a month."""
+        return {"day": 1, "month": 31}.get(self.period, 7)
+
     def hover(self, label: str = "%{fullData.name}") -> str:
         figure = f"{self.unit}%{{y:,.0f}}" if self.money else f"%{{y:,.0f}} {self.unit}"
         return f"{figure}<extra>{label}</extra>"
@@ -97,10 +102,33 @@ def gapped_xy(dates: list, values: list, step_days: int = 7) -> dict:
     return {"x": x, "y": y}
 
 
+def closed(point: dict) -> bool:
+    """A period the forecast knows closed (a store's closed day: 0 with a zero-width band): a gap, not a 0."""
+    return point.get("forecast") == 0 and point.get("hi95") == 0 and point.get("lo95") == 0
+
+
+def forecast_y(points: list[dict], field: str = "forecast") -> list:
+    """The forecast line's values, a closed period left out (None: the line breaks there)."""
+    return [None if closed(p) else p[field] for p in points]
+
+
 def band(points: list[dict], lo: str, hi: str, name: str, color: str) -> list[dict]:
-    """The filled area between ``lo`` and ``hi`` (none when a point lacks either)."""
+    """The filled area between ``lo`` and ``hi`` (none when a point lacks either), one area per run of
+    open periods: a closed period breaks it instead of pinching it to 0."""
     if not points or any(p.get(lo) is None or p.get(hi) is None for p in points):
         return []
-    dates = [p["date"] for p in points]
-    return [{"type": "scatter", "mode": "lines", "x": dates + dates[::-1],
-             "y": [p[hi] for p in points] + [p[lo] for p in points][::-1], "fill": "toself", "fillcolor": color, "line": {"width": 0}, "name": name, "hoverinfo": "skip"}]
+    runs, run = [], []
+    for p in points:
+        if closed(p):
+            runs, run = runs + [run] if run else runs, []
+        else:
+            run.append(p)
+    runs += [run] if run else []
+    traces = []
+    for k, part in enumerate(runs):
+        dates = [p["date"] for p in part]
+        traces.append({"type": "scatter", "mode": "lines", "x": dates + dates[::-1],
+                       "y": [p[hi] for p in part] + [p[lo] for p in part][::-1], "fill": "toself",
+                       "fillcolor": color, "line": {"width": 0}, "name": name, "hoverinfo": "skip",
+                       "legendgroup": name, "showlegend": k == 0})
+    return traces

@@ -2,18 +2,19 @@
 and no-mode-bar rendering as the Stores pages (forecasting/charts/stores.py)."""
 from __future__ import annotations
 
-from forecasting.charts.base import Measure, band, gapped_xy, layout, to_html
+from forecasting.charts.base import Measure, band, forecast_y, gapped_xy, layout, to_html
 
 
 def total_chart(history: list[dict], forecast: list[dict], of: str = "Total", measure: Measure = Measure()) -> str:
     """Total sales by period (or of one node: ``of`` names it) and the served forecast with its 80/95% bands."""
     data = [*band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
-            {"type": "scatter", **gapped_xy([h["date"] for h in history], [h["sales"] for h in history]),
+            {"type": "scatter", **gapped_xy([h["date"] for h in history], [h["sales"] for h in history],
+                                             measure.step_days),
              "mode": "lines", "name": f"{of} {measure.name.lower()}" if of == "Total" else measure.name,
              "line": {"color": "#111827", "width": 1.5}, "hovertemplate": measure.hover()}]
     if forecast:
-        data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],
+        data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": forecast_y(forecast),
                      "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
                      "hovertemplate": measure.hover()})
     title = measure.title().lower()

@@ -3,7 +3,7 @@
 happened. No mode bar (it covers the title on a phone); money hover labels."""
 from __future__ import annotations
 
-from forecasting.charts.base import Measure, band, gapped_xy, layout, to_html
+from forecasting.charts.base import Measure, band, forecast_y, gapped_xy, layout, to_html
 
 EARLIER_COLOURS = ("#d97706", "#7c3aed", "#059669")
 
@@ -28,12 +28,13 @@ def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_
     pts = [{**p, "date": _iso(p["date"])} for p in points]
     data = [*band(pts, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *band(pts, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
-            {"type": "scatter", **gapped_xy([_iso(h["date"]) for h in history], [h["sales"] for h in history]),
+            {"type": "scatter", **gapped_xy([_iso(h["date"]) for h in history], [h["sales"] for h in history],
+                                             measure.step_days),
              "mode": "lines", "name": "History", "line": {"color": "#111827", "width": 1.5},
              "hovertemplate": measure.hover()}]
     if last_year:
         data.append({"type": "scatter", **gapped_xy([_iso(r["date"]) for r in last_year],
-                                                      [r["sales"] for r in last_year]),
+                                                      [r["sales"] for r in last_year], measure.step_days),
                      "mode": "lines", "name": "Last year", "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
                      "customdata": [_day(r.get("last_year_date")) for r in last_year],
                      "hovertemplate": measure.hover(f"{measure.last_year} (%{{customdata}})")})
@@ -44,12 +45,12 @@ def forecast_chart(history: list[dict], points: list[dict], title: str, *, last_
                      "hovertemplate": measure.hover()})
     overridden = any(p.get("overridden") for p in pts)
     if overridden:  # the model's own figure beside the planners' final one
-        data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["statistical"] for p in pts],
+        data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": forecast_y(pts, "statistical"),
                      "mode": "lines", "name": "Statistical forecast", "line": {"color": "#6b7280", "width": 1.5,
                                                                                "dash": "dot"},
                      "hovertemplate": measure.hover()})
     if pts:
-        data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": [p["forecast"] for p in pts],
+        data.append({"type": "scatter", "x": [p["date"] for p in pts], "y": forecast_y(pts),
                      "mode": "lines+markers", "name": "Forecast with overrides" if overridden else "Forecast",
                      "line": {"color": "#2563eb", "width": 2}, "hovertemplate": measure.hover()})
     fig_layout = layout(title, yaxis=measure.axis())

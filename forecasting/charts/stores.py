@@ -6,7 +6,7 @@ Figures are plain dicts rendered without plotly's validation: building a
 ``go.Figure`` costs ~90 ms a chart, the dict ~0.1 ms (these pages render two)."""
 from __future__ import annotations
 
-from forecasting.charts.base import MONEY, Measure, band, gapped, layout, to_html
+from forecasting.charts.base import MONEY, Measure, band, forecast_y, gapped, layout, to_html
 from forecasting.ml.drift import COVARIATE_LABELS, MARKDOWNS
 from forecasting.templatetags.figures import money
 
@@ -35,8 +35,8 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
     """Weekly sales, the same weeks last year, the served forecast with its 80/95% bands, and the weeks
     with an anomalous series (``anomaly_markers``)."""
     dates = [h["date"] for h in history]
-    x, sales = gapped(dates, [h["sales"] for h in history])
-    _, last_year = gapped(dates, [h["last_year"] for h in history])
+    x, sales = gapped(dates, [h["sales"] for h in history], measure.step_days)
+    _, last_year = gapped(dates, [h["last_year"] for h in history], measure.step_days)
     data = [*band(forecast, "lo95", "hi95", "95% interval", "rgba(37,99,235,0.12)"),
             *band(forecast, "lo80", "hi80", "80% interval", "rgba(37,99,235,0.25)"),
             {"type": "scatter", "x": x, "y": sales, "mode": "lines", "name": "Sales",
@@ -45,7 +45,7 @@ def history_chart(history: list[dict], forecast: list[dict], title: str, div_id:
              "name": measure.last_year, "line": {"color": "#9ca3af", "width": 1, "dash": "dot"},
              "hovertemplate": measure.hover()}]
     if forecast:
-        data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": [p["forecast"] for p in forecast],
+        data.append({"type": "scatter", "x": [p["date"] for p in forecast], "y": forecast_y(forecast),
                      "mode": "lines+markers", "name": "Forecast", "line": {"color": "#2563eb", "width": 2},
                      "hovertemplate": measure.hover()})
     data.extend(anomaly_markers(history, anomalies, part))

@@ -13,7 +13,10 @@ def _code(context, side: str, key) -> str:
     if codes is None or key in (None, ""):
         return str(key)
     table = codes.locations if side == "location" else codes.items
-    return table.get(int(key), (str(key), ""))[0]
+    try:
+        return table.get(int(key), (str(key), ""))[0]
+    except (TypeError, ValueError):  # a code typed in a link: shown as typed
+        return str(key)
 
 
 @register.simple_tag(takes_context=True)

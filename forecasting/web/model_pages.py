@@ -18,7 +18,7 @@ from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
 from forecasting.ml.periods import year_before
 from forecasting.models import Override
-from forecasting.selectors.catalog import data_settings, series_codes, workspace_words
+from forecasting.selectors.catalog import data_settings, member_id, series_codes, workspace_words
 from forecasting.selectors.dataset import sales_week_count, series_choices, series_history
 from forecasting.selectors.forecast import (
     active_model,
@@ -148,6 +148,15 @@ def rollback_submit(request, version_id: int):
     return redirect("model_detail", version_id=version.pk)
 
 
+def _series_id(side: str, given) -> int:
+    """A series' location or item in a link: its id, or its code (``?store=ST-001&dept=SKU-10001``); an
+    unknown code is an id no series has (the page says there are no sales for it)."""
+    text = str(given if given is not None else "").strip()
+    if not text:
+        raise ValueError(side)
+    return int(text) if text.isdigit() else member_id(side, text)
+
+
 @role_required("forecasts.view")
 def forecast_page(request):
     scope = StoreScope.for_request(request)
@@ -164,7 +173,7 @@ def forecast_page(request):
            "can_refresh": has_perm(request.user.role, "models.train"),
            "can_upload": has_perm(request.user.role, "data.upload")}
     try:
-        store, dept = int(store), int(dept)
+        store, dept = _series_id("location", store), _series_id("item", dept)
     except (TypeError, ValueError):
         return render(request, "forecasting/forecast.html", ctx)
     ctx.update(store=store, dept=dept)

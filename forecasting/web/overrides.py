@@ -75,7 +75,8 @@ def _context(request, **extra) -> dict:
     scope = StoreScope.for_request(request)
     words, codes = workspace_words(), series_codes()
     run = latest_run()
-    levels = ["series", "store"] if scope.restricted else list(LEVEL_LABELS)
+    types = sorted({t for t in Store.objects.values_list("type", flat=True) if t})
+    levels = ["series", "store"] if scope.restricted else [lv for lv in LEVEL_LABELS if lv != "store_type" or types]
     attributes = [] if scope.restricted else [c for c in node_choices(words) if c["level"] != "location.type"]
     choices = series_choices(scope=scope)
     active = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods))
@@ -90,7 +91,7 @@ def _context(request, **extra) -> dict:
            "attribute_levels": attributes,
            "stores": [(s, codes.of(s, 0)["location"]) for s in choices["stores"]],
            "depts": [(d, codes.of(0, d)["item"]) for d in choices["depts"]],
-           "types": sorted({t for t in Store.objects.values_list("type", flat=True) if t}),
+           "types": types,  # Walmart's store types; another retailer's groups are its attribute levels
            "reasons": Override.Reason.choices, "form": {"level": "series", "kind": "percent", "periods": []}}
     ctx.update(extra)
     return ctx

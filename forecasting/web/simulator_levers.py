@@ -12,6 +12,7 @@ from accounts.audit import Actor
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting.selectors.catalog import members_picked, picker_suggestions, series_codes, workspace_words
+from forecasting.selectors.simulation import scenario_list
 from forecasting.services.simulations import simulation_run
 from forecasting.services.what_if import periodic_options
 from saas.errors import ServiceError
@@ -64,6 +65,29 @@ def _picked(text: str, side: str, allowed: list, words: str) -> list | None:
     return ids
 
 
+def _lever_text(levers: dict) -> str:
+    """{"price": {"change_pct": -20}, "promo": {"value": 1}} -> "price −20 %, promo = 1"."""
+    parts = []
+    for name, how in (levers or {}).items():
+        if "change_pct" in how:
+            parts.append(f"{name} {float(how['change_pct']):+g} %".replace("-", "−"))
+        elif "value" in how:
+            parts.append(f"{name} = {float(how['value']):g}")
+    return ", ".join(parts) or "—"
+
+
+def saved_context(request) -> dict:
+    """The saved lever scenarios of the reader's stores, newest first (the page, and the out-of-band refresh
+    after a save)."""
+    rows = []
+    for sc in scenario_list(scope=StoreScope.for_request(request)).filter(inputs__has_key="levers")[:20]:
+        shown = _shown(sc.result) or {}
+        rows.append((sc, {**shown, "locations_count": len(sc.stores or [sc.store]),
+                          "periods_count": len((sc.result or {}).get("periods") or []),
+                          "levers_text": _lever_text((sc.inputs or {}).get("levers"))}))
+    return {"scenarios": rows}
+
+
 def lever_context(request, version, **extra) -> dict:
     scope = StoreScope.for_request(request)
     options = periodic_options(version=version, scope=scope)
@@ -74,8 +98,8 @@ def lever_context(request, version, **extra) -> dict:
             "products": len(options["depts"]),  # typed, not listed: a catalogue may hold thousands
             "item_suggestions": picker_suggestions("item"),
             "location_suggestions": [v for v in picker_suggestions("location") if "=" in v or v in mine],
-            "default_periods": options["periods"][:DEFAULT_PERIODS], "given": {}, "answer": None, "error": None,
-            **extra}
+            "default_periods": options["periods"][:DEFAULT_PERIODS], "given": {"store": ALL}, "answer": None,
+            "error": None, **saved_context(request), **extra}
 
 
 def lever_page(request, version):
@@ -113,8 +137,11 @@ def lever_run(request, version):
     except ValueError:
         error = {"message": "margin: a percent, e.g. 30."}
     partial = {"answer": _shown(answer), "error": error}
-    if request.htmx:  # errors too: htmx swaps 2xx only
-        return HttpResponse(render_to_string("forecasting/_lever_result.html", partial, request=request))
+    if request.htmx:  # errors too: htmx swaps 2xx only; a saved scenario also refreshes the saved list (out of band)
+        saved = render_to_string("forecasting/_saved_lever_scenarios.html",
+                                 {**saved_context(request), "oob": True, "can_save": True},
+                                 request=request) if answer and answer.get("saved") else ""
+        return HttpResponse(render_to_string("forecasting/_lever_result.html", partial, request=request) + saved)
     if ctx is None:  # the page itself cannot be built (e.g. the model file is gone): it says why
         return lever_page(request, version)
     return render(request, "forecasting/simulator_levers.html", {**ctx, **partial, "given": post})

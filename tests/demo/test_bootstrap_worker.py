@@ -107,6 +107,8 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
     web = web_client(t, user=add_member(t, "analyst"))
     page = web.get("/simulator/").content.decode()
     assert 'name="lever-promo-value"' in page and 'name="lever-price-value"' not in page and "ST-001" in page
+    assert "<td>Promo days</td>" in page and "promo = 1" in page  # the scenario saved through the API is listed
+    assert '<option value="all" selected>' in page  # every store by default
     ran = web.post("/simulator/run/", {"store": "all", "periods": body["periods"], "lever-promo-value": "1",
                                        "margin_pct": "30"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Incremental" in ran and "sim-error" not in ran, ran[:500]

@@ -135,3 +135,15 @@ def test_stock_on_hand_is_uploaded_by_the_retailers_codes(shop):
         "stock.csv", b"Store,Dept,OnHand\nST-001,SKU-99,1\n")}, follow=True).content.decode()
     assert "row 2, Dept: no item has this code" in bad
     assert "Store and Dept are your store and product codes" in page
+
+
+def test_a_forecast_link_may_name_the_series_by_its_codes(shop):
+    html = _page(shop, "/forecasts/?store=ST-001&dept=SKU-10001")
+    assert 'id="forecast-points"' in html and "ST-001" in html
+    unknown = _page(shop, "/forecasts/?store=NOPE-1&dept=SKU-10001")
+    assert "No sales for store" in unknown and 'id="forecast-points"' not in unknown
+
+
+def test_overrides_offer_the_workspaces_own_levels_not_a_store_type_it_lacks(shop):
+    html = _page(shop, "/forecasts/overrides/")
+    assert 'value="store_type"' not in html and 'value="location.region"' in html and 'value="item.category"' in html
