@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def _by(keys: np.ndarray, err: np.ndarray, act: np.ndarray) -> dict[str, dict]:
+def by_key(keys: np.ndarray, err: np.ndarray, act: np.ndarray) -> dict[str, dict]:
+    """{key: {wape, error, actual}}: the errors and actuals of the series summed per key."""
     uniq, inverse = np.unique(keys, return_inverse=True)  # one pass over the series, whatever the key count
     e_sum, a_sum = np.bincount(inverse, weights=err), np.bincount(inverse, weights=act)
     return {str(int(k)): {"wape": (float(e) / float(a)) if a > 0 else None, "error": round(float(e), 2),
@@ -27,5 +28,5 @@ def backtest_accuracy_by(panel, windows: list[dict], chosen: str) -> dict:
         err += np.abs(fc - y).sum(axis=1)
         act += np.abs(y).sum(axis=1)
     keys = np.asarray(panel.keys)
-    return {"store": _by(keys[:, 0], err, act), "dept": _by(keys[:, 1], err, act), "windows": len(windows),
+    return {"store": by_key(keys[:, 0], err, act), "dept": by_key(keys[:, 1], err, act), "windows": len(windows),
             "weeks": int(np.asarray(windows[0]["obs"]).shape[1])}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from forecasting.ml.metrics import full_metrics
 from forecasting.ml.periodic import engine
+from forecasting.ml.periodic.accuracy_by import backtest_wape_by
 from forecasting.ml.periodic.artifact import PeriodicArtifact, load
 from forecasting.ml.periodic.refresh import refresh
 from forecasting.ml.periods import period_start
@@ -33,6 +34,7 @@ class Trained:
     forecast: pd.DataFrame  # store, dept, date, forecast, lo80..hi95, pooled, status
     artifact: PeriodicArtifact
     timings: dict = field(default_factory=dict)
+    backtest_by: dict = field(default_factory=dict)  # the chosen model's backtest WAPE by location and item id
 
 
 def _holiday_flags(events: pd.DataFrame | None, freq: str, keys: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
@@ -92,7 +94,8 @@ def periodic_train(inputs: PeriodicInputs, *, freq: str, horizon: int, windows: 
               "status_counts": {"modelled": int(result.forecast[["location", "item"]].drop_duplicates().shape[0])}}
     return Trained(chosen=chosen, reason=result.reason, params=params, metrics=metrics, backtest=backtest,
                    importance=result.importance, forecast=_forecast(result.forecast),
-                   artifact=PeriodicArtifact(result.model), timings=result.timings)
+                   artifact=PeriodicArtifact(result.model), timings=result.timings,
+                   backtest_by=backtest_wape_by(result.windows, chosen))
 
 
 def periodic_refresh(artifact_path: str) -> tuple[str, pd.DataFrame]:

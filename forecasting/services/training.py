@@ -225,7 +225,7 @@ def _train_periodic(job: Job, workspace, progress) -> _Trained:
     result = periodic_train(inputs, freq=workspace.frequency, horizon=int(job.params.get("horizon", 13)),
                             windows=int(job.params.get("backtest_windows", 4)), num_threads=settings.ML_NUM_THREADS,
                             holiday_weight=workspace.holiday_weight)
-    return _Trained(result, inputs.sales["date"].max().date(), {})
+    return _Trained(result, inputs.sales["date"].max().date(), result.backtest_by)
 
 
 def _artifact_drop_unreferenced(path) -> None:

@@ -99,6 +99,10 @@ def test_a_daily_till_export_is_planned_by_day(celery_worker_proc):
     last = pd.Timestamp(raw["date"].max())
     assert run.origin == last.date() and run.horizon == 14 and result["number"] == 1
     assert set(zip(points["location"], points["item"])) == {(s, k) for s in STORES for k in SKUS}
+    # the backtest error of each store and product, shown by the tables until live days arrive
+    stores = client.get("/api/v1/stores/").json()["results"]
+    assert len(stores) == len(STORES) and all(0 < r["backtest_wape"] < 1 for r in stores), stores
+    assert set(version.backtest_by["dept"]) == {str(d) for d in points["dept"].unique()}
     days = pd.date_range(last + pd.Timedelta(days=1), periods=14, freq="D")
     assert all(sorted(g["date"]) == list(days) for _, g in points.groupby(["location", "item"]))
     assert (points["lo95"] <= points["lo80"]).all() and (points["lo80"] <= points["forecast"]).all()
