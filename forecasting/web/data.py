@@ -32,10 +32,11 @@ ROLE_HINTS = ["location", "item", "date", "measure", "open", "event", "ignore", 
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV (any delimiter), .csv.gz, XLSX or Parquet: sales, store attributes or "
-                                     "covariates; Walmart's train.csv, features.csv and stores.csv as they are")
-    kind = forms.ChoiceField(choices=[("", "Detect from header"), ("sales", "Sales"), ("features", "Features"),
-                                      ("stores", "Stores")], required=False)
+    file = forms.FileField(help_text="CSV (any delimiter), .csv.gz, XLSX or Parquet: sales, locations, items, events "
+                                     "or covariates, recognised by their columns or mapped by you on the next step")
+    kind = forms.ChoiceField(label="What it is", required=False, choices=[
+        ("", "Recognised from its columns"), ("sales", "Walmart's train.csv (sales)"),
+        ("features", "Walmart's features.csv"), ("stores", "Walmart's stores.csv")])
 
 
 def _figures(scope: StoreScope) -> dict:
