@@ -130,10 +130,10 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "live_error": Kind("Missed the realized weeks", _live_error, stored=True),
+    "live_error": Kind("Missed the realized periods", _live_error, stored=True),
     "plan_gap": Kind("Moved away from the approved plan", _plan_gap),
     "stockout": Kind("Stock-out ahead", _stockout),
-    "anomaly": Kind("Anomaly in the newest weeks", _anomaly, stored=True),
+    "anomaly": Kind("Anomaly in the newest periods", _anomaly, stored=True),
 }
 KIND_CHOICES = [(name, kind.label) for name, kind in KINDS.items()]
 
