@@ -5,13 +5,14 @@ from __future__ import annotations
 from forecasting.charts.base import layout, to_html
 
 
-def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap") -> str | None:
-    """Coefficient of variation of weekly sales, store x department (blank: no figure)."""
-    fig = hotspot_figure(rows)
+def hotspot_heatmap(rows: list[dict], div_id: str = "hotspot-heatmap", words=None, codes=None) -> str | None:
+    """Coefficient of variation of sales per period, location x item (blank: no figure); ``words`` and
+    ``codes``: the workspace's nouns and the retailer's codes (forecasting/selectors/catalog.py)."""
+    fig = hotspot_figure(rows, words, codes)
     return None if fig is None else to_html(fig, div_id)
 
 
-def hotspot_figure(rows: list[dict]) -> dict | None:
+def hotspot_figure(rows: list[dict], words=None, codes=None) -> dict | None:
     rows = [r for r in rows if r.get("cv") is not None]
     if not rows:
         return None
@@ -25,11 +26,20 @@ def hotspot_figure(rows: list[dict]) -> dict | None:
     # colour; cells above the 95th percentile take the top colour (their value is in the hover)
     cvs = sorted(r["cv"] for r in rows)
     top = max(cvs[min(len(cvs) - 1, int(0.95 * len(cvs)))], 1e-9)
-    data = [{"type": "heatmap", "x": [f"Dept {d}" for d in depts], "y": [f"Store {s}" for s in stores], "z": z,
+    location, item = (words.location, words.item) if words is not None else ("Store", "Dept")
+
+    def code(side: str, key) -> str:
+        table = None if codes is None else (codes.locations if side == "location" else codes.items)
+        return (table or {}).get(key, (str(key), ""))[0]
+
+    data = [{"type": "heatmap", "x": [f"{item} {code('item', d)}" for d in depts],
+             "y": [f"{location} {code('location', s)}" for s in stores], "z": z,
              "colorscale": "YlOrRd", "zmin": 0, "zmax": round(top, 3),
              "colorbar": {"title": {"text": f"CV (top: ≥ {top:.2f})"}},
              "hovertemplate": "%{y}, %{x}: coefficient of variation %{z:.2f}<extra></extra>", "hoverongaps": False}]
-    fig_layout = layout("Volatility by store and department", height=max(300, 18 * len(stores) + 140),
+    title = "Volatility by store and department" if words is None else \
+        f"Volatility by {words.location.lower()} and {words.item.lower()}"
+    fig_layout = layout(title, height=max(300, 18 * len(stores) + 140),
                      xaxis={"type": "category", "tickangle": -45}, yaxis={"autorange": "reversed", "type": "category"})
     return {"data": data, "layout": fig_layout}
 

@@ -15,7 +15,7 @@ from accounts.decorators import role_required
 from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting.charts.insights import hotspot_heatmap, roi_scatter
-from forecasting.selectors.catalog import workspace_words
+from forecasting.selectors.catalog import series_codes, workspace_words
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.groups import attribute_members, filter_levels, rows_within
 from forecasting.selectors.insights import (
@@ -97,7 +97,7 @@ def insights_page(request):
         "outlook": _outlook(scope, keep) if run else None,
         "importance": (active.importance or [])[:10] if active else [],
         "hotspots": hotspots, "hotspot_rows": hotspot_rows[:TOP_HOTSPOTS],
-        "heatmap": hotspot_heatmap(hotspot_rows) if hotspot_rows else None,
+        "heatmap": hotspot_heatmap(hotspot_rows, words=workspace_words(), codes=series_codes()) if hotspot_rows else None,
         "anomalies": anomalies,
         "anomaly_rows": rows_within((anomalies or {}).get("results", []), keep)[:TOP_ANOMALIES],
         "roi": roi, "roi_rows": roi_rows[:TOP_ROI], "roi_total": len(roi_rows), "roi_chart": roi_scatter(roi_rows) if roi else None,

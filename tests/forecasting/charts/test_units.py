@@ -1,7 +1,9 @@
 """One unit per axis (issue 19 item 6: the store page drew °F and $ per gallon on one axis)."""
 from __future__ import annotations
 
+from forecasting.charts.insights import hotspot_figure
 from forecasting.charts.stores import covariate_figure
+from forecasting.selectors.catalog import Codes, Words
 
 
 def test_temperature_and_fuel_price_each_have_their_axis():
@@ -43,3 +45,11 @@ def test_the_store_pages_history_breaks_at_missing_weeks():
     history = [{"date": d, "sales": 5.0, "last_year": None} for d in ("2012-01-06", "2012-01-13", "2012-03-02")]
     html = history_chart(history, [], "Store 1", "c")
     assert '"y":[5.0,5.0,null,5.0]' in html.replace(" ", "")
+
+
+def test_the_volatility_heatmap_speaks_the_workspaces_words_and_codes():
+    rows = [{"store": 1, "dept": 7, "cv": 0.4}, {"store": 2, "dept": 7, "cv": 0.2}]
+    codes = Codes(locations={1: ("ST-001", ""), 2: ("ST-002", "")}, items={7: ("SKU-7", "")})
+    fig = hotspot_figure(rows, Words(location="Store", item="Product"), codes)
+    assert fig["data"][0]["x"] == ["Product SKU-7"] and fig["data"][0]["y"] == ["Store ST-001", "Store ST-002"]
+    assert fig["layout"]["title"]["text"] == "Volatility by store and product"
