@@ -24,7 +24,8 @@ def to_bytes(model: Model) -> bytes:
     meta = {"engine": ENGINE, "format_version": FORMAT_VERSION, "config": dataclasses.asdict(model.config),
             "chosen": model.chosen, "routed": list(model.routed), "features": list(model.features),
             "origin": model.origin.date().isoformat(), "label": model.label,
-            "quantiles": {lv: np.asarray(q, float).tolist() for lv, q in model.quantiles.items()}}
+            "quantiles": {lv: np.asarray(q, float).tolist() for lv, q in model.quantiles.items()},
+            "edges": list(model.edges)}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
         z.writestr("meta.json", json.dumps(meta, sort_keys=True))
@@ -42,7 +43,8 @@ def from_bytes(data: bytes) -> Model:
     return Model(config=Config(**meta["config"]), chosen=meta["chosen"], booster=booster,
                  quantiles={lv: np.asarray(q, float) for lv, q in meta["quantiles"].items()},
                  routed=list(meta["routed"]), features=list(meta["features"]),
-                 origin=pd.Timestamp(meta["origin"]), label=meta.get("label", "start"))
+                 origin=pd.Timestamp(meta["origin"]), label=meta.get("label", "start"),
+                 edges=list(meta.get("edges") or []))  # a model written before the volume segments: one
 
 
 @dataclasses.dataclass

@@ -22,6 +22,8 @@ from .grid import Grid, build_grid
 from .seasons import Seasons, calendar, seasons_of
 
 LEVELS = {"80": (0.10, 0.90), "95": (0.025, 0.975)}
+SEGMENTS = 3  # bands calibrated per volume tercile: a slow seller's relative error is wider than a fast one's
+MIN_SEGMENT_ERRORS = 200  # fewer scaled errors in a segment and horizon bucket: the pooled quantiles serve
 CANDIDATES = ("lightgbm", "seasonal_naive")
 
 
@@ -59,6 +61,7 @@ class Model:
     features: list
     origin: pd.Timestamp
     label: str = "start"
+    edges: list = field(default_factory=list)  # the scales cutting the series into volume segments (bands)
 
 
 @dataclass
@@ -123,23 +126,51 @@ def _score(y: np.ndarray, f: np.ndarray) -> dict:
             "wape": float(e.sum() / total) if total > 0 else None}
 
 
-def _quantiles(resid: list, buckets: np.ndarray) -> dict:
-    """Per level, (n_buckets, 2) lower/upper quantiles of the scaled errors pooled over ``resid`` windows."""
+def segment_edges(scales: list) -> list:
+    """The scales (series levels) that cut the series into ``SEGMENTS`` volume groups of equal size."""
+    pooled = np.concatenate([np.asarray(sc, float) for sc in scales]) if scales else np.array([])
+    pooled = pooled[np.isfinite(pooled) & (pooled > 0)]
+    if len(pooled) < SEGMENTS:
+        return []
+    return [float(v) for v in np.quantile(pooled, [k / SEGMENTS for k in range(1, SEGMENTS)])]
+
+
+def segment_of(scale: np.ndarray, edges: list) -> np.ndarray:
+    """(n,) the volume segment of each series (0 without edges: one segment)."""
+    return np.searchsorted(np.asarray(edges, float), np.nan_to_num(np.asarray(scale, float)), side="right") \
+        if len(edges) else np.zeros(len(scale), dtype=int)
+
+
+def _quantiles(resid: list, buckets: np.ndarray, segments: list | None = None, n_segments: int = 1) -> dict:
+    """Per level, (n_segments, n_buckets, 2) lower/upper quantiles of the scaled errors pooled over ``resid``
+    windows, per volume segment (``segments``: each window's (n,) segment of each series) and horizon bucket;
+    a segment and bucket with too few errors takes the bucket's pooled quantiles."""
     nb = int(buckets.max()) + 1
+    segments = segments or [np.zeros(r.shape[0], dtype=int) for r in resid]
     out = {}
     for level, (lo, hi) in LEVELS.items():
-        q = np.zeros((nb, 2))
+        q = np.zeros((n_segments, nb, 2))
         for b in range(nb):
-            e = np.concatenate([r[:, buckets == b][~np.isnan(r[:, buckets == b])] for r in resid])
-            if len(e):
-                q[b] = np.quantile(e, [lo, hi])
+            parts = [(r[:, buckets == b], g) for r, g in zip(resid, segments)]
+            pooled = np.concatenate([e[~np.isnan(e)] for e, _ in parts])
+            base = np.quantile(pooled, [lo, hi]) if len(pooled) else np.zeros(2)
+            for k in range(n_segments):
+                e = np.concatenate([e[g == k][~np.isnan(e[g == k])] for e, g in parts])
+                q[k, b] = np.quantile(e, [lo, hi]) if len(e) >= MIN_SEGMENT_ERRORS or n_segments == 1 and len(e) \
+                    else base
         out[level] = q
     return out
 
 
-def _band(f, scale, q, buckets, closed, floor=0.0):
-    lo = np.maximum(f + q[buckets, 0][None, :] * scale[:, None], floor)
-    hi = np.maximum(f + q[buckets, 1][None, :] * scale[:, None], lo)
+def _band(f, scale, q, buckets, closed, floor=0.0, segment=None):
+    """(lo, hi) of the forecast ``f`` (n, H): ``q`` (n_segments, n_buckets, 2) scaled quantiles (an older
+    model's (n_buckets, 2): one segment), each series' ``segment`` (None: 0)."""
+    q = np.asarray(q, float)
+    q = q[None] if q.ndim == 2 else q
+    seg = np.zeros(len(scale), dtype=int) if segment is None else np.minimum(segment, q.shape[0] - 1)
+    qq = q[seg][:, buckets]  # (n, H, 2)
+    lo = np.maximum(f + qq[..., 0] * scale[:, None], floor)
+    hi = np.maximum(f + qq[..., 1] * scale[:, None], lo)
     return np.where(closed, 0.0, lo), np.where(closed, 0.0, hi)
 
 
@@ -193,19 +224,24 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
         reason += f"; {' and '.join(inter['routed'])} series forecast by Croston SBA, lower backtest error ({figures})"
     buckets = s.bucket_of(np.arange(1, H + 1))
     resid = [(w["y"] - w["f"][chosen]) / w["scale"][:, None] for w in wins]
+    edges = segment_edges([w["scale"] for w in wins])
+    segs = [segment_of(w["scale"], edges) for w in wins]
+    n_seg = len(edges) + 1
     coverage = {level: {"inside": 0, "n": 0} for level in LEVELS}
     for k, w in enumerate(wins):
-        q = _quantiles([r for j, r in enumerate(resid) if j != k] or resid, buckets)
+        others = [j for j in range(len(wins)) if j != k] or list(range(len(wins)))
+        q = _quantiles([resid[j] for j in others], buckets, [segs[j] for j in others], n_seg)
         for level in LEVELS:
-            lo, hi = _band(w["f"][chosen], w["scale"], q[level], buckets, w["closed"])
+            lo, hi = _band(w["f"][chosen], w["scale"], q[level], buckets, w["closed"], segment=segs[k])
             obs = ~np.isnan(w["y"])
             coverage[level]["inside"] += int(((w["y"] >= lo - 1e-9) & (w["y"] <= hi + 1e-9) & obs).sum())
             coverage[level]["n"] += int(obs.sum())
     coverage = {lv: c["inside"] / c["n"] if c["n"] else None for lv, c in coverage.items()}
     clock["choice"] = time.perf_counter()
     final = _fit(rows, T - 1, names, cfg) if chosen == "lightgbm" else None
-    model = Model(config=cfg, chosen=chosen, booster=final, quantiles=_quantiles(resid, buckets),
-                  routed=list(inter["routed"]), features=names, origin=grid.dates[T - 1], label=label)
+    model = Model(config=cfg, chosen=chosen, booster=final, quantiles=_quantiles(resid, buckets, segs, n_seg),
+                  routed=list(inter["routed"]), features=names, origin=grid.dates[T - 1], label=label,
+                  edges=edges)
     frame, classes = forecast_from(model, grid, cal)
     importance = []
     if final is not None:
@@ -238,7 +274,8 @@ def forecast_from(model: Model, grid: Grid, cal: np.ndarray) -> tuple[pd.DataFra
     s, H, o = seasons_of(model.config.freq), int(model.config.horizon), grid.T - 1
     f, fc, classes = served(model, grid, cal)
     buckets = s.bucket_of(np.arange(1, H + 1))
-    bands = {lv: _band(f, fc["scale"], model.quantiles[lv], buckets, fc["closed"]) for lv in LEVELS}
+    seg = segment_of(fc["scale"], model.edges)
+    bands = {lv: _band(f, fc["scale"], model.quantiles[lv], buckets, fc["closed"], segment=seg) for lv in LEVELS}
     return _frame(grid, o, H, f, bands, fc["closed"], s), classes
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import Model, served
+from .engine import Model, segment_of, served
 from .grid import Grid
 from .seasons import seasons_of
 
@@ -74,7 +74,10 @@ def what_if(model: Model, grid: Grid, cal: np.ndarray, *, rows: np.ndarray, step
         changed[lever.name] = arr[cells]
         scen_grid.known[lever.name] = arr
     scen, fc, _ = served(model, scen_grid, cal)
-    q = model.quantiles["80"][seasons_of(model.config.freq).bucket_of(steps + 1)]  # (len(steps), 2), scaled
-    half = np.where(fc["closed"][:, steps], 0.0, (q[:, 1] - q[:, 0])[None, :] / 2 * fc["scale"][:, None])
+    q = np.asarray(model.quantiles["80"], float)
+    q = q[None] if q.ndim == 2 else q  # (segments, buckets, 2), scaled; an older model: one segment
+    seg = np.minimum(segment_of(fc["scale"], model.edges), q.shape[0] - 1)
+    qq = q[seg][:, seasons_of(model.config.freq).bucket_of(steps + 1)]  # (n, len(steps), 2)
+    half = np.where(fc["closed"][:, steps], 0.0, (qq[..., 1] - qq[..., 0]) / 2 * fc["scale"][:, None])
     return WhatIf(baseline=base[:, steps], scenario=scen[:, steps], planned=planned, changed=changed,
                   half80=np.nan_to_num(half))

@@ -7,9 +7,10 @@ import pytest
 
 from forecasting.ml import events as ev
 from forecasting.ml import intermittent
-from forecasting.ml.periodic import engine
+from forecasting.ml.periodic import artifact, engine
 from forecasting.ml.periodic import refresh as periodic_refresh
 from forecasting.ml.periodic.grid import build_grid
+from forecasting.ml.periodic.seasons import calendar
 
 FAST = dict(windows=2, num_rounds=60, num_threads=1, max_rows=60_000)
 
@@ -202,3 +203,31 @@ def test_a_refresh_forecasts_from_the_newer_origin_with_the_fitted_model_and_no_
         periodic_refresh.refresh(res.model, h, locations=pd.DataFrame({"location": ["S0"], "region": ["N"]}))
     with pytest.raises(ValueError, match="before the model's origin"):
         periodic_refresh.refresh(res.model, h[h["date"] <= cut - pd.Timedelta(days=1)])
+
+
+def test_bands_are_calibrated_per_volume_segment_and_an_older_model_keeps_one(monkeypatch):
+    """A slow seller's relative error is wider than a fast one's: one band for all was too narrow for the slow
+    (59 % of their days inside the 80 % band on the generated retailer) and too wide for the fast (94 %)."""
+    monkeypatch.setattr(engine, "MIN_SEGMENT_ERRORS", 20)  # 12 series and 2 windows: few errors per segment
+    rng = np.random.default_rng(5)
+    dates = pd.date_range("2021-01-01", periods=420, freq="D")
+    rows = []
+    for s in range(12):
+        level = (2.0, 20.0, 400.0)[s % 3]
+        week = 1 + 0.3 * np.sin(2 * np.pi * dates.dayofweek / 7)
+        rows.append(pd.DataFrame({"location": f"S{s}", "date": dates, "value": rng.poisson(level * week).astype(float)}))
+    res = engine.train(pd.concat(rows, ignore_index=True), engine.Config(freq="D", horizon=14, **FAST))
+    model = res.model
+    assert len(model.edges) == engine.SEGMENTS - 1 and model.quantiles["80"].shape[0] == engine.SEGMENTS
+    f = res.forecast.assign(rel=lambda x: (x["hi80"] - x["lo80"]) / x["forecast"].clip(lower=1e-9))
+    slow = f[f["location"].isin([f"S{s}" for s in range(0, 12, 3)])]["rel"].median()
+    fast = f[f["location"].isin([f"S{s}" for s in range(2, 12, 3)])]["rel"].median()
+    assert slow > 3 * fast, (slow, fast)
+    # a model written before the segments (one band per horizon bucket, no edges) forecasts as it did
+    old = engine.Model(**{**model.__dict__, "edges": [], "quantiles": {k: q[1] for k, q in model.quantiles.items()}})
+    again = artifact.from_bytes(artifact.to_bytes(old))
+    assert again.edges == [] and again.quantiles["80"].shape == model.quantiles["80"].shape[1:]
+    grid = build_grid(pd.concat(rows, ignore_index=True), freq="D", future=14)
+    _, cal = calendar(grid.ext_dates, "D")
+    frame, _ = engine.forecast_from(again, grid, cal)
+    assert (frame["lo80"] <= frame["forecast"]).all() and (frame["forecast"] <= frame["hi80"]).all()
