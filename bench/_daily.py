@@ -70,6 +70,7 @@ def child_ingest(path: Path, slug: str) -> dict:
 
     from accounts.audit import Actor
     from demo.retailer import MAPPINGS
+    from forecasting.services import mapped_stream
     from forecasting.services.uploads import upload_create, upload_process
 
     tenant = get_tenant_model().objects.get(schema_name=slug)
@@ -84,7 +85,8 @@ def child_ingest(path: Path, slug: str) -> dict:
         seconds = time.perf_counter() - t
         Path(done.file_path).unlink(missing_ok=True)
     return {"status": done.status, "errors": done.errors[:3], "inserted": done.inserted, "rows": done.rows_total,
-            "store_s": stored, "ingest_s": seconds, "peak_mb": peak_mb(), "setup_mb": before}
+            "store_s": stored, "ingest_s": seconds, "peak_mb": peak_mb(), "setup_mb": before,
+            "steps": dict(mapped_stream.LAST_STEPS)}
 
 
 def print_child(result: dict) -> None:
@@ -150,6 +152,9 @@ def section(sizes: list[int], *, repeat: int, script: Path, folder: Path) -> boo
             cur.execute("TRUNCATE forecasting_salesrecord, forecasting_covariate")
         print(f"  {rows:,} rows: {path.stat().st_size / 1e6:.0f} MB generated in {made:.1f} s; file stored by "
               f"upload_create in {res['store_s']:.1f} s; Django set up at {res['setup_mb']:.0f} MB", flush=True)
+        rest = res["ingest_s"] - sum(res["steps"].values())
+        print("    ingest steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in res["steps"].items())
+              + f", the rest (job, catalogue, quota, audit, commit) {rest:.2f} s", flush=True)
         path.unlink()
         rows_out.append((rows, raw, res["ingest_s"], res["peak_mb"]))
     print(f"{'rows':>12} {'raw COPY s':>11} {'ingest s':>9} {'ratio':>6} {'peak MB':>8}  verdict")

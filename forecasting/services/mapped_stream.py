@@ -8,12 +8,15 @@ back, the catalogue's new codes with it)."""
 from __future__ import annotations
 
 import io
+import time
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 from django.db import connection
 
 from forecasting.ingest.mapping import canonical
+from forecasting.ingest.mapping.fastread import Restart, fast_chunks
 from forecasting.ingest.mapping.read import FileFormatError, MappedFile, read_mapped_chunks
 from forecasting.ingest.pgcopy import encode_columns
 from forecasting.ml.periods import label_to_start
@@ -24,6 +27,7 @@ from forecasting.services.upload_outcome import LoadRefused
 
 CHUNK_ROWS = 200_000
 _REBUILD_MIN_ROWS = 50_000
+LAST_STEPS: dict[str, float] = {}  # seconds per step of the last ``sales_stream`` (bench/ingest.py prints them)
 _SALES_UPSERT = """
     WITH up AS (
         INSERT INTO forecasting_salesrecord AS t (store, dept, date, sales, is_holiday)
@@ -32,6 +36,15 @@ _SALES_UPSERT = """
             WHERE (t.sales, t.is_holiday) IS DISTINCT FROM (EXCLUDED.sales, EXCLUDED.is_holiday)
         RETURNING (xmax = 0) AS ins
     ) SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up"""
+
+
+@contextmanager
+def _step(name: str):
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        LAST_STEPS[name] = LAST_STEPS.get(name, 0.0) + time.perf_counter() - t
 
 
 def _refuse(reason: str) -> LoadRefused:
@@ -44,6 +57,13 @@ def _covariates(mapping) -> list[tuple[str, str, str]]:
 
 
 def _stage(cur, frame: pd.DataFrame, ids: dict, covs: list) -> None:
+    with _step("encode"):
+        payload = _encode(frame, ids, covs)
+    with _step("COPY to _mapped"):
+        cur.cursor.copy_expert("COPY _mapped FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload), size=1 << 20)
+
+
+def _encode(frame: pd.DataFrame, ids: dict, covs: list) -> memoryview:
     keys = canonical.keys(frame, ids)
     hol = frame["event"] if "event" in frame else pd.Series(False, index=frame.index)
     columns = [(frame.index.to_numpy() + 2, "int4"), (keys["store"].to_numpy(), "int4"),
@@ -52,16 +72,28 @@ def _stage(cur, frame: pd.DataFrame, ids: dict, covs: list) -> None:
                (frame["open"].to_numpy(dtype=bool) if "open" in frame else np.ones(len(frame), bool), "bool"),
                ((hol.astype(bool) if hol.dtype == bool else hol.astype(str).str.len() > 0).to_numpy(), "bool"),
                *((frame[role].to_numpy(dtype=float), "float8") for _, role, _ in covs)]
-    cur.cursor.copy_expert("COPY _mapped FROM STDIN WITH (FORMAT binary)", io.BytesIO(encode_columns(columns)),
-                           size=1 << 20)
+    return encode_columns(columns)
 
 
-def _read(prepare, cur, path: str, max_rows: int, covs: list) -> tuple[int, set, dict]:
+def _read_all(prepare, cur, path: str, max_rows: int, covs: list) -> tuple[int, set, dict]:
+    """The fast reader's chunks, or (a file it cannot read exactly as pandas does) the general reader's."""
+    try:
+        return _read(prepare, cur, max_rows, covs, fast_chunks(path, prepare.mapping, rows=CHUNK_ROWS))
+    except Restart:
+        cur.execute("TRUNCATE _mapped")
+    return _read(prepare, cur, max_rows, covs, read_mapped_chunks(path, prepare.mapping, rows=CHUNK_ROWS))
+
+
+def _read(prepare, cur, max_rows: int, covs: list, chunks) -> tuple[int, set, dict]:
     """Every chunk read, checked and staged: (rows, distinct dates, code -> id by side)."""
     errors = MappedFile(frame=pd.DataFrame(), rows=0)
     dates, ids = set(), {"location": {}, "item": {}}
     try:
-        for chunk in read_mapped_chunks(path, prepare.mapping, rows=CHUNK_ROWS):
+        while True:
+            with _step("read and check"):
+                chunk = next(chunks, None)
+            if chunk is None:
+                break
             errors.rows += chunk.rows
             if errors.rows > max_rows:
                 raise _refuse(f"too many rows: more than {max_rows:,} (your plan reads up to {max_rows:,} per upload)")
@@ -69,11 +101,12 @@ def _read(prepare, cur, path: str, max_rows: int, covs: list) -> tuple[int, set,
                 errors.errors.extend(chunk.errors[: 1000 - len(errors.errors)])
                 errors.error_count += chunk.error_count
                 continue
-            chunk_ids = {side: prepare.ids(side, chunk.frame) for side in ("location", "item")}
-            prepare.check_scope(chunk.frame, chunk_ids)
-            for side in ids:
-                ids[side].update(chunk_ids[side])
-            dates.update(chunk.frame["date"].unique())
+            with _step("codes to ids"):
+                chunk_ids = {side: prepare.ids(side, chunk.frame) for side in ("location", "item")}
+                prepare.check_scope(chunk.frame, chunk_ids)
+                for side in ids:
+                    ids[side].update(chunk_ids[side])
+                dates.update(pd.to_datetime(pd.unique(chunk.frame["date"])).date)
             _stage(cur, chunk.frame, chunk_ids, covs)
     except FileFormatError as exc:
         raise _refuse(str(exc)) from None
@@ -161,6 +194,7 @@ def _write_covariates(cur, covs: list, identity: bool, sides: set) -> None:
 def sales_stream(prepare, result, *, path: str, max_rows: int) -> LoadCounts:
     """``prepare``: the upload's ``_Prepare`` (its mapping, ids, scope, frequency and settings);
     ``result``: the ParseResult whose rows, warnings and (small) catalogue frame are set here."""
+    LAST_STEPS.clear()
     mapping = prepare.mapping
     settings = data_settings_locked()
     covs = _covariates(mapping)
@@ -168,14 +202,18 @@ def sales_stream(prepare, result, *, path: str, max_rows: int) -> LoadCounts:
         cur.execute("CREATE TEMP TABLE _mapped (line integer, store integer, dept integer, date date, "
                     "value double precision, open boolean, hol boolean"
                     + "".join(f", c{i} double precision" for i in range(len(covs))) + ") ON COMMIT DROP")
-        rows, dates, ids = _read(prepare, cur, path, max_rows, covs)
+        rows, dates, ids = _read_all(prepare, cur, path, max_rows, covs)
         result.rows_total = result.stats["rows"] = rows
-        _duplicates(cur, mapping, ids)
-        freq = prepare.frequency(pd.DataFrame({"date": sorted(dates)}), settings)
-        identity = _periods(cur, dates, freq, mapping.period_label)
-        counts, closed = _write_sales(cur, identity, rows)
+        with _step("duplicates"):
+            _duplicates(cur, mapping, ids)
+        with _step("periods"):
+            freq = prepare.frequency(pd.DataFrame({"date": sorted(dates)}), settings)
+            identity = _periods(cur, dates, freq, mapping.period_label)
+        with _step("sales"):
+            counts, closed = _write_sales(cur, identity, rows)
         sides = {r for r in ("location", "item") if r in mapping.roles()}
-        _write_covariates(cur, covs, identity, sides)
+        with _step("covariates"):
+            _write_covariates(cur, covs, identity, sides)
         cur.execute("DROP TABLE _mapped")
     if covs:
         covariate_specs_save({name: kind for name, _, kind in covs}, canonical.LEVELS[frozenset(sides)])
