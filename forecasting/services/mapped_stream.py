@@ -8,12 +8,10 @@ back, the catalogue's new codes with it)."""
 from __future__ import annotations
 
 import io
-import time
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from forecasting.ingest.mapping import canonical
 from forecasting.ingest.mapping.fastread import Restart, fast_chunks
@@ -22,12 +20,13 @@ from forecasting.ingest.pgcopy import encode_columns
 from forecasting.ml.periods import label_to_start
 from forecasting.services.catalog import data_settings_locked
 from forecasting.services.covariates import covariate_specs_save
+from forecasting.services.mapped_direct import LAST_STEPS, NotDirect, direct_load
+from forecasting.services.mapped_direct import step as _step
 from forecasting.services.upload_loading import LoadCounts, _ident, _rebuildable_pk
 from forecasting.services.upload_outcome import LoadRefused
 
 CHUNK_ROWS = 200_000
 _REBUILD_MIN_ROWS = 50_000
-LAST_STEPS: dict[str, float] = {}  # seconds per step of the last ``sales_stream`` (bench/ingest.py prints them)
 _SALES_UPSERT = """
     WITH up AS (
         INSERT INTO forecasting_salesrecord AS t (store, dept, date, sales, is_holiday)
@@ -36,15 +35,6 @@ _SALES_UPSERT = """
             WHERE (t.sales, t.is_holiday) IS DISTINCT FROM (EXCLUDED.sales, EXCLUDED.is_holiday)
         RETURNING (xmax = 0) AS ins
     ) SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up"""
-
-
-@contextmanager
-def _step(name: str):
-    t = time.perf_counter()
-    try:
-        yield
-    finally:
-        LAST_STEPS[name] = LAST_STEPS.get(name, 0.0) + time.perf_counter() - t
 
 
 def _refuse(reason: str) -> LoadRefused:
@@ -77,14 +67,17 @@ def _encode(frame: pd.DataFrame, ids: dict, covs: list) -> memoryview:
 
 def _read_all(prepare, cur, path: str, max_rows: int, covs: list) -> tuple[int, set, dict]:
     """The fast reader's chunks, or (a file it cannot read exactly as pandas does) the general reader's."""
+    def stage(frame, ids):
+        _stage(cur, frame, ids, covs)
+
     try:
-        return _read(prepare, cur, max_rows, covs, fast_chunks(path, prepare.mapping, rows=CHUNK_ROWS))
+        return _read(prepare, max_rows, fast_chunks(path, prepare.mapping, rows=CHUNK_ROWS), stage)
     except Restart:
         cur.execute("TRUNCATE _mapped")
-    return _read(prepare, cur, max_rows, covs, read_mapped_chunks(path, prepare.mapping, rows=CHUNK_ROWS))
+    return _read(prepare, max_rows, read_mapped_chunks(path, prepare.mapping, rows=CHUNK_ROWS), stage)
 
 
-def _read(prepare, cur, max_rows: int, covs: list, chunks) -> tuple[int, set, dict]:
+def _read(prepare, max_rows: int, chunks, stage) -> tuple[int, set, dict]:
     """Every chunk read, checked and staged: (rows, distinct dates, code -> id by side)."""
     errors = MappedFile(frame=pd.DataFrame(), rows=0)
     dates, ids = set(), {"location": {}, "item": {}}
@@ -107,7 +100,7 @@ def _read(prepare, cur, max_rows: int, covs: list, chunks) -> tuple[int, set, di
                 for side in ids:
                     ids[side].update(chunk_ids[side])
                 dates.update(pd.to_datetime(pd.unique(chunk.frame["date"])).date)
-            _stage(cur, chunk.frame, chunk_ids, covs)
+            stage(chunk.frame, chunk_ids)
     except FileFormatError as exc:
         raise _refuse(str(exc)) from None
     if errors.error_count:
@@ -191,6 +184,39 @@ def _write_covariates(cur, covs: list, identity: bool, sides: set) -> None:
         cur.execute(f"INSERT INTO forecasting_covariate (name, store, dept, date, value) {source}{conflict}", [name])
 
 
+def _staged(prepare, cur, path: str, max_rows: int, covs: list, sides: set, settings) -> tuple:
+    """Every row through ``_mapped``: duplicates named by SQL, finer days summed, an upsert into stored rows."""
+    mapping = prepare.mapping
+    cur.execute("CREATE TEMP TABLE _mapped (line integer, store integer, dept integer, date date, "
+                "value double precision, open boolean, hol boolean"
+                + "".join(f", c{i} double precision" for i in range(len(covs))) + ") ON COMMIT DROP")
+    rows, dates, ids = _read_all(prepare, cur, path, max_rows, covs)
+    with _step("duplicates"):
+        _duplicates(cur, mapping, ids)
+    with _step("periods"):
+        freq = prepare.frequency(pd.DataFrame({"date": sorted(dates)}), settings)
+        identity = _periods(cur, dates, freq, mapping.period_label)
+    with _step("sales"):
+        counts, closed = _write_sales(cur, identity, rows)
+    with _step("covariates"):
+        _write_covariates(cur, covs, identity, sides)
+    cur.execute("DROP TABLE _mapped")
+    return rows, dates, ids, freq, counts, closed
+
+
+def _direct_or_none(prepare, cur, path: str, max_rows: int, covs: list, sides: set, settings) -> tuple | None:
+    """A daily file into a workspace with no sales and no covariates yet: each chunk straight into the stored
+    tables by binary COPY, their primary keys rebuilt at the end (forecasting/services/mapped_direct.py). None, and nothing of it
+    left (a savepoint), when that does not apply: a repeated key (``_staged`` names both lines), coarser
+    periods, a file the fast reader restarts."""
+    try:
+        with transaction.atomic():
+            return direct_load(prepare, cur, path=path, max_rows=max_rows, covs=covs, sides=sides,
+                               settings=settings, read=_read, chunk_rows=CHUNK_ROWS)
+    except NotDirect:
+        return None
+
+
 def sales_stream(prepare, result, *, path: str, max_rows: int) -> LoadCounts:
     """``prepare``: the upload's ``_Prepare`` (its mapping, ids, scope, frequency and settings);
     ``result``: the ParseResult whose rows, warnings and (small) catalogue frame are set here."""
@@ -198,23 +224,13 @@ def sales_stream(prepare, result, *, path: str, max_rows: int) -> LoadCounts:
     mapping = prepare.mapping
     settings = data_settings_locked()
     covs = _covariates(mapping)
+    sides = {r for r in ("location", "item") if r in mapping.roles()}
     with connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE _mapped (line integer, store integer, dept integer, date date, "
-                    "value double precision, open boolean, hol boolean"
-                    + "".join(f", c{i} double precision" for i in range(len(covs))) + ") ON COMMIT DROP")
-        rows, dates, ids = _read_all(prepare, cur, path, max_rows, covs)
+        done = _direct_or_none(prepare, cur, path, max_rows, covs, sides, settings)
+        if done is None:
+            done = _staged(prepare, cur, path, max_rows, covs, sides, settings)
+        rows, dates, ids, freq, counts, closed = done
         result.rows_total = result.stats["rows"] = rows
-        with _step("duplicates"):
-            _duplicates(cur, mapping, ids)
-        with _step("periods"):
-            freq = prepare.frequency(pd.DataFrame({"date": sorted(dates)}), settings)
-            identity = _periods(cur, dates, freq, mapping.period_label)
-        with _step("sales"):
-            counts, closed = _write_sales(cur, identity, rows)
-        sides = {r for r in ("location", "item") if r in mapping.roles()}
-        with _step("covariates"):
-            _write_covariates(cur, covs, identity, sides)
-        cur.execute("DROP TABLE _mapped")
     if covs:
         covariate_specs_save({name: kind for name, _, kind in covs}, canonical.LEVELS[frozenset(sides)])
     result.warnings = canonical.ignored(mapping) + (
