@@ -1,10 +1,12 @@
 """A mapped sales file of plain text read in chunks with bounded memory (issue 17, acceptance 7), inside the
 upload's one load transaction (forecasting/services/mapped_uploads.py's ``_Prepare``): each chunk is read
-and checked as a whole file is (forecasting/ingest/mapping/read.py), its codes become the catalogue's ids
-and its rows go to a temporary table by binary COPY; then PostgreSQL finds duplicates across chunks, sums
-finer rows into the workspace's periods and writes the sales and the file's covariates. A bad cell, a
-duplicate or a refused location anywhere and nothing is stored (``LoadRefused``: the transaction rolls
-back, the catalogue's new codes with it)."""
+and checked as a whole file is (forecasting/ingest/mapping/fastread.py, else read.py), one chunk ahead in a
+thread, and its codes become the catalogue's ids. A daily file into a workspace with no sales and no
+covariates goes straight into the stored tables (forecasting/services/mapped_direct.py); any other file, or
+one the direct way gives up on, goes by binary COPY to a temporary table, then PostgreSQL finds duplicates
+across chunks, sums finer rows into the workspace's periods and writes the sales and the file's covariates.
+A bad cell, a duplicate or a refused location anywhere and nothing is stored (``LoadRefused``: the
+transaction rolls back, the catalogue's new codes with it)."""
 from __future__ import annotations
 
 import io
@@ -14,7 +16,7 @@ import pandas as pd
 from django.db import connection, transaction
 
 from forecasting.ingest.mapping import canonical
-from forecasting.ingest.mapping.fastread import Restart, fast_chunks
+from forecasting.ingest.mapping.fastread import Restart, fast_chunks, prefetched
 from forecasting.ingest.mapping.read import FileFormatError, MappedFile, read_mapped_chunks
 from forecasting.ingest.pgcopy import encode_columns
 from forecasting.ml.periods import label_to_start
@@ -81,6 +83,7 @@ def _read(prepare, max_rows: int, chunks, stage) -> tuple[int, set, dict]:
     """Every chunk read, checked and staged: (rows, distinct dates, code -> id by side)."""
     errors = MappedFile(frame=pd.DataFrame(), rows=0)
     dates, ids = set(), {"location": {}, "item": {}}
+    chunks = prefetched(chunks)
     try:
         while True:
             with _step("read and check"):
@@ -103,6 +106,8 @@ def _read(prepare, max_rows: int, chunks, stage) -> tuple[int, set, dict]:
             stage(chunk.frame, chunk_ids)
     except FileFormatError as exc:
         raise _refuse(str(exc)) from None
+    finally:
+        chunks.close()  # the reading thread stops
     if errors.error_count:
         raise LoadRefused(errors.errors, errors.error_count)
     return errors.rows, dates, ids

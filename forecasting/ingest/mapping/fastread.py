@@ -10,6 +10,8 @@ differently, Windows-1252 text, roles other than codes, dates, numbers and yes/n
 or after chunks went out): the caller starts again from the top with ``read_mapped_chunks``."""
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -137,3 +139,43 @@ def _typed(table: pa.Table, used: list[str], mapping: Mapping, index: pd.RangeIn
     if keys and pd.DataFrame(keys).duplicated().any():
         return None
     return pd.DataFrame(columns, index=index)
+
+
+def prefetched(chunks: Iterator[MappedFile], ahead: int = 1) -> Iterator[MappedFile]:
+    """``chunks`` read in a thread of their own, ``ahead`` chunks in advance: the next chunk is split and
+    checked while the caller sends this one to PostgreSQL (pyarrow's reader and the COPY let go of the GIL).
+    Its exceptions (``Restart`` included) are raised here; leaving the loop early stops the thread."""
+    out: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    return
+            put((None, None))
+        except BaseException as exc:  # handed to the caller
+            put((None, exc))
+
+    thread = threading.Thread(target=run, name="mapped-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, exc = out.get()
+            if exc is not None:
+                raise exc
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        thread.join()
