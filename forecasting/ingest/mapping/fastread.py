@@ -10,6 +10,7 @@ differently, Windows-1252 text, roles other than codes, dates, numbers and yes/n
 or after chunks went out): the caller starts again from the top with ``read_mapped_chunks``."""
 from __future__ import annotations
 
+import io
 import queue
 import threading
 from collections.abc import Iterator
@@ -58,6 +59,22 @@ def _header(path: str, delimiter: str) -> list[str]:
     return reader.schema.names
 
 
+def _blocks(path: str) -> Iterator[bytes]:
+    """The file in blocks of whole lines (a file without quotes: a line is a row), the header's first."""
+    with open(path, "rb") as fh:
+        rest = b""
+        while block := fh.read(_BLOCK):
+            block = rest + block
+            end = block.rfind(b"\n") + 1
+            if not end and b"\r" in block:
+                raise Restart  # lines ended by a lone CR
+            rest = block[end:]
+            if block[:end].strip(b"\r\n"):
+                yield block[:end]
+        if rest.strip(b"\r\n"):
+            yield rest
+
+
 def fast_chunks(path: str, mapping: Mapping, *, rows: int) -> Iterator[MappedFile]:
     """``read_mapped_chunks(path, mapping, rows=rows)``'s chunks, or ``Restart``."""
     delimiter = mapping.delimiter or ","
@@ -71,20 +88,22 @@ def fast_chunks(path: str, mapping: Mapping, *, rows: int) -> Iterator[MappedFil
         if len(set(names)) != len(names) or any(h not in names for h in mapping.columns):
             raise Restart
         include = [raw[names.index(h)] for h in used]
-        reader = pcsv.open_csv(
-            path, read_options=pcsv.ReadOptions(block_size=_BLOCK),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False, newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in include},
-                                                include_columns=include, strings_can_be_null=False))
-        pending, start = [], 0
-        for batch in reader:
-            pending.append(batch)
+        parse = pcsv.ParseOptions(delimiter=delimiter, quote_char=False, newlines_in_values=False)
+        convert = pcsv.ConvertOptions(column_types={c: pa.string() for c in include}, include_columns=include,
+                                      strings_can_be_null=False)
+        pending, start, schema = [], 0, None
+        for i, block in enumerate(_blocks(path)):
+            table = pcsv.read_csv(io.BytesIO(block), parse_options=parse, convert_options=convert,
+                                  read_options=pcsv.ReadOptions(block_size=2 * _BLOCK,
+                                                                column_names=raw if i else None))
+            schema = schema or table.schema
+            pending.extend(table.to_batches())
             while sum(len(b) for b in pending) >= rows:
                 table = pa.Table.from_batches(pending)
                 yield _chunk(table.slice(0, rows), used, mapping, start)
                 start += rows
                 pending = table.slice(rows).to_batches()
-        table = pa.Table.from_batches(pending, schema=reader.schema)
+        table = pa.Table.from_batches(pending, schema=schema)
         if len(table) or not start:
             if not len(table):
                 raise Restart  # a header without rows: the general reader words it

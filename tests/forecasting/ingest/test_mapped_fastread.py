@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.ingest.mapping import parse_mapping
+from forecasting.ingest.mapping import fastread, parse_mapping
 from forecasting.ingest.mapping.fastread import Restart, fast_chunks
 from forecasting.ingest.mapping.read import read_mapped_chunks
 
@@ -80,3 +80,13 @@ def test_windows_1252_restarts(tmp_path):
     path = _file(tmp_path, _rows(5) + ["Café;SKU-1;2024-01-01;1;1;0;x"], encoding="cp1252")
     with pytest.raises(Restart):
         list(fast_chunks(path, parse_mapping(SALES), rows=7))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_small_blocks_and_crlf_give_the_same_chunks(tmp_path, monkeypatch, newline):
+    monkeypatch.setattr(fastread, "_BLOCK", 100)  # blocks end inside rows: each is cut after its last newline
+    rows = _rows(60)
+    rows.insert(33, "")  # a blank line is skipped by both
+    path = tmp_path / "f.csv"
+    path.write_bytes(newline.join(["store;sku;date;units;price;promo;note", *rows, ""]).encode())
+    _same(str(path), SALES)
