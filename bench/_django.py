@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH_PG_PORT, BENCH_REDIS_PORT = "55449", "56399"
+# $BENCH_PG_PORT / $BENCH_REDIS_PORT: another checkout's bench servers may hold the default ports
+BENCH_PG_PORT = os.environ.get("BENCH_PG_PORT", "55449")
+BENCH_REDIS_PORT = os.environ.get("BENCH_REDIS_PORT", "56399")
 QUICK_DB = "saas_bench_quick"
 
 

@@ -89,11 +89,16 @@ def to_copy_binary(frame: pd.DataFrame, kind: str, rows: np.ndarray | None = Non
     return memoryview(out)
 
 
+def _field(values: np.ndarray, typ: str) -> tuple[str, int]:
+    """(numpy type, bytes on the wire); ``text``: fixed-width bytes (``S<n>``: one value repeated)."""
+    return (values.dtype.str, values.dtype.itemsize) if typ == "text" else (_NP[typ], _WIDTH[typ])
+
+
 def encode_columns(columns: list[tuple[np.ndarray, str]]) -> memoryview:
     """Rows of the given (values, pg type) columns, in order, for a binary COPY (no NULLs: a missing
-    float8 is NaN; dates as datetime64)."""
-    dt = np.dtype([("nfields", ">i2")] + [f for i, (_, typ) in enumerate(columns)
-                                          for f in ((f"_len{i}", ">i4"), (f"c{i}", _NP[typ]))])
+    float8 is NaN; dates as datetime64; ``text`` as an ``S<n>`` array whose values all have n bytes)."""
+    dt = np.dtype([("nfields", ">i2")] + [f for i, (v, typ) in enumerate(columns)
+                                          for f in ((f"_len{i}", ">i4"), (f"c{i}", _field(v, typ)[0]))])
     n = len(columns[0][0]) if columns else 0
     out = np.empty(len(HEADER) + n * dt.itemsize + len(TRAILER), dtype=np.uint8)
     out[:len(HEADER)] = np.frombuffer(HEADER, dtype=np.uint8)
@@ -101,7 +106,7 @@ def encode_columns(columns: list[tuple[np.ndarray, str]]) -> memoryview:
     body = out[len(HEADER):len(out) - len(TRAILER)].view(dt)
     body["nfields"] = len(columns)
     for i, (values, typ) in enumerate(columns):
-        body[f"_len{i}"] = _WIDTH[typ]
+        body[f"_len{i}"] = _field(values, typ)[1]
         body[f"c{i}"] = _days(values) - _PG_EPOCH_DAYS if typ == "date" else values
     return memoryview(out)
 

@@ -1,24 +1,29 @@
 """A mapped sales file of plain text read in chunks with bounded memory (issue 17, acceptance 7), inside the
 upload's one load transaction (forecasting/services/mapped_uploads.py's ``_Prepare``): each chunk is read
-and checked as a whole file is (forecasting/ingest/mapping/read.py), its codes become the catalogue's ids
-and its rows go to a temporary table by binary COPY; then PostgreSQL finds duplicates across chunks, sums
-finer rows into the workspace's periods and writes the sales and the file's covariates. A bad cell, a
-duplicate or a refused location anywhere and nothing is stored (``LoadRefused``: the transaction rolls
-back, the catalogue's new codes with it)."""
+and checked as a whole file is (forecasting/ingest/mapping/fastread.py, else read.py), one chunk ahead in a
+thread, and its codes become the catalogue's ids. A daily file into a workspace with no sales and no
+covariates goes straight into the stored tables (forecasting/services/mapped_direct.py); any other file, or
+one the direct way gives up on, goes by binary COPY to a temporary table, then PostgreSQL finds duplicates
+across chunks, sums finer rows into the workspace's periods and writes the sales and the file's covariates.
+A bad cell, a duplicate or a refused location anywhere and nothing is stored (``LoadRefused``: the
+transaction rolls back, the catalogue's new codes with it)."""
 from __future__ import annotations
 
 import io
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from forecasting.ingest.mapping import canonical
+from forecasting.ingest.mapping.fastread import Restart, fast_chunks, prefetched
 from forecasting.ingest.mapping.read import FileFormatError, MappedFile, read_mapped_chunks
 from forecasting.ingest.pgcopy import encode_columns
 from forecasting.ml.periods import label_to_start
 from forecasting.services.catalog import data_settings_locked
 from forecasting.services.covariates import covariate_specs_save
+from forecasting.services.mapped_direct import LAST_STEPS, NotDirect, direct_load
+from forecasting.services.mapped_direct import step as _step
 from forecasting.services.upload_loading import LoadCounts, _ident, _rebuildable_pk
 from forecasting.services.upload_outcome import LoadRefused
 
@@ -44,6 +49,13 @@ def _covariates(mapping) -> list[tuple[str, str, str]]:
 
 
 def _stage(cur, frame: pd.DataFrame, ids: dict, covs: list) -> None:
+    with _step("encode"):
+        payload = _encode(frame, ids, covs)
+    with _step("COPY to _mapped"):
+        cur.cursor.copy_expert("COPY _mapped FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload), size=1 << 20)
+
+
+def _encode(frame: pd.DataFrame, ids: dict, covs: list) -> memoryview:
     keys = canonical.keys(frame, ids)
     hol = frame["event"] if "event" in frame else pd.Series(False, index=frame.index)
     columns = [(frame.index.to_numpy() + 2, "int4"), (keys["store"].to_numpy(), "int4"),
@@ -52,16 +64,32 @@ def _stage(cur, frame: pd.DataFrame, ids: dict, covs: list) -> None:
                (frame["open"].to_numpy(dtype=bool) if "open" in frame else np.ones(len(frame), bool), "bool"),
                ((hol.astype(bool) if hol.dtype == bool else hol.astype(str).str.len() > 0).to_numpy(), "bool"),
                *((frame[role].to_numpy(dtype=float), "float8") for _, role, _ in covs)]
-    cur.cursor.copy_expert("COPY _mapped FROM STDIN WITH (FORMAT binary)", io.BytesIO(encode_columns(columns)),
-                           size=1 << 20)
+    return encode_columns(columns)
 
 
-def _read(prepare, cur, path: str, max_rows: int, covs: list) -> tuple[int, set, dict]:
+def _read_all(prepare, cur, path: str, max_rows: int, covs: list) -> tuple[int, set, dict]:
+    """The fast reader's chunks, or (a file it cannot read exactly as pandas does) the general reader's."""
+    def stage(frame, ids):
+        _stage(cur, frame, ids, covs)
+
+    try:
+        return _read(prepare, max_rows, fast_chunks(path, prepare.mapping, rows=CHUNK_ROWS), stage)
+    except Restart:
+        cur.execute("TRUNCATE _mapped")
+    return _read(prepare, max_rows, read_mapped_chunks(path, prepare.mapping, rows=CHUNK_ROWS), stage)
+
+
+def _read(prepare, max_rows: int, chunks, stage) -> tuple[int, set, dict]:
     """Every chunk read, checked and staged: (rows, distinct dates, code -> id by side)."""
     errors = MappedFile(frame=pd.DataFrame(), rows=0)
     dates, ids = set(), {"location": {}, "item": {}}
+    chunks = prefetched(chunks)
     try:
-        for chunk in read_mapped_chunks(path, prepare.mapping, rows=CHUNK_ROWS):
+        while True:
+            with _step("read and check"):
+                chunk = next(chunks, None)
+            if chunk is None:
+                break
             errors.rows += chunk.rows
             if errors.rows > max_rows:
                 raise _refuse(f"too many rows: more than {max_rows:,} (your plan reads up to {max_rows:,} per upload)")
@@ -69,14 +97,17 @@ def _read(prepare, cur, path: str, max_rows: int, covs: list) -> tuple[int, set,
                 errors.errors.extend(chunk.errors[: 1000 - len(errors.errors)])
                 errors.error_count += chunk.error_count
                 continue
-            chunk_ids = {side: prepare.ids(side, chunk.frame) for side in ("location", "item")}
-            prepare.check_scope(chunk.frame, chunk_ids)
-            for side in ids:
-                ids[side].update(chunk_ids[side])
-            dates.update(chunk.frame["date"].unique())
-            _stage(cur, chunk.frame, chunk_ids, covs)
+            with _step("codes to ids"):
+                chunk_ids = {side: prepare.ids(side, chunk.frame) for side in ("location", "item")}
+                prepare.check_scope(chunk.frame, chunk_ids)
+                for side in ids:
+                    ids[side].update(chunk_ids[side])
+                dates.update(pd.to_datetime(pd.unique(chunk.frame["date"])).date)
+            stage(chunk.frame, chunk_ids)
     except FileFormatError as exc:
         raise _refuse(str(exc)) from None
+    finally:
+        chunks.close()  # the reading thread stops
     if errors.error_count:
         raise LoadRefused(errors.errors, errors.error_count)
     return errors.rows, dates, ids
@@ -158,25 +189,53 @@ def _write_covariates(cur, covs: list, identity: bool, sides: set) -> None:
         cur.execute(f"INSERT INTO forecasting_covariate (name, store, dept, date, value) {source}{conflict}", [name])
 
 
+def _staged(prepare, cur, path: str, max_rows: int, covs: list, sides: set, settings) -> tuple:
+    """Every row through ``_mapped``: duplicates named by SQL, finer days summed, an upsert into stored rows."""
+    mapping = prepare.mapping
+    cur.execute("CREATE TEMP TABLE _mapped (line integer, store integer, dept integer, date date, "
+                "value double precision, open boolean, hol boolean"
+                + "".join(f", c{i} double precision" for i in range(len(covs))) + ") ON COMMIT DROP")
+    rows, dates, ids = _read_all(prepare, cur, path, max_rows, covs)
+    with _step("duplicates"):
+        _duplicates(cur, mapping, ids)
+    with _step("periods"):
+        freq = prepare.frequency(pd.DataFrame({"date": sorted(dates)}), settings)
+        identity = _periods(cur, dates, freq, mapping.period_label)
+    with _step("sales"):
+        counts, closed = _write_sales(cur, identity, rows)
+    with _step("covariates"):
+        _write_covariates(cur, covs, identity, sides)
+    cur.execute("DROP TABLE _mapped")
+    return rows, dates, ids, freq, counts, closed
+
+
+def _direct_or_none(prepare, cur, path: str, max_rows: int, covs: list, sides: set, settings) -> tuple | None:
+    """A daily file into a workspace with no sales and no covariates yet: each chunk straight into the stored
+    tables by binary COPY, their primary keys rebuilt at the end (forecasting/services/mapped_direct.py). None, and nothing of it
+    left (a savepoint), when that does not apply: a repeated key (``_staged`` names both lines), coarser
+    periods, a file the fast reader restarts."""
+    try:
+        with transaction.atomic():
+            return direct_load(prepare, cur, path=path, max_rows=max_rows, covs=covs, sides=sides,
+                               settings=settings, read=_read, chunk_rows=CHUNK_ROWS)
+    except NotDirect:
+        return None
+
+
 def sales_stream(prepare, result, *, path: str, max_rows: int) -> LoadCounts:
     """``prepare``: the upload's ``_Prepare`` (its mapping, ids, scope, frequency and settings);
     ``result``: the ParseResult whose rows, warnings and (small) catalogue frame are set here."""
+    LAST_STEPS.clear()
     mapping = prepare.mapping
     settings = data_settings_locked()
     covs = _covariates(mapping)
+    sides = {r for r in ("location", "item") if r in mapping.roles()}
     with connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE _mapped (line integer, store integer, dept integer, date date, "
-                    "value double precision, open boolean, hol boolean"
-                    + "".join(f", c{i} double precision" for i in range(len(covs))) + ") ON COMMIT DROP")
-        rows, dates, ids = _read(prepare, cur, path, max_rows, covs)
+        done = _direct_or_none(prepare, cur, path, max_rows, covs, sides, settings)
+        if done is None:
+            done = _staged(prepare, cur, path, max_rows, covs, sides, settings)
+        rows, dates, ids, freq, counts, closed = done
         result.rows_total = result.stats["rows"] = rows
-        _duplicates(cur, mapping, ids)
-        freq = prepare.frequency(pd.DataFrame({"date": sorted(dates)}), settings)
-        identity = _periods(cur, dates, freq, mapping.period_label)
-        counts, closed = _write_sales(cur, identity, rows)
-        sides = {r for r in ("location", "item") if r in mapping.roles()}
-        _write_covariates(cur, covs, identity, sides)
-        cur.execute("DROP TABLE _mapped")
     if covs:
         covariate_specs_save({name: kind for name, _, kind in covs}, canonical.LEVELS[frozenset(sides)])
     result.warnings = canonical.ignored(mapping) + (
