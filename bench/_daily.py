@@ -9,12 +9,32 @@ same shape as the generator's file, with the price cut and the lift of a promoti
 from __future__ import annotations
 
 import json
+import os
 import resource
+import statistics
+import subprocess
+import sys
 import time
+import uuid
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
+from _django import use_bench_database
+
+use_bench_database("saas_bench_ingest")  # bench/ingest.py's database, set before Django is
+import django  # noqa: E402
+
+django.setup()
+from django.db import connection, transaction  # noqa: E402
+from django_tenants.utils import get_tenant_model, tenant_context  # noqa: E402
+
+from accounts.audit import Actor  # noqa: E402
+from demo.retailer import MAPPINGS  # noqa: E402
+from forecasting.services import mapped_stream  # noqa: E402
+from forecasting.services.uploads import upload_create, upload_process  # noqa: E402
+from tenants.services import tenant_provision  # noqa: E402
 
 DAYS = 730
 END = "2026-11-29"
@@ -62,17 +82,8 @@ def peak_mb() -> float:
 
 
 def child_ingest(path: Path, slug: str) -> dict:
-    """In a fresh process (after ``django.setup()``): upload ``path`` with the generated retailer's sales
+    """In a fresh process: upload ``path`` with the generated retailer's sales
     mapping into workspace ``slug`` and run its ingest job here; seconds, counts and peak memory."""
-    from unittest import mock
-
-    from django_tenants.utils import get_tenant_model, tenant_context
-
-    from accounts.audit import Actor
-    from demo.retailer import MAPPINGS
-    from forecasting.services import mapped_stream
-    from forecasting.services.uploads import upload_create, upload_process
-
     tenant = get_tenant_model().objects.get(schema_name=slug)
     before = peak_mb()
     with tenant_context(tenant), mock.patch("saas.celery.app.send_task"):  # the worker's job, run here
@@ -99,8 +110,6 @@ RATIO_TARGET, PEAK_GROWTH_TARGET = 1.5, 1.25
 
 def raw_copy(path: Path) -> float:
     """The same file by a plain COPY (streamed from disk) into an empty unindexed table of its columns."""
-    from django.db import connection, transaction
-
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_raw_daily")
         cur.execute("CREATE TABLE bench_raw_daily (store text, sku text, date date, units integer, "
@@ -122,8 +131,6 @@ _STORED = (("forecasting_salesrecord", "store, dept, date, sales, is_holiday"),
 def stored_copy(folder: Path, repeat: int) -> tuple[float, int]:
     """The rows the ingest stored (sales and covariates), written out as CSV and COPYed back into the same
     empty tables with their primary keys (median seconds of ``repeat``), and how many rows that is."""
-    from django.db import connection, transaction
-
     files, count = [], 0
     with connection.cursor() as cur:
         for table, columns in _STORED:
@@ -152,17 +159,6 @@ def stored_copy(folder: Path, repeat: int) -> tuple[float, int]:
 def section(sizes: list[int], *, repeat: int, script: Path, folder: Path) -> bool:
     """Each size: generate the file, raw COPY it ``repeat`` times (median), ingest it in a child process
     (a workspace of its own); print the table; True when every size meets the targets."""
-    import os
-    import statistics
-    import subprocess
-    import sys
-    import uuid
-
-    from django.db import connection
-    from django_tenants.utils import tenant_context
-
-    from tenants.services import tenant_provision
-
     rows_out, stored_out = [], []
     for rows in sizes:
         path = folder / f"daily-{rows}.csv"

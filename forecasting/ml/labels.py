@@ -250,7 +250,11 @@ def driver_sentence(feature, contribution, value=None, week: str | None = None) 
     """One driver in a sentence, the contribution in sales dollars:
     "Markdown 3 planned for the week of 2012-11-23 adds about $4,100",
     "Sales in the same week last year lowers the forecast by about $1,250"."""
-    subject = _subject(feature, value, week)
+    return _effect(_subject(feature, value, week), contribution)
+
+
+def _effect(subject: str, contribution, unit: str = "$") -> str:
+    """"<subject> adds about $4,100" / "lowers the forecast by about 12 units" / "has almost no effect"."""
     try:
         c = float(contribution)
     except (TypeError, ValueError):
@@ -259,8 +263,8 @@ def driver_sentence(feature, contribution, value=None, week: str | None = None) 
         return f"{subject}: effect unknown"
     if abs(c) < 0.5:
         return f"{subject} has almost no effect"
-    return f"{subject} adds about {about_dollars(c)}" if c > 0 else \
-        f"{subject} lowers the forecast by about {about_dollars(c)}"
+    verb = "adds about" if c > 0 else "lowers the forecast by about"
+    return f"{subject} {verb} {about_amount(c, unit)}"
 
 
 def describe_drivers(drivers: list[dict], week: str | None) -> list[dict]:
@@ -302,15 +306,7 @@ def describe_periodic_drivers(drivers: list[dict], when: str | None, unit: str =
     about 12 units"."""
     out = []
     for d in drivers:
-        label, text, c = periodic_label(d.get("feature")), periodic_value_text(d.get("feature"), d.get("value")), \
-            d.get("contribution")
+        label, text = periodic_label(d.get("feature")), periodic_value_text(d.get("feature"), d.get("value"))
         subject = f"{label} ({text}){f' on {when}' if when else ''}"
-        if not _finite(c):
-            sentence = f"{subject}: effect unknown"
-        elif abs(float(c)) < 0.5:
-            sentence = f"{subject} has almost no effect"
-        else:
-            verb = "adds about" if float(c) > 0 else "lowers the forecast by about"
-            sentence = f"{subject} {verb} {about_amount(float(c), unit)}"
-        out.append({**d, "label": label, "value_text": text, "sentence": sentence})
+        out.append({**d, "label": label, "value_text": text, "sentence": _effect(subject, d.get("contribution"), unit)})
     return out

@@ -4,6 +4,8 @@ finer rows are summed into it; a closed day (``open`` false, or no row at all) i
 period with no open day has no value (NaN), never 0. Pure pandas, no Django."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 
@@ -96,7 +98,7 @@ YEAR_DAYS = 364  # 52 weeks: a week or a day a year before is the same weekday
 def year_before(day, freq: str):
     """The period a period's last-year figure is of: 52 weeks earlier (a week, or a day: the same weekday, so
     25 Dec 2025, a Thursday, compares with Thu 26 Dec 2024), or the same month a year earlier (a month)."""
-    return day.replace(year=day.year - 1) if freq == "MS" else day - pd.Timedelta(days=YEAR_DAYS).to_pytimedelta()
+    return day.replace(year=day.year - 1) if freq == "MS" else day - timedelta(days=YEAR_DAYS)
 
 
 def year_before_sql(expr: str, freq: str) -> str:

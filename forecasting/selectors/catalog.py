@@ -147,11 +147,9 @@ def picker_suggestions(side: str, limit: int = 200) -> list[str]:
     """What a picker's text box suggests: each grouping attribute's values ("category=Dairy"), then codes
     (at most ``limit`` in all: a long catalogue is typed, not scrolled)."""
     attrs = hierarchy_attributes()
+    pairs = [f"{name}={v}" for name in attrs.grouping(side)
+             for v in sorted(attrs.values(f"{side}.{name}"), key=value_order)]
     model = Location if side == "location" else Item
-    pairs = []
-    for name in attrs.grouping(side):
-        values = {str(a[name]) for a in model.objects.values_list("attrs", flat=True) if a and a.get(name) is not None}
-        pairs += [f"{name}={v}" for v in sorted(values, key=value_order)]
     codes = list(model.objects.order_by("code").values_list("code", flat=True)[:max(0, limit - len(pairs))])
     return (pairs + codes)[:limit]
 

@@ -155,9 +155,11 @@ def _quantiles(resid: list, buckets: np.ndarray, segments: list | None = None, n
             pooled = np.concatenate([e[~np.isnan(e)] for e, _ in parts])
             base = np.quantile(pooled, [lo, hi]) if len(pooled) else np.zeros(2)
             for k in range(n_segments):
+                if n_segments == 1:
+                    q[k, b] = base
+                    continue
                 e = np.concatenate([e[g == k][~np.isnan(e[g == k])] for e, g in parts])
-                q[k, b] = np.quantile(e, [lo, hi]) if len(e) >= MIN_SEGMENT_ERRORS or n_segments == 1 and len(e) \
-                    else base
+                q[k, b] = np.quantile(e, [lo, hi]) if len(e) >= MIN_SEGMENT_ERRORS else base
         out[level] = q
     return out
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.template import Context, Template, TemplateSyntaxError
 
+from forecasting.selectors.catalog import Words
 from forecasting.web.explanations import EXPLANATIONS
 
 TEMPLATES = "templates/forecasting"
@@ -35,8 +36,6 @@ def test_the_tag_renders_the_line_escaped_and_refuses_an_unknown_key():
 
 
 def test_a_daily_or_monthly_workspace_reads_each_line_in_its_periods():
-    from forecasting.selectors.catalog import Words
-
     def line(key, period):
         return Template(f'{{% load figures %}}{{% explain "{key}" %}}').render(Context({"words": Words(period=period)}))
 
