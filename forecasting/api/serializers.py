@@ -187,6 +187,8 @@ class ForecastSerializer(serializers.Serializer):
     pooled = serializers.BooleanField()
     status = serializers.ChoiceField(choices=SeriesStatus.choices)
     points = ForecastPointSerializer(many=True)
+    assumed = serializers.DictField(child=serializers.IntegerField(), help_text=(
+        "known covariate -> periods of the horizon with no uploaded value, whose last value the forecast assumed"))
 
 
 class ForecastRequestSerializer(SeriesKeysSerializer):

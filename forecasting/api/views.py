@@ -16,6 +16,7 @@ from forecasting.selectors.catalog import export_keys, series_codes, workspace_w
 from forecasting.selectors.dataset import dataset_summary, sales_query, upload_get, upload_list
 from forecasting.selectors.forecast import (
     forecast_aggregate,
+    forecast_assumptions,
     forecast_export_rows,
     forecast_run_list,
     forecast_series,
@@ -251,6 +252,7 @@ class ForecastView(TenantAPIView):
             "store": store, "dept": dept, **series_codes().of(store, dept), "pooled": found["pooled"],
             "status": found["status"],
             "points": s.ForecastPointSerializer(found["points"], many=True).data,
+            "assumed": {a["name"]: a["periods"] for a in forecast_assumptions(version=run.model_version, run=run)},
         })
 
     @extend_schema(request=s.ForecastRequestSerializer, responses=OpenApiTypes.OBJECT)

@@ -9,7 +9,9 @@ Layout (format_version 2)::
                             keys, weekly grid, sales history Y (n x T, NaN =
                             missing), holiday flags and calendar features of
                             history + 52 future weeks, markdowns and economic
-                            covariates per store, store type/size; the final-
+                            covariates per store, store type/size, the
+                            workspace's own covariates per series
+                            (``own_<j>``, named in meta); the final-
                             origin state: series scale, status, floor, noise,
                             forecasts of every candidate and the ensemble
                             (n x H), the LightGBM feature rows (n*H x F),
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .candidates import get
+from .own_covariates import OwnCovariates
 from .panel import Panel
 
 _PANEL_ARRAYS = ["keys", "Y", "hol", "cal", "stores", "store_idx", "depts", "dept_idx", "md", "econ",
@@ -60,6 +63,9 @@ class ForecastArtifact:
             arrays["local_hol"] = np.asarray(panel.local_hol, bool)
         arrays["dates"] = panel.dates.asi8
         arrays["ext_dates"] = panel.ext_dates.asi8
+        own = panel.own
+        for j, arr in enumerate([*own.known.values(), *own.past.values()] if own is not None else []):
+            arrays[f"own_{j}"] = np.asarray(arr, float)
         ser, agg = final_state.ser, final_state.agg
         arrays["scale"] = ser["scale"]
         for k, v in forecasts.items():
@@ -100,6 +106,8 @@ class ForecastArtifact:
             "ensemble": params["ensemble"],
             "features": params["features"],
             "cal_names": list(panel.cal_names),
+            "own_covariates": own.kinds if own is not None else {},  # arrays own_0.. in this order
+            "own_assumed": own.assumed(int(H)) if own is not None else {},
             "candidates": [c.name for c in candidates],
             "live_weeks": int(params.get("live_weeks", 52)),
             "params": params,
@@ -150,8 +158,17 @@ class ForecastArtifact:
                 Y=a["Y"], hol=a["hol"].astype(bool), cal=a["cal"], cal_names=list(self.meta["cal_names"]),
                 stores=a["stores"], store_idx=a["store_idx"], depts=a["depts"], dept_idx=a["dept_idx"],
                 md=a["md"], econ=a["econ"], stype=a["stype"], ssize=a["ssize"], first_obs=a["first_obs"],
-                local_hol=a["local_hol"].astype(bool) if "local_hol" in a else None)
+                local_hol=a["local_hol"].astype(bool) if "local_hol" in a else None, own=self._own())
         return self._panel
+
+    def _own(self) -> OwnCovariates | None:
+        kinds = self.meta.get("own_covariates") or {}
+        if not kinds:
+            return None
+        own = OwnCovariates()
+        for j, (name, kind) in enumerate(kinds.items()):
+            (own.known if kind == "known" else own.past)[name] = self.arrays[f"own_{j}"]
+        return own
 
     def holiday_periods(self) -> set:
         """The periods (as dates) the model treats as national holiday periods, history and future."""

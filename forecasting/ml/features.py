@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .models import seasonal_profile, svd_smooth
+from .own_covariates import OwnCovariates
 from .panel import ECON, MARKDOWNS, Panel
 
 SERIES_FEATURES = [
@@ -27,8 +28,10 @@ STORE_FEATURES = ["store_type", "store_size"]
 PROMO_FEATURES = MARKDOWNS + ["markdown_any"]
 
 
-def feature_names(cal_names: list) -> list:
-    return ["h"] + list(cal_names) + SERIES_FEATURES + AGG_FEATURES + STORE_FEATURES + PROMO_FEATURES + ECON
+def feature_names(cal_names: list, own: OwnCovariates | None = None) -> list:
+    """Every column of ``assemble``; the workspace's own covariates last (none in Walmart's layout)."""
+    return (["h"] + list(cal_names) + SERIES_FEATURES + AGG_FEATURES + STORE_FEATURES + PROMO_FEATURES + ECON
+            + (own.names() if own is not None else []))
 
 
 def _nanmean(a, axis=1):
@@ -153,6 +156,8 @@ def assemble(panel: Panel, rows: np.ndarray, o: int, H: int, ser: dict, agg: dic
     ec = panel.econ[sidx, min(o, panel.econ.shape[1] - 1), :]  # (m, 4) last known at origin
     for j in range(ec.shape[1]):
         cols.append(np.broadcast_to(ec[:, j][:, None], (m, H)))
+    if panel.own is not None:  # the workspace's own covariates (a panel saved before them has none: the default)
+        cols += panel.own.columns(rows, o, t)
     X = np.stack([np.asarray(c, dtype=np.float32) for c in cols], axis=2)
     return X.reshape(m * H, -1)
 

@@ -102,8 +102,6 @@ def periodic_label(name) -> str:
         return f"{day.capitalize()} in the month" + (" vs a year earlier" if key.endswith("_vs_year_ago") else "")
     if key.startswith(("location.", "item.")):
         return _fallback(key.split(".", 1)[1])
-    if key.endswith("_rel"):
-        return f"{feature_label(key[:-4])} vs its last-year average"
     return feature_label(name)
 
 
@@ -124,9 +122,14 @@ def _fallback(name) -> str:
 
 
 def feature_label(name) -> str:
-    """"lag52_n" -> "Sales in the same week last year"; an unknown name reads as words ("new_thing" -> "New thing")."""
+    """"lag52_n" -> "Sales in the same week last year"; an unknown name reads as words ("new_thing" -> "New thing");
+    a retailer's known covariate against its normal: "price_rel" -> "Price vs its last-year average"."""
     spec = FEATURES.get(_key(name))
-    return spec[0] if spec else _fallback(name)
+    if spec:
+        return spec[0]
+    if _key(name).endswith("_rel"):
+        return f"{feature_label(str(name).strip()[:-4])} vs its last-year average"
+    return _fallback(name)
 
 
 def feature_unit(name) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .calendar_feats import calendar_frame, holiday_flags
 from .events import panel_events
+from .own_covariates import OwnCovariates, own_covariates
 
 MARKDOWNS = [f"markdown{i}" for i in range(1, 6)]
 ECON = ["temperature", "fuel_price", "cpi", "unemployment"]
@@ -41,6 +42,8 @@ class Panel:
     # (n_stores, T+F) bool: a regional or local event of the location's (a state's, a city's, its own);
     # None when the workspace has none. The ``is_holiday`` feature of a series is the national flag or this.
     local_hol: np.ndarray | None = None
+    # the workspace's own covariates by series and week (ml/own_covariates.py); None without any
+    own: OwnCovariates | None = None
 
     @property
     def n(self) -> int:
@@ -78,8 +81,9 @@ def _norm_sales(sales: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
-                stores: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> Panel:
-    """``events``: the workspace's event days (``date``, ``store``: a location's id, missing when national;
+                stores: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+                own: tuple[list, dict] | None = None) -> Panel:
+    """``own``: the workspace's own covariates, ``(frames, kinds)`` (ml/own_covariates.py). ``events``: the workspace's event days (``date``, ``store``: a location's id, missing when national;
     forecasting/ml/events.py). With them a week is a holiday week when it holds a national event day (and
     a location's own week when it holds one of its scoped events); without them, or without a national
     one among them, the national weeks are Walmart's four holidays'."""
@@ -163,4 +167,5 @@ def build_panel(sales: pd.DataFrame, features: pd.DataFrame | None = None,
     return Panel(keys=keys, dates=dates, ext_dates=ext_dates, Y=Y, hol=hol,
                  cal=cal_df.to_numpy(float), cal_names=list(cal_df.columns),
                  stores=store_ids, store_idx=store_idx, depts=dept_ids, dept_idx=dept_idx,
-                 md=md, econ=econ, stype=stype, ssize=ssize, first_obs=first_obs, local_hol=local_hol)
+                 md=md, econ=econ, stype=stype, ssize=ssize, first_obs=first_obs, local_hol=local_hol,
+                 own=own_covariates(*own, keys, start, F, len(dates)) if own else None)

@@ -143,8 +143,10 @@ def _mstl_refresh(wins: list, mstl_states: list, panel, Y0: np.ndarray, chosen: 
 
 def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFrame | None,
           config: TrainConfig, progress: Callable[[float, str], None] | None = None,
-          attributes: hierarchy.Attributes | None = None, events: pd.DataFrame | None = None) -> TrainResult:
-    """``attributes``: the locations' and items' attributes, whose grouping
+          attributes: hierarchy.Attributes | None = None, events: pd.DataFrame | None = None,
+          own: tuple[list, dict] | None = None) -> TrainResult:
+    """``own``: the workspace's own covariates, ``(frames, kinds)`` (ml/own_covariates.py): features of the
+    global model, recorded with the weeks their future values were assumed. ``attributes``: the locations' and items' attributes, whose grouping
     ones are hierarchy levels with their own interval tables; without them,
     the stores frame's type is the one location attribute (Walmart's layout).
     ``events``: the workspace's event days (``build_panel``); without them,
@@ -153,7 +155,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     H, lw = int(cfg.horizon), int(cfg.live_weeks)
     clock = _Clock(progress)
     clock.step(0.0, "features")
-    panel = build_panel(sales, features, stores, events)
+    panel = build_panel(sales, features, stores, events, own=own)
     T = panel.T
     origins = window_origins(T, H, int(cfg.backtest_windows))
     if not origins:
@@ -162,7 +164,7 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
     members = [c.name for c in cands if c.in_ensemble]
     Y0 = np.nan_to_num(panel.Y)
     groups = dept_groups(panel.dept_idx)
-    names = feature_names(panel.cal_names)
+    names = feature_names(panel.cal_names, panel.own)
     cal_shift = panel.cal[:, panel.cal_names.index("calendar_shift")]
     ts = TrainingSet(panel, Y0, H, groups, cfg.svd_rank, max_rows=cfg.max_train_rows * 3,
                      holiday_weight=cfg.holiday_weight,
@@ -320,6 +322,8 @@ def train(sales: pd.DataFrame, features: pd.DataFrame | None, stores: pd.DataFra
         # where its holiday weeks came from: a refresh reads the same kind of calendar (ml/refresh.py)
         "holidays": "walmart" if events is None else "events",
     }
+    if panel.own is not None:  # the retailer's own covariates, as the engine for any frequency records them
+        out_params.update(covariates=panel.own.kinds, assumed=panel.own.assumed(H))
     if events is not None:  # the weeks live scoring weighs as holidays, as the backtest did
         holiday_weeks = panel.ext_dates[panel.hol[: len(panel.ext_dates)]]
         out_params["holiday_periods"] = [d.date().isoformat() for d in holiday_weeks]

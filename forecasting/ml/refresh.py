@@ -41,12 +41,13 @@ class RefreshResult:
 
 def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: pd.DataFrame | None = None,
                      stores: pd.DataFrame | None = None, origin=None, num_threads: int = 1,
-                     events: pd.DataFrame | None = None) -> RefreshResult:
+                     events: pd.DataFrame | None = None, own: tuple[list, dict] | None = None) -> RefreshResult:
     """Forecast every live series from the newest week of ``sales`` (or from
     ``origin``: rows after it are ignored) with the trained model; ``events``:
     the workspace's event days (``build_panel``), used when the model was
     trained with the workspace's events (``params["holidays"]``), else its
-    weeks stay Walmart's four holidays' until the next training."""
+    weeks stay Walmart's four holidays' until the next training. ``own``: the workspace's own covariate frames
+    (``(frames, kinds)``); the model reads the ones it was trained with, in its order and kinds."""
     t0 = time.perf_counter()
     tm = {}
     art = artifact
@@ -57,7 +58,8 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
         s = s[pd.to_datetime(s["date"]) <= pd.Timestamp(origin)]
     if meta["params"].get("holidays", "walmart") == "walmart":
         events = None  # trained on Walmart's four holidays (or before events existed): its features stay so
-    panel = build_panel(s, features, stores, events)
+    trained = meta.get("own_covariates") or {}
+    panel = build_panel(s, features, stores, events, own=(own[0] if own else [], trained) if trained else None)
     if list(panel.cal_names) != list(meta["cal_names"]):
         raise ValueError("calendar features differ from the trained model's; retrain the model")
     if panel.dates[-1] < pd.Timestamp(meta["origin"]):
@@ -105,6 +107,8 @@ def refresh_forecast(artifact: ForecastArtifact, sales: pd.DataFrame, features: 
     if events is not None:
         holiday_weeks = panel.ext_dates[panel.hol[: len(panel.ext_dates)]]
         params["holiday_periods"] = [d.date().isoformat() for d in holiday_weeks]
+    if panel.own is not None:
+        params["assumed"] = panel.own.assumed(H)
     if inter:
         params["intermittent"] = {**inter, "classes": intermittent.class_counts(classes, info["status"] == MODELLED)}
     new_art = ForecastArtifact.from_training(

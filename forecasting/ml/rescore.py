@@ -41,7 +41,8 @@ def _window_rows(panel, window: dict, chosen: str) -> pd.DataFrame:
 
 def rescore_on_windows(champion: ForecastArtifact, challenger, sales: pd.DataFrame,
                        features: pd.DataFrame | None = None, stores: pd.DataFrame | None = None, *,
-                       num_threads: int = 1, events: pd.DataFrame | None = None) -> dict | None:
+                       num_threads: int = 1, events: pd.DataFrame | None = None,
+                       own: tuple[list, dict] | None = None) -> dict | None:
     panel = challenger.artifact.panel
     start = pd.Timestamp(champion.meta["origin"])
     frames, used = [], []
@@ -50,7 +51,7 @@ def rescore_on_windows(champion: ForecastArtifact, challenger, sales: pd.DataFra
         if origin < start:
             continue  # the champion was fitted on these weeks
         fc = refresh_forecast(champion, sales, features, stores, origin=origin, num_threads=num_threads,
-                              events=events).forecast
+                              events=events, own=own).forecast
         fc = fc[KEYS + ["forecast"]].assign(date=lambda d: pd.to_datetime(d["date"]))
         rows = _window_rows(panel, window, challenger.chosen).merge(fc, on=KEYS)
         frames.append(rows[np.isfinite(rows["y"].to_numpy(float))])

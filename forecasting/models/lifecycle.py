@@ -113,6 +113,8 @@ class ForecastRun(models.Model):
     series = models.PositiveIntegerField(default=0)
     pooled_series = models.PositiveIntegerField(default=0)
     status_counts = models.JSONField(default=dict, blank=True, help_text="series per status at the origin")
+    assumed = models.JSONField(default=dict, blank=True,
+                               help_text="known covariate -> periods of the horizon with no uploaded value (assumed)")
     artifact_path = models.CharField(max_length=500, blank=True, help_text="refreshed model state (refresh runs)")
     artifact_sha256 = models.CharField(max_length=64, blank=True)
     seconds = models.FloatField(null=True, blank=True)

@@ -11,7 +11,8 @@ from django.db.models import Max, QuerySet
 
 from accounts.scope import StoreScope
 from forecasting.ml.hierarchy import canonical
-from forecasting.ml.periods import year_before
+from forecasting.ml.labels import feature_label
+from forecasting.ml.periods import period_noun, year_before
 from forecasting.models import ForecastPoint, ForecastRun, ModelVersion, SalesRecord
 from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.overrides import node_deltas, override_deltas, series_deltas, with_overrides
@@ -94,6 +95,22 @@ def latest_run(version=None):
     if version is None:
         return None
     return ForecastRun.objects.filter(model_version=version).order_by("-created_at", "-id").first()
+
+
+def forecast_assumptions(*, version: ModelVersion | None, run: ForecastRun | None) -> list[dict]:
+    """The known covariates (a planned price, a promotion plan) with no uploaded value for some periods of the
+    served run's horizon, whose last value the forecast assumed: the run's own count, else its version's (a
+    run stored before the count, or a daily or monthly refresh). Each with a sentence in the workspace's
+    periods."""
+    if version is None:
+        return []
+    assumed = (run.assumed if run is not None else None) or (version.params or {}).get("assumed") or {}
+    horizon = run.horizon if run is not None else version.horizon
+    noun = period_noun(version.frequency, plural=horizon != 1)
+    return [{"name": name, "label": feature_label(name), "periods": int(n),
+             "sentence": f"{feature_label(name)}: no planned value for {int(n)} of the {horizon} {noun} ahead; "
+                         "its last uploaded value is assumed to hold"}
+            for name, n in assumed.items() if int(n) > 0]
 
 
 def forecast_series(*, scope: StoreScope, store: int, dept: int) -> dict | None:

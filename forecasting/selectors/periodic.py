@@ -54,8 +54,9 @@ def _events(sales: pd.DataFrame, stores: list[str]) -> pd.DataFrame | None:
     return pd.concat([everywhere, scoped], ignore_index=True)[["location", "date"]]
 
 
-def _own_covariates() -> tuple[list[pd.DataFrame], dict]:
-    """The retailer's own covariates (``Covariate``), one wide frame per level they are given at."""
+def own_covariates() -> tuple[list[pd.DataFrame], dict]:
+    """The retailer's own covariates (``Covariate``), one wide frame per level they are given at, and their
+    kinds (the weekly engine reads them as they are: forecasting/ml/own_covariates.py)."""
     kinds = dict(CovariateSpec.objects.values_list("name", "kind"))
     if not kinds:
         return [], {}
@@ -74,7 +75,7 @@ def _own_covariates() -> tuple[list[pd.DataFrame], dict]:
 
 def _covariates(features: pd.DataFrame | None) -> tuple[list[pd.DataFrame], dict]:
     """Walmart's nine location covariates (``StoreWeek``) and the retailer's own."""
-    frames, kinds = _own_covariates()
+    frames, kinds = own_covariates()
     if features is not None and len(features):
         given = [c for c in ENGINE_COVARIATES if features[c].notna().any()]
         if given:

@@ -18,7 +18,7 @@ from forecasting.ml.periods import period_noun
 from forecasting.ml.pipeline import Attributes, aggregate, load_artifact, predict_series
 from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.catalog import hierarchy_attributes
-from forecasting.selectors.forecast import active_model, latest_run
+from forecasting.selectors.forecast import active_model, forecast_assumptions, latest_run
 from forecasting.services.what_if import periodic_forecast
 from saas.errors import Conflict, NotFound, ValidationFailed
 from saas.storage import tenant_file_problem
@@ -86,9 +86,11 @@ def forecast_aggregates_write(*, run: ForecastRun, forecast, quantiles: dict | N
 
 def forecast_run_write(*, version: ModelVersion, origin, forecast, kind: str, job=None,
                        status_counts: dict | None = None, artifact_path: str = "", artifact_sha256: str = "",
-                       seconds: float | None = None, holidays: set | None = None) -> ForecastRun:
+                       seconds: float | None = None, holidays: set | None = None,
+                       assumed: dict | None = None) -> ForecastRun:
     """A new run of ``version`` with its points and aggregates (inside the caller's transaction).
-    ``holidays``: the model's holiday periods (``ForecastArtifact.holiday_periods``)."""
+    ``holidays``: the model's holiday periods (``ForecastArtifact.holiday_periods``); ``assumed``: the known
+    covariates whose values for some periods of the horizon were not uploaded (their last value held)."""
     pairs = forecast[["store", "dept"]].drop_duplicates()
     if status_counts is None:
         status_counts = {k: int(v) for k, v in forecast.assign(status=_status_of(forecast).to_numpy())
@@ -97,7 +99,7 @@ def forecast_run_write(*, version: ModelVersion, origin, forecast, kind: str, jo
         model_version=version, kind=kind, origin=origin, horizon=version.horizon, series=int(len(pairs)),
         pooled_series=int(forecast.loc[forecast["pooled"], ["store", "dept"]].drop_duplicates().shape[0]),
         status_counts=status_counts, artifact_path=artifact_path, artifact_sha256=artifact_sha256,
-        seconds=seconds, job=job)
+        seconds=seconds, job=job, assumed={k: int(v) for k, v in (assumed or {}).items()})
     forecast_points_write(run=run, forecast=forecast)
     forecast_aggregates_write(run=run, forecast=forecast,
                               quantiles=(version.params.get("hierarchy") or {}).get("quantiles"), holidays=holidays)
@@ -151,7 +153,9 @@ def forecast_on_demand(*, scope: StoreScope, store: int, dept: int, horizon: int
                        details={"store": store, "dept": dept})
     version = active_model()
     if version is not None and version.periodic:  # a daily or monthly model: its own horizon, no drivers yet
-        return periodic_forecast(version=version, store=int(store), dept=int(dept), horizon=horizon)
+        answer = periodic_forecast(version=version, store=int(store), dept=int(dept), horizon=horizon)
+        assumed = forecast_assumptions(version=version, run=latest_run(version))
+        return {**answer, "assumed": {a["name"]: a["periods"] for a in assumed}}
     if not 1 <= int(horizon) <= 52:
         raise ValidationFailed("horizon must be between 1 and 52 weeks.", details={"horizon": ["1..52"]})
     quota_check_value(limit="forecast_horizon", value=int(horizon))
@@ -173,4 +177,5 @@ def forecast_on_demand(*, scope: StoreScope, store: int, dept: int, horizon: int
     return {"model_version": version.number, "origin": str(origin)[:10] if origin else None,
             "horizon": int(horizon), "pooled": out.get("pooled", False),
             "status": out.get("status") or ("pooled" if out.get("pooled") else "modelled"), "points": out["points"],
-            "drivers": describe_drivers(out.get("drivers", []), week)}
+            "drivers": describe_drivers(out.get("drivers", []), week),
+            "assumed": {a["name"]: a["periods"] for a in forecast_assumptions(version=version, run=run)}}

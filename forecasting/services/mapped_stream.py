@@ -240,7 +240,6 @@ def sales_stream(prepare, result, *, path: str, max_rows: int) -> LoadCounts:
         covariate_specs_save({name: kind for name, _, kind in covs}, canonical.LEVELS[frozenset(sides)])
     result.warnings = canonical.ignored(mapping) + (
         [f"{closed:,} series-period(s) with no open day: left as gaps, not zeros."] if closed else [])
-    result.warnings += prepare.weekly_note(settings.frequency or freq)
     prepare.settle(settings, freq)
     locations, items = sorted(ids["location"].values()), sorted(ids["item"].values())
     n = max(len(locations), len(items), 1)

@@ -31,7 +31,6 @@ from forecasting.ingest.mapping.roles import Mapping, MappingError, parse_mappin
 from forecasting.ingest.mapping.route import SAMPLE_BYTES, head
 from forecasting.ingest.parsing import ParseLimits, ParseResult
 from forecasting.ingest.source import FileError, read_raw
-from forecasting.ml.periods import is_weekly
 from forecasting.models import DataSettings, Item, Layout, Location, Upload
 from forecasting.services.catalog import data_settings_locked
 from forecasting.services.covariates import covariates_store
@@ -207,15 +206,6 @@ _CANONICAL = {"sales": "sales", "location_covariates": "features", "locations": 
               "events": "events", **{k: "covariates" for k in COVARIATE_KINDS}}
 
 
-def _weekly_note(freq: str, mapping: Mapping, skip: tuple[str, ...] = ()) -> list[str]:
-    """A weekly workspace stores its own covariates; its engine reads Walmart's nine only, for now."""
-    names = sorted({r.split(":")[1] for r in mapping.roles() if r.startswith("covariate:")} - set(skip))
-    if not names or not is_weekly(freq):
-        return []
-    return [f"Covariates stored: {', '.join(names)}. Weekly forecasts read Walmart's nine covariates only for "
-            "now; daily and monthly forecasts read every covariate."]
-
-
 class _Prepare:
     """Runs inside the load's transaction: codes -> ids, periods, the canonical frame."""
 
@@ -237,7 +227,6 @@ class _Prepare:
         if self.kind in COVARIATE_KINDS:  # a file of covariates by period only: stored by themselves
             freq = self.frequency(frame, settings)
             counts = covariates_store(canonical.covariates(frame, mapping, ids=ids, freq=freq))
-            result.warnings = _weekly_note(settings.frequency or freq, mapping)
             self.settle(settings, freq)
             return counts
         if self.kind in ("sales", "location_covariates"):
@@ -247,7 +236,7 @@ class _Prepare:
             skip = canonical.ENGINE_COVARIATES if self.kind == "location_covariates" else ()
             covariates_store(canonical.covariates(frame, mapping, ids=ids, freq=freq, skip=skip))
             result.frame = out.frame
-            result.warnings = out.warnings + _weekly_note(settings.frequency or freq, mapping, skip)
+            result.warnings = out.warnings
             self.settle(settings, freq)
             return None
         side = "location" if self.kind == "locations" else "item"
@@ -316,9 +305,6 @@ class _Prepare:
         except canonical.FrequencyError as exc:
             raise LoadRefused([{"line": None, "column": None, "value": None, "reason": str(exc)}]) from None
         return workspace
-
-    def weekly_note(self, freq: str) -> list[str]:
-        return _weekly_note(freq, self.mapping)
 
     def settle(self, settings: DataSettings, freq: str) -> None:
         """The workspace's frequency, period label, key headers and whether codes are Walmart's numbers."""

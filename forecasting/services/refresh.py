@@ -30,6 +30,7 @@ from forecasting.models import ForecastRun
 from forecasting.selectors.dataset import training_frames
 from forecasting.selectors.events import training_events
 from forecasting.selectors.forecast import active_model
+from forecasting.selectors.periodic import own_covariates
 from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
 from forecasting.services.periodic import periodic_refresh
@@ -107,7 +108,8 @@ def _refresh_locked(job: Job) -> ForecastRun:
             job_progress(job_id=job.pk, progress=0.1, message="Refreshing the forecast")
             checkpoint("refreshing", job_id=job.pk)
             result = refresh_forecast(load_artifact(version.artifact_path), sales, features, stores,
-                                      num_threads=settings.ML_NUM_THREADS, events=training_events(sales))
+                                      num_threads=settings.ML_NUM_THREADS, events=training_events(sales),
+                                      own=own_covariates())
             stages["refresh"] = time.monotonic() - started - stages["load"]
             stages.update({f"refresh_{k}": v for k, v in (result.timings or {}).items()})
             job_progress(job_id=job.pk, progress=0.85, message="Saving")
@@ -120,7 +122,7 @@ def _refresh_locked(job: Job) -> ForecastRun:
                 kind=ForecastRun.Kind.REFRESH, job=job,
                 status_counts=result.artifact.meta.get("params", {}).get("status_counts"),
                 artifact_path=str(final), artifact_sha256=sha, seconds=seconds,
-                holidays=result.artifact.holiday_periods())
+                holidays=result.artifact.holiday_periods(), assumed=result.artifact.meta["params"].get("assumed"))
             run.refresh_from_db()
             audit_record(action="forecast.refreshed", actor=actor, target_type="forecast_run", target_id=run.pk,
                          payload={"model_version": version.number, "origin": run.origin.isoformat(),

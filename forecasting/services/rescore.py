@@ -22,8 +22,8 @@ from forecasting.services.promotion import artifact_problem
 logger = logging.getLogger(__name__)
 
 
-def champion_rescore(*, result, sales, features, stores, events=None, dataset_version: int, horizon: int,
-                     backtest_windows: int, data_end: date) -> dict | None:
+def champion_rescore(*, result, sales, features, stores, events=None, own=None, dataset_version: int,
+                     horizon: int, backtest_windows: int, data_end: date) -> dict | None:
     """Figures for ``promotion_decision(rescored=...)`` (with the champion's
     number), or None when not needed or not possible."""
 
@@ -37,7 +37,7 @@ def champion_rescore(*, result, sales, features, stores, events=None, dataset_ve
         return None
     try:
         figures = rescore_on_windows(load_artifact(champion.artifact_path), result, sales, features, stores,
-                                     num_threads=settings.ML_NUM_THREADS, events=events)
+                                     num_threads=settings.ML_NUM_THREADS, events=events, own=own)
     except Exception:
         logger.exception("scoring champion v%s on the challenger's windows failed", champion.number)
         return None

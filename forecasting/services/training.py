@@ -29,7 +29,7 @@ from forecasting.models import ForecastRun, ModelVersion
 from forecasting.selectors.catalog import data_settings, hierarchy_attributes
 from forecasting.selectors.dataset import sales_week_count, training_frames, uploads_loaded_ids
 from forecasting.selectors.events import training_events
-from forecasting.selectors.periodic import periodic_inputs
+from forecasting.selectors.periodic import own_covariates, periodic_inputs
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
 from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
@@ -206,11 +206,12 @@ def _train_weekly(job: Job, workspace, dataset_version: int, progress) -> _Train
     config = TrainConfig(horizon=job.params.get("horizon", 13), backtest_windows=job.params.get("backtest_windows", 4),
                          num_threads=settings.ML_NUM_THREADS, holiday_weight=workspace.holiday_weight)
     events = training_events(sales)
+    own = own_covariates()  # the retailer's own (price, promotion ...): Walmart's layout has none
     result = train(sales, features, stores, config, progress=progress, attributes=hierarchy_attributes(),
-                   events=events)
+                   events=events, own=own)
     data_end = sales["date"].max().date()
     job_progress(job_id=job.pk, progress=0.9, message="Scoring the champion on the same windows")
-    rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores, events=events,
+    rescored = champion_rescore(result=result, sales=sales, features=features, stores=stores, events=events, own=own,
                                 dataset_version=dataset_version, horizon=config.horizon,
                                 backtest_windows=config.backtest_windows, data_end=data_end)
     return _Trained(result, data_end, backtest_accuracy_by(result.artifact.panel, result.windows, result.chosen),
@@ -268,7 +269,7 @@ def _register(*, job: Job, actor: Actor, trained: _Trained, sha: str, path: Path
             trigger=job.params.get("trigger") or ModelVersion.Trigger.MANUAL)
         forecast_run_write(version=version, origin=data_end, forecast=result.forecast,
                            kind=ForecastRun.Kind.TRAIN, job=job, status_counts=result.params.get("status_counts"),
-                           seconds=seconds, holidays=trained.holidays)
+                           seconds=seconds, holidays=trained.holidays, assumed=result.params.get("assumed"))
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,
                               "seasonal_naive_wmae": version.baseline_wmae, "sha256": sha})

@@ -23,6 +23,7 @@ from forecasting.selectors.dataset import sales_week_count, series_choices, seri
 from forecasting.selectors.forecast import (
     active_model,
     earlier_forecasts,
+    forecast_assumptions,
     forecast_series,
     last_year_overlay,
     model_version_get,
@@ -199,6 +200,7 @@ def forecast_page(request):
                can_override=has_perm(request.user.role, "forecasts.override"),
                pooled=found["pooled"] if found else False, drivers=drivers, drivers_error=drivers_error,
                driver_week=points[0]["date"] if points else None, earlier=earlier,
+               assumptions=forecast_assumptions(version=ctx["active"], run=run) if points else [],
                status=found.get("status") if found else None, run=run,
                chart=forecast_chart(history, points, f"{words.location} {codes.of(store, dept)['location']} · "
                                                      f"{words.item} {codes.of(store, dept)['item']}",
