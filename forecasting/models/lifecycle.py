@@ -94,6 +94,7 @@ class SeriesStatus(models.TextChoices):
     MODELLED = "modelled", "Modelled"
     POOLED = "pooled", "Pooled from its department"
     INACTIVE = "inactive", "Inactive (no sale in the last year)"
+    NEW = "new", "New: announced, forecast from similar items"
 
 
 class ForecastRun(models.Model):

@@ -33,6 +33,7 @@ from forecasting.selectors.forecast import active_model
 from forecasting.selectors.periodic import own_covariates
 from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
+from forecasting.services.launches import forecast_with_launches
 from forecasting.services.periodic import periodic_refresh
 from forecasting.services.shadow import shadow_check
 from forecasting.services.what_if import what_if_warm
@@ -116,11 +117,12 @@ def _refresh_locked(job: Job) -> ForecastRun:
             sha, final = artifact_write(result.artifact, job_id=job.pk)
         stages["save"] = time.monotonic() - started - stages["load"] - stages["refresh"]
         seconds = time.monotonic() - started
+        forecast, counts = forecast_with_launches(
+            forecast=result.forecast, status_counts=result.artifact.meta.get("params", {}).get("status_counts"))
         with transaction.atomic():
             run = forecast_run_write(
-                version=version, origin=str(result.origin)[:10], forecast=result.forecast,
-                kind=ForecastRun.Kind.REFRESH, job=job,
-                status_counts=result.artifact.meta.get("params", {}).get("status_counts"),
+                version=version, origin=str(result.origin)[:10], forecast=forecast,
+                kind=ForecastRun.Kind.REFRESH, job=job, status_counts=counts,
                 artifact_path=str(final), artifact_sha256=sha, seconds=seconds,
                 holidays=result.artifact.holiday_periods(), assumed=result.artifact.meta["params"].get("assumed"))
             run.refresh_from_db()
@@ -145,6 +147,7 @@ def _refresh_periodic(job: Job, version, actor: Actor, started: float) -> Foreca
         job_progress(job_id=job.pk, progress=0.1, message="Refreshing the forecast")
         checkpoint("refreshing", job_id=job.pk)
         origin, forecast = periodic_refresh(version.artifact_path)
+        forecast, _ = forecast_with_launches(forecast=forecast)
     seconds = time.monotonic() - started
     with transaction.atomic():
         run = forecast_run_write(version=version, origin=origin, forecast=forecast, kind=ForecastRun.Kind.REFRESH,

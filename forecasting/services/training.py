@@ -33,6 +33,7 @@ from forecasting.selectors.periodic import own_covariates, periodic_inputs
 from forecasting.selectors.workspace import dataset_version as workspace_dataset_version
 from forecasting.services.artifacts import artifact_write
 from forecasting.services.forecasts import forecast_run_write
+from forecasting.services.launches import forecast_with_launches
 from forecasting.services.periodic import periodic_train
 from forecasting.services.promotion import version_promote_if_better
 from forecasting.services.refresh_queue import forecast_refresh_after_training
@@ -267,8 +268,10 @@ def _register(*, job: Job, actor: Actor, trained: _Trained, sha: str, path: Path
             artifact_sha256=sha, training_seconds=seconds, job=job, created_by=actor.user,
             created_by_key=actor.api_key, uploads=list(uploads), code_version=code_version(),
             trigger=job.params.get("trigger") or ModelVersion.Trigger.MANUAL)
-        forecast_run_write(version=version, origin=data_end, forecast=result.forecast,
-                           kind=ForecastRun.Kind.TRAIN, job=job, status_counts=result.params.get("status_counts"),
+        forecast, counts = forecast_with_launches(forecast=result.forecast,
+                                                  status_counts=result.params.get("status_counts"))
+        forecast_run_write(version=version, origin=data_end, forecast=forecast,
+                           kind=ForecastRun.Kind.TRAIN, job=job, status_counts=counts,
                            seconds=seconds, holidays=trained.holidays, assumed=result.params.get("assumed"))
         audit_record(action="model.trained", actor=actor, target_type="model_version", target_id=version.pk,
                      payload={"number": number, "chosen": result.chosen, "wmae": version.wmae,

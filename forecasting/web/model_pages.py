@@ -183,7 +183,7 @@ def forecast_page(request):
     points = found["points"] if found else []
     run = found["run"] if found else None
     drivers, drivers_error = [], None
-    if points and ctx["active"] is not None and found["status"] != "pooled":  # a pooled forecast is not the model's
+    if points and ctx["active"] is not None and found["status"] not in ("pooled", "new"):  # not the model's own
         try:
             drivers = forecast_on_demand(scope=scope, store=store, dept=dept, horizon=len(points)).get("drivers", [])[:8]
         except ServiceError as exc:  # e.g. the model file is unreadable: the stored forecast is shown, without drivers

@@ -1,0 +1,26 @@
+"""The forecast of items announced with a launch date and no sale yet (issue 18 item 5), added to a run's
+rows before they are written (training and refresh, either engine): forecasting/ml/launches.py makes them
+from the item's peers in each location; their status is ``new``."""
+from __future__ import annotations
+
+import pandas as pd
+
+from forecasting.ml.launches import NEW, launch_forecast
+from forecasting.selectors.catalog import data_settings, hierarchy_attributes
+
+
+def forecast_with_launches(*, forecast: pd.DataFrame, status_counts: dict | None = None) -> tuple[pd.DataFrame, dict | None]:
+    """``forecast`` with the announced items' rows, and ``status_counts`` with their series counted as new."""
+    attributes = hierarchy_attributes()
+    if attributes.item.empty or forecast.empty:
+        return forecast, status_counts
+    new = launch_forecast(forecast, attributes.item, data_settings().frequency, attributes.grouping("item"))
+    if new.empty:
+        return forecast, status_counts
+    if "status" not in forecast.columns:
+        forecast = forecast.assign(status=forecast["pooled"].map({True: "pooled", False: "modelled"}))
+    new = new.assign(date=pd.to_datetime(new["date"]))
+    combined = pd.concat([forecast.assign(date=pd.to_datetime(forecast["date"])), new], ignore_index=True)
+    series = int(new[["store", "dept"]].drop_duplicates().shape[0])
+    counts = None if status_counts is None else {**status_counts, NEW: series}
+    return combined, counts

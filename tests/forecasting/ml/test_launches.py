@@ -1,0 +1,91 @@
+"""Issue 18 item 5: an item announced with a launch date and no sale yet is forecast from that date, as its
+peers sell in each location (forecasting/ml/launches.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting.ml.hierarchy import Attributes
+from forecasting.ml.launches import MIN_PEERS, NEW, launch_dates, launch_forecast
+
+DAYS = pd.date_range("2026-11-01", periods=14, freq="D")
+
+
+def _served(stores=(1, 2), items=range(1, 9), freq_dates=DAYS) -> pd.DataFrame:
+    """Item i sells i * 10 (store 2: twice as much) every period; bands +-10 %."""
+    rows = [{"store": s, "dept": i, "date": d, "forecast": 10.0 * i * s} for s in stores for i in items
+            for d in freq_dates]
+    f = pd.DataFrame(rows)
+    return f.assign(lo80=f["forecast"] * 0.9, hi80=f["forecast"] * 1.1, lo95=f["forecast"] * 0.8,
+                    hi95=f["forecast"] * 1.2, pooled=False, status="modelled")
+
+
+def _items(**extra) -> pd.DataFrame:
+    """Items 1..6 are category A, 7..8 category B; item 20 announced in A for 2026-11-05."""
+    attrs = {i: {"category": "A" if i <= 6 else "B"} for i in range(1, 9)}
+    attrs[20] = {"category": "A", "launch_date": "2026-11-05"}
+    for item, values in extra.items():
+        attrs[int(item.removeprefix("i"))] = values
+    return Attributes.from_records(item=attrs).item
+
+
+def test_an_announced_item_is_forecast_from_its_launch_as_its_peers_sell():
+    served, items = _served(), _items()
+    new = launch_forecast(served, items, "D", ["category"])
+    assert set(new["dept"]) == {20} and (new["status"] == NEW).all() and not new["pooled"].any()
+    assert new["date"].min() == pd.Timestamp("2026-11-05") and new["date"].nunique() == 10  # none before launch
+    peers = served[served["dept"].between(1, 6)]
+    for store in (1, 2):
+        mine = new[new["store"] == store]
+        expected = peers[peers["store"] == store].groupby("date")["forecast"]
+        assert np.allclose(mine["forecast"], expected.mean().loc[mine["date"]].to_numpy())
+        assert np.allclose(mine["lo80"], expected.quantile(0.10).loc[mine["date"]].to_numpy())
+        assert np.allclose(mine["hi95"], expected.quantile(0.975).loc[mine["date"]].to_numpy())
+    # wider than a known series' band: the spread of its peers
+    first = new[new["store"] == 1].iloc[0]
+    assert (first["hi80"] - first["lo80"]) / first["forecast"] > 0.2 * 2
+    assert (new["lo95"] <= new["lo80"]).all() and (new["lo80"] <= new["forecast"]).all()
+    assert (new["forecast"] <= new["hi80"]).all() and (new["hi80"] <= new["hi95"]).all()
+
+
+def test_too_few_peers_in_a_category_reads_every_item_of_the_location():
+    items = _items(i20={"category": "B", "launch_date": "2026-11-05"})  # B has 2 items < MIN_PEERS
+    assert MIN_PEERS > 2
+    new = launch_forecast(_served(), items, "D", ["category"])
+    everything = _served()
+    expected = everything[everything["store"] == 1].groupby("date")["forecast"].mean().iloc[-1]
+    assert new[new["store"] == 1]["forecast"].iloc[-1] == pytest.approx(expected)
+
+
+def test_items_without_a_launch_date_or_already_sold_get_nothing():
+    items = _items(i3={"category": "A", "launch_date": "2026-11-02"})  # item 3 already has a forecast everywhere
+    new = launch_forecast(_served(), items, "D", ["category"])
+    assert set(new["dept"]) == {20}
+    served = _served()
+    served = served[(served["dept"] != 3) | (served["store"] == 1)]  # item 3 has sold in store 1 only
+    new = launch_forecast(served, items, "D", ["category"])
+    assert set(new[new["dept"] == 3]["store"]) == {2} and (new[new["dept"] == 3]["date"] >= "2026-11-02").all()
+    late = _items(i20={"category": "A", "launch_date": "2026-08-01"})  # launched 3 months before: not carried
+    assert launch_forecast(_served(), late, "D", ["category"]).empty
+    nothing = launch_forecast(_served(), _items().drop(columns="launch_date"), "D", ["category"])
+    assert nothing.empty and list(nothing.columns)[:4] == ["store", "dept", "date", "forecast"]
+
+
+def test_a_launch_mid_month_counts_that_month_and_a_launch_after_the_horizon_nothing():
+    months = pd.date_range("2026-11-01", periods=3, freq="MS")
+    items = _items(i20={"category": "A", "launch_date": "2026-12-15"}, i21={"category": "A", "launch_date": "2027-09-01"})
+    new = launch_forecast(_served(freq_dates=months), items, "MS", ["category"])
+    assert sorted(new[new["dept"] == 20]["date"].unique()) == list(months[1:]) and 21 not in set(new["dept"])
+
+
+def test_launch_dates_read_the_named_attributes_only():
+    items = pd.DataFrame({"launch_date": ["2026-11-05", None, "soon"], "colour": ["red", "2026-01-01", None]},
+                         index=[1, 2, 3])
+    assert launch_dates(items) == {1: pd.Timestamp("2026-11-05")}
+
+
+def test_a_launch_date_is_no_hierarchy_level():
+    attrs = {i: {"category": "A" if i % 2 else "B", "launch_date": "2026-11-05" if i < 4 else "2026-12-01",
+                 "brand": "X" if i < 4 else "Y"} for i in range(1, 8)}  # dates that would group like a brand
+    assert Attributes.from_records(item=attrs).grouping("item") == ["brand", "category"]

@@ -1,0 +1,76 @@
+"""Issue 18 item 5, through the real worker: a daily retailer announces a product in its items file with a
+launch date inside the horizon and no sale yet. The training's run forecasts it in every store from that day
+on, as its peers sell there, with status ``new``; the Forecast page says so, without drivers; a refresh
+keeps it; once it sells, it is an ordinary series again."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from forecasting.models import ForecastPoint, ForecastRun, Item, Location
+from tests.conftest import add_member, api_client, in_tenant, provision, web_client
+from tests.forecasting.services.test_periodic_worker import _csv, _train
+from tests.support.data import upload, wait_job
+from tests.support.periodic_data import SKUS, STORES, daily_export
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
+NEW_SKU, H = "C-300", 14
+
+
+def test_an_announced_product_is_forecast_from_its_launch_day(celery_worker_proc):
+    t = provision("launch", plan="enterprise")
+    raw = daily_export()
+    assert upload(t, _csv(raw), "till.csv", timeout=300)["status"] == "succeeded"
+    last = pd.Timestamp(raw["date"].max())
+    launch = last + pd.Timedelta(days=5)
+    items = pd.DataFrame({"sku": [*SKUS, NEW_SKU], "category": ["Bakery", "Bakery", "Bakery"],
+                          "launch_date": ["", "", str(launch.date())]})
+    client = api_client(t, key=t.admin_key)
+    mapping = {"columns": {"sku": "item", "category": "item.category", "launch_date": "item.launch_date"}}
+    resp = client.post("/api/v1/uploads/", {"file": SimpleUploadedFile("products.csv", _csv(items)),
+                                            "mapping": json.dumps(mapping)}, format="multipart")
+    assert resp.status_code == 202, resp.content[:500]
+    assert wait_job(t, resp.json()["job"]["id"], 120)["status"] == "succeeded"
+
+    _train(t, horizon=H, windows=2)
+    with in_tenant(t):
+        new_id = Item.objects.get(code=NEW_SKU).pk
+        run = ForecastRun.objects.get(kind="train")
+        points = pd.DataFrame(ForecastPoint.objects.filter(run=run).values("store", "dept", "date", "forecast",
+                                                                            "lo80", "hi80", "status"))
+        stores = dict(Location.objects.values_list("id", "code"))
+    points["date"] = pd.to_datetime(points["date"])
+    new = points[points["dept"] == new_id]
+    assert run.status_counts.get("new") == len(STORES) and (new["status"] == "new").all()
+    assert sorted({stores[s] for s in new["store"]}) == sorted(STORES)
+    assert new["date"].min() == launch and new["date"].max() == last + pd.Timedelta(days=H)
+    assert len(new) == len(STORES) * (H - 4)  # a closed Sunday too: 0, as its peers
+    peers = points[points["dept"] != new_id].groupby(["store", "date"])["forecast"].mean()
+    mine = new.set_index(["store", "date"])["forecast"]
+    assert (abs(mine - peers.loc[mine.index]) < 1e-6).all()  # its peers' mean, store by store and day by day
+    selling = new[new["forecast"] > 0]
+    assert len(selling) >= len(STORES) * (H - 6) and ((selling["hi80"] - selling["lo80"]) > 0).all()
+
+    store = int(new["store"].iloc[0])
+    page = web_client(t, user=add_member(t, "analyst")).get(f"/forecasts/?store={store}&dept={new_id}")
+    body = page.content.decode()
+    assert page.status_code == 200 and "status-new" in body and "not sold yet" in body and 'id="drivers"' not in body
+
+    # its first sales in one store make it an ordinary series there; the other stores keep its peers' forecast
+    first = pd.DataFrame({"store": STORES[0], "sku": NEW_SKU, "date": [str((launch + pd.Timedelta(days=k)).date())
+                                                                   for k in range(3)], "units": [5, 6, 7]})
+    later = daily_export(days=440, end=str((launch + pd.Timedelta(days=2)).date()))
+    later = later[pd.to_datetime(later["date"]) > last]
+    assert upload(t, _csv(pd.concat([later, first])), "till-2.csv", timeout=300)["status"] == "succeeded"
+    resp = client.post("/api/v1/forecasts/refresh/", {}, format="json")
+    assert resp.status_code == 202 and wait_job(t, resp.json()["job"]["id"], 300)["status"] == "succeeded"
+    with in_tenant(t):
+        refreshed = ForecastRun.objects.get(kind="refresh")
+        codes = {v: k for k, v in Location.objects.values_list("id", "code")}
+        statuses = dict(ForecastPoint.objects.filter(run=refreshed, dept=new_id).values_list("store", "status")
+                        .distinct())
+    assert statuses == {codes[s]: "modelled" if s == STORES[0] else "new" for s in STORES}, statuses
+
