@@ -1,15 +1,18 @@
 """Items announced before their first sale (issue 18 item 5): an items file row with a launch date (an item
 attribute named in ``LAUNCH_ATTRIBUTES``, e.g. ``launch_date``) and no sales yet gets a forecast from that
-date, made from its peers: the items sharing its first grouping attribute (its category, say) in each
-location where they sell, or every item there when it has none or too few peers. A location where the item
+date, made from its peers in each location where they sell: the items sharing its value of the grouping
+attribute that best tells items' levels apart (``peer_attribute``: its category, say, when a category's
+items sell alike), or every item there when none does, it has none, or it has too few peers there. A location where the item
 has sold has its own forecast; the others keep the peers' until ``GRACE`` after the launch (then, not selling
 there says the item is not carried there).
 
-A new item is, before its first sale, like any of its peers: its forecast for a period is their mean
-forecast there, and its band is their spread, the 10th to 90th (2.5th to 97.5th) percentile of the peers'
-forecasts, widened to hold the item's own forecast. That band is wider than a known series' (it holds which
-peer the item turns out to be, not only the period's noise). Periods before the launch get no rows; the
-item's status is ``new``. Pure pandas: the service reads the attributes and writes the rows."""
+A new item is, before its first sale, like any one of its peers: its demand in a period is a draw from the
+mixture of the peers' forecast distributions there (each read from its forecast and bands as a piecewise
+linear distribution through its 2.5th, 10th, 50th, 90th and 97.5th percentiles). Its forecast is that
+mixture's median (the figure with the least absolute error: a category's mean is led by its best sellers,
+while most new products sell like its typical one), its bands the mixture's 10th-90th and 2.5th-97.5th
+percentiles: wider than a known series' (they hold which peer the item turns out to be, not only the
+period's noise). Periods before the launch get no rows; the item's status is ``new``. Pure pandas: the service reads the attributes and writes the rows."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +22,7 @@ LAUNCH_ATTRIBUTES = ("launch_date", "launch", "launched", "launch_day", "availab
 NEW = "new"
 MIN_PEERS = 5  # fewer peers in a location: every item sold there
 GRACE = pd.Timedelta(days=56)  # a launch this long before the forecast's first period: its unsold locations get none
-LEVELS = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
+LEVELS = {"lo95": 0.025, "lo80": 0.10, "forecast": 0.5, "hi80": 0.90, "hi95": 0.975}  # a forecast's points
 
 
 def launch_dates(items: pd.DataFrame) -> dict[int, pd.Timestamp]:
@@ -56,6 +59,7 @@ def launch_forecast(forecast: pd.DataFrame, items: pd.DataFrame, freq: str, grou
     if not launches:
         return _empty(forecast)
     served = set(forecast["dept"].unique())
+    chosen = peer_attribute(forecast, items, grouping)
     ends = period_end(forecast["date"], freq)
     frames = []
     for item, day in sorted(launches.items()):
@@ -64,8 +68,58 @@ def launch_forecast(forecast: pd.DataFrame, items: pd.DataFrame, freq: str, grou
                         & ~forecast["store"].isin(sold).to_numpy()]
         if rows.empty:
             continue
-        frames.append(_from_peers(rows, _peers(item, items, grouping, served - {item}), item))
+        peers = _peers(item, items, [chosen], served - {item}) if chosen else set()
+        frames.append(_from_peers(rows, peers, item))
     return pd.concat(frames, ignore_index=True) if frames else _empty(forecast)
+
+
+def peer_attribute(forecast: pd.DataFrame, items: pd.DataFrame, grouping: list[str]) -> str | None:
+    """The grouping attribute whose peers best predict an item's level, or None (every item of the location):
+    each item with a forecast is taken as new, its mean forecast in a location predicted by the median of
+    its peers' there (leave it out; fewer than MIN_PEERS peers: every other item there), and the attribute
+    with the least absolute error wins (ties: none, the simpler rule)."""
+    level = forecast.groupby(["store", "dept"], as_index=False)["forecast"].mean()
+    best, best_error = None, _loo_error(level, pd.Series("all", index=level.index))
+    for attr in grouping:
+        if attr not in items.columns:
+            continue
+        value = level["dept"].map(items[attr]).astype(object)
+        error = _loo_error(level, value.where(value.notna(), None))
+        if error < best_error - 1e-9:
+            best, best_error = attr, error
+    return best
+
+
+def _loo_error(level: pd.DataFrame, value: pd.Series) -> float:
+    """Sum over (location, item) of |the median of the other items of its group there - its level|; an item
+    with no value, or in a group of fewer than MIN_PEERS others, is predicted by every other item there."""
+    total = 0.0
+    for _, part in level.assign(group=value.to_numpy()).groupby("store"):
+        v = part["forecast"].to_numpy(float)
+        pred = _loo_medians(v)  # every other item of the location
+        groups = part["group"].to_numpy(object)
+        for g in {x for x in groups if x is not None}:
+            rows = np.flatnonzero(groups == g)
+            if len(rows) - 1 >= MIN_PEERS:
+                pred[rows] = _loo_medians(v[rows])
+        total += float(np.nansum(np.abs(pred - v)))
+    return total
+
+
+def _loo_medians(v: np.ndarray) -> np.ndarray:
+    """Each value's leave-one-out median of ``v`` (the median of the others; NaN when there are none)."""
+    n = len(v)
+    if n < 2:
+        return np.full(n, np.nan)
+    order = np.argsort(v, kind="stable")
+    s = v[order]
+    rank = np.empty(n, int)
+    rank[order] = np.arange(n)
+    m = n - 1  # the others
+
+    def nth(i: int) -> np.ndarray:  # the i-th smallest of the others, for each value left out
+        return s[np.where(i < rank, i, i + 1)]
+    return nth(m // 2) if m % 2 else (nth(m // 2 - 1) + nth(m // 2)) / 2
 
 
 def _peers(item: int, items: pd.DataFrame, grouping: list[str], served: set) -> set:
@@ -80,22 +134,54 @@ def _peers(item: int, items: pd.DataFrame, grouping: list[str], served: set) -> 
 
 
 def _from_peers(rows: pd.DataFrame, peers: set, item: int) -> pd.DataFrame:
-    """Per location and period: the peers' mean and percentiles (every item there when fewer than
+    """Per location and period: the mixture of the peers' distributions (every item there when fewer than
     MIN_PEERS peers sell in the location)."""
     mine = rows[rows["dept"].isin(peers)]
     counts = mine.groupby("store")["dept"].nunique()
     few = set(rows["store"].unique()) - set(counts.index[counts >= MIN_PEERS])
     basis = pd.concat([mine[~mine["store"].isin(few)], rows[rows["store"].isin(few)]], ignore_index=True)
-    g = basis.groupby(["store", "date"])["forecast"]
-    out = g.mean().rename("forecast").reset_index()
-    for col, q in LEVELS.items():
-        out[col] = g.quantile(q).to_numpy()
-    out[["lo80", "lo95"]] = np.minimum(out[["lo80", "lo95"]].to_numpy(), out[["forecast"]].to_numpy())
-    out[["hi80", "hi95"]] = np.maximum(out[["hi80", "hi95"]].to_numpy(), out[["forecast"]].to_numpy())
-    out["lo95"] = np.minimum(out["lo95"], out["lo80"])
-    out["hi95"] = np.maximum(out["hi95"], out["hi80"])
+    basis = basis.sort_values(["store", "date", "dept"], kind="stable")
+    cols = list(LEVELS)
+    points = np.sort(basis[cols].to_numpy(float), axis=1)  # a peer's five points, in order
+    keys = basis[["store", "date"]].drop_duplicates().reset_index(drop=True)
+    group = pd.MultiIndex.from_frame(basis[["store", "date"]]).map(
+        {k: i for i, k in enumerate(pd.MultiIndex.from_frame(keys))}).to_numpy()
+    out = keys.copy()
+    for col, q in zip(cols, mixture_quantiles(points, group, len(keys), list(LEVELS.values())).T):
+        out[col] = q
     return out.assign(dept=item, pooled=False, status=NEW)[
         ["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled", "status"]]
+
+
+def mixture_quantiles(points: np.ndarray, group: np.ndarray, groups: int, levels: list[float]) -> np.ndarray:
+    """(groups, len(levels)) quantiles of each group's equal mixture of distributions, each given by its
+    (n, 5) points at the probabilities of ``LEVELS`` (a piecewise linear CDF between them, no mass outside).
+    ``group``: (n,) the group of each row. The answer is one of the rows' points (the smallest with the
+    mixture's CDF at or above the level), so exact for the points themselves."""
+    probs = np.array(list(LEVELS.values()))
+    order = np.argsort(group, kind="stable")
+    points, group = points[order], group[order]
+    starts = np.searchsorted(group, np.arange(groups))
+    ends = np.searchsorted(group, np.arange(groups), side="right")
+    out = np.zeros((groups, len(levels)))
+    for g in range(groups):
+        p = points[starts[g]: ends[g]]  # (k, 5)
+        xs = np.unique(p)
+        cdf = np.zeros(len(xs))
+        for row in p:
+            cdf += _cdf(row, probs, xs)
+        cdf /= len(p)
+        for j, level in enumerate(levels):
+            out[g, j] = xs[min(np.searchsorted(cdf, level - 1e-12), len(xs) - 1)]
+    return out
+
+
+def _cdf(row: np.ndarray, probs: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """One distribution's CDF at ``xs``: 0 below its lowest point, 1 from its highest, linear between."""
+    if row[-1] <= row[0]:  # a point mass (a closed day: 0, 0, 0, 0, 0)
+        return (xs >= row[0]).astype(float)
+    last = np.r_[row[1:] != row[:-1], True]  # a repeated point holds the mass up to its last probability
+    return np.where(xs >= row[-1], 1.0, np.interp(xs, row[last], probs[last], left=0.0))
 
 
 def _empty(forecast: pd.DataFrame) -> pd.DataFrame:
