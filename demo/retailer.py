@@ -7,7 +7,8 @@ Files (``generate(out_dir)``):
 * ``sales.csv``     ``store;sku;date;units;price;promo`` — one row per store, product and open day, semicolon
                     separated with decimal commas (a European till export); a closed day has no row;
 * ``stores.csv``    ``store,name,region,format,size_m2``;
-* ``products.csv``  ``sku,name,category,brand,pack_size``;
+* ``products.csv``  ``sku,name,category,brand,pack_size,launch_date`` — the launch date of the products
+                    announced for the planned days (no sale yet), empty for the others;
 * ``promo_plan.csv`` ``store,sku,date,price,promo`` — the planned prices and promotions of the next
                     ``future_days`` days (known covariates for the horizon).
 
@@ -15,7 +16,8 @@ What is modelled: store formats (hyper, super, express) with their sizes and ass
 with their own weekday profile and yearly season; products on a long tail of popularity (the slowest
 sell a unit every few days: intermittent); a price per product, cut by 15-30 % on promotion days with a
 lift that follows the discount (elasticity about -2.5); closures (every store on 25 December and 1 January,
-express stores on Sundays); new products launched in the last months with no history before.
+express stores on Sundays); new products launched in the last months with no history before, and a few
+announced to launch in the planned days (one in fifty).
 """
 from __future__ import annotations
 
@@ -84,6 +86,10 @@ def generate(out_dir: Path, seed: int = 7, stores: int = 24, products: int = 150
     popularity = np.minimum(np.sort(rng.lognormal(0.4, 1.3, products))[::-1], 60)  # units a day, standard store
     list_price = np.round(rng.uniform(0.8, 12.0, products), 2)
     launch = np.where(rng.random(products) < 0.1, rng.integers(days - 150, days - 40, products), 0)  # new items
+    announced = [p for p in range(products - 1, 1, -1) if launch[p] == 0][: max(1, products // 50)]
+    for j, p in enumerate(announced):  # launched in the planned days: no sales yet, a launch date in the file
+        launch[p] = days + min(3 + 7 * j, future_days - 1)
+    pr["launch_date"] = ["" if launch[p] < days else dates[launch[p]].strftime("%Y-%m-%d") for p in range(products)]
     doy = dates.dayofyear.to_numpy()
     sales, plan = [], []
     for _, srow in st.iterrows():
@@ -104,7 +110,8 @@ def generate(out_dir: Path, seed: int = 7, stores: int = 24, products: int = 150
                                   "units": units, "price": price, "promo": promo.astype(int)})
             hist = keep[:days]
             sales.append(frame.iloc[:days][hist])
-            plan.append(frame.iloc[days:][["store", "sku", "date", "price", "promo"]])
+            launched = np.arange(len(dates))[days:] >= launch[p]  # the plan of an announced product: from its launch
+            plan.append(frame.iloc[days:][launched][["store", "sku", "date", "price", "promo"]])
     files = {name: out_dir / f"{name}.csv" for name in ("sales", "stores", "products", "promo_plan")}
     sales_frame = pd.concat(sales, ignore_index=True)
     sales_frame.to_csv(files["sales"], sep=";", decimal=",", index=False, lineterminator="\n")
@@ -119,7 +126,7 @@ MAPPINGS = {
     "stores": {"columns": {"store": "location", "name": "ignore", "region": "location.region",
                            "format": "location.format", "size_m2": "location.size_m2"}},
     "products": {"columns": {"sku": "item", "name": "ignore", "category": "item.category", "brand": "item.brand",
-                             "pack_size": "item.pack_size"}},
+                             "pack_size": "item.pack_size", "launch_date": "item.launch_date"}},
     "sales": {"columns": {"store": "location", "sku": "item", "date": "date", "units": "measure",
                           "price": "covariate:price:known", "promo": "covariate:promo:known"},
               "delimiter": ";", "decimal": ","},

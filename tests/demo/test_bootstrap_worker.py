@@ -55,12 +55,16 @@ def test_the_generated_retailer_loads_and_trains_by_itself(db_access, celery_wor
         stores = {loc.code: loc.attrs for loc in Location.objects.all()}
         points = ForecastPoint.objects.filter(run__model_version=version)
         days = points.values("date").distinct().count()
+        announced = [code for code, attrs in Item.objects.values_list("code", "attrs") if attrs.get("launch_date")]
+        new = set(points.filter(status="new").values_list("dept", flat=True))
+        new_codes = set(Item.objects.filter(pk__in=new).values_list("code", flat=True))
     assert {(n, s) for n, s, _ in uploads} == {(f"{n}.csv", "succeeded") for n in retailer.MAPPINGS}, uploads
     assert len(items) == retailer.SMALL["products"] and {a["category"] for a in items.values()} >= {"Dairy", "Bakery"}
     assert len(stores) == retailer.SMALL["stores"] and all("format" in a and "region" in a for a in stores.values())
     assert version.params["frequency"] == "D" and version.horizon == 28 and days == 28
     assert version.params["covariates"] == {"price": "known", "promo": "known"}
     assert version.params["assumed"] == {"price": 0, "promo": 0}  # the plan covers the horizon
+    assert len(announced) == 1 and new_codes == set(announced)  # the product announced for the horizon: new
     client = api_client(t, key=t.admin_key)
     settings = client.get("/api/v1/workspace/data-settings/").json()
     assert settings["words"]["items"] == "Products" and settings["country"] == "DE"

@@ -1,6 +1,7 @@
 """The generated retailer (issue 17 item 7) looks like a real chain's daily till export: closures have
 no rows, new products no history, promotions cut the price and lift the units, the slowest products
-sell on few days, the planned days follow the history, and the same seed writes the same bytes."""
+sell on few days, a product announced for the planned days has no sale yet, the planned days follow the
+history, and the same seed writes the same bytes."""
 from __future__ import annotations
 
 import pandas as pd
@@ -51,3 +52,14 @@ def test_the_plan_covers_the_days_after_the_history(files, tmp_path):
     assert plan["date"].min() == sales["date"].max() + pd.Timedelta(days=1) and plan["date"].nunique() == 28
     again = retailer.generate(tmp_path, **retailer.SMALL)
     assert all(again[n].read_bytes() == files[n].read_bytes() for n in files)
+
+
+def test_a_product_announced_for_the_planned_days_has_a_launch_date_a_plan_and_no_sales(files):
+    sales, products = _sales(files), pd.read_csv(files["products"], dtype={"launch_date": str})
+    plan = pd.read_csv(files["promo_plan"], parse_dates=["date"])
+    announced = products[products["launch_date"].notna()]
+    assert len(announced) == 1 and not sales["sku"].isin(announced["sku"]).any()
+    launch = pd.Timestamp(announced["launch_date"].iloc[0])
+    assert sales["date"].max() < launch <= plan["date"].max()
+    mine = plan[plan["sku"] == announced["sku"].iloc[0]]
+    assert len(mine) and mine["date"].min() == launch  # its planned prices from its launch day
