@@ -19,8 +19,15 @@ the 52 weeks before the origin) and how many of them have no forecast (must be
 (calm / holiday target weeks); then the coverage and width of the aggregate
 intervals per hierarchy level, against the width of summed series bounds.
 
+Then, in the same run, the engine for any planning frequency on Favorita's daily
+store transactions and on Walmart's sales summed into months against their peers
+(bench/accuracy_periodic.py), and issue 18's table: every data set's error of
+ours beside its peers', the intermittent series' MASE, and the band coverage.
+
 --quick: generated data (same calendar), reference (c) skipped with a note when
-mlforecast is not installed; targets printed, not enforced.
+mlforecast is not installed, the weekly data set alone (bench/accuracy_periodic.py
+--quick runs the others); targets printed, not enforced. --weekly-only: Walmart
+weekly alone.
 """
 import os
 import sys
@@ -30,10 +37,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import time  # noqa: E402
 import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
 
+import accuracy_periodic  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _data import load_walmart, optional, parser, quick_data, require_data, verdict  # noqa: E402
+from _data import FAVORITA, load_walmart, optional, parser, quick_data, require_data, verdict  # noqa: E402
 
 from forecasting.ml import intermittent  # noqa: E402
 from forecasting.ml.pipeline import TrainConfig, train  # noqa: E402
@@ -200,16 +209,41 @@ def intermittent_report(result) -> None:
         for k, f in fc.items():
             e = np.where(obs, np.abs(f - np.nan_to_num(y)), np.nan)
             errs[k].extend(np.nanmean(e, axis=1) / scale)
-    if errs["ours"]:
-        n = len(errs["ours"])
-        print(f"  series with more than half zero weeks (series x windows: {n:,}), mean MASE: "
-              + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in errs.items()))
+    if not errs["ours"]:
+        return None
+    n = len(errs["ours"])
+    print(f"  series with more than half zero weeks (series x windows: {n:,}), mean MASE: "
+          + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in errs.items()))
+    return {k: float(np.mean(v)) for k, v in errs.items()}
+
+
+def table(weekly: dict, periodic: list[dict], mase: dict | None) -> None:
+    """Issue 18's accuracy table: each data set's mean error of ours and its peers, and our bands' coverage."""
+    print("\nissue 18's accuracy table (this run): mean over the backtest windows; coverage out of sample")
+    print(f"{'data set':36s}{'measure':>8s}{'ours':>12s}   {'peers':60s}{'cov80':>7s}{'cov95':>7s}")
+
+    def line(name, measure, ours, peers, fmt, cov80=None, cov95=None):
+        cov = "".join(f"{c:>7.3f}" if c is not None else f"{'—':>7s}" for c in (cov80, cov95))
+        text = ", ".join(f"{k} {fmt.format(v)}" for k, v in peers.items())
+        print(f"{name:36s}{measure:>8s}{fmt.format(ours):>12s}   {text:60s}{cov}")
+
+    line("Walmart weekly (13 weeks)", "WMAE", weekly["ours"], weekly["peers"], "{:,.1f}", weekly["cov80"],
+         weekly["cov95"])
+    for r in periodic:
+        means = r["means"]
+        line(r["name"], "WAPE", means[(r["ours"], "wape")], {p: means[(p, "wape")] for p in r["peers"]}, "{:.4f}",
+             r["coverage"].get("80"), r["coverage"].get("95"))
+    if mase:
+        line("Walmart intermittent series", "MASE", mase["ours"], {k: v for k, v in mase.items() if k != "ours"},
+             "{:.3f}")
 
 
 def main():
     p = parser(__doc__)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--skip-references", action="store_true", help="only our model and seasonal naive")
+    p.add_argument("--weekly-only", action="store_true", help="Walmart weekly alone (not Favorita and monthly)")
+    p.add_argument("--favorita", type=Path, default=FAVORITA)
     args = p.parse_args()
     data = quick_data() if args.quick else require_data(args.data)
     warnings.filterwarnings("ignore")
@@ -284,7 +318,7 @@ def main():
               f"width80 {h['mean_width80']:,.0f} vs summed bounds {h['mean_sum_of_series_width80']:,.0f} "
               f"({h['mean_width80'] / h['mean_sum_of_series_width80']:.2f}x)")
 
-    intermittent_report(result)
+    mase = intermittent_report(result)
 
     ours = means[next(iter(rows))]
     sn = means["seasonal naive"]
@@ -324,6 +358,11 @@ def main():
     for name, cond, txt in checks:
         print(f"{'PASS' if cond else 'FAIL'}: {name}: {txt}")
         ok &= bool(cond)
+    periodic = [] if args.quick or args.weekly_only else accuracy_periodic.run(
+        "all", args.favorita, data, args.threads, False)
+    ok &= all(r["ok"] for r in periodic)
+    table({"ours": ours, "peers": {k: means[k] for k in rows if not k.startswith("ours")},
+           "cov80": m["coverage80"], "cov95": m["coverage95"]}, periodic, mase)
     return verdict(ok, args.quick)
 
 

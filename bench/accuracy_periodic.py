@@ -184,7 +184,36 @@ def report(name: str, data: dict, freq: str, H: int, threads: int, quick: bool, 
         checks.append((f"{lv} % band coverage in [{lo}, {hi}]", lo <= res.coverage[lv] <= hi, f"{res.coverage[lv]:.3f}"))
     for label, ok, text in checks:
         print(f"  [{'PASS' if ok else 'FAIL'}] {label}: {text}")
-    return {"ok": all(ok for _, ok, _ in checks), "means": means}
+    return {"ok": all(ok for _, ok, _ in checks), "means": means, "ours": ours, "peers": list(peers),
+            "coverage": dict(res.coverage)}
+
+
+def run(datasets: str, favorita: Path, walmart: Path, threads: int, quick: bool) -> list[dict]:
+    """Each data set's report (``datasets``: favorita, monthly or all), with its name."""
+    out = []
+    with_mlf = optional("mlforecast", "peer mlforecast LightGBM", quick)
+    if datasets in ("favorita", "all"):
+        if quick:
+            data = quick_daily()
+        elif (favorita / "transactions.csv").is_file():
+            data = load_favorita(favorita)
+        else:
+            sys.exit(f"Favorita data not found in {favorita}")
+        national = set(pd.to_datetime(data["events"].loc[data["events"]["scope"] == ev.NATIONAL, "date"]))
+        name = "Favorita daily store transactions" if not quick else "generated daily chain"
+        out.append({"name": name, **report(name, data, "D", 42, threads, quick, with_mstl=not quick,
+                                           with_mlforecast=with_mlf, national=national)})
+    if datasets in ("monthly", "all"):
+        if quick:
+            hist = quick_monthly()
+        elif (walmart / "train.csv").is_file():
+            hist = walmart_monthly(walmart)
+        else:
+            sys.exit(f"Walmart data not found in {walmart}")
+        name = "Walmart monthly" if not quick else "generated monthly"
+        out.append({"name": name, **report(name, {"history": hist}, "MS", 3, threads, quick, with_mstl=False,
+                                           with_mlforecast=False, national=set())})
+    return out
 
 
 def main(argv=None) -> int:
@@ -196,28 +225,7 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="small generated data, targets not enforced")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
-    ok = True
-    with_mlf = optional("mlforecast", "peer mlforecast LightGBM", args.quick)
-    if args.dataset in ("favorita", "all"):
-        if args.quick:
-            data = quick_daily()
-        elif (args.favorita / "transactions.csv").is_file():
-            data = load_favorita(args.favorita)
-        else:
-            sys.exit(f"Favorita data not found in {args.favorita}")
-        national = set(pd.to_datetime(data["events"].loc[data["events"]["scope"] == ev.NATIONAL, "date"]))
-        ok &= report("Favorita daily store transactions" if not args.quick else "generated daily chain", data,
-                     "D", 42, args.threads, args.quick, with_mstl=not args.quick, with_mlforecast=with_mlf,
-                     national=national)["ok"]
-    if args.dataset in ("monthly", "all"):
-        if args.quick:
-            hist = quick_monthly()
-        elif (args.walmart / "train.csv").is_file():
-            hist = walmart_monthly(args.walmart)
-        else:
-            sys.exit(f"Walmart data not found in {args.walmart}")
-        ok &= report("Walmart monthly" if not args.quick else "generated monthly", {"history": hist}, "MS", 3,
-                     args.threads, args.quick, with_mstl=False, with_mlforecast=False, national=set())["ok"]
+    ok = all(r["ok"] for r in run(args.dataset, args.favorita, args.walmart, args.threads, args.quick))
     return verdict(ok, args.quick)
 
 
