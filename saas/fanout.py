@@ -19,6 +19,7 @@ from django_tenants.utils import get_public_schema_name, get_tenant_model, schem
 
 from billing.metering import simulation_uses_prune, usage_measure
 from forecasting.reports.delivery import weekly_report_send
+from forecasting.services.retention import forecast_runs_summarise
 from forecasting.services.retraining import retrain_scheduled
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ KINDS: dict[str, Kind] = {
     "retrain_scheduled": Kind(retrain_scheduled, True),  # forecasting/services/retraining.py: once per slot
     "weekly_report": Kind(weekly_report_send, True),  # forecasting/reports/delivery.py: once per ISO week
     "usage_measure": Kind(_usage_measure, False),  # billing/metering.py: stored rows and bytes, today's
+    "forecast_retention": Kind(forecast_runs_summarise, True),  # forecasting/services/retention.py: idempotent
 }
 
 

@@ -52,6 +52,7 @@ ACTIONS: dict[str, str] = {
     "forecast.refresh_started": "Forecast refresh started",
     "forecast.refreshed": "Forecast refreshed",
     "forecast.refresh_failed": "Forecast refresh failed",
+    "forecast.runs_summarised": "Old forecast runs summarised (retention)",
     "drift.detected": "Drift detected in new weeks",
     "model.retrain_triggered": "Retraining triggered",
     "policy.update": "Retraining policy changed",

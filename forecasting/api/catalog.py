@@ -194,6 +194,9 @@ class DataSettingsSerializer(serializers.Serializer):
     measure_unit = serializers.CharField()
     materiality_floor = serializers.FloatField(help_text="per week, in the measure's unit: below it a figure shows "
                                                "no ratio and is not ranked (hotspots, anomalies, markdown ROI)")
+    forecast_retention_days = serializers.IntegerField(help_text=(
+        "a forecast run older than this whose horizon has passed is summarised: its series' rows deleted, its "
+        "totals by hierarchy level kept (the newest run of each version never)"))
     legacy_keys = serializers.BooleanField(help_text="codes are Walmart's numbers: integer store/dept fields work")
     words = WordsSerializer()
     covariates = serializers.ListField(child=serializers.DictField(), help_text=(
@@ -221,6 +224,7 @@ class DataSettingsUpdateSerializer(WriteSerializer):
     measure_unit = serializers.CharField(required=False)
     holiday_weight = serializers.FloatField(required=False, help_text="1..100: the next training's error measure")
     materiality_floor = serializers.FloatField(required=False, min_value=0)
+    forecast_retention_days = serializers.IntegerField(required=False, help_text="28..3650 days")
 
 
 class DataSettingsView(TenantAPIView):

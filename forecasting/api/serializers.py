@@ -217,7 +217,7 @@ class ForecastRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = ForecastRun
         fields = ["id", "kind", "origin", "model_version", "horizon", "series", "pooled_series", "status_counts",
-                  "seconds", "job", "created_at"]
+                  "assumed", "seconds", "job", "created_at", "summarised_at", "summarised_points"]
         read_only_fields = fields
 
 

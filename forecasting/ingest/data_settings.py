@@ -11,7 +11,9 @@ import unicodedata
 import holidays
 
 WORDS = ("location_word", "location_word_plural", "item_word", "item_word_plural", "measure_word")
-WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit", "materiality_floor", "holiday_weight")
+WRITABLE = ("frequency", "country", "subdivision", *WORDS, "measure_unit", "materiality_floor", "holiday_weight",
+            "forecast_retention_days")
+RETENTION_DAYS = (28, 3650)  # a forecast run's points are kept at least four weeks, at most ten years
 HOLIDAY_WEIGHT_MAX = 100.0
 FLOOR_MAX = 1e9
 FREQUENCIES = ("D", *(f"W-{d}" for d in ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")), "MS")
@@ -66,6 +68,13 @@ def settings_clean(changes: dict, *, current: dict) -> tuple[dict, dict]:
         elif name == "holiday_weight":
             out, err = _number(value, 1, HOLIDAY_WEIGHT_MAX, "how much a holiday period weighs in the error "
                                f"measure against 1 for any other: from 1 (no extra weight) to {HOLIDAY_WEIGHT_MAX:g}")
+        elif name == "forecast_retention_days":
+            low, high = RETENTION_DAYS
+            out, err = _number(value, low, high, f"whole days from {low} to {high}: older forecast runs keep their "
+                                                 "totals by level and lose their series' rows")
+            if out is not None and not float(out).is_integer():
+                out, err = None, f"whole days from {low} to {high}"
+            out = int(out) if out is not None else None
         elif name == "frequency":
             out, err = (value, None) if value in FREQUENCIES else (None, (
                 "D (daily), W-MON .. W-SUN (weeks ending on that day) or MS (monthly): finer rows are summed "

@@ -62,6 +62,8 @@ class DataSettings(models.Model):
     item_word_plural = models.CharField(max_length=40, default="Departments")
     measure_word = models.CharField(max_length=40, default="Sales")
     measure_unit = models.CharField(max_length=12, default="$", help_text="'$', '€', 'units'...")
+    forecast_retention_days = models.PositiveIntegerField(
+        default=400, help_text="a forecast run older than this whose horizon has passed keeps its aggregates only")
     materiality_floor = models.FloatField(default=1000.0, help_text="a figure whose base is below this much a "
                                           "week (in the measure's unit) shows no ratio and is not ranked")
     location_header = models.CharField(max_length=200, default="Store", help_text="the key columns' headers "

@@ -101,7 +101,10 @@ class ForecastRun(models.Model):
     """One stored forecast of every live series: written when a model is
     trained (kind ``train``) and by every refresh of the active model with
     newer weeks (kind ``refresh``, no refit). Earlier runs are kept; the
-    newest run of the active version is the one served."""
+    newest run of the active version is the one served. A run older than the
+    workspace's retention whose horizon has passed is summarised
+    (forecasting/services/retention.py): its points are deleted, its
+    aggregates at every hierarchy level, evaluations and figures kept."""
 
     class Kind(models.TextChoices):
         TRAIN = "train", "Training"
@@ -121,6 +124,9 @@ class ForecastRun(models.Model):
     seconds = models.FloatField(null=True, blank=True)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    summarised_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="its points were deleted by the retention policy (aggregates kept)")
+    summarised_points = models.PositiveIntegerField(default=0, help_text="how many points the summary deleted")
 
     class Meta:
         ordering = ["-created_at", "-id"]

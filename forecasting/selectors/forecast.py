@@ -44,7 +44,8 @@ def earlier_forecasts(*, scope: StoreScope, store: int, dept: int, served: Forec
     last_actual = SalesRecord.objects.filter(store=store, dept=dept).aggregate(d=Max("date"))["d"]
     if last_actual is None:
         return []
-    runs = ForecastRun.objects.select_related("model_version").filter(origin__lt=last_actual)
+    runs = ForecastRun.objects.select_related("model_version").filter(origin__lt=last_actual,
+                                                                      summarised_at__isnull=True)  # rows kept
     if served is not None:
         runs = runs.exclude(pk=served.pk)
     runs = list(runs.order_by("-origin", "-created_at", "-id")[:CANDIDATE_RUNS])

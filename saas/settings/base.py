@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
     "usage-measure": {"task": "saas.fanout.fan_out", "args": ["usage_measure"], "schedule": 300.0},
     "retrain-scheduled": {"task": "saas.fanout.fan_out", "args": ["retrain_scheduled"], "schedule": 300.0},
     "weekly-reports": {"task": "saas.fanout.fan_out", "args": ["weekly_report"], "schedule": 3600.0},
+    # old forecast runs summarised: their points deleted, their aggregates kept (forecasting/services/retention.py)
+    "forecast-retention": {"task": "saas.fanout.fan_out", "args": ["forecast_retention"], "schedule": 86400.0},
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
