@@ -1,0 +1,64 @@
+"""Pages of a daily or monthly workspace speak in its periods (issues 17/19): the materiality floor, set per
+week, says what it is for one day or month; the retraining settings, in weeks, say what a week is there;
+Insights names the periods and what a weekly-only section needs; a store's growth card states the periods
+it compares and shows no percentage when last year's part begins before the history."""
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import User
+from forecasting.models import DataSettings
+from tests.conftest import in_tenant, provision, web_client
+from tests.support import daily_seed
+
+
+@pytest.fixture(scope="module")
+def shop(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        t = provision("daily")
+        daily_seed.seed(t)
+    return t
+
+
+@pytest.fixture(scope="module")
+def monthly(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        t = provision("monthly")
+        with in_tenant(t):
+            DataSettings.objects.update_or_create(pk=1, defaults={**daily_seed.WORDS, "frequency": "MS"})
+    return t
+
+
+def _page(t, url: str) -> str:
+    with in_tenant(t):
+        owner = User.objects.get(email=t.owner_email)
+    response = web_client(t, owner).get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def _between(html: str, start: str, end: str) -> str:
+    part = html[html.index(start):]
+    return part[:part.index(end)]
+
+
+def test_the_floor_says_what_it_is_for_a_day(shop):
+    html = _page(shop, "/data/settings/")
+    assert "20 units a week, applied to each day as 2.86 units (1 week = 7 days)" in html
+    field = _between(html, 'id="floor-field"', "<input")
+    assert "Floor, per week (units), applied to each day in proportion (1 week = 7 days: now 2.86 units a day)" in field
+
+
+def test_the_floor_says_what_it_is_for_a_month(monthly):
+    html = _page(monthly, "/data/settings/")
+    assert "20 units a week, applied to each month as 86.67 units (1 month = 52 ÷ 12 ≈ 4.33 weeks)" in html
+    assert "now 86.67 units a month" in _between(html, 'id="floor-field"', "<input")
+
+
+def test_a_growth_card_shows_no_percentage_when_last_years_part_precedes_the_history(shop):
+    html = _page(shop, "/stores/1/")
+    card = _between(html, '<div class="value" id="growth">', "</div></div>")
+    assert "%" not in card.split("</div>")[0]
+    assert "no comparison, the history starts <span class=\"nowrap\">2024-10-01</span>" in card
+    assert "after the first day of the same days a year earlier (<span class=\"nowrap\">2024-01-03</span>)" in card
+    assert "Units year to date <span class=\"nowrap\">(2025-01-01 to 2025-12-24)</span>, every series" in html
