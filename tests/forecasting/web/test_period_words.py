@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from forecasting.models import DataSettings
+from forecasting.models import DataSettings, RetrainingPolicy
 from tests.conftest import in_tenant, provision, web_client
 from tests.support import daily_seed
 
@@ -62,3 +62,41 @@ def test_a_growth_card_shows_no_percentage_when_last_years_part_precedes_the_his
     assert "no comparison, the history starts <span class=\"nowrap\">2024-10-01</span>" in card
     assert "after the first day of the same days a year earlier (<span class=\"nowrap\">2024-01-03</span>)" in card
     assert "Units year to date <span class=\"nowrap\">(2025-01-01 to 2025-12-24)</span>, every series" in html
+
+
+def _policy(t, **fields) -> None:
+    with in_tenant(t):
+        RetrainingPolicy.objects.update_or_create(pk=1, defaults={"on_new_data": True, "on_degradation": True,
+                                                                   **fields})
+
+
+def test_retraining_in_weeks_says_what_a_week_is_in_days(shop):
+    _policy(shop, min_new_weeks=2, degradation_weeks=4, shadow_weeks=2)
+    html = _page(shop, "/models/retraining/")
+    gloss = _between(html, 'id="week-gloss"', "</p>")
+    assert "this workspace plans by day (1 week = 7 days)" in gloss and "13 new days are 1 week" in gloss
+    assert "after an upload adding at least 2 weeks (14 days of new data)" in html
+    assert "over the last 4 realized weeks (28 days) above" in html
+    assert "for 2 realized weeks (14 days, at most the challenger's horizon)" in html
+    assert "Retrain after an upload that adds new days</label>" in html
+    assert "At least this many new weeks (1 week = 7 days)" in html
+
+
+def test_retraining_in_weeks_says_how_a_month_counts(monthly):
+    _policy(monthly, min_new_weeks=5, degradation_weeks=4, shadow_weeks=13)
+    html = _page(monthly, "/models/retraining/")
+    gloss = _between(html, 'id="week-gloss"', "</p>")
+    assert "months × 52 ÷ 12 weeks, rounded down (1 month is 4 weeks" in gloss
+    assert "nearest whole number of months, at least one" in gloss
+    assert "at least 5 weeks (2 months of new data)" in html
+    assert "over the last 4 realized weeks (1 month) above" in html
+    assert "for 13 realized weeks (3 months," in html
+
+
+def test_a_weekly_workspace_keeps_its_weeks_plain(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        t = provision("weekly")
+    _policy(t, min_new_weeks=2)
+    html = _page(t, "/models/retraining/")
+    assert 'id="week-gloss"' not in html and "Retrain after an upload that adds new weeks</label>" in html
+    assert "after an upload adding at least 2 weeks" in html and "of new data" not in html
