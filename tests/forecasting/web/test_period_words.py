@@ -100,3 +100,18 @@ def test_a_weekly_workspace_keeps_its_weeks_plain(django_db_setup, django_db_blo
     html = _page(t, "/models/retraining/")
     assert 'id="week-gloss"' not in html and "Retrain after an upload that adds new weeks</label>" in html
     assert "after an upload adding at least 2 weeks" in html and "of new data" not in html
+
+
+def test_insights_outlook_and_markdown_roi_speak_the_workspaces_periods(shop):
+    html = _page(shop, "/insights/")
+    outlook = _between(html, "<h2>Outlook by product</h2>", '<h2 id="markdown-roi">')
+    assert "products that sold under 1,000 units in those days a year earlier are not listed" in outlook
+    assert "weeks" not in outlook and "department" not in outlook.lower()
+    assert "No product is expected to decline." in outlook
+    roi = _between(html, '<h2 id="markdown-roi">', '<h2 id="hotspots">')
+    assert 'id="roi-weekly-only"' in roi and "this workspace plans by day" in roi
+    assert "markdown amounts by store and week (the MarkDown1–5 columns of a features file" in roi
+    assert "Computed after the next upload" not in roi and "backtest weeks" not in roi
+    anomalies = _between(html, '<table class="table" id="anomaly-table">', "</thead>")
+    assert "<th>Units</th>" in anomalies and "<th>Sales</th>" not in anomalies
+    assert "Stock on hand in units (CSV:" in html and "in dollars" not in html
