@@ -275,8 +275,9 @@ def store_table_compute(*, scope: StoreScope) -> dict:
                         **rows.get(number, EMPTY_FIGURES)})
     results, columns = with_attributes(results, side="location",
                                        defaults={r["store"]: {"type": r["type"], "size": r["size"]} for r in results})
-    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
-            "count": len(results), "results": results, "attribute_names": columns}
+    return {"periods": _period_dict(ctx["periods"]), "base_incomplete": base_incomplete(ctx["periods"]),
+            "run": _run_dict(ctx["run"], ctx["evaluation"]), "count": len(results), "results": results,
+            "attribute_names": columns}
 
 
 def _history(*, cond: str, params: list) -> list[dict]:
@@ -373,8 +374,9 @@ def department_table_compute(*, scope: StoreScope) -> dict:
                              WHERE {cond}) s GROUP BY dept""", params))
     results = [{"dept": k, "stores": int(stores.get(k, 0)), **v} for k, v in rows.items()]
     results, columns = with_attributes(results, side="item")
-    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
-            "count": len(results), "results": results, "attribute_names": columns}
+    return {"periods": _period_dict(ctx["periods"]), "base_incomplete": base_incomplete(ctx["periods"]),
+            "run": _run_dict(ctx["run"], ctx["evaluation"]), "count": len(results), "results": results,
+            "attribute_names": columns}
 
 
 def _store_rows_of_dept(rows: list[tuple], ctx: dict, scope: StoreScope, dept: int) -> dict:

@@ -115,3 +115,24 @@ def test_insights_outlook_and_markdown_roi_speak_the_workspaces_periods(shop):
     anomalies = _between(html, '<table class="table" id="anomaly-table">', "</thead>")
     assert "<th>Units</th>" in anomalies and "<th>Sales</th>" not in anomalies
     assert "Stock on hand in units (CSV:" in html and "in dollars" not in html
+
+
+def test_the_tables_note_names_the_series_and_why_there_is_no_growth(shop):
+    for url in ("/stores/", "/departments/"):
+        html = _page(shop, url)
+        assert "both sides sum the same series (the same store and product), over the same days a year earlier" in html
+        assert "store-departments" not in html
+        assert 'No growth: the history starts <span class="nowrap">2024-10-01</span>' in html
+
+
+def test_billing_says_what_a_week_of_horizon_is(shop):
+    html = _page(shop, "/billing/")
+    assert "Weeks of forecast horizon (1 week = 7 days)</th>" in html
+
+
+def test_the_simulator_of_a_daily_workspace_speaks_of_levers_not_markdown_weeks(shop):
+    html = _page(shop, "/simulator/")
+    intro = _between(html, 'id="sim-intro"', "</p>")
+    assert "Pick stores, products and days of the forecast" in intro
+    page = _between(html, "<h1>", "<script")
+    assert "markdown" not in page.lower() and "weeks" not in page

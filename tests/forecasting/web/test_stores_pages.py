@@ -224,7 +224,8 @@ def test_empty_states(django_db_blocker):
         html = client.get(path).content.decode()
         assert 'id="empty-state"' in html and 'href="/data/"' in html
     assert client.get("/stores/1/").status_code == 404
-    assert _owner_api(t).get("/api/v1/stores/").json() == {"periods": None, "run": None, "count": 0, "results": [],
+    assert _owner_api(t).get("/api/v1/stores/").json() == {"periods": None, "base_incomplete": False, "run": None,
+                                                        "count": 0, "results": [],
                                                         "attribute_names": [], "groups": []}
 
 
