@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from forecasting.models import DataSettings, RetrainingPolicy
+from forecasting.models import DataSettings, ModelVersion, RetrainingPolicy
 from tests.conftest import in_tenant, provision, web_client
 from tests.support import daily_seed
 
@@ -17,6 +17,9 @@ def shop(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         t = provision("daily")
         daily_seed.seed(t)
+        with in_tenant(t):  # a backtest over every store, shown on the Dashboard until live days arrive
+            ModelVersion.objects.update(backtest_by={"store": {str(n): {"error": 10.0, "actual": 100.0, "wape": 0.1}
+                                                               for n in daily_seed.STORES}})
     return t
 
 
@@ -136,3 +139,16 @@ def test_the_simulator_of_a_daily_workspace_speaks_of_levers_not_markdown_weeks(
     assert "Pick stores, products and days of the forecast" in intro
     page = _between(html, "<h1>", "<script")
     assert "markdown" not in page.lower() and "weeks" not in page
+
+
+def test_the_dashboards_backtest_error_counts_held_out_days(shop):
+    card = _between(_page(shop, "/"), 'id="kpi-accuracy"', "Champion:")
+    assert "as a share of units, lower is better) on held-out days before training" in card
+    assert "weeks" not in card and "sales" not in card
+
+
+def test_an_empty_items_page_names_the_workspaces_items(monthly):
+    html = _page(monthly, "/departments/")
+    empty = _between(html, 'id="empty-state"', "</p>")
+    assert "No products yet." in empty and "every product appears here, summed over all stores" in empty
+    assert "department" not in empty
