@@ -4,10 +4,12 @@ Insights names the periods and what a weekly-only section needs; a store's growt
 it compares and shows no percentage when last year's part begins before the history."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from accounts.models import User
-from forecasting.models import DataSettings, ModelVersion, RetrainingPolicy
+from forecasting.models import DataSettings, DriftReport, ModelVersion, RetrainingPolicy, Upload
 from tests.conftest import in_tenant, provision, web_client
 from tests.support import daily_seed
 
@@ -152,3 +154,22 @@ def test_an_empty_items_page_names_the_workspaces_items(monthly):
     empty = _between(html, 'id="empty-state"', "</p>")
     assert "No products yet." in empty and "every product appears here, summed over all stores" in empty
     assert "department" not in empty
+
+
+def test_an_uploads_drift_report_counts_its_new_days_in_its_words(shop):
+    with in_tenant(shop):
+        upload = Upload.objects.create(kind="sales", original_filename="days.csv", size=1, sha256="0" * 64,
+                                       file_path="", status="succeeded")
+        band = {"series": 8, "share_rows_outside95": 0.4,
+                "level_shift": {"store": [{"store": 2, "actual": 90.0, "forecast": 60.0, "ratio": 1.5}],
+                                "dept": [{"dept": 1, "actual": 80.0, "forecast": 100.0, "ratio": 0.8}]}}
+        DriftReport.objects.create(upload=upload, first_week=date(2025, 12, 25), last_week=date(2025, 12, 31),
+                                   share_outside95=0.5, detected=True, figures={
+                                       "band": band, "new": {"stores": [], "depts": [], "series": []},
+                                       "vanished": {"stores": [], "depts": [], "series": []}})
+    report = _between(_page(shop, f"/data/uploads/{upload.pk}/"), 'id="drift-report"', " series · Vanished")
+    assert "Drift of the new days" in report and "Days 2025-12-25 to 2025-12-31" in report
+    assert "outside the 95% band in most of the new days (40% of series-days" in report
+    assert "Level shift by store" in report and '<td class="nowrap">Store ST-002</td>' in report
+    assert "Level shift by product" in report and '<td class="nowrap">Product SKU-10001</td>' in report
+    assert "0 product(s)" in report and "week" not in report.lower() and "department" not in report.lower()
