@@ -4,12 +4,23 @@ Insights names the periods and what a weekly-only section needs; a store's growt
 it compares and shows no percentage when last year's part begins before the history."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from accounts.audit import Actor
 from accounts.models import User
-from forecasting.models import DataSettings, DriftReport, ModelVersion, RetrainingPolicy, Upload
+from accounts.scope import StoreScope
+from forecasting.models import (
+    DataSettings,
+    DriftReport,
+    ForecastPoint,
+    ForecastRun,
+    ModelVersion,
+    RetrainingPolicy,
+    Upload,
+)
+from forecasting.services.plans import plan_approve, plan_submit
 from tests.conftest import in_tenant, provision, web_client
 from tests.support import daily_seed
 
@@ -173,3 +184,28 @@ def test_an_uploads_drift_report_counts_its_new_days_in_its_words(shop):
     assert "Level shift by store" in report and '<td class="nowrap">Store ST-002</td>' in report
     assert "Level shift by product" in report and '<td class="nowrap">Product SKU-10001</td>' in report
     assert "0 product(s)" in report and "week" not in report.lower() and "department" not in report.lower()
+
+
+def test_the_plan_page_counts_the_days_the_forecast_shares_with_the_plan(shop):
+    with in_tenant(shop):
+        plan_approve(actor=Actor.system(), scope=StoreScope.all(),
+                     plan=plan_submit(actor=Actor.system(), scope=StoreScope.all()))
+    versus = _between(_page(shop, "/forecasts/plan/"), 'id="plan-versus"', "</p>")
+    assert f"The current forecast over the {daily_seed.HORIZON} days it shares with the plan" in versus
+
+
+def test_earlier_forecasts_count_their_days_with_actuals(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        t = provision("daily-earlier")
+        daily_seed.seed(t)
+        with in_tenant(t):
+            run = ForecastRun.objects.get()
+            earlier = ForecastRun.objects.create(model_version=run.model_version, origin=date(2025, 12, 10), horizon=7,
+                                                 series=1, created_at=run.created_at - timedelta(days=14))
+            ForecastPoint.objects.bulk_create([
+                ForecastPoint(run=earlier, store=1, dept=1, date=date(2025, 12, 10) + timedelta(days=n), forecast=70.0,
+                              lo80=60.0, hi80=80.0, lo95=50.0, hi95=90.0) for n in range(1, 8)])
+    html = _page(t, "/forecasts/?store=1&dept=1")
+    table = _between(html, 'id="earlier-forecasts"', "</thead>")
+    assert "<th>Days with actuals</th>" in table and "Weeks" not in table
+    assert "Type a store and a product or part of a code or name." in html and "e.g. 1-18" not in html
