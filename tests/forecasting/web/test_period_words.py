@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.audit import Actor
 from accounts.models import User
@@ -20,7 +21,9 @@ from forecasting.models import (
     RetrainingPolicy,
     Upload,
 )
+from forecasting.services.overrides import override_create
 from forecasting.services.plans import plan_approve, plan_submit
+from jobs.models import Job
 from tests.conftest import in_tenant, provision, web_client
 from tests.support import daily_seed
 
@@ -209,3 +212,19 @@ def test_earlier_forecasts_count_their_days_with_actuals(django_db_setup, django
     table = _between(html, 'id="earlier-forecasts"', "</thead>")
     assert "<th>Days with actuals</th>" in table and "Weeks" not in table
     assert "Type a store and a product or part of a code or name." in html and "e.g. 1-18" not in html
+
+
+def test_an_override_over_many_days_and_the_stores_watch_speak_the_workspaces_words(
+        django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        t = provision("daily-watch")
+        daily_seed.seed(t)
+        with in_tenant(t):
+            days = [(daily_seed.LAST + timedelta(days=n)).isoformat() for n in range(1, 8)]
+            override_create(actor=Actor.system(), scope=StoreScope.all(), level="series",
+                            key={"store": 1, "dept": 1}, periods=days, percent=10, reason="promotion")
+            Job.objects.create(kind=Job.Kind.TRAIN, status=Job.Status.SUCCEEDED, finished_at=timezone.now())
+    overrides = _page(t, "/forecasts/overrides/")
+    assert f"{days[0]} – {days[-1]} (7 days)" in overrides and "7 weeks" not in overrides
+    stores = _page(t, "/stores/")
+    assert "The store and product figures are being recomputed" in stores and "department figures" not in stores
