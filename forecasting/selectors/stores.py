@@ -11,7 +11,8 @@ by the (store, dept, date) key; a department page reads its rows once.
 Like for like: a growth figure compares the same series (store-departments)
 on both sides. Year to date is from 1 January of the year of the latest week
 with sales to that week; last year is the same weeks 364 days (52 weeks)
-earlier; growth sums both over the series that sold in both periods. The
+earlier; growth sums both over the series that sold in both periods, and is
+left out when last year's part begins before the history (``base_incomplete``). The
 forecast change compares the served run's next 13 weeks with the same weeks
 a year earlier over the series forecast that also sold then.
 """
