@@ -8,8 +8,8 @@ from dataclasses import replace
 from unittest import mock
 
 from accounts.audit import Actor
-from billing import plans
 from accounts.models import User
+from billing import plans
 from billing.selectors import usage
 from forecasting.models import Covariate, SalesRecord
 from forecasting.services.uploads import upload_create, upload_process

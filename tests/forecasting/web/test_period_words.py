@@ -228,3 +228,9 @@ def test_an_override_over_many_days_and_the_stores_watch_speak_the_workspaces_wo
     assert f"{days[0]} – {days[-1]} (7 days)" in overrides and "7 weeks" not in overrides
     stores = _page(t, "/stores/")
     assert "The store and product figures are being recomputed" in stores and "department figures" not in stores
+
+
+def test_the_dashboards_year_to_date_shows_no_percentage_over_a_partial_base(shop):
+    card = _between(_page(shop, "/"), 'id="kpi-ytd"', 'id="vs-last-year"')
+    assert 'No comparison: the history starts <span class="nowrap">2024-10-01</span>' in card
+    assert "%" not in card
