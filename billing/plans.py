@@ -17,7 +17,7 @@ class PlanLimits:
     max_upload_rows: int
     max_trainings_per_day: int
     max_forecast_horizon: int  # weeks, for training and on-demand forecasts
-    max_stored_rows: int  # sales + store-week rows kept
+    max_stored_rows: int  # rows kept of sales and covariates (store-week features, the retailer's own)
     max_storage_bytes: int  # uploaded files kept
     max_api_requests_per_minute: int  # per tenant (saas/api/throttling.py)
     max_api_requests_per_minute_per_client: int  # per API key or member

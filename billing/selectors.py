@@ -15,7 +15,7 @@ from accounts.models import ApiKey, User
 from billing.meters import METERS
 from billing.models import Statement, UsageDay
 from billing.plans import PLANS, PlanLimits, plan_limits
-from forecasting.models import SalesRecord, SimulationUse, StoreWeek, Upload
+from forecasting.models import Covariate, SalesRecord, SimulationUse, StoreWeek, Upload
 from jobs.models import Job
 
 
@@ -39,7 +39,9 @@ def _simulations_today() -> int:
 
 
 def _stored_rows() -> int:
-    return SalesRecord.objects.count() + StoreWeek.objects.count()
+    """Every row kept of the workspace's data: sales, Walmart's store-week features and the retailer's own
+    covariates (a daily file with a price and a promotion column stores three rows per line)."""
+    return SalesRecord.objects.count() + StoreWeek.objects.count() + Covariate.objects.count()
 
 
 def _storage_bytes() -> int:
@@ -64,7 +66,7 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("api_keys", "max_api_keys", "active API keys", usage=_api_keys),
     Limit("upload_bytes", "max_upload_bytes", "per upload", unit="bytes", status=413),
     Limit("upload_rows", "max_upload_rows", "rows per upload", unit="rows"),
-    Limit("stored_rows", "max_stored_rows", "stored sales and store-week rows", unit="rows", usage=_stored_rows),
+    Limit("stored_rows", "max_stored_rows", "stored rows of sales and covariates", unit="rows", usage=_stored_rows),
     Limit("storage_bytes", "max_storage_bytes", "of stored uploads", unit="bytes", usage=_storage_bytes),
     Limit("trainings_per_day", "max_trainings_per_day", "trainings in 24 hours", usage=_trainings_today),
     Limit("forecast_horizon", "max_forecast_horizon", "of forecast horizon", unit="weeks"),

@@ -92,6 +92,16 @@ def periods_as_weeks(periods: int, freq: str) -> int:
     return int(periods)
 
 
+def periods_for_weeks(weeks: int, freq: str) -> int:
+    """The fewest new periods of ``freq`` whose whole weeks (``periods_as_weeks``) reach ``weeks``: 4 weeks
+    are 28 days or 1 month, 5 weeks 35 days or 2 months (a month counts 4 weeks, two 8)."""
+    if freq == "D":
+        return 7 * int(weeks)
+    if freq == "MS":
+        return -(-12 * int(weeks) // 52)
+    return int(weeks)
+
+
 YEAR_DAYS = 364  # 52 weeks: a week or a day a year before is the same weekday
 
 

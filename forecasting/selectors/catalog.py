@@ -35,11 +35,13 @@ class Words:
     horizon_max: int = 52  # the longest horizon a training takes, in periods
     horizon_default: int = 13
     same_last_year: str = "Same week last year"  # what a period's last-year figure is (selectors/forecast.py)
+    week_gloss: str = ""  # what a week is in the workspace's periods, where a setting is stated in weeks
 
 
 # a day's last-year figure is the same weekday 364 days earlier (25 Dec 2025 -> Thu 26 Dec 2024): it says so
-_PERIODS = {"D": ("day", "days", "Day", "Days", 182, 28, "Same weekday last year"),
-            "MS": ("month", "months", "Month", "Months", 12, 3, "Same month last year")}
+_PERIODS = {"D": ("day", "days", "Day", "Days", 182, 28, "Same weekday last year", "1 week = 7 days"),
+            "MS": ("month", "months", "Month", "Months", 12, 3, "Same month last year",
+                   "1 month = 52 ÷ 12 ≈ 4.33 weeks")}  # PERIOD_WEEKS below
 
 
 def data_settings() -> DataSettings:
@@ -60,9 +62,9 @@ def period_floor(settings: DataSettings | None = None) -> float:
 def workspace_words(settings: DataSettings | None = None) -> Words:
     s = settings or data_settings()
     period = dict(zip(("period", "periods", "period_date", "periods_date", "horizon_max", "horizon_default",
-                       "same_last_year"),
+                       "same_last_year", "week_gloss"),
                       _PERIODS.get(s.frequency, ("week", "weeks", "Week ending", "Weeks ending", 52, 13,
-                                                 "Same week last year"))))
+                                                 "Same week last year", ""))))
     return Words(location=s.location_word, locations=s.location_word_plural, item=s.item_word,
                  items=s.item_word_plural, measure=s.measure_word, unit=s.measure_unit, **period)
 

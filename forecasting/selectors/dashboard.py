@@ -31,7 +31,14 @@ from forecasting.selectors.dataset import latest_upload
 from forecasting.selectors.exceptions import exception_list
 from forecasting.selectors.forecast import active_model, latest_run
 from forecasting.selectors.monitoring import band_within_scope, live_accuracy_summary
-from forecasting.selectors.stores import FORECAST_WEEKS, _fetch, department_table, store_table, stored_figures
+from forecasting.selectors.stores import (
+    FORECAST_WEEKS,
+    _fetch,
+    base_incomplete,
+    department_table,
+    store_table,
+    stored_figures,
+)
 from jobs.models import Job
 
 YEAR = stores_selectors.YEAR
@@ -187,6 +194,8 @@ def dashboard_figures_compute(*, scope: StoreScope) -> dict:
                     _sum(rows, "sales_last_year_like_for_like"), sum(r["series"] for r in rows),
                     start=periods["ytd_start"], end=periods["ytd_end"], last_year_start=periods["last_year_start"],
                     last_year_end=periods["last_year_end"])
+        if base_incomplete({k: date.fromisoformat(v) if v else None for k, v in periods.items()}):
+            ytd.update(change=None, base_incomplete=True, history_start=periods["history_start"])
     return {
         "periods": periods, "run": stores["run"],
         "cards": {"last_week": last_week_card(scope=scope, week=latest), "year_to_date": ytd,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from billing import selectors as billing_selectors
 from forecasting.ml.lifecycle.retraining import next_scheduled_retrain, schedule_label
-from forecasting.ml.periods import periods_after, weeks_as_periods
+from forecasting.ml.periods import is_weekly, period_noun, periods_after, periods_for_weeks, weeks_as_periods
 from forecasting.models import ModelEvaluation, ModelVersion, RetrainingPolicy
 
 
@@ -66,6 +66,21 @@ def policy_fields(policy: RetrainingPolicy) -> dict:
         "schedule", "weekday", "day_of_month", "hour", "time_zone", "on_new_data", "min_new_weeks",
         "on_degradation", "degradation_weeks", "degradation_tolerance", "degradation_vs_naive", "cooldown_hours",
         "shadow_weeks")}
+
+
+def policy_in_periods(policy: dict, freq: str) -> dict:
+    """The policy's settings in weeks as the periods of ``freq`` they are read as (forecasting/ml/periods.py):
+    the new periods an upload must add, the realized periods degradation is read on, the shadow periods
+    (before the cap at the challenger's horizon); {} for a weekly workspace."""
+    if is_weekly(freq):
+        return {}
+
+    def said(n: int) -> str:
+        return f"{n} {period_noun(freq, n != 1)}"
+
+    return {"min_new_weeks": said(periods_for_weeks(policy["min_new_weeks"], freq)),
+            "degradation_weeks": said(weeks_as_periods(policy["degradation_weeks"], freq)),
+            "shadow_weeks": said(weeks_as_periods(policy["shadow_weeks"], freq)) if policy["shadow_weeks"] else ""}
 
 
 def policy_summary(policy: RetrainingPolicy | None = None, *, now: datetime | None = None) -> dict:

@@ -11,7 +11,8 @@ by the (store, dept, date) key; a department page reads its rows once.
 Like for like: a growth figure compares the same series (store-departments)
 on both sides. Year to date is from 1 January of the year of the latest week
 with sales to that week; last year is the same weeks 364 days (52 weeks)
-earlier; growth sums both over the series that sold in both periods. The
+earlier; growth sums both over the series that sold in both periods, and is
+left out when last year's part begins before the history (``base_incomplete``). The
 forecast change compares the served run's next 13 weeks with the same weeks
 a year earlier over the series forecast that also sold then.
 """
@@ -23,7 +24,7 @@ from datetime import date, timedelta
 from django.db import connection
 
 from accounts.scope import StoreScope
-from forecasting.ml.periods import YEAR_DAYS, period_noun, span_periods, year_before, year_before_sql
+from forecasting.ml.periods import YEAR_DAYS, is_weekly, period_noun, span_periods, year_before, year_before_sql
 from forecasting.models import FiguresSnapshot, ForecastAggregate, Item, Location, ModelEvaluation, Store, StoreWeek
 from forecasting.selectors.catalog import data_settings
 from forecasting.selectors.forecast import latest_run
@@ -61,14 +62,25 @@ def _fetch(sql: str, params: list) -> list[tuple]:
 
 
 def periods(*, scope: StoreScope) -> dict | None:
-    """Year to date and the same weeks last year, ending at the latest week with sales (of the scope's stores)."""
+    """Year to date and the same weeks last year, ending at the latest week with sales (of the scope's stores),
+    and the first day of that history (``history_start``: whether last year's part is all in it)."""
     cond, params = scope.sql("store")
-    last = _fetch(f"SELECT max(date) FROM forecasting_salesrecord WHERE {cond}", params)[0][0]
+    first, last = _fetch(f"SELECT min(date), max(date) FROM forecasting_salesrecord WHERE {cond}", params)[0]
     if last is None:
         return None
     start, freq = date(last.year, 1, 1), data_settings().frequency
     return {"ytd_start": start, "ytd_end": last, "last_year_start": year_before(start, freq),
-            "last_year_end": year_before(last, freq)}
+            "last_year_end": year_before(last, freq), "history_start": first}
+
+
+def base_incomplete(p: dict | None) -> bool:
+    """Whether last year's part of year to date begins before the history does: a partial base is no
+    comparison, so no growth (issue 19 item 2, as the Dashboard's forecast card). A weekly history may
+    begin up to 6 days after it (its first week's date)."""
+    if not p or p.get("history_start") is None:
+        return False
+    slack = 6 if is_weekly(data_settings().frequency) else 0
+    return p["history_start"] > p["last_year_start"] + timedelta(days=slack)
 
 
 def _ratio(a, b) -> float | None:
@@ -76,7 +88,8 @@ def _ratio(a, b) -> float | None:
 
 
 def _sales_figures(key: str, cond: str, params: list, p: dict) -> dict:
-    """{key value: sales YTD, like-for-like YTD and last year, growth}."""
+    """{key value: sales YTD, like-for-like YTD and last year, growth}; no like-for-like figures when the base
+    is incomplete."""
     rows = _fetch(f"""
         WITH r AS (SELECT store, dept, date, sales FROM forecasting_salesrecord
                    WHERE {cond} AND date BETWEEN %s AND %s),
@@ -85,6 +98,8 @@ def _sales_figures(key: str, cond: str, params: list, p: dict) -> dict:
         SELECT c.{key}, sum(c.s), sum(c.s) FILTER (WHERE p.s IS NOT NULL), sum(p.s), count(*)
         FROM cur c LEFT JOIN prev p USING (store, dept) GROUP BY c.{key}
     """, [*params, p["last_year_start"], p["ytd_end"], p["ytd_start"], p["last_year_end"]])
+    if base_incomplete(p):
+        rows = [(k, ytd, None, None, n) for k, ytd, _, _, n in rows]
     return {k: {"sales_ytd": float(ytd), "sales_ytd_like_for_like": float(lfl) if lfl is not None else None,
                 "sales_last_year_like_for_like": float(ly) if ly is not None else None,
                 "growth": _ratio(lfl, ly), "series": int(n)}
@@ -155,7 +170,9 @@ def context(*, scope: StoreScope) -> dict:
     run = latest_run()
     stored = None if scope.restricted else stored_figures("stores")
     if stored is not None:
-        p = {k: date.fromisoformat(v) for k, v in stored["periods"].items()} if stored["periods"] else None
+        p = {k: date.fromisoformat(v) if v else None for k, v in stored["periods"].items()} if stored["periods"] else None
+        if p is not None and "history_start" not in p:  # a table stored before the periods carried it
+            p["history_start"] = _fetch("SELECT min(date) FROM forecasting_salesrecord", [])[0][0]
     else:
         p = periods(scope=scope)
     return {"periods": p, "run": run, "evaluation": latest_evaluation() if run is not None else None}
@@ -203,7 +220,7 @@ def _table(*, key: str, scope: StoreScope, ctx: dict, store: int | None = None, 
 
 
 def _period_dict(p: dict | None) -> dict | None:
-    return {k: v.isoformat() for k, v in p.items()} if p else None
+    return {k: v.isoformat() if v else None for k, v in p.items()} if p else None
 
 
 def _run_dict(run, evaluation) -> dict | None:
@@ -259,8 +276,9 @@ def store_table_compute(*, scope: StoreScope) -> dict:
                         **rows.get(number, EMPTY_FIGURES)})
     results, columns = with_attributes(results, side="location",
                                        defaults={r["store"]: {"type": r["type"], "size": r["size"]} for r in results})
-    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
-            "count": len(results), "results": results, "attribute_names": columns}
+    return {"periods": _period_dict(ctx["periods"]), "base_incomplete": base_incomplete(ctx["periods"]),
+            "run": _run_dict(ctx["run"], ctx["evaluation"]), "count": len(results), "results": results,
+            "attribute_names": columns}
 
 
 def _history(*, cond: str, params: list) -> list[dict]:
@@ -313,7 +331,8 @@ def store_detail(*, scope: StoreScope, store: int) -> dict | None:
     own = Location.objects.filter(id=store).values_list("attrs", flat=True).first() or {}
     defaults = {k: v for k, v in (attrs or {}).items() if v not in (None, "")}
     return {"store": store, "type": (attrs or {}).get("type") or None, "size": (attrs or {}).get("size"),
-            "attributes": {**defaults, **own}, "periods": _period_dict(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
+            "attributes": {**defaults, **own}, "periods": _period_dict(ctx["periods"]),
+            "base_incomplete": base_incomplete(ctx["periods"]), "run": _run_dict(run, ctx["evaluation"]),
             "figures": figures, "history": history, "forecast": forecast, "departments": departments,
             "covariates": covariates, "anomalies": series_anomalies(scope=scope, store=store)}
 
@@ -356,8 +375,9 @@ def department_table_compute(*, scope: StoreScope) -> dict:
                              WHERE {cond}) s GROUP BY dept""", params))
     results = [{"dept": k, "stores": int(stores.get(k, 0)), **v} for k, v in rows.items()]
     results, columns = with_attributes(results, side="item")
-    return {"periods": _period_dict(ctx["periods"]), "run": _run_dict(ctx["run"], ctx["evaluation"]),
-            "count": len(results), "results": results, "attribute_names": columns}
+    return {"periods": _period_dict(ctx["periods"]), "base_incomplete": base_incomplete(ctx["periods"]),
+            "run": _run_dict(ctx["run"], ctx["evaluation"]), "count": len(results), "results": results,
+            "attribute_names": columns}
 
 
 def _store_rows_of_dept(rows: list[tuple], ctx: dict, scope: StoreScope, dept: int) -> dict:
@@ -375,6 +395,8 @@ def _store_rows_of_dept(rows: list[tuple], ctx: dict, scope: StoreScope, dept: i
             prev[store] = prev.get(store, 0.0) + sales
         if since < day <= p["ytd_end"]:
             weekly.setdefault(store, []).append(sales)
+    if base_incomplete(p):
+        prev = {}  # no like-for-like base
     sales_figs = {k: {"sales_ytd": v, "sales_ytd_like_for_like": v if k in prev else None,
                       "sales_last_year_like_for_like": prev.get(k) if k in prev else None,
                       "growth": _ratio(v, prev.get(k)) if k in prev else None, "series": 1} for k, v in cur.items()}
@@ -423,7 +445,7 @@ def department_detail(*, scope: StoreScope, dept: int, heatmap_weeks: int = 52) 
     heatmap = {"weeks": [w.isoformat() for w in weeks], "stores": heat_stores, "span": f"{span} {period_noun(freq)}",
                "sales": [[cell.get((s, w)) for w in weeks] for s in heat_stores]}
     return {"dept": dept, "attributes": Item.objects.filter(id=dept).values_list("attrs", flat=True).first() or {},
-            "periods": _period_dict(ctx["periods"]),
+            "periods": _period_dict(ctx["periods"]), "base_incomplete": base_incomplete(ctx["periods"]),
             "run": _run_dict(run, ctx["evaluation"]), "figures": figures,
             "history": history, "forecast": forecast, "stores": ranked, "heatmap": heatmap,
             "anomalies": series_anomalies(scope=scope, dept=dept)}

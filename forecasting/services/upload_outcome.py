@@ -104,7 +104,7 @@ def _load_and_record(*, upload: Upload, actor: Actor, result, prepare=None) -> t
         counts = prepared or load_frame(kind=result.kind, frame=result.frame)
         if result.kind in ("sales", "features", "stores"):  # its stores and departments as locations and items
             catalog_register(kind=result.kind, frame=result.frame)
-        if counts.inserted and result.kind in ("sales", "features"):
+        if counts.inserted and result.kind in ("sales", "features", "covariates"):  # every stored row counts
             quota_reserve(limit="stored_rows", amount=counts.inserted, written=True)  # else all rolls back
         changed = counts.inserted + counts.updated > 0
         version = None

@@ -36,6 +36,15 @@ def money(value, unit: str = "$") -> str:
     return with_unit(f"{abs(v):,.0f}", "−" if v < 0 else "", unit)
 
 
+@register.filter
+def money_exact(value, unit: str = "$") -> str:
+    """``money`` to two decimals, trailing zeros dropped: 2.857 -> "2.86 units" (a small threshold)."""
+    if value is None or value == "":
+        return DASH
+    v = float(value)
+    return with_unit(f"{abs(v):,.2f}".rstrip("0").rstrip("."), "−" if v < 0 else "", unit)
+
+
 def with_unit(figure: str, sign: str, unit) -> str:
     unit = str(unit or "$").strip() or "$"
     if any(c.isalpha() for c in unit):

@@ -15,7 +15,7 @@ from accounts.roles import has_perm
 from accounts.scope import StoreScope
 from forecasting.ml.overrides import is_attribute_level
 from forecasting.models import Override, Store
-from forecasting.selectors.catalog import series_codes, workspace_words
+from forecasting.selectors.catalog import Words, series_codes, workspace_words
 from forecasting.selectors.dataset import series_choices
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.groups import node_choices
@@ -50,11 +50,11 @@ def amount_label(override: Override) -> str:
     return f"{override.percent:+g} %".replace("-", "−")
 
 
-def periods_label(periods: list[str]) -> str:
-    """The weeks an override names: listed when a few, as a span when many."""
+def periods_label(periods: list[str], words: Words) -> str:
+    """The periods an override names: listed when a few, as a span when many ("(28 days)")."""
     if len(periods) <= 3:
         return ", ".join(periods)
-    return f"{periods[0]} – {periods[-1]} ({len(periods)} weeks)"
+    return f"{periods[0]} – {periods[-1]} ({len(periods)} {words.periods})"
 
 
 def _form_from(post) -> dict:
@@ -79,9 +79,9 @@ def _context(request, **extra) -> dict:
     levels = ["series", "store"] if scope.restricted else [lv for lv in LEVEL_LABELS if lv != "store_type" or types]
     attributes = [] if scope.restricted else [c for c in node_choices(words) if c["level"] != "location.type"]
     choices = series_choices(scope=scope)
-    active = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods))
+    active = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods, words))
               for o in override_list(scope=scope)]
-    withdrawn = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods))
+    withdrawn = [(o, node_label(o, words, codes), amount_label(o), periods_label(o.periods, words))
                  for o in override_list(scope=scope, withdrawn=True).filter(withdrawn_at__isnull=False)
                  .order_by("-withdrawn_at")[:20]]
     ctx = {"run": run, "dates": run_dates(run) if run else [], "active": active, "withdrawn": withdrawn,

@@ -10,7 +10,8 @@ from accounts.audit import Actor
 from accounts.decorators import role_required
 from accounts.roles import has_perm
 from forecasting.ml.lifecycle.retraining import WEEKDAYS, time_zones
-from forecasting.selectors.retraining import policy_summary
+from forecasting.selectors.catalog import data_settings
+from forecasting.selectors.retraining import policy_in_periods, policy_summary
 from forecasting.services.retraining import retraining_policy_update
 from saas.errors import ValidationFailed
 
@@ -46,4 +47,5 @@ def retraining_policy_page(request):
         "policy": summary, "values": {**summary, **(values or {})}, "errors": errors, "can_edit": can_edit,
         "weekdays": list(enumerate(WEEKDAYS)), "hours": range(24), "days": range(1, 29),
         "time_zones": sorted(time_zones()), "tolerance_pct": round(summary["degradation_tolerance"] * 100, 1),
+        "in_periods": policy_in_periods(summary, data_settings().frequency),
     }, status=status)

@@ -23,8 +23,9 @@ from forecasting.web.job_watch import figures_watch, watch_answer
 def _watch(request) -> dict:
     """The jobs that change the four pages, then the worker storing the tables (and the anomalies the store and
     department pages mark): one watch for the four of them."""
+    words = workspace_words()
     return figures_watch(scope=StoreScope.for_request(request), url_name="stores_status", figures=("stores", "departments", INSIGHTS),
-                         words="The store and department figures")
+                         words=f"The {words.location.lower()} and {words.item.lower()} figures")
 
 
 def _grouped(request, table: dict, side: str) -> dict:

@@ -245,7 +245,7 @@ def test_stored_rows_at_and_past_the_limit(plan_tenants, plan, monkeypatch):
     _small_plan(monkeypatch, plan, max_stored_rows=stored + 3)
     assert _ingest(t, _sales_csv(3, store=20)).status == "succeeded"  # exactly at the limit
     failed = _ingest(t, _sales_csv(1, store=21))
-    assert failed.status == "failed" and "stored sales and store-week rows" in failed.errors[0]["reason"]
+    assert failed.status == "failed" and "stored rows of sales and covariates" in failed.errors[0]["reason"]
     assert plan.title() in failed.errors[0]["reason"]
     with in_tenant(t):
         assert usage("stored_rows") == stored + 3 and not SalesRecord.objects.filter(store=21).exists()

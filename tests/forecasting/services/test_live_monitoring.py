@@ -211,7 +211,7 @@ def test_upload_report_page_shows_its_drift_report(seeded):
     assert 'id="drift-report"' in html and "drift detected" in html
     assert "<strong>67%</strong> of 3 series" in html
     stores = html.split('id="drift-stores"')[1].split("</table>")[0]
-    assert stores.index("<td>1</td>") < stores.index("<td>2</td>")  # store 1 moved furthest
+    assert stores.index(">Store 1</td>") < stores.index(">Store 2</td>")  # store 1 moved furthest
     assert 'id="drift-depts"' in html
 
 

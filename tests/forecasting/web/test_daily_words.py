@@ -115,7 +115,9 @@ def test_weekly_report_pdf_and_email_speak_units_and_the_retailers_codes(shop):
         report = weekly_report(scope=StoreScope.all())
         rows = kpi_rows(report)
         message = weekly_report_message(report=report, tenant=t.tenant, recipients=["a@b.test"])
-    figures = [cell for r in rows[:3] for cell in r[1:3]]
+    # year to date has no like-for-like base: last year's part begins before the history (1 Oct 2024)
+    assert rows[1][0] == "Year to date" and rows[1][1:] == ("-", "-", "-"), rows[1]
+    figures = [cell for i, r in enumerate(rows[:3]) if i != 1 for cell in r[1:3]]
     assert all(cell.endswith(" units") for cell in figures) and not any("$" in c for c in figures), figures
     movers = report["movers"]["stores"]["up"] + report["movers"]["stores"]["down"]
     assert movers and all(m["code"].startswith("ST-") for m in movers)

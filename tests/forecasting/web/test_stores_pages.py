@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils.html import escape
 
+from accounts.models import User
 from forecasting.web.explanations import EXPLANATIONS
 from tests.conftest import add_member, api_client, in_tenant, provision, web_client
 from tests.support import stores_seed as seed
@@ -51,7 +52,7 @@ def test_store_list_fields_and_like_for_like(shop):
     t, _ = shop
     body = _owner_api(t).get("/api/v1/stores/").json()
     assert body["periods"] == {"ytd_start": "2012-01-01", "ytd_end": "2012-03-02", "last_year_start": "2011-01-02",
-                               "last_year_end": "2011-03-04"}
+                               "last_year_end": "2011-03-04", "history_start": "2011-01-07"}
     assert body["run"]["origin"] == "2012-03-02" and body["run"]["model_version"] == 1
     rows = _by(body["results"], "store")
     assert set(rows) == {1, 2, 3, 4} and body["count"] == 4
@@ -105,6 +106,21 @@ def test_store_detail(shop):
         assert r["growth"] == pytest.approx(seed.growth_by_hand(stores={1}, depts={r["dept"]}))
     cov = {c["date"]: c for c in body["covariates"]}
     assert cov["2012-01-06"]["markdown1"] == 2500.0 and cov["2012-01-06"]["temperature"] == 43.0
+
+
+def test_the_growth_card_names_the_periods_it_compares_like_for_like(shop):
+    """Issue 19: the card stated a like-for-like base beside a total year to date; it now states both sides'
+    periods and sums, over the same series (store 1's two departments sold in both)."""
+    t, _ = shop
+    with in_tenant(t):
+        owner = User.objects.get(email=t.owner_email)
+    html = web_client(t, user=owner).get("/stores/1/").content.decode()
+    label = html[html.index('id="growth-label">'):]
+    label = label[:label.index("</div>")]
+    assert "Growth, like for like: " in label and "no comparison" not in label
+    assert '<span class="nowrap">(2012-01-01 to 2012-03-02)</span> vs ' in label
+    assert '<span class="nowrap">(2011-01-02 to 2011-03-04)</span>, the same weeks a year earlier, over the same series' in label
+    assert f"${seed.ytd_by_hand(stores={1}):,.0f}" in label
 
 
 def test_department_detail(shop):
@@ -208,7 +224,8 @@ def test_empty_states(django_db_blocker):
         html = client.get(path).content.decode()
         assert 'id="empty-state"' in html and 'href="/data/"' in html
     assert client.get("/stores/1/").status_code == 404
-    assert _owner_api(t).get("/api/v1/stores/").json() == {"periods": None, "run": None, "count": 0, "results": [],
+    assert _owner_api(t).get("/api/v1/stores/").json() == {"periods": None, "base_incomplete": False, "run": None,
+                                                        "count": 0, "results": [],
                                                         "attribute_names": [], "groups": []}
 
 
