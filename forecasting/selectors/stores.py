@@ -26,7 +26,7 @@ from django.db import connection
 from accounts.scope import StoreScope
 from forecasting.ml.periods import YEAR_DAYS, is_weekly, period_noun, span_periods, year_before, year_before_sql
 from forecasting.models import FiguresSnapshot, ForecastAggregate, Item, Location, ModelEvaluation, Store, StoreWeek
-from forecasting.selectors.catalog import data_settings
+from forecasting.selectors.catalog import data_settings, period_floor
 from forecasting.selectors.forecast import latest_run
 from forecasting.selectors.groups import with_attributes
 from forecasting.selectors.insights import series_anomalies
@@ -348,23 +348,28 @@ def department_table(*, scope: StoreScope) -> dict:
     return department_table_compute(scope=scope)
 
 
-OUTLOOK_FLOOR = 1000.0  # departments that sold less than this in last year's weeks are not ranked
+def outlook_floor() -> float:
+    """What an item must have sold over the outlook's periods a year earlier to be ranked: the materiality
+    floor (a data setting, per week) for each period of the served run's horizon."""
+    run = latest_run()
+    return period_floor() * (run.horizon if run is not None else 1)
 
 
-def department_outlook(*, scope: StoreScope, limit: int = 10) -> dict:
+def department_outlook(*, scope: StoreScope, limit: int = 10, floor: float | None = None) -> dict:
     """The departments whose next weeks' forecast rises or falls against the same weeks last year, like for
     like (the same store-departments on both sides), from the Departments table (the worker's stored copy
     while current). A row is in the list its sign says (a +2 % department never "declines"), ranked by the
-    money at stake (the difference in dollars), not by the ratio; departments that sold under
-    ``OUTLOOK_FLOOR`` in those weeks last year are left out."""
+    money at stake (the difference in dollars), not by the ratio; departments that sold under ``floor``
+    (``outlook_floor()``: the materiality floor over those periods) in those weeks last year are left out."""
+    floor = outlook_floor() if floor is None else floor
     rows = [{"dept": r["dept"], "forecast": r["forecast_like_for_like"], "last_year": r["forecast_last_year"],
              "change": r["forecast_change"],
              "difference": r["forecast_like_for_like"] - r["forecast_last_year"]}
             for r in department_table(scope=scope)["results"]
-            if r.get("forecast_change") is not None and (r.get("forecast_last_year") or 0) > OUTLOOK_FLOOR]
+            if r.get("forecast_change") is not None and (r.get("forecast_last_year") or 0) > floor]
     falls = sorted((r for r in rows if r["difference"] < 0), key=lambda r: r["difference"])
     rises = sorted((r for r in rows if r["difference"] > 0), key=lambda r: -r["difference"])
-    return {"falls": falls[:limit], "rises": rises[:limit], "floor": OUTLOOK_FLOOR}
+    return {"falls": falls[:limit], "rises": rises[:limit], "floor": floor}
 
 
 def department_table_compute(*, scope: StoreScope) -> dict:

@@ -150,7 +150,7 @@ def test_outlook_rows_satisfy_their_title_and_rank_by_money(monkeypatch):
     table = [row(1, 1_000_000, -0.02), row(2, 10_000, -0.30), row(3, 50_000, 0.02), row(4, 5_000, 0.50),
              row(5, 900, -0.50), row(6, 200_000, 0.04), row(7, 300_000, 0.07)]
     monkeypatch.setattr(stores, "department_table", lambda scope: {"results": table})
-    outlook = stores.department_outlook(scope=StoreScope.all())
+    outlook = stores.department_outlook(scope=StoreScope.all(), floor=1000.0)
     assert [r["dept"] for r in outlook["falls"]] == [1, 2]  # -$20,000 before -$3,000 (-30 %)
     assert [r["dept"] for r in outlook["rises"]] == [7, 6, 4, 3]  # +$21,000, +$8,000, +$2,500, +$1,000
     assert all(r["difference"] < 0 for r in outlook["falls"]) and all(r["difference"] > 0 for r in outlook["rises"])
