@@ -1,0 +1,102 @@
+"""Where a map over partitions runs (issue 20 item 2): in this process, one partition after another (the
+default: no Dask started, nothing to set up), or as Dask tasks, on a ``distributed.LocalCluster`` of worker
+processes started for the job or on an existing cluster at a scheduler's address.
+
+An executor's ``map(fn, items, **shared)`` returns ``[fn(item, **shared) for item in items]`` in the order of
+``items``, wherever they ran; ``put(items)`` hands the items over once (Dask: scattered to the workers, where
+the later maps over them run) so that several maps over the same partitions ship them once. What runs is a
+module-level function of plain arrays and frames, seeded by its arguments only, so the results do not depend
+on the executor. Which executor a job uses is the product's choice (forecasting/services/periodic.py); this
+module reads no settings. Dask is imported only when a cluster is used: a process that never starts one
+(web, Celery parents, small tenants) does not load it."""
+from __future__ import annotations
+
+import logging
+import os
+
+
+class InProcess:
+    """Every partition in this process, one after another: peak memory is that of the largest."""
+    name = "in-process"
+    workers = 1
+
+    def put(self, items: list) -> list:
+        return list(items)
+
+    def map(self, fn, items: list, **shared) -> list:
+        return [fn(item, **shared) for item in items]
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class DaskExecutor:
+    """Partitions as Dask tasks through ``client``; ``cluster``: a LocalCluster this executor started (closed
+    with it), None for an existing cluster (only the client is closed)."""
+    name = "dask"
+
+    def __init__(self, client, cluster=None):
+        self.client, self.cluster = client, cluster
+        self.name = "dask-local" if cluster is not None else "dask-cluster"
+
+    @property
+    def workers(self) -> int:
+        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def put(self, items: list) -> list:
+        return self.client.scatter(list(items), hash=False)
+
+    def map(self, fn, items: list, **shared) -> list:
+        # an argument shared by every task goes to each worker once, not once per task
+        sent = {k: self.client.scatter([v], broadcast=True, hash=False)[0] for k, v in shared.items()}
+        futures = [self.client.submit(fn, item, pure=False, **sent) for item in items]
+        try:
+            return self.client.gather(futures)
+        finally:
+            for f in [*futures, *sent.values()]:
+                f.release()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def local_cluster(workers: int, *, threads_per_worker: int = 1, memory_limit: str | int = 0) -> DaskExecutor:
+    """A ``distributed.LocalCluster`` of ``workers`` worker processes on this machine, no dashboard, quiet."""
+    from distributed import Client, LocalCluster  # noqa: PLC0415 - heavy: loaded by a job that starts a cluster
+
+    cluster = LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=int(threads_per_worker),
+                           memory_limit=memory_limit, dashboard_address=None, silence_logs=logging.ERROR)
+    return DaskExecutor(Client(cluster), cluster)
+
+
+def remote_cluster(address: str) -> DaskExecutor:
+    """A client of the existing cluster whose scheduler listens at ``address`` (``tcp://host:8786``)."""
+    from distributed import Client  # noqa: PLC0415 - heavy: loaded by a job that uses the cluster
+
+    return DaskExecutor(Client(address, timeout="30s"))
+
+
+def choose(*, series: int, min_series: int, address: str | None = None, workers: int | None = None,
+           threads_per_worker: int = 1):
+    """The executor of a job over ``series`` series: the cluster at ``address`` when one is given, a
+    LocalCluster of ``workers`` processes (default: the machine's CPUs) from ``min_series`` series, otherwise
+    in this process. ``min_series`` <= 0 never starts a LocalCluster."""
+    if address:
+        return remote_cluster(address)
+    if min_series > 0 and series >= min_series:
+        return local_cluster(workers or os.cpu_count() or 1, threads_per_worker=threads_per_worker)
+    return InProcess()
