@@ -12,7 +12,10 @@ module reads no settings. Dask is imported only when a cluster is used: a proces
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+from contextlib import contextmanager
+from multiprocessing.process import AuthenticationString
 
 
 class InProcess:
@@ -74,12 +77,32 @@ class DaskExecutor:
         self.close()
 
 
+@contextmanager
+def _children_allowed():
+    """A Celery prefork pool's process (billiard's) is daemonic, and multiprocessing refuses a daemonic
+    process children, nor can it pass billiard's authentication key to them: while the cluster's worker
+    processes start, the flag is lifted and the key is multiprocessing's own type. They do not outlive this
+    process: a Dask worker process exits when its parent does, and the executor closes the cluster when the
+    job ends."""
+    config = multiprocessing.current_process()._config
+    saved = dict(config)
+    config["daemon"] = False
+    if "authkey" in config:
+        config["authkey"] = AuthenticationString(bytes(config["authkey"]))
+    try:
+        yield
+    finally:
+        config.clear()
+        config.update(saved)
+
+
 def local_cluster(workers: int, *, threads_per_worker: int = 1, memory_limit: str | int = 0) -> DaskExecutor:
     """A ``distributed.LocalCluster`` of ``workers`` worker processes on this machine, no dashboard, quiet."""
     from distributed import Client, LocalCluster  # noqa: PLC0415 - heavy: loaded by a job that starts a cluster
 
-    cluster = LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=int(threads_per_worker),
-                           memory_limit=memory_limit, dashboard_address=None, silence_logs=logging.ERROR)
+    with _children_allowed():
+        cluster = LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=int(threads_per_worker),
+                               memory_limit=memory_limit, dashboard_address=None, silence_logs=logging.ERROR)
     return DaskExecutor(Client(cluster), cluster)
 
 
