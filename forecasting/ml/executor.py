@@ -4,7 +4,8 @@ processes started for the job or on an existing cluster at a scheduler's address
 
 An executor's ``map(fn, items, **shared)`` returns ``[fn(item, **shared) for item in items]`` in the order of
 ``items``, wherever they ran; ``put(items)`` hands the items over once (Dask: scattered to the workers, where
-the later maps over them run) so that several maps over the same partitions ship them once. What runs is a
+the later maps over them run) so that several maps over the same partitions ship them once; ``local``: the
+items are read in this process, so they may refer to the caller's frames rather than carry copies. What runs is a
 module-level function of plain arrays and frames, seeded by its arguments only, so the results do not depend
 on the executor. Which executor a job uses is the product's choice (forecasting/services/periodic.py); this
 module reads no settings. Dask is imported only when a cluster is used: a process that never starts one
@@ -22,12 +23,16 @@ class InProcess:
     """Every partition in this process, one after another: peak memory is that of the largest."""
     name = "in-process"
     workers = 1
+    local = True  # the items are read where they are: no copy is shipped
 
-    def put(self, items: list) -> list:
+    def put(self, items) -> list:
         return list(items)
 
     def map(self, fn, items: list, **shared) -> list:
         return [fn(item, **shared) for item in items]
+
+    def everywhere(self, fn, *args) -> None:
+        fn(*args)
 
     def close(self) -> None:
         return None
@@ -43,6 +48,7 @@ class DaskExecutor:
     """Partitions as Dask tasks through ``client``; ``cluster``: a LocalCluster this executor started (closed
     with it), None for an existing cluster (only the client is closed)."""
     name = "dask"
+    local = False
 
     def __init__(self, client, cluster=None):
         self.client, self.cluster = client, cluster
@@ -52,8 +58,11 @@ class DaskExecutor:
     def workers(self) -> int:
         return len(self.client.scheduler_info(n_workers=-1)["workers"])
 
-    def put(self, items: list) -> list:
-        return self.client.scatter(list(items), hash=False)
+    def put(self, items) -> list:
+        """Each item to one worker in turn, one at a time (``items`` may be a generator that makes each)."""
+        workers = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        return [self.client.scatter(item, workers=[workers[i % len(workers)]], hash=False)
+                for i, item in enumerate(items)]
 
     def map(self, fn, items: list, **shared) -> list:
         # an argument shared by every task goes to each worker once, not once per task
@@ -64,6 +73,10 @@ class DaskExecutor:
         finally:
             for f in [*futures, *sent.values()]:
                 f.release()
+
+    def everywhere(self, fn, *args) -> None:
+        """``fn(*args)`` in every worker process (e.g. to remove what the job left in their temp folders)."""
+        self.client.run(fn, *args)
 
     def close(self) -> None:
         self.client.close()

@@ -9,6 +9,8 @@ coverage reported leave one window out). The final model is fitted on every row 
 last period; a known closure forecasts 0 with a zero-width band."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -104,16 +106,28 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     """``history``, ``events``, ``locations``, ``items``, ``covariates`` / ``kinds``, ``closures``: see
     ``grid.build_grid``. ``parts``: the partitions of the series (periodic/partitions.py), each built and
     forecast on its own by ``executor`` (forecasting/ml/executor.py; None: in this process); one global
-    model per window, fitted here on the partitions' stratified sample. One partition: today's results."""
+    model per window, fitted here on the partitions' stratified sample. One partition: today's results. The
+    partitions' grids are kept between the steps in a temporary folder, removed when the training ends."""
+    ex = executor or InProcess()
+    cache = tempfile.mkdtemp(prefix="periodic-grids-")
+    try:
+        return _train(history, config, label=label, parts=parts, ex=ex, cache=cache,
+                      inputs={"events": events, "locations": locations, "items": items, "covariates": covariates,
+                              "kinds": kinds, "closures": closures})
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        if not ex.local:
+            ex.everywhere(shutil.rmtree, cache, True)
+
+
+def _train(history: pd.DataFrame, config: Config, *, label: str, parts: int, ex, cache: str, inputs: dict) -> Result:
     cfg = config
     s, H = seasons_of(cfg.freq), int(cfg.horizon)
-    ex = executor or InProcess()
     clock = {"start": time.perf_counter()}
-    pieces, spec = partitions.split(history, parts=parts, freq=cfg.freq, future=H, label=label, events=events,
-                                    locations=locations, items=items, covariates=covariates, kinds=kinds,
-                                    closures=closures)
-    handles = ex.put(pieces)
-    samples = ex.map(steps.sample, handles, spec=spec, cfg=cfg)
+    pieces, spec = partitions.split(history, parts=parts, freq=cfg.freq, future=H, label=label, **inputs)
+    handles = ex.put(p if ex.local else p.alone() for p in pieces)  # shipped: each partition's own rows only
+    del pieces
+    samples = ex.map(steps.sample, handles, spec=spec, cfg=cfg, cache=cache)
     first = samples[0]
     T, names, dates, ext = first["T"], first["names"], first["dates"], first["ext_dates"]
     origins = [T - 1 - k * H for k in range(cfg.windows, 0, -1) if T - 1 - k * H >= s.level]
@@ -124,7 +138,7 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     del samples
     clock["features"] = time.perf_counter()
     models = [_fit(rows, o, names, cfg) for o in origins]
-    done = ex.map(steps.backtest, handles, spec=spec, cfg=cfg, origins=origins,
+    done = ex.map(steps.backtest, handles, spec=spec, cfg=cfg, origins=origins, cache=cache,
                   boosters=[m.model_to_string() if m is not None else None for m in models])
     keys, wins = steps.joined_windows(done, origins)
     clock["backtest"] = time.perf_counter()
@@ -171,7 +185,7 @@ def train(history: pd.DataFrame, config: Config, *, label: str = "start", events
     final = _fit(rows, T - 1, names, cfg) if chosen == "lightgbm" else None
     model = Model(config=cfg, chosen=chosen, booster=None, quantiles=_quantiles(resid, buckets, segs, n_seg),
                   routed=list(inter["routed"]), features=names, origin=dates[T - 1], label=label, edges=edges)
-    served_parts = ex.map(steps.final, handles, spec=spec, model=model,
+    served_parts = ex.map(steps.final, handles, spec=spec, model=model, cache=cache,
                           booster=final.model_to_string() if final is not None else None)
     frame, classes, alive = steps.joined_final(served_parts)
     model.booster = final

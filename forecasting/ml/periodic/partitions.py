@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..periods import label_to_start
-from .grid import Grid, _attributes, _series_keys, build_grid
+from .grid import Grid, _attributes, build_grid
 
 
 @dataclass
@@ -33,6 +33,9 @@ class Spec:
 
 @dataclass
 class Part:
+    """One partition's inputs. In this process a partition reads the caller's frames through ``of_row`` (the
+    partition of each row, shared by every partition: no copy of the history is made); ``alone`` gives the
+    partition with its own rows only, what is shipped to another process."""
     index: int
     parts: int
     share: float  # its rows / all rows of the history: its share of the training sample
@@ -40,11 +43,32 @@ class Part:
     events: pd.DataFrame | None = None
     closures: pd.DataFrame | None = None
     covariates: pd.DataFrame | list | None = None
+    of_row: np.ndarray | None = None  # (rows,) the partition of each row of ``history``
+    of_covariate_row: list | None = None  # per covariates frame: the same for a frame by series, None otherwise
+    locations: frozenset = frozenset()
+    items: frozenset = frozenset()
 
     def seed(self, seed: int):
         """What seeds the partition's sample: the seed alone for a single partition (today's sample), the
         seed, the partition and their count otherwise; never where it runs."""
         return seed if self.parts == 1 else [int(seed), self.index, self.parts]
+
+    def _covariates(self, frame, of_row):
+        if frame is None:
+            return None
+        return frame[of_row == self.index] if of_row is not None else _covariates_of(frame, self.locations, self.items)
+
+    def alone(self) -> Part:
+        if self.of_row is None:
+            return self
+        cov = self.covariates
+        if isinstance(cov, list):
+            cov = [self._covariates(c, k) for c, k in zip(cov, self.of_covariate_row)]
+        else:
+            cov = self._covariates(cov, self.of_covariate_row[0])
+        return Part(self.index, self.parts, self.share, self.history[self.of_row == self.index],
+                    events=_of_locations(self.events, self.locations),
+                    closures=_of_locations(self.closures, self.locations), covariates=cov)
 
 
 def count(series: int, target: int) -> int:
@@ -85,38 +109,51 @@ def _covariates_of(frame: pd.DataFrame, locations: set, items: set) -> pd.DataFr
     return frame[keep]
 
 
+def _keys(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(rows,) the series of each row and the series (location, item as text), without a text copy of every
+    row's key."""
+    cols = [frame[c] if c in frame else pd.Series("", index=frame.index) for c in ("location", "item")]
+    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays(cols))
+    keys = pd.DataFrame({"location": uniques.get_level_values(0).astype(str),
+                         "item": uniques.get_level_values(1).astype(str)})
+    return codes, keys
+
+
 def split(history: pd.DataFrame, *, parts: int, freq: str, future: int, label: str = "start", events=None,
           locations=None, items=None, covariates=None, kinds=None, closures=None) -> tuple[list[Part], Spec]:
     """The partitions of ``history`` (and of the other inputs of ``grid.build_grid``) and what they share."""
     if parts <= 1:
         whole = Part(0, 1, 1.0, history, events=events, closures=closures, covariates=covariates)
         return [whole], Spec(freq, future, label, kinds, locations, items)
-    keys = _series_keys(history)
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys))
-    series = uniques.to_frame(index=False, name=["location", "item"]).sort_values(["location", "item"],
-                                                                                 ignore_index=True)
+    codes, keys = _keys(history)
+    of_series = assign(keys, parts)
+    series = keys.sort_values(["location", "item"], ignore_index=True)
     dates = pd.to_datetime(history["date"])
     first, last = label_to_start(pd.Series([dates.min(), dates.max()]), freq, label)
     spec = Spec(freq, future, label, kinds, _encoded(series, "location", locations), _encoded(series, "item", items),
                 span=(pd.Timestamp(first), pd.Timestamp(last)))
-    of_row = assign(uniques.to_frame(index=False, name=["location", "item"]), parts)[codes]
+    of_row = of_series[codes].astype(np.int32)
+    of_covariate_row = []
+    for frame in covariates if isinstance(covariates, list) else [covariates]:
+        of_covariate_row.append(None)
+        if frame is not None and "location" in frame and "item" in frame:  # by series: as large as the history
+            c, k = _keys(frame)
+            of_covariate_row[-1] = assign(k, parts)[c].astype(np.int32)
+    rows = np.bincount(of_row, minlength=parts)
     out = []
     for p in range(parts):
-        rows = of_row == p
-        if not rows.any():
+        if not rows[p]:
             continue
-        mine = keys[rows]
-        locs, its = set(mine["location"].unique()), set(mine["item"].unique())
-        cov = covariates
-        if covariates is not None:
-            cov = [_covariates_of(c, locs, its) for c in covariates] if isinstance(covariates, list) \
-                else _covariates_of(covariates, locs, its)
-        out.append(Part(p, parts, float(rows.sum()) / len(history), history[rows],
-                        events=_of_locations(events, locs), closures=_of_locations(closures, locs), covariates=cov))
+        mine = keys[of_series == p]
+        out.append(Part(p, parts, float(rows[p]) / len(history), history, events=events, closures=closures,
+                        covariates=covariates, of_row=of_row, of_covariate_row=of_covariate_row,
+                        locations=frozenset(mine["location"]),
+                        items=frozenset(mine["item"])))
     return out, spec
 
 
 def grid_of(part: Part, spec: Spec) -> Grid:
+    part = part.alone()
     return build_grid(part.history, freq=spec.freq, future=spec.future, label=spec.label, events=part.events,
                       locations=spec.locations, items=spec.items, covariates=part.covariates, kinds=spec.kinds,
                       closures=part.closures, span=spec.span)

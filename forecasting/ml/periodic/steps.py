@@ -1,7 +1,9 @@
 """What runs on one partition of the series (periodic/partitions.py), wherever the executor runs it
 (forecasting/ml/executor.py): module-level functions of the partition and plain arguments, returning arrays
 and frames; the global model travels as LightGBM's own text. Each rebuilds the partition's grid rather
-than keeping it between steps, so that in one process one partition's grid is in memory at a time.
+than keeping it between steps, so that in one process one partition's grid is in memory at a time; the first
+step writes it to the run's ``cache`` folder (periodic/grid_file.py: the same arrays, read back in a fraction
+of the build's time), a later step on a machine that has it reads it there and one that has not rebuilds it.
 
 ``sample``: the partition's share of the training sample (seeded by the partition, not by where it runs).
 ``backtest``: the forecasts of its series at each backtest origin with that window's model, the seasonal
@@ -10,6 +12,7 @@ partitions' results put together in the order of one grid of every series (by lo
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,8 @@ import pandas as pd
 from ..models import import_lightgbm
 from .features import Rows, feature_names
 from .forecast import Config, Model, _forecast, croston_windows, forecast_from, live
+from .grid import Grid
+from .grid_file import load_grid, save_grid
 from .partitions import Part, Spec, grid_of
 from .seasons import calendar, seasons_of
 
@@ -25,8 +30,19 @@ def _booster(text: str | None):
     return import_lightgbm().Booster(model_str=text) if text is not None else None
 
 
-def sample(part: Part, *, spec: Spec, cfg: Config) -> dict:
+def _grid(part: Part, spec: Spec, cache: str | None, build: bool = False) -> Grid:
+    path = os.path.join(cache, f"grid-{part.index}.npz") if cache else None
+    if path and not build and os.path.exists(path):
+        return load_grid(path)
     grid = grid_of(part, spec)
+    if path:
+        os.makedirs(cache, exist_ok=True)
+        save_grid(grid, path)
+    return grid
+
+
+def sample(part: Part, *, spec: Spec, cfg: Config, cache: str | None = None) -> dict:
+    grid = _grid(part, spec, cache, build=True)
     s = seasons_of(cfg.freq)
     _, cal = calendar(grid.ext_dates, cfg.freq)
     rows = Rows(grid, s, int(cfg.horizon), cal, cfg.max_rows * part.share, part.seed(cfg.seed))
@@ -34,8 +50,8 @@ def sample(part: Part, *, spec: Spec, cfg: Config) -> dict:
             "ext_dates": grid.ext_dates, "unset": grid.unset}
 
 
-def backtest(part: Part, *, spec: Spec, cfg: Config, origins: list, boosters: list) -> dict:
-    grid = grid_of(part, spec)
+def backtest(part: Part, *, spec: Spec, cfg: Config, origins: list, boosters: list, cache: str | None = None) -> dict:
+    grid = _grid(part, spec, cache)
     s, H = seasons_of(cfg.freq), int(cfg.horizon)
     _, cal = calendar(grid.ext_dates, cfg.freq)
     wins = []
@@ -46,8 +62,8 @@ def backtest(part: Part, *, spec: Spec, cfg: Config, origins: list, boosters: li
     return {"keys": grid.keys, "wins": wins}
 
 
-def final(part: Part, *, spec: Spec, model: Model, booster: str | None) -> dict:
-    grid = grid_of(part, spec)
+def final(part: Part, *, spec: Spec, model: Model, booster: str | None, cache: str | None = None) -> dict:
+    grid = _grid(part, spec, cache)
     cfg = model.config
     _, cal = calendar(grid.ext_dates, cfg.freq)
     frame, classes = forecast_from(dataclasses.replace(model, booster=_booster(booster)), grid, cal)

@@ -62,7 +62,12 @@ def test_a_series_partition_is_stable_and_every_partition_reads_the_whole_grid_s
     assert (partitions.assign(keys.iloc[::2], 5) == of[::2]).all()
     assert set(of) == set(range(5))
     pieces, spec = partitions.split(history, parts=5, freq="D", future=14, **kw)
-    assert sum(len(p.history) for p in pieces) == len(history)
+    assert all(p.history is history for p in pieces)  # in this process a partition reads the caller's frames
+    alone = [p.alone() for p in pieces]  # what is shipped to another process: its own rows only
+    assert sum(len(p.history) for p in alone) == len(history)
+    assert sum(len(p.covariates[0]) for p in alone) == len(kw["covariates"][0])  # the promotions by series
+    for p, mine in zip(pieces, alone):  # by item: the prices of the partition's items, by location: its events
+        assert set(mine.covariates[1]["item"]) == p.items and set(mine.events["location"]) == p.locations
     assert sum(p.share for p in pieces) == pytest.approx(1.0)
     first = [partitions.grid_of(p, spec) for p in pieces]
     assert all(g.dates.equals(first[0].dates) and g.ext_dates.equals(first[0].ext_dates) for g in first)
