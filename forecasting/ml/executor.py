@@ -128,11 +128,11 @@ def remote_cluster(address: str) -> DaskExecutor:
 
 def choose(*, series: int, min_series: int, address: str | None = None, workers: int | None = None,
            threads_per_worker: int = 1):
-    """The executor of a job over ``series`` series: the cluster at ``address`` when one is given, a
-    LocalCluster of ``workers`` processes (default: the machine's CPUs) from ``min_series`` series, otherwise
-    in this process. ``min_series`` <= 0 never starts a LocalCluster."""
+    """The executor of a job over ``series`` series: below ``min_series`` series (or with ``min_series`` <= 0)
+    this process, where a single partition costs nothing to ship; from it, the cluster at ``address`` when
+    one is given, otherwise a LocalCluster of ``workers`` processes (default: the machine's CPUs)."""
+    if min_series <= 0 or series < min_series:
+        return InProcess()
     if address:
         return remote_cluster(address)
-    if min_series > 0 and series >= min_series:
-        return local_cluster(workers or os.cpu_count() or 1, threads_per_worker=threads_per_worker)
-    return InProcess()
+    return local_cluster(workers or os.cpu_count() or 1, threads_per_worker=threads_per_worker)

@@ -7,9 +7,9 @@ the version's figures are the product's measure, WMAE with the workspace's holid
 that hold one of its events (national or the location's own), on the same windows.
 
 A large workspace is trained by partitions of its series (issue 20, docs/scale.md): about
-``ML_PARTITION_SERIES`` series each, in this process below ``ML_DASK_MIN_SERIES`` series, on a LocalCluster of
-worker processes started for the job from it, on the cluster at ``DASK_SCHEDULER_ADDRESS`` whenever that is
-set; the results are the same wherever the partitions ran."""
+``ML_PARTITION_SERIES`` series each, in this process below ``ML_DASK_MIN_SERIES`` series, and from it on the
+cluster at ``DASK_SCHEDULER_ADDRESS`` when that is set, otherwise on a LocalCluster of worker processes
+started for the job; the results are the same wherever the partitions ran."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -92,9 +92,9 @@ def series_count(history: pd.DataFrame) -> int:
 
 
 def periodic_executor(*, series: int):
-    """Where the partitions of a training over ``series`` series run (forecasting/ml/executor.py): the cluster
-    at ``DASK_SCHEDULER_ADDRESS`` when it is set, a LocalCluster of worker processes from
-    ``ML_DASK_MIN_SERIES`` series, otherwise this process. Close it (``with``) when the training ends."""
+    """Where the partitions of a training over ``series`` series run (forecasting/ml/executor.py): this
+    process below ``ML_DASK_MIN_SERIES`` series; from it, the cluster at ``DASK_SCHEDULER_ADDRESS`` when it is
+    set, otherwise a LocalCluster of worker processes. Close it (``with``) when the training ends."""
     return executor.choose(series=series, min_series=settings.ML_DASK_MIN_SERIES,
                            address=settings.DASK_SCHEDULER_ADDRESS or None, workers=settings.ML_DASK_WORKERS or None)
 

@@ -310,8 +310,8 @@ TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "3
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
 # the engine for any planning frequency by partitions of series (issue 20, docs/scale.md): about this many
 # series per partition (one partition, today's results, below it); from ML_DASK_MIN_SERIES series (0: never)
-# the partitions run on a LocalCluster of ML_DASK_WORKERS worker processes (0: one per CPU) started for the
-# job, and on the existing cluster at DASK_SCHEDULER_ADDRESS (tcp://host:8786) whenever it is set
+# the partitions run as Dask tasks: on the existing cluster at DASK_SCHEDULER_ADDRESS (tcp://host:8786) when
+# it is set, otherwise on a LocalCluster of ML_DASK_WORKERS worker processes (0: one per CPU) started for the job
 ML_PARTITION_SERIES = int(os.environ.get("ML_PARTITION_SERIES", "5000"))
 ML_DASK_MIN_SERIES = int(os.environ.get("ML_DASK_MIN_SERIES", "20000"))
 ML_DASK_WORKERS = int(os.environ.get("ML_DASK_WORKERS", "0"))

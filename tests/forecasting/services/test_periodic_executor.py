@@ -1,8 +1,8 @@
 """Issue 20 item 2 at the service: where a periodic training's partitions run is chosen from the settings
-(forecasting/services/periodic.py): in the worker's own process below ``ML_DASK_MIN_SERIES`` series, on a
-LocalCluster of worker processes from it, and on the existing cluster at ``DASK_SCHEDULER_ADDRESS`` (read
-from the environment) whenever it is set: here a real ``dask scheduler`` and two ``dask worker`` processes,
-whose training equals the one in this process."""
+(forecasting/services/periodic.py): in the worker's own process below ``ML_DASK_MIN_SERIES`` series; from it
+on the existing cluster at ``DASK_SCHEDULER_ADDRESS`` (read from the environment) when it is set, here a real
+``dask scheduler`` and two ``dask worker`` processes, whose training equals the one in this process, and
+otherwise on a LocalCluster of worker processes started for the job."""
 from __future__ import annotations
 
 import os
@@ -76,9 +76,10 @@ def test_with_a_scheduler_address_the_training_runs_on_that_cluster_and_equals_t
     here = _train()
     assert here.params["executor"] == "in-process" and here.params["partitions"] == 3
     with dask_processes(workers=2) as address:
-        settings.DASK_SCHEDULER_ADDRESS = address
-        settings.ML_DASK_MIN_SERIES = 10**6  # the address wins over the threshold
-        with periodic_executor(series=1) as ex:
+        settings.DASK_SCHEDULER_ADDRESS, settings.ML_DASK_MIN_SERIES = address, 20
+        with periodic_executor(series=19) as ex:  # a small workspace is not shipped
+            assert isinstance(ex, executor.InProcess)
+        with periodic_executor(series=20) as ex:
             assert ex.name == "dask-cluster" and ex.cluster is None and ex.workers == 2
             assert set(ex.client.run(os.getpid).values()).isdisjoint({os.getpid(), *address.pids})
         there = _train()
