@@ -130,6 +130,8 @@ def _train(history: pd.DataFrame, config: Config, *, label: str, parts: int, ex,
     samples = ex.map(steps.sample, handles, spec=spec, cfg=cfg, cache=cache)
     first = samples[0]
     T, names, dates, ext = first["T"], first["names"], first["dates"], first["ext_dates"]
+    if any(p["names"] != names or p["T"] != T for p in samples):
+        raise ValueError("the partitions' features differ; the inputs of one partition are not those of another")
     origins = [T - 1 - k * H for k in range(cfg.windows, 0, -1) if T - 1 - k * H >= s.level]
     if not origins:
         raise ValueError(f"not enough history: {T} periods cannot hold one backtest window of {H}")

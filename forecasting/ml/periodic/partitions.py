@@ -2,8 +2,9 @@
 one partition at a time are in memory rather than those of every series.
 
 A series goes to the partition given by a stable hash of its key (location, item): the same in every
-process and run, whatever the other series. Each partition carries its own rows of the history, the events
-and closures of its locations and the covariates of its series; what must read the same in every partition
+process and run, whatever the other series. Each partition carries its own rows of the history, the
+closures of its locations, the covariates of its series and every event (a partition whose locations have
+none still has the event features, at 0); what must read the same in every partition
 travels with all of them (``Spec``): the periods the grid spans (the whole history's first and last), and the
 attribute tables with their categories already numbered over every series (a partition numbering its own
 would give one code two meanings). One partition is the history as given, untouched: today's results."""
@@ -56,7 +57,10 @@ class Part:
     def _covariates(self, frame, of_row):
         if frame is None:
             return None
-        return frame[of_row == self.index] if of_row is not None else _covariates_of(frame, self.locations, self.items)
+        mine = frame[of_row == self.index] if of_row is not None else _covariates_of(frame, self.locations, self.items)
+        # none of its series has a value: one row of another series keeps the columns (NaN for its own, as
+        # in the grid of every series) where an empty frame would have no table to read
+        return mine if len(mine) or not len(frame) else frame.iloc[:1]
 
     def alone(self) -> Part:
         if self.of_row is None:
@@ -67,7 +71,7 @@ class Part:
         else:
             cov = self._covariates(cov, self.of_covariate_row[0])
         return Part(self.index, self.parts, self.share, self.history[self.of_row == self.index],
-                    events=_of_locations(self.events, self.locations),
+                    events=self.events,  # whole: a partition without events of its own still has the features
                     closures=_of_locations(self.closures, self.locations), covariates=cov)
 
 

@@ -66,8 +66,9 @@ def test_a_series_partition_is_stable_and_every_partition_reads_the_whole_grid_s
     alone = [p.alone() for p in pieces]  # what is shipped to another process: its own rows only
     assert sum(len(p.history) for p in alone) == len(history)
     assert sum(len(p.covariates[0]) for p in alone) == len(kw["covariates"][0])  # the promotions by series
-    for p, mine in zip(pieces, alone):  # by item: the prices of the partition's items, by location: its events
-        assert set(mine.covariates[1]["item"]) == p.items and set(mine.events["location"]) == p.locations
+    for p, mine in zip(pieces, alone):  # by item: the prices of the partition's items; its closures
+        assert set(mine.covariates[1]["item"]) == p.items
+        assert set(mine.closures["location"]) <= p.locations and mine.events is kw["events"]
     assert sum(p.share for p in pieces) == pytest.approx(1.0)
     first = [partitions.grid_of(p, spec) for p in pieces]
     assert all(g.dates.equals(first[0].dates) and g.ext_dates.equals(first[0].ext_dates) for g in first)
@@ -102,3 +103,15 @@ def test_partitions_on_a_local_cluster_of_worker_processes_equal_the_run_in_this
     assert len(pids) == 2 and os.getpid() not in pids  # two other processes did the work
     _assert_same(here, there)
     assert here.model.booster.model_to_string() == there.model.booster.model_to_string()
+
+
+def test_a_partition_whose_series_have_no_covariate_value_nor_event_of_their_own_still_has_those_features(data):
+    history, kw = data
+    promo = kw["covariates"][0]
+    sparse = {**kw, "covariates": [promo[promo["location"].isin(["ST-01", "ST-02"])], kw["covariates"][1]],
+              "events": kw["events"][kw["events"]["location"] == "ST-03"]}
+    config = engine.Config(**{**CONFIG, "num_rounds": 30})
+    one, six = (engine.train(history, config, parts=p, **sparse) for p in (1, 6))
+    assert len(six.forecast) == len(one.forecast) and six.assumed == one.assumed
+    assert [i["feature"] for i in six.importance if i["feature"] in ("event", "promo")] != []
+    assert np.array_equal(one.windows[0]["f"]["seasonal_naive"], six.windows[0]["f"]["seasonal_naive"])
