@@ -110,12 +110,13 @@ def _children_allowed():
 
 
 def local_cluster(workers: int, *, threads_per_worker: int = 1, memory_limit: str | int = 0) -> DaskExecutor:
-    """A ``distributed.LocalCluster`` of ``workers`` worker processes on this machine, no dashboard, quiet."""
+    """A ``distributed.LocalCluster`` of ``workers`` worker processes on this machine, quiet; its HTTP endpoint
+    on a free local port (concurrent jobs do not contend for 8787)."""
     from distributed import Client, LocalCluster  # noqa: PLC0415 - heavy: loaded by a job that starts a cluster
 
     with _children_allowed():
         cluster = LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=int(threads_per_worker),
-                               memory_limit=memory_limit, dashboard_address=None, silence_logs=logging.ERROR)
+                               memory_limit=memory_limit, dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
     return DaskExecutor(Client(cluster), cluster)
 
 
