@@ -4,16 +4,23 @@ version reads from it (``Trained``: the same names as the weekly pipeline's ``Tr
 
 The engine chooses between its global LightGBM model and the seasonal naive rule by the backtest's MAE;
 the version's figures are the product's measure, WMAE with the workspace's holiday weight on the periods
-that hold one of its events (national or the location's own), on the same windows."""
+that hold one of its events (national or the location's own), on the same windows.
+
+A large workspace is trained by partitions of its series (issue 20, docs/scale.md): about
+``ML_PARTITION_SERIES`` series each, in this process below ``ML_DASK_MIN_SERIES`` series, and from it on the
+cluster at ``DASK_SCHEDULER_ADDRESS`` when that is set, otherwise on a LocalCluster of worker processes
+started for the job; the results are the same wherever the partitions ran."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 
+from forecasting.ml import executor
 from forecasting.ml.metrics import full_metrics
-from forecasting.ml.periodic import engine
+from forecasting.ml.periodic import engine, partitions
 from forecasting.ml.periodic.accuracy_by import backtest_wape_by
 from forecasting.ml.periodic.artifact import PeriodicArtifact, load
 from forecasting.ml.periodic.refresh import refresh
@@ -80,16 +87,33 @@ def _forecast(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def series_count(history: pd.DataFrame) -> int:
+    return len(history[[c for c in ("location", "item") if c in history]].drop_duplicates())
+
+
+def periodic_executor(*, series: int):
+    """Where the partitions of a training over ``series`` series run (forecasting/ml/executor.py): this
+    process below ``ML_DASK_MIN_SERIES`` series; from it, the cluster at ``DASK_SCHEDULER_ADDRESS`` when it is
+    set, otherwise a LocalCluster of worker processes. Close it (``with``) when the training ends."""
+    return executor.choose(series=series, min_series=settings.ML_DASK_MIN_SERIES,
+                           address=settings.DASK_SCHEDULER_ADDRESS or None, workers=settings.ML_DASK_WORKERS or None)
+
+
 def periodic_train(inputs: PeriodicInputs, *, freq: str, horizon: int, windows: int, num_threads: int,
                    holiday_weight: float) -> Trained:
     config = engine.Config(freq=freq, horizon=horizon, windows=windows, num_threads=num_threads)
-    result = engine.train(inputs.history, config, label="start", **inputs.engine_kwargs())
+    series = series_count(inputs.history)
+    parts = partitions.count(series, settings.ML_PARTITION_SERIES)
+    with periodic_executor(series=series) as ex:
+        result = engine.train(inputs.history, config, label="start", parts=parts, executor=ex,
+                              **inputs.engine_kwargs())
+        ran_on = ex.name
     backtest, metrics = _scores(result, inputs, freq, holiday_weight)
     chosen = result.chosen
     metrics.update({"chosen": chosen, "coverage80": result.coverage.get("80"),
                     "coverage95": result.coverage.get("95"), "intermittent": result.metrics.get("intermittent"),
                     "wape": {c: result.metrics[c].get("wape") for c in engine.CANDIDATES if c in result.metrics}})
-    params = {"engine": ENGINE, "frequency": freq, "assumed": result.assumed,
+    params = {"engine": ENGINE, "frequency": freq, "assumed": result.assumed, "partitions": parts, "executor": ran_on,
               "covariates": inputs.kinds, "routed": list(result.model.routed),
               "status_counts": {"modelled": int(result.forecast[["location", "item"]].drop_duplicates().shape[0])}}
     return Trained(chosen=chosen, reason=result.reason, params=params, metrics=metrics, backtest=backtest,

@@ -310,6 +310,14 @@ CELERY_BEAT_SCHEDULE = {
 }
 TENANT_DELETION_GRACE_DAYS = int(os.environ.get("TENANT_DELETION_GRACE_DAYS", "30"))
 ML_NUM_THREADS = int(os.environ.get("ML_NUM_THREADS", "2"))
+# the engine for any planning frequency by partitions of series (issue 20, docs/scale.md): about this many
+# series per partition (one partition, today's results, below it); from ML_DASK_MIN_SERIES series (0: never)
+# the partitions run as Dask tasks: on the existing cluster at DASK_SCHEDULER_ADDRESS (tcp://host:8786) when
+# it is set, otherwise on a LocalCluster of ML_DASK_WORKERS worker processes (0: one per CPU) started for the job
+ML_PARTITION_SERIES = int(os.environ.get("ML_PARTITION_SERIES", "5000"))
+ML_DASK_MIN_SERIES = int(os.environ.get("ML_DASK_MIN_SERIES", "20000"))
+ML_DASK_WORKERS = int(os.environ.get("ML_DASK_WORKERS", "0"))
+DASK_SCHEDULER_ADDRESS = os.environ.get("DASK_SCHEDULER_ADDRESS", "")
 # champion/challenger: a challenger must beat the champion's backtest WMAE by at least this share
 FORECAST_PROMOTION_MARGIN = float(os.environ.get("FORECAST_PROMOTION_MARGIN", "0.02"))
 # automatic rollback: a new champion's first live weeks vs the previous champion's (forecasting/services/auto_rollback.py)

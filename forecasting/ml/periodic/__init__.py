@@ -7,5 +7,6 @@ with a zero-width band).
 One global LightGBM model, direct multi-horizon, on targets scaled by each series' recent level, against
 the seasonal naive baselines, chosen on a rolling-origin backtest; split-conformal bands per horizon
 bucket. Modules: ``seasons`` (what a frequency's seasons are), ``grid`` (series x periods), ``features``
-(leakage-free rows), ``engine`` (backtest, choice, bands, final forecast). Pure pandas / numpy /
-LightGBM, no Django."""
+(leakage-free rows), ``forecast`` (the model, its forecasts and bands from an origin), ``engine`` (backtest,
+choice, bands, final forecast), ``partitions`` and ``steps`` (the series cut into partitions, what runs on
+one: issue 20, docs/scale.md). Pure pandas / numpy / LightGBM, no Django."""

@@ -115,9 +115,11 @@ def origin_rows(grid: Grid, s: Seasons, o: int, H: int, cal: np.ndarray) -> tupl
 class Rows:
     """Training rows of every origin o' (every ``stride`` periods, from a year and a level in), sampled to
     ``max_rows``; a row's values depend only on data <= o' and on its target t, so a model fitted at origin
-    o uses the rows with t <= o: one set serves every backtest window and the final fit."""
+    o uses the rows with t <= o: one set serves every backtest window and the final fit. A partition of the
+    series (periodic/partitions.py) samples its share of ``max_rows`` with its own ``seed``; ``joined`` puts
+    the partitions' rows together in their order."""
 
-    def __init__(self, grid: Grid, s: Seasons, H: int, cal: np.ndarray, max_rows: int, seed: int):
+    def __init__(self, grid: Grid, s: Seasons, H: int, cal: np.ndarray, max_rows: float, seed):
         T = grid.T
         first = s.year + s.level if T > 2 * (s.year + s.level) else max(s.level, T // 3)
         origins = list(range(T - 2, first - 1, -s.stride))[::-1]
@@ -143,6 +145,15 @@ class Rows:
         self.r = np.concatenate(rs) if rs else np.zeros(0)
         self.w = np.concatenate(ws) if ws else np.zeros(0)
         self.t = np.concatenate(ts) if ts else np.zeros(0, int)
+
+    @classmethod
+    def joined(cls, parts: list) -> Rows:
+        out = cls.__new__(cls)
+        out.X = np.concatenate([p.X for p in parts])
+        out.r = np.concatenate([p.r for p in parts])
+        out.w = np.concatenate([p.w for p in parts])
+        out.t = np.concatenate([p.t for p in parts])
+        return out
 
     def upto(self, o: int) -> np.ndarray:
         return np.flatnonzero(self.t <= o)

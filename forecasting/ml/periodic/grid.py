@@ -32,6 +32,7 @@ class Grid:
     known: dict = field(default_factory=dict)   # name -> (n, T + F)
     past: dict = field(default_factory=dict)    # name -> (n, T + F)
     assumed: dict = field(default_factory=dict)  # known name -> future periods with no uploaded value
+    unset: dict = field(default_factory=dict)  # known name -> (F,) True where no series has an uploaded value
 
     @property
     def n(self) -> int:
@@ -50,7 +51,8 @@ class Grid:
                     locations=self.locations, events=self.events,
                     attrs={k: v[rows] for k, v in self.attrs.items()},
                     known={k: v[rows] for k, v in self.known.items()},
-                    past={k: v[rows] for k, v in self.past.items()}, assumed=dict(self.assumed))
+                    past={k: v[rows] for k, v in self.past.items()}, assumed=dict(self.assumed),
+                    unset=dict(self.unset))
 
     @cached_property  # read at every training origin; the history does not change once built
     def first_obs(self) -> np.ndarray:
@@ -78,18 +80,19 @@ def _series_keys(frame: pd.DataFrame) -> pd.DataFrame:
 def build_grid(history: pd.DataFrame, *, freq: str, future: int, label: str = "start",
                events: pd.DataFrame | None = None, locations: pd.DataFrame | None = None,
                items: pd.DataFrame | None = None, covariates: pd.DataFrame | list | None = None,
-               kinds: dict | None = None, closures: pd.DataFrame | None = None) -> Grid:
+               kinds: dict | None = None, closures: pd.DataFrame | None = None, span: tuple | None = None) -> Grid:
     """``history``: ``location`` and/or ``item``, ``date``, ``value`` [, ``open``], at the frequency or
     finer (summed into it). ``events``: ``location``, ``date`` (every location an event applies to:
     ``ml.events.event_days``). ``locations`` / ``items``: a code column and one column per attribute.
     ``covariates``: ``date`` [, ``location``] [, ``item``] and one column per name in ``kinds``
     ({name: "known" | "past"}); or a list of such frames, one per level the covariates are given at. ``closures``: ``location``, ``date`` (days the retailer is closed,
-    history or future)."""
+    history or future). ``span``: the (first, last) period of the grid when it holds some series of a larger
+    history (a partition, periodic/partitions.py); None: those of ``history``."""
     h = history.copy()
     keys = _series_keys(h)
     h["location"], h["item"] = keys["location"], keys["item"]
     p = to_periods(h, keys=["location", "item"], freq=freq, label=label, measure="value")
-    start, end = p["period"].min(), p["period"].max()
+    start, end = span if span is not None else (p["period"].min(), p["period"].max())
     dates = pd.date_range(start, end, freq=STEP.get(freq, "7D"))
     ext = _periods(start, len(dates) + future, freq)
     series = p[["location", "item"]].drop_duplicates().sort_values(["location", "item"], ignore_index=True)
@@ -188,7 +191,8 @@ def _covariates(grid: Grid, cov: pd.DataFrame, kinds: dict, last_history: int) -
         arr = pd.DataFrame(arr.T).ffill().to_numpy().T
         if kind == "known":
             future = ~given[:, last_history + 1:]
-            grid.assumed[name] = int(future.all(0).sum()) if future.size else 0
+            grid.unset[name] = future.all(0)
+            grid.assumed[name] = int(grid.unset[name].sum()) if future.size else 0
             grid.known[name] = arr
         else:
             grid.past[name] = arr
