@@ -112,7 +112,7 @@ def _children_allowed():
 def local_cluster(workers: int, *, threads_per_worker: int = 1, memory_limit: str | int = 0) -> DaskExecutor:
     """A ``distributed.LocalCluster`` of ``workers`` worker processes on this machine, quiet; its HTTP endpoint
     on a free local port (concurrent jobs do not contend for 8787)."""
-    from distributed import Client, LocalCluster  # noqa: PLC0415 - heavy: loaded by a job that starts a cluster
+    from distributed import Client, LocalCluster  # heavy (ruff.toml allow-list): loaded by a job that starts a cluster
 
     with _children_allowed():
         cluster = LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=int(threads_per_worker),
@@ -122,7 +122,7 @@ def local_cluster(workers: int, *, threads_per_worker: int = 1, memory_limit: st
 
 def remote_cluster(address: str) -> DaskExecutor:
     """A client of the existing cluster whose scheduler listens at ``address`` (``tcp://host:8786``)."""
-    from distributed import Client  # noqa: PLC0415 - heavy: loaded by a job that uses the cluster
+    from distributed import Client  # heavy (ruff.toml allow-list): loaded by a job that uses the cluster
 
     return DaskExecutor(Client(address, timeout="30s"))
 
