@@ -38,7 +38,8 @@ LONGEST_FIRST = ("tests/bench/test_bench_quick.py", "tests/forecasting/catalog/t
                  "tests/browser/test_favorita_page.py", "tests/demo/test_bootstrap_worker.py",
                  "tests/saas/test_make_run.py", "tests/saas/test_fuzz_api.py", "tests/forecasting/api/test_uploads.py",
                  "tests/forecasting/services/test_auto_rollback_worker.py", "tests/forecasting/services/test_training.py",
-                 "tests/accounts/audit/test_chain.py", "tests/tenants/test_backup.py")
+                 "tests/accounts/audit/test_chain.py", "tests/tenants/test_backup_signing.py",
+                 "tests/tenants/test_backup.py")
 
 
 def pytest_collection_modifyitems(config, items):
