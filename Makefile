@@ -37,10 +37,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 # the suite in 2 processes (pytest-xdist), a module per process at a time: each has its own database, Redis database,
-# Celery worker and gunicorn (saas/settings/test.py); TEST_WORKERS=0 runs it in one
+# Celery worker and gunicorn (saas/settings/test.py); TEST_WORKERS=0 runs it in one. --no-loadscope-reorder: modules
+# go out in the suite's order (tests/conftest.py, the longest first), not xdist's default of the most tests first,
+# which left the longest single-test modules for the end
 TEST_WORKERS ?= 2
 test: install chromium lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=15
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 # every benchmark, each to the end whatever the others printed; the summary names the ones that FAILED
 BENCH_SCRIPTS := tenants ingest train accuracy accuracy_periodic predict_latency forecast_api fairness load fuzz chaos audit simulate pages rescore refresh refresh_product hierarchy lifecycle fuzz_uploads gzip_members what_if

@@ -36,15 +36,13 @@ PASSWORD = "Bench-pass-2026!x"
 
 
 def _setup():
-    from _django import use_bench_database
+    from _django import setup_platform, use_bench_database
 
     use_bench_database(BENCH_DB)
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
 
 
 def _tenant(prefix: str):

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 from _data import add_quick, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_fair")
 
@@ -157,11 +157,9 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
     from forecasting.demo_data import generate
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     tmp = Path(tempfile.mkdtemp(prefix="fair-"))
     files = generate(tmp / "data", seed=3, small=True)
     log = tmp / "worker.log"

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 from _data import add_quick, default_data_dir, quick_data, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_api")
 
@@ -49,7 +49,6 @@ def main() -> int:
     import logging
 
     logging.getLogger("saas.request").setLevel(logging.WARNING)  # one line per request would bury the figures
-    from django.core.management import call_command
     from django.test import Client
     from django_tenants.utils import tenant_context
 
@@ -59,7 +58,7 @@ def main() -> int:
     from forecasting.services.uploads import upload_create, upload_process
     from tenants.services import tenant_provision
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     slug = f"api-{uuid.uuid4().hex[:6]}"
     prov = tenant_provision(slug=slug, name="API bench", owner_email=f"o@{slug}.test",
                             owner_password="Bench-pass-2026!", plan="enterprise",

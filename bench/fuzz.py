@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 from _data import add_quick, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_fuzz")
 from _stack import Stack, api, baseline_me, load_and_train, provision_tenants  # noqa: E402
@@ -90,11 +90,9 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
     from forecasting.demo_data import generate
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     var = Path(tempfile.mkdtemp(prefix="saas-fuzz-"))
     files = generate(var / "data", seed=7, small=True)
     (t,) = provision_tenants(1, users=1)

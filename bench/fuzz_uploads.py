@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 from _data import add_quick, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_fuzz_uploads")
 from _stack import Stack, api, provision_tenants, wait_job  # noqa: E402
@@ -37,14 +37,13 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django_tenants.utils import tenant_context
 
     from forecasting.models import SalesRecord, Store, StoreWeek
     from tenants.models import Tenant
     from tests.forecasting.ingest.upload_fuzz import run
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     (t,) = provision_tenants(1, users=1)
     tenant = Tenant.objects.get(slug=t["slug"])
     stack = Stack(Path(tempfile.mkdtemp(prefix="saas-fuzz-uploads-")), web_workers=1 if args.quick else 2)

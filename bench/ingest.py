@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 import _daily  # noqa: E402
 from _data import add_quick, default_data_dir, quick_data, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 # own database, migrated from the current migrations on first use
 use_bench_database("saas_bench_ingest")
@@ -67,7 +67,6 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django_tenants.utils import tenant_context
 
@@ -76,7 +75,7 @@ def main() -> int:
     from forecasting.services.upload_loading import load_frame
     from tenants.services import tenant_provision
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     slug = f"ingest-{uuid.uuid4().hex[:6]}"
     tenant = tenant_provision(slug=slug, name="Ingest bench", owner_email=f"o@{slug}.test",
                               owner_password="Bench-pass-2026!", plan="enterprise").tenant
@@ -175,9 +174,7 @@ def daily(args, sizes: list[int], setup: bool = True) -> int:
         import django
 
         django.setup()
-        from django.core.management import call_command
-
-        call_command("setup_platform", verbosity=0)
+        setup_platform()
     print(f"\ngenerated daily till export (demo/retailer.py's sales layout) through the mapped upload path, "
           f"{', '.join(f'{n:,}' for n in sizes)} rows:", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-daily-") as folder:

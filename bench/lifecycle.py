@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 from _data import parser, quick_data, require_data, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_lifecycle")
 from _stack import Stack, api, provision_tenants, wait_job  # noqa: E402
@@ -161,14 +161,13 @@ def main() -> int:
 
     django.setup()
     import pandas as pd
-    from django.core.management import call_command
     from django_tenants.utils import tenant_context
 
     from accounts.models import AuditEvent
     from forecasting.models import ModelVersion
     from tenants.models import Tenant
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     tmp = Path(tempfile.mkdtemp(prefix="bench-lifecycle-"))
     sales = pd.read_csv(data / "train.csv")
     sales[sales["Date"] <= HISTORY_END].to_csv(tmp / "history.csv", index=False)

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 from _data import add_quick, optional, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_load")
 from _stack import Stack, api, baseline_me, load_and_train, provision_tenants, wait_job  # noqa: E402
@@ -97,11 +97,9 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
     from forecasting.demo_data import generate
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     var = Path(tempfile.mkdtemp(prefix="saas-load-"))
     files = generate(var / "data", seed=5, small=True)
     tenants = provision_tenants(args.tenants, args.users)

@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _data import add_quick, default_data_dir, quick_data, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("bench_pages")
 for _var in ("PG", "REDIS"):
@@ -93,7 +93,6 @@ def run_queued(label: str) -> None:
 
 def prepare(data: Path, held_back: int, windows: int = 4):
     """A tenant with the real data, a trained model, an evaluated run and a refreshed forecast."""
-    from django.core.management import call_command
     from django_tenants.utils import tenant_context
 
     from accounts import services as account_services
@@ -105,7 +104,7 @@ def prepare(data: Path, held_back: int, windows: int = 4):
     from forecasting.services.uploads import upload_create
     from tenants.services import tenant_provision
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     slug = f"pages-{uuid.uuid4().hex[:6]}"
     prov = tenant_provision(slug=slug, name="Pages bench", owner_email=f"o@{slug}.test",
                             owner_password=PASSWORD, plan="enterprise", api_key_name="bench key")

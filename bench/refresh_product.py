@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _data import add_quick, default_data_dir, quick_data, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("bench_refresh")
 TRAIN_END, NEW_END = "2012-04-27", "2012-07-27"
@@ -46,7 +46,6 @@ def main() -> int:
 
     django.setup()
     import pandas as pd
-    from django.core.management import call_command
     from django.db.models import Sum
     from django_tenants.utils import tenant_context
 
@@ -62,7 +61,7 @@ def main() -> int:
     sales[sales["Date"] <= TRAIN_END].to_csv(tmp / "history.csv", index=False)
     sales[(sales["Date"] > TRAIN_END) & (sales["Date"] <= NEW_END)].to_csv(tmp / "later.csv", index=False)
 
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     slug = f"refresh-{uuid.uuid4().hex[:6]}"
     tenant = tenant_provision(slug=slug, name="Refresh bench", owner_email=f"o@{slug}.test",
                               owner_password="Bench-pass-2026!", plan="enterprise", api_key_name="bench key").tenant

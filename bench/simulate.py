@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 from _data import add_quick, default_data_dir, load_walmart, quick_data, verdict  # noqa: E402
-from _django import use_bench_database  # noqa: E402
+from _django import setup_platform, use_bench_database  # noqa: E402
 
 use_bench_database("saas_bench_simulate")
 for var in ("SAAS_PG_PORT", "SAAS_REDIS_PORT"):  # bench servers of one's own when several run on one machine
@@ -85,7 +85,6 @@ def main() -> int:
     django.setup()
     import logging
 
-    from django.core.management import call_command
     from django.test import Client
     from django_tenants.utils import tenant_context
 
@@ -96,7 +95,7 @@ def main() -> int:
     from tenants.services import tenant_provision
 
     logging.getLogger("saas.request").setLevel(logging.WARNING)  # one line per request would bury the figures
-    call_command("setup_platform", verbosity=0)
+    setup_platform()
     slug = f"sim-{uuid.uuid4().hex[:6]}"
     prov = tenant_provision(slug=slug, name="Simulator bench", owner_email=f"o@{slug}.test",
                             owner_password="Bench-pass-2026!", plan="enterprise", api_key_name="bench key")

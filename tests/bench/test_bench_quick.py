@@ -66,9 +66,9 @@ TABLE = {
 REDIS_DB = {"fairness": 11, "load": 12, "fuzz": 13, "fuzz_uploads": 14, "lifecycle": 15}
 OTHER_REDIS_DB = 10
 # longest first; a script waits for the ones it needs
-ORDER = ["lifecycle", "pages", "fairness", "load", "chaos", "fuzz", "train", "forecast_api", "fuzz_uploads",
-         "refresh_product", "accuracy", "accuracy_periodic", "rescore", "hierarchy", "refresh", "audit", "simulate",
-         "predict_latency", "ingest", "gzip_members", "what_if"]
+ORDER = ["chaos", "fairness", "fuzz", "lifecycle", "pages", "load", "train", "fuzz_uploads", "ingest",
+         "accuracy_periodic", "refresh", "audit", "forecast_api", "simulate", "what_if", "refresh_product", "rescore",
+         "hierarchy", "predict_latency", "accuracy", "gzip_members"]
 FIRST = "tenants"  # migrates the quick database before the others share it
 NEEDS = {"predict_latency": "train", "simulate": "train"}
 
