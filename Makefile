@@ -45,7 +45,7 @@ test: install chromium lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 # every benchmark, each to the end whatever the others printed; the summary names the ones that FAILED
-BENCH_SCRIPTS := tenants ingest train accuracy accuracy_periodic predict_latency forecast_api fairness load fuzz chaos audit simulate pages rescore refresh refresh_product hierarchy lifecycle fuzz_uploads gzip_members what_if
+BENCH_SCRIPTS := tenants ingest train accuracy accuracy_periodic predict_latency forecast_api fairness load fuzz chaos audit simulate pages rescore refresh refresh_product hierarchy lifecycle fuzz_uploads gzip_members what_if launches scale
 bench: install
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	@failed=""; for s in $(BENCH_SCRIPTS); do echo "== bench/$$s.py"; $(PY) bench/$$s.py || failed="$$failed $$s"; done; \

@@ -40,6 +40,7 @@ import pandas as pd  # noqa: E402
 from forecasting.ml import executor  # noqa: E402
 from forecasting.ml.models import import_lightgbm  # noqa: E402
 from forecasting.ml.periodic import engine, partitions  # noqa: E402
+from tests.support.dask_cluster import dask_processes  # noqa: E402
 
 DAYS = 730
 END = "2026-11-29"
@@ -168,7 +169,6 @@ def main() -> int:
     middle = sizes[len(sizes) // 2]
     dask = None
     if not args.no_dask:
-        from tests.support.dask_cluster import dask_processes
         with dask_processes(workers=2, threads=1) as address:
             dask = run_child(args, work / str(middle), work / f"{middle}-dask.npy", address=address)
         diff = float(np.nanmax(np.abs(np.load(work / f"{middle}-here.npy") - np.load(work / f"{middle}-dask.npy"))))

@@ -60,14 +60,16 @@ TABLE = {
     "refresh_product": r"^refresh job: \d+\.\d s -> run \d+ \(refresh\), origin 2012-07-27",
     "fuzz_uploads": r"^POST answers: \{",
     "gzip_members": r"^\s+100,001 .*refused",
+    "launches": r"^ours: mixture median \([\w ]+\)\s+\d+\.\d{3}\s+\d\.\d{2}",
+    "scale": r"^dask 2 procs\s+[\d,]+\s+[\d,]+\s+\d+\s+\d+\.\d",
     "what_if": r"^what-if, whole store \(\d+ products\) x 7 days, price cut by 20 % x5: median \d+\.\d ms",
 }
 # scripts that start Celery workers: a Redis database each (the suite uses 0)
 REDIS_DB = {"fairness": 11, "load": 12, "fuzz": 13, "fuzz_uploads": 14, "lifecycle": 15}
 OTHER_REDIS_DB = 10
 # longest first; a script waits for the ones it needs
-ORDER = ["chaos", "fairness", "fuzz", "lifecycle", "pages", "load", "train", "fuzz_uploads", "ingest",
-         "accuracy_periodic", "refresh", "audit", "forecast_api", "simulate", "what_if", "refresh_product", "rescore",
+ORDER = ["chaos", "fairness", "fuzz", "lifecycle", "pages", "load", "train", "scale", "fuzz_uploads", "launches",
+         "ingest", "accuracy_periodic", "refresh", "audit", "forecast_api", "simulate", "what_if", "refresh_product", "rescore",
          "hierarchy", "predict_latency", "accuracy", "gzip_members"]
 FIRST = "tenants"  # migrates the quick database before the others share it
 NEEDS = {"predict_latency": "train", "simulate": "train"}
