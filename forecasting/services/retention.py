@@ -58,7 +58,7 @@ def forecast_runs_summarise(*, actor: Actor | None = None, now=None) -> dict:
         if not due:
             return {"runs": [], "points": 0}
         ids = [r.pk for r in due]
-        list(ForecastRun.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        list(ForecastRun.objects.select_for_update(no_key=True).filter(pk__in=ids).values_list("pk", flat=True))
         with connection.cursor() as cur:
             cur.execute("WITH gone AS (DELETE FROM forecasting_forecastpoint WHERE run_id = ANY(%s) RETURNING run_id) "
                         "SELECT run_id, count(*) FROM gone GROUP BY run_id", [ids])

@@ -8,12 +8,12 @@ from dataclasses import replace
 from unittest import mock
 
 from accounts.audit import Actor
-from accounts.models import User
 from billing import plans
 from billing.selectors import usage
 from forecasting.models import Covariate, SalesRecord
 from forecasting.services.uploads import upload_create, upload_process
-from tests.conftest import in_tenant, web_client
+from tests.conftest import in_tenant
+from tests.support.pages import owner_page
 
 MAPPING = {"columns": {"store": "location", "sku": "item", "date": "date", "units": "measure",
                        "price": "covariate:price:known", "promo": "covariate:promo:known"}}
@@ -49,16 +49,8 @@ def test_covariate_rows_count_against_the_plans_stored_rows(tenant, monkeypatch)
         assert usage("stored_rows") == 3 * LINES and not SalesRecord.objects.filter(store__gt=1).exists()
 
 
-def _page(t, url: str) -> str:
-    with in_tenant(t):
-        owner = User.objects.get(email=t.owner_email)
-    response = web_client(t, owner).get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
-
-
 def test_billing_and_usage_pages_say_what_stored_rows_count(tenant):
-    billing = _page(tenant, "/billing/")
+    billing = owner_page(tenant, "/billing/")
     assert "Stored rows of sales and covariates</th>" in billing and "store-week" not in billing
-    usage_page = _page(tenant, "/usage/")
+    usage_page = owner_page(tenant, "/usage/")
     assert "rows stored: the rows kept of your sales and covariates" in usage_page

@@ -4,13 +4,13 @@ Insights names the periods and what a weekly-only section needs; a store's growt
 it compares and shows no percentage when last year's part begins before the history."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from accounts.audit import Actor
-from accounts.models import User
 from accounts.scope import StoreScope
 from forecasting.models import (
     DataSettings,
@@ -24,8 +24,9 @@ from forecasting.models import (
 from forecasting.services.overrides import override_create
 from forecasting.services.plans import plan_approve, plan_submit
 from jobs.models import Job
-from tests.conftest import in_tenant, provision, web_client
+from tests.conftest import in_tenant, provision
 from tests.support import daily_seed
+from tests.support.pages import owner_page
 
 
 @pytest.fixture(scope="module")
@@ -48,34 +49,26 @@ def monthly(django_db_setup, django_db_blocker):
     return t
 
 
-def _page(t, url: str) -> str:
-    with in_tenant(t):
-        owner = User.objects.get(email=t.owner_email)
-    response = web_client(t, owner).get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
-
-
 def _between(html: str, start: str, end: str) -> str:
     part = html[html.index(start):]
     return part[:part.index(end)]
 
 
 def test_the_floor_says_what_it_is_for_a_day(shop):
-    html = _page(shop, "/data/settings/")
+    html = owner_page(shop, "/data/settings/")
     assert "20 units a week, applied to each day as 2.86 units (1 week = 7 days)" in html
     field = _between(html, 'id="floor-field"', "<input")
     assert "Floor, per week (units), applied to each day in proportion (1 week = 7 days: now 2.86 units a day)" in field
 
 
 def test_the_floor_says_what_it_is_for_a_month(monthly):
-    html = _page(monthly, "/data/settings/")
+    html = owner_page(monthly, "/data/settings/")
     assert "20 units a week, applied to each month as 86.67 units (1 month = 52 ÷ 12 ≈ 4.33 weeks)" in html
     assert "now 86.67 units a month" in _between(html, 'id="floor-field"', "<input")
 
 
 def test_a_growth_card_shows_no_percentage_when_last_years_part_precedes_the_history(shop):
-    html = _page(shop, "/stores/1/")
+    html = owner_page(shop, "/stores/1/")
     card = _between(html, '<div class="value" id="growth">', "</div></div>")
     assert "%" not in card.split("</div>")[0]
     assert "no comparison, the history starts <span class=\"nowrap\">2024-10-01</span>" in card
@@ -91,7 +84,7 @@ def _policy(t, **fields) -> None:
 
 def test_retraining_in_weeks_says_what_a_week_is_in_days(shop):
     _policy(shop, min_new_weeks=2, degradation_weeks=4, shadow_weeks=2)
-    html = _page(shop, "/models/retraining/")
+    html = owner_page(shop, "/models/retraining/")
     gloss = _between(html, 'id="week-gloss"', "</p>")
     assert "this workspace plans by day (1 week = 7 days)" in gloss and "13 new days are 1 week" in gloss
     assert "after an upload adding at least 2 weeks (14 days of new data)" in html
@@ -103,7 +96,7 @@ def test_retraining_in_weeks_says_what_a_week_is_in_days(shop):
 
 def test_retraining_in_weeks_says_how_a_month_counts(monthly):
     _policy(monthly, min_new_weeks=5, degradation_weeks=4, shadow_weeks=13)
-    html = _page(monthly, "/models/retraining/")
+    html = owner_page(monthly, "/models/retraining/")
     gloss = _between(html, 'id="week-gloss"', "</p>")
     assert "months × 52 ÷ 12 weeks, rounded down (1 month is 4 weeks" in gloss
     assert "nearest whole number of months, at least one" in gloss
@@ -116,15 +109,17 @@ def test_a_weekly_workspace_keeps_its_weeks_plain(django_db_setup, django_db_blo
     with django_db_blocker.unblock():
         t = provision("weekly")
     _policy(t, min_new_weeks=2)
-    html = _page(t, "/models/retraining/")
+    html = owner_page(t, "/models/retraining/")
     assert 'id="week-gloss"' not in html and "Retrain after an upload that adds new weeks</label>" in html
     assert "after an upload adding at least 2 weeks" in html and "of new data" not in html
 
 
 def test_insights_outlook_and_markdown_roi_speak_the_workspaces_periods(shop):
-    html = _page(shop, "/insights/")
+    html = owner_page(shop, "/insights/")
     outlook = _between(html, "<h2>Outlook by product</h2>", '<h2 id="markdown-roi">')
-    assert "products that sold under 1,000 units in those days a year earlier are not listed" in outlook
+    assert re.search(r"products that sold under [\d,.]+ units in those days a year earlier are not listed "
+                     r"\(the materiality floor, a <a href=\"/data/settings/\">data setting</a>, over those days\)",
+                     outlook), outlook[:600]
     assert "weeks" not in outlook and "department" not in outlook.lower()
     assert "No product is expected to decline." in outlook
     roi = _between(html, '<h2 id="markdown-roi">', '<h2 id="hotspots">')
@@ -138,19 +133,19 @@ def test_insights_outlook_and_markdown_roi_speak_the_workspaces_periods(shop):
 
 def test_the_tables_note_names_the_series_and_why_there_is_no_growth(shop):
     for url in ("/stores/", "/departments/"):
-        html = _page(shop, url)
+        html = owner_page(shop, url)
         assert "both sides sum the same series (the same store and product), over the same days a year earlier" in html
         assert "store-departments" not in html
         assert 'No growth: the history starts <span class="nowrap">2024-10-01</span>' in html
 
 
 def test_billing_says_what_a_week_of_horizon_is(shop):
-    html = _page(shop, "/billing/")
+    html = owner_page(shop, "/billing/")
     assert "Weeks of forecast horizon (1 week = 7 days)</th>" in html
 
 
 def test_the_simulator_of_a_daily_workspace_speaks_of_levers_not_markdown_weeks(shop):
-    html = _page(shop, "/simulator/")
+    html = owner_page(shop, "/simulator/")
     intro = _between(html, 'id="sim-intro"', "</p>")
     assert "Pick stores, products and days of the forecast" in intro
     page = _between(html, "<h1>", "<script")
@@ -158,13 +153,13 @@ def test_the_simulator_of_a_daily_workspace_speaks_of_levers_not_markdown_weeks(
 
 
 def test_the_dashboards_backtest_error_counts_held_out_days(shop):
-    card = _between(_page(shop, "/"), 'id="kpi-accuracy"', "Champion:")
+    card = _between(owner_page(shop, "/"), 'id="kpi-accuracy"', "Champion:")
     assert "as a share of units, lower is better) on held-out days before training" in card
     assert "weeks" not in card and "sales" not in card
 
 
 def test_an_empty_items_page_names_the_workspaces_items(monthly):
-    html = _page(monthly, "/departments/")
+    html = owner_page(monthly, "/departments/")
     empty = _between(html, 'id="empty-state"', "</p>")
     assert "No products yet." in empty and "every product appears here, summed over all stores" in empty
     assert "department" not in empty
@@ -181,7 +176,7 @@ def test_an_uploads_drift_report_counts_its_new_days_in_its_words(shop):
                                    share_outside95=0.5, detected=True, figures={
                                        "band": band, "new": {"stores": [], "depts": [], "series": []},
                                        "vanished": {"stores": [], "depts": [], "series": []}})
-    report = _between(_page(shop, f"/data/uploads/{upload.pk}/"), 'id="drift-report"', " series · Vanished")
+    report = _between(owner_page(shop, f"/data/uploads/{upload.pk}/"), 'id="drift-report"', " series · Vanished")
     assert "Drift of the new days" in report and "Days 2025-12-25 to 2025-12-31" in report
     assert "outside the 95% band in most of the new days (40% of series-days" in report
     assert "Level shift by store" in report and '<td class="nowrap">Store ST-002</td>' in report
@@ -193,7 +188,7 @@ def test_the_plan_page_counts_the_days_the_forecast_shares_with_the_plan(shop):
     with in_tenant(shop):
         plan_approve(actor=Actor.system(), scope=StoreScope.all(),
                      plan=plan_submit(actor=Actor.system(), scope=StoreScope.all()))
-    versus = _between(_page(shop, "/forecasts/plan/"), 'id="plan-versus"', "</p>")
+    versus = _between(owner_page(shop, "/forecasts/plan/"), 'id="plan-versus"', "</p>")
     assert f"The current forecast over the {daily_seed.HORIZON} days it shares with the plan" in versus
 
 
@@ -208,7 +203,7 @@ def test_earlier_forecasts_count_their_days_with_actuals(django_db_setup, django
             ForecastPoint.objects.bulk_create([
                 ForecastPoint(run=earlier, store=1, dept=1, date=date(2025, 12, 10) + timedelta(days=n), forecast=70.0,
                               lo80=60.0, hi80=80.0, lo95=50.0, hi95=90.0) for n in range(1, 8)])
-    html = _page(t, "/forecasts/?store=1&dept=1")
+    html = owner_page(t, "/forecasts/?store=1&dept=1")
     table = _between(html, 'id="earlier-forecasts"', "</thead>")
     assert "<th>Days with actuals</th>" in table and "Weeks" not in table
     assert "Type a store and a product or part of a code or name." in html and "e.g. 1-18" not in html
@@ -224,13 +219,13 @@ def test_an_override_over_many_days_and_the_stores_watch_speak_the_workspaces_wo
             override_create(actor=Actor.system(), scope=StoreScope.all(), level="series",
                             key={"store": 1, "dept": 1}, periods=days, percent=10, reason="promotion")
             Job.objects.create(kind=Job.Kind.TRAIN, status=Job.Status.SUCCEEDED, finished_at=timezone.now())
-    overrides = _page(t, "/forecasts/overrides/")
+    overrides = owner_page(t, "/forecasts/overrides/")
     assert f"{days[0]} – {days[-1]} (7 days)" in overrides and "7 weeks" not in overrides
-    stores = _page(t, "/stores/")
+    stores = owner_page(t, "/stores/")
     assert "The store and product figures are being recomputed" in stores and "department figures" not in stores
 
 
 def test_the_dashboards_year_to_date_shows_no_percentage_over_a_partial_base(shop):
-    card = _between(_page(shop, "/"), 'id="kpi-ytd"', 'id="vs-last-year"')
+    card = _between(owner_page(shop, "/"), 'id="kpi-ytd"', 'id="vs-last-year"')
     assert 'No comparison: the history starts <span class="nowrap">2024-10-01</span>' in card
     assert "%" not in card
