@@ -50,6 +50,8 @@ if QUICK:
 elif os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"):
     sys.exit("bench/chaos.py restarts the embedded PostgreSQL and Redis: unset DATABASE_URL/REDIS_URL")
 
+from saas.celery import app  # noqa: E402  (after the environment above: its settings are read when first used)
+
 
 class Proc:
     def __init__(self, name: str, cmd: list[str], env: dict, var: Path):
@@ -204,8 +206,6 @@ def age_beat_heartbeat() -> None:
 def recover_when_idle() -> None:
     """Quick mode: once the ML worker runs no training (the one PostgreSQL's restart cut short has ended),
     the job recovery beat sends every minute is sent now: a job left running goes back to the queue."""
-    from saas.celery import app
-
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         replies = app.control.inspect(timeout=1).active() or {}

@@ -32,7 +32,8 @@ def _copy(table: str, cols: list[str], frame) -> None:
         cur.cursor.copy_expert(f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv)", buf)
 
 
-def _status_of(forecast):
+def forecast_status(forecast):
+    """Each row's series status: the frame's own, or from its ``pooled`` flag (a frame from before statuses)."""
     if "status" in forecast.columns:
         return forecast["status"].astype(str)
     return forecast["pooled"].map({True: "pooled", False: "modelled"})
@@ -42,7 +43,7 @@ def forecast_points_write(*, run: ForecastRun, forecast) -> None:
     """COPY the forecast frame's rows, with each series' status, into the run
     (inside the caller's transaction). Inactive series have no rows."""
     out = forecast[["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled"]].copy()
-    out["status"] = _status_of(forecast).to_numpy()
+    out["status"] = forecast_status(forecast).to_numpy()
     out = out[out["status"] != "inactive"]
     out.insert(0, "run_id", run.pk)
     out["date"] = out["date"].dt.strftime("%Y-%m-%d")
@@ -55,7 +56,7 @@ def aggregate_frames(*, forecast, attributes: Attributes, quantiles: dict | None
     values, each location and item) of a forecast frame, via the ML core's
     ``aggregate``: one DataFrame level, key, date, forecast, lo80, hi80, lo95, hi95. ``holidays``: the
     model's holiday periods (their bands are the holiday segment's)."""
-    fc = forecast.assign(status=_status_of(forecast).to_numpy())
+    fc = forecast.assign(status=forecast_status(forecast).to_numpy())
     fc = fc[fc["status"] != "inactive"]
     parts = []
     # every live series is forecast for the same weeks, so each aggregate can be computed on its own rows
@@ -93,7 +94,7 @@ def forecast_run_write(*, version: ModelVersion, origin, forecast, kind: str, jo
     covariates whose values for some periods of the horizon were not uploaded (their last value held)."""
     pairs = forecast[["store", "dept"]].drop_duplicates()
     if status_counts is None:
-        status_counts = {k: int(v) for k, v in forecast.assign(status=_status_of(forecast).to_numpy())
+        status_counts = {k: int(v) for k, v in forecast.assign(status=forecast_status(forecast).to_numpy())
                          .drop_duplicates(["store", "dept"])["status"].value_counts().items()}
     run = ForecastRun.objects.create(
         model_version=version, kind=kind, origin=origin, horizon=version.horizon, series=int(len(pairs)),

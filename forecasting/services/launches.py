@@ -7,6 +7,7 @@ import pandas as pd
 
 from forecasting.ml.launches import NEW, launch_forecast
 from forecasting.selectors.catalog import data_settings, hierarchy_attributes
+from forecasting.services.forecasts import forecast_status
 
 
 def forecast_with_launches(*, forecast: pd.DataFrame, status_counts: dict | None = None) -> tuple[pd.DataFrame, dict | None]:
@@ -17,8 +18,7 @@ def forecast_with_launches(*, forecast: pd.DataFrame, status_counts: dict | None
     new = launch_forecast(forecast, attributes.item, data_settings().frequency, attributes.grouping("item"))
     if new.empty:
         return forecast, status_counts
-    if "status" not in forecast.columns:
-        forecast = forecast.assign(status=forecast["pooled"].map({True: "pooled", False: "modelled"}))
+    forecast = forecast.assign(status=forecast_status(forecast).to_numpy())
     new = new.assign(date=pd.to_datetime(new["date"]))
     combined = pd.concat([forecast.assign(date=pd.to_datetime(forecast["date"])), new], ignore_index=True)
     series = int(new[["store", "dept"]].drop_duplicates().shape[0])
