@@ -34,7 +34,7 @@ CHROMIUM = "/usr/bin/chromium"
 # the longest modules (minutes each) start first, so that with `make test`'s parallel processes (a module per
 # process at a time, in this order: the Makefile turns off xdist's own ordering by number of tests, which put
 # these single-test modules last) no process is left running one of them alone at the end
-LONGEST_FIRST = ("tests/bench/test_bench_quick.py", "tests/forecasting/catalog/test_favorita.py",
+LONGEST_FIRST = ("tests/bench/test_bench_quick.py",
                  "tests/browser/test_favorita_page.py", "tests/demo/test_bootstrap_worker.py",
                  "tests/saas/test_make_run.py", "tests/saas/test_fuzz_api.py", "tests/forecasting/api/test_uploads.py",
                  "tests/forecasting/services/test_auto_rollback_worker.py", "tests/forecasting/services/test_training.py",
