@@ -16,6 +16,12 @@ launched product was sold:
 * coverage of the 80 % and 95 % bands (the target for a calibrated band: 80 % and 95 %, within 10 points:
   a new item's demand is that of an unknown peer).
 
+A store opening is scored the same way: one store of the most common format is left out of the history
+altogether and announced with an opening day the day after the origin; its rows (``opening_forecast``: each
+product as it sells in the similar stores, by the store attribute, format or region, that best predicts the
+other stores' levels) are scored on every store-day it sold a product that was not launched, beside the same
+product's mean in the stores of its format, in every store, and nothing.
+
     .venv/bin/python bench/launches.py [--quick]
 
 ``--quick``: a smaller retailer and model, seconds; targets printed, not enforced.
@@ -36,19 +42,27 @@ import pandas as pd  # noqa: E402
 from _data import add_quick, verdict  # noqa: E402
 
 from demo.retailer import generate  # noqa: E402
-from forecasting.ml.launches import launch_dates, launch_forecast, peer_attribute, period_end  # noqa: E402
+from forecasting.ml.launches import (  # noqa: E402
+    launch_dates,
+    launch_forecast,
+    opening_forecast,
+    opening_peer_attribute,
+    peer_attribute,
+    period_end,
+)
 from forecasting.ml.periodic import engine  # noqa: E402
 
 H = 42
 
 
-def _retailer(quick: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _retailer(quick: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     shape = {"stores": 8, "products": 80, "days": 560} if quick else {"stores": 24, "products": 150, "days": 730}
     with tempfile.TemporaryDirectory() as folder:
         files = generate(Path(folder), seed=11, **shape)
         sales = pd.read_csv(files["sales"], sep=";", decimal=",", parse_dates=["date"])
         products = pd.read_csv(files["products"])
-    return sales, products
+        shops = pd.read_csv(files["stores"], dtype={"store": str})
+    return sales, products, shops
 
 
 def _frame(forecast: pd.DataFrame, stores: dict, items: dict) -> pd.DataFrame:
@@ -84,12 +98,36 @@ def _mean_rule(served: pd.DataFrame, items: pd.DataFrame, attr: str | None) -> p
     return pd.concat(frames, ignore_index=True)
 
 
+def _same_item_rule(served: pd.DataFrame, store: int, peers: list[int] | None) -> pd.DataFrame:
+    """A simpler rule for the opened store: each product's mean forecast in ``peers`` (None: every store)."""
+    rows = served if peers is None else served[served["store"].isin(peers)]
+    mean = rows.groupby(["dept", "date"], as_index=False)["forecast"].mean()
+    return mean.assign(store=store, lo80=np.nan, hi80=np.nan, lo95=np.nan, hi95=np.nan)
+
+
+def _table(rows: list) -> None:
+    print(f"\n{'rule':<44}{'WAPE':>8}{'cov80':>8}{'cov95':>8}{'store-days':>12}{'unforecast':>12}")
+    for name, s in rows:
+        cov = "".join(f"{s[k]:>8.2f}" if s[k] is not None else f"{'—':>8}" for k in ("cov80", "cov95"))
+        print(f"{name:<44}{s['wape']:>8.3f}{cov}{s['rows']:>12,}{s['missing']:>12,}")
+
+
+def _verdicts(what: str, rows: list) -> bool:
+    ours = rows[0][1]
+    beats = ours["wape"] < min(s["wape"] for _, s in rows[1:])
+    calibrated = ours["cov80"] is not None and abs(ours["cov80"] - 0.80) <= 0.10 and abs(ours["cov95"] - 0.95) <= 0.10
+    print(f"{'PASS' if beats else 'FAIL'}: {what}: the peers' WAPE {ours['wape']:.3f} is below every other rule's")
+    print(f"{'PASS' if calibrated else 'FAIL'}: {what}: coverage 80 % {ours['cov80']:.0%}, 95 % {ours['cov95']:.0%} "
+          "(targets 80 % and 95 %, within 10 points)")
+    return beats and calibrated
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_quick(p)
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    sales, products = _retailer(args.quick)
+    sales, products, shops = _retailer(args.quick)
     first = sales.groupby("sku")["date"].min()
     start, end = sales["date"].min(), sales["date"].max()
     launched = first[first > start + pd.Timedelta(days=60)]
@@ -97,10 +135,13 @@ def main(argv=None) -> int:
     origins = [d - pd.Timedelta(days=1) for d in launched.sort_values()]
     origin = max(origins, key=lambda o: int(((launched > o) & (launched <= o + pd.Timedelta(days=H))).sum()))
     announced = launched[(launched > origin) & (launched <= origin + pd.Timedelta(days=H))]
-    history = sales[sales["date"] <= origin]
+    common = shops["format"].value_counts().index[0]
+    opened = shops.loc[shops["format"] == common, "store"].iloc[-1]  # the store announced, its history left out
+    history = sales[(sales["date"] <= origin) & (sales["store"].astype(str) != opened)]
     print(f"generated retailer: {sales['store'].nunique()} stores, {sales['sku'].nunique()} products, "
           f"{start.date()}..{end.date()}; origin {origin.date()}, horizon {H} days; "
-          f"{len(announced)} products launched in it ({', '.join(announced.index[:6])}{' ...' if len(announced) > 6 else ''})")
+          f"{len(announced)} products launched in it ({', '.join(announced.index[:6])}{' ...' if len(announced) > 6 else ''}); "
+          f"store {opened} ({common}) announced to open on {(origin + pd.Timedelta(days=1)).date()}")
 
     config = engine.Config(freq="D", horizon=H, windows=1, num_rounds=150 if args.quick else 400)
     frame = pd.DataFrame({"location": history["store"].astype(str), "item": history["sku"], "date": history["date"],
@@ -114,8 +155,8 @@ def main(argv=None) -> int:
     chosen = peer_attribute(served, items, ["category", "brand"])
     ours = launch_forecast(served, items, "D", ["category", "brand"])
 
-    after = sales[(sales["date"] > origin) & (sales["date"] <= origin + pd.Timedelta(days=H))
-                  & sales["sku"].isin(announced.index)]
+    horizon = sales[(sales["date"] > origin) & (sales["date"] <= origin + pd.Timedelta(days=H))]
+    after = horizon[horizon["sku"].isin(announced.index) & (horizon["store"].astype(str) != opened)]
     truth = pd.DataFrame({"store": after["store"].astype(str).map(stores), "dept": after["sku"].map(codes),
                           "date": after["date"], "units": after["units"]})
     print(f"peers chosen on the other products' levels: {'the same ' + chosen if chosen else 'every product'} "
@@ -124,18 +165,30 @@ def main(argv=None) -> int:
             ("mean of the same category", _scores(_mean_rule(served, items, "category"), truth)),
             ("mean of every product", _scores(_mean_rule(served, items, None), truth)),
             ("no forecast (0)", _scores(ours.iloc[:0], truth))]
-    print(f"\n{'rule':<36}{'WAPE':>8}{'cov80':>8}{'cov95':>8}{'store-days':>12}{'unforecast':>12}")
-    for name, s in rows:
-        cov = "".join(f"{s[k]:>8.2f}" if s[k] is not None else f"{'—':>8}" for k in ("cov80", "cov95"))
-        print(f"{name:<36}{s['wape']:>8.3f}{cov}{s['rows']:>12,}{s['missing']:>12,}")
-    ours = rows[0][1]
-    beats = ours["wape"] < min(s["wape"] for _, s in rows[1:])
-    calibrated = ours["cov80"] is not None and abs(ours["cov80"] - 0.80) <= 0.10 and abs(ours["cov95"] - 0.95) <= 0.10
-    print(f"\n{'PASS' if beats else 'FAIL'}: the peers' WAPE {ours['wape']:.3f} is below every other rule's")
-    print(f"{'PASS' if calibrated else 'FAIL'}: coverage 80 % {ours['cov80']:.0%}, 95 % {ours['cov95']:.0%} "
-          "(targets 80 % and 95 %, within 10 points)")
+    _table(rows)
+
+    # the store opening: each product as it sells in the similar stores
+    locations = shops.assign(id=shops["store"].map(stores)).set_index("id")[["region", "format"]].astype(object)
+    locations["opening_date"] = np.where(locations.index == stores[opened],
+                                         str((origin + pd.Timedelta(days=1)).date()), None)
+    store_id, alike = stores[opened], [stores[s] for s in shops.loc[shops["format"] == common, "store"] if s != opened]
+    by = opening_peer_attribute(served, locations, ["region", "format"])
+    mine = opening_forecast(served, locations, "D", ["region", "format"])
+    sold = horizon[(horizon["store"].astype(str) == opened) & ~horizon["sku"].isin(announced.index)]
+    truth = pd.DataFrame({"store": store_id, "dept": sold["sku"].map(codes), "date": sold["date"],
+                          "units": sold["units"]})
+    opening = [(f"ours, opening: mixture median ({by or 'every store'})", _scores(mine, truth)),
+               (f"mean of the same product in {common} stores", _scores(_same_item_rule(served, store_id, alike), truth)),
+               ("mean of the same product in every store", _scores(_same_item_rule(served, store_id, None), truth)),
+               ("no forecast (0)", _scores(mine.iloc[:0], truth))]
+    print(f"\nstore {opened} announced: peers chosen on the other stores' levels: "
+          f"{'the same ' + by if by else 'every store'}")
+    _table(opening)
+    print()
+    ok = _verdicts("launches", rows)
+    ok = _verdicts("store opening", opening) and ok
     print(f"seconds: {time.perf_counter() - t0:.1f}")
-    return verdict(beats and calibrated, args.quick)
+    return verdict(ok, args.quick)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ Targets (issue 20): training time at the largest count <= 2.7x that at the middl
 series (the limit scaled by the ratio of the two counts), the training's memory at the largest <= 1.25x that
 at the smallest, Dask <= 1.3x the in-process time, and its forecasts equal to 1e-9.
 
-    .venv/bin/python bench/scale.py --quick            # 300 / 600 / 1,200 series, under a minute
+    .venv/bin/python bench/scale.py --quick            # 100 / 200 / 400 series, half a minute
     .venv/bin/python bench/scale.py --sizes 5000,20000  # the full model settings
 """
 from __future__ import annotations
@@ -138,11 +138,11 @@ def row(label: str, r: dict) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="300 / 600 / 1,200 series, small model settings")
+    p.add_argument("--quick", action="store_true", help="100 / 200 / 400 series, small model settings")
     p.add_argument("--sizes", default=None, help="series counts, comma-separated (default 5000,20000,50000)")
     p.add_argument("--days", type=int, default=None, help=f"days of history (default {DAYS}; --quick 400)")
     p.add_argument("--partition-series", type=int, default=None,
-                   help="series per partition (default 5000, the product's; --quick 200)")
+                   help="series per partition (default 5000, the product's; --quick 100)")
     p.add_argument("--threads", type=int, default=2, help="LightGBM threads of the fit (ML_NUM_THREADS)")
     p.add_argument("--no-dask", action="store_true", help="skip the Dask run")
     for hidden in ("--folder", "--out", "--address"):
@@ -152,9 +152,9 @@ def main() -> int:
     if args.child:
         child(args)
         return 0
-    sizes = [int(s) for s in (args.sizes or ("300,600,1200" if args.quick else "5000,20000,50000")).split(",")]
+    sizes = [int(s) for s in (args.sizes or ("100,200,400" if args.quick else "5000,20000,50000")).split(",")]
     days = args.days or (400 if args.quick else DAYS)
-    args.partition_series = args.partition_series or (200 if args.quick else 5000)
+    args.partition_series = args.partition_series or (100 if args.quick else 5000)
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     print(f"daily SKU x store retailer, {days} days, promotion as a known covariate; "
           f"{args.partition_series:,} series per partition; {os.cpu_count()} CPUs; "

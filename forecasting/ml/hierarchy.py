@@ -43,7 +43,7 @@ import pandas as pd
 
 from . import intervals
 from .calendar_feats import holiday_flags
-from .launches import LAUNCH_ATTRIBUTES
+from .launches import DATE_ATTRIBUTES
 
 SIDES = ("location", "item")
 KEY_COLUMN = {"location": "store", "item": "dept"}  # the frame column holding a side's id
@@ -122,7 +122,7 @@ class Attributes:
     def grouping(self, side: str) -> list[str]:
         """The attributes of a side that form levels, in their order."""
         frame = getattr(self, side)
-        return [a for a in frame.columns if a not in LAUNCH_ATTRIBUTES and _groups(frame[a], len(frame))]
+        return [a for a in frame.columns if a not in DATE_ATTRIBUTES and _groups(frame[a], len(frame))]
 
     def levels(self) -> list[str]:
         out = ["total"]

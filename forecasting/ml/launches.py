@@ -12,24 +12,32 @@ linear distribution through its 2.5th, 10th, 50th, 90th and 97.5th percentiles).
 mixture's median (the figure with the least absolute error: a category's mean is led by its best sellers,
 while most new products sell like its typical one), its bands the mixture's 10th-90th and 2.5th-97.5th
 percentiles: wider than a known series' (they hold which peer the item turns out to be, not only the
-period's noise). Periods before the launch get no rows; the item's status is ``new``. Pure pandas: the service reads the attributes and writes the rows."""
+period's noise). Periods before the launch get no rows; the item's status is ``new``.
+
+A location announced with an opening date (a location attribute named in ``OPENING_ATTRIBUTES``) is the same
+rule with the sides swapped (``opening_forecast``): each item its peers sell is forecast from the same item
+in the similar locations (those sharing the location attribute that best tells locations' levels apart, e.g.
+their format or region), from the opening day on. Pure pandas: the service reads the attributes and writes
+the rows."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 LAUNCH_ATTRIBUTES = ("launch_date", "launch", "launched", "launch_day", "available_from", "introduction_date")
+OPENING_ATTRIBUTES = ("opening_date", "open_date", "opened", "opening", "opening_day", "opened_on")
+DATE_ATTRIBUTES = LAUNCH_ATTRIBUTES + OPENING_ATTRIBUTES  # days, not groups: never a hierarchy level
 NEW = "new"
 MIN_PEERS = 5  # fewer peers in a location: every item sold there
 GRACE = pd.Timedelta(days=56)  # a launch this long before the forecast's first period: its unsold locations get none
 LEVELS = {"lo95": 0.025, "lo80": 0.10, "forecast": 0.5, "hi80": 0.90, "hi95": 0.975}  # a forecast's points
 
 
-def launch_dates(items: pd.DataFrame) -> dict[int, pd.Timestamp]:
-    """{item id: launch day} of the items whose attributes name one (the first launch attribute they have
-    that reads as a date). ``items``: indexed by item id, one column per attribute."""
+def launch_dates(items: pd.DataFrame, names: tuple[str, ...] = LAUNCH_ATTRIBUTES) -> dict[int, pd.Timestamp]:
+    """{item id: launch day} of the items whose attributes name one (the first of ``names`` they have that
+    reads as a date). ``items``: indexed by item id, one column per attribute (locations alike)."""
     out = {}
-    for name in LAUNCH_ATTRIBUTES:
+    for name in names:
         if name not in items.columns:
             continue
         days = pd.to_datetime(items[name], errors="coerce", format="mixed")
@@ -52,10 +60,33 @@ def launch_forecast(forecast: pd.DataFrame, items: pd.DataFrame, freq: str, grou
     ``forecast`` (the served frame of the same columns), from their launch period to the horizon's end.
     ``grouping``: the item attributes that form hierarchy levels, in order (the first the item has chooses
     its peers)."""
+    return _announced(forecast, items, freq, grouping, LAUNCH_ATTRIBUTES)
+
+
+def opening_forecast(forecast: pd.DataFrame, locations: pd.DataFrame, freq: str,
+                     grouping: list[str]) -> pd.DataFrame:
+    """The same rows for the locations announced with an opening date: each item their peers sell, forecast
+    from the same item in the similar locations (``grouping``: the location attributes that form levels)."""
+    swapped = _announced(_swap(forecast), locations, freq, grouping, OPENING_ATTRIBUTES)
+    return _swap(swapped)[list(swapped.columns)]
+
+
+def opening_peer_attribute(forecast: pd.DataFrame, locations: pd.DataFrame, grouping: list[str]) -> str | None:
+    """The location attribute an announced location's peers share (``peer_attribute`` along the locations)."""
+    return peer_attribute(_swap(forecast), locations, grouping)
+
+
+def _swap(frame: pd.DataFrame) -> pd.DataFrame:
+    """Locations as items and items as locations: the launch rule read along the other side."""
+    return frame.rename(columns={"store": "dept", "dept": "store"})
+
+
+def _announced(forecast: pd.DataFrame, items: pd.DataFrame, freq: str, grouping: list[str],
+               names: tuple[str, ...]) -> pd.DataFrame:
     if forecast.empty:
         return _empty(forecast)
     first = pd.Timestamp(pd.to_datetime(forecast["date"]).min())
-    launches = {i: d for i, d in launch_dates(items).items() if d + GRACE >= first}
+    launches = {i: d for i, d in launch_dates(items, names).items() if d + GRACE >= first}
     if not launches:
         return _empty(forecast)
     served = set(forecast["dept"].unique())

@@ -13,6 +13,7 @@ from accounts.scope import StoreScope
 from forecasting.ingest.data_settings import WRITABLE
 from forecasting.ingest.mapping.roles import MappingError, parse_mapping
 from forecasting.ml.hierarchy import Attributes
+from forecasting.ml.launches import OPENING_ATTRIBUTES, launch_dates
 from forecasting.models import CovariateSpec, DataSettings, Item, Layout, Location
 
 ATTR_PREFIX = {"location": "location.", "item": "item."}
@@ -275,3 +276,11 @@ def hierarchy_attributes() -> Attributes:
     """The locations' and items' attributes as the ML core's hierarchy reads them (its levels and keys)."""
     return Attributes.from_records(dict(Location.objects.values_list("id", "attrs")),
                                    dict(Item.objects.values_list("id", "attrs")))
+
+
+def announced_opening(location: int) -> bool:
+    """True when the location is announced with an opening date (its ``new`` series are forecast from the same
+    items in similar locations, not from similar items in it)."""
+    attrs = Attributes.from_records({location: Location.objects.filter(pk=location).values_list("attrs", flat=True)
+                                     .first() or {}}).location
+    return bool(launch_dates(attrs, OPENING_ATTRIBUTES))

@@ -1,23 +1,31 @@
-"""The forecast of items announced with a launch date and no sale yet (issue 18 item 5), added to a run's
-rows before they are written (training and refresh, either engine): forecasting/ml/launches.py makes them
-from the item's peers in each location; their status is ``new``."""
+"""The forecast of items announced with a launch date and of locations announced with an opening date, with
+no sale yet (issue 18 item 5), added to a run's rows before they are written (training and refresh, either
+engine): forecasting/ml/launches.py makes them from the item's peers in each location, and from the same
+item in the similar locations; their status is ``new``."""
 from __future__ import annotations
 
 import pandas as pd
 
-from forecasting.ml.launches import NEW, launch_forecast
+from forecasting.ml.launches import NEW, launch_forecast, opening_forecast
 from forecasting.selectors.catalog import data_settings, hierarchy_attributes
 from forecasting.services.forecasts import forecast_status
 
 
 def forecast_with_launches(*, forecast: pd.DataFrame, status_counts: dict | None = None) -> tuple[pd.DataFrame, dict | None]:
-    """``forecast`` with the announced items' rows, and ``status_counts`` with their series counted as new."""
+    """``forecast`` with the announced items' and locations' rows, and ``status_counts`` with their series
+    counted as new."""
     attributes = hierarchy_attributes()
-    if attributes.item.empty or forecast.empty:
+    if forecast.empty:
         return forecast, status_counts
-    new = launch_forecast(forecast, attributes.item, data_settings().frequency, attributes.grouping("item"))
-    if new.empty:
+    freq = data_settings().frequency
+    parts = [launch_forecast(forecast, attributes.item, freq, attributes.grouping("item"))
+             if not attributes.item.empty else None,
+             opening_forecast(forecast, attributes.location, freq, attributes.grouping("location"))
+             if not attributes.location.empty else None]
+    parts = [p for p in parts if p is not None and not p.empty]
+    if not parts:
         return forecast, status_counts
+    new = pd.concat(parts, ignore_index=True)
     forecast = forecast.assign(status=forecast_status(forecast).to_numpy())
     new = new.assign(date=pd.to_datetime(new["date"]))
     combined = pd.concat([forecast.assign(date=pd.to_datetime(forecast["date"])), new], ignore_index=True)

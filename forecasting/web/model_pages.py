@@ -18,7 +18,7 @@ from forecasting.charts.model import backtest_chart, importance_chart
 from forecasting.charts.monitoring import live_accuracy_chart
 from forecasting.ml.periods import year_before
 from forecasting.models import Override
-from forecasting.selectors.catalog import data_settings, member_id, series_codes, workspace_words
+from forecasting.selectors.catalog import announced_opening, data_settings, member_id, series_codes, workspace_words
 from forecasting.selectors.dataset import sales_week_count, series_choices, series_history
 from forecasting.selectors.forecast import (
     active_model,
@@ -202,6 +202,7 @@ def forecast_page(request):
                driver_week=points[0]["date"] if points else None, earlier=earlier,
                assumptions=forecast_assumptions(version=ctx["active"], run=run) if points else [],
                status=found.get("status") if found else None, run=run,
+               opening=bool(found) and found.get("status") == "new" and announced_opening(store),
                chart=forecast_chart(history, points, f"{words.location} {codes.of(store, dept)['location']} · "
                                                      f"{words.item} {codes.of(store, dept)['item']}",
                                                     last_year=last_year, earlier=earlier, measure=Measure.of(words))

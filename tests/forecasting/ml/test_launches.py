@@ -1,5 +1,6 @@
 """Issue 18 item 5: an item announced with a launch date and no sale yet is forecast from that date, as its
-peers sell in each location (forecasting/ml/launches.py)."""
+peers sell in each location; a location announced with an opening date, from the same items in the similar
+locations (forecasting/ml/launches.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +8,15 @@ import pandas as pd
 import pytest
 
 from forecasting.ml.hierarchy import Attributes
-from forecasting.ml.launches import MIN_PEERS, NEW, launch_dates, launch_forecast, mixture_quantiles, peer_attribute
+from forecasting.ml.launches import (
+    MIN_PEERS,
+    NEW,
+    launch_dates,
+    launch_forecast,
+    mixture_quantiles,
+    opening_forecast,
+    peer_attribute,
+)
 
 DAYS = pd.date_range("2026-11-01", periods=14, freq="D")
 A, B = range(1, 7), range(7, 13)
@@ -102,3 +111,37 @@ def test_a_launch_date_is_no_hierarchy_level():
     attrs = {i: {"category": "A" if i % 2 else "B", "launch_date": "2026-11-05" if i < 4 else "2026-12-01",
                  "brand": "X" if i < 4 else "Y"} for i in range(1, 8)}  # dates that would group like a brand
     assert Attributes.from_records(item=attrs).grouping("item") == ["brand", "category"]
+
+
+def _chain() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stores 1..6 are hypermarkets (an item sells about 100 x its number there), 7..12 kiosks (about 10 x);
+    store 30, a kiosk, opens on 2026-11-05 and has sold nothing."""
+    level = {s: (100.0 if s <= 6 else 10.0) + s for s in range(1, 13)}
+    rows = [{"store": s, "dept": i, "date": d, "forecast": level[s] * i} for s in level for i in (1, 2) for d in DAYS]
+    f = pd.DataFrame(rows)
+    served = f.assign(lo80=f["forecast"] * 0.9, hi80=f["forecast"] * 1.1, lo95=f["forecast"] * 0.8,
+                      hi95=f["forecast"] * 1.2, pooled=False, status="modelled")
+    attrs = {s: {"format": "hyper" if s <= 6 else "kiosk"} for s in level}
+    attrs[30] = {"format": "kiosk", "opening_date": "2026-11-05"}
+    return served, Attributes.from_records(location=attrs).location
+
+
+def test_an_announced_store_is_forecast_from_its_opening_as_the_same_items_sell_in_stores_like_it():
+    served, stores = _chain()
+    new = opening_forecast(served, stores, "D", ["format"])
+    assert list(new.columns) == list(served.columns)
+    assert set(new["store"]) == {30} and set(new["dept"]) == {1, 2} and (new["status"] == NEW).all()
+    assert new["date"].min() == pd.Timestamp("2026-11-05") and new["date"].nunique() == 10
+    for item in (1, 2):  # as the same item sells in the kiosks (10..22 x its number), not in the hypermarkets
+        mine = new[new["dept"] == item]["forecast"]
+        assert ((mine >= 17 * item * 0.8) & (mine <= 22 * item * 1.2)).all(), mine.tolist()
+    assert (new["lo80"] <= new["forecast"]).all() and (new["forecast"] <= new["hi80"]).all()
+
+
+def test_a_store_already_selling_or_without_an_opening_date_gets_nothing_and_the_date_is_no_level():
+    served, stores = _chain()
+    assert opening_forecast(served, stores.drop(columns="opening_date"), "D", ["format"]).empty
+    stores.loc[3, "opening_date"] = "2026-11-02"  # store 3 sells every item already
+    assert set(opening_forecast(served, stores, "D", ["format"])["store"]) == {30}
+    attrs = {s: {"format": "a" if s % 2 else "b", "opening_date": f"2026-1{s % 2}-01"} for s in range(1, 9)}
+    assert Attributes.from_records(location=attrs).grouping("location") == ["format"]
