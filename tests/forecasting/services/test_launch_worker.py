@@ -97,5 +97,6 @@ def test_an_announced_product_is_forecast_from_its_launch_day(celery_worker_proc
         codes = {v: k for k, v in Location.objects.values_list("id", "code")}
         statuses = dict(ForecastPoint.objects.filter(run=refreshed, dept=new_id).values_list("store", "status")
                         .distinct())
-    assert statuses == {codes[s]: "modelled" if s == STORES[0] else "new" for s in STORES}, statuses
+    # the announced store now gets the product too: as it sells in the store that sells it
+    assert statuses == {codes[s]: "modelled" if s == STORES[0] else "new" for s in [*STORES, NEW_STORE]}, statuses
 
