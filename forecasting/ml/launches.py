@@ -17,9 +17,14 @@ period's noise). Periods before the launch get no rows; the item's status is ``n
 A location announced with an opening date (a location attribute named in ``OPENING_ATTRIBUTES``) is the same
 rule with the sides swapped (``opening_forecast``): each item its peers sell is forecast from the same item
 in the similar locations (those sharing the location attribute that best tells locations' levels apart, e.g.
-their format or region), from the opening day on. Pure pandas: the service reads the attributes and writes
-the rows."""
+their format or region), from the opening day on, with two differences (``OPENING``): its forecast is the
+peers' mean (the same product sells alike in stores of a kind: no ramp-up to allow for, and a new product's
+skew toward its typical peer does not apply), and an item no similar location sells gets no forecast (a
+chain's assortment goes by its kind of store: an express store does not carry what only hypermarkets sell).
+bench/launches.py measures both choices. Pure pandas: the service reads the attributes and writes the rows."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,6 +36,20 @@ NEW = "new"
 MIN_PEERS = 5  # fewer peers in a location: every item sold there
 GRACE = pd.Timedelta(days=56)  # a launch this long before the forecast's first period: its unsold locations get none
 LEVELS = {"lo95": 0.025, "lo80": 0.10, "forecast": 0.5, "hi80": 0.90, "hi95": 0.975}  # a forecast's points
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How announced members of one side are forecast from their peers."""
+
+    names: tuple[str, ...]   # the attributes that announce a member with a date
+    min_peers: int           # fewer peers selling there: every member selling there (fallback) or none
+    center: str              # "median": the mixture's median; "mean": the peers' mean forecast
+    fallback: bool           # too few peers: every member selling there (True), or no forecast (False)
+
+
+LAUNCH = Rule(LAUNCH_ATTRIBUTES, MIN_PEERS, "median", True)
+OPENING = Rule(OPENING_ATTRIBUTES, 1, "mean", False)
 
 
 def launch_dates(items: pd.DataFrame, names: tuple[str, ...] = LAUNCH_ATTRIBUTES) -> dict[int, pd.Timestamp]:
@@ -60,37 +79,37 @@ def launch_forecast(forecast: pd.DataFrame, items: pd.DataFrame, freq: str, grou
     ``forecast`` (the served frame of the same columns), from their launch period to the horizon's end.
     ``grouping``: the item attributes that form hierarchy levels, in order (the first the item has chooses
     its peers)."""
-    return _announced(forecast, items, freq, grouping, LAUNCH_ATTRIBUTES)
+    return _announced(forecast, items, freq, grouping, LAUNCH)
 
 
 def opening_forecast(forecast: pd.DataFrame, locations: pd.DataFrame, freq: str,
                      grouping: list[str]) -> pd.DataFrame:
     """The same rows for the locations announced with an opening date: each item their peers sell, forecast
     from the same item in the similar locations (``grouping``: the location attributes that form levels)."""
-    swapped = _announced(_swap(forecast), locations, freq, grouping, OPENING_ATTRIBUTES)
-    return _swap(swapped)[list(swapped.columns)]
+    swapped = _announced(swap(forecast), locations, freq, grouping, OPENING)
+    return swap(swapped)[list(swapped.columns)]
 
 
 def opening_peer_attribute(forecast: pd.DataFrame, locations: pd.DataFrame, grouping: list[str]) -> str | None:
     """The location attribute an announced location's peers share (``peer_attribute`` along the locations)."""
-    return peer_attribute(_swap(forecast), locations, grouping)
+    return peer_attribute(swap(forecast), locations, grouping, OPENING.min_peers)
 
 
-def _swap(frame: pd.DataFrame) -> pd.DataFrame:
+def swap(frame: pd.DataFrame) -> pd.DataFrame:
     """Locations as items and items as locations: the launch rule read along the other side."""
     return frame.rename(columns={"store": "dept", "dept": "store"})
 
 
 def _announced(forecast: pd.DataFrame, items: pd.DataFrame, freq: str, grouping: list[str],
-               names: tuple[str, ...]) -> pd.DataFrame:
+               rule: Rule) -> pd.DataFrame:
     if forecast.empty:
         return _empty(forecast)
     first = pd.Timestamp(pd.to_datetime(forecast["date"]).min())
-    launches = {i: d for i, d in launch_dates(items, names).items() if d + GRACE >= first}
+    launches = {i: d for i, d in launch_dates(items, rule.names).items() if d + GRACE >= first}
     if not launches:
         return _empty(forecast)
     served = set(forecast["dept"].unique())
-    chosen = peer_attribute(forecast, items, grouping)
+    chosen = peer_attribute(forecast, items, grouping, rule.min_peers)
     ends = period_end(forecast["date"], freq)
     frames = []
     for item, day in sorted(launches.items()):
@@ -100,30 +119,37 @@ def _announced(forecast: pd.DataFrame, items: pd.DataFrame, freq: str, grouping:
         if rows.empty:
             continue
         peers = _peers(item, items, [chosen], served - {item}) if chosen else set()
-        frames.append(_from_peers(rows, peers, item))
+        frames.append(_from_peers(rows, peers, item, rule))
     return pd.concat(frames, ignore_index=True) if frames else _empty(forecast)
 
 
-def peer_attribute(forecast: pd.DataFrame, items: pd.DataFrame, grouping: list[str]) -> str | None:
+def peer_attribute(forecast: pd.DataFrame, items: pd.DataFrame, grouping: list[str],
+                   min_peers: int = MIN_PEERS) -> str | None:
     """The grouping attribute whose peers best predict an item's level, or None (every item of the location):
     each item with a forecast is taken as new, its mean forecast in a location predicted by the median of
     its peers' there (leave it out; fewer than MIN_PEERS peers: every other item there), and the attribute
     with the least absolute error wins (ties: none, the simpler rule)."""
     level = forecast.groupby(["store", "dept"], as_index=False)["forecast"].mean()
-    best, best_error = None, _loo_error(level, pd.Series("all", index=level.index))
+    best, best_error = None, _loo_error(level, _values(level, items, None), min_peers=min_peers)
     for attr in grouping:
         if attr not in items.columns:
             continue
-        value = level["dept"].map(items[attr]).astype(object)
-        error = _loo_error(level, value.where(value.notna(), None))
+        error = _loo_error(level, _values(level, items, attr), min_peers=min_peers)
         if error < best_error - 1e-9:
             best, best_error = attr, error
     return best
 
 
-def _loo_error(level: pd.DataFrame, value: pd.Series) -> float:
-    """Sum over (location, item) of |the median of the other items of its group there - its level|; an item
-    with no value, or in a group of fewer than MIN_PEERS others, is predicted by every other item there."""
+def _values(level: pd.DataFrame, items: pd.DataFrame, attr: str | None) -> pd.Series:
+    if attr is None:
+        return pd.Series("all", index=level.index)
+    value = level["dept"].map(items[attr]).astype(object)
+    return value.where(value.notna(), None)
+
+
+def _loo_error(level: pd.DataFrame, value: pd.Series, min_peers: int = MIN_PEERS) -> float:
+    """Sum over (location, item) of |the median of the other items of its group there - its level|; an item with no value, or in a group of fewer than ``min_peers`` others, is predicted by every
+    other item there."""
     total = 0.0
     for _, part in level.assign(group=value.to_numpy()).groupby("store"):
         v = part["forecast"].to_numpy(float)
@@ -131,7 +157,7 @@ def _loo_error(level: pd.DataFrame, value: pd.Series) -> float:
         groups = part["group"].to_numpy(object)
         for g in {x for x in groups if x is not None}:
             rows = np.flatnonzero(groups == g)
-            if len(rows) - 1 >= MIN_PEERS:
+            if len(rows) - 1 >= min_peers:
                 pred[rows] = _loo_medians(v[rows])
         total += float(np.nansum(np.abs(pred - v)))
     return total
@@ -164,13 +190,17 @@ def _peers(item: int, items: pd.DataFrame, grouping: list[str], served: set) -> 
     return set()
 
 
-def _from_peers(rows: pd.DataFrame, peers: set, item: int) -> pd.DataFrame:
-    """Per location and period: the mixture of the peers' distributions (every item there when fewer than
-    MIN_PEERS peers sell in the location)."""
-    mine = rows[rows["dept"].isin(peers)]
+def _from_peers(rows: pd.DataFrame, peers: set, item: int, rule: Rule) -> pd.DataFrame:
+    """Per location and period: the mixture of the peers' distributions (fewer than the rule's minimum of
+    peers selling in the location: every item there, or none); the forecast its median, or the peers' mean
+    forecast (within the 80 % band)."""
+    mine = rows[rows["dept"].isin(peers)] if peers else rows
     counts = mine.groupby("store")["dept"].nunique()
-    few = set(rows["store"].unique()) - set(counts.index[counts >= MIN_PEERS])
-    basis = pd.concat([mine[~mine["store"].isin(few)], rows[rows["store"].isin(few)]], ignore_index=True)
+    few = set(rows["store"].unique()) - set(counts.index[counts >= rule.min_peers])
+    kept = [mine[~mine["store"].isin(few)]] + ([rows[rows["store"].isin(few)]] if rule.fallback else [])
+    basis = pd.concat(kept, ignore_index=True)
+    if basis.empty:
+        return _empty(rows)
     basis = basis.sort_values(["store", "date", "dept"], kind="stable")
     cols = list(LEVELS)
     points = np.sort(basis[cols].to_numpy(float), axis=1)  # a peer's five points, in order
@@ -180,6 +210,10 @@ def _from_peers(rows: pd.DataFrame, peers: set, item: int) -> pd.DataFrame:
     out = keys.copy()
     for col, q in zip(cols, mixture_quantiles(points, group, len(keys), list(LEVELS.values())).T):
         out[col] = q
+    if rule.center == "mean":
+        mean = np.bincount(group, weights=basis["forecast"].to_numpy(float), minlength=len(keys)) / np.bincount(
+            group, minlength=len(keys))
+        out["forecast"] = np.clip(mean, out["lo80"].to_numpy(), out["hi80"].to_numpy())
     return out.assign(dept=item, pooled=False, status=NEW)[
         ["store", "dept", "date", "forecast", "lo80", "hi80", "lo95", "hi95", "pooled", "status"]]
 

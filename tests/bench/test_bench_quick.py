@@ -60,7 +60,7 @@ TABLE = {
     "refresh_product": r"^refresh job: \d+\.\d s -> run \d+ \(refresh\), origin 2012-07-27",
     "fuzz_uploads": r"^POST answers: \{",
     "gzip_members": r"^\s+100,001 .*refused",
-    "launches": r"^ours: mixture median \([\w ]+\)\s+\d+\.\d{3}\s+\d\.\d{2}",
+    "launches": r"^ours, opening: peers' mean \([\w ]+\)\s+\d+\.\d{3}\s+\d\.\d{2}",
     "scale": r"^dask 2 procs\s+[\d,]+\s+[\d,]+\s+\d+\s+\d+\.\d",
     "what_if": r"^what-if, whole store \(\d+ products\) x 7 days, price cut by 20 % x5: median \d+\.\d ms",
 }

@@ -136,6 +136,11 @@ def test_an_announced_store_is_forecast_from_its_opening_as_the_same_items_sell_
         mine = new[new["dept"] == item]["forecast"]
         assert ((mine >= 17 * item * 0.8) & (mine <= 22 * item * 1.2)).all(), mine.tolist()
     assert (new["lo80"] <= new["forecast"]).all() and (new["forecast"] <= new["hi80"]).all()
+    # a product only hypermarkets sell: the new kiosk does not carry it (the kind of store sets the assortment)
+    only_hyper = served[served["dept"] == 1].assign(dept=3)
+    only_hyper = only_hyper[only_hyper["store"] <= 6]
+    new = opening_forecast(pd.concat([served, only_hyper]), stores, "D", ["format"])
+    assert set(new["dept"]) == {1, 2}
 
 
 def test_a_store_already_selling_or_without_an_opening_date_gets_nothing_and_the_date_is_no_level():
