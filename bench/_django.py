@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from saas.embedded import ensure_database
+
 REPO = Path(__file__).resolve().parents[1]
 # $BENCH_PG_PORT / $BENCH_REDIS_PORT: another checkout's bench servers may hold the default ports
 BENCH_PG_PORT = os.environ.get("BENCH_PG_PORT", "55449")
@@ -39,8 +41,6 @@ def use_bench_database(name: str) -> str:
 
         parts = urlsplit(os.environ["DATABASE_URL"])
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
-        from saas.embedded import ensure_database
-
         ensure_database(name, host=parts.hostname, port=parts.port or 5432, user=parts.username,
                         password=parts.password)
     else:

@@ -50,6 +50,9 @@ if QUICK:
 elif os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"):
     sys.exit("bench/chaos.py restarts the embedded PostgreSQL and Redis: unset DATABASE_URL/REDIS_URL")
 
+from forecasting.demo_data import generate  # noqa: E402
+from saas import embedded  # noqa: E402
+from saas.beat import HEARTBEAT_KEY  # noqa: E402
 from saas.celery import app  # noqa: E402  (after the environment above: its settings are read when first used)
 
 
@@ -176,8 +179,6 @@ def main() -> int:
     args = ap.parse_args()
     if not args.quick:
         return _main(quick=False)
-    from saas import embedded
-
     try:
         return _main(quick=True)
     finally:
@@ -196,8 +197,6 @@ def age_beat_heartbeat() -> None:
     150 s without beat would do)."""
     from django.core.cache import cache
     from django_tenants.utils import get_public_schema_name, schema_context
-
-    from saas.beat import HEARTBEAT_KEY
 
     with schema_context(get_public_schema_name()):
         cache.set(HEARTBEAT_KEY, time.time() - 3600, timeout=None)
@@ -229,9 +228,6 @@ def _main(quick: bool) -> int:
 
     django.setup()
     from django.core.management import call_command
-
-    from forecasting.demo_data import generate
-    from saas import embedded
 
     call_command("setup_platform", verbosity=0)
     var = Path(tempfile.mkdtemp(prefix="saas-chaos-"))

@@ -18,11 +18,12 @@ def forecast_with_launches(*, forecast: pd.DataFrame, status_counts: dict | None
     if forecast.empty:
         return forecast, status_counts
     freq = data_settings().frequency
-    parts = [launch_forecast(forecast, attributes.item, freq, attributes.grouping("item"))
-             if not attributes.item.empty else None,
-             opening_forecast(forecast, attributes.location, freq, attributes.grouping("location"))
-             if not attributes.location.empty else None]
-    parts = [p for p in parts if p is not None and not p.empty]
+    parts = []
+    if not attributes.item.empty:
+        parts.append(launch_forecast(forecast, attributes.item, freq, attributes.grouping("item")))
+    if not attributes.location.empty:
+        parts.append(opening_forecast(forecast, attributes.location, freq, attributes.grouping("location")))
+    parts = [p for p in parts if not p.empty]
     if not parts:
         return forecast, status_counts
     new = pd.concat(parts, ignore_index=True)
