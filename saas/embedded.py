@@ -58,16 +58,6 @@ def use_test_servers() -> None:
     os.environ.setdefault("SAAS_VAR_DIR", str(REPO_ROOT / "var" / "test"))
     os.environ.setdefault("SAAS_PG_PORT", str(55100 + offset))
     os.environ.setdefault("SAAS_REDIS_PORT", str(56100 + offset))
-    # a test database is thrown away: no fsync on each commit (every test provisions schemas of 60+ tables)
-    os.environ.setdefault("SAAS_PG_DURABLE", "0")
-
-
-def _durability() -> str:
-    """The server's commit durability: on (the default, make run's data) unless SAAS_PG_DURABLE=0 (the suite's
-    servers: a crash of the machine may lose their last commits, which nobody keeps)."""
-    if os.environ.get("SAAS_PG_DURABLE", "1") == "0":
-        return "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    return "-c fsync=on"
 
 
 def database_url(name: str) -> str:
@@ -198,7 +188,7 @@ def start_postgres() -> bool:
         _run_as(
             [str(_pg_bin() / "pg_ctl"), "-D", str(pgdata), "-l", str(log), "-w", "-t", "60",
              "-o", f"-h 127.0.0.1 -p {pg_port()} -k {sock_dir} -c max_connections=200 "
-                   f"{_durability()} -c shared_buffers=256MB",
+                   "-c fsync=on -c shared_buffers=256MB",
              "start"],
             user, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
